@@ -1,0 +1,551 @@
+//! CSV formats for master data (warehouses, locations, items), shared by the device's stand-alone
+//! import and the server's. Column formats are documented in `docs/csv-formats.md`.
+//!
+//! Parsing is all-or-nothing: every row is checked, every problem is reported with its line and
+//! column, and the caller writes nothing unless the whole file is good.
+
+use crate::ids::ItemId;
+use crate::master::{Item, LocationKind, PackKind, PackLevel, Tracking};
+use crate::scan::gtin::Gtin;
+use std::collections::HashMap;
+use std::io::Read;
+
+/// One problem in one cell (or row, or the header).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}{}: {reason}", column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
+pub struct RowError {
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// Every problem found in a file (at most [`MAX_ERRORS`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} problem{} in the {what} file; nothing was imported:\n{}", errors.len(), if errors.len() == 1 { "" } else { "s" }, errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+pub struct ImportError {
+    pub what: &'static str,
+    pub errors: Vec<RowError>,
+}
+
+/// Reporting stops after this many problems: the file is clearly wrong by then.
+pub const MAX_ERRORS: usize = 50;
+
+/// A warehouse row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarehouseRow {
+    pub code: String,
+    pub name: String,
+}
+
+/// A location row; the parent is named by code within the same warehouse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationRow {
+    pub line: u64,
+    pub warehouse: String,
+    pub code: String,
+    pub barcode: String,
+    pub kind: LocationKind,
+    pub parent: Option<String>,
+    pub walk_seq: Option<i64>,
+    pub capacity: Option<i64>,
+}
+
+struct Table {
+    what: &'static str,
+    columns: HashMap<String, usize>,
+    rows: Vec<(u64, csv::StringRecord)>,
+    errors: Vec<RowError>,
+}
+
+impl Table {
+    fn read(
+        what: &'static str,
+        input: impl Read,
+        required: &[&str],
+        optional: &[&str],
+    ) -> Result<Self, ImportError> {
+        let fail = |line, reason: String| ImportError {
+            what,
+            errors: vec![RowError {
+                line,
+                column: None,
+                reason,
+            }],
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(input);
+        let headers = rdr
+            .headers()
+            .map_err(|e| fail(1, format!("cannot read the header: {e}")))?
+            .clone();
+        let mut columns = HashMap::new();
+        let mut errors = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            let name = h.trim_start_matches('\u{feff}').to_ascii_lowercase();
+            if !required.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
+                errors.push(RowError {
+                    line: 1,
+                    column: Some(name.clone()),
+                    reason: format!(
+                        "unknown column (expected: {})",
+                        [required, optional].concat().join(", ")
+                    ),
+                });
+            }
+            if columns.insert(name.clone(), i).is_some() {
+                errors.push(RowError {
+                    line: 1,
+                    column: Some(name),
+                    reason: "column appears twice".into(),
+                });
+            }
+        }
+        for r in required {
+            if !columns.contains_key(*r) {
+                errors.push(RowError {
+                    line: 1,
+                    column: Some((*r).into()),
+                    reason: "required column is missing".into(),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ImportError { what, errors });
+        }
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            match rec {
+                Ok(r) => rows.push((r.position().map_or(0, |p| p.line()), r)),
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    errors.push(RowError {
+                        line,
+                        column: None,
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            if errors.len() >= MAX_ERRORS {
+                break;
+            }
+        }
+        Ok(Self {
+            what,
+            columns,
+            rows,
+            errors,
+        })
+    }
+
+    fn finish<T>(self, out: T) -> Result<T, ImportError> {
+        if self.errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(ImportError {
+                what: self.what,
+                errors: self.errors,
+            })
+        }
+    }
+}
+
+/// Reads one row's cells by column name, collecting errors instead of stopping at the first.
+struct Row<'a> {
+    line: u64,
+    rec: &'a csv::StringRecord,
+    columns: &'a HashMap<String, usize>,
+    errors: &'a mut Vec<RowError>,
+}
+
+impl Row<'_> {
+    fn get(&self, col: &str) -> &str {
+        self.columns
+            .get(col)
+            .and_then(|&i| self.rec.get(i))
+            .unwrap_or("")
+    }
+
+    fn err(&mut self, col: &str, reason: String) {
+        self.errors.push(RowError {
+            line: self.line,
+            column: Some(col.to_string()),
+            reason,
+        });
+    }
+
+    fn required(&mut self, col: &str) -> String {
+        let v = self.get(col).to_string();
+        if v.is_empty() {
+            self.err(col, "is empty".into());
+        }
+        v
+    }
+
+    fn opt(&self, col: &str) -> Option<String> {
+        Some(self.get(col).to_string()).filter(|v| !v.is_empty())
+    }
+
+    fn int(&mut self, col: &str) -> Option<i64> {
+        let v = self.get(col).to_string();
+        if v.is_empty() {
+            return None;
+        }
+        match v.parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => {
+                self.err(col, format!("{v:?} is not a whole number of zero or more"));
+                None
+            }
+        }
+    }
+
+    fn parsed<T: std::str::FromStr<Err = String>>(
+        &mut self,
+        col: &str,
+        default: &str,
+    ) -> Option<T> {
+        let v = self.get(col);
+        let v = if v.is_empty() {
+            default.to_string()
+        } else {
+            v.to_string()
+        };
+        match v.parse() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.err(col, e);
+                None
+            }
+        }
+    }
+
+    fn gtin(&mut self, col: &str) -> Option<Gtin> {
+        let v = self.opt(col)?;
+        match Gtin::parse(&v) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                self.err(col, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, col: &str) -> bool {
+        match self.get(col).to_ascii_lowercase().as_str() {
+            "" | "0" | "no" | "n" | "false" => false,
+            "1" | "yes" | "y" | "true" => true,
+            other => {
+                let other = other.to_string();
+                self.err(col, format!("{other:?} is not yes or no"));
+                false
+            }
+        }
+    }
+}
+
+fn for_rows<T>(table: &mut Table, mut each: impl FnMut(&mut Row<'_>) -> Option<T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for (line, rec) in &table.rows {
+        let before = table.errors.len();
+        let mut row = Row {
+            line: *line,
+            rec,
+            columns: &table.columns,
+            errors: &mut table.errors,
+        };
+        if let Some(v) = each(&mut row) {
+            if table.errors.len() == before {
+                out.push(v);
+            }
+        }
+        if table.errors.len() >= MAX_ERRORS {
+            break;
+        }
+    }
+    out
+}
+
+/// Reads `code,name`.
+pub fn parse_warehouses(input: impl Read) -> Result<Vec<WarehouseRow>, ImportError> {
+    let mut t = Table::read("warehouses", input, &["code", "name"], &[])?;
+    let mut seen = HashMap::new();
+    let rows = for_rows(&mut t, |r| {
+        let code = r.required("code");
+        let name = r.required("name");
+        if let Some(first) = seen.insert(code.clone(), r.line) {
+            r.err(
+                "code",
+                format!("warehouse {code:?} already appears on line {first}"),
+            );
+        }
+        Some(WarehouseRow { code, name })
+    });
+    t.finish(rows)
+}
+
+/// Reads `warehouse,code,type[,barcode,parent,walk_seq,capacity]`. A parent must appear on an
+/// earlier line or already exist; the caller checks the latter.
+pub fn parse_locations(input: impl Read) -> Result<Vec<LocationRow>, ImportError> {
+    let mut t = Table::read(
+        "locations",
+        input,
+        &["warehouse", "code", "type"],
+        &["barcode", "parent", "walk_seq", "capacity"],
+    )?;
+    let mut seen_codes: HashMap<(String, String), u64> = HashMap::new();
+    let mut seen_barcodes: HashMap<String, u64> = HashMap::new();
+    let rows = for_rows(&mut t, |r| {
+        let warehouse = r.required("warehouse");
+        let code = r.required("code");
+        let kind = r.parsed::<LocationKind>("type", "");
+        let barcode = r
+            .opt("barcode")
+            .unwrap_or_else(|| format!("LOC:{warehouse}:{code}"));
+        let parent = r.opt("parent");
+        if parent.as_deref() == Some(code.as_str()) {
+            r.err("parent", "a location cannot be its own parent".into());
+        }
+        let walk_seq = r.int("walk_seq");
+        let capacity = r.int("capacity");
+        if let Some(first) = seen_codes.insert((warehouse.clone(), code.clone()), r.line) {
+            r.err(
+                "code",
+                format!("{warehouse}/{code} already appears on line {first}"),
+            );
+        }
+        if let Some(first) = seen_barcodes.insert(barcode.clone(), r.line) {
+            r.err(
+                "barcode",
+                format!("{barcode:?} already appears on line {first}"),
+            );
+        }
+        Some(LocationRow {
+            line: r.line,
+            warehouse,
+            code,
+            barcode,
+            kind: kind?,
+            parent,
+            walk_seq,
+            capacity,
+        })
+    });
+    t.finish(rows)
+}
+
+const ITEM_REQUIRED: &[&str] = &["sku", "description"];
+const ITEM_OPTIONAL: &[&str] = &[
+    "uom",
+    "barcodes",
+    "inner_gtin",
+    "inner_qty",
+    "case_gtin",
+    "case_qty",
+    "pallet_gtin",
+    "pallet_qty",
+    "weight_g",
+    "length_mm",
+    "width_mm",
+    "height_mm",
+    "tracking",
+    "expiry_tracked",
+    "reorder_point",
+    "min",
+    "max",
+];
+
+/// Reads items; see `docs/csv-formats.md` for the columns. Barcodes are `|`-separated; numeric
+/// ones of GTIN length must carry a valid check digit and are stored as 14 digits.
+pub fn parse_items(input: impl Read) -> Result<Vec<Item>, ImportError> {
+    let mut t = Table::read("items", input, ITEM_REQUIRED, ITEM_OPTIONAL)?;
+    let mut seen_sku: HashMap<String, u64> = HashMap::new();
+    let mut seen_code: HashMap<String, (u64, String)> = HashMap::new();
+    let rows = for_rows(&mut t, |r| {
+        let sku = r.required("sku");
+        let description = r.required("description");
+        let uom = r.opt("uom").unwrap_or_else(|| "EA".into());
+        let mut barcodes = Vec::new();
+        for code in r
+            .get("barcodes")
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+        {
+            let numeric = code.bytes().all(|b| b.is_ascii_digit());
+            if numeric && matches!(code.len(), 8 | 12 | 13 | 14) {
+                match Gtin::parse(&code) {
+                    Ok(g) => barcodes.push(g.as_str().to_string()),
+                    Err(e) => r.err("barcodes", e.to_string()),
+                }
+            } else {
+                barcodes.push(code);
+            }
+        }
+        let mut packs = vec![PackLevel {
+            kind: PackKind::Each,
+            gtin: None,
+            quantity: 1,
+        }];
+        for (kind, gcol, qcol) in [
+            (PackKind::Inner, "inner_gtin", "inner_qty"),
+            (PackKind::Case, "case_gtin", "case_qty"),
+            (PackKind::Pallet, "pallet_gtin", "pallet_qty"),
+        ] {
+            let gtin = r.gtin(gcol);
+            match (gtin, r.int(qcol)) {
+                (g, Some(q)) if q >= 1 => packs.push(PackLevel {
+                    kind,
+                    gtin: g,
+                    quantity: q,
+                }),
+                (_, Some(q)) => r.err(
+                    qcol,
+                    format!("{q} base units per pack; it must be at least 1"),
+                ),
+                (Some(_), None) => r.err(qcol, format!("{gcol} is given, so {qcol} is needed")),
+                (None, None) => {}
+            }
+        }
+        let dims = [r.int("length_mm"), r.int("width_mm"), r.int("height_mm")];
+        let dimensions_mm = match dims {
+            [Some(l), Some(w), Some(h)] => Some([l, w, h]),
+            [None, None, None] => None,
+            _ => {
+                r.err(
+                    "length_mm",
+                    "give all three of length_mm, width_mm and height_mm, or none".into(),
+                );
+                None
+            }
+        };
+        let item = Item {
+            id: ItemId::new(),
+            sku: sku.clone(),
+            description,
+            uom,
+            barcodes,
+            packs,
+            weight_g: r.int("weight_g"),
+            dimensions_mm,
+            tracking: r.parsed::<Tracking>("tracking", "none").unwrap_or_default(),
+            expiry_tracked: r.bool("expiry_tracked"),
+            reorder_point: r.int("reorder_point"),
+            min_qty: r.int("min"),
+            max_qty: r.int("max"),
+        };
+        if let Err(e) = item.validate() {
+            r.err("sku", e.to_string());
+        }
+        if let Some(first) = seen_sku.insert(sku.clone(), r.line) {
+            r.err(
+                "sku",
+                format!("SKU {sku:?} already appears on line {first}"),
+            );
+        }
+        for (code, _) in item.scan_codes() {
+            if let Some((first, other)) = seen_code.get(&code) {
+                if *other != sku {
+                    let msg =
+                        format!("barcode {code} is already used by SKU {other:?} on line {first}");
+                    r.err("barcodes", msg);
+                }
+            } else {
+                seen_code.insert(code, (r.line, sku.clone()));
+            }
+        }
+        Some(item)
+    });
+    t.finish(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_parse_with_pack_levels_and_normalised_gtins() {
+        let csv = "sku,description,barcodes,case_gtin,case_qty,tracking,expiry_tracked,min,max\n\
+                   A1,Widget,9506000134352|INT-7,19506000134359,12,lot,yes,2,20\n";
+        let items = parse_items(csv.as_bytes()).unwrap();
+        assert_eq!(items.len(), 1);
+        let it = &items[0];
+        assert_eq!(it.barcodes, vec!["09506000134352", "INT-7"]);
+        assert_eq!(it.pack_quantity(PackKind::Case), Some(12));
+        assert_eq!(
+            (it.tracking, it.expiry_tracked, it.uom.as_str()),
+            (Tracking::Lot, true, "EA")
+        );
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_with_line_and_column() {
+        let csv = "sku,description,barcodes,case_qty,tracking\n\
+                   A1,Widget,9506000134353,,\n\
+                   A2,,,0,batchy\n\
+                   A1,Dup,,,\n";
+        let e = parse_items(csv.as_bytes()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("nothing was imported"), "{text}");
+        let at: Vec<_> = e
+            .errors
+            .iter()
+            .map(|r| (r.line, r.column.clone().unwrap_or_default()))
+            .collect();
+        assert!(at.contains(&(2, "barcodes".into())), "{at:?}");
+        assert!(at.contains(&(3, "description".into())), "{at:?}");
+        assert!(at.contains(&(3, "case_qty".into())), "{at:?}");
+        assert!(at.contains(&(3, "tracking".into())), "{at:?}");
+        assert!(at.contains(&(4, "sku".into())), "{at:?}");
+    }
+
+    #[test]
+    fn unknown_and_missing_columns_are_refused_up_front() {
+        let e = parse_items("sku,descr\nA,B\n".as_bytes()).unwrap_err();
+        let cols: Vec<_> = e.errors.iter().filter_map(|r| r.column.clone()).collect();
+        assert_eq!(cols, vec!["descr", "description"]);
+    }
+
+    #[test]
+    fn barcodes_shared_between_items_are_refused() {
+        let csv = "sku,description,barcodes\nA,a,INT-1\nB,b,INT-1\n";
+        let e = parse_items(csv.as_bytes()).unwrap_err();
+        assert!(
+            e.errors[0].reason.contains("already used by SKU \"A\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn locations_default_their_barcode_and_check_duplicates() {
+        let csv = "warehouse,code,type,parent,walk_seq\nWH1,A,zone,,\nWH1,A-01,storage,A,10\nWH1,A-01,dock,,\n";
+        let e = parse_locations(csv.as_bytes()).unwrap_err();
+        assert_eq!(e.errors.len(), 2, "{e}"); // duplicate code and duplicate default barcode
+        let ok = parse_locations(
+            "warehouse,code,type,parent,walk_seq\nWH1,A,zone,,\nWH1,A-01,pick face,A,10\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(ok[1].barcode, "LOC:WH1:A-01");
+        assert_eq!(
+            (ok[1].kind, ok[1].walk_seq, ok[1].parent.as_deref()),
+            (LocationKind::PickFace, Some(10), Some("A"))
+        );
+    }
+
+    #[test]
+    fn warehouses_need_code_and_name() {
+        let e = parse_warehouses("code,name\nWH1,\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            e.errors[0],
+            RowError {
+                line: 2,
+                column: Some("name".into()),
+                reason: "is empty".into()
+            }
+        );
+    }
+}

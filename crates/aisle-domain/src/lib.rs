@@ -1,0 +1,23 @@
+//! Aisle's domain: the types every part of the system agrees on and the rules that need no I/O.
+//!
+//! Devices and the sync server share this crate so that a scan is decoded, an operation is
+//! validated and its effect on stock is computed by exactly one implementation.
+
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod ids;
+pub mod import;
+pub mod ledger;
+pub mod master;
+pub mod op;
+pub mod scan;
+
+pub use ids::{
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, WarehouseId,
+};
+pub use ledger::{Delta, StockKey};
+pub use master::{
+    Item, LicensePlate, Location, LocationKind, PackKind, PackLevel, Tracking, Warehouse,
+};
+pub use op::{ChangeLogEntry, OpKind, Operation, PAYLOAD_VERSION};

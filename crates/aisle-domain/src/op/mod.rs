@@ -1,0 +1,480 @@
+//! Operations: the warehouse work a device records, one change-log entry each.
+//!
+//! Every operation carries everything needed to compute its effect on stock, so
+//! [`Operation::effects`] is a pure function of the payload. That is what lets a server and any
+//! number of devices apply the same log and reach the same stock: deltas commute, and nothing is
+//! recomputed from a view that differs between replicas. A count therefore stores the quantity
+//! the device expected beside the quantity counted; a disagreement with the server's figure is a
+//! matter for an exception, not for a different delta.
+
+use crate::ids::{
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, WarehouseId,
+};
+use crate::ledger::{Delta, StockKey};
+use crate::master::{Item, PackKind, Tracking};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Version of the payload format written by this build. Bumped when a payload changes shape;
+/// readers keep decoding every older version.
+pub const PAYLOAD_VERSION: u32 = 1;
+
+/// A number of packs of one level, as the operator entered it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackCount {
+    pub kind: PackKind,
+    pub packs: i64,
+    /// Base units in one pack when the operation was recorded.
+    pub per_pack: i64,
+}
+
+/// Goods arrive at a location (normally a receiving dock), optionally onto a new license plate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receive {
+    pub key: StockKey,
+    pub qty: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<PackCount>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_line: Option<ReceiptLineId>,
+    /// The plate's scanned code, so that whoever applies this log can create the plate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plate_code: Option<String>,
+}
+
+/// Loose stock (or stock taken off a plate) goes from one place to another. Used for putaway and
+/// for moves; only the intent differs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub item: ItemId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<NaiveDate>,
+    pub from: LocationId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_plate: Option<PlateId>,
+    pub to: LocationId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_plate: Option<PlateId>,
+    pub qty: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
+}
+
+/// One line of what a plate held when it was moved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlateLine {
+    pub item: ItemId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<NaiveDate>,
+    pub qty: i64,
+}
+
+/// A whole license plate moves; its contents as the device saw them move with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlateMove {
+    pub plate: PlateId,
+    pub plate_code: String,
+    pub from: LocationId,
+    pub to: LocationId,
+    pub contents: Vec<PlateLine>,
+    /// True when this is the putaway of a received plate.
+    #[serde(default)]
+    pub putaway: bool,
+}
+
+/// Stock leaves a location for an order. A short pick records what was asked for and why less
+/// was taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pick {
+    pub key: StockKey,
+    pub qty: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_line: Option<OrderLineId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
+}
+
+/// A quantity observed at a location. `expected` is the device's on-hand figure at that moment;
+/// the ledger moves by the difference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    pub key: StockKey,
+    pub counted: i64,
+    pub expected: i64,
+    /// The counter was not shown the expected quantity.
+    #[serde(default)]
+    pub blind: bool,
+}
+
+/// A correction with a reason code (damage, loss, found stock...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjust {
+    pub key: StockKey,
+    pub qty: i64,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A well-formed scan that matched nothing in local data. Kept so that it reaches a supervisor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownScan {
+    pub raw: String,
+    /// What the operator was scanning for (`item`, `location`, `plate`, `any`).
+    pub expected: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<LocationId>,
+}
+
+/// One operation, tagged by type in its serialized form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Operation {
+    Receive(Receive),
+    Putaway(Transfer),
+    Move(Transfer),
+    MovePlate(PlateMove),
+    Pick(Pick),
+    Count(Count),
+    Adjust(Adjust),
+    UnknownScan(UnknownScan),
+}
+
+/// The operation types, as stored in the change log's `op_type` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    Receive,
+    Putaway,
+    Move,
+    MovePlate,
+    Pick,
+    Count,
+    Adjust,
+    UnknownScan,
+}
+
+impl OpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Receive => "receive",
+            Self::Putaway => "putaway",
+            Self::Move => "move",
+            Self::MovePlate => "move_plate",
+            Self::Pick => "pick",
+            Self::Count => "count",
+            Self::Adjust => "adjust",
+            Self::UnknownScan => "unknown_scan",
+        }
+    }
+}
+
+impl fmt::Display for OpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An operation that breaks a rule no replica could accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpError {
+    #[error("quantity must be {rule}, not {qty}")]
+    Quantity { rule: &'static str, qty: i64 },
+    #[error("{count} serial numbers given for a quantity of {qty}; one serial per unit is needed")]
+    SerialCount { count: usize, qty: i64 },
+    #[error("serial number {0:?} is given twice")]
+    DuplicateSerial(String),
+    #[error("source and destination are the same place")]
+    SamePlace,
+    #[error("picked {qty} of {requested} requested: a short pick needs a reason")]
+    ShortWithoutReason { qty: i64, requested: i64 },
+    #[error("picked {qty} but only {requested} were requested")]
+    OverPick { qty: i64, requested: i64 },
+    #[error("a reason is needed for {0}")]
+    MissingReason(&'static str),
+    #[error("item {sku} is {what}-tracked: scan or enter its {what}")]
+    TrackingMissing { sku: String, what: &'static str },
+    #[error("item {sku} is not serial-tracked, but serial numbers were given")]
+    SerialsNotTracked { sku: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+fn check_serials(serials: &[String], qty: i64) -> Result<(), OpError> {
+    if serials.is_empty() {
+        return Ok(());
+    }
+    if serials.len() as i64 != qty {
+        return Err(OpError::SerialCount {
+            count: serials.len(),
+            qty,
+        });
+    }
+    for (i, s) in serials.iter().enumerate() {
+        if serials[..i].contains(s) {
+            return Err(OpError::DuplicateSerial(s.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn positive(qty: i64) -> Result<(), OpError> {
+    if qty > 0 {
+        Ok(())
+    } else {
+        Err(OpError::Quantity {
+            rule: "at least 1",
+            qty,
+        })
+    }
+}
+
+impl Operation {
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Self::Receive(_) => OpKind::Receive,
+            Self::Putaway(_) => OpKind::Putaway,
+            Self::Move(_) => OpKind::Move,
+            Self::MovePlate(_) => OpKind::MovePlate,
+            Self::Pick(_) => OpKind::Pick,
+            Self::Count(_) => OpKind::Count,
+            Self::Adjust(_) => OpKind::Adjust,
+            Self::UnknownScan(_) => OpKind::UnknownScan,
+        }
+    }
+
+    /// Rules that hold for any operation, whatever the stock.
+    pub fn check(&self) -> Result<(), OpError> {
+        match self {
+            Self::Receive(r) => {
+                positive(r.qty)?;
+                check_serials(&r.serials, r.qty)
+            }
+            Self::Putaway(t) | Self::Move(t) => {
+                positive(t.qty)?;
+                if t.from == t.to && t.from_plate == t.to_plate {
+                    return Err(OpError::SamePlace);
+                }
+                check_serials(&t.serials, t.qty)
+            }
+            Self::MovePlate(m) => {
+                if m.from == m.to {
+                    return Err(OpError::SamePlace);
+                }
+                m.contents.iter().try_for_each(|l| positive(l.qty))
+            }
+            Self::Pick(p) => {
+                if p.qty < 0 {
+                    return Err(OpError::Quantity {
+                        rule: "zero or more",
+                        qty: p.qty,
+                    });
+                }
+                match p.requested {
+                    Some(req) if p.qty > req => {
+                        return Err(OpError::OverPick {
+                            qty: p.qty,
+                            requested: req,
+                        });
+                    }
+                    Some(req)
+                        if p.qty < req
+                            && p.short_reason
+                                .as_deref()
+                                .is_none_or(|r| r.trim().is_empty()) =>
+                    {
+                        return Err(OpError::ShortWithoutReason {
+                            qty: p.qty,
+                            requested: req,
+                        });
+                    }
+                    None if p.qty == 0 => {
+                        return Err(OpError::Quantity {
+                            rule: "at least 1 when no quantity was requested",
+                            qty: 0,
+                        });
+                    }
+                    _ => {}
+                }
+                check_serials(&p.serials, p.qty)
+            }
+            Self::Count(c) => {
+                if c.counted < 0 {
+                    return Err(OpError::Quantity {
+                        rule: "zero or more",
+                        qty: c.counted,
+                    });
+                }
+                Ok(())
+            }
+            Self::Adjust(a) => {
+                if a.qty == 0 {
+                    return Err(OpError::Quantity {
+                        rule: "non-zero",
+                        qty: 0,
+                    });
+                }
+                if a.reason.trim().is_empty() {
+                    return Err(OpError::MissingReason("an adjustment"));
+                }
+                Ok(())
+            }
+            Self::UnknownScan(_) => Ok(()),
+        }
+    }
+
+    /// Rules that depend on the item: lots, expiry dates and serial numbers where it is tracked.
+    /// Only operations that put stock somewhere new need the full set; stock that is already
+    /// recorded carries its lot and expiry in its key.
+    pub fn check_tracking(&self, item: &Item) -> Result<(), OpError> {
+        let missing = |what| OpError::TrackingMissing {
+            sku: item.sku.clone(),
+            what,
+        };
+        let (lot, expiry, serials, qty, needs_expiry) = match self {
+            Self::Receive(r) => (&r.key.lot, &r.key.expiry, &r.serials, r.qty, true),
+            Self::Pick(p) => (&p.key.lot, &p.key.expiry, &p.serials, p.qty, false),
+            Self::Putaway(t) | Self::Move(t) => (&t.lot, &t.expiry, &t.serials, t.qty, false),
+            Self::Count(c) => (&c.key.lot, &c.key.expiry, &Vec::new(), 0, false),
+            Self::Adjust(a) => (&a.key.lot, &a.key.expiry, &Vec::new(), 0, false),
+            Self::MovePlate(_) | Self::UnknownScan(_) => return Ok(()),
+        };
+        if item.tracking == Tracking::Lot && lot.is_none() {
+            return Err(missing("lot"));
+        }
+        if needs_expiry && item.expiry_tracked && expiry.is_none() {
+            return Err(missing("expiry"));
+        }
+        match item.tracking {
+            Tracking::Serial
+                if qty > 0
+                    && serials.is_empty()
+                    && !matches!(self, Self::Count(_) | Self::Adjust(_)) =>
+            {
+                Err(missing("serial"))
+            }
+            Tracking::None | Tracking::Lot if !serials.is_empty() => {
+                Err(OpError::SerialsNotTracked {
+                    sku: item.sku.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// What this operation does to stock. Pure: the same payload gives the same deltas anywhere.
+    pub fn effects(&self) -> Vec<Delta> {
+        match self {
+            Self::Receive(r) => vec![Delta {
+                key: r.key.clone(),
+                qty: r.qty,
+            }],
+            Self::Putaway(t) | Self::Move(t) => {
+                let from = StockKey {
+                    item: t.item,
+                    location: t.from,
+                    lot: t.lot.clone(),
+                    expiry: t.expiry,
+                    plate: t.from_plate,
+                };
+                let to = from.relocated(t.to, t.to_plate);
+                vec![
+                    Delta {
+                        key: from,
+                        qty: -t.qty,
+                    },
+                    Delta {
+                        key: to,
+                        qty: t.qty,
+                    },
+                ]
+            }
+            Self::MovePlate(m) => m
+                .contents
+                .iter()
+                .flat_map(|l| {
+                    let from = StockKey {
+                        item: l.item,
+                        location: m.from,
+                        lot: l.lot.clone(),
+                        expiry: l.expiry,
+                        plate: Some(m.plate),
+                    };
+                    let to = from.relocated(m.to, Some(m.plate));
+                    [
+                        Delta {
+                            key: from,
+                            qty: -l.qty,
+                        },
+                        Delta {
+                            key: to,
+                            qty: l.qty,
+                        },
+                    ]
+                })
+                .collect(),
+            Self::Pick(p) if p.qty > 0 => vec![Delta {
+                key: p.key.clone(),
+                qty: -p.qty,
+            }],
+            Self::Pick(_) => vec![],
+            Self::Count(c) if c.counted != c.expected => {
+                vec![Delta {
+                    key: c.key.clone(),
+                    qty: c.counted - c.expected,
+                }]
+            }
+            Self::Count(_) => vec![],
+            Self::Adjust(a) => vec![Delta {
+                key: a.key.clone(),
+                qty: a.qty,
+            }],
+            Self::UnknownScan(_) => vec![],
+        }
+    }
+
+    /// The location an operation happened at (for display and for exceptions).
+    pub fn location(&self) -> Option<LocationId> {
+        match self {
+            Self::Receive(r) => Some(r.key.location),
+            Self::Putaway(t) | Self::Move(t) => Some(t.to),
+            Self::MovePlate(m) => Some(m.to),
+            Self::Pick(p) => Some(p.key.location),
+            Self::Count(c) => Some(c.key.location),
+            Self::Adjust(a) => Some(a.key.location),
+            Self::UnknownScan(u) => u.location,
+        }
+    }
+}
+
+/// One entry of a device's change log: an operation with who, when, where and the raw scans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeLogEntry {
+    pub op_id: OpId,
+    pub device_id: DeviceId,
+    /// Gapless per device, starting at 1.
+    pub seq: u64,
+    pub schema_version: u32,
+    pub warehouse_id: WarehouseId,
+    /// Badge code of the signed-in operator.
+    pub operator: String,
+    /// The device's clock when the operation was recorded. For display only: ordering uses `seq`.
+    pub device_time: DateTime<Utc>,
+    /// The raw scans behind the operation, exactly as the scanner sent them.
+    pub scans: Vec<String>,
+    pub op: Operation,
+}
+
+#[cfg(test)]
+mod tests;
