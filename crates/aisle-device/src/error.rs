@@ -1,0 +1,52 @@
+//! The device store's error type. Every variant is something a person can act on; the message
+//! says what was wrong, where, and why.
+
+use aisle_domain::import::ImportError;
+use aisle_domain::op::OpError;
+use aisle_domain::scan::{PatternError, ScanError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("scan {raw:?} is not valid: {source}")]
+    Scan { raw: String, source: ScanError },
+    #[error("{0}")]
+    Operation(#[from] OpError),
+    #[error(
+        "barcode {raw:?} is not known on this device; it was recorded as unknown scan #{seq} for a supervisor"
+    )]
+    UnknownBarcode { raw: String, seq: u64 },
+    #[error("expected {expected}, but {raw:?} is {found}")]
+    WrongKind {
+        expected: &'static str,
+        found: String,
+        raw: String,
+    },
+    #[error("no {what} matches {key:?}")]
+    NotFound { what: &'static str, key: String },
+    #[error("{what} is ambiguous: {options}; scan or enter which one")]
+    Ambiguous { what: String, options: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("this store has no device identity yet; run `aisle init` first")]
+    NotInitialised,
+    #[error("this store already belongs to device {name:?} ({id})")]
+    AlreadyInitialised { name: String, id: String },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("configuration: {0}")]
+    Pattern(#[from] PatternError),
+    #[error("the database file is not usable: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data could not be decoded: {0}")]
+    Decode(String),
+}
+
+impl From<serde_json::Error> for DeviceError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Decode(e.to_string())
+    }
+}
+
+pub type Result<T, E = DeviceError> = std::result::Result<T, E>;

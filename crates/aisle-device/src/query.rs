@@ -1,0 +1,258 @@
+//! Read side: stock by item, location, lot and plate; the change log; and the ledger audit that
+//! proves materialized stock equals the sum of the ledger.
+
+use crate::master::kind_of;
+use crate::{DeviceError, Result, Store, parse_id};
+use aisle_domain::ledger::StockKey;
+use aisle_domain::master::LocationKind;
+use aisle_domain::op::ChangeLogEntry;
+use aisle_domain::{ItemId, LocationId, PlateId};
+use chrono::NaiveDate;
+use rusqlite::params_from_iter;
+use serde::Serialize;
+
+/// One line of on-hand stock, with the names a person needs to read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockLine {
+    pub item_id: ItemId,
+    pub sku: String,
+    pub description: String,
+    pub warehouse: String,
+    pub location_id: LocationId,
+    pub location: String,
+    pub location_kind: LocationKind,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub plate_id: Option<PlateId>,
+    pub plate: Option<String>,
+    pub qty: i64,
+}
+
+impl StockLine {
+    pub fn key(&self) -> StockKey {
+        StockKey {
+            item: self.item_id,
+            location: self.location_id,
+            lot: self.lot.clone(),
+            expiry: self.expiry,
+            plate: self.plate_id,
+        }
+    }
+}
+
+/// Which change-log entries to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogFilter {
+    /// Only entries the server has not acknowledged yet.
+    pub unsynced: bool,
+    /// Entries after this sequence number.
+    pub after: u64,
+    pub limit: Option<u64>,
+}
+
+fn opt_text(s: String) -> Option<String> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
+impl Store {
+    fn stock_where(&self, clause: &str, args: &[String]) -> Result<Vec<StockLine>> {
+        let sql = format!(
+            "SELECT s.item_id, i.sku, i.description, w.code, s.location_id, l.code, l.kind, s.lot, s.expiry, s.plate_id,
+                    p.code, s.qty
+             FROM stock s
+             JOIN items i ON i.id = s.item_id
+             JOIN locations l ON l.id = s.location_id
+             JOIN warehouses w ON w.id = l.warehouse_id
+             LEFT JOIN plates p ON p.id = s.plate_id
+             WHERE {clause}
+             ORDER BY w.code, COALESCE(l.walk_seq, 0), l.code, i.sku, s.expiry, s.lot, s.plate_id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, Option<String>>(10)?,
+                r.get::<_, i64>(11)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (
+                item,
+                sku,
+                description,
+                warehouse,
+                loc,
+                location,
+                kind,
+                lot,
+                expiry,
+                plate_id,
+                plate,
+                qty,
+            ) = row?;
+            Ok(StockLine {
+                item_id: parse_id(&item)?,
+                sku,
+                description,
+                warehouse,
+                location_id: parse_id(&loc)?,
+                location,
+                location_kind: kind_of(&kind)?,
+                lot: opt_text(lot),
+                expiry: opt_text(expiry)
+                    .map(|e| {
+                        e.parse().map_err(|_| {
+                            DeviceError::Decode(format!("stored expiry {e:?} is not a date"))
+                        })
+                    })
+                    .transpose()?,
+                plate_id: opt_text(plate_id).as_deref().map(parse_id).transpose()?,
+                plate,
+                qty,
+            })
+        })
+        .collect()
+    }
+
+    /// Stock of an item in every location of every warehouse.
+    pub fn stock_of_item(&self, item: ItemId) -> Result<Vec<StockLine>> {
+        self.stock_where("s.item_id = ?1", &[item.to_string()])
+    }
+
+    /// Everything at a location.
+    pub fn stock_at(&self, location: LocationId) -> Result<Vec<StockLine>> {
+        self.stock_where("s.location_id = ?1", &[location.to_string()])
+    }
+
+    /// Stock of a lot, optionally of one item only.
+    pub fn stock_of_lot(&self, lot: &str, item: Option<ItemId>) -> Result<Vec<StockLine>> {
+        match item {
+            Some(i) => self.stock_where(
+                "s.lot = ?1 AND s.item_id = ?2",
+                &[lot.to_string(), i.to_string()],
+            ),
+            None => self.stock_where("s.lot = ?1", &[lot.to_string()]),
+        }
+    }
+
+    /// What a license plate holds.
+    pub fn stock_on_plate(&self, plate: PlateId) -> Result<Vec<StockLine>> {
+        self.stock_where("s.plate_id = ?1", &[plate.to_string()])
+    }
+
+    /// Stock of one item at one location, every lot, expiry and plate.
+    pub fn stock_of_item_at(&self, item: ItemId, location: LocationId) -> Result<Vec<StockLine>> {
+        self.stock_where(
+            "s.item_id = ?1 AND s.location_id = ?2",
+            &[item.to_string(), location.to_string()],
+        )
+    }
+
+    /// On-hand quantity under exactly one key (zero if none).
+    pub fn on_hand(&self, key: &StockKey) -> Result<i64> {
+        let (i, l, lot, exp, plate) = crate::record::key_columns(key);
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(qty), 0) FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
+            )?
+            .query_row([i, l, lot, exp, plate], |r| r.get(0))?)
+    }
+
+    /// Change-log entries in sequence order.
+    pub fn change_log(&self, filter: LogFilter) -> Result<Vec<ChangeLogEntry>> {
+        let pushed = if filter.unsynced {
+            self.pushed_seq()?
+        } else {
+            0
+        };
+        let after = pushed.max(filter.after) as i64;
+        let limit = filter.limit.map_or(-1, |l| l as i64);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload
+             FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map([after, limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (seq, op_id, device_id, schema_version, wh, operator, time, scans, payload) = row?;
+            Ok(ChangeLogEntry {
+                op_id: parse_id(&op_id)?,
+                device_id: parse_id(&device_id)?,
+                seq: seq as u64,
+                schema_version,
+                warehouse_id: parse_id(&wh)?,
+                operator,
+                device_time: chrono::DateTime::parse_from_rfc3339(&time)
+                    .map_err(|e| DeviceError::Decode(format!("entry {seq} time: {e}")))?
+                    .to_utc(),
+                scans: serde_json::from_str(&scans)?,
+                op: serde_json::from_str(&payload)?,
+            })
+        })
+        .collect()
+    }
+
+    /// The highest sequence number the server has acknowledged.
+    pub fn pushed_seq(&self) -> Result<u64> {
+        let v: i64 = self
+            .conn
+            .query_row("SELECT pushed_seq FROM sync_state", [], |r| r.get(0))?;
+        Ok(v as u64)
+    }
+
+    /// Number of entries waiting to be pushed.
+    pub fn pending_count(&self) -> Result<u64> {
+        let v: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM change_log WHERE seq > (SELECT pushed_seq FROM sync_state)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(v as u64)
+    }
+
+    /// Keys where materialized stock differs from the ledger's sum. Empty on a healthy store.
+    pub fn audit_stock(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "WITH l AS (SELECT item_id, location_id, lot, expiry, plate_id, SUM(qty) AS qty FROM ledger
+                        GROUP BY item_id, location_id, lot, expiry, plate_id HAVING SUM(qty) <> 0)
+             SELECT COALESCE(l.item_id, s.item_id), COALESCE(l.location_id, s.location_id),
+                    COALESCE(l.lot, s.lot), COALESCE(l.qty, 0), COALESCE(s.qty, 0)
+             FROM l FULL OUTER JOIN stock s
+               ON s.item_id = l.item_id AND s.location_id = l.location_id AND s.lot = l.lot
+              AND s.expiry = l.expiry AND s.plate_id = l.plate_id
+             WHERE COALESCE(l.qty, 0) <> COALESCE(s.qty, 0)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(format!(
+                "item {} at {} lot {:?}: ledger says {}, stock says {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,207 @@
+//! Recording an operation: the change-log entry, its ledger rows, the materialized stock and any
+//! license-plate movement, in one immediate transaction. This is the scan path.
+
+use crate::{DeviceError, Result, Store};
+use aisle_domain::ledger::StockKey;
+use aisle_domain::op::{ChangeLogEntry, Operation, PAYLOAD_VERSION};
+use aisle_domain::{OpId, PlateId};
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+/// Who is recording and what they scanned.
+#[derive(Debug, Clone, Default)]
+pub struct OpContext {
+    /// Badge code of the signed-in operator.
+    pub operator: String,
+    /// Raw scans behind the operation, exactly as received.
+    pub scans: Vec<String>,
+}
+
+impl OpContext {
+    pub fn new(operator: impl Into<String>) -> Self {
+        Self {
+            operator: operator.into(),
+            scans: Vec::new(),
+        }
+    }
+
+    pub fn with_scans(mut self, scans: impl IntoIterator<Item = String>) -> Self {
+        self.scans.extend(scans);
+        self
+    }
+}
+
+/// A committed operation and what the operator should be told about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub entry: ChangeLogEntry,
+    /// For example stock going negative: recorded all the same, because the scan happened.
+    pub warnings: Vec<String>,
+}
+
+/// Stock key columns as stored: empty text for "none".
+pub(crate) fn key_columns(key: &StockKey) -> (String, String, String, String, String) {
+    (
+        key.item.to_string(),
+        key.location.to_string(),
+        key.lot.clone().unwrap_or_default(),
+        key.expiry.map(|d| d.to_string()).unwrap_or_default(),
+        key.plate.map(|p| p.to_string()).unwrap_or_default(),
+    )
+}
+
+impl Store {
+    /// Commits `op` to the change log and the stock ledger. Returns only after the transaction is
+    /// durable; on any error nothing at all is written.
+    pub fn record(&mut self, op: Operation, ctx: &OpContext) -> Result<Recorded> {
+        op.check()?;
+        if ctx.operator.trim().is_empty() {
+            return Err(DeviceError::Invalid(
+                "no operator is signed in; give an operator badge".into(),
+            ));
+        }
+        let device = self.device()?;
+        let warehouse_id = device.warehouse_id.ok_or_else(|| {
+            DeviceError::Invalid("this device has no warehouse; run `aisle init --warehouse CODE` or `aisle device warehouse CODE`".into())
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM change_log")?
+            .query_row([], |r| r.get(0))?;
+        let entry = ChangeLogEntry {
+            op_id: OpId::new(),
+            device_id: device.device_id,
+            seq: seq as u64,
+            schema_version: PAYLOAD_VERSION,
+            warehouse_id,
+            operator: ctx.operator.trim().to_string(),
+            device_time: Utc::now(),
+            scans: ctx.scans.clone(),
+            op,
+        };
+        append_log(&tx, &entry)?;
+        let negative = apply(&tx, entry.op_id, &entry.op)?;
+        let warnings = negative
+            .iter()
+            .map(|(k, q)| negative_warning(&tx, k, *q))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(Recorded { entry, warnings })
+    }
+}
+
+fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO change_log (seq, op_id, device_id, schema_version, op_type, warehouse_id, operator, device_time, scans, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        e.seq as i64,
+        e.op_id.to_string(),
+        e.device_id.to_string(),
+        e.schema_version,
+        e.op.kind().as_str(),
+        e.warehouse_id.to_string(),
+        e.operator,
+        e.device_time.to_rfc3339(),
+        serde_json::to_string(&e.scans)?,
+        serde_json::to_string(&e.op)?,
+    ])?;
+    Ok(())
+}
+
+/// Applies an operation's effects: ledger rows, materialized stock and plate whereabouts.
+/// Returns the keys whose stock is now below zero. Shared by local recording and, later, by
+/// applying operations pulled from the server.
+pub(crate) fn apply(
+    conn: &Connection,
+    op_id: OpId,
+    op: &Operation,
+) -> Result<Vec<(StockKey, i64)>> {
+    let mut negative = Vec::new();
+    let mut ledger = conn.prepare_cached(
+        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut stock = conn.prepare_cached(
+        "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = qty + excluded.qty
+         RETURNING qty",
+    )?;
+    let mut prune = conn.prepare_cached(
+        "DELETE FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5 AND qty = 0",
+    )?;
+    for d in op.effects() {
+        let (item, loc, lot, expiry, plate) = key_columns(&d.key);
+        ledger.execute(params![
+            op_id.to_string(),
+            item,
+            loc,
+            lot,
+            expiry,
+            plate,
+            d.qty
+        ])?;
+        let now: i64 =
+            stock.query_row(params![item, loc, lot, expiry, plate, d.qty], |r| r.get(0))?;
+        if now == 0 {
+            prune.execute(params![item, loc, lot, expiry, plate])?;
+        } else if now < 0 {
+            negative.push((d.key.clone(), now));
+        }
+    }
+    match op {
+        Operation::Receive(r) => {
+            if let (Some(plate), Some(code)) = (r.key.plate, &r.plate_code) {
+                place_plate(conn, plate, code, r.key.location)?;
+            }
+        }
+        Operation::MovePlate(m) => place_plate(conn, m.plate, &m.plate_code, m.to)?,
+        Operation::Putaway(t) | Operation::Move(t) => {
+            if let Some(p) = t.to_plate {
+                conn.prepare_cached("UPDATE plates SET location_id = ?1 WHERE id = ?2")?
+                    .execute(params![t.to.to_string(), p.to_string()])?;
+            }
+        }
+        _ => {}
+    }
+    Ok(negative)
+}
+
+fn place_plate(
+    conn: &Connection,
+    plate: PlateId,
+    code: &str,
+    location: aisle_domain::LocationId,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO plates (id, code, warehouse_id, location_id)
+         SELECT ?1, ?2, warehouse_id, id FROM locations WHERE id = ?3
+         ON CONFLICT(id) DO UPDATE SET location_id = excluded.location_id, warehouse_id = excluded.warehouse_id",
+    )?
+    .execute(params![plate.to_string(), code, location.to_string()])?;
+    Ok(())
+}
+
+fn negative_warning(conn: &Connection, key: &StockKey, qty: i64) -> Result<String> {
+    let names: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
+        )?
+        .query_row(
+            params![key.item.to_string(), key.location.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (sku, loc) = names.unwrap_or_else(|| (key.item.to_string(), key.location.to_string()));
+    let lot = key
+        .lot
+        .as_deref()
+        .map(|l| format!(" lot {l}"))
+        .unwrap_or_default();
+    Ok(format!(
+        "stock of {sku}{lot} at {loc} is now {qty}: more was taken than this device knew of; recorded anyway, a supervisor will see it after sync"
+    ))
+}

@@ -1,0 +1,145 @@
+//! The store's schema and its versioned migrations (SQLite `user_version`).
+//!
+//! Migrations only ever append to this list; a released migration is never edited, so that every
+//! device in the field can be brought forward from whatever version it has.
+
+use rusqlite_migration::{M, Migrations};
+
+const V1: &str = r#"
+CREATE TABLE device (
+    singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+    device_id    TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    warehouse_id TEXT REFERENCES warehouses(id),
+    created_at   TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE warehouses (
+    id   TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE locations (
+    id           TEXT PRIMARY KEY,
+    warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+    code         TEXT NOT NULL,
+    barcode      TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL,
+    parent_id    TEXT REFERENCES locations(id),
+    walk_seq     INTEGER,
+    capacity     INTEGER,
+    UNIQUE (warehouse_id, code)
+);
+
+CREATE TABLE items (
+    id             TEXT PRIMARY KEY,
+    sku            TEXT NOT NULL UNIQUE,
+    description    TEXT NOT NULL,
+    uom            TEXT NOT NULL,
+    weight_g       INTEGER,
+    length_mm      INTEGER,
+    width_mm       INTEGER,
+    height_mm      INTEGER,
+    tracking       TEXT NOT NULL,
+    expiry_tracked INTEGER NOT NULL,
+    reorder_point  INTEGER,
+    min_qty        INTEGER,
+    max_qty        INTEGER
+);
+
+CREATE TABLE item_packs (
+    item_id  TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    kind     TEXT NOT NULL,
+    gtin     TEXT,
+    quantity INTEGER NOT NULL CHECK (quantity >= 1),
+    PRIMARY KEY (item_id, kind)
+) WITHOUT ROWID;
+
+-- Every scannable code of every item, pack-level GTINs included: one B-tree probe per scan.
+CREATE TABLE barcodes (
+    code      TEXT PRIMARY KEY,
+    item_id   TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    pack_kind TEXT NOT NULL,
+    pack_qty  INTEGER NOT NULL CHECK (pack_qty >= 1)
+) WITHOUT ROWID;
+CREATE INDEX barcodes_item ON barcodes(item_id);
+
+CREATE TABLE plates (
+    id           TEXT PRIMARY KEY,
+    code         TEXT NOT NULL UNIQUE,
+    warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+    location_id  TEXT REFERENCES locations(id)
+);
+
+-- The change log: append-only, gapless per device. Triggers make edits impossible.
+CREATE TABLE change_log (
+    seq            INTEGER PRIMARY KEY CHECK (seq >= 1),
+    op_id          TEXT NOT NULL UNIQUE,
+    device_id      TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    op_type        TEXT NOT NULL,
+    warehouse_id   TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    device_time    TEXT NOT NULL,
+    scans          TEXT NOT NULL,
+    payload        TEXT NOT NULL
+);
+CREATE TRIGGER change_log_immutable BEFORE UPDATE ON change_log
+BEGIN SELECT RAISE(ABORT, 'change log entries are immutable'); END;
+CREATE TRIGGER change_log_append_only BEFORE DELETE ON change_log
+BEGIN SELECT RAISE(ABORT, 'change log entries cannot be deleted'); END;
+
+-- The stock ledger: one signed delta per key per operation. Empty strings stand for "none" in
+-- key columns so that keys compare equal in the materialized table's primary key.
+CREATE TABLE ledger (
+    id          INTEGER PRIMARY KEY,
+    op_id       TEXT NOT NULL,
+    item_id     TEXT NOT NULL REFERENCES items(id),
+    location_id TEXT NOT NULL REFERENCES locations(id),
+    lot         TEXT NOT NULL DEFAULT '',
+    expiry      TEXT NOT NULL DEFAULT '',
+    plate_id    TEXT NOT NULL DEFAULT '',
+    qty         INTEGER NOT NULL
+);
+CREATE INDEX ledger_op ON ledger(op_id);
+CREATE INDEX ledger_item ON ledger(item_id);
+CREATE TRIGGER ledger_immutable BEFORE UPDATE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger rows are immutable'); END;
+CREATE TRIGGER ledger_append_only BEFORE DELETE ON ledger
+BEGIN SELECT RAISE(ABORT, 'ledger rows cannot be deleted'); END;
+
+-- On-hand stock, materialized from the ledger in the same transaction. Zero rows are removed.
+CREATE TABLE stock (
+    item_id     TEXT NOT NULL REFERENCES items(id),
+    location_id TEXT NOT NULL REFERENCES locations(id),
+    lot         TEXT NOT NULL,
+    expiry      TEXT NOT NULL,
+    plate_id    TEXT NOT NULL,
+    qty         INTEGER NOT NULL,
+    PRIMARY KEY (item_id, location_id, lot, expiry, plate_id)
+) WITHOUT ROWID;
+CREATE INDEX stock_location ON stock(location_id);
+CREATE INDEX stock_lot ON stock(lot) WHERE lot <> '';
+CREATE INDEX stock_plate ON stock(plate_id) WHERE plate_id <> '';
+
+-- How far the change log has been acknowledged by the server (used by sync).
+CREATE TABLE sync_state (
+    singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+    pushed_seq INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sync_state (singleton, pushed_seq) VALUES (1, 0);
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1)];
+
+/// All migrations, oldest first. Version N means the first N have been applied.
+pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
+
+/// The schema version this build writes.
+pub const LATEST: usize = MIGRATION_LIST.len();

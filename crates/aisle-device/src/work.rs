@@ -1,0 +1,434 @@
+//! Warehouse work as an operator does it: scans and typed quantities in, a committed operation
+//! out. Each function resolves the scans, fills in lots and expiry dates from GS1 labels, picks
+//! the exact stock key and hands a complete operation to [`Store::record`].
+//!
+//! Quantities are counted in the pack level that was scanned (a case GTIN scanned with quantity 2
+//! is two cases), unless a pack level is named explicitly; the operation stores base units.
+
+use crate::master::ensure_holds_stock;
+use crate::record::{OpContext, Recorded};
+use crate::resolve::{ItemScan, Resolved};
+use crate::{DeviceError, Result, Store};
+use aisle_domain::ledger::StockKey;
+use aisle_domain::master::{Location, PackKind};
+use aisle_domain::op::{
+    Adjust, Count, Operation, PackCount, Pick, PlateLine, PlateMove, Receive, Transfer,
+};
+use aisle_domain::{OrderLineId, PlateId, ReceiptLineId};
+use chrono::NaiveDate;
+use std::fmt::Display;
+
+/// Receiving goods at a dock (or any location that holds stock).
+#[derive(Debug, Clone, Default)]
+pub struct ReceiveRequest {
+    pub location: String,
+    pub item: String,
+    /// Number of the scanned (or named) pack; defaults to the label's count, else 1.
+    pub qty: Option<i64>,
+    pub pack: Option<PackKind>,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub serials: Vec<String>,
+    /// A license plate scan: an existing plate or a new SSCC/plate code.
+    pub plate: Option<String>,
+    pub receipt_line: Option<ReceiptLineId>,
+}
+
+/// Moving stock or a whole plate; `putaway` marks the move that follows receiving.
+#[derive(Debug, Clone, Default)]
+pub struct MoveRequest {
+    /// An item or a license plate scan.
+    pub what: String,
+    /// Where the stock is taken from; needed for items, optional for plates (they know where they are).
+    pub from: Option<String>,
+    pub to: String,
+    pub qty: Option<i64>,
+    pub pack: Option<PackKind>,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub serials: Vec<String>,
+    pub putaway: bool,
+}
+
+/// Picking for an order line, possibly short.
+#[derive(Debug, Clone, Default)]
+pub struct PickRequest {
+    pub location: String,
+    pub item: String,
+    /// Quantity taken; defaults to `requested` when that is given, else 1.
+    pub qty: Option<i64>,
+    pub pack: Option<PackKind>,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub requested: Option<i64>,
+    pub short_reason: Option<String>,
+    pub order_line: Option<OrderLineId>,
+    pub serials: Vec<String>,
+}
+
+/// Counting one item at one location.
+#[derive(Debug, Clone, Default)]
+pub struct CountRequest {
+    pub location: String,
+    pub item: String,
+    pub counted: i64,
+    pub pack: Option<PackKind>,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub blind: bool,
+}
+
+/// A correction with a reason code; `qty` is signed.
+#[derive(Debug, Clone, Default)]
+pub struct AdjustRequest {
+    pub location: String,
+    pub item: String,
+    pub qty: i64,
+    pub pack: Option<PackKind>,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+/// A value given both on the label and by hand must agree.
+fn agree<T: PartialEq + Display + Clone>(
+    what: &str,
+    typed: Option<T>,
+    scanned: Option<T>,
+) -> Result<Option<T>> {
+    match (typed, scanned) {
+        (Some(t), Some(s)) if t != s => Err(DeviceError::Invalid(format!(
+            "{what} {t} was entered, but the label says {s}"
+        ))),
+        (Some(t), _) => Ok(Some(t)),
+        (None, s) => Ok(s),
+    }
+}
+
+/// Base units for `count` of the scanned pack, or of `pack` when one is named.
+fn base_units(
+    scan: &ItemScan,
+    pack: Option<PackKind>,
+    count: i64,
+) -> Result<(i64, Option<PackCount>)> {
+    let (kind, per_pack) = match pack {
+        Some(k) => {
+            let q = scan.item.pack_quantity(k).ok_or_else(|| {
+                DeviceError::Invalid(format!(
+                    "item {} has no {} pack level",
+                    scan.item.sku,
+                    k.as_str()
+                ))
+            })?;
+            (k, q)
+        }
+        None => (scan.pack, scan.per_pack),
+    };
+    let qty = count.checked_mul(per_pack).ok_or_else(|| {
+        DeviceError::Invalid(format!("quantity {count} x {per_pack} is too large"))
+    })?;
+    let pack = (kind != PackKind::Each || per_pack != 1).then_some(PackCount {
+        kind,
+        packs: count,
+        per_pack,
+    });
+    Ok((qty, pack))
+}
+
+fn serials_from(scan: &ItemScan, typed: &[String]) -> Vec<String> {
+    if typed.is_empty() {
+        scan.serial.iter().cloned().collect()
+    } else {
+        typed.to_vec()
+    }
+}
+
+impl Store {
+    /// A location in this device's warehouse that can hold stock.
+    fn work_location(&mut self, raw: &str, ctx: &OpContext) -> Result<Location> {
+        let loc = self.expect_location(raw, ctx)?;
+        ensure_holds_stock(&loc)?;
+        let device = self.device()?;
+        if device.warehouse_id.is_some_and(|w| w != loc.warehouse_id) {
+            let other = self.warehouse(loc.warehouse_id)?;
+            return Err(DeviceError::Invalid(format!(
+                "location {} belongs to warehouse {}, but this device works in {}",
+                loc.code,
+                other.code,
+                device.warehouse_code.unwrap_or_default()
+            )));
+        }
+        Ok(loc)
+    }
+
+    /// Chooses the stock key an operation takes from: the one line at the location matching the
+    /// given lot/expiry, loose stock before stock on plates, or a new key when there is none.
+    fn take_key(
+        &self,
+        scan: &ItemScan,
+        loc: &Location,
+        lot: Option<String>,
+        expiry: Option<NaiveDate>,
+    ) -> Result<StockKey> {
+        let lines: Vec<_> = self
+            .stock_of_item_at(scan.item.id, loc.id)?
+            .into_iter()
+            .filter(|l| l.qty > 0)
+            .filter(|l| lot.is_none() || l.lot == lot)
+            .filter(|l| expiry.is_none() || l.expiry == expiry)
+            .collect();
+        let loose: Vec<_> = lines.iter().filter(|l| l.plate_id.is_none()).collect();
+        let candidates: Vec<_> = if loose.is_empty() {
+            lines.iter().collect()
+        } else {
+            loose
+        };
+        match candidates.as_slice() {
+            [one] => Ok(one.key()),
+            [] => Ok(StockKey {
+                item: scan.item.id,
+                location: loc.id,
+                lot,
+                expiry,
+                plate: None,
+            }),
+            many => Err(DeviceError::Ambiguous {
+                what: format!("{} at {}", scan.item.sku, loc.code),
+                options: many
+                    .iter()
+                    .map(|l| {
+                        let mut s = String::new();
+                        if let Some(lot) = &l.lot {
+                            s.push_str(&format!("lot {lot} "));
+                        }
+                        if let Some(e) = l.expiry {
+                            s.push_str(&format!("exp {e} "));
+                        }
+                        if let Some(p) = &l.plate {
+                            s.push_str(&format!("plate {p} "));
+                        }
+                        format!("{s}({} on hand)", l.qty)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    fn record_checked(
+        &mut self,
+        op: Operation,
+        scan: &ItemScan,
+        ctx: OpContext,
+    ) -> Result<Recorded> {
+        op.check()?;
+        op.check_tracking(&scan.item)?;
+        self.record(op, &ctx)
+    }
+
+    pub fn receive(&mut self, req: &ReceiveRequest, ctx: &OpContext) -> Result<Recorded> {
+        let loc = self.work_location(&req.location, ctx)?;
+        let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
+        let (qty, pack) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
+        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
+        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let mut scans = vec![req.location.clone(), req.item.clone()];
+        let (plate, plate_code) = match &req.plate {
+            None => (None, None),
+            Some(raw) => {
+                scans.push(raw.clone());
+                match self.resolve(raw)?.resolved {
+                    Resolved::NewPlate { code } => (Some(PlateId::new()), Some(code)),
+                    Resolved::Plate(p) if p.location_id.is_none_or(|l| l == loc.id) => {
+                        (Some(p.id), Some(p.code))
+                    }
+                    Resolved::Plate(p) => {
+                        return Err(DeviceError::Invalid(format!(
+                            "license plate {} is at another location; move it here first or use a new plate",
+                            p.code
+                        )));
+                    }
+                    _ => {
+                        return Err(DeviceError::WrongKind {
+                            expected: "a license plate (SSCC or plate label)",
+                            found: "not a plate".into(),
+                            raw: raw.clone(),
+                        });
+                    }
+                }
+            }
+        };
+        let op = Operation::Receive(Receive {
+            key: StockKey {
+                item: scan.item.id,
+                location: loc.id,
+                lot,
+                expiry,
+                plate,
+            },
+            qty,
+            pack,
+            serials: serials_from(&scan, &req.serials),
+            receipt_line: req.receipt_line,
+            plate_code,
+        });
+        self.record_checked(op, &scan, ctx.clone().with_scans(scans))
+    }
+
+    /// Moves stock of an item, or a whole license plate, to another location.
+    pub fn move_stock(&mut self, req: &MoveRequest, ctx: &OpContext) -> Result<Recorded> {
+        let to = self.work_location(&req.to, ctx)?;
+        let resolution = self.resolve(&req.what)?;
+        match resolution.resolved {
+            Resolved::Plate(plate) => {
+                let from_id = plate.location_id.ok_or_else(|| {
+                    DeviceError::Invalid(format!(
+                        "license plate {} has no known location",
+                        plate.code
+                    ))
+                })?;
+                let mut scans = vec![req.what.clone()];
+                if let Some(raw) = &req.from {
+                    let from = self.work_location(raw, ctx)?;
+                    scans.push(raw.clone());
+                    if from.id != from_id {
+                        let at = self.location(from_id)?;
+                        return Err(DeviceError::Invalid(format!(
+                            "license plate {} is at {}, not at {}",
+                            plate.code, at.code, from.code
+                        )));
+                    }
+                }
+                scans.push(req.to.clone());
+                let contents = self
+                    .stock_on_plate(plate.id)?
+                    .into_iter()
+                    .filter(|l| l.location_id == from_id && l.qty > 0)
+                    .map(|l| PlateLine {
+                        item: l.item_id,
+                        lot: l.lot,
+                        expiry: l.expiry,
+                        qty: l.qty,
+                    })
+                    .collect();
+                let op = Operation::MovePlate(PlateMove {
+                    plate: plate.id,
+                    plate_code: plate.code,
+                    from: from_id,
+                    to: to.id,
+                    contents,
+                    putaway: req.putaway,
+                });
+                self.record(op, &ctx.clone().with_scans(scans))
+            }
+            Resolved::Item(scan) => {
+                let from_raw = req.from.as_deref().ok_or_else(|| {
+                    DeviceError::Invalid("scan the location the stock is taken from".into())
+                })?;
+                let from = self.work_location(from_raw, ctx)?;
+                let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
+                let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
+                let expiry = agree("expiry", req.expiry, scan.expiry)?;
+                let key = self.take_key(&scan, &from, lot, expiry)?;
+                let t = Transfer {
+                    item: scan.item.id,
+                    lot: key.lot,
+                    expiry: key.expiry,
+                    from: from.id,
+                    from_plate: key.plate,
+                    to: to.id,
+                    to_plate: None,
+                    qty,
+                    serials: serials_from(&scan, &req.serials),
+                };
+                let op = if req.putaway {
+                    Operation::Putaway(t)
+                } else {
+                    Operation::Move(t)
+                };
+                let scans = [from_raw.to_string(), req.what.clone(), req.to.clone()];
+                self.record_checked(op, &scan, ctx.clone().with_scans(scans))
+            }
+            Resolved::Unknown => {
+                Err(self.record_unknown(&req.what, "item or license plate", None, ctx)?)
+            }
+            Resolved::NewPlate { code } => Err(DeviceError::NotFound {
+                what: "license plate",
+                key: code,
+            }),
+            Resolved::Location(l) => Err(DeviceError::WrongKind {
+                expected: "an item or a license plate",
+                found: format!("location {}", l.code),
+                raw: req.what.clone(),
+            }),
+        }
+    }
+
+    pub fn pick(&mut self, req: &PickRequest, ctx: &OpContext) -> Result<Recorded> {
+        let loc = self.work_location(&req.location, ctx)?;
+        let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
+        let count = req.qty.or(scan.count).or(req.requested).unwrap_or(1);
+        let (qty, _) = base_units(&scan, req.pack, count)?;
+        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
+        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let key = self.take_key(&scan, &loc, lot, expiry)?;
+        let op = Operation::Pick(Pick {
+            key,
+            qty,
+            requested: req.requested,
+            short_reason: req.short_reason.clone(),
+            order_line: req.order_line,
+            serials: serials_from(&scan, &req.serials),
+        });
+        self.record_checked(
+            op,
+            &scan,
+            ctx.clone()
+                .with_scans([req.location.clone(), req.item.clone()]),
+        )
+    }
+
+    pub fn count(&mut self, req: &CountRequest, ctx: &OpContext) -> Result<Recorded> {
+        let loc = self.work_location(&req.location, ctx)?;
+        let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
+        let (counted, _) = base_units(&scan, req.pack, req.counted)?;
+        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
+        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let key = self.take_key(&scan, &loc, lot, expiry)?;
+        let expected = self.on_hand(&key)?;
+        let op = Operation::Count(Count {
+            key,
+            counted,
+            expected,
+            blind: req.blind,
+        });
+        self.record_checked(
+            op,
+            &scan,
+            ctx.clone()
+                .with_scans([req.location.clone(), req.item.clone()]),
+        )
+    }
+
+    pub fn adjust(&mut self, req: &AdjustRequest, ctx: &OpContext) -> Result<Recorded> {
+        let loc = self.work_location(&req.location, ctx)?;
+        let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
+        let (qty, _) = base_units(&scan, req.pack, req.qty)?;
+        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
+        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let key = self.take_key(&scan, &loc, lot, expiry)?;
+        let op = Operation::Adjust(Adjust {
+            key,
+            qty,
+            reason: req.reason.trim().to_string(),
+            note: req.note.clone(),
+        });
+        self.record_checked(
+            op,
+            &scan,
+            ctx.clone()
+                .with_scans([req.location.clone(), req.item.clone()]),
+        )
+    }
+}
