@@ -1,1 +1,197 @@
-fn main() {}
+//! `aisle`: a headless Aisle device on a local SQLite file. A thin front end over `aisle-device`:
+//! it parses arguments, calls the store and prints the result for people or, with `--json`, for
+//! scripts.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod output;
+
+use aisle_device::{DeviceError, OpContext, Resolved, Store};
+use aisle_domain::ItemId;
+use clap::Parser;
+use cli::{Cli, Command, ConfigCommand, DeviceCommand, ImportKind, ScanCommand, StockCommand};
+use output::Out;
+use std::fs::File;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Out { json: cli.json };
+    match run(cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// An error for the user: a device error, or trouble with a file they named.
+#[derive(Debug)]
+pub enum CliError {
+    Device(DeviceError),
+    File { path: String, reason: String },
+    Usage(String),
+}
+
+impl From<DeviceError> for CliError {
+    fn from(e: DeviceError) -> Self {
+        Self::Device(e)
+    }
+}
+
+fn operator(cli_operator: &Option<String>) -> Result<OpContext, CliError> {
+    match cli_operator.as_deref().map(str::trim) {
+        Some(op) if !op.is_empty() => Ok(OpContext::new(op)),
+        _ => Err(CliError::Usage(
+            "no operator: pass --operator BADGE or set AISLE_OPERATOR (every operation records who did it)".into(),
+        )),
+    }
+}
+
+fn open_file(path: &str) -> Result<File, CliError> {
+    File::open(path).map_err(|e| CliError::File {
+        path: path.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Finds an item by scan, or by SKU when the text is not a barcode.
+fn find_item(store: &Store, text: &str) -> Result<ItemId, CliError> {
+    if let Some(item) = store.item_by_sku(text)? {
+        return Ok(item.id);
+    }
+    match store.resolve(text)?.resolved {
+        Resolved::Item(i) => Ok(i.item.id),
+        _ => Err(DeviceError::NotFound {
+            what: "item (by barcode or SKU)",
+            key: text.to_string(),
+        }
+        .into()),
+    }
+}
+
+fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
+    let mut store = Store::open(&cli.db)?;
+    let ctx = || operator(&cli.operator);
+    match cli.command {
+        Command::Init { name, warehouse } => {
+            out.device(&store.init_device(&name, warehouse.as_deref())?)
+        }
+        Command::Device { command } => match command {
+            DeviceCommand::Show => out.device(&store.device()?),
+            DeviceCommand::Warehouse { code } => out.device(&store.set_device_warehouse(&code)?),
+        },
+        Command::Config { command } => match command {
+            ConfigCommand::Show => out.patterns(&store.scan_patterns()?),
+            ConfigCommand::SetPatterns { location, plate } => {
+                let mut p = store.scan_patterns()?;
+                if !location.is_empty() {
+                    p.location = location;
+                }
+                if !plate.is_empty() {
+                    p.plate = plate;
+                }
+                store.set_scan_patterns(&p)?;
+                out.patterns(&p)
+            }
+        },
+        Command::Import { kind, file } => {
+            let f = open_file(&file)?;
+            let summary = match kind {
+                ImportKind::Warehouses => store.import_warehouses(f)?,
+                ImportKind::Locations => store.import_locations(f)?,
+                ImportKind::Items => store.import_items(f)?,
+            };
+            out.import(kind.as_str(), &summary)
+        }
+        Command::Demo { items, seed, name } => out.demo(&store.load_demo(seed, items, &name)?),
+        Command::Receive(a) => {
+            let r = store.receive(&a.request(), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::Putaway(a) => {
+            let r = store.move_stock(&a.request(true), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::Move(a) => {
+            let r = store.move_stock(&a.request(false), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::Pick(a) => {
+            let r = store.pick(&a.request(), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::Count(a) => {
+            let r = store.count(&a.request(), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::Adjust(a) => {
+            let r = store.adjust(&a.request(), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::Stock { command } => {
+            let (title, lines) = match command {
+                StockCommand::Item { item } => {
+                    let id = find_item(&store, &item)?;
+                    (
+                        format!("stock of {}", store.item(id)?.sku),
+                        store.stock_of_item(id)?,
+                    )
+                }
+                StockCommand::Location { location } => {
+                    let wh = store.device_opt()?.and_then(|d| d.warehouse_id);
+                    let loc = match store.resolve(&location)?.resolved {
+                        Resolved::Location(l) => l,
+                        _ => store.location_by_label(&location, wh)?.ok_or(
+                            DeviceError::NotFound {
+                                what: "location",
+                                key: location.clone(),
+                            },
+                        )?,
+                    };
+                    (format!("stock at {}", loc.code), store.stock_at(loc.id)?)
+                }
+                StockCommand::Lot { lot, item } => {
+                    let id = item.as_deref().map(|i| find_item(&store, i)).transpose()?;
+                    (format!("stock of lot {lot}"), store.stock_of_lot(&lot, id)?)
+                }
+                StockCommand::Plate { plate } => {
+                    let p = match store.resolve(&plate)?.resolved {
+                        Resolved::Plate(p) => p,
+                        _ => {
+                            return Err(DeviceError::NotFound {
+                                what: "license plate",
+                                key: plate,
+                            }
+                            .into());
+                        }
+                    };
+                    (
+                        format!("license plate {}", p.code),
+                        store.stock_on_plate(p.id)?,
+                    )
+                }
+            };
+            out.stock(&title, &lines)
+        }
+        Command::Log {
+            unsynced,
+            after,
+            limit,
+        } => {
+            let filter = aisle_device::query::LogFilter {
+                unsynced,
+                after,
+                limit,
+            };
+            out.log(&store, &store.change_log(filter)?, store.pending_count()?)
+        }
+        Command::Scan { command } => match command {
+            ScanCommand::Parse { data } => out.scan(&store.parse_scan(&data)?),
+            ScanCommand::Lookup { data } => out.lookup(&store, &store.resolve(&data)?),
+        },
+        Command::Audit => out.audit(&store.audit_stock()?),
+    }
+}

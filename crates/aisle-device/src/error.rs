@@ -49,4 +49,24 @@ impl From<serde_json::Error> for DeviceError {
     }
 }
 
+impl DeviceError {
+    /// A stable, machine-readable name for the kind of error, for front ends to branch on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Scan { .. } => "bad_scan",
+            Self::Operation(_) => "invalid_operation",
+            Self::UnknownBarcode { .. } => "unknown_barcode",
+            Self::WrongKind { .. } => "wrong_kind",
+            Self::NotFound { .. } => "not_found",
+            Self::Ambiguous { .. } => "ambiguous",
+            Self::Invalid(_) => "invalid",
+            Self::NotInitialised => "not_initialised",
+            Self::AlreadyInitialised { .. } => "already_initialised",
+            Self::Import(_) => "bad_import",
+            Self::Pattern(_) => "bad_configuration",
+            Self::Migration(_) | Self::Sqlite(_) | Self::Decode(_) => "storage",
+        }
+    }
+}
+
 pub type Result<T, E = DeviceError> = std::result::Result<T, E>;

@@ -22,9 +22,8 @@ pub struct ImportSummary {
 const LOCATION_COLUMNS: &str =
     "id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity";
 
-fn location_from_row(
-    r: &Row<'_>,
-) -> rusqlite::Result<(
+/// A location row as stored, before its ids and kind are decoded.
+type LocationRow = (
     String,
     String,
     String,
@@ -33,7 +32,9 @@ fn location_from_row(
     Option<String>,
     Option<i64>,
     Option<i64>,
-)> {
+);
+
+fn location_from_row(r: &Row<'_>) -> rusqlite::Result<LocationRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -45,17 +46,6 @@ fn location_from_row(
         r.get(7)?,
     ))
 }
-
-type LocationRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-);
 
 fn location_decode(row: LocationRow) -> Result<Location> {
     let (id, wh, code, barcode, kind, parent, walk_seq, capacity) = row;
@@ -327,17 +317,17 @@ impl Store {
                 "warehouse_id = ?1 AND code = ?2",
                 &[&wh.to_string(), &r.code],
             )?;
-            if let Some(other) = opt_location(&tx, "barcode = ?1", &[&r.barcode])? {
-                if existing.as_ref().is_none_or(|e| e.id != other.id) {
-                    errors.push(err(
-                        "barcode",
-                        format!(
-                            "barcode {:?} already belongs to location {}",
-                            r.barcode, other.code
-                        ),
-                    ));
-                    continue;
-                }
+            if let Some(other) = opt_location(&tx, "barcode = ?1", &[&r.barcode])?
+                && existing.as_ref().is_none_or(|e| e.id != other.id)
+            {
+                errors.push(err(
+                    "barcode",
+                    format!(
+                        "barcode {:?} already belongs to location {}",
+                        r.barcode, other.code
+                    ),
+                ));
+                continue;
             }
             let loc = Location {
                 id: existing.as_ref().map_or_else(LocationId::new, |e| e.id),

@@ -10,7 +10,7 @@ use crate::record::{OpContext, Recorded};
 use crate::resolve::{ItemScan, Resolved};
 use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::StockKey;
-use aisle_domain::master::{Location, PackKind};
+use aisle_domain::master::{Location, PackKind, Tracking};
 use aisle_domain::op::{
     Adjust, Count, Operation, PackCount, Pick, PlateLine, PlateMove, Receive, Transfer,
 };
@@ -107,6 +107,38 @@ fn agree<T: PartialEq + Display + Clone>(
 }
 
 /// Base units for `count` of the scanned pack, or of `pack` when one is named.
+/// The lot and expiry to record: typed values must agree with the label; a label's lot or date is
+/// dropped for items that do not track it (many labels carry a batch nobody manages), but typing
+/// one for such an item is refused as a likely mistake.
+fn lot_and_expiry(
+    scan: &ItemScan,
+    lot: &Option<String>,
+    expiry: Option<NaiveDate>,
+) -> Result<(Option<String>, Option<NaiveDate>)> {
+    let item = &scan.item;
+    let lot = if item.tracking == Tracking::Lot {
+        agree("lot", lot.clone(), scan.lot.clone())?
+    } else if let Some(l) = lot {
+        return Err(DeviceError::Invalid(format!(
+            "item {} is not lot-tracked, but lot {l} was entered",
+            item.sku
+        )));
+    } else {
+        None
+    };
+    let expiry = if item.expiry_tracked {
+        agree("expiry", expiry, scan.expiry)?
+    } else if let Some(e) = expiry {
+        return Err(DeviceError::Invalid(format!(
+            "item {} does not track expiry, but {e} was entered",
+            item.sku
+        )));
+    } else {
+        None
+    };
+    Ok((lot, expiry))
+}
+
 fn base_units(
     scan: &ItemScan,
     pack: Option<PackKind>,
@@ -231,8 +263,7 @@ impl Store {
         let loc = self.work_location(&req.location, ctx)?;
         let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
         let (qty, pack) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
-        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
-        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
         let mut scans = vec![req.location.clone(), req.item.clone()];
         let (plate, plate_code) = match &req.plate {
             None => (None, None),
@@ -328,8 +359,7 @@ impl Store {
                 })?;
                 let from = self.work_location(from_raw, ctx)?;
                 let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
-                let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
-                let expiry = agree("expiry", req.expiry, scan.expiry)?;
+                let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
                 let key = self.take_key(&scan, &from, lot, expiry)?;
                 let t = Transfer {
                     item: scan.item.id,
@@ -370,8 +400,7 @@ impl Store {
         let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
         let count = req.qty.or(scan.count).or(req.requested).unwrap_or(1);
         let (qty, _) = base_units(&scan, req.pack, count)?;
-        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
-        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
         let key = self.take_key(&scan, &loc, lot, expiry)?;
         let op = Operation::Pick(Pick {
             key,
@@ -393,8 +422,7 @@ impl Store {
         let loc = self.work_location(&req.location, ctx)?;
         let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
         let (counted, _) = base_units(&scan, req.pack, req.counted)?;
-        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
-        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
         let key = self.take_key(&scan, &loc, lot, expiry)?;
         let expected = self.on_hand(&key)?;
         let op = Operation::Count(Count {
@@ -415,8 +443,7 @@ impl Store {
         let loc = self.work_location(&req.location, ctx)?;
         let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
         let (qty, _) = base_units(&scan, req.pack, req.qty)?;
-        let lot = agree("lot", req.lot.clone(), scan.lot.clone())?;
-        let expiry = agree("expiry", req.expiry, scan.expiry)?;
+        let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
         let key = self.take_key(&scan, &loc, lot, expiry)?;
         let op = Operation::Adjust(Adjust {
             key,

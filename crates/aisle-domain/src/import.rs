@@ -255,10 +255,10 @@ fn for_rows<T>(table: &mut Table, mut each: impl FnMut(&mut Row<'_>) -> Option<T
             columns: &table.columns,
             errors: &mut table.errors,
         };
-        if let Some(v) = each(&mut row) {
-            if table.errors.len() == before {
-                out.push(v);
-            }
+        if let Some(v) = each(&mut row)
+            && table.errors.len() == before
+        {
+            out.push(v);
         }
         if table.errors.len() >= MAX_ERRORS {
             break;

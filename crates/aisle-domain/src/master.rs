@@ -271,10 +271,10 @@ impl Item {
                 return Err(ItemError::Negative { field, value: v });
             }
         }
-        if let (Some(min), Some(max)) = (self.min_qty, self.max_qty) {
-            if min > max {
-                return Err(ItemError::MinAboveMax { min, max });
-            }
+        if let (Some(min), Some(max)) = (self.min_qty, self.max_qty)
+            && min > max
+        {
+            return Err(ItemError::MinAboveMax { min, max });
         }
         Ok(())
     }

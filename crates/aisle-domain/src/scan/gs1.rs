@@ -178,11 +178,11 @@ pub fn parse_bracketed(data: &str) -> Result<Gs1Message, ScanError> {
         let mut search = 0;
         while let Some(i) = after[search..].find('(') {
             let cand = &after[search + i + 1..];
-            if let Some(c) = cand.find(')') {
-                if ai::lookup(&cand[..c]).is_some() {
-                    end = search + i;
-                    break;
-                }
+            if let Some(c) = cand.find(')')
+                && ai::lookup(&cand[..c]).is_some()
+            {
+                end = search + i;
+                break;
             }
             search += i + 1;
         }
@@ -284,13 +284,13 @@ pub fn parse_digital_link(uri: &str) -> Result<Option<Gs1Message>, ScanError> {
     let url = url::Url::parse(uri)
         .map_err(|e| ScanError::DigitalLink(format!("not a valid URI: {e}")))?;
     let segs: Vec<String> = match url.path_segments() {
-        Some(s) => s.map(|p| percent_decode(p)).collect::<Result<_, _>>()?,
+        Some(s) => s.map(percent_decode).collect::<Result<_, _>>()?,
         None => return Ok(None),
     };
     let Some(start) = (0..segs.len().saturating_sub(1)).find(|&i| {
         ai::lookup(dl_alias(&segs[i])).is_some_and(|s| s.dl_primary_key)
             && segs.len() - i >= 2
-            && (segs.len() - i) % 2 == 0
+            && (segs.len() - i).is_multiple_of(2)
     }) else {
         return Ok(None);
     };

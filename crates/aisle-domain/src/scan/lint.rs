@@ -266,7 +266,7 @@ fn pcenc(v: &str) -> Result<(), String> {
 
 fn pieceoftotal(v: &str) -> Result<(), String> {
     let half = v.len() / 2;
-    if v.len() % 2 != 0 || !v.bytes().all(|b| b.is_ascii_digit()) {
+    if !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err("is not a piece/total pair".into());
     }
     let (piece, total) = (

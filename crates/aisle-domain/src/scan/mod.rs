@@ -425,13 +425,13 @@ fn classify(data: &str, config: &ScanConfig) -> Result<ScanContent, ScanError> {
             if let Ok(gtin) = Gtin::parse(data) {
                 return Ok(ScanContent::Gtin { gtin, format });
             }
-            if format == RetailFormat::Ean8 {
-                if let Some(gtin) = upce_to_upca(data).and_then(|a| Gtin::parse(&a).ok()) {
-                    return Ok(ScanContent::Gtin {
-                        gtin,
-                        format: RetailFormat::UpcE,
-                    });
-                }
+            if format == RetailFormat::Ean8
+                && let Some(gtin) = upce_to_upca(data).and_then(|a| Gtin::parse(&a).ok())
+            {
+                return Ok(ScanContent::Gtin {
+                    gtin,
+                    format: RetailFormat::UpcE,
+                });
             }
         }
         if data.len() == 18 && has_valid_check_digit(data) {
@@ -446,13 +446,12 @@ fn classify(data: &str, config: &ScanConfig) -> Result<ScanContent, ScanError> {
     // when it decodes completely and starts with an identification key.
     if data.len() > 16
         && (data.starts_with("01") || data.starts_with("02") || data.starts_with("00"))
+        && let Ok(msg) = gs1::parse_element_string(&gs1::normalise_separators(data))
     {
-        if let Ok(msg) = gs1::parse_element_string(&gs1::normalise_separators(data)) {
-            return Ok(ScanContent::Gs1 {
-                elements: msg.elements,
-                digital_link: false,
-            });
-        }
+        return Ok(ScanContent::Gs1 {
+            elements: msg.elements,
+            digital_link: false,
+        });
     }
     for re in &config.location {
         if let Some(caps) = re.captures(data) {

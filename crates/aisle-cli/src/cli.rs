@@ -1,0 +1,392 @@
+//! The command line: arguments, help text with examples, and their translation into the store's
+//! request types.
+
+use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
+use aisle_domain::master::PackKind;
+use aisle_domain::{OrderLineId, ReceiptLineId};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  aisle --db t1.db demo                                  # a demo store: 2 warehouses, 300 items
+  export AISLE_DB=t1.db AISLE_OPERATOR=ALICE
+  aisle receive --at LOC:WH1:RCV-01 --item ']C10105012345000015<GS>10L42<GS>17270131' --qty 5
+  aisle putaway --what 05012345000015 --from LOC:WH1:RCV-01 --to LOC:WH1:B-01-01-1 --qty 5 --lot L42
+  aisle pick --at LOC:WH1:A-01-01-1 --item 5012345000015 --qty 2 --requested 3 --short-reason damaged
+  aisle count --at LOC:WH1:A-01-01-1 --item 5012345000015 --counted 7 --blind
+  aisle stock item 5012345000015
+  aisle log --unsynced --json
+  aisle scan parse '(01)09506000134352(17)270131(10)ABC'
+
+Quantities are in the pack level scanned (a case GTIN with --qty 2 is two cases) unless --pack
+names another level; everything is stored in base units. --json prints one JSON document on
+stdout, and errors as {\"error\": {\"kind\", \"message\"}} on stderr; see docs/cli.md.";
+
+/// Aisle's headless device: warehouse work, offline, against a local SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "aisle", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The device's database file (created if missing).
+    #[arg(long, env = "AISLE_DB", default_value = "aisle.db", global = true)]
+    pub db: String,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Badge code of the operator doing the work (recorded with every operation).
+    #[arg(long, env = "AISLE_OPERATOR", global = true)]
+    pub operator: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Give this store its device identity (once).
+    #[command(after_help = "Example:\n  aisle --db t1.db init --name TABLET-07 --warehouse WH1")]
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Code of the warehouse this device works in.
+        #[arg(long)]
+        warehouse: Option<String>,
+    },
+    /// Show or change the device identity.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Show or change scan patterns for location and license-plate labels.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Import master data from CSV (all rows or none); formats in docs/csv-formats.md.
+    #[command(
+        after_help = "Examples:\n  aisle import warehouses warehouses.csv\n  aisle import locations locations.csv\n  aisle import items items.csv"
+    )]
+    Import { kind: ImportKind, file: String },
+    /// Fill a new store with the demo company and opening stock.
+    Demo {
+        #[arg(long, default_value_t = 300)]
+        items: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Device name when the store has no identity yet.
+        #[arg(long, default_value = "DEMO-1")]
+        name: String,
+    },
+    /// Receive goods at a location, optionally onto a license plate.
+    #[command(
+        after_help = "Example:\n  aisle receive --at LOC:WH1:RCV-01 --item 15012345000012 --qty 3 --plate 106141411234567897"
+    )]
+    Receive(ReceiveArgs),
+    /// Put received stock or a license plate away.
+    #[command(
+        after_help = "Examples:\n  aisle putaway --what 106141411234567897 --to LOC:WH1:B-01-01-1\n  aisle putaway --what 5012345000015 --from LOC:WH1:RCV-01 --to LOC:WH1:A-01-01-1 --qty 6"
+    )]
+    Putaway(MoveArgs),
+    /// Move stock of an item, or a whole license plate.
+    Move(MoveArgs),
+    /// Pick for an order line; a short pick needs --requested and --short-reason.
+    Pick(PickArgs),
+    /// Record a counted quantity of an item at a location.
+    Count(CountArgs),
+    /// Correct stock with a reason code (quantity is signed).
+    #[command(
+        after_help = "Example:\n  aisle adjust --at LOC:WH1:A-01-01-1 --item 5012345000015 --qty=-2 --reason damaged"
+    )]
+    Adjust(AdjustArgs),
+    /// Show stock by item, location, lot or license plate.
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
+    /// List the change log.
+    Log {
+        /// Only entries not yet acknowledged by the server.
+        #[arg(long)]
+        unsynced: bool,
+        /// Only entries after this sequence number.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// Decode a scan, or look up what it is on this device.
+    Scan {
+        #[command(subcommand)]
+        command: ScanCommand,
+    },
+    /// Check that on-hand stock equals the sum of the ledger.
+    Audit,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    Show,
+    /// Set the warehouse this device works in.
+    Warehouse {
+        code: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    Show,
+    /// Replace the location and/or plate patterns (regular expressions; a named group `code`
+    /// picks the location code out of a longer label).
+    #[command(
+        after_help = "Example:\n  aisle config set-patterns --location '^LOC:(?:[A-Z0-9]+:)?(?<code>[A-Z0-9-]+)$' --plate '^LP[0-9]{8}$'"
+    )]
+    SetPatterns {
+        #[arg(long)]
+        location: Vec<String>,
+        #[arg(long)]
+        plate: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportKind {
+    Warehouses,
+    Locations,
+    Items,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warehouses => "warehouses",
+            Self::Locations => "locations",
+            Self::Items => "items",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Stock of an item (barcode or SKU) in every location and warehouse.
+    Item { item: String },
+    /// Everything at a location (label or code).
+    Location { location: String },
+    /// Stock of a lot.
+    Lot {
+        lot: String,
+        #[arg(long)]
+        item: Option<String>,
+    },
+    /// What a license plate holds.
+    Plate { plate: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Show what a scan decodes to (no lookup).
+    Parse { data: String },
+    /// Show what a scan is on this device: item, location or plate, with details.
+    Lookup { data: String },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%y%m%d"))
+        .map_err(|_| format!("{s:?} is not a date (use YYYY-MM-DD)"))
+}
+
+fn parse_pack(s: &str) -> Result<PackKind, String> {
+    s.parse()
+}
+
+/// The item part shared by receive and pick.
+#[derive(Debug, Args)]
+pub struct ItemArgs {
+    /// The item scan (GTIN, GS1 label, Digital Link or internal code).
+    #[arg(long)]
+    pub item: String,
+    /// How many of the scanned pack (default: the label's count, else 1).
+    #[arg(long)]
+    pub qty: Option<i64>,
+    /// Count in this pack level instead of the scanned one (each, inner, case, pallet).
+    #[arg(long, value_parser = parse_pack)]
+    pub pack: Option<PackKind>,
+    #[arg(long)]
+    pub lot: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub expiry: Option<NaiveDate>,
+    /// Serial numbers, one per unit (repeat the flag).
+    #[arg(long)]
+    pub serial: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiveArgs {
+    /// The location scan (dock or bin).
+    #[arg(long)]
+    pub at: String,
+    #[command(flatten)]
+    pub item: ItemArgs,
+    /// License plate: an SSCC or plate label; a new one is created.
+    #[arg(long)]
+    pub plate: Option<String>,
+    #[arg(long)]
+    pub receipt_line: Option<ReceiptLineId>,
+}
+
+impl ReceiveArgs {
+    pub fn request(self) -> ReceiveRequest {
+        ReceiveRequest {
+            location: self.at,
+            item: self.item.item,
+            qty: self.item.qty,
+            pack: self.item.pack,
+            lot: self.item.lot,
+            expiry: self.item.expiry,
+            serials: self.item.serial,
+            plate: self.plate,
+            receipt_line: self.receipt_line,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// An item or license-plate scan.
+    #[arg(long)]
+    pub what: String,
+    /// Where the stock is now (needed for items).
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: String,
+    #[arg(long)]
+    pub qty: Option<i64>,
+    #[arg(long, value_parser = parse_pack)]
+    pub pack: Option<PackKind>,
+    #[arg(long)]
+    pub lot: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub expiry: Option<NaiveDate>,
+    #[arg(long)]
+    pub serial: Vec<String>,
+}
+
+impl MoveArgs {
+    pub fn request(self, putaway: bool) -> MoveRequest {
+        MoveRequest {
+            what: self.what,
+            from: self.from,
+            to: self.to,
+            qty: self.qty,
+            pack: self.pack,
+            lot: self.lot,
+            expiry: self.expiry,
+            serials: self.serial,
+            putaway,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PickArgs {
+    #[arg(long)]
+    pub at: String,
+    #[command(flatten)]
+    pub item: ItemArgs,
+    /// Quantity the order line asked for.
+    #[arg(long)]
+    pub requested: Option<i64>,
+    /// Why less than requested was picked.
+    #[arg(long)]
+    pub short_reason: Option<String>,
+    #[arg(long)]
+    pub order_line: Option<OrderLineId>,
+}
+
+impl PickArgs {
+    pub fn request(self) -> PickRequest {
+        PickRequest {
+            location: self.at,
+            item: self.item.item,
+            qty: self.item.qty,
+            pack: self.item.pack,
+            lot: self.item.lot,
+            expiry: self.item.expiry,
+            requested: self.requested,
+            short_reason: self.short_reason,
+            order_line: self.order_line,
+            serials: self.item.serial,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    #[arg(long)]
+    pub at: String,
+    #[arg(long)]
+    pub item: String,
+    /// Quantity counted, in the scanned (or --pack) level.
+    #[arg(long)]
+    pub counted: i64,
+    #[arg(long, value_parser = parse_pack)]
+    pub pack: Option<PackKind>,
+    #[arg(long)]
+    pub lot: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub expiry: Option<NaiveDate>,
+    /// The counter was not shown the expected quantity.
+    #[arg(long)]
+    pub blind: bool,
+}
+
+impl CountArgs {
+    pub fn request(self) -> CountRequest {
+        CountRequest {
+            location: self.at,
+            item: self.item,
+            counted: self.counted,
+            pack: self.pack,
+            lot: self.lot,
+            expiry: self.expiry,
+            blind: self.blind,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AdjustArgs {
+    #[arg(long)]
+    pub at: String,
+    #[arg(long)]
+    pub item: String,
+    /// Signed quantity (write negative values as --qty=-2).
+    #[arg(long, allow_hyphen_values = true)]
+    pub qty: i64,
+    #[arg(long, value_parser = parse_pack)]
+    pub pack: Option<PackKind>,
+    #[arg(long)]
+    pub lot: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub expiry: Option<NaiveDate>,
+    /// Reason code (damaged, lost, found, expired, correction...).
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+impl AdjustArgs {
+    pub fn request(self) -> AdjustRequest {
+        AdjustRequest {
+            location: self.at,
+            item: self.item,
+            qty: self.qty,
+            pack: self.pack,
+            lot: self.lot,
+            expiry: self.expiry,
+            reason: self.reason,
+            note: self.note,
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Printing results: aligned text for people, one JSON document for scripts. The JSON shapes are
+//! the serde forms of the store's types, documented in `docs/cli.md`.
+
+use crate::CliError;
+use aisle_device::demo::DemoSummary;
+use aisle_device::master::ImportSummary;
+use aisle_device::query::StockLine;
+use aisle_device::resolve::Resolution;
+use aisle_device::{DeviceError, DeviceInfo, Recorded, Resolved, Store};
+use aisle_domain::op::{ChangeLogEntry, Operation};
+use aisle_domain::scan::{Scan, ScanContent, ScanPatterns};
+use aisle_domain::{ItemId, LocationId};
+use serde::Serialize;
+use serde_json::json;
+
+pub struct Out {
+    pub json: bool,
+}
+
+type R = Result<(), CliError>;
+
+fn sku(store: &Store, id: ItemId) -> String {
+    store
+        .item(id)
+        .map(|i| i.sku)
+        .unwrap_or_else(|_| id.to_string())
+}
+
+fn loc(store: &Store, id: LocationId) -> String {
+    store
+        .location(id)
+        .map(|l| l.code)
+        .unwrap_or_else(|_| id.to_string())
+}
+
+fn lot_text(lot: &Option<String>, expiry: &Option<chrono::NaiveDate>) -> String {
+    let mut s = String::new();
+    if let Some(l) = lot {
+        s.push_str(&format!(" lot {l}"));
+    }
+    if let Some(e) = expiry {
+        s.push_str(&format!(" exp {e}"));
+    }
+    s
+}
+
+/// One line saying what an operation did, in warehouse words.
+pub fn describe(store: &Store, op: &Operation) -> String {
+    match op {
+        Operation::Receive(r) => format!(
+            "received {} x {}{} at {}{}",
+            r.qty,
+            sku(store, r.key.item),
+            lot_text(&r.key.lot, &r.key.expiry),
+            loc(store, r.key.location),
+            r.plate_code
+                .as_ref()
+                .map(|p| format!(" on plate {p}"))
+                .unwrap_or_default()
+        ),
+        Operation::Putaway(t) | Operation::Move(t) => format!(
+            "{} {} x {}{} from {} to {}",
+            if matches!(op, Operation::Putaway(_)) {
+                "put away"
+            } else {
+                "moved"
+            },
+            t.qty,
+            sku(store, t.item),
+            lot_text(&t.lot, &t.expiry),
+            loc(store, t.from),
+            loc(store, t.to)
+        ),
+        Operation::MovePlate(m) => format!(
+            "{} plate {} ({} lines) from {} to {}",
+            if m.putaway { "put away" } else { "moved" },
+            m.plate_code,
+            m.contents.len(),
+            loc(store, m.from),
+            loc(store, m.to)
+        ),
+        Operation::Pick(p) => format!(
+            "picked {}{} x {}{} at {}{}",
+            p.qty,
+            p.requested.map(|r| format!(" of {r}")).unwrap_or_default(),
+            sku(store, p.key.item),
+            lot_text(&p.key.lot, &p.key.expiry),
+            loc(store, p.key.location),
+            p.short_reason
+                .as_ref()
+                .map(|r| format!(" (short: {r})"))
+                .unwrap_or_default()
+        ),
+        Operation::Count(c) => format!(
+            "counted {} x {}{} at {} (expected {}, difference {:+})",
+            c.counted,
+            sku(store, c.key.item),
+            lot_text(&c.key.lot, &c.key.expiry),
+            loc(store, c.key.location),
+            c.expected,
+            c.counted - c.expected
+        ),
+        Operation::Adjust(a) => format!(
+            "adjusted {} by {:+}{} at {} (reason: {})",
+            sku(store, a.key.item),
+            a.qty,
+            lot_text(&a.key.lot, &a.key.expiry),
+            loc(store, a.key.location),
+            a.reason
+        ),
+        Operation::UnknownScan(u) => format!("unknown scan {:?} (expected {})", u.raw, u.expected),
+    }
+}
+
+impl Out {
+    fn print_json<T: Serialize>(&self, value: &T) -> R {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => {
+                println!("{s}");
+                Ok(())
+            }
+            Err(e) => Err(CliError::Device(DeviceError::Decode(e.to_string()))),
+        }
+    }
+
+    pub fn error(&self, e: &CliError) {
+        let (kind, message) = match e {
+            CliError::Device(d) => (d.kind(), d.to_string()),
+            CliError::File { path, reason } => ("file", format!("cannot read {path}: {reason}")),
+            CliError::Usage(m) => ("usage", m.clone()),
+        };
+        if self.json {
+            eprintln!(
+                "{}",
+                json!({ "error": { "kind": kind, "message": message } })
+            );
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+
+    pub fn device(&self, d: &DeviceInfo) -> R {
+        if self.json {
+            return self.print_json(d);
+        }
+        println!("device    {} ({})", d.name, d.device_id);
+        println!(
+            "warehouse {}",
+            d.warehouse_code.as_deref().unwrap_or("(none)")
+        );
+        Ok(())
+    }
+
+    pub fn patterns(&self, p: &ScanPatterns) -> R {
+        if self.json {
+            return self.print_json(p);
+        }
+        for l in &p.location {
+            println!("location pattern  {l}");
+        }
+        for l in &p.plate {
+            println!("plate pattern     {l}");
+        }
+        Ok(())
+    }
+
+    pub fn import(&self, what: &str, s: &ImportSummary) -> R {
+        if self.json {
+            return self.print_json(
+                &json!({ "imported": what, "created": s.created, "updated": s.updated }),
+            );
+        }
+        println!(
+            "imported {what}: {} created, {} updated",
+            s.created, s.updated
+        );
+        Ok(())
+    }
+
+    pub fn demo(&self, s: &DemoSummary) -> R {
+        if self.json {
+            return self.print_json(s);
+        }
+        println!(
+            "demo company loaded: {} warehouses, {} locations, {} items, {} opening stock lines",
+            s.warehouses, s.locations, s.items, s.opening_lines
+        );
+        Ok(())
+    }
+
+    pub fn recorded(&self, store: &Store, r: &Recorded) -> R {
+        if self.json {
+            return self.print_json(r);
+        }
+        println!("OK #{} {}", r.entry.seq, describe(store, &r.entry.op));
+        for w in &r.warnings {
+            println!("WARNING: {w}");
+        }
+        Ok(())
+    }
+
+    pub fn stock(&self, title: &str, lines: &[StockLine]) -> R {
+        if self.json {
+            let total: i64 = lines.iter().map(|l| l.qty).sum();
+            return self.print_json(&json!({ "title": title, "total": total, "lines": lines }));
+        }
+        println!("{title}");
+        if lines.is_empty() {
+            println!("  (none)");
+            return Ok(());
+        }
+        println!(
+            "  {:<5} {:<14} {:<14} {:<12} {:<10} {:<20} {:>8}",
+            "WH", "LOCATION", "SKU", "LOT", "EXPIRY", "PLATE", "QTY"
+        );
+        for l in lines {
+            println!(
+                "  {:<5} {:<14} {:<14} {:<12} {:<10} {:<20} {:>8}",
+                l.warehouse,
+                l.location,
+                l.sku,
+                l.lot.as_deref().unwrap_or("-"),
+                l.expiry
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                l.plate.as_deref().unwrap_or("-"),
+                l.qty
+            );
+        }
+        println!("  total {}", lines.iter().map(|l| l.qty).sum::<i64>());
+        Ok(())
+    }
+
+    pub fn log(&self, store: &Store, entries: &[ChangeLogEntry], pending: u64) -> R {
+        if self.json {
+            return self.print_json(&json!({ "pending": pending, "entries": entries }));
+        }
+        for e in entries {
+            println!(
+                "#{:<6} {} {:<8} {}",
+                e.seq,
+                e.device_time.format("%Y-%m-%d %H:%M:%S"),
+                e.operator,
+                describe(store, &e.op)
+            );
+        }
+        println!("{} entries shown, {pending} waiting to sync", entries.len());
+        Ok(())
+    }
+
+    pub fn scan(&self, s: &Scan) -> R {
+        if self.json {
+            return self.print_json(s);
+        }
+        if let Some(sym) = &s.symbology {
+            println!("symbology {} ({})", sym.aim, sym.name);
+        }
+        match &s.content {
+            ScanContent::Gtin { gtin, format } => println!("GTIN {gtin} ({format:?})"),
+            ScanContent::Gs1 {
+                elements,
+                digital_link,
+            } => {
+                println!(
+                    "GS1 {}",
+                    if *digital_link {
+                        "Digital Link"
+                    } else {
+                        "element string"
+                    }
+                );
+                for e in elements {
+                    println!("  ({}) {:<24} {}", e.ai, e.title, e.value);
+                }
+            }
+            ScanContent::Location { code } => println!("location label, code {code}"),
+            ScanContent::LicensePlate { code } => println!("license plate {code}"),
+            ScanContent::Text { text } => println!("text {text:?} (looked up as an internal code)"),
+        }
+        Ok(())
+    }
+
+    pub fn lookup(&self, store: &Store, r: &Resolution) -> R {
+        let stock = match &r.resolved {
+            Resolved::Item(i) => store.stock_of_item(i.item.id)?,
+            Resolved::Location(l) => store.stock_at(l.id)?,
+            Resolved::Plate(p) => store.stock_on_plate(p.id)?,
+            Resolved::NewPlate { .. } | Resolved::Unknown => vec![],
+        };
+        if self.json {
+            return self.print_json(&json!({ "resolution": r, "stock": stock }));
+        }
+        let title = match &r.resolved {
+            Resolved::Item(i) => format!(
+                "item {} {} ({}, {} base units per scan){}",
+                i.item.sku,
+                i.item.description,
+                i.pack.as_str(),
+                i.per_pack,
+                lot_text(&i.lot, &i.expiry)
+            ),
+            Resolved::Location(l) => format!("location {} ({})", l.code, l.kind),
+            Resolved::Plate(p) => format!("license plate {}", p.code),
+            Resolved::NewPlate { code } => {
+                format!("new license plate {code} (not on this device yet)")
+            }
+            Resolved::Unknown => {
+                format!("unknown: {:?} matches nothing on this device", r.scan.data)
+            }
+        };
+        self.stock(&title, &stock)
+    }
+
+    pub fn audit(&self, problems: &[String]) -> R {
+        if self.json {
+            return self.print_json(&json!({ "ok": problems.is_empty(), "problems": problems }));
+        }
+        if problems.is_empty() {
+            println!("stock equals the ledger");
+            return Ok(());
+        }
+        for p in problems {
+            println!("MISMATCH {p}");
+        }
+        Err(CliError::Usage(format!(
+            "{} stock lines differ from the ledger",
+            problems.len()
+        )))
+    }
+}
