@@ -192,12 +192,21 @@ impl Store {
 
     /// The item a code identifies and the pack level it stands for (base units per scan).
     pub fn item_by_barcode(&self, code: &str) -> Result<Option<(Item, PackKind, i64)>> {
-        let hit: Option<(String, String, i64)> = self
+        let sql = format!(
+            "{ITEM_SELECT}, b.pack_kind, b.pack_qty FROM barcodes b JOIN items i ON i.id = b.item_id WHERE b.code = ?1"
+        );
+        let hit = self
             .conn
-            .prepare_cached("SELECT item_id, pack_kind, pack_qty FROM barcodes WHERE code = ?1")?
-            .query_row([code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .prepare_cached(&sql)?
+            .query_row([code], |r| {
+                Ok((
+                    item_from_row(r)?,
+                    r.get::<_, String>(15)?,
+                    r.get::<_, i64>(16)?,
+                ))
+            })
             .optional()?;
-        let Some((item_id, kind, qty)) = hit else {
+        let Some((item, kind, qty)) = hit else {
             return Ok(None);
         };
         let kind = if kind == "base" {
@@ -205,7 +214,7 @@ impl Store {
         } else {
             kind.parse().map_err(DeviceError::Decode)?
         };
-        Ok(load_item(&self.conn, &item_id)?.map(|item| (item, kind, qty)))
+        Ok(Some((item?, kind, qty)))
     }
 
     pub fn item_count(&self) -> Result<i64> {
@@ -466,15 +475,29 @@ pub(crate) fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)
         }
     }
     let dims = item.dimensions_mm;
+    let mut codes_json = item.barcodes.clone();
+    codes_json.sort();
+    let packs_json: Vec<(&str, Option<&str>, i64)> = item
+        .packs
+        .iter()
+        .map(|p| {
+            (
+                p.kind.as_str(),
+                p.gtin.as_ref().map(Gtin::as_str),
+                p.quantity,
+            )
+        })
+        .collect();
     conn.prepare_cached(
         "INSERT INTO items (id, sku, description, uom, weight_g, length_mm, width_mm, height_mm, tracking,
-                            expiry_tracked, reorder_point, min_qty, max_qty)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                            expiry_tracked, reorder_point, min_qty, max_qty, packs, codes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT(id) DO UPDATE SET description = excluded.description, uom = excluded.uom,
            weight_g = excluded.weight_g, length_mm = excluded.length_mm, width_mm = excluded.width_mm,
            height_mm = excluded.height_mm, tracking = excluded.tracking,
            expiry_tracked = excluded.expiry_tracked, reorder_point = excluded.reorder_point,
-           min_qty = excluded.min_qty, max_qty = excluded.max_qty",
+           min_qty = excluded.min_qty, max_qty = excluded.max_qty, packs = excluded.packs,
+           codes = excluded.codes",
     )?
     .execute(params![
         id,
@@ -489,23 +512,12 @@ pub(crate) fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)
         item.expiry_tracked,
         item.reorder_point,
         item.min_qty,
-        item.max_qty
+        item.max_qty,
+        serde_json::to_string(&packs_json)?,
+        serde_json::to_string(&codes_json)?,
     ])?;
-    conn.prepare_cached("DELETE FROM item_packs WHERE item_id = ?1")?
-        .execute([&id])?;
     conn.prepare_cached("DELETE FROM barcodes WHERE item_id = ?1")?
         .execute([&id])?;
-    for p in &item.packs {
-        conn.prepare_cached(
-            "INSERT INTO item_packs (item_id, kind, gtin, quantity) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![
-            id,
-            p.kind.as_str(),
-            p.gtin.as_ref().map(Gtin::as_str),
-            p.quantity
-        ])?;
-    }
     let mut insert_code = conn.prepare_cached(
         "INSERT INTO barcodes (code, item_id, pack_kind, pack_qty) VALUES (?1, ?2, ?3, ?4)",
     )?;
@@ -527,96 +539,67 @@ pub(crate) fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)
     Ok((stored, created))
 }
 
-type ItemRow = (
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    bool,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
+/// The item columns, pack levels and base barcodes included, so that a scan's lookup is one
+/// statement touching two rows (see docs/PERFORMANCE.md).
+const ITEM_SELECT: &str = "SELECT i.id, i.sku, i.description, i.uom, i.weight_g, i.length_mm, i.width_mm,
+        i.height_mm, i.tracking, i.expiry_tracked, i.reorder_point, i.min_qty, i.max_qty, i.packs, i.codes";
+
+fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Item>> {
+    let id: String = r.get(0)?;
+    let tracking: String = r.get(8)?;
+    let packs_json: String = r.get(13)?;
+    let codes_json: String = r.get(14)?;
+    let dims = (
+        r.get::<_, Option<i64>>(5)?,
+        r.get::<_, Option<i64>>(6)?,
+        r.get::<_, Option<i64>>(7)?,
+    );
+    let (sku, description, uom): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
+    let (weight_g, expiry_tracked) = (r.get(4)?, r.get(9)?);
+    let (reorder_point, min_qty, max_qty) = (r.get(10)?, r.get(11)?, r.get(12)?);
+    Ok((|| {
+        let raw_packs: Vec<(String, Option<String>, i64)> = serde_json::from_str(&packs_json)?;
+        let mut packs = raw_packs
+            .into_iter()
+            .map(|(kind, gtin, quantity)| {
+                Ok(PackLevel {
+                    kind: kind.parse().map_err(DeviceError::Decode)?,
+                    gtin: gtin
+                        .map(|g| Gtin::parse(&g))
+                        .transpose()
+                        .map_err(|e| DeviceError::Decode(e.to_string()))?,
+                    quantity,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        packs.sort_by_key(|p| p.kind);
+        Ok(Item {
+            id: parse_id(&id)?,
+            sku,
+            description,
+            uom,
+            barcodes: serde_json::from_str(&codes_json)?,
+            packs,
+            weight_g,
+            dimensions_mm: match dims {
+                (Some(l), Some(w), Some(h)) => Some([l, w, h]),
+                _ => None,
+            },
+            tracking: tracking.parse::<Tracking>().map_err(DeviceError::Decode)?,
+            expiry_tracked,
+            reorder_point,
+            min_qty,
+            max_qty,
+        })
+    })())
+}
 
 pub(crate) fn load_item(conn: &Connection, id: &str) -> Result<Option<Item>> {
-    let row: Option<ItemRow> = conn
-        .prepare_cached(
-            "SELECT sku, description, uom, weight_g, length_mm, width_mm, height_mm, tracking, expiry_tracked,
-                    reorder_point, min_qty, max_qty FROM items WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok((
-                r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?,
-                r.get(9)?, r.get(10)?, r.get(11)?,
-            ))
-        })
-        .optional()?;
-    let Some((
-        sku,
-        description,
-        uom,
-        weight_g,
-        l,
-        w,
-        h,
-        tracking,
-        expiry_tracked,
-        reorder_point,
-        min_qty,
-        max_qty,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    let mut packs = Vec::new();
-    let mut stmt =
-        conn.prepare_cached("SELECT kind, gtin, quantity FROM item_packs WHERE item_id = ?1")?;
-    for r in stmt.query_map([id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get(2)?,
-        ))
-    })? {
-        let (kind, gtin, quantity) = r?;
-        packs.push(PackLevel {
-            kind: kind.parse().map_err(DeviceError::Decode)?,
-            gtin: gtin
-                .map(|g| Gtin::parse(&g))
-                .transpose()
-                .map_err(|e| DeviceError::Decode(e.to_string()))?,
-            quantity,
-        });
-    }
-    packs.sort_by_key(|p| p.kind);
-    let barcodes = conn
-        .prepare_cached(
-            "SELECT code FROM barcodes WHERE item_id = ?1 AND pack_kind = 'base' ORDER BY code",
-        )?
-        .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(Some(Item {
-        id: parse_id(id)?,
-        sku,
-        description,
-        uom,
-        barcodes,
-        packs,
-        weight_g,
-        dimensions_mm: match (l, w, h) {
-            (Some(l), Some(w), Some(h)) => Some([l, w, h]),
-            _ => None,
-        },
-        tracking: tracking.parse::<Tracking>().map_err(DeviceError::Decode)?,
-        expiry_tracked,
-        reorder_point,
-        min_qty,
-        max_qty,
-    }))
+    let sql = format!("{ITEM_SELECT} FROM items i WHERE i.id = ?1");
+    conn.prepare_cached(&sql)?
+        .query_row([id], item_from_row)
+        .optional()?
+        .transpose()
 }
 
 /// Checks that a location can hold stock (bins, docks, faces), for operations.

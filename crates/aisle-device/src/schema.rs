@@ -50,15 +50,12 @@ CREATE TABLE items (
     expiry_tracked INTEGER NOT NULL,
     reorder_point  INTEGER,
     min_qty        INTEGER,
-    max_qty        INTEGER
-);
-
-CREATE TABLE item_packs (
-    item_id  TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
-    kind     TEXT NOT NULL,
-    gtin     TEXT,
-    quantity INTEGER NOT NULL CHECK (quantity >= 1),
-    PRIMARY KEY (item_id, kind)
+    max_qty        INTEGER,
+    -- Pack levels [[kind, gtin, quantity], ...] and base barcodes [code, ...] as JSON: read with
+    -- the item in one row on every scan; `barcodes` below is the lookup index over the same codes,
+    -- written in the same transaction.
+    packs          TEXT NOT NULL DEFAULT '[]',
+    codes          TEXT NOT NULL DEFAULT '[]'
 ) WITHOUT ROWID;
 
 -- Every scannable code of every item, pack-level GTINs included: one B-tree probe per scan.
@@ -107,8 +104,8 @@ CREATE TABLE ledger (
     plate_id    TEXT NOT NULL DEFAULT '',
     qty         INTEGER NOT NULL
 );
-CREATE INDEX ledger_op ON ledger(op_id);
-CREATE INDEX ledger_item ON ledger(item_id);
+-- No secondary indexes: the ledger is only appended to on the scan path and read whole by the
+-- audit; every index here would be another page written per scan.
 CREATE TRIGGER ledger_immutable BEFORE UPDATE ON ledger
 BEGIN SELECT RAISE(ABORT, 'ledger rows are immutable'); END;
 CREATE TRIGGER ledger_append_only BEFORE DELETE ON ledger
