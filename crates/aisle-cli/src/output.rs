@@ -13,6 +13,24 @@ use aisle_domain::{ItemId, LocationId};
 use serde::Serialize;
 use serde_json::json;
 
+/// Prints a line on stdout. A closed pipe (`aisle log | head`) ends the program quietly instead
+/// of panicking: the reader has what it wanted.
+macro_rules! say {
+    ($($t:tt)*) => { emit(format_args!($($t)*)) };
+}
+
+fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
 pub struct Out {
     pub json: bool,
 }
@@ -116,7 +134,7 @@ impl Out {
     fn print_json<T: Serialize>(&self, value: &T) -> R {
         match serde_json::to_string_pretty(value) {
             Ok(s) => {
-                println!("{s}");
+                say!("{s}");
                 Ok(())
             }
             Err(e) => Err(CliError::Device(DeviceError::Decode(e.to_string()))),
@@ -143,8 +161,8 @@ impl Out {
         if self.json {
             return self.print_json(d);
         }
-        println!("device    {} ({})", d.name, d.device_id);
-        println!(
+        say!("device    {} ({})", d.name, d.device_id);
+        say!(
             "warehouse {}",
             d.warehouse_code.as_deref().unwrap_or("(none)")
         );
@@ -156,10 +174,10 @@ impl Out {
             return self.print_json(p);
         }
         for l in &p.location {
-            println!("location pattern  {l}");
+            say!("location pattern  {l}");
         }
         for l in &p.plate {
-            println!("plate pattern     {l}");
+            say!("plate pattern     {l}");
         }
         Ok(())
     }
@@ -170,9 +188,10 @@ impl Out {
                 &json!({ "imported": what, "created": s.created, "updated": s.updated }),
             );
         }
-        println!(
+        say!(
             "imported {what}: {} created, {} updated",
-            s.created, s.updated
+            s.created,
+            s.updated
         );
         Ok(())
     }
@@ -181,9 +200,12 @@ impl Out {
         if self.json {
             return self.print_json(s);
         }
-        println!(
+        say!(
             "demo company loaded: {} warehouses, {} locations, {} items, {} opening stock lines",
-            s.warehouses, s.locations, s.items, s.opening_lines
+            s.warehouses,
+            s.locations,
+            s.items,
+            s.opening_lines
         );
         Ok(())
     }
@@ -192,9 +214,9 @@ impl Out {
         if self.json {
             return self.print_json(r);
         }
-        println!("OK #{} {}", r.entry.seq, describe(store, &r.entry.op));
+        say!("OK #{} {}", r.entry.seq, describe(store, &r.entry.op));
         for w in &r.warnings {
-            println!("WARNING: {w}");
+            say!("WARNING: {w}");
         }
         Ok(())
     }
@@ -204,17 +226,23 @@ impl Out {
             let total: i64 = lines.iter().map(|l| l.qty).sum();
             return self.print_json(&json!({ "title": title, "total": total, "lines": lines }));
         }
-        println!("{title}");
+        say!("{title}");
         if lines.is_empty() {
-            println!("  (none)");
+            say!("  (none)");
             return Ok(());
         }
-        println!(
+        say!(
             "  {:<5} {:<14} {:<14} {:<12} {:<10} {:<20} {:>8}",
-            "WH", "LOCATION", "SKU", "LOT", "EXPIRY", "PLATE", "QTY"
+            "WH",
+            "LOCATION",
+            "SKU",
+            "LOT",
+            "EXPIRY",
+            "PLATE",
+            "QTY"
         );
         for l in lines {
-            println!(
+            say!(
                 "  {:<5} {:<14} {:<14} {:<12} {:<10} {:<20} {:>8}",
                 l.warehouse,
                 l.location,
@@ -227,7 +255,7 @@ impl Out {
                 l.qty
             );
         }
-        println!("  total {}", lines.iter().map(|l| l.qty).sum::<i64>());
+        say!("  total {}", lines.iter().map(|l| l.qty).sum::<i64>());
         Ok(())
     }
 
@@ -236,7 +264,7 @@ impl Out {
             return self.print_json(&json!({ "pending": pending, "entries": entries }));
         }
         for e in entries {
-            println!(
+            say!(
                 "#{:<6} {} {:<8} {}",
                 e.seq,
                 e.device_time.format("%Y-%m-%d %H:%M:%S"),
@@ -244,7 +272,7 @@ impl Out {
                 describe(store, &e.op)
             );
         }
-        println!("{} entries shown, {pending} waiting to sync", entries.len());
+        say!("{} entries shown, {pending} waiting to sync", entries.len());
         Ok(())
     }
 
@@ -253,15 +281,15 @@ impl Out {
             return self.print_json(s);
         }
         if let Some(sym) = &s.symbology {
-            println!("symbology {} ({})", sym.aim, sym.name);
+            say!("symbology {} ({})", sym.aim, sym.name);
         }
         match &s.content {
-            ScanContent::Gtin { gtin, format } => println!("GTIN {gtin} ({format:?})"),
+            ScanContent::Gtin { gtin, format } => say!("GTIN {gtin} ({format:?})"),
             ScanContent::Gs1 {
                 elements,
                 digital_link,
             } => {
-                println!(
+                say!(
                     "GS1 {}",
                     if *digital_link {
                         "Digital Link"
@@ -270,12 +298,12 @@ impl Out {
                     }
                 );
                 for e in elements {
-                    println!("  ({}) {:<24} {}", e.ai, e.title, e.value);
+                    say!("  ({}) {:<24} {}", e.ai, e.title, e.value);
                 }
             }
-            ScanContent::Location { code } => println!("location label, code {code}"),
-            ScanContent::LicensePlate { code } => println!("license plate {code}"),
-            ScanContent::Text { text } => println!("text {text:?} (looked up as an internal code)"),
+            ScanContent::Location { code } => say!("location label, code {code}"),
+            ScanContent::LicensePlate { code } => say!("license plate {code}"),
+            ScanContent::Text { text } => say!("text {text:?} (looked up as an internal code)"),
         }
         Ok(())
     }
@@ -316,11 +344,11 @@ impl Out {
             return self.print_json(&json!({ "ok": problems.is_empty(), "problems": problems }));
         }
         if problems.is_empty() {
-            println!("stock equals the ledger");
+            say!("stock equals the ledger");
             return Ok(());
         }
         for p in problems {
-            println!("MISMATCH {p}");
+            say!("MISMATCH {p}");
         }
         Err(CliError::Usage(format!(
             "{} stock lines differ from the ledger",

@@ -605,3 +605,74 @@ proptest! {
         prop_assert_eq!(replayed, stored);
     }
 }
+
+/// The examples in docs/csv-formats.md import as documented, so the docs cannot drift.
+#[test]
+fn documented_csv_examples_import() {
+    let doc = include_str!("../../../docs/csv-formats.md");
+    let blocks: Vec<&str> = doc
+        .split("```csv\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 3, "warehouses, locations and items examples");
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("doc.db")).unwrap();
+    assert_eq!(
+        store
+            .import_warehouses(blocks[0].as_bytes())
+            .unwrap()
+            .created,
+        2
+    );
+    assert_eq!(
+        store
+            .import_locations(blocks[1].as_bytes())
+            .unwrap()
+            .created,
+        5
+    );
+    assert_eq!(store.import_items(blocks[2].as_bytes()).unwrap().created, 2);
+    let (oil, pack, per) = store.item_by_barcode("15012345000081").unwrap().unwrap();
+    assert_eq!(
+        (oil.sku.as_str(), pack, per),
+        ("OIL-1L", aisle_domain::master::PackKind::Case, 12)
+    );
+    assert!(
+        store
+            .location_by_label("LOC:WH1:A-01-01-1", None)
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn label_lots_are_dropped_for_untracked_items_but_typed_ones_are_refused() {
+    let mut f = fixture();
+    let rec = receive(&mut f, "]C10109506000134352\u{1d}10BATCH9", 1);
+    let Operation::Receive(r) = &rec.entry.op else {
+        panic!("not a receive")
+    };
+    assert_eq!(r.key.lot, None, "BOLT does not track lots");
+    let req = ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: "INT-BOLT".into(),
+        lot: Some("X".into()),
+        ..Default::default()
+    };
+    let e = f.store.receive(&req, &f.ctx).unwrap_err();
+    assert!(e.to_string().contains("not lot-tracked"), "{e}");
+    // A typed lot that contradicts the label is refused for a tracked item.
+    let req = ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: "]C10105012345000015\u{1d}10L1\u{1d}17270101".into(),
+        lot: Some("L2".into()),
+        ..Default::default()
+    };
+    let e = f.store.receive(&req, &f.ctx).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("lot L2 was entered, but the label says L1"),
+        "{e}"
+    );
+}
