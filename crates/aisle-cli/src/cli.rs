@@ -120,6 +120,31 @@ pub enum Command {
     },
     /// Check that on-hand stock equals the sum of the ledger.
     Audit,
+    /// Enrol this device with a sync server, using a one-time code from warehouse IT.
+    #[command(
+        after_help = "Example:\n  aisle enroll --server http://aisle.example:8740 --code K7QX2M9PLA"
+    )]
+    Enroll {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Push this device's work, then pull everyone else's (resumable; safe to repeat).
+    Sync {
+        /// Tries per request while the server cannot be reached.
+        #[arg(long, default_value_t = 4)]
+        attempts: u32,
+        /// Show where sync stands instead of syncing.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Exceptions the server raised about this warehouse (as of the last sync).
+    Exceptions {
+        /// Include resolved ones.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

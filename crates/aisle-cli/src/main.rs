@@ -7,6 +7,7 @@
 mod cli;
 mod output;
 
+use aisle_device::sync::SyncOptions;
 use aisle_device::{DeviceError, OpContext, Resolved, Store};
 use aisle_domain::ItemId;
 use clap::Parser;
@@ -193,5 +194,31 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             ScanCommand::Lookup { data } => out.lookup(&store, &store.resolve(&data)?),
         },
         Command::Audit => out.audit(&store.audit_stock()?),
+        Command::Enroll { server, code } => {
+            let resp = store.enroll(&server, &code, SyncOptions::default())?;
+            out.enrolled(&resp)
+        }
+        Command::Sync { attempts, status } => {
+            if status {
+                return out.sync_state(&store.sync_state()?, store.pending_count()?);
+            }
+            let options = SyncOptions {
+                attempts,
+                ..SyncOptions::default()
+            };
+            let json = out.json;
+            let report = store.sync(options, &mut |p| {
+                if !json {
+                    eprintln!(
+                        "{:?}: {}{}",
+                        p.phase,
+                        p.done,
+                        p.total.map(|t| format!(" of {t}")).unwrap_or_default()
+                    );
+                }
+            })?;
+            out.synced(&report)
+        }
+        Command::Exceptions { all } => out.exceptions(&store.exceptions(!all)?),
     }
 }

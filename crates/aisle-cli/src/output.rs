@@ -339,6 +339,69 @@ impl Out {
         self.stock(&title, &stock)
     }
 
+    pub fn enrolled(&self, r: &aisle_proto::EnrollResponse) -> R {
+        if self.json {
+            return self.print_json(&json!({ "device_id": r.device_id, "warehouse_code": r.warehouse_code, "epoch": r.epoch }));
+        }
+        say!(
+            "enrolled as {} in warehouse {}; run `aisle sync` to download its data",
+            r.device_id,
+            r.warehouse_code
+        );
+        Ok(())
+    }
+
+    pub fn sync_state(&self, s: &aisle_device::sync::SyncState, pending: u64) -> R {
+        if self.json {
+            return self.print_json(&json!({ "state": s, "pending": pending }));
+        }
+        say!(
+            "server        {}",
+            s.server_url.as_deref().unwrap_or("(not enrolled)")
+        );
+        say!("pushed up to  #{} ({pending} waiting)", s.pushed_seq);
+        say!("pulled up to  server #{} (rev {})", s.pull_cursor, s.rev);
+        say!(
+            "last sync     {}",
+            s.last_sync_at.as_deref().unwrap_or("never")
+        );
+        Ok(())
+    }
+
+    pub fn synced(&self, r: &aisle_device::sync::SyncReport) -> R {
+        if self.json {
+            return self.print_json(r);
+        }
+        say!(
+            "synced: pushed {} ({} already there), pulled {} operations in {} pages{}, {} exceptions, {} waiting",
+            r.pushed,
+            r.duplicates,
+            r.pulled,
+            r.pages,
+            if r.snapshot { " after a snapshot" } else { "" },
+            r.exceptions,
+            r.pending
+        );
+        Ok(())
+    }
+
+    pub fn exceptions(&self, list: &[aisle_proto::Exception]) -> R {
+        if self.json {
+            return self.print_json(&json!({ "exceptions": list }));
+        }
+        for x in list {
+            say!(
+                "{} {:<22} {:?} {}",
+                x.created_at.format("%Y-%m-%d %H:%M"),
+                x.kind.as_str(),
+                x.status,
+                x.message
+            );
+        }
+        say!("{} exceptions", list.len());
+        Ok(())
+    }
+
     pub fn audit(&self, problems: &[String]) -> R {
         if self.json {
             return self.print_json(&json!({ "ok": problems.is_empty(), "problems": problems }));

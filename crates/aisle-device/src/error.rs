@@ -41,6 +41,15 @@ pub enum DeviceError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data could not be decoded: {0}")]
     Decode(String),
+    /// The server could not be reached or did not answer; the work stays on the device.
+    #[error("the server cannot be reached: {0}; everything stays on this device and syncs later")]
+    Network(String),
+    /// The server refused; `kind` is the server's error kind.
+    #[error("the server refused ({kind}): {message}")]
+    Sync { kind: String, message: String },
+    /// The server expects another sequence number next (handled inside sync).
+    #[error("the server expects operation #{expected} next")]
+    SequenceGap { expected: u64 },
 }
 
 impl From<serde_json::Error> for DeviceError {
@@ -65,6 +74,8 @@ impl DeviceError {
             Self::Import(_) => "bad_import",
             Self::Pattern(_) => "bad_configuration",
             Self::Migration(_) | Self::Sqlite(_) | Self::Decode(_) => "storage",
+            Self::Network(_) => "offline",
+            Self::Sync { .. } | Self::SequenceGap { .. } => "sync_refused",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod query;
 pub mod record;
 pub mod resolve;
 pub mod schema;
+pub mod sync;
 pub mod work;
 
 pub use error::{DeviceError, Result};
@@ -186,7 +187,7 @@ impl Store {
 }
 
 /// Reads the identity row.
-fn read_device(conn: &Connection) -> Result<Option<DeviceInfo>> {
+pub(crate) fn read_device(conn: &Connection) -> Result<Option<DeviceInfo>> {
     conn.query_row(
         "SELECT d.device_id, d.name, d.warehouse_id, w.code, d.created_at
                  FROM device d LEFT JOIN warehouses w ON w.id = d.warehouse_id",

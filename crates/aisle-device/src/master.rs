@@ -255,19 +255,8 @@ impl Store {
 
     /// Imports `code,name` rows. All or nothing.
     pub fn import_warehouses(&mut self, input: impl Read) -> Result<ImportSummary> {
-        let rows = import::parse_warehouses(input)?;
         let tx = self.conn.transaction()?;
-        let mut summary = ImportSummary {
-            created: 0,
-            updated: 0,
-        };
-        for r in rows {
-            if upsert_warehouse(&tx, &r.code, &r.name)? {
-                summary.created += 1;
-            } else {
-                summary.updated += 1;
-            }
-        }
+        let summary = import_warehouses_into(&tx, input)?;
         tx.commit()?;
         Ok(summary)
     }
@@ -275,131 +264,164 @@ impl Store {
     /// Imports locations. Warehouses and parents must exist (parents may be earlier rows). All or
     /// nothing: one bad row and the store is unchanged.
     pub fn import_locations(&mut self, input: impl Read) -> Result<ImportSummary> {
-        let rows = import::parse_locations(input)?;
         let tx = self.conn.transaction()?;
-        let mut summary = ImportSummary {
-            created: 0,
-            updated: 0,
-        };
-        let mut errors = Vec::new();
-        for r in rows {
-            let err = |column: &str, reason: String| RowError {
-                line: r.line,
-                column: Some(column.into()),
-                reason,
-            };
-            let wh = match tx
-                .prepare_cached("SELECT id FROM warehouses WHERE code = ?1")?
-                .query_row([&r.warehouse], |row| row.get::<_, String>(0))
-                .optional()?
-            {
-                Some(id) => parse_id::<WarehouseId>(&id)?,
-                None => {
-                    errors.push(err(
-                        "warehouse",
-                        format!(
-                            "warehouse {:?} does not exist; import warehouses first",
-                            r.warehouse
-                        ),
-                    ));
-                    continue;
-                }
-            };
-            let parent = match &r.parent {
-                Some(p) => {
-                    match opt_location(
-                        &tx,
-                        "warehouse_id = ?1 AND code = ?2",
-                        &[&wh.to_string(), p],
-                    )? {
-                        Some(l) => Some(l.id),
-                        None => {
-                            errors.push(err("parent", format!("parent {p:?} is not an earlier row or an existing location in {}", r.warehouse)));
-                            continue;
-                        }
-                    }
-                }
-                None => None,
-            };
-            let existing = opt_location(
-                &tx,
-                "warehouse_id = ?1 AND code = ?2",
-                &[&wh.to_string(), &r.code],
-            )?;
-            if let Some(other) = opt_location(&tx, "barcode = ?1", &[&r.barcode])?
-                && existing.as_ref().is_none_or(|e| e.id != other.id)
-            {
-                errors.push(err(
-                    "barcode",
-                    format!(
-                        "barcode {:?} already belongs to location {}",
-                        r.barcode, other.code
-                    ),
-                ));
-                continue;
-            }
-            let loc = Location {
-                id: existing.as_ref().map_or_else(LocationId::new, |e| e.id),
-                warehouse_id: wh,
-                code: r.code.clone(),
-                barcode: r.barcode.clone(),
-                kind: r.kind,
-                parent_id: parent,
-                walk_seq: r.walk_seq,
-                capacity: r.capacity,
-            };
-            upsert_location(&tx, &loc)?;
-            if existing.is_some() {
-                summary.updated += 1;
-            } else {
-                summary.created += 1;
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ImportError {
-                what: "locations",
-                errors,
-            }
-            .into());
-        }
+        let summary = import_locations_into(&tx, input)?;
         tx.commit()?;
         Ok(summary)
     }
 
     /// Imports items (matched by SKU). All or nothing.
     pub fn import_items(&mut self, input: impl Read) -> Result<ImportSummary> {
-        let items = import::parse_items(input)?;
         let tx = self.conn.transaction()?;
-        let mut summary = ImportSummary {
-            created: 0,
-            updated: 0,
-        };
-        let mut errors = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            match upsert_item(&tx, item) {
-                Ok((_, true)) => summary.created += 1,
-                Ok((_, false)) => summary.updated += 1,
-                Err(DeviceError::Invalid(reason)) => {
-                    // Rows are numbered from the header line, which is line 1.
-                    errors.push(RowError {
-                        line: i as u64 + 2,
-                        column: Some("barcodes".into()),
-                        reason,
-                    });
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ImportError {
-                what: "items",
-                errors,
-            }
-            .into());
-        }
+        let summary = import_items_into(&tx, input)?;
         tx.commit()?;
         Ok(summary)
     }
+}
+
+/// The import bodies, on a caller's transaction (the server imports with them too).
+/// Imports `code,name` rows. All or nothing.
+pub fn import_warehouses_into(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
+    let rows = import::parse_warehouses(input)?;
+    let mut summary = ImportSummary {
+        created: 0,
+        updated: 0,
+    };
+    for r in rows {
+        if upsert_warehouse(tx, &r.code, &r.name)? {
+            summary.created += 1;
+        } else {
+            summary.updated += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Imports locations. Warehouses and parents must exist (parents may be earlier rows). All or
+/// nothing: one bad row and the store is unchanged.
+pub fn import_locations_into(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
+    let rows = import::parse_locations(input)?;
+    let mut summary = ImportSummary {
+        created: 0,
+        updated: 0,
+    };
+    let mut errors = Vec::new();
+    for r in rows {
+        let err = |column: &str, reason: String| RowError {
+            line: r.line,
+            column: Some(column.into()),
+            reason,
+        };
+        let wh = match tx
+            .prepare_cached("SELECT id FROM warehouses WHERE code = ?1")?
+            .query_row([&r.warehouse], |row| row.get::<_, String>(0))
+            .optional()?
+        {
+            Some(id) => parse_id::<WarehouseId>(&id)?,
+            None => {
+                errors.push(err(
+                    "warehouse",
+                    format!(
+                        "warehouse {:?} does not exist; import warehouses first",
+                        r.warehouse
+                    ),
+                ));
+                continue;
+            }
+        };
+        let parent = match &r.parent {
+            Some(p) => {
+                match opt_location(tx, "warehouse_id = ?1 AND code = ?2", &[&wh.to_string(), p])? {
+                    Some(l) => Some(l.id),
+                    None => {
+                        errors.push(err(
+                            "parent",
+                            format!(
+                                "parent {p:?} is not an earlier row or an existing location in {}",
+                                r.warehouse
+                            ),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            None => None,
+        };
+        let existing = opt_location(
+            tx,
+            "warehouse_id = ?1 AND code = ?2",
+            &[&wh.to_string(), &r.code],
+        )?;
+        if let Some(other) = opt_location(tx, "barcode = ?1", &[&r.barcode])?
+            && existing.as_ref().is_none_or(|e| e.id != other.id)
+        {
+            errors.push(err(
+                "barcode",
+                format!(
+                    "barcode {:?} already belongs to location {}",
+                    r.barcode, other.code
+                ),
+            ));
+            continue;
+        }
+        let loc = Location {
+            id: existing.as_ref().map_or_else(LocationId::new, |e| e.id),
+            warehouse_id: wh,
+            code: r.code.clone(),
+            barcode: r.barcode.clone(),
+            kind: r.kind,
+            parent_id: parent,
+            walk_seq: r.walk_seq,
+            capacity: r.capacity,
+        };
+        upsert_location(tx, &loc)?;
+        if existing.is_some() {
+            summary.updated += 1;
+        } else {
+            summary.created += 1;
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportError {
+            what: "locations",
+            errors,
+        }
+        .into());
+    }
+    Ok(summary)
+}
+
+/// Imports items (matched by SKU). All or nothing.
+pub fn import_items_into(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
+    let items = import::parse_items(input)?;
+    let mut summary = ImportSummary {
+        created: 0,
+        updated: 0,
+    };
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match upsert_item(tx, item) {
+            Ok((_, true)) => summary.created += 1,
+            Ok((_, false)) => summary.updated += 1,
+            Err(DeviceError::Invalid(reason)) => {
+                // Rows are numbered from the header line, which is line 1.
+                errors.push(RowError {
+                    line: i as u64 + 2,
+                    column: Some("barcodes".into()),
+                    reason,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportError {
+            what: "items",
+            errors,
+        }
+        .into());
+    }
+    Ok(summary)
 }
 
 /// Returns true when the warehouse was created.
@@ -431,7 +453,7 @@ fn upsert_warehouse(conn: &Connection, code: &str, name: &str) -> Result<bool> {
     }
 }
 
-pub(crate) fn upsert_location(conn: &Connection, loc: &Location) -> Result<()> {
+pub fn upsert_location(conn: &Connection, loc: &Location) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO locations (id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -453,7 +475,7 @@ pub(crate) fn upsert_location(conn: &Connection, loc: &Location) -> Result<()> {
 }
 
 /// Writes an item and its codes; returns the stored item and whether it was new.
-pub(crate) fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)> {
+pub fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)> {
     item.validate()
         .map_err(|e| DeviceError::Invalid(format!("item {}: {e}", item.sku)))?;
     let existing: Option<String> = conn
@@ -594,7 +616,7 @@ fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Item>> {
     })())
 }
 
-pub(crate) fn load_item(conn: &Connection, id: &str) -> Result<Option<Item>> {
+pub fn load_item(conn: &Connection, id: &str) -> Result<Option<Item>> {
     let sql = format!("{ITEM_SELECT} FROM items i WHERE i.id = ?1");
     conn.prepare_cached(&sql)?
         .query_row([id], item_from_row)
@@ -617,4 +639,41 @@ pub(crate) fn ensure_holds_stock(loc: &Location) -> Result<()> {
 /// A location kind from stored text, for query modules.
 pub(crate) fn kind_of(s: &str) -> Result<LocationKind> {
     s.parse().map_err(DeviceError::Decode)
+}
+
+/// Every warehouse (server and device share this query).
+pub fn load_warehouses(conn: &Connection) -> Result<Vec<Warehouse>> {
+    let mut stmt = conn.prepare_cached("SELECT id, code, name FROM warehouses ORDER BY code")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.map(|r| {
+        let (id, code, name) = r?;
+        Ok(Warehouse {
+            id: parse_id(&id)?,
+            code,
+            name,
+        })
+    })
+    .collect()
+}
+
+/// A location by id.
+pub fn load_location(conn: &Connection, id: &str) -> Result<Option<Location>> {
+    opt_location(conn, "id = ?1", &[&id])
+}
+
+/// Every location of a warehouse, parents before children (insertion order of their ids).
+pub fn load_locations(conn: &Connection, warehouse: WarehouseId) -> Result<Vec<Location>> {
+    let sql =
+        format!("SELECT {LOCATION_COLUMNS} FROM locations WHERE warehouse_id = ?1 ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([warehouse.to_string()], location_from_row)?;
+    rows.map(|r| location_decode(r?)).collect()
+}
+
+/// Every item.
+pub fn load_items(conn: &Connection) -> Result<Vec<Item>> {
+    let sql = format!("{ITEM_SELECT} FROM items i ORDER BY i.sku");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], item_from_row)?;
+    rows.map(|r| r?).collect()
 }

@@ -175,42 +175,7 @@ impl Store {
         } else {
             0
         };
-        let after = pushed.max(filter.after) as i64;
-        let limit = filter.limit.map_or(-1, |l| l as i64);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload
-             FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        let rows = stmt.query_map([after, limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (seq, op_id, device_id, schema_version, wh, operator, time, scans, payload) = row?;
-            Ok(ChangeLogEntry {
-                op_id: parse_id(&op_id)?,
-                device_id: parse_id(&device_id)?,
-                seq: seq as u64,
-                schema_version,
-                warehouse_id: parse_id(&wh)?,
-                operator,
-                device_time: chrono::DateTime::parse_from_rfc3339(&time)
-                    .map_err(|e| DeviceError::Decode(format!("entry {seq} time: {e}")))?
-                    .to_utc(),
-                scans: serde_json::from_str(&scans)?,
-                op: serde_json::from_str(&payload)?,
-            })
-        })
-        .collect()
+        change_log_on(&self.conn, pushed.max(filter.after), filter.limit)
     }
 
     /// The highest sequence number the server has acknowledged.
@@ -255,4 +220,83 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Change-log entries after `after`, on any connection (sync reads them inside its transaction).
+pub(crate) fn change_log_on(
+    conn: &rusqlite::Connection,
+    after: u64,
+    limit: Option<u64>,
+) -> Result<Vec<ChangeLogEntry>> {
+    let limit = limit.map_or(-1, |l| l as i64);
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload
+         FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map([after as i64, limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, u32>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, String>(8)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (seq, op_id, device_id, schema_version, wh, operator, time, scans, payload) = row?;
+        Ok(ChangeLogEntry {
+            op_id: parse_id(&op_id)?,
+            device_id: parse_id(&device_id)?,
+            seq: seq as u64,
+            schema_version,
+            warehouse_id: parse_id(&wh)?,
+            operator,
+            device_time: chrono::DateTime::parse_from_rfc3339(&time)
+                .map_err(|e| DeviceError::Decode(format!("entry {seq} time: {e}")))?
+                .to_utc(),
+            scans: serde_json::from_str(&scans)?,
+            op: serde_json::from_str(&payload)?,
+        })
+    })
+    .collect()
+}
+
+/// Every stock line by key.
+pub(crate) fn all_stock(
+    conn: &rusqlite::Connection,
+) -> Result<std::collections::BTreeMap<StockKey, i64>> {
+    let mut stmt =
+        conn.prepare("SELECT item_id, location_id, lot, expiry, plate_id, qty FROM stock")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (item, loc, lot, exp, plate, qty) = row?;
+        let key = StockKey {
+            item: parse_id(&item)?,
+            location: parse_id(&loc)?,
+            lot: opt_text(lot),
+            expiry: opt_text(exp)
+                .map(|e| {
+                    e.parse().map_err(|_| {
+                        DeviceError::Decode(format!("stored expiry {e:?} is not a date"))
+                    })
+                })
+                .transpose()?,
+            plate: opt_text(plate).as_deref().map(parse_id).transpose()?,
+        };
+        Ok((key, qty))
+    })
+    .collect()
 }

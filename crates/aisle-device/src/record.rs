@@ -2,7 +2,7 @@
 //! license-plate movement, in one immediate transaction. This is the scan path.
 
 use crate::{DeviceError, Result, Store};
-use aisle_domain::ledger::StockKey;
+use aisle_domain::ledger::{Delta, StockKey};
 use aisle_domain::op::{ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::{OpId, PlateId};
 use chrono::Utc;
@@ -41,7 +41,7 @@ pub struct Recorded {
 }
 
 /// Stock key columns as stored: empty text for "none".
-pub(crate) fn key_columns(key: &StockKey) -> (String, String, String, String, String) {
+pub fn key_columns(key: &StockKey) -> (String, String, String, String, String) {
     (
         key.item.to_string(),
         key.location.to_string(),
@@ -116,42 +116,8 @@ fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
 /// Applies an operation's effects: ledger rows, materialized stock and plate whereabouts.
 /// Returns the keys whose stock is now below zero. Shared by local recording and, later, by
 /// applying operations pulled from the server.
-pub(crate) fn apply(
-    conn: &Connection,
-    op_id: OpId,
-    op: &Operation,
-) -> Result<Vec<(StockKey, i64)>> {
-    let mut negative = Vec::new();
-    let mut ledger = conn.prepare_cached(
-        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    let mut stock = conn.prepare_cached(
-        "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = qty + excluded.qty
-         RETURNING qty",
-    )?;
-    let mut prune = conn.prepare_cached(
-        "DELETE FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5 AND qty = 0",
-    )?;
-    for d in op.effects() {
-        let (item, loc, lot, expiry, plate) = key_columns(&d.key);
-        ledger.execute(params![
-            op_id.to_string(),
-            item,
-            loc,
-            lot,
-            expiry,
-            plate,
-            d.qty
-        ])?;
-        let now: i64 =
-            stock.query_row(params![item, loc, lot, expiry, plate, d.qty], |r| r.get(0))?;
-        if now == 0 {
-            prune.execute(params![item, loc, lot, expiry, plate])?;
-        } else if now < 0 {
-            negative.push((d.key.clone(), now));
-        }
-    }
+pub fn apply(conn: &Connection, op_id: OpId, op: &Operation) -> Result<Vec<(StockKey, i64)>> {
+    let negative = apply_deltas(conn, &op_id.to_string(), &op.effects())?;
     match op {
         Operation::Receive(r) => {
             if let (Some(plate), Some(code)) = (r.key.plate, &r.plate_code) {
@@ -166,6 +132,39 @@ pub(crate) fn apply(
             }
         }
         _ => {}
+    }
+    Ok(negative)
+}
+
+/// Writes ledger rows under `op_id` and updates materialized stock. Returns the keys now below
+/// zero.
+pub fn apply_deltas(
+    conn: &Connection,
+    op_id: &str,
+    deltas: &[Delta],
+) -> Result<Vec<(StockKey, i64)>> {
+    let mut negative = Vec::new();
+    let mut ledger = conn.prepare_cached(
+        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut stock = conn.prepare_cached(
+        "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = qty + excluded.qty
+         RETURNING qty",
+    )?;
+    let mut prune = conn.prepare_cached(
+        "DELETE FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5 AND qty = 0",
+    )?;
+    for d in deltas {
+        let (item, loc, lot, expiry, plate) = key_columns(&d.key);
+        ledger.execute(params![op_id, item, loc, lot, expiry, plate, d.qty])?;
+        let now: i64 =
+            stock.query_row(params![item, loc, lot, expiry, plate, d.qty], |r| r.get(0))?;
+        if now == 0 {
+            prune.execute(params![item, loc, lot, expiry, plate])?;
+        } else if now < 0 {
+            negative.push((d.key.clone(), now));
+        }
     }
     Ok(negative)
 }

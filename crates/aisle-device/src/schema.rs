@@ -5,20 +5,12 @@
 
 use rusqlite_migration::{M, Migrations};
 
-const V1: &str = r#"
-CREATE TABLE device (
-    singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
-    device_id    TEXT NOT NULL,
-    name         TEXT NOT NULL,
-    warehouse_id TEXT REFERENCES warehouses(id),
-    created_at   TEXT NOT NULL
-);
-
-CREATE TABLE settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) WITHOUT ROWID;
-
+/// Master data tables (warehouses, locations, items, barcodes, plates). Shared with the sync
+/// server's SQLite backend, which holds the same master data and must look it up the same way.
+#[macro_export]
+macro_rules! master_ddl {
+    () => {
+        r#"
 CREATE TABLE warehouses (
     id   TEXT PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
@@ -74,24 +66,16 @@ CREATE TABLE plates (
     location_id  TEXT REFERENCES locations(id)
 );
 
--- The change log: append-only, gapless per device. Triggers make edits impossible.
-CREATE TABLE change_log (
-    seq            INTEGER PRIMARY KEY CHECK (seq >= 1),
-    op_id          TEXT NOT NULL UNIQUE,
-    device_id      TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    op_type        TEXT NOT NULL,
-    warehouse_id   TEXT NOT NULL,
-    operator       TEXT NOT NULL,
-    device_time    TEXT NOT NULL,
-    scans          TEXT NOT NULL,
-    payload        TEXT NOT NULL
-);
-CREATE TRIGGER change_log_immutable BEFORE UPDATE ON change_log
-BEGIN SELECT RAISE(ABORT, 'change log entries are immutable'); END;
-CREATE TRIGGER change_log_append_only BEFORE DELETE ON change_log
-BEGIN SELECT RAISE(ABORT, 'change log entries cannot be deleted'); END;
+"#
+    };
+}
 
+/// The stock ledger and the materialized stock it implies. Shared with the sync server, so that
+/// both apply an operation's effects with the same code ([`crate::record::apply`]).
+#[macro_export]
+macro_rules! ledger_ddl {
+    () => {
+        r#"
 -- The stock ledger: one signed delta per key per operation. Empty strings stand for "none" in
 -- key columns so that keys compare equal in the materialized table's primary key.
 CREATE TABLE ledger (
@@ -125,15 +109,96 @@ CREATE INDEX stock_location ON stock(location_id);
 CREATE INDEX stock_lot ON stock(lot) WHERE lot <> '';
 CREATE INDEX stock_plate ON stock(plate_id) WHERE plate_id <> '';
 
+"#
+    };
+}
+
+const V1: &str = concat!(
+    r#"
+CREATE TABLE device (
+    singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+    device_id    TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    warehouse_id TEXT REFERENCES warehouses(id),
+    created_at   TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The change log: append-only, gapless per device. Triggers make edits impossible.
+CREATE TABLE change_log (
+    seq            INTEGER PRIMARY KEY CHECK (seq >= 1),
+    op_id          TEXT NOT NULL UNIQUE,
+    device_id      TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    op_type        TEXT NOT NULL,
+    warehouse_id   TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    device_time    TEXT NOT NULL,
+    scans          TEXT NOT NULL,
+    payload        TEXT NOT NULL
+);
+CREATE TRIGGER change_log_immutable BEFORE UPDATE ON change_log
+BEGIN SELECT RAISE(ABORT, 'change log entries are immutable'); END;
+CREATE TRIGGER change_log_append_only BEFORE DELETE ON change_log
+BEGIN SELECT RAISE(ABORT, 'change log entries cannot be deleted'); END;
+
 -- How far the change log has been acknowledged by the server (used by sync).
 CREATE TABLE sync_state (
     singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
     pushed_seq INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO sync_state (singleton, pushed_seq) VALUES (1, 0);
+"#,
+    master_ddl!(),
+    ledger_ddl!()
+);
+
+/// Version 2: what sync needs: the server's address, token and epoch, the pull cursors, operations
+/// received from other devices, downloaded work and exceptions, other warehouses' totals.
+const V2: &str = r#"
+ALTER TABLE sync_state ADD COLUMN server_url TEXT;
+ALTER TABLE sync_state ADD COLUMN token TEXT;
+ALTER TABLE sync_state ADD COLUMN epoch TEXT;
+ALTER TABLE sync_state ADD COLUMN pull_cursor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN bootstrapped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN last_sync_at TEXT;
+
+-- Operations of other devices (and the server), applied to the local ledger exactly once.
+CREATE TABLE remote_ops (
+    server_seq INTEGER PRIMARY KEY,
+    op_id      TEXT NOT NULL UNIQUE,
+    device_id  TEXT NOT NULL,
+    op_type    TEXT NOT NULL,
+    entry      TEXT NOT NULL
+);
+
+CREATE TABLE receipt_lines (
+    id    TEXT PRIMARY KEY,
+    line  TEXT NOT NULL
+);
+CREATE TABLE order_lines (
+    id    TEXT PRIMARY KEY,
+    line  TEXT NOT NULL
+);
+CREATE TABLE exceptions (
+    id     TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    body   TEXT NOT NULL
+);
+CREATE TABLE other_stock (
+    warehouse_id TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    qty          INTEGER NOT NULL,
+    PRIMARY KEY (warehouse_id, item_id)
+) WITHOUT ROWID;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1)];
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2)];
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

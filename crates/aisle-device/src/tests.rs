@@ -494,7 +494,14 @@ fn migrates_from_every_earlier_schema_version() {
                 "Seeded at v1",
                 "from version {from}"
             );
-            assert_eq!(store.pending_count().unwrap(), 0);
+            assert_eq!(store.device().unwrap().name, "OLD-T1");
+            let log = store.change_log(LogFilter::default()).unwrap();
+            assert!(matches!(&log[0].op, Operation::UnknownScan(u) if u.raw == "X"));
+            assert_eq!(
+                store.pending_count().unwrap(),
+                1,
+                "an unsynced entry stays unsynced"
+            );
         }
     }
 }
@@ -502,9 +509,28 @@ fn migrates_from_every_earlier_schema_version() {
 /// Data as a store at `version` would have written it, using only that version's tables.
 fn seed_version(conn: &rusqlite::Connection, version: usize) {
     if version >= 1 {
+        let wh = aisle_domain::WarehouseId::new().to_string();
         conn.execute(
             "INSERT INTO warehouses (id, code, name) VALUES (?1, 'OLD', 'Seeded at v1')",
-            [aisle_domain::WarehouseId::new().to_string()],
+            [&wh],
+        )
+        .unwrap();
+        let device = aisle_domain::DeviceId::new().to_string();
+        conn.execute(
+            "INSERT INTO device (singleton, device_id, name, warehouse_id, created_at) VALUES (1, ?1, 'OLD-T1', ?2, '2026-01-01T00:00:00Z')",
+            [&device, &wh],
+        )
+        .unwrap();
+        let op = serde_json::to_string(&Operation::UnknownScan(aisle_domain::op::UnknownScan {
+            raw: "X".into(),
+            expected: "item".into(),
+            location: None,
+        }))
+        .unwrap();
+        conn.execute(
+            "INSERT INTO change_log (seq, op_id, device_id, schema_version, op_type, warehouse_id, operator, device_time, scans, payload)
+             VALUES (1, ?1, ?2, 1, 'unknown_scan', ?3, 'OLD', '2026-01-01T00:00:00Z', '[\"X\"]', ?4)",
+            [aisle_domain::OpId::new().to_string(), device, wh, op],
         )
         .unwrap();
     }

@@ -462,8 +462,122 @@ pub fn parse_items(input: impl Read) -> Result<Vec<Item>, ImportError> {
     t.finish(rows)
 }
 
+/// A line of expected inbound work or of an outbound order, by codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkRow {
+    pub line_no: u64,
+    /// Receipt or order number.
+    pub document: String,
+    pub line: u32,
+    pub warehouse: String,
+    pub sku: String,
+    pub qty: i64,
+    /// `expected_date` of a receipt (YYYY-MM-DD) or `customer` of an order.
+    pub extra: Option<String>,
+}
+
+fn parse_work(
+    what: &'static str,
+    doc_col: &'static str,
+    extra_col: &'static str,
+    input: impl Read,
+) -> Result<Vec<WorkRow>, ImportError> {
+    let mut t = Table::read(
+        what,
+        input,
+        &[doc_col, "line", "warehouse", "sku", "qty"],
+        &[extra_col],
+    )?;
+    let mut seen: HashMap<(String, u32), u64> = HashMap::new();
+    let rows = for_rows(&mut t, |r| {
+        let document = r.required(doc_col);
+        let line = r.int("line");
+        let warehouse = r.required("warehouse");
+        let sku = r.required("sku");
+        let qty = r.int("qty");
+        if qty == Some(0) {
+            r.err("qty", "must be at least 1".into());
+        }
+        let extra = r.opt(extra_col);
+        if extra_col == "expected_date"
+            && let Some(d) = &extra
+            && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+        {
+            r.err(extra_col, format!("{d:?} is not a date (YYYY-MM-DD)"));
+        }
+        let line = match line.map(u32::try_from) {
+            Some(Ok(l)) if l >= 1 => l,
+            _ => {
+                r.err("line", "must be a line number of 1 or more".into());
+                0
+            }
+        };
+        if let Some(first) = seen.insert((document.clone(), line), r.line) {
+            r.err(
+                "line",
+                format!("{document} line {line} already appears on line {first}"),
+            );
+        }
+        Some(WorkRow {
+            line_no: r.line,
+            document,
+            line,
+            warehouse,
+            sku,
+            qty: qty.unwrap_or(0),
+            extra,
+        })
+    });
+    t.finish(rows)
+}
+
+/// Reads expected receipts: `receipt,line,warehouse,sku,qty[,expected_date]`.
+pub fn parse_receipts(input: impl Read) -> Result<Vec<WorkRow>, ImportError> {
+    parse_work("receipts", "receipt", "expected_date", input)
+}
+
+/// Reads outbound orders: `order,line,warehouse,sku,qty[,customer]`.
+pub fn parse_orders(input: impl Read) -> Result<Vec<WorkRow>, ImportError> {
+    parse_work("orders", "order", "customer", input)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn work_rows_parse_and_refuse_bad_lines() {
+        let ok = parse_receipts(
+            "receipt,line,warehouse,sku,qty,expected_date\nPO-1,1,WH1,A,10,2026-12-01\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                ok[0].document.as_str(),
+                ok[0].line,
+                ok[0].qty,
+                ok[0].extra.as_deref()
+            ),
+            ("PO-1", 1, 10, Some("2026-12-01"))
+        );
+        let e = parse_orders(
+            "order,line,warehouse,sku,qty\nSO-1,0,WH1,A,0\nSO-1,1,WH1,A,2\nSO-1,1,WH1,B,2\n"
+                .as_bytes(),
+        )
+        .unwrap_err();
+        let cols: Vec<_> = e
+            .errors
+            .iter()
+            .map(|r| (r.line, r.column.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            cols,
+            vec![
+                (2, "qty".to_string()),
+                (2, "line".to_string()),
+                (4, "line".to_string())
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]

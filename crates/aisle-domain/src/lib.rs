@@ -11,6 +11,7 @@ pub mod import;
 pub mod ledger;
 pub mod master;
 pub mod op;
+pub mod reconcile;
 pub mod scan;
 
 pub use ids::{

@@ -1,0 +1,590 @@
+//! The device side of sync: enrolment, then push, snapshot (first time) and pull.
+//!
+//! Every step is resumable: the push cursor moves only when the server has acknowledged entries as
+//! durable, and each pulled page is applied in one transaction together with its cursor, so an
+//! interrupted sync simply continues from where it stopped. Sync may run on its own connection
+//! while scans are recorded on another: each step is a short immediate transaction.
+
+use crate::master::{upsert_item, upsert_location};
+use crate::query::LogFilter;
+use crate::record::{apply, apply_deltas};
+use crate::{DeviceError, Result, Store};
+use aisle_domain::ledger::{Delta, StockKey, net};
+use aisle_domain::op::ChangeLogEntry;
+use aisle_proto::{
+    EnrollRequest, EnrollResponse, ErrorBody, Exception, MasterData, OrderLine, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReceiptLine, Snapshot, StockSummary,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Entries per push request.
+const PUSH_BATCH: u64 = 1_000;
+/// Requests bodies larger than this are gzip-compressed.
+const COMPRESS_ABOVE: usize = 16 * 1024;
+
+/// How hard to try before giving up on an unreachable server.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncOptions {
+    pub attempts: u32,
+    pub first_backoff: Duration,
+    pub timeout: Duration,
+    pub pull_limit: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            attempts: 4,
+            first_backoff: Duration::from_millis(250),
+            timeout: Duration::from_secs(30),
+            pull_limit: 2_000,
+        }
+    }
+}
+
+/// Which step a sync is in, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Push,
+    Snapshot,
+    Pull,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    /// Known for pushes (entries waiting); unknown for pulls until the last page.
+    pub total: Option<u64>,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub pushed: u64,
+    pub duplicates: u64,
+    pub snapshot: bool,
+    pub pulled: u64,
+    pub pages: u32,
+    pub exceptions: u64,
+    pub pending: u64,
+    pub cursor: u64,
+}
+
+/// Where this device syncs to, once enrolled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncState {
+    pub server_url: Option<String>,
+    pub epoch: Option<Uuid>,
+    pub pushed_seq: u64,
+    pub pull_cursor: u64,
+    pub rev: u64,
+    pub bootstrapped: bool,
+    pub last_sync_at: Option<String>,
+    #[serde(skip)]
+    token: Option<String>,
+}
+
+struct Client {
+    http: reqwest::blocking::Client,
+    base: String,
+    token: Option<String>,
+    options: SyncOptions,
+}
+
+fn network(e: impl std::fmt::Display) -> DeviceError {
+    DeviceError::Network(e.to_string())
+}
+
+impl Client {
+    fn new(base: &str, token: Option<String>, options: SyncOptions) -> Result<Self> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(options.timeout)
+            .gzip(true)
+            .build()
+            .map_err(network)?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            options,
+        })
+    }
+
+    /// Sends a request, retrying with backoff while the server is unreachable or failing (5xx).
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        let body = match body {
+            Some(b) => Some(serde_json::to_vec(b)?),
+            None => None,
+        };
+        let mut delay = self.options.first_backoff;
+        let mut last = String::new();
+        for attempt in 1..=self.options.attempts.max(1) {
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.base))
+                .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .query(query);
+            if let Some(t) = &self.token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = &body {
+                req = req.header(reqwest::header::CONTENT_TYPE, "application/json");
+                req = if b.len() > COMPRESS_ABOVE {
+                    req.header(reqwest::header::CONTENT_ENCODING, "gzip")
+                        .body(gzip(b)?)
+                } else {
+                    req.body(b.clone())
+                };
+            }
+            match req.send() {
+                Ok(resp) if resp.status().is_success() => return resp.json::<T>().map_err(network),
+                Ok(resp) if resp.status().is_server_error() => {
+                    last = format!("HTTP {}", resp.status())
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let body: ErrorBody = resp.json().unwrap_or(ErrorBody {
+                        kind: "http".into(),
+                        message: format!("HTTP {status}"),
+                        expected_seq: None,
+                    });
+                    return Err(match body.expected_seq {
+                        Some(expected) if body.kind == "sequence_gap" => {
+                            DeviceError::SequenceGap { expected }
+                        }
+                        _ => DeviceError::Sync {
+                            kind: body.kind,
+                            message: body.message,
+                        },
+                    });
+                }
+                Err(e) => last = e.to_string(),
+            }
+            if attempt < self.options.attempts {
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(8));
+            }
+        }
+        Err(DeviceError::Network(last))
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).map_err(network)?;
+    enc.finish().map_err(network)
+}
+
+fn read_state(conn: &Connection) -> Result<SyncState> {
+    Ok(conn.query_row(
+        "SELECT server_url, token, epoch, pushed_seq, pull_cursor, rev, bootstrapped, last_sync_at FROM sync_state",
+        [],
+        |r| {
+            Ok(SyncState {
+                server_url: r.get(0)?,
+                token: r.get(1)?,
+                epoch: r.get::<_, Option<String>>(2)?.and_then(|e| e.parse().ok()),
+                pushed_seq: r.get::<_, i64>(3)? as u64,
+                pull_cursor: r.get::<_, i64>(4)? as u64,
+                rev: r.get::<_, i64>(5)? as u64,
+                bootstrapped: r.get(6)?,
+                last_sync_at: r.get(7)?,
+            })
+        },
+    )?)
+}
+
+fn check_epoch(state: &SyncState, epoch: Uuid) -> Result<()> {
+    match state.epoch {
+        Some(e) if e != epoch => Err(DeviceError::Sync {
+            kind: "epoch_mismatch".into(),
+            message: format!(
+                "the server's database is {epoch}, not {e} that this device enrolled with: it was replaced or restored from a backup. Nothing was changed here; warehouse IT must reconcile"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn upsert_master(tx: &Connection, m: &MasterData) -> Result<()> {
+    for w in &m.warehouses {
+        let clash: Option<String> = tx
+            .query_row(
+                "SELECT id FROM warehouses WHERE code = ?1 AND id <> ?2",
+                params![w.code, w.id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if clash.is_some() {
+            return Err(DeviceError::Invalid(format!(
+                "warehouse {} exists on this device with another identity; enrol a fresh store",
+                w.code
+            )));
+        }
+        tx.execute(
+            "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name",
+            params![w.id.to_string(), w.code, w.name],
+        )?;
+    }
+    for l in &m.locations {
+        upsert_location(tx, l)?;
+    }
+    for i in &m.items {
+        upsert_item(tx, i)?;
+    }
+    Ok(())
+}
+
+fn store_json<T: Serialize>(tx: &Connection, table: &str, id: String, value: &T) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {table} (id, line) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET line = excluded.line"
+    );
+    tx.prepare_cached(&sql)?
+        .execute(params![id, serde_json::to_string(value)?])?;
+    Ok(())
+}
+
+fn store_work(
+    tx: &Connection,
+    receipts: &[ReceiptLine],
+    orders: &[OrderLine],
+    exceptions: &[Exception],
+    others: &[StockSummary],
+) -> Result<()> {
+    for r in receipts {
+        store_json(tx, "receipt_lines", r.id.to_string(), r)?;
+    }
+    for o in orders {
+        store_json(tx, "order_lines", o.id.to_string(), o)?;
+    }
+    for x in exceptions {
+        tx.prepare_cached(
+            "INSERT INTO exceptions (id, status, body) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body",
+        )?
+        .execute(params![x.id.to_string(), format!("{:?}", x.status).to_ascii_lowercase(), serde_json::to_string(x)?])?;
+    }
+    tx.execute("DELETE FROM other_stock", [])?;
+    for s in others {
+        tx.prepare_cached(
+            "INSERT INTO other_stock (warehouse_id, item_id, qty) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            s.warehouse_id.to_string(),
+            s.item_id.to_string(),
+            s.qty
+        ])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Where this device syncs to and how far it has got.
+    pub fn sync_state(&self) -> Result<SyncState> {
+        read_state(&self.conn)
+    }
+
+    /// Exchanges a one-time enrolment code for this device's token. Only a store without
+    /// stand-alone data can be enrolled: its work must all be work the server can account for.
+    pub fn enroll(
+        &mut self,
+        server_url: &str,
+        code: &str,
+        options: SyncOptions,
+    ) -> Result<EnrollResponse> {
+        let device = self.device()?;
+        let state = self.sync_state()?;
+        if state.token.is_some() {
+            return Err(DeviceError::Invalid(format!(
+                "this device is already enrolled with {}",
+                state.server_url.unwrap_or_default()
+            )));
+        }
+        let ops: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))?;
+        let items = self.item_count()?;
+        if ops > 0 || items > 0 {
+            return Err(DeviceError::Invalid(format!(
+                "this store already holds stand-alone data ({ops} operations, {items} items); enrol a new store"
+            )));
+        }
+        let client = Client::new(server_url, None, options)?;
+        let req = EnrollRequest {
+            code: code.trim().to_string(),
+            device_id: device.device_id,
+            name: device.name.clone(),
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let resp: EnrollResponse =
+            client.call(reqwest::Method::POST, "/v1/enroll", Some(&req), &[])?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?2) ON CONFLICT(id) DO NOTHING",
+            params![resp.warehouse_id.to_string(), resp.warehouse_code],
+        )?;
+        tx.execute(
+            "UPDATE device SET warehouse_id = ?1",
+            params![resp.warehouse_id.to_string()],
+        )?;
+        tx.execute(
+            "UPDATE sync_state SET server_url = ?1, token = ?2, epoch = ?3",
+            params![
+                server_url.trim_end_matches('/'),
+                resp.token,
+                resp.epoch.to_string()
+            ],
+        )?;
+        tx.commit()?;
+        self.device = crate::read_device(&self.conn)?;
+        Ok(resp)
+    }
+
+    /// Push, then (the first time) a snapshot, then pull until up to date.
+    pub fn sync(
+        &mut self,
+        options: SyncOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport> {
+        let device = self.device()?;
+        let state = self.sync_state()?;
+        let (Some(url), Some(token)) = (state.server_url.clone(), state.token.clone()) else {
+            return Err(DeviceError::Invalid(
+                "this device is not enrolled; run `aisle enroll --server URL --code CODE`".into(),
+            ));
+        };
+        let epoch = state
+            .epoch
+            .ok_or_else(|| DeviceError::Decode("enrolled without an epoch".into()))?;
+        let client = Client::new(&url, Some(token), options)?;
+        let mut report = SyncReport::default();
+
+        // Push: entries after the acknowledged sequence, in batches.
+        let total = self.pending_count()?;
+        loop {
+            let pushed = self.sync_state()?.pushed_seq;
+            let entries = self.change_log(LogFilter {
+                unsynced: false,
+                after: pushed,
+                limit: Some(PUSH_BATCH),
+            })?;
+            if entries.is_empty() {
+                break;
+            }
+            let req = PushRequest {
+                device_id: device.device_id,
+                epoch,
+                entries,
+            };
+            match client.call::<PushResponse>(reqwest::Method::POST, "/v1/push", Some(&req), &[]) {
+                Ok(resp) => {
+                    self.conn.execute(
+                        "UPDATE sync_state SET pushed_seq = MAX(pushed_seq, ?1)",
+                        [resp.durable_seq as i64],
+                    )?;
+                    report.pushed += u64::from(resp.applied);
+                    report.duplicates += u64::from(resp.duplicates);
+                }
+                Err(DeviceError::SequenceGap { expected }) => {
+                    if expected.saturating_sub(1) < pushed {
+                        return Err(DeviceError::Sync {
+                            kind: "server_behind".into(),
+                            message: format!(
+                                "the server has this device's operations only up to #{}, but #{pushed} was acknowledged before: it may have been restored from a backup. Nothing is lost here; warehouse IT must reconcile",
+                                expected - 1
+                            ),
+                        });
+                    }
+                    // The server had more than we knew (an acknowledgement was lost): skip ahead.
+                    self.conn.execute(
+                        "UPDATE sync_state SET pushed_seq = ?1",
+                        [(expected - 1) as i64],
+                    )?;
+                }
+                Err(e) => return Err(e),
+            }
+            progress(Progress {
+                phase: Phase::Push,
+                done: report.pushed + report.duplicates,
+                total: Some(total),
+            });
+        }
+
+        // Snapshot, the first time: the device's warehouse as the server has it.
+        if !self.sync_state()?.bootstrapped {
+            progress(Progress {
+                phase: Phase::Snapshot,
+                done: 0,
+                total: None,
+            });
+            let snap: Snapshot =
+                client.call(reqwest::Method::GET, "/v1/snapshot", None::<&()>, &[])?;
+            self.apply_snapshot(&snap)?;
+            report.snapshot = true;
+            report.exceptions += snap.exceptions.len() as u64;
+        }
+
+        // Pull pages until the server says there is no more.
+        loop {
+            let st = self.sync_state()?;
+            let query = [
+                ("cursor", st.pull_cursor.to_string()),
+                ("rev", st.rev.to_string()),
+                ("limit", options.pull_limit.to_string()),
+            ];
+            let page: PullResponse =
+                client.call(reqwest::Method::GET, "/v1/pull", None::<&()>, &query)?;
+            let more = page.more;
+            report.pulled += self.apply_page(&page)?;
+            report.exceptions += page.exceptions.len() as u64;
+            report.pages += 1;
+            report.cursor = page.cursor;
+            progress(Progress {
+                phase: Phase::Pull,
+                done: report.pulled,
+                total: None,
+            });
+            if !more {
+                break;
+            }
+        }
+        self.conn.execute(
+            "UPDATE sync_state SET last_sync_at = ?1",
+            [chrono::Utc::now().to_rfc3339()],
+        )?;
+        report.pending = self.pending_count()?;
+        Ok(report)
+    }
+
+    /// Makes local stock equal the snapshot plus this device's not-yet-pushed operations, in one
+    /// transaction with the cursors the snapshot is consistent with.
+    fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let state = read_state(&tx)?;
+        check_epoch(&state, snap.epoch)?;
+        tx.pragma_update(None, "defer_foreign_keys", "ON")?;
+        upsert_master(&tx, &snap.master)?;
+        let mut target: BTreeMap<StockKey, i64> =
+            snap.stock.iter().map(|r| (r.key.clone(), r.qty)).collect();
+        let unpushed: Vec<ChangeLogEntry> =
+            crate::query::change_log_on(&tx, state.pushed_seq, None)?;
+        for (k, q) in net(unpushed.iter().flat_map(|e| e.op.effects())) {
+            *target.entry(k).or_insert(0) += q;
+        }
+        let current = crate::query::all_stock(&tx)?;
+        let mut deltas = Vec::new();
+        for (k, q) in &target {
+            let have = current.get(k).copied().unwrap_or(0);
+            if *q != have {
+                deltas.push(Delta {
+                    key: k.clone(),
+                    qty: q - have,
+                });
+            }
+        }
+        for (k, have) in &current {
+            if !target.contains_key(k) {
+                deltas.push(Delta {
+                    key: k.clone(),
+                    qty: -have,
+                });
+            }
+        }
+        apply_deltas(&tx, &format!("snapshot:{}", snap.cursor), &deltas)?;
+        store_work(
+            &tx,
+            &snap.receipt_lines,
+            &snap.order_lines,
+            &snap.exceptions,
+            &snap.other_warehouses,
+        )?;
+        tx.execute(
+            "UPDATE sync_state SET pull_cursor = ?1, rev = ?2, bootstrapped = 1",
+            params![snap.cursor as i64, snap.rev as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies one pulled page and its cursors atomically. Returns the operations applied.
+    fn apply_page(&mut self, page: &PullResponse) -> Result<u64> {
+        let own = self.device()?.device_id;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let state = read_state(&tx)?;
+        check_epoch(&state, page.epoch)?;
+        tx.pragma_update(None, "defer_foreign_keys", "ON")?;
+        upsert_master(&tx, &page.master)?;
+        let mut applied = 0;
+        for op in &page.ops {
+            if op.entry.device_id == own || op.server_seq <= state.pull_cursor {
+                continue;
+            }
+            let inserted = tx
+                .prepare_cached("INSERT OR IGNORE INTO remote_ops (server_seq, op_id, device_id, op_type, entry) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![
+                    op.server_seq as i64,
+                    op.entry.op_id.to_string(),
+                    op.entry.device_id.to_string(),
+                    op.entry.op.kind().as_str(),
+                    serde_json::to_string(&op.entry)?
+                ])?;
+            if inserted == 1 {
+                apply(&tx, op.entry.op_id, &op.entry.op)?;
+                applied += 1;
+            }
+        }
+        store_work(
+            &tx,
+            &page.receipt_lines,
+            &page.order_lines,
+            &page.exceptions,
+            &page.other_warehouses,
+        )?;
+        tx.execute(
+            "UPDATE sync_state SET pull_cursor = MAX(pull_cursor, ?1), rev = MAX(rev, ?2)",
+            params![page.cursor as i64, page.rev as i64],
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Exceptions the server raised in this device's warehouse, as last pulled.
+    pub fn exceptions(&self, open_only: bool) -> Result<Vec<Exception>> {
+        let sql = if open_only {
+            "SELECT body FROM exceptions WHERE status = 'open' ORDER BY id"
+        } else {
+            "SELECT body FROM exceptions ORDER BY id"
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+    }
+
+    /// Total stock of an item in each other warehouse, as last pulled.
+    pub fn other_warehouse_stock(&self, item: aisle_domain::ItemId) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT w.code, o.qty FROM other_stock o JOIN warehouses w ON w.id = o.warehouse_id WHERE o.item_id = ?1 ORDER BY w.code",
+        )?;
+        let rows = stmt.query_map([item.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,248 @@
+//! Reconciliation: which operations disagree with the books, decided by one implementation for
+//! the server (and any device that wants to warn early).
+//!
+//! Every physical operation is applied: the scan happened. What this module decides is whether a
+//! supervisor must look at it. It reads the state *before* the operation is applied through
+//! [`StateView`], so the rules are the same whatever stores the state.
+
+use crate::ids::{ItemId, LocationId, OpId, OrderLineId, ReceiptLineId};
+use crate::ledger::StockKey;
+use crate::op::{ChangeLogEntry, Operation};
+use serde::{Deserialize, Serialize};
+
+/// What kind of disagreement between the aisles and the books an exception records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    /// Stock under a key went below zero.
+    NegativeStock,
+    /// An order line was picked beyond its quantity (often by two pickers at once).
+    OverPick,
+    /// A count differed from the expected quantity by more than the threshold.
+    CountVariance,
+    /// Stock moved at the location between what the counter's device knew and the count.
+    CountDuringMovement,
+    /// More was received against a receipt line than expected.
+    OverReceipt,
+    /// A well-formed barcode nobody recognised.
+    UnknownBarcode,
+    /// A serial number received while the same serial is already in stock.
+    DuplicateSerial,
+}
+
+impl ExceptionKind {
+    pub const ALL: [ExceptionKind; 7] = [
+        Self::NegativeStock,
+        Self::OverPick,
+        Self::CountVariance,
+        Self::CountDuringMovement,
+        Self::OverReceipt,
+        Self::UnknownBarcode,
+        Self::DuplicateSerial,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NegativeStock => "negative_stock",
+            Self::OverPick => "over_pick",
+            Self::CountVariance => "count_variance",
+            Self::CountDuringMovement => "count_during_movement",
+            Self::OverReceipt => "over_receipt",
+            Self::UnknownBarcode => "unknown_barcode",
+            Self::DuplicateSerial => "duplicate_serial",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Progress of a receipt or order line before the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineProgress {
+    /// Quantity expected (receipt) or ordered (order).
+    pub target: i64,
+    /// Quantity received or picked so far.
+    pub done: i64,
+    /// Operations that did it so far.
+    pub ops: Vec<OpId>,
+}
+
+/// The state the rules read, before the operation is applied.
+pub trait StateView {
+    fn on_hand(&self, key: &StockKey) -> i64;
+    fn receipt_line(&self, id: ReceiptLineId) -> Option<LineProgress>;
+    fn order_line(&self, id: OrderLineId) -> Option<LineProgress>;
+    /// The operation that put this serial into stock, if it is in stock now.
+    fn serial_in_stock(&self, item: ItemId, serial: &str) -> Option<OpId>;
+    /// Human words for a key (SKU, location code, lot), for messages.
+    fn describe(&self, key: &StockKey) -> String;
+}
+
+/// Thresholds a site can tune.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rules {
+    /// A count difference is an exception only when larger than this many base units...
+    pub count_variance_units: i64,
+    /// ...and larger than this fraction of the expected quantity.
+    pub count_variance_ratio: f64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            count_variance_units: 2,
+            count_variance_ratio: 0.05,
+        }
+    }
+}
+
+/// An exception to record, before it has an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionDraft {
+    pub kind: ExceptionKind,
+    pub key: Option<StockKey>,
+    pub location: Option<LocationId>,
+    /// Earlier operations involved (the assessed operation itself is implied).
+    pub related: Vec<OpId>,
+    pub message: String,
+}
+
+/// Decides the exceptions an operation raises against the state before it.
+pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Vec<ExceptionDraft> {
+    let mut out = Vec::new();
+    // Negative stock from any decrement. A key appearing twice in one operation is summed first.
+    let mut net: Vec<(StockKey, i64)> = Vec::new();
+    for d in entry.op.effects() {
+        match net.iter_mut().find(|(k, _)| *k == d.key) {
+            Some((_, q)) => *q += d.qty,
+            None => net.push((d.key, d.qty)),
+        }
+    }
+    let count_key = match &entry.op {
+        Operation::Count(c) => Some(&c.key),
+        _ => None,
+    };
+    for (key, qty) in &net {
+        let before = view.on_hand(key);
+        // A count sets a quantity; it is judged by the count rules below, not as a decrement.
+        if *qty < 0 && before + qty < 0 && count_key != Some(key) {
+            out.push(ExceptionDraft {
+                kind: ExceptionKind::NegativeStock,
+                key: Some(key.clone()),
+                location: Some(key.location),
+                related: vec![],
+                message: format!(
+                    "{}: {} taken with {} on hand; stock is now {}",
+                    view.describe(key),
+                    -qty,
+                    before,
+                    before + qty
+                ),
+            });
+        }
+    }
+    match &entry.op {
+        Operation::Pick(p) => {
+            if let Some(line) = p.order_line.and_then(|id| view.order_line(id))
+                && line.done + p.qty > line.target
+            {
+                out.push(ExceptionDraft {
+                    kind: ExceptionKind::OverPick,
+                    key: Some(p.key.clone()),
+                    location: Some(p.key.location),
+                    related: line.ops.clone(),
+                    message: format!(
+                        "order line for {} picked {} in all against {} ordered",
+                        view.describe(&p.key),
+                        line.done + p.qty,
+                        line.target
+                    ),
+                });
+            }
+        }
+        Operation::Receive(r) => {
+            if let Some(line) = r.receipt_line.and_then(|id| view.receipt_line(id))
+                && line.done + r.qty > line.target
+            {
+                out.push(ExceptionDraft {
+                    kind: ExceptionKind::OverReceipt,
+                    key: Some(r.key.clone()),
+                    location: Some(r.key.location),
+                    related: line.ops.clone(),
+                    message: format!(
+                        "{} received {} in all against {} expected",
+                        view.describe(&r.key),
+                        line.done + r.qty,
+                        line.target
+                    ),
+                });
+            }
+            for s in &r.serials {
+                if let Some(first) = view.serial_in_stock(r.key.item, s) {
+                    out.push(ExceptionDraft {
+                        kind: ExceptionKind::DuplicateSerial,
+                        key: Some(r.key.clone()),
+                        location: Some(r.key.location),
+                        related: vec![first],
+                        message: format!(
+                            "serial {s} of {} is already in stock",
+                            view.describe(&r.key)
+                        ),
+                    });
+                }
+            }
+        }
+        Operation::Count(c) => {
+            let server = view.on_hand(&c.key);
+            if server != c.expected {
+                out.push(ExceptionDraft {
+                    kind: ExceptionKind::CountDuringMovement,
+                    key: Some(c.key.clone()),
+                    location: Some(c.key.location),
+                    related: vec![],
+                    message: format!(
+                        "{}: counted {} while the device expected {}, but the books had {} (stock moved during the count)",
+                        view.describe(&c.key),
+                        c.counted,
+                        c.expected,
+                        server
+                    ),
+                });
+            }
+            let diff = (c.counted - c.expected).abs();
+            let ratio_limit = (c.expected.abs() as f64 * rules.count_variance_ratio).floor() as i64;
+            if diff > rules.count_variance_units && diff > ratio_limit {
+                out.push(ExceptionDraft {
+                    kind: ExceptionKind::CountVariance,
+                    key: Some(c.key.clone()),
+                    location: Some(c.key.location),
+                    related: vec![],
+                    message: format!(
+                        "{}: counted {} against {} expected ({:+})",
+                        view.describe(&c.key),
+                        c.counted,
+                        c.expected,
+                        c.counted - c.expected
+                    ),
+                });
+            }
+        }
+        Operation::UnknownScan(u) => out.push(ExceptionDraft {
+            kind: ExceptionKind::UnknownBarcode,
+            key: None,
+            location: u.location,
+            related: vec![],
+            message: format!(
+                "unknown barcode {:?} scanned where {} was expected",
+                u.raw, u.expected
+            ),
+        }),
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,201 @@
+//! The sync protocol's wire types, shared by the device's sync client and the server, so both
+//! sides serialize exactly the same shapes. Documented in `docs/sync-protocol.md`.
+
+#![forbid(unsafe_code)]
+
+use aisle_domain::master::{Item, Location, Warehouse};
+use aisle_domain::op::ChangeLogEntry;
+use aisle_domain::{
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, ReceiptLineId, StockKey, WarehouseId,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Version of this protocol, sent by clients in the [`PROTOCOL_HEADER`] header. The server refuses
+/// versions it does not speak with a clear error instead of misreading them.
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_HEADER: &str = "aisle-protocol";
+
+/// Largest number of change-log entries in one push.
+pub const MAX_PUSH_ENTRIES: usize = 5_000;
+/// Default and largest page of operations in one pull.
+pub const DEFAULT_PULL_LIMIT: u32 = 2_000;
+pub const MAX_PULL_LIMIT: u32 = 10_000;
+
+/// `POST /v1/enroll`: a device exchanges a one-time code for its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_id: DeviceId,
+    pub name: String,
+    pub app_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: DeviceId,
+    /// Bearer token for every later call. Shown once; the server keeps only its hash.
+    pub token: String,
+    pub warehouse_id: WarehouseId,
+    pub warehouse_code: String,
+    /// Identity of the server's database. A different epoch later means the server was replaced
+    /// or restored from a backup, and the device must not trust its cursors.
+    pub epoch: Uuid,
+}
+
+/// `POST /v1/push`: the next entries of the device's change log, in sequence order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub device_id: DeviceId,
+    pub epoch: Uuid,
+    pub entries: Vec<ChangeLogEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Highest sequence number of this device now durable on the server.
+    pub durable_seq: u64,
+    /// Entries applied by this request.
+    pub applied: u32,
+    /// Entries the server already had (a retried request): acknowledged, not applied again.
+    pub duplicates: u32,
+}
+
+/// Query of `GET /v1/pull`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullQuery {
+    /// Last server sequence number the device has applied.
+    pub cursor: u64,
+    /// Last revision of master data, work and exceptions the device has.
+    pub rev: u64,
+    pub limit: Option<u32>,
+}
+
+/// One operation as the server logged it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerOp {
+    pub server_seq: u64,
+    pub entry: ChangeLogEntry,
+}
+
+/// Master data changed since a revision (all of it in a snapshot).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MasterData {
+    pub warehouses: Vec<Warehouse>,
+    pub locations: Vec<Location>,
+    pub items: Vec<Item>,
+}
+
+/// A line of an expected receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptLine {
+    pub id: ReceiptLineId,
+    pub receipt: String,
+    pub line: u32,
+    pub warehouse_id: WarehouseId,
+    pub item_id: ItemId,
+    pub expected_qty: i64,
+    pub received_qty: i64,
+    pub expected_date: Option<NaiveDate>,
+}
+
+/// A line of an outbound order (pick work).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub id: OrderLineId,
+    pub order: String,
+    pub line: u32,
+    pub warehouse_id: WarehouseId,
+    pub item_id: ItemId,
+    pub qty: i64,
+    pub picked_qty: i64,
+    pub customer: Option<String>,
+}
+
+pub use aisle_domain::reconcile::ExceptionKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionStatus {
+    Open,
+    Resolved,
+}
+
+/// A disagreement for a supervisor, linked to the operations involved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exception {
+    pub id: Uuid,
+    pub kind: ExceptionKind,
+    pub warehouse_id: WarehouseId,
+    pub device_id: Option<DeviceId>,
+    /// The operation that raised it first, then any earlier ones involved.
+    pub op_ids: Vec<OpId>,
+    pub location_id: Option<LocationId>,
+    pub key: Option<StockKey>,
+    pub message: String,
+    pub status: ExceptionStatus,
+    pub created_at: DateTime<Utc>,
+    pub resolution: Option<String>,
+}
+
+/// Stock of an item in a warehouse other than the device's own: a summary, not a ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockSummary {
+    pub warehouse_id: WarehouseId,
+    pub item_id: ItemId,
+    pub qty: i64,
+}
+
+/// `GET /v1/pull`: a page of everything since the device's cursors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub epoch: Uuid,
+    /// Operations of the device's warehouse by other devices and the server, in server order.
+    pub ops: Vec<ServerOp>,
+    /// The cursor to send next time (the last server sequence covered by this page).
+    pub cursor: u64,
+    /// More operations are waiting: pull again with the new cursor.
+    pub more: bool,
+    /// Changes since `rev`, delivered with the first page.
+    pub master: MasterData,
+    pub receipt_lines: Vec<ReceiptLine>,
+    pub order_lines: Vec<OrderLine>,
+    pub exceptions: Vec<Exception>,
+    /// Current totals of other warehouses (replace what the device had).
+    pub other_warehouses: Vec<StockSummary>,
+    pub rev: u64,
+}
+
+/// One line of stock in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockRow {
+    pub key: StockKey,
+    pub qty: i64,
+}
+
+/// `GET /v1/snapshot`: what a new device starts from, consistent with `cursor` and `rev`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub epoch: Uuid,
+    pub cursor: u64,
+    pub rev: u64,
+    pub master: MasterData,
+    /// Stock of the device's warehouse.
+    pub stock: Vec<StockRow>,
+    pub receipt_lines: Vec<ReceiptLine>,
+    pub order_lines: Vec<OrderLine>,
+    pub exceptions: Vec<Exception>,
+    pub other_warehouses: Vec<StockSummary>,
+}
+
+/// Every error response's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable name to branch on (`unauthorized`, `forbidden`, `sequence_gap`, `conflict`, ...).
+    pub kind: String,
+    pub message: String,
+    /// For `sequence_gap`: the sequence number the server expects next from this device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_seq: Option<u64>,
+}

@@ -1,0 +1,72 @@
+//! Device authentication: `Authorization: Bearer TOKEN`, looked up by the token's hash, and the
+//! protocol-version header every sync call carries.
+
+use super::{AppState, Metrics};
+use crate::error::ApiError;
+use crate::sqlite::hash_secret;
+use crate::storage::DeviceRecord;
+use aisle_proto::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+/// The authenticated device of a request.
+#[derive(Debug)]
+pub struct AuthDevice(pub DeviceRecord);
+
+/// Refuses a request whose protocol version this server does not speak.
+pub fn check_protocol(parts: &Parts) -> Result<(), ApiError> {
+    let Some(v) = parts.headers.get(PROTOCOL_HEADER) else {
+        return Err(ApiError::BadRequest(format!(
+            "missing the {PROTOCOL_HEADER} header; this server speaks sync protocol {PROTOCOL_VERSION}"
+        )));
+    };
+    let v: u32 = v
+        .to_str()
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!("the {PROTOCOL_HEADER} header must be a number"))
+        })?;
+    match v.cmp(&PROTOCOL_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Less => Err(ApiError::UpgradeRequired(format!(
+            "this app speaks sync protocol {v}, older than the server's {PROTOCOL_VERSION}; update the app (its unsynced work stays on the device)"
+        ))),
+        std::cmp::Ordering::Greater => Err(ApiError::UpgradeRequired(format!(
+            "this app speaks sync protocol {v}, newer than the server's {PROTOCOL_VERSION}; update the server (the app's unsynced work stays on the device)"
+        ))),
+    }
+}
+
+impl FromRequestParts<AppState> for AuthDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        check_protocol(parts)?;
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let fail = |m: &str| {
+            Metrics::add(&state.metrics.auth_failures, 1);
+            ApiError::Unauthorized(m.to_string())
+        };
+        let Some(token) = token else {
+            return Err(fail("missing bearer token; enrol the device first"));
+        };
+        let hash = hash_secret(token);
+        match state.blocking(move |s| s.device_by_token(&hash)).await? {
+            Some(d) if !d.revoked => Ok(Self(d)),
+            Some(_) => Err(fail(
+                "this device has been revoked; ask warehouse IT to enrol it again",
+            )),
+            None => Err(fail("unknown token")),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Storage errors and the API's single error type. 5xx details are logged, never sent.
+
+use aisle_proto::ErrorBody;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// What a storage backend can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("sequence gap: this device's next operation must be #{expected}")]
+    Gap { expected: u64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Import(#[from] aisle_domain::import::ImportError),
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StorageError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Internal(format!("stored JSON: {e}"))
+    }
+}
+
+impl From<aisle_device::DeviceError> for StorageError {
+    fn from(e: aisle_device::DeviceError) -> Self {
+        match e {
+            aisle_device::DeviceError::Import(i) => Self::Import(i),
+            aisle_device::DeviceError::Invalid(m) => Self::Invalid(m),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// The one error type of every handler.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized(String),
+    Forbidden(String),
+    BadRequest(String),
+    PayloadTooLarge(String),
+    NotFound(String),
+    Gap { expected: u64 },
+    Conflict(String),
+    Unprocessable(String),
+    UpgradeRequired(String),
+    Internal(String),
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(m) => Self::NotFound(m),
+            StorageError::Invalid(m) => Self::Unprocessable(m),
+            StorageError::Forbidden(m) => Self::Forbidden(m),
+            StorageError::Gap { expected } => Self::Gap { expected },
+            StorageError::Conflict(m) => Self::Conflict(m),
+            StorageError::Import(i) => Self::Unprocessable(i.to_string()),
+            StorageError::Internal(m) => Self::Internal(m),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, message, expected_seq) = match self {
+            Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, None),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, None),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m, None),
+            Self::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", m, None),
+            Self::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, None),
+            Self::Gap { expected } => (
+                StatusCode::CONFLICT,
+                "sequence_gap",
+                format!(
+                    "operations must arrive in order; the next expected from this device is #{expected}"
+                ),
+                Some(expected),
+            ),
+            Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
+            Self::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, None),
+            Self::UpgradeRequired(m) => (StatusCode::BAD_REQUEST, "version_mismatch", m, None),
+            Self::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal server error; see the server log".to_string(),
+                    None,
+                )
+            }
+        };
+        (
+            status,
+            Json(ErrorBody {
+                kind: kind.into(),
+                message,
+                expected_seq,
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,15 @@
+//! Aisle's sync server as a library: the storage backends and the HTTP API (`router`), so that
+//! tests drive exactly what `aisle-server serve` runs.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod error;
+pub mod schema;
+pub mod sqlite;
+pub mod storage;
+
+pub use api::{AppState, router};
+
+/// The OpenAPI 3 document of the API, served at `/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");

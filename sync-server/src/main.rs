@@ -1,0 +1,304 @@
+//! `aisle-server`: serve the sync API, and the administration commands warehouse IT runs on the
+//! server (imports, exports, device enrolment, operators).
+
+#![forbid(unsafe_code)]
+
+use aisle_server::sqlite::SqliteStorage;
+use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Storage};
+use aisle_server::{AppState, router};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Aisle's sync server.
+#[derive(Debug, Parser)]
+#[command(
+    name = "aisle-server",
+    version,
+    after_help = "Examples:
+  aisle-server serve --demo                          # a server with demo data on 127.0.0.1:8740
+  aisle-server device enroll --warehouse WH1 --name TABLET-07
+  aisle-server import items items.csv
+  aisle-server export stock --out stock.csv"
+)]
+struct Cli {
+    /// The server's database file (created if missing).
+    #[arg(
+        long,
+        env = "AISLE_SERVER_DB",
+        default_value = "aisle-server.db",
+        global = true
+    )]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API until interrupted.
+    Serve {
+        /// Address to listen on; port 0 picks a free port (the bound address is printed).
+        #[arg(long, env = "AISLE_LISTEN", default_value = "127.0.0.1:8740")]
+        listen: SocketAddr,
+        /// Load the demo company first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Log as JSON lines instead of text.
+        #[arg(long, env = "AISLE_LOG_JSON")]
+        log_json: bool,
+    },
+    /// Import master data or work from CSV (all rows or none).
+    Import { kind: ImportArg, file: PathBuf },
+    /// Export stock, operations or exceptions as CSV.
+    Export {
+        kind: ExportArg,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Enrol, list and revoke devices.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Manage operators who sign in on devices.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Fill an empty database with the demo company.
+    Demo {
+        #[arg(long, default_value_t = 300)]
+        items: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Create a one-time enrolment code for a new device.
+    Enroll {
+        #[arg(long)]
+        warehouse: String,
+        #[arg(long)]
+        name: String,
+        /// How long the code stays valid.
+        #[arg(long, default_value_t = 24)]
+        valid_hours: i64,
+        /// The address devices reach this server at (put into the QR payload).
+        #[arg(
+            long,
+            env = "AISLE_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8740"
+        )]
+        server_url: String,
+    },
+    List,
+    Revoke {
+        device_id: aisle_domain::DeviceId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    Add {
+        #[arg(long)]
+        badge: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, env = "AISLE_OPERATOR_PIN")]
+        pin: String,
+        #[arg(long, value_enum, default_value_t = Role::Operator)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Role {
+    Operator,
+    Supervisor,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ImportArg {
+    Warehouses,
+    Locations,
+    Items,
+    Receipts,
+    Orders,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportArg {
+    Stock,
+    Operations,
+    Exceptions,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let storage =
+        SqliteStorage::open(&cli.db).with_context(|| format!("opening {}", cli.db.display()))?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            demo,
+            log_json,
+        } => {
+            init_logging(log_json);
+            if demo
+                && storage.stats()?.operations == 0
+                && storage.export(ExportKind::Stock, &mut std::io::sink())? == 0
+            {
+                storage.load_demo(1, 300)?;
+                tracing::info!("demo company loaded");
+            }
+            serve(Arc::new(storage), listen)
+        }
+        Command::Import { kind, file } => {
+            let mut f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let kind = match kind {
+                ImportArg::Warehouses => ImportKind::Warehouses,
+                ImportArg::Locations => ImportKind::Locations,
+                ImportArg::Items => ImportKind::Items,
+                ImportArg::Receipts => ImportKind::Receipts,
+                ImportArg::Orders => ImportKind::Orders,
+            };
+            let n = storage.import(kind, &mut f)?;
+            println!("imported {n} rows from {}", file.display());
+            Ok(())
+        }
+        Command::Export { kind, out } => {
+            let kind = match kind {
+                ExportArg::Stock => ExportKind::Stock,
+                ExportArg::Operations => ExportKind::Operations,
+                ExportArg::Exceptions => ExportKind::Exceptions,
+            };
+            let n = match out {
+                Some(path) => {
+                    let mut f = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    storage.export(kind, &mut f)?
+                }
+                None => storage.export(kind, &mut std::io::stdout().lock())?,
+            };
+            eprintln!("{n} rows exported");
+            Ok(())
+        }
+        Command::Device { command } => match command {
+            DeviceCommand::Enroll {
+                warehouse,
+                name,
+                valid_hours,
+                server_url,
+            } => {
+                if valid_hours < 1 {
+                    bail!("--valid-hours must be at least 1");
+                }
+                let e = storage.create_enrolment(
+                    &warehouse,
+                    &name,
+                    chrono::Duration::hours(valid_hours),
+                )?;
+                println!("enrolment code: {}", e.code);
+                println!(
+                    "device {:?} in {}, valid until {}",
+                    e.name,
+                    e.warehouse_code,
+                    e.expires_at.format("%Y-%m-%d %H:%M UTC")
+                );
+                println!(
+                    "QR payload: aisle-enroll:1?server={}&code={}",
+                    server_url, e.code
+                );
+                println!(
+                    "on the device: aisle enroll --server {server_url} --code {}",
+                    e.code
+                );
+                Ok(())
+            }
+            DeviceCommand::List => {
+                for d in storage.devices()? {
+                    println!(
+                        "{} {:<16} {:<5} synced to #{:<6} last seen {} {}",
+                        d.id,
+                        d.name,
+                        d.warehouse_code,
+                        d.durable_seq,
+                        d.last_seen_at
+                            .map_or("never".into(), |t| t.format("%Y-%m-%d %H:%M").to_string()),
+                        if d.revoked { "REVOKED" } else { "" }
+                    );
+                }
+                Ok(())
+            }
+            DeviceCommand::Revoke { device_id } => {
+                storage.revoke_device(device_id)?;
+                println!("device {device_id} revoked; its token no longer works");
+                Ok(())
+            }
+        },
+        Command::Operator {
+            command:
+                OperatorCommand::Add {
+                    badge,
+                    name,
+                    pin,
+                    role,
+                },
+        } => {
+            storage.add_operator(&NewOperator {
+                badge: badge.clone(),
+                name,
+                pin,
+                supervisor: matches!(role, Role::Supervisor),
+            })?;
+            println!("operator {badge} saved");
+            Ok(())
+        }
+        Command::Demo { items, seed } => {
+            storage.load_demo(seed, items)?;
+            println!("demo company loaded");
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn serve(storage: Arc<dyn Storage>, listen: SocketAddr) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        // Tests and scripts read this line to find the port when listening on port 0.
+        println!("listening on http://{addr}");
+        tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening");
+        axum::serve(listener, router(AppState::new(storage)))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,1299 @@
+//! The embedded SQLite backend: one database file, WAL, the same durability settings as devices.
+//! Writes are serialized through one connection (SQLite has one writer anyway); every push is one
+//! immediate transaction, so a push is either wholly durable or not at all.
+
+use crate::error::{StorageError, StorageResult};
+use crate::schema;
+use crate::storage::{
+    DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PushOutcome, Stats, Storage,
+};
+use aisle_device::master::{
+    import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
+    load_location, load_locations, load_warehouses, upsert_item, upsert_location,
+};
+use aisle_device::record::{apply, key_columns};
+use aisle_domain::import::{ImportError, RowError, WorkRow, parse_orders, parse_receipts};
+use aisle_domain::ledger::StockKey;
+use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
+use aisle_domain::reconcile::{self, ExceptionKind, LineProgress, Rules, StateView};
+use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, WarehouseId};
+use aisle_proto::{
+    EnrollRequest, Exception, ExceptionStatus, MasterData, OrderLine, PullQuery, PullResponse,
+    ReceiptLine, ServerOp, Snapshot, StockRow, StockSummary,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+/// The SQLite backend.
+#[derive(Debug)]
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+    epoch: Uuid,
+    server_device: DeviceId,
+    rules: Rules,
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> StorageResult<T> {
+    s.parse()
+        .map_err(|_| StorageError::Internal(format!("stored id {s:?} is not valid")))
+}
+
+fn time(s: &str) -> StorageResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| StorageError::Internal(format!("stored time {s:?}: {e}")))
+}
+
+fn is_foreign_key(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation && f.extended_code == 787)
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the server database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
+        let mut conn = Connection::open(path)?;
+        aisle_device::configure(&conn)?;
+        schema::MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|e| StorageError::Internal(format!("migrating the database: {e}")))?;
+        let existing: Option<(String, String)> = conn
+            .query_row(
+                "SELECT epoch, server_device_id FROM server_state",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (epoch, server_device) = match existing {
+            Some((e, d)) => (parse(&e)?, parse(&d)?),
+            None => {
+                let (e, d) = (Uuid::now_v7(), DeviceId::new());
+                conn.execute(
+                    "INSERT INTO server_state (singleton, epoch, server_device_id) VALUES (1, ?1, ?2)",
+                    params![e.to_string(), d.to_string()],
+                )?;
+                (e, d)
+            }
+        };
+        Ok(Self {
+            conn: Mutex::new(conn),
+            epoch,
+            server_device,
+            rules: Rules::default(),
+        })
+    }
+
+    fn lock(&self) -> StorageResult<MutexGuard<'_, Connection>> {
+        self.conn.lock().map_err(|_| {
+            StorageError::Internal("a previous request panicked while holding the database".into())
+        })
+    }
+
+    /// Records an operation originated by the server itself (opening stock, compensations).
+    fn server_op(
+        &self,
+        tx: &Connection,
+        warehouse: WarehouseId,
+        op: Operation,
+    ) -> StorageResult<u64> {
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM ops WHERE device_id = ?1",
+            [self.server_device.to_string()],
+            |r| r.get(0),
+        )?;
+        let entry = ChangeLogEntry {
+            op_id: OpId::new(),
+            device_id: self.server_device,
+            seq: seq as u64,
+            schema_version: PAYLOAD_VERSION,
+            warehouse_id: warehouse,
+            operator: "SYSTEM".into(),
+            device_time: Utc::now(),
+            scans: vec![],
+            op,
+        };
+        self.apply_entry(tx, &entry)
+    }
+
+    /// Logs one entry, raises its exceptions against the state before it, and applies it.
+    fn apply_entry(&self, tx: &Connection, e: &ChangeLogEntry) -> StorageResult<u64> {
+        let drafts = reconcile::assess(e, &TxView { conn: tx }, &self.rules);
+        tx.prepare_cached(
+            "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            e.op_id.to_string(),
+            e.device_id.to_string(),
+            e.seq as i64,
+            e.warehouse_id.to_string(),
+            e.op.kind().as_str(),
+            Utc::now().to_rfc3339(),
+            serde_json::to_string(e)?
+        ])
+        .map_err(|err| match err {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => StorageError::Conflict(format!(
+                "operation {} is already logged under another device or sequence number",
+                e.op_id
+            )),
+            other => other.into(),
+        })?;
+        let server_seq = tx.last_insert_rowid() as u64;
+        apply(tx, e.op_id, &e.op).map_err(|err| match err {
+            aisle_device::DeviceError::Sqlite(s) if is_foreign_key(&s) => StorageError::Invalid(format!(
+                "operation #{} ({}) refers to an item or location this server does not know; import the master data on the server, then sync again",
+                e.seq,
+                e.op.kind()
+            )),
+            other => other.into(),
+        })?;
+        self.track_work(tx, e)?;
+        for d in drafts {
+            let mut op_ids = vec![e.op_id];
+            op_ids.extend(d.related);
+            let id = Uuid::now_v7();
+            tx.prepare_cached(
+                "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)",
+            )?
+            .execute(params![
+                id.to_string(),
+                d.kind.as_str(),
+                e.warehouse_id.to_string(),
+                e.device_id.to_string(),
+                serde_json::to_string(&op_ids)?,
+                d.location.map(|l| l.to_string()),
+                d.key.as_ref().map(serde_json::to_string).transpose()?,
+                d.message,
+                Utc::now().to_rfc3339()
+            ])?;
+            changed(tx, "exception", &id.to_string())?;
+        }
+        Ok(server_seq)
+    }
+
+    /// Receipt and order line progress, and serial numbers in stock.
+    fn track_work(&self, tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
+        let op_id = e.op_id.to_string();
+        match &e.op {
+            Operation::Receive(r) => {
+                if let Some(line) = r.receipt_line {
+                    let n = tx
+                        .prepare_cached("UPDATE receipt_lines SET received_qty = received_qty + ?1 WHERE id = ?2")?
+                        .execute(params![r.qty, line.to_string()])?;
+                    if n > 0 {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)",
+                        )?
+                        .execute(params![line.to_string(), op_id])?;
+                        changed(tx, "receipt_line", &line.to_string())?;
+                    }
+                }
+                for s in &r.serials {
+                    tx.prepare_cached("INSERT OR REPLACE INTO serials (item_id, serial, op_id, in_stock) VALUES (?1, ?2, ?3, 1)")?
+                        .execute(params![r.key.item.to_string(), s, op_id])?;
+                }
+            }
+            Operation::Pick(p) => {
+                if let Some(line) = p.order_line {
+                    let n = tx
+                        .prepare_cached(
+                            "UPDATE order_lines SET picked_qty = picked_qty + ?1 WHERE id = ?2",
+                        )?
+                        .execute(params![p.qty, line.to_string()])?;
+                    if n > 0 {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)",
+                        )?
+                        .execute(params![line.to_string(), op_id])?;
+                        changed(tx, "order_line", &line.to_string())?;
+                    }
+                }
+                for s in &p.serials {
+                    tx.prepare_cached(
+                        "UPDATE serials SET in_stock = 0 WHERE item_id = ?1 AND serial = ?2",
+                    )?
+                    .execute(params![p.key.item.to_string(), s])?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn device_where(
+        conn: &Connection,
+        clause: &str,
+        key: &str,
+    ) -> StorageResult<Option<DeviceRecord>> {
+        let sql = format!(
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version
+             FROM devices d JOIN warehouses w ON w.id = d.warehouse_id WHERE {clause}"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query_map([key], device_row)?;
+        rows.next().transpose()?.map(decode_device).transpose()
+    }
+}
+
+type DeviceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+);
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
+    let (id, name, wh, wh_code, enrolled, revoked, seen, durable, app_version) = row;
+    Ok(DeviceRecord {
+        id: parse(&id)?,
+        name,
+        warehouse_id: parse(&wh)?,
+        warehouse_code: wh_code,
+        enrolled_at: time(&enrolled)?,
+        revoked: revoked.is_some(),
+        last_seen_at: seen.as_deref().map(time).transpose()?,
+        durable_seq: durable as u64,
+        app_version,
+    })
+}
+
+fn changed(tx: &Connection, kind: &str, id: &str) -> StorageResult<()> {
+    tx.prepare_cached("INSERT INTO changes (kind, id) VALUES (?1, ?2)")?
+        .execute(params![kind, id])?;
+    Ok(())
+}
+
+/// The reconciliation rules' view of the state, inside the push transaction.
+struct TxView<'a> {
+    conn: &'a Connection,
+}
+
+impl TxView<'_> {
+    fn line(
+        &self,
+        table: &str,
+        done_col: &str,
+        target_col: &str,
+        id: &str,
+    ) -> Option<LineProgress> {
+        let sql = format!("SELECT {target_col}, {done_col} FROM {table} WHERE id = ?1");
+        let (target, done): (i64, i64) = self
+            .conn
+            .prepare_cached(&sql)
+            .ok()?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .ok()??;
+        let ops = self
+            .conn
+            .prepare_cached("SELECT op_id FROM line_ops WHERE line_id = ?1")
+            .ok()?
+            .query_map([id], |r| r.get::<_, String>(0))
+            .ok()?
+            .filter_map(|r| r.ok()?.parse().ok())
+            .collect();
+        Some(LineProgress { target, done, ops })
+    }
+}
+
+impl StateView for TxView<'_> {
+    fn on_hand(&self, key: &StockKey) -> i64 {
+        let (i, l, lot, exp, plate) = key_columns(key);
+        self.conn
+            .prepare_cached("SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5")
+            .and_then(|mut s| s.query_row([i, l, lot, exp, plate], |r| r.get(0)).optional())
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+
+    fn receipt_line(&self, id: ReceiptLineId) -> Option<LineProgress> {
+        self.line(
+            "receipt_lines",
+            "received_qty",
+            "expected_qty",
+            &id.to_string(),
+        )
+    }
+
+    fn order_line(&self, id: OrderLineId) -> Option<LineProgress> {
+        self.line("order_lines", "picked_qty", "qty", &id.to_string())
+    }
+
+    fn serial_in_stock(&self, item: ItemId, serial: &str) -> Option<OpId> {
+        let op: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT op_id FROM serials WHERE item_id = ?1 AND serial = ?2 AND in_stock = 1",
+            )
+            .ok()?
+            .query_row(params![item.to_string(), serial], |r| r.get(0))
+            .optional()
+            .ok()?;
+        op?.parse().ok()
+    }
+
+    fn describe(&self, key: &StockKey) -> String {
+        let names: Option<(String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
+            )
+            .ok()
+            .and_then(|mut s| {
+                s.query_row(
+                    params![key.item.to_string(), key.location.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .ok()
+                .flatten()
+            });
+        let (sku, loc) = names.unwrap_or_else(|| (key.item.to_string(), key.location.to_string()));
+        match &key.lot {
+            Some(lot) => format!("{sku} lot {lot} at {loc}"),
+            None => format!("{sku} at {loc}"),
+        }
+    }
+}
+
+/// Random text from an unambiguous alphabet, for enrolment codes and tokens.
+pub fn random_code(len: usize) -> StorageResult<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StorageError::Internal(format!("no randomness: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// SHA-256 of a secret, hex. Tokens are 160 random bits, so a fast hash is enough for them.
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn exceptions_where(
+    conn: &Connection,
+    clause: &str,
+    args: &[String],
+) -> StorageResult<Vec<Exception>> {
+    let sql = format!(
+        "SELECT id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at, resolution
+         FROM exceptions WHERE {clause} ORDER BY created_at, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, String>(8)?,
+            r.get::<_, String>(9)?,
+            r.get::<_, Option<String>>(10)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, kind, wh, dev, ops, loc, key, message, status, created, resolution) = row?;
+        Ok(Exception {
+            id: parse(&id)?,
+            kind: ExceptionKind::parse(&kind)
+                .ok_or_else(|| StorageError::Internal(format!("exception kind {kind:?}")))?,
+            warehouse_id: parse(&wh)?,
+            device_id: dev.as_deref().map(parse).transpose()?,
+            op_ids: serde_json::from_str(&ops)?,
+            location_id: loc.as_deref().map(parse).transpose()?,
+            key: key.as_deref().map(serde_json::from_str).transpose()?,
+            message,
+            status: if status == "open" {
+                ExceptionStatus::Open
+            } else {
+                ExceptionStatus::Resolved
+            },
+            created_at: time(&created)?,
+            resolution,
+        })
+    })
+    .collect()
+}
+
+fn receipt_lines(
+    conn: &Connection,
+    clause: &str,
+    args: &[String],
+) -> StorageResult<Vec<ReceiptLine>> {
+    let sql = format!(
+        "SELECT id, receipt, line, warehouse_id, item_id, expected_qty, received_qty, expected_date FROM receipt_lines WHERE {clause} ORDER BY receipt, line"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, u32>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, i64>(6)?,
+            r.get::<_, Option<String>>(7)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, receipt, line, wh, item, expected_qty, received_qty, date) = row?;
+        Ok(ReceiptLine {
+            id: parse(&id)?,
+            receipt,
+            line,
+            warehouse_id: parse(&wh)?,
+            item_id: parse(&item)?,
+            expected_qty,
+            received_qty,
+            expected_date: date.as_deref().map(parse).transpose()?,
+        })
+    })
+    .collect()
+}
+
+fn order_lines(conn: &Connection, clause: &str, args: &[String]) -> StorageResult<Vec<OrderLine>> {
+    let sql = format!(
+        "SELECT id, order_no, line, warehouse_id, item_id, qty, picked_qty, customer FROM order_lines WHERE {clause} ORDER BY order_no, line"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, u32>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, i64>(6)?,
+            r.get::<_, Option<String>>(7)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, order, line, wh, item, qty, picked_qty, customer) = row?;
+        Ok(OrderLine {
+            id: parse(&id)?,
+            order,
+            line,
+            warehouse_id: parse(&wh)?,
+            item_id: parse(&item)?,
+            qty,
+            picked_qty,
+            customer,
+        })
+    })
+    .collect()
+}
+
+fn other_warehouses(conn: &Connection, own: WarehouseId) -> StorageResult<Vec<StockSummary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.warehouse_id, s.item_id, SUM(s.qty) FROM stock s JOIN locations l ON l.id = s.location_id
+         WHERE l.warehouse_id <> ?1 GROUP BY l.warehouse_id, s.item_id HAVING SUM(s.qty) <> 0",
+    )?;
+    let rows = stmt.query_map([own.to_string()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (wh, item, qty) = row?;
+        Ok(StockSummary {
+            warehouse_id: parse(&wh)?,
+            item_id: parse(&item)?,
+            qty,
+        })
+    })
+    .collect()
+}
+
+fn max_rev(conn: &Connection) -> StorageResult<u64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(rev), 0) FROM changes", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
+}
+
+fn max_seq(conn: &Connection) -> StorageResult<u64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(server_seq), 0) FROM ops", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
+}
+
+/// Resolves work rows' warehouse and SKU codes, collecting every problem.
+fn resolve_work(
+    conn: &Connection,
+    what: &'static str,
+    rows: &[WorkRow],
+) -> StorageResult<Vec<(WarehouseId, ItemId)>> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for r in rows {
+        let wh: Option<String> = conn
+            .prepare_cached("SELECT id FROM warehouses WHERE code = ?1")?
+            .query_row([&r.warehouse], |x| x.get(0))
+            .optional()?;
+        let item: Option<String> = conn
+            .prepare_cached("SELECT id FROM items WHERE sku = ?1")?
+            .query_row([&r.sku], |x| x.get(0))
+            .optional()?;
+        match (wh, item) {
+            (Some(w), Some(i)) => out.push((parse(&w)?, parse(&i)?)),
+            (w, i) => {
+                if w.is_none() {
+                    errors.push(RowError {
+                        line: r.line_no,
+                        column: Some("warehouse".into()),
+                        reason: format!("warehouse {:?} does not exist", r.warehouse),
+                    });
+                }
+                if i.is_none() {
+                    errors.push(RowError {
+                        line: r.line_no,
+                        column: Some("sku".into()),
+                        reason: format!("item {:?} does not exist", r.sku),
+                    });
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ImportError { what, errors }.into())
+    }
+}
+
+fn csv_row(out: &mut dyn std::io::Write, fields: &[String]) -> StorageResult<()> {
+    let line: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
+    writeln!(out, "{}", line.join(","))
+        .map_err(|e| StorageError::Internal(format!("writing the export: {e}")))
+}
+
+impl Storage for SqliteStorage {
+    fn epoch(&self) -> Uuid {
+        self.epoch
+    }
+
+    fn create_enrolment(
+        &self,
+        warehouse_code: &str,
+        name: &str,
+        valid_for: chrono::Duration,
+    ) -> StorageResult<Enrolment> {
+        let conn = self.lock()?;
+        let wh: Option<String> = conn
+            .query_row(
+                "SELECT id FROM warehouses WHERE code = ?1",
+                [warehouse_code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let wh = wh.ok_or_else(|| {
+            StorageError::NotFound(format!("warehouse {warehouse_code:?} does not exist"))
+        })?;
+        if name.trim().is_empty() {
+            return Err(StorageError::Invalid("the device name is empty".into()));
+        }
+        let code = random_code(10)?;
+        let now = Utc::now();
+        let expires_at = now + valid_for;
+        conn.execute(
+            "INSERT INTO enrolments (code_hash, warehouse_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash_secret(&code), wh, name.trim(), now.to_rfc3339(), expires_at.to_rfc3339()],
+        )?;
+        Ok(Enrolment {
+            code,
+            warehouse_code: warehouse_code.to_string(),
+            name: name.trim().to_string(),
+            expires_at,
+        })
+    }
+
+    fn enroll(&self, req: &EnrollRequest, token_hash: &str) -> StorageResult<DeviceRecord> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let code = req.code.trim().to_ascii_uppercase();
+        let found: Option<(String, String, String)> = tx
+            .query_row(
+                "SELECT warehouse_id, expires_at, COALESCE(used_by, '') FROM enrolments WHERE code_hash = ?1",
+                [hash_secret(&code)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((wh, expires, used_by)) = found else {
+            return Err(StorageError::NotFound("enrolment code is not known".into()));
+        };
+        if !used_by.is_empty() {
+            return Err(StorageError::NotFound(
+                "enrolment code was already used".into(),
+            ));
+        }
+        if time(&expires)? < Utc::now() {
+            return Err(StorageError::NotFound(
+                "enrolment code has expired; ask for a new one".into(),
+            ));
+        }
+        let exists: Option<String> = tx
+            .query_row(
+                "SELECT id FROM devices WHERE id = ?1",
+                [req.device_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_some() {
+            return Err(StorageError::Conflict(format!(
+                "device {} is already enrolled",
+                req.device_id
+            )));
+        }
+        tx.execute(
+            "INSERT INTO devices (id, name, warehouse_id, token_hash, enrolled_at, app_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![req.device_id.to_string(), req.name, wh, token_hash, Utc::now().to_rfc3339(), req.app_version],
+        )?;
+        tx.execute(
+            "UPDATE enrolments SET used_by = ?1 WHERE code_hash = ?2",
+            params![req.device_id.to_string(), hash_secret(&code)],
+        )?;
+        let rec = Self::device_where(&tx, "d.id = ?1", &req.device_id.to_string())?
+            .ok_or_else(|| StorageError::Internal("device vanished during enrolment".into()))?;
+        tx.commit()?;
+        Ok(rec)
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceRecord>> {
+        let conn = self.lock()?;
+        Self::device_where(&conn, "d.token_hash = ?1", token_hash)
+    }
+
+    fn devices(&self) -> StorageResult<Vec<DeviceRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare(
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version
+             FROM devices d JOIN warehouses w ON w.id = d.warehouse_id ORDER BY d.name",
+        )?;
+        let rows = stmt.query_map([], device_row)?;
+        rows.map(|r| decode_device(r?)).collect()
+    }
+
+    fn revoke_device(&self, id: DeviceId) -> StorageResult<()> {
+        let conn = self.lock()?;
+        let n = conn.execute(
+            "UPDATE devices SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            params![Utc::now().to_rfc3339(), id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StorageError::NotFound(format!("no active device {id}")));
+        }
+        Ok(())
+    }
+
+    fn add_operator(&self, op: &NewOperator) -> StorageResult<()> {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        if op.badge.trim().is_empty() || op.name.trim().is_empty() {
+            return Err(StorageError::Invalid(
+                "an operator needs a badge code and a name".into(),
+            ));
+        }
+        if !(4..=8).contains(&op.pin.len()) || !op.pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(StorageError::Invalid("a PIN is 4 to 8 digits".into()));
+        }
+        let mut salt_bytes = [0u8; 16];
+        getrandom::fill(&mut salt_bytes)
+            .map_err(|e| StorageError::Internal(format!("no randomness: {e}")))?;
+        let salt = SaltString::encode_b64(&salt_bytes)
+            .map_err(|e| StorageError::Internal(e.to_string()))?;
+        let hash = argon2::Argon2::default()
+            .hash_password(op.pin.as_bytes(), &salt)
+            .map_err(|e| StorageError::Internal(e.to_string()))?
+            .to_string();
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO operators (badge, name, pin_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(badge) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, role = excluded.role",
+            params![op.badge.trim(), op.name.trim(), hash, if op.supervisor { "supervisor" } else { "operator" }, Utc::now().to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    fn push(
+        &self,
+        device: &DeviceRecord,
+        entries: &[ChangeLogEntry],
+    ) -> StorageResult<PushOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let durable: i64 = tx.query_row(
+            "SELECT durable_seq FROM devices WHERE id = ?1",
+            [device.id.to_string()],
+            |r| r.get(0),
+        )?;
+        let mut expected = durable as u64 + 1;
+        let (mut applied, mut duplicates) = (0u32, 0u32);
+        for e in entries {
+            if e.device_id != device.id {
+                return Err(StorageError::Forbidden(format!(
+                    "entry #{} belongs to device {}, not to the device whose token was used",
+                    e.seq, e.device_id
+                )));
+            }
+            if e.seq < expected {
+                let prev: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT entry FROM ops WHERE device_id = ?1 AND device_seq = ?2",
+                    )?
+                    .query_row(params![device.id.to_string(), e.seq as i64], |r| r.get(0))
+                    .optional()?;
+                let prev: ChangeLogEntry = serde_json::from_str(&prev.ok_or_else(|| {
+                    StorageError::Internal(format!("entry #{} of {} is missing", e.seq, device.id))
+                })?)?;
+                if prev.op_id == e.op_id && prev.op == e.op {
+                    duplicates += 1;
+                    continue;
+                }
+                tracing::warn!(device = %device.id, seq = e.seq, logged = %prev.op_id, sent = %e.op_id, "a device sent different content for a sequence number already logged");
+                return Err(StorageError::Conflict(format!(
+                    "entry #{} differs from the one already logged under that number (op {} vs {}); nothing from this request was applied",
+                    e.seq, prev.op_id, e.op_id
+                )));
+            }
+            if e.seq > expected {
+                return Err(StorageError::Gap { expected });
+            }
+            if e.schema_version > PAYLOAD_VERSION {
+                return Err(StorageError::Invalid(format!(
+                    "entry #{} has payload version {}, newer than this server understands ({PAYLOAD_VERSION}); upgrade the server",
+                    e.seq, e.schema_version
+                )));
+            }
+            if e.warehouse_id != device.warehouse_id {
+                return Err(StorageError::Forbidden(format!(
+                    "entry #{} is for another warehouse than the one this device is enrolled in",
+                    e.seq
+                )));
+            }
+            e.op.check().map_err(|err| {
+                StorageError::Invalid(format!("entry #{} is not a valid operation: {err}", e.seq))
+            })?;
+            self.apply_entry(&tx, e)?;
+            applied += 1;
+            expected += 1;
+        }
+        tx.execute(
+            "UPDATE devices SET durable_seq = ?1, last_seen_at = ?2 WHERE id = ?3",
+            params![
+                (expected - 1) as i64,
+                Utc::now().to_rfc3339(),
+                device.id.to_string()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(PushOutcome {
+            durable_seq: expected - 1,
+            applied,
+            duplicates,
+        })
+    }
+
+    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullResponse> {
+        let mut conn = self.lock()?;
+        // One read transaction: the page, the cursor and the revision are one consistent state.
+        let tx = conn.transaction()?;
+        let limit = query
+            .limit
+            .unwrap_or(aisle_proto::DEFAULT_PULL_LIMIT)
+            .clamp(1, aisle_proto::MAX_PULL_LIMIT);
+        let wh = device.warehouse_id.to_string();
+        let mut ops = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT server_seq, entry FROM ops WHERE warehouse_id = ?1 AND server_seq > ?2 AND device_id <> ?3
+                 ORDER BY server_seq LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(
+                params![
+                    wh,
+                    query.cursor as i64,
+                    device.id.to_string(),
+                    i64::from(limit) + 1
+                ],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )?;
+            for row in rows {
+                let (seq, entry) = row?;
+                ops.push(ServerOp {
+                    server_seq: seq as u64,
+                    entry: serde_json::from_str(&entry)?,
+                });
+            }
+        }
+        let more = ops.len() > limit as usize;
+        ops.truncate(limit as usize);
+        let cursor = if more {
+            ops.last().map_or(query.cursor, |o| o.server_seq)
+        } else {
+            max_seq(&tx)?.max(query.cursor)
+        };
+        let rev = max_rev(&tx)?;
+        let mut master = MasterData::default();
+        let (mut receipt_ids, mut order_ids, mut exception_ids) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        if rev > query.rev {
+            let mut stmt = tx.prepare_cached(
+                "SELECT DISTINCT kind, id FROM changes WHERE rev > ?1 AND rev <= ?2",
+            )?;
+            let rows = stmt.query_map(params![query.rev as i64, rev as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut wh_changed = false;
+            let mut loc_ids = Vec::new();
+            let mut item_ids = Vec::new();
+            for row in rows {
+                let (kind, id) = row?;
+                match kind.as_str() {
+                    "warehouse" => wh_changed = true,
+                    "location" => loc_ids.push(id),
+                    "item" => item_ids.push(id),
+                    "receipt_line" => {
+                        receipt_ids.insert(id);
+                    }
+                    "order_line" => {
+                        order_ids.insert(id);
+                    }
+                    "exception" => {
+                        exception_ids.insert(id);
+                    }
+                    _ => {}
+                }
+            }
+            if wh_changed {
+                master.warehouses = load_warehouses(&tx)?;
+            }
+            for id in loc_ids {
+                if let Some(l) = load_location(&tx, &id)?
+                    && l.warehouse_id == device.warehouse_id
+                {
+                    master.locations.push(l);
+                }
+            }
+            master.locations.sort_by_key(|l| l.id);
+            for id in item_ids {
+                if let Some(i) = load_item(&tx, &id)? {
+                    master.items.push(i);
+                }
+            }
+        }
+        let by_ids = |ids: &BTreeSet<String>| -> (String, Vec<String>) {
+            let marks = vec!["?"; ids.len()].join(",");
+            let mut args = vec![wh.clone()];
+            args.extend(ids.iter().cloned());
+            (
+                format!(
+                    "warehouse_id = ?1 AND id IN ({})",
+                    if marks.is_empty() {
+                        "NULL".into()
+                    } else {
+                        (2..ids.len() + 2)
+                            .map(|i| format!("?{i}"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }
+                ),
+                args,
+            )
+        };
+        let (rc, ra) = by_ids(&receipt_ids);
+        let (oc, oa) = by_ids(&order_ids);
+        let (ec, ea) = by_ids(&exception_ids);
+        let response = PullResponse {
+            epoch: self.epoch,
+            ops,
+            cursor,
+            more,
+            master,
+            receipt_lines: if receipt_ids.is_empty() {
+                vec![]
+            } else {
+                receipt_lines(&tx, &rc, &ra)?
+            },
+            order_lines: if order_ids.is_empty() {
+                vec![]
+            } else {
+                order_lines(&tx, &oc, &oa)?
+            },
+            exceptions: if exception_ids.is_empty() {
+                vec![]
+            } else {
+                exceptions_where(&tx, &ec, &ea)?
+            },
+            other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
+            rev,
+        };
+        tx.commit()?;
+        Ok(response)
+    }
+
+    fn snapshot(&self, device: &DeviceRecord) -> StorageResult<Snapshot> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction()?;
+        let wh = device.warehouse_id.to_string();
+        let mut stock = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT s.item_id, s.location_id, s.lot, s.expiry, s.plate_id, s.qty FROM stock s
+                 JOIN locations l ON l.id = s.location_id WHERE l.warehouse_id = ?1",
+            )?;
+            let rows = stmt.query_map([&wh], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            for row in rows {
+                let (item, loc, lot, exp, plate, qty) = row?;
+                stock.push(StockRow {
+                    key: StockKey {
+                        item: parse(&item)?,
+                        location: parse(&loc)?,
+                        lot: Some(lot).filter(|s| !s.is_empty()),
+                        expiry: Some(exp)
+                            .filter(|s| !s.is_empty())
+                            .as_deref()
+                            .map(parse)
+                            .transpose()?,
+                        plate: Some(plate)
+                            .filter(|s| !s.is_empty())
+                            .as_deref()
+                            .map(parse)
+                            .transpose()?,
+                    },
+                    qty,
+                });
+            }
+        }
+        let snapshot = Snapshot {
+            epoch: self.epoch,
+            cursor: max_seq(&tx)?,
+            rev: max_rev(&tx)?,
+            master: MasterData {
+                warehouses: load_warehouses(&tx)?,
+                locations: load_locations(&tx, device.warehouse_id)?,
+                items: load_items(&tx)?,
+            },
+            stock,
+            receipt_lines: receipt_lines(&tx, "warehouse_id = ?1", std::slice::from_ref(&wh))?,
+            order_lines: order_lines(&tx, "warehouse_id = ?1", std::slice::from_ref(&wh))?,
+            exceptions: exceptions_where(
+                &tx,
+                "warehouse_id = ?1 AND status = 'open'",
+                std::slice::from_ref(&wh),
+            )?,
+            other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
+        };
+        tx.commit()?;
+        Ok(snapshot)
+    }
+
+    fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = match kind {
+            ImportKind::Warehouses => {
+                let s = import_warehouses_into(&tx, csv)?;
+                s.created + s.updated
+            }
+            ImportKind::Locations => {
+                let s = import_locations_into(&tx, csv)?;
+                s.created + s.updated
+            }
+            ImportKind::Items => {
+                let s = import_items_into(&tx, csv)?;
+                s.created + s.updated
+            }
+            ImportKind::Receipts => {
+                let rows = parse_receipts(csv)?;
+                let ids = resolve_work(&tx, "receipts", &rows)?;
+                for (r, (wh, item)) in rows.iter().zip(ids) {
+                    let id = ReceiptLineId::new().to_string();
+                    tx.execute(
+                        "INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT(receipt, line) DO UPDATE SET item_id = excluded.item_id, expected_qty = excluded.expected_qty,
+                           expected_date = excluded.expected_date, warehouse_id = excluded.warehouse_id",
+                        params![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra],
+                    )?;
+                    let id: String = tx.query_row(
+                        "SELECT id FROM receipt_lines WHERE receipt = ?1 AND line = ?2",
+                        params![r.document, r.line],
+                        |x| x.get(0),
+                    )?;
+                    changed(&tx, "receipt_line", &id)?;
+                }
+                rows.len()
+            }
+            ImportKind::Orders => {
+                let rows = parse_orders(csv)?;
+                let ids = resolve_work(&tx, "orders", &rows)?;
+                for (r, (wh, item)) in rows.iter().zip(ids) {
+                    let id = OrderLineId::new().to_string();
+                    tx.execute(
+                        "INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, customer)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT(order_no, line) DO UPDATE SET item_id = excluded.item_id, qty = excluded.qty,
+                           customer = excluded.customer, warehouse_id = excluded.warehouse_id",
+                        params![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra],
+                    )?;
+                    let id: String = tx.query_row(
+                        "SELECT id FROM order_lines WHERE order_no = ?1 AND line = ?2",
+                        params![r.document, r.line],
+                        |x| x.get(0),
+                    )?;
+                    changed(&tx, "order_line", &id)?;
+                }
+                rows.len()
+            }
+        };
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn export(&self, kind: ExportKind, out: &mut dyn std::io::Write) -> StorageResult<usize> {
+        let conn = self.lock()?;
+        let mut n = 0;
+        match kind {
+            ExportKind::Stock => {
+                csv_row(
+                    out,
+                    &[
+                        "warehouse",
+                        "location",
+                        "sku",
+                        "lot",
+                        "expiry",
+                        "plate",
+                        "qty",
+                    ]
+                    .map(String::from),
+                )?;
+                let mut stmt = conn.prepare(
+                    "SELECT w.code, l.code, i.sku, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
+                     JOIN items i ON i.id = s.item_id JOIN locations l ON l.id = s.location_id
+                     JOIN warehouses w ON w.id = l.warehouse_id LEFT JOIN plates p ON p.id = s.plate_id
+                     ORDER BY w.code, l.code, i.sku, s.lot, s.expiry",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let f: Vec<String> = (0..6)
+                        .map(|i| r.get::<_, String>(i))
+                        .collect::<Result<_, _>>()?;
+                    let qty: i64 = r.get(6)?;
+                    csv_row(out, &[f, vec![qty.to_string()]].concat())?;
+                    n += 1;
+                }
+            }
+            ExportKind::Operations => {
+                csv_row(
+                    out,
+                    &[
+                        "server_seq",
+                        "op_id",
+                        "device_id",
+                        "device_seq",
+                        "warehouse",
+                        "op_type",
+                        "operator",
+                        "device_time",
+                        "received_at",
+                        "payload",
+                    ]
+                    .map(String::from),
+                )?;
+                let mut stmt = conn.prepare(
+                    "SELECT o.server_seq, o.entry, w.code, o.received_at FROM ops o JOIN warehouses w ON w.id = o.warehouse_id ORDER BY o.server_seq",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let e: ChangeLogEntry = serde_json::from_str(&r.get::<_, String>(1)?)?;
+                    csv_row(
+                        out,
+                        &[
+                            r.get::<_, i64>(0)?.to_string(),
+                            e.op_id.to_string(),
+                            e.device_id.to_string(),
+                            e.seq.to_string(),
+                            r.get(2)?,
+                            e.op.kind().to_string(),
+                            e.operator.clone(),
+                            e.device_time.to_rfc3339(),
+                            r.get(3)?,
+                            serde_json::to_string(&e.op)?,
+                        ],
+                    )?;
+                    n += 1;
+                }
+            }
+            ExportKind::Exceptions => {
+                csv_row(
+                    out,
+                    &[
+                        "id",
+                        "kind",
+                        "status",
+                        "warehouse",
+                        "device_id",
+                        "message",
+                        "op_ids",
+                        "created_at",
+                        "resolution",
+                    ]
+                    .map(String::from),
+                )?;
+                let list = exceptions_where(&conn, "1 = 1", &[])?;
+                let codes: std::collections::HashMap<WarehouseId, String> = load_warehouses(&conn)?
+                    .into_iter()
+                    .map(|w| (w.id, w.code))
+                    .collect();
+                for x in list {
+                    csv_row(
+                        out,
+                        &[
+                            x.id.to_string(),
+                            x.kind.as_str().into(),
+                            if x.status == ExceptionStatus::Open {
+                                "open".into()
+                            } else {
+                                "resolved".into()
+                            },
+                            codes.get(&x.warehouse_id).cloned().unwrap_or_default(),
+                            x.device_id.map(|d| d.to_string()).unwrap_or_default(),
+                            x.message,
+                            x.op_ids
+                                .iter()
+                                .map(|o| o.to_string())
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            x.created_at.to_rfc3339(),
+                            x.resolution.unwrap_or_default(),
+                        ],
+                    )?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    fn load_demo(&self, seed: u64, items: usize) -> StorageResult<()> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: i64 = tx.query_row("SELECT COUNT(*) FROM warehouses", [], |r| r.get(0))?;
+        if existing > 0 {
+            return Err(StorageError::Invalid(
+                "the server already has master data; demo data goes into a new database".into(),
+            ));
+        }
+        let demo = aisle_domain::demo::generate(seed, items, Utc::now().date_naive());
+        for w in &demo.warehouses {
+            tx.execute(
+                "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
+                params![w.id.to_string(), w.code, w.name],
+            )?;
+        }
+        for l in &demo.locations {
+            upsert_location(&tx, l)?;
+        }
+        for i in &demo.items {
+            upsert_item(&tx, i)?;
+        }
+        for o in &demo.opening {
+            let wh = demo
+                .locations
+                .iter()
+                .find(|l| l.id == o.location)
+                .map(|l| l.warehouse_id)
+                .ok_or_else(|| {
+                    StorageError::Internal("demo stock in an unknown location".into())
+                })?;
+            let op = Operation::Adjust(Adjust {
+                key: StockKey {
+                    item: o.item,
+                    location: o.location,
+                    lot: o.lot.clone(),
+                    expiry: o.expiry,
+                    plate: None,
+                },
+                qty: o.qty,
+                reason: "opening-balance".into(),
+                note: Some("demo data".into()),
+            });
+            self.server_op(&tx, wh, op)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn stats(&self) -> StorageResult<Stats> {
+        let conn = self.lock()?;
+        let count = |sql: &str| {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+        };
+        Ok(Stats {
+            devices: count("SELECT COUNT(*) FROM devices WHERE revoked_at IS NULL")?,
+            operations: count("SELECT COALESCE(MAX(server_seq), 0) FROM ops")?,
+            open_exceptions: count("SELECT COUNT(*) FROM exceptions WHERE status = 'open'")?,
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! The server's storage, behind a trait so that a second backend (Postgres) can be added without
+//! touching the handlers. The backend is chosen once, at start-up.
+//!
+//! Methods are blocking; handlers call them on tokio's blocking pool.
+
+use crate::error::StorageResult;
+use aisle_domain::op::ChangeLogEntry;
+use aisle_domain::{DeviceId, WarehouseId};
+use aisle_proto::{EnrollRequest, PullQuery, PullResponse, Snapshot};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// An enrolled device, as authentication finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRecord {
+    pub id: DeviceId,
+    pub name: String,
+    pub warehouse_id: WarehouseId,
+    pub warehouse_code: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked: bool,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Highest sequence number of this device durable on the server.
+    pub durable_seq: u64,
+    pub app_version: String,
+}
+
+/// A pending enrolment: the code is shown once; only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolment {
+    pub code: String,
+    pub warehouse_code: String,
+    pub name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The result of a push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushOutcome {
+    pub durable_seq: u64,
+    pub applied: u32,
+    pub duplicates: u32,
+}
+
+/// Counts for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub devices: u64,
+    pub operations: u64,
+    pub open_exceptions: u64,
+}
+
+/// An operator who can sign in on devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOperator {
+    pub badge: String,
+    pub name: String,
+    pub pin: String,
+    pub supervisor: bool,
+}
+
+/// What the CSV exports produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Stock,
+    Operations,
+    Exceptions,
+}
+
+/// What the CSV imports accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Warehouses,
+    Locations,
+    Items,
+    Receipts,
+    Orders,
+}
+
+pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
+    /// Identity of this database; changes only if the database is replaced.
+    fn epoch(&self) -> Uuid;
+
+    fn create_enrolment(
+        &self,
+        warehouse_code: &str,
+        name: &str,
+        valid_for: chrono::Duration,
+    ) -> StorageResult<Enrolment>;
+    /// Consumes an enrolment code and registers the device with the token's hash.
+    fn enroll(&self, req: &EnrollRequest, token_hash: &str) -> StorageResult<DeviceRecord>;
+    fn device_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceRecord>>;
+    fn devices(&self) -> StorageResult<Vec<DeviceRecord>>;
+    fn revoke_device(&self, id: DeviceId) -> StorageResult<()>;
+    fn add_operator(&self, op: &NewOperator) -> StorageResult<()>;
+
+    /// Appends a device's entries exactly once and applies them (see docs/sync-protocol.md).
+    fn push(&self, device: &DeviceRecord, entries: &[ChangeLogEntry])
+    -> StorageResult<PushOutcome>;
+    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullResponse>;
+    fn snapshot(&self, device: &DeviceRecord) -> StorageResult<Snapshot>;
+
+    fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize>;
+    fn export(&self, kind: ExportKind, out: &mut dyn std::io::Write) -> StorageResult<usize>;
+    /// Fills an empty server with the demo company and its opening stock.
+    fn load_demo(&self, seed: u64, items: usize) -> StorageResult<()>;
+    fn stats(&self) -> StorageResult<Stats>;
+}
