@@ -108,6 +108,16 @@ CREATE TABLE serials (
     PRIMARY KEY (item_id, serial)
 ) WITHOUT ROWID;
 
+-- Counts by item and location, to find movements that a counter had not seen and vice versa.
+CREATE TABLE counts (
+    item_id     TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    server_seq  INTEGER NOT NULL,
+    op_id       TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    PRIMARY KEY (item_id, location_id, server_seq)
+) WITHOUT ROWID;
+
 CREATE TABLE exceptions (
     id           TEXT PRIMARY KEY,
     kind         TEXT NOT NULL,

@@ -113,6 +113,7 @@ impl SqliteStorage {
             operator: "SYSTEM".into(),
             device_time: Utc::now(),
             scans: vec![],
+            seen_cursor: max_seq(tx)?,
             op,
         };
         self.apply_entry(tx, &entry)
@@ -120,7 +121,14 @@ impl SqliteStorage {
 
     /// Logs one entry, raises its exceptions against the state before it, and applies it.
     fn apply_entry(&self, tx: &Connection, e: &ChangeLogEntry) -> StorageResult<u64> {
-        let drafts = reconcile::assess(e, &TxView { conn: tx }, &self.rules);
+        let drafts = reconcile::assess(
+            e,
+            &TxView {
+                conn: tx,
+                device: e.device_id,
+            },
+            &self.rules,
+        );
         tx.prepare_cached(
             "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -151,6 +159,10 @@ impl SqliteStorage {
             other => other.into(),
         })?;
         self.track_work(tx, e)?;
+        if let Operation::Count(c) = &e.op {
+            tx.prepare_cached("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
+        }
         for d in drafts {
             let mut op_ids = vec![e.op_id];
             op_ids.extend(d.related);
@@ -289,6 +301,8 @@ fn changed(tx: &Connection, kind: &str, id: &str) -> StorageResult<()> {
 /// The reconciliation rules' view of the state, inside the push transaction.
 struct TxView<'a> {
     conn: &'a Connection,
+    /// The device whose operation is assessed (its own counts are never "unseen" by it).
+    device: DeviceId,
 }
 
 impl TxView<'_> {
@@ -354,6 +368,30 @@ impl StateView for TxView<'_> {
             .optional()
             .ok()?;
         op?.parse().ok()
+    }
+
+    fn unseen_counts(
+        &self,
+        item: ItemId,
+        location: aisle_domain::LocationId,
+        seen_cursor: u64,
+    ) -> Vec<OpId> {
+        let Ok(mut stmt) = self.conn.prepare_cached(
+            "SELECT op_id FROM counts WHERE item_id = ?1 AND location_id = ?2 AND server_seq > ?3 AND device_id <> ?4",
+        ) else {
+            return vec![];
+        };
+        stmt.query_map(
+            params![
+                item.to_string(),
+                location.to_string(),
+                seen_cursor as i64,
+                self.device.to_string()
+            ],
+            |r| r.get::<_, String>(0),
+        )
+        .map(|rows| rows.filter_map(|r| r.ok()?.parse().ok()).collect())
+        .unwrap_or_default()
     }
 
     fn describe(&self, key: &StockKey) -> String {

@@ -1,1 +1,330 @@
-//! Helpers for the end-to-end tests.
+//! Helpers for the end-to-end tests: a real `aisle-server` process on a loopback port (killed
+//! and cleaned up on drop), devices as real SQLite stores syncing over HTTP, `aisle` CLI
+//! processes, and a TCP proxy that can lose a response after the server has committed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aisle_device::query::StockLine;
+use aisle_device::sync::{SyncOptions, SyncReport};
+use aisle_device::{OpContext, Store};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// A workspace binary, built by `cargo build --workspace --bins` (scripts/test.sh does it).
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` before these tests",
+        path.display()
+    );
+    path
+}
+
+/// A running sync server.
+#[derive(Debug)]
+pub struct Server {
+    pub db: PathBuf,
+    pub addr: SocketAddr,
+    pub url: String,
+    child: Option<Child>,
+}
+
+impl Server {
+    /// A new server database in `dir` with the demo company (`items` items), served on a free port.
+    pub fn with_demo(dir: &Path, items: usize) -> Self {
+        let db = dir.join("server.db");
+        let ok = Command::new(bin("aisle-server"))
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "demo",
+                "--items",
+                &items.to_string(),
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        Self::serve(db, "127.0.0.1:0".parse().unwrap())
+    }
+
+    fn serve(db: PathBuf, listen: SocketAddr) -> Self {
+        let mut child = Command::new(bin("aisle-server"))
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "serve",
+                "--listen",
+                &listen.to_string(),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("server said {line:?}"))
+            .to_string();
+        let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+        Self {
+            db,
+            addr,
+            url,
+            child: Some(child),
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush beyond what was committed.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the same database again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        for _ in 0..50 {
+            if TcpListener::bind(self.addr).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let again = Self::serve(self.db.clone(), self.addr);
+        self.child = Some(again.child_take());
+    }
+
+    fn child_take(mut self) -> Child {
+        self.child.take().unwrap()
+    }
+
+    /// Runs an `aisle-server` administration command on this database.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(bin("aisle-server"))
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "aisle-server {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A one-time enrolment code.
+    pub fn enrolment_code(&self, warehouse: &str, name: &str) -> String {
+        let out = self.admin(&["device", "enroll", "--warehouse", warehouse, "--name", name]);
+        out.lines()
+            .find_map(|l| l.strip_prefix("enrolment code: "))
+            .unwrap()
+            .to_string()
+    }
+
+    /// Rows of an export (header dropped).
+    pub fn export(&self, kind: &str) -> Vec<csv::StringRecord> {
+        let out = self.admin(&["export", kind]);
+        csv::Reader::from_reader(out.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The server's stock of one warehouse, keyed like [`device_stock`].
+    pub fn stock(&self, warehouse: &str) -> BTreeMap<String, i64> {
+        self.export("stock")
+            .iter()
+            .filter(|r| &r[0] == warehouse)
+            .map(|r| {
+                (
+                    format!("{}|{}|{}|{}|{}", &r[1], &r[2], &r[3], &r[4], &r[5]),
+                    r[6].parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Op ids in the server's log, in server order, excluding the server's own operations.
+    pub fn device_op_ids(&self, devices: &[String]) -> Vec<String> {
+        self.export("operations")
+            .iter()
+            .filter(|r| devices.contains(&r[2].to_string()))
+            .map(|r| r[1].to_string())
+            .collect()
+    }
+
+    /// `(kind, message)` of every exception.
+    pub fn exceptions(&self) -> Vec<(String, String)> {
+        self.export("exceptions")
+            .iter()
+            .map(|r| (r[1].to_string(), r[5].to_string()))
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A device: a real store file, enrolled with a server.
+#[derive(Debug)]
+pub struct Device {
+    pub store: Store,
+    pub path: PathBuf,
+    pub ctx: OpContext,
+}
+
+pub fn quick() -> SyncOptions {
+    SyncOptions {
+        attempts: 3,
+        first_backoff: Duration::from_millis(50),
+        ..SyncOptions::default()
+    }
+}
+
+impl Device {
+    pub fn enrolled(dir: &Path, server: &Server, name: &str, url: &str) -> Self {
+        let path = dir.join(format!("{name}.db"));
+        let mut store = Store::open(&path).unwrap();
+        store.init_device(name, None).unwrap();
+        store
+            .enroll(url, &server.enrolment_code("WH1", name), quick())
+            .unwrap();
+        store.sync(quick(), &mut |_| {}).unwrap();
+        Self {
+            store,
+            path,
+            ctx: OpContext::new(format!("OP-{name}")),
+        }
+    }
+
+    pub fn id(&self) -> String {
+        self.store.device().unwrap().device_id.to_string()
+    }
+
+    pub fn sync(&mut self) -> SyncReport {
+        self.store.sync(quick(), &mut |_| {}).unwrap()
+    }
+
+    pub fn op_ids(&self) -> Vec<String> {
+        self.store
+            .change_log(Default::default())
+            .unwrap()
+            .iter()
+            .map(|e| e.op_id.to_string())
+            .collect()
+    }
+}
+
+/// A device's stock of its own warehouse, keyed `location|sku|lot|expiry|plate`.
+pub fn device_stock(store: &Store) -> BTreeMap<String, i64> {
+    let wh = store.device().unwrap().warehouse_code.unwrap();
+    all_lines(store)
+        .into_iter()
+        .filter(|l| l.warehouse == wh)
+        .map(|l| {
+            (
+                format!(
+                    "{}|{}|{}|{}|{}",
+                    l.location,
+                    l.sku,
+                    l.lot.unwrap_or_default(),
+                    l.expiry.map(|e| e.to_string()).unwrap_or_default(),
+                    l.plate.unwrap_or_default()
+                ),
+                l.qty,
+            )
+        })
+        .collect()
+}
+
+fn all_lines(store: &Store) -> Vec<StockLine> {
+    let conn = store.conn();
+    let mut stmt = conn.prepare("SELECT DISTINCT item_id FROM stock").unwrap();
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    ids.iter()
+        .flat_map(|i| store.stock_of_item(i.parse().unwrap()).unwrap())
+        .collect()
+}
+
+/// A TCP proxy that forwards everything, except that it swallows the next `drop` responses: the
+/// request reaches the server (which commits), the client sees the connection die.
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    pub url: String,
+    pub drop_responses: Arc<AtomicUsize>,
+}
+
+impl Proxy {
+    pub fn start(target: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let drop_responses = Arc::new(AtomicUsize::new(0));
+        let drops = drop_responses.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let drops = drops.clone();
+                std::thread::spawn(move || relay(client, target, &drops));
+            }
+        });
+        Self {
+            url,
+            drop_responses,
+        }
+    }
+}
+
+fn relay(client: TcpStream, target: SocketAddr, drops: &AtomicUsize) {
+    let Ok(server) = TcpStream::connect(target) else {
+        return;
+    };
+    let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c_read, &mut s_write);
+        let _ = s_write.shutdown(Shutdown::Write);
+    });
+    let (mut s_read, mut c_write) = (server, client);
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = match s_read.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        // Swallow the first bytes of a response when asked to: the server has already answered,
+        // so whatever the request did is committed.
+        if drops.load(Ordering::SeqCst) > 0 {
+            drops.fetch_sub(1, Ordering::SeqCst);
+            let _ = c_write.shutdown(Shutdown::Both);
+            let _ = s_read.shutdown(Shutdown::Both);
+            return;
+        }
+        if c_write.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = c_write.shutdown(Shutdown::Both);
+}

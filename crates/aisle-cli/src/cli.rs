@@ -135,6 +135,9 @@ pub enum Command {
         /// Tries per request while the server cannot be reached.
         #[arg(long, default_value_t = 4)]
         attempts: u32,
+        /// Operations per pulled page.
+        #[arg(long, default_value_t = 2000)]
+        pull_limit: u32,
         /// Show where sync stands instead of syncing.
         #[arg(long)]
         status: bool,

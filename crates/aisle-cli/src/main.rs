@@ -198,12 +198,17 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             let resp = store.enroll(&server, &code, SyncOptions::default())?;
             out.enrolled(&resp)
         }
-        Command::Sync { attempts, status } => {
+        Command::Sync {
+            attempts,
+            pull_limit,
+            status,
+        } => {
             if status {
                 return out.sync_state(&store.sync_state()?, store.pending_count()?);
             }
             let options = SyncOptions {
                 attempts,
+                pull_limit,
                 ..SyncOptions::default()
             };
             let json = out.json;

@@ -230,7 +230,7 @@ pub(crate) fn change_log_on(
 ) -> Result<Vec<ChangeLogEntry>> {
     let limit = limit.map_or(-1, |l| l as i64);
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload
+        "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload, seen_cursor
          FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map([after as i64, limit], |r| {
@@ -244,10 +244,12 @@ pub(crate) fn change_log_on(
             r.get::<_, String>(6)?,
             r.get::<_, String>(7)?,
             r.get::<_, String>(8)?,
+            r.get::<_, i64>(9)?,
         ))
     })?;
     rows.map(|row| {
-        let (seq, op_id, device_id, schema_version, wh, operator, time, scans, payload) = row?;
+        let (seq, op_id, device_id, schema_version, wh, operator, time, scans, payload, seen) =
+            row?;
         Ok(ChangeLogEntry {
             op_id: parse_id(&op_id)?,
             device_id: parse_id(&device_id)?,
@@ -259,6 +261,7 @@ pub(crate) fn change_log_on(
                 .map_err(|e| DeviceError::Decode(format!("entry {seq} time: {e}")))?
                 .to_utc(),
             scans: serde_json::from_str(&scans)?,
+            seen_cursor: seen as u64,
             op: serde_json::from_str(&payload)?,
         })
     })

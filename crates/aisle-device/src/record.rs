@@ -71,6 +71,9 @@ impl Store {
         let seq: i64 = tx
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM change_log")?
             .query_row([], |r| r.get(0))?;
+        let seen: i64 = tx
+            .prepare_cached("SELECT pull_cursor FROM sync_state")?
+            .query_row([], |r| r.get(0))?;
         let entry = ChangeLogEntry {
             op_id: OpId::new(),
             device_id: device.device_id,
@@ -80,6 +83,7 @@ impl Store {
             operator: ctx.operator.trim().to_string(),
             device_time: Utc::now(),
             scans: ctx.scans.clone(),
+            seen_cursor: seen as u64,
             op,
         };
         append_log(&tx, &entry)?;
@@ -95,8 +99,8 @@ impl Store {
 
 fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO change_log (seq, op_id, device_id, schema_version, op_type, warehouse_id, operator, device_time, scans, payload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO change_log (seq, op_id, device_id, schema_version, op_type, warehouse_id, operator, device_time, scans, payload, seen_cursor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         e.seq as i64,
@@ -109,6 +113,7 @@ fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
         e.device_time.to_rfc3339(),
         serde_json::to_string(&e.scans)?,
         serde_json::to_string(&e.op)?,
+        e.seen_cursor as i64,
     ])?;
     Ok(())
 }

@@ -167,6 +167,7 @@ ALTER TABLE sync_state ADD COLUMN pull_cursor INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_state ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_state ADD COLUMN bootstrapped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_state ADD COLUMN last_sync_at TEXT;
+ALTER TABLE change_log ADD COLUMN seen_cursor INTEGER NOT NULL DEFAULT 0;
 
 -- Operations of other devices (and the server), applied to the local ledger exactly once.
 CREATE TABLE remote_ops (

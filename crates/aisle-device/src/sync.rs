@@ -579,6 +579,28 @@ impl Store {
         rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
     }
 
+    /// Order lines downloaded for this warehouse (pick work), as last pulled.
+    pub fn order_lines(&self) -> Result<Vec<OrderLine>> {
+        let mut stmt = self.conn.prepare("SELECT line FROM order_lines")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut lines: Vec<OrderLine> = rows
+            .map(|r| Ok(serde_json::from_str(&r?)?))
+            .collect::<Result<_>>()?;
+        lines.sort_by(|a, b| (&a.order, a.line).cmp(&(&b.order, b.line)));
+        Ok(lines)
+    }
+
+    /// Expected receipt lines downloaded for this warehouse, as last pulled.
+    pub fn receipt_lines(&self) -> Result<Vec<ReceiptLine>> {
+        let mut stmt = self.conn.prepare("SELECT line FROM receipt_lines")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut lines: Vec<ReceiptLine> = rows
+            .map(|r| Ok(serde_json::from_str(&r?)?))
+            .collect::<Result<_>>()?;
+        lines.sort_by(|a, b| (&a.receipt, a.line).cmp(&(&b.receipt, b.line)));
+        Ok(lines)
+    }
+
     /// Total stock of an item in each other warehouse, as last pulled.
     pub fn other_warehouse_stock(&self, item: aisle_domain::ItemId) -> Result<Vec<(String, i64)>> {
         let mut stmt = self.conn.prepare(

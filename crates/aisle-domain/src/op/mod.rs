@@ -473,6 +473,11 @@ pub struct ChangeLogEntry {
     pub device_time: DateTime<Utc>,
     /// The raw scans behind the operation, exactly as the scanner sent them.
     pub scans: Vec<String>,
+    /// The last server sequence number this device had pulled when it recorded the operation:
+    /// what it could have known of other devices' work. Lets the server tell concurrent work
+    /// (a move the counter had not seen) from work that happened in sequence.
+    #[serde(default)]
+    pub seen_cursor: u64,
     pub op: Operation,
 }
 

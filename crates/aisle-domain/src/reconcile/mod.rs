@@ -76,6 +76,9 @@ pub trait StateView {
     fn order_line(&self, id: OrderLineId) -> Option<LineProgress>;
     /// The operation that put this serial into stock, if it is in stock now.
     fn serial_in_stock(&self, item: ItemId, serial: &str) -> Option<OpId>;
+    /// Counts of `item` at `location` by other devices, logged after `seen_cursor`: counts the
+    /// device recording a movement could not have known about.
+    fn unseen_counts(&self, item: ItemId, location: LocationId, seen_cursor: u64) -> Vec<OpId>;
     /// Human words for a key (SKU, location code, lot), for messages.
     fn describe(&self, key: &StockKey) -> String;
 }
@@ -141,6 +144,31 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                     before + qty
                 ),
             });
+        }
+    }
+    // A movement the device recorded without having seen a count of the same stock: the count and
+    // the movement were concurrent, so the count's figure cannot be trusted as it stands.
+    if count_key.is_none() {
+        let mut seen_places = Vec::new();
+        for (key, _) in &net {
+            if seen_places.contains(&(key.item, key.location)) {
+                continue;
+            }
+            seen_places.push((key.item, key.location));
+            let counts = view.unseen_counts(key.item, key.location, entry.seen_cursor);
+            if !counts.is_empty() {
+                out.push(ExceptionDraft {
+                    kind: ExceptionKind::CountDuringMovement,
+                    key: Some(key.clone()),
+                    location: Some(key.location),
+                    related: counts,
+                    message: format!(
+                        "{}: stock moved ({}) by a device that had not seen a count of it; check the count",
+                        view.describe(key),
+                        entry.op.kind()
+                    ),
+                });
+            }
         }
     }
     match &entry.op {

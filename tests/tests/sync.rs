@@ -1,0 +1,421 @@
+//! End-to-end sync: a real `aisle-server` on a loopback port, several devices working offline,
+//! syncing in varied orders, with the faults the protocol must survive.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
+use aisle_device::{DeviceError, Store};
+use aisle_e2e::{Device, Proxy, Server, bin, device_stock, quick};
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+const ITEM: &str = "5012345000015"; // demo item 1 (HAR-00001), untracked
+
+/// The first location holding the demo item on this device, and how much is there.
+fn first_stock(d: &Device) -> (String, i64) {
+    let item = d
+        .store
+        .item_by_barcode(&format!("0{ITEM}"))
+        .unwrap()
+        .unwrap()
+        .0;
+    let lines = d.store.stock_of_item(item.id).unwrap();
+    let l = lines
+        .iter()
+        .find(|l| l.qty > 20)
+        .expect("demo stock of HAR-00001");
+    (format!("LOC:WH1:{}", l.location), l.qty)
+}
+
+fn assert_converged(server: &Server, devices: &mut [&mut Device]) {
+    let expected = server.stock("WH1");
+    assert!(!expected.is_empty());
+    for d in devices.iter() {
+        assert_eq!(
+            device_stock(&d.store),
+            expected,
+            "device {} differs from the server",
+            d.store.device().unwrap().name
+        );
+        assert!(d.store.audit_stock().unwrap().is_empty());
+        assert_eq!(d.store.pending_count().unwrap(), 0);
+    }
+    // Exactly once: the server's log holds every device operation once, and nothing else of theirs.
+    let ids: Vec<String> = devices.iter().map(|d| d.id()).collect();
+    let logged = server.device_op_ids(&ids);
+    let unique: BTreeSet<&String> = logged.iter().collect();
+    assert_eq!(unique.len(), logged.len(), "an operation was logged twice");
+    let union: BTreeSet<String> = devices.iter().flat_map(|d| d.op_ids()).collect();
+    assert_eq!(unique.into_iter().cloned().collect::<BTreeSet<_>>(), union);
+}
+
+#[test]
+fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 30);
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(
+        &orders,
+        "order,line,warehouse,sku,qty,customer\nSO-1,1,WH1,HAR-00001,10,ACME\n",
+    )
+    .unwrap();
+    server.admin(&["import", "orders", orders.to_str().unwrap()]);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
+    let mut c = Device::enrolled(dir.path(), &server, "C", &server.url);
+    let line = a.store.order_lines().unwrap();
+    assert_eq!(line.len(), 1, "pick work reached the device");
+    let line = line[0].id;
+    let (loc, on_hand) = first_stock(&a);
+
+    // All offline now. Two pickers take the same order line: 7 + 8 > 10 ordered.
+    let pick = |qty| PickRequest {
+        location: loc.clone(),
+        item: ITEM.into(),
+        qty: Some(qty),
+        order_line: Some(line),
+        ..Default::default()
+    };
+    a.store.pick(&pick(7), &a.ctx).unwrap();
+    b.store.pick(&pick(8), &b.ctx).unwrap();
+    // A moves 5 away while C counts the location from its stale view.
+    a.store
+        .move_stock(
+            &MoveRequest {
+                what: ITEM.into(),
+                from: Some(loc.clone()),
+                to: "LOC:WH1:STG-01".into(),
+                qty: Some(5),
+                ..Default::default()
+            },
+            &a.ctx,
+        )
+        .unwrap();
+    c.store
+        .count(
+            &CountRequest {
+                location: loc.clone(),
+                item: ITEM.into(),
+                counted: on_hand - 20,
+                ..Default::default()
+            },
+            &c.ctx,
+        )
+        .unwrap();
+    // B writes off more than there is at the staging area; C scans a barcode nobody knows.
+    b.store
+        .adjust(
+            &AdjustRequest {
+                location: "LOC:WH1:STG-01".into(),
+                item: ITEM.into(),
+                qty: -3,
+                reason: "damaged".into(),
+                ..Default::default()
+            },
+            &b.ctx,
+        )
+        .unwrap();
+    let e = c
+        .store
+        .receive(
+            &ReceiveRequest {
+                location: "LOC:WH1:RCV-01".into(),
+                item: "4006381333931".into(),
+                ..Default::default()
+            },
+            &c.ctx,
+        )
+        .unwrap_err();
+    assert!(matches!(e, DeviceError::UnknownBarcode { .. }));
+
+    // Sync in an awkward order, then everyone once more.
+    c.sync();
+    b.sync();
+    a.sync();
+    c.sync();
+    b.sync();
+    a.sync();
+    assert_converged(&server, &mut [&mut a, &mut b, &mut c]);
+
+    let kinds: BTreeSet<String> = server.exceptions().into_iter().map(|(k, _)| k).collect();
+    for k in [
+        "over_pick",
+        "count_during_movement",
+        "count_variance",
+        "negative_stock",
+        "unknown_barcode",
+    ] {
+        assert!(kinds.contains(k), "missing a {k} exception; got {kinds:?}");
+    }
+    // Exceptions reach every device of the warehouse.
+    let server_open = server.exceptions().len();
+    for d in [&a, &b, &c] {
+        assert_eq!(d.store.exceptions(true).unwrap().len(), server_open);
+    }
+    // The order line's progress is the sum of both picks.
+    let lines = c.store.order_lines().unwrap();
+    assert_eq!(lines[0].picked_qty, 15);
+}
+
+#[test]
+fn a_reply_lost_after_the_server_committed_is_not_applied_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 10);
+    let proxy = Proxy::start(server.addr);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &proxy.url);
+    for _ in 0..20 {
+        a.store
+            .receive(
+                &ReceiveRequest {
+                    location: "LOC:WH1:RCV-01".into(),
+                    item: ITEM.into(),
+                    ..Default::default()
+                },
+                &a.ctx,
+            )
+            .unwrap();
+    }
+    proxy.drop_responses.store(1, Ordering::SeqCst);
+    let report = a.sync();
+    assert_eq!(
+        proxy.drop_responses.load(Ordering::SeqCst),
+        0,
+        "the proxy did drop a reply"
+    );
+    assert_eq!(
+        (report.pushed, report.duplicates),
+        (0, 20),
+        "the retry was acknowledged, not applied again"
+    );
+    assert_eq!(server.device_op_ids(&[a.id()]).len(), 20);
+    assert_converged(&server, &mut [&mut a]);
+}
+
+#[test]
+fn server_killed_mid_push_loses_and_doubles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::with_demo(dir.path(), 10);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    for _ in 0..2500 {
+        a.store
+            .receive(
+                &ReceiveRequest {
+                    location: "LOC:WH1:RCV-01".into(),
+                    item: ITEM.into(),
+                    ..Default::default()
+                },
+                &a.ctx,
+            )
+            .unwrap();
+    }
+    let path = a.path.clone();
+    let syncing = std::thread::spawn(move || {
+        let mut store = Store::open(&path).unwrap();
+        store
+            .sync(
+                aisle_device::sync::SyncOptions {
+                    attempts: 1,
+                    ..quick()
+                },
+                &mut |_| {},
+            )
+            .map(|_| ())
+    });
+    std::thread::sleep(Duration::from_millis(fastrand::u64(20..400)));
+    server.kill();
+    let first = syncing.join().unwrap();
+    let after_kill = a.store.sync_state().unwrap().pushed_seq;
+    eprintln!("first sync: {first:?}; acknowledged up to #{after_kill} when the server died");
+    server.restart();
+    a.sync();
+    assert_eq!(server.device_op_ids(&[a.id()]).len(), 2500);
+    assert_converged(&server, &mut [&mut a]);
+}
+
+#[test]
+fn device_killed_mid_pull_resumes_without_losing_or_doubling() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 10);
+    // B is an `aisle` CLI process, bootstrapped before A's work exists.
+    let b_db = dir.path().join("b.db");
+    let aisle = |args: &[&str]| {
+        Command::new(bin("aisle"))
+            .arg("--db")
+            .arg(&b_db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(aisle(&["init", "--name", "B"]).status.success());
+    let code = server.enrolment_code("WH1", "B");
+    assert!(
+        aisle(&["enroll", "--server", &server.url, "--code", &code])
+            .status
+            .success()
+    );
+    assert!(aisle(&["sync"]).status.success());
+
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    for _ in 0..3000 {
+        a.store
+            .receive(
+                &ReceiveRequest {
+                    location: "LOC:WH1:RCV-01".into(),
+                    item: ITEM.into(),
+                    ..Default::default()
+                },
+                &a.ctx,
+            )
+            .unwrap();
+    }
+    a.sync();
+
+    let mut kills = 0;
+    for _ in 0..3 {
+        let mut child = Command::new(bin("aisle"))
+            .arg("--db")
+            .arg(&b_db)
+            .args(["sync", "--pull-limit", "100"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(fastrand::u64(30..300)));
+        if child.try_wait().unwrap().is_none() {
+            kills += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    eprintln!("{kills} of 3 pulls were killed mid-way");
+    let out = aisle(&["sync"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b = Store::open(&b_db).unwrap();
+    let remote: i64 = b
+        .conn()
+        .query_row("SELECT COUNT(*) FROM remote_ops", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        remote, 3000,
+        "every operation of A applied exactly once on B"
+    );
+    assert_eq!(device_stock(&b), server.stock("WH1"));
+    assert!(b.audit_stock().unwrap().is_empty());
+}
+
+fn token(store: &Store) -> String {
+    store
+        .conn()
+        .query_row("SELECT token FROM sync_state", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn only_enrolled_devices_get_in_and_only_as_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 5);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    let b = Device::enrolled(dir.path(), &server, "B", &server.url);
+    let http = reqwest::blocking::Client::new();
+    let pull = |tok: Option<&str>, proto: Option<&str>| {
+        let mut r = http.get(format!("{}/v1/pull?cursor=0&rev=0", server.url));
+        if let Some(t) = tok {
+            r = r.bearer_auth(t);
+        }
+        if let Some(p) = proto {
+            r = r.header("aisle-protocol", p);
+        }
+        let resp = r.send().unwrap();
+        let status = resp.status().as_u16();
+        let body: serde_json::Value = resp.json().unwrap();
+        (status, body)
+    };
+    assert_eq!(pull(None, Some("1")).0, 401);
+    assert_eq!(pull(Some("not-a-token"), Some("1")).0, 401);
+    let (status, body) = pull(Some(&token(&a.store)), None);
+    assert_eq!((status, body["kind"].as_str()), (400, Some("bad_request")));
+    let (status, body) = pull(Some(&token(&a.store)), Some("0"));
+    assert_eq!(
+        (status, body["kind"].as_str()),
+        (400, Some("version_mismatch"))
+    );
+    assert!(body["message"].as_str().unwrap().contains("update the app"));
+    assert_eq!(pull(Some(&token(&a.store)), Some("1")).0, 200);
+
+    // A token cannot push another device's operations.
+    a.store
+        .receive(
+            &ReceiveRequest {
+                location: "LOC:WH1:RCV-01".into(),
+                item: ITEM.into(),
+                ..Default::default()
+            },
+            &a.ctx,
+        )
+        .unwrap();
+    let entries = a.store.change_log(Default::default()).unwrap();
+    let epoch = a.store.sync_state().unwrap().epoch.unwrap();
+    let push = |tok: &str, device: &str, entries: &serde_json::Value| {
+        let resp = http
+            .post(format!("{}/v1/push", server.url))
+            .bearer_auth(tok)
+            .header("aisle-protocol", "1")
+            .json(&serde_json::json!({ "device_id": device, "epoch": epoch, "entries": entries }))
+            .send()
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json::<serde_json::Value>().unwrap())
+    };
+    let entries_json = serde_json::to_value(&entries).unwrap();
+    assert_eq!(push(&token(&b.store), &a.id(), &entries_json).0, 403);
+    assert_eq!(
+        push(&token(&b.store), &b.id(), &entries_json).0,
+        403,
+        "entries carry A's device id"
+    );
+
+    // A gap is refused with the expected sequence; different content under a logged number too.
+    let mut gap = entries_json.clone();
+    gap[0]["seq"] = serde_json::json!(5);
+    let (status, body) = push(&token(&a.store), &a.id(), &gap);
+    assert_eq!(
+        (status, body["kind"].as_str(), body["expected_seq"].as_u64()),
+        (409, Some("sequence_gap"), Some(1))
+    );
+    assert_eq!(push(&token(&a.store), &a.id(), &entries_json).0, 200);
+    let mut forged = entries_json.clone();
+    forged[0]["op_id"] = serde_json::json!(aisle_domain::OpId::new().to_string());
+    let (status, body) = push(&token(&a.store), &a.id(), &forged);
+    assert_eq!((status, body["kind"].as_str()), (409, Some("conflict")));
+    assert_eq!(
+        push(&token(&a.store), &a.id(), &entries_json).1["duplicates"],
+        1
+    );
+
+    // Revocation takes effect at once.
+    server.admin(&["device", "revoke", &a.id()]);
+    let (status, body) = pull(Some(&token(&a.store)), Some("1"));
+    assert_eq!(status, 401);
+    assert!(body["message"].as_str().unwrap().contains("revoked"));
+    let e = a.sync_err();
+    assert!(
+        matches!(e, DeviceError::Sync { ref kind, .. } if kind == "unauthorized"),
+        "{e}"
+    );
+}
+
+trait SyncErr {
+    fn sync_err(&mut self) -> DeviceError;
+}
+
+impl SyncErr for Device {
+    fn sync_err(&mut self) -> DeviceError {
+        self.store.sync(quick(), &mut |_| {}).unwrap_err()
+    }
+}
