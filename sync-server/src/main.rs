@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use aisle_server::sqlite::SqliteStorage;
-use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Storage};
+use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Resolution, Storage};
 use aisle_server::{AppState, router};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// List or resolve exceptions (a supervisor's decisions, recorded as new operations).
+    Exception {
+        #[command(subcommand)]
+        command: ExceptionCommand,
+    },
     /// Fill an empty database with the demo company.
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -100,6 +105,31 @@ enum DeviceCommand {
     List,
     Revoke {
         device_id: aisle_domain::DeviceId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExceptionCommand {
+    List {
+        /// Include resolved exceptions.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Resolve an exception: accept the books as they are, or adjust the stock line.
+    #[command(after_help = "Examples:\n  aisle-server exception resolve ID --by SUP1 --accept --note 'recounted, fine'\n  aisle-server exception resolve ID --by SUP1 --adjust=-3 --reason damaged")]
+    Resolve {
+        id: uuid::Uuid,
+        /// Badge of the supervisor deciding.
+        #[arg(long)]
+        by: String,
+        #[arg(long, conflicts_with = "adjust")]
+        accept: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long, allow_hyphen_values = true, requires = "reason")]
+        adjust: Option<i64>,
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -261,6 +291,24 @@ fn main() -> anyhow::Result<()> {
             println!("operator {badge} saved");
             Ok(())
         }
+        Command::Exception { command } => match command {
+            ExceptionCommand::List { all } => {
+                for x in storage.exceptions(!all)? {
+                    println!("{} {:<22} {:?} {}", x.id, x.kind.as_str(), x.status, x.message);
+                }
+                Ok(())
+            }
+            ExceptionCommand::Resolve { id, by, accept, note, adjust, reason } => {
+                let resolution = match (accept, adjust) {
+                    (true, None) => Resolution::Accept { note },
+                    (false, Some(qty)) => Resolution::Adjust { qty, reason: reason.unwrap_or_default() },
+                    _ => bail!("give either --accept or --adjust QTY --reason R"),
+                };
+                let x = storage.resolve_exception(id, &by, &resolution)?;
+                println!("resolved: {}", x.resolution.unwrap_or_default());
+                Ok(())
+            }
+        },
         Command::Demo { items, seed } => {
             storage.load_demo(seed, items)?;
             println!("demo company loaded");

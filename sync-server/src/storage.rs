@@ -78,6 +78,16 @@ pub enum ImportKind {
     Orders,
 }
 
+/// How a supervisor closes an exception. History is never edited: an adjustment is a new,
+/// server-originated operation that every device pulls like any other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The books are right as they stand (e.g. a count variance that was checked).
+    Accept { note: String },
+    /// Correct stock under the exception's key by a signed quantity.
+    Adjust { qty: i64, reason: String },
+}
+
 pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     /// Identity of this database; changes only if the database is replaced.
     fn epoch(&self) -> Uuid;
@@ -106,4 +116,8 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     /// Fills an empty server with the demo company and its opening stock.
     fn load_demo(&self, seed: u64, items: usize) -> StorageResult<()>;
     fn stats(&self) -> StorageResult<Stats>;
+
+    fn exceptions(&self, open_only: bool) -> StorageResult<Vec<aisle_proto::Exception>>;
+    /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
+    fn resolve_exception(&self, id: Uuid, by: &str, resolution: &Resolution) -> StorageResult<aisle_proto::Exception>;
 }

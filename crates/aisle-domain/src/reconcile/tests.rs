@@ -1,1 +1,160 @@
+//! The reconciliation rules against a fake state (a unit test's isolation; the real state is
+//! exercised end to end in tests/).
 
+use super::*;
+use crate::ids::{DeviceId, WarehouseId};
+use crate::op::{Count, Pick, Receive, Transfer, UnknownScan};
+use chrono::Utc;
+use std::collections::HashMap;
+
+#[derive(Default)]
+struct Fake {
+    stock: HashMap<StockKey, i64>,
+    receipts: HashMap<ReceiptLineId, LineProgress>,
+    orders: HashMap<OrderLineId, LineProgress>,
+    serials: HashMap<String, OpId>,
+    counts: Vec<(ItemId, LocationId, u64, OpId)>,
+}
+
+impl StateView for Fake {
+    fn on_hand(&self, key: &StockKey) -> i64 {
+        self.stock.get(key).copied().unwrap_or(0)
+    }
+    fn receipt_line(&self, id: ReceiptLineId) -> Option<LineProgress> {
+        self.receipts.get(&id).cloned()
+    }
+    fn order_line(&self, id: OrderLineId) -> Option<LineProgress> {
+        self.orders.get(&id).cloned()
+    }
+    fn serial_in_stock(&self, _item: ItemId, serial: &str) -> Option<OpId> {
+        self.serials.get(serial).copied()
+    }
+    fn unseen_counts(&self, item: ItemId, location: LocationId, seen: u64) -> Vec<OpId> {
+        self.counts.iter().filter(|c| c.0 == item && c.1 == location && c.2 > seen).map(|c| c.3).collect()
+    }
+    fn describe(&self, _key: &StockKey) -> String {
+        "ITEM at LOC".into()
+    }
+}
+
+fn entry(op: Operation, seen_cursor: u64) -> ChangeLogEntry {
+    ChangeLogEntry {
+        op_id: OpId::new(),
+        device_id: DeviceId::new(),
+        seq: 1,
+        schema_version: 1,
+        warehouse_id: WarehouseId::new(),
+        operator: "T".into(),
+        device_time: Utc::now(),
+        scans: vec![],
+        seen_cursor,
+        op,
+    }
+}
+
+fn key() -> StockKey {
+    StockKey { item: ItemId::new(), location: LocationId::new(), lot: None, expiry: None, plate: None }
+}
+
+fn kinds(x: &[ExceptionDraft]) -> Vec<ExceptionKind> {
+    x.iter().map(|d| d.kind).collect()
+}
+
+fn pick(k: &StockKey, qty: i64, line: Option<OrderLineId>) -> Operation {
+    Operation::Pick(Pick { key: k.clone(), qty, requested: None, short_reason: None, order_line: line, serials: vec![] })
+}
+
+#[test]
+fn taking_more_than_is_on_hand_is_negative_stock() {
+    let k = key();
+    let mut f = Fake::default();
+    f.stock.insert(k.clone(), 5);
+    assert!(assess(&entry(pick(&k, 5, None), 0), &f, &Rules::default()).is_empty());
+    let x = assess(&entry(pick(&k, 6, None), 0), &f, &Rules::default());
+    assert_eq!(kinds(&x), vec![ExceptionKind::NegativeStock]);
+    assert!(x[0].message.contains("6 taken with 5 on hand; stock is now -1"), "{}", x[0].message);
+}
+
+#[test]
+fn an_order_line_picked_beyond_its_quantity_is_an_over_pick_linking_earlier_picks() {
+    let k = key();
+    let line = OrderLineId::new();
+    let earlier = OpId::new();
+    let mut f = Fake::default();
+    f.stock.insert(k.clone(), 100);
+    f.orders.insert(line, LineProgress { target: 10, done: 7, ops: vec![earlier] });
+    assert!(assess(&entry(pick(&k, 3, Some(line)), 0), &f, &Rules::default()).is_empty());
+    let x = assess(&entry(pick(&k, 4, Some(line)), 0), &f, &Rules::default());
+    assert_eq!(kinds(&x), vec![ExceptionKind::OverPick]);
+    assert_eq!(x[0].related, vec![earlier]);
+}
+
+#[test]
+fn receipts_beyond_expectation_and_serials_already_in_stock() {
+    let k = key();
+    let line = ReceiptLineId::new();
+    let first = OpId::new();
+    let mut f = Fake::default();
+    f.receipts.insert(line, LineProgress { target: 10, done: 10, ops: vec![] });
+    f.serials.insert("S1".into(), first);
+    let op = Operation::Receive(Receive {
+        key: k,
+        qty: 2,
+        pack: None,
+        serials: vec!["S1".into(), "S2".into()],
+        receipt_line: Some(line),
+        plate_code: None,
+    });
+    let x = assess(&entry(op, 0), &f, &Rules::default());
+    assert_eq!(kinds(&x), vec![ExceptionKind::OverReceipt, ExceptionKind::DuplicateSerial]);
+    assert_eq!(x[1].related, vec![first]);
+}
+
+#[test]
+fn counts_judge_variance_by_threshold_and_concurrency_by_the_books() {
+    let k = key();
+    let mut f = Fake::default();
+    f.stock.insert(k.clone(), 100);
+    let count = |counted, expected| Operation::Count(Count { key: k.clone(), counted, expected, blind: false });
+    // Within 5% and 2 units: nothing. Beyond both: variance.
+    assert!(assess(&entry(count(96, 100), 0), &f, &Rules::default()).is_empty());
+    assert_eq!(kinds(&assess(&entry(count(94, 100), 0), &f, &Rules::default())), vec![ExceptionKind::CountVariance]);
+    // The device expected 90 but the books say 100: something moved that it had not seen.
+    assert_eq!(kinds(&assess(&entry(count(90, 90), 0), &f, &Rules::default())), vec![ExceptionKind::CountDuringMovement]);
+    // A count to zero is not "negative stock" even though its delta is negative.
+    assert_eq!(kinds(&assess(&entry(count(0, 100), 0), &f, &Rules::default())), vec![ExceptionKind::CountVariance]);
+}
+
+#[test]
+fn a_movement_that_had_not_seen_a_count_of_its_stock_flags_the_count() {
+    let k = key();
+    let other = LocationId::new();
+    let count_op = OpId::new();
+    let mut f = Fake::default();
+    f.stock.insert(k.clone(), 50);
+    f.counts.push((k.item, k.location, 40, count_op));
+    let mv = Operation::Move(Transfer {
+        item: k.item,
+        lot: None,
+        expiry: None,
+        from: k.location,
+        from_plate: None,
+        to: other,
+        to_plate: None,
+        qty: 5,
+        serials: vec![],
+    });
+    let x = assess(&entry(mv.clone(), 39), &f, &Rules::default());
+    assert_eq!(kinds(&x), vec![ExceptionKind::CountDuringMovement]);
+    assert_eq!(x[0].related, vec![count_op]);
+    // A device that had pulled the count moved in full knowledge of it.
+    assert!(assess(&entry(mv, 40), &f, &Rules::default()).is_empty());
+}
+
+#[test]
+fn unknown_barcodes_always_reach_a_supervisor() {
+    let op = Operation::UnknownScan(UnknownScan { raw: "XYZ".into(), expected: "item".into(), location: None });
+    let x = assess(&entry(op, 0), &Fake::default(), &Rules::default());
+    assert_eq!(kinds(&x), vec![ExceptionKind::UnknownBarcode]);
+    assert!(x[0].message.contains("\"XYZ\""));
+}
