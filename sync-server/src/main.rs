@@ -116,7 +116,9 @@ enum ExceptionCommand {
         all: bool,
     },
     /// Resolve an exception: accept the books as they are, or adjust the stock line.
-    #[command(after_help = "Examples:\n  aisle-server exception resolve ID --by SUP1 --accept --note 'recounted, fine'\n  aisle-server exception resolve ID --by SUP1 --adjust=-3 --reason damaged")]
+    #[command(
+        after_help = "Examples:\n  aisle-server exception resolve ID --by SUP1 --accept --note 'recounted, fine'\n  aisle-server exception resolve ID --by SUP1 --adjust=-3 --reason damaged"
+    )]
     Resolve {
         id: uuid::Uuid,
         /// Badge of the supervisor deciding.
@@ -294,14 +296,30 @@ fn main() -> anyhow::Result<()> {
         Command::Exception { command } => match command {
             ExceptionCommand::List { all } => {
                 for x in storage.exceptions(!all)? {
-                    println!("{} {:<22} {:?} {}", x.id, x.kind.as_str(), x.status, x.message);
+                    println!(
+                        "{} {:<22} {:?} {}",
+                        x.id,
+                        x.kind.as_str(),
+                        x.status,
+                        x.message
+                    );
                 }
                 Ok(())
             }
-            ExceptionCommand::Resolve { id, by, accept, note, adjust, reason } => {
+            ExceptionCommand::Resolve {
+                id,
+                by,
+                accept,
+                note,
+                adjust,
+                reason,
+            } => {
                 let resolution = match (accept, adjust) {
                     (true, None) => Resolution::Accept { note },
-                    (false, Some(qty)) => Resolution::Adjust { qty, reason: reason.unwrap_or_default() },
+                    (false, Some(qty)) => Resolution::Adjust {
+                        qty,
+                        reason: reason.unwrap_or_default(),
+                    },
                     _ => bail!("give either --accept or --adjust QTY --reason R"),
                 };
                 let x = storage.resolve_exception(id, &by, &resolution)?;

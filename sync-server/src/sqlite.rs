@@ -5,7 +5,8 @@
 use crate::error::{StorageError, StorageResult};
 use crate::schema;
 use crate::storage::{
-    DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PushOutcome, Stats, Storage, Resolution,
+    DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PushOutcome, Resolution, Stats,
+    Storage,
 };
 use aisle_device::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
@@ -93,12 +94,23 @@ impl SqliteStorage {
     }
 
     /// Records an operation originated by the server itself (opening stock, compensations).
-    fn server_op(&self, tx: &Connection, warehouse: WarehouseId, op: Operation) -> StorageResult<u64> {
+    fn server_op(
+        &self,
+        tx: &Connection,
+        warehouse: WarehouseId,
+        op: Operation,
+    ) -> StorageResult<u64> {
         self.server_op_by(tx, warehouse, op, "SYSTEM")
     }
 
     /// A server-originated operation on behalf of `operator` (a supervisor's compensation).
-    fn server_op_by(&self, tx: &Connection, warehouse: WarehouseId, op: Operation, operator: &str) -> StorageResult<u64> {
+    fn server_op_by(
+        &self,
+        tx: &Connection,
+        warehouse: WarehouseId,
+        op: Operation,
+        operator: &str,
+    ) -> StorageResult<u64> {
         let seq: i64 = tx.query_row(
             "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM ops WHERE device_id = ?1",
             [self.server_device.to_string()],
@@ -1337,31 +1349,65 @@ impl Storage for SqliteStorage {
 
     fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>> {
         let conn = self.lock()?;
-        exceptions_where(&conn, if open_only { "status = 'open'" } else { "1 = 1" }, &[])
+        exceptions_where(
+            &conn,
+            if open_only {
+                "status = 'open'"
+            } else {
+                "1 = 1"
+            },
+            &[],
+        )
     }
 
-    fn resolve_exception(&self, id: Uuid, by: &str, resolution: &Resolution) -> StorageResult<Exception> {
+    fn resolve_exception(
+        &self,
+        id: Uuid,
+        by: &str,
+        resolution: &Resolution,
+    ) -> StorageResult<Exception> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let role: Option<String> = tx.query_row("SELECT role FROM operators WHERE badge = ?1", [by], |r| r.get(0)).optional()?;
+        let role: Option<String> = tx
+            .query_row("SELECT role FROM operators WHERE badge = ?1", [by], |r| {
+                r.get(0)
+            })
+            .optional()?;
         if role.as_deref() != Some("supervisor") {
-            return Err(StorageError::Forbidden(format!("{by:?} is not a supervisor; only supervisors resolve exceptions")));
+            return Err(StorageError::Forbidden(format!(
+                "{by:?} is not a supervisor; only supervisors resolve exceptions"
+            )));
         }
         let found = exceptions_where(&tx, "id = ?1", &[id.to_string()])?;
-        let x = found.into_iter().next().ok_or_else(|| StorageError::NotFound(format!("no exception {id}")))?;
+        let x = found
+            .into_iter()
+            .next()
+            .ok_or_else(|| StorageError::NotFound(format!("no exception {id}")))?;
         if x.status == ExceptionStatus::Resolved {
-            return Err(StorageError::Conflict(format!("exception {id} is already resolved: {}", x.resolution.unwrap_or_default())));
+            return Err(StorageError::Conflict(format!(
+                "exception {id} is already resolved: {}",
+                x.resolution.unwrap_or_default()
+            )));
         }
         let text = match resolution {
             Resolution::Accept { note } => format!("accepted by {by}: {note}"),
             Resolution::Adjust { qty, reason } => {
                 let key = x.key.clone().ok_or_else(|| {
-                    StorageError::Invalid("this exception is not about a stock line; accept it instead".into())
+                    StorageError::Invalid(
+                        "this exception is not about a stock line; accept it instead".into(),
+                    )
                 })?;
                 if *qty == 0 || reason.trim().is_empty() {
-                    return Err(StorageError::Invalid("an adjustment needs a non-zero quantity and a reason".into()));
+                    return Err(StorageError::Invalid(
+                        "an adjustment needs a non-zero quantity and a reason".into(),
+                    ));
                 }
-                let op = Operation::Adjust(Adjust { key, qty: *qty, reason: reason.trim().to_string(), note: Some(format!("resolves exception {id}")) });
+                let op = Operation::Adjust(Adjust {
+                    key,
+                    qty: *qty,
+                    reason: reason.trim().to_string(),
+                    note: Some(format!("resolves exception {id}")),
+                });
                 let seq = self.server_op_by(&tx, x.warehouse_id, op, by)?;
                 format!("adjusted by {qty:+} ({reason}) by {by}, server operation #{seq}")
             }
@@ -1371,7 +1417,10 @@ impl Storage for SqliteStorage {
             params![text, id.to_string()],
         )?;
         changed(&tx, "exception", &id.to_string())?;
-        let resolved = exceptions_where(&tx, "id = ?1", &[id.to_string()])?.into_iter().next().ok_or_else(|| StorageError::Internal("exception vanished".into()))?;
+        let resolved = exceptions_where(&tx, "id = ?1", &[id.to_string()])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StorageError::Internal("exception vanished".into()))?;
         tx.commit()?;
         tracing::info!(exception = %id, by, resolution = %text, "exception resolved");
         Ok(resolved)

@@ -119,5 +119,10 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
 
     fn exceptions(&self, open_only: bool) -> StorageResult<Vec<aisle_proto::Exception>>;
     /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
-    fn resolve_exception(&self, id: Uuid, by: &str, resolution: &Resolution) -> StorageResult<aisle_proto::Exception>;
+    fn resolve_exception(
+        &self,
+        id: Uuid,
+        by: &str,
+        resolution: &Resolution,
+    ) -> StorageResult<aisle_proto::Exception>;
 }

@@ -159,8 +159,21 @@ fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions() {
     assert_eq!(lines[0].picked_qty, 15);
 
     // A supervisor resolves the negative stock with a compensating adjustment; an operator cannot.
-    server.admin(&["operator", "add", "--badge", "SUP1", "--name", "Sam", "--pin", "4321", "--role", "supervisor"]);
-    server.admin(&["operator", "add", "--badge", "OP1", "--name", "Olli", "--pin", "1234"]);
+    server.admin(&[
+        "operator",
+        "add",
+        "--badge",
+        "SUP1",
+        "--name",
+        "Sam",
+        "--pin",
+        "4321",
+        "--role",
+        "supervisor",
+    ]);
+    server.admin(&[
+        "operator", "add", "--badge", "OP1", "--name", "Olli", "--pin", "1234",
+    ]);
     let negative = server
         .export("exceptions")
         .into_iter()
@@ -170,20 +183,50 @@ fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions() {
     let refused = Command::new(bin("aisle-server"))
         .arg("--db")
         .arg(&server.db)
-        .args(["exception", "resolve", &id, "--by", "OP1", "--adjust=3", "--reason", "found"])
+        .args([
+            "exception",
+            "resolve",
+            &id,
+            "--by",
+            "OP1",
+            "--adjust=3",
+            "--reason",
+            "found",
+        ])
         .output()
         .unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a supervisor"));
-    let out = server.admin(&["exception", "resolve", &id, "--by", "SUP1", "--adjust=3", "--reason", "found"]);
+    let out = server.admin(&[
+        "exception",
+        "resolve",
+        &id,
+        "--by",
+        "SUP1",
+        "--adjust=3",
+        "--reason",
+        "found",
+    ]);
     assert!(out.contains("adjusted by +3"), "{out}");
     for d in [&mut a, &mut b, &mut c] {
         d.sync();
     }
     assert_converged(&server, &mut [&mut a, &mut b, &mut c]);
-    let staging = server.stock("WH1").into_iter().find(|(k, _)| k.starts_with("STG-01|HAR-00001|")).map(|(_, q)| q);
-    assert_eq!(staging, Some(5 - 3 + 3), "moved in 5, wrote off 3, supervisor added back 3");
-    assert_eq!(a.store.exceptions(true).unwrap().len(), server_open - 1, "the resolution reached the devices");
+    let staging = server
+        .stock("WH1")
+        .into_iter()
+        .find(|(k, _)| k.starts_with("STG-01|HAR-00001|"))
+        .map(|(_, q)| q);
+    assert_eq!(
+        staging,
+        Some(5 - 3 + 3),
+        "moved in 5, wrote off 3, supervisor added back 3"
+    );
+    assert_eq!(
+        a.store.exceptions(true).unwrap().len(),
+        server_open - 1,
+        "the resolution reached the devices"
+    );
 }
 
 #[test]

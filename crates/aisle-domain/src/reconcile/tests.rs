@@ -30,7 +30,11 @@ impl StateView for Fake {
         self.serials.get(serial).copied()
     }
     fn unseen_counts(&self, item: ItemId, location: LocationId, seen: u64) -> Vec<OpId> {
-        self.counts.iter().filter(|c| c.0 == item && c.1 == location && c.2 > seen).map(|c| c.3).collect()
+        self.counts
+            .iter()
+            .filter(|c| c.0 == item && c.1 == location && c.2 > seen)
+            .map(|c| c.3)
+            .collect()
     }
     fn describe(&self, _key: &StockKey) -> String {
         "ITEM at LOC".into()
@@ -53,7 +57,13 @@ fn entry(op: Operation, seen_cursor: u64) -> ChangeLogEntry {
 }
 
 fn key() -> StockKey {
-    StockKey { item: ItemId::new(), location: LocationId::new(), lot: None, expiry: None, plate: None }
+    StockKey {
+        item: ItemId::new(),
+        location: LocationId::new(),
+        lot: None,
+        expiry: None,
+        plate: None,
+    }
 }
 
 fn kinds(x: &[ExceptionDraft]) -> Vec<ExceptionKind> {
@@ -61,7 +71,14 @@ fn kinds(x: &[ExceptionDraft]) -> Vec<ExceptionKind> {
 }
 
 fn pick(k: &StockKey, qty: i64, line: Option<OrderLineId>) -> Operation {
-    Operation::Pick(Pick { key: k.clone(), qty, requested: None, short_reason: None, order_line: line, serials: vec![] })
+    Operation::Pick(Pick {
+        key: k.clone(),
+        qty,
+        requested: None,
+        short_reason: None,
+        order_line: line,
+        serials: vec![],
+    })
 }
 
 #[test]
@@ -72,7 +89,12 @@ fn taking_more_than_is_on_hand_is_negative_stock() {
     assert!(assess(&entry(pick(&k, 5, None), 0), &f, &Rules::default()).is_empty());
     let x = assess(&entry(pick(&k, 6, None), 0), &f, &Rules::default());
     assert_eq!(kinds(&x), vec![ExceptionKind::NegativeStock]);
-    assert!(x[0].message.contains("6 taken with 5 on hand; stock is now -1"), "{}", x[0].message);
+    assert!(
+        x[0].message
+            .contains("6 taken with 5 on hand; stock is now -1"),
+        "{}",
+        x[0].message
+    );
 }
 
 #[test]
@@ -82,7 +104,14 @@ fn an_order_line_picked_beyond_its_quantity_is_an_over_pick_linking_earlier_pick
     let earlier = OpId::new();
     let mut f = Fake::default();
     f.stock.insert(k.clone(), 100);
-    f.orders.insert(line, LineProgress { target: 10, done: 7, ops: vec![earlier] });
+    f.orders.insert(
+        line,
+        LineProgress {
+            target: 10,
+            done: 7,
+            ops: vec![earlier],
+        },
+    );
     assert!(assess(&entry(pick(&k, 3, Some(line)), 0), &f, &Rules::default()).is_empty());
     let x = assess(&entry(pick(&k, 4, Some(line)), 0), &f, &Rules::default());
     assert_eq!(kinds(&x), vec![ExceptionKind::OverPick]);
@@ -95,7 +124,14 @@ fn receipts_beyond_expectation_and_serials_already_in_stock() {
     let line = ReceiptLineId::new();
     let first = OpId::new();
     let mut f = Fake::default();
-    f.receipts.insert(line, LineProgress { target: 10, done: 10, ops: vec![] });
+    f.receipts.insert(
+        line,
+        LineProgress {
+            target: 10,
+            done: 10,
+            ops: vec![],
+        },
+    );
     f.serials.insert("S1".into(), first);
     let op = Operation::Receive(Receive {
         key: k,
@@ -106,7 +142,10 @@ fn receipts_beyond_expectation_and_serials_already_in_stock() {
         plate_code: None,
     });
     let x = assess(&entry(op, 0), &f, &Rules::default());
-    assert_eq!(kinds(&x), vec![ExceptionKind::OverReceipt, ExceptionKind::DuplicateSerial]);
+    assert_eq!(
+        kinds(&x),
+        vec![ExceptionKind::OverReceipt, ExceptionKind::DuplicateSerial]
+    );
     assert_eq!(x[1].related, vec![first]);
 }
 
@@ -115,14 +154,30 @@ fn counts_judge_variance_by_threshold_and_concurrency_by_the_books() {
     let k = key();
     let mut f = Fake::default();
     f.stock.insert(k.clone(), 100);
-    let count = |counted, expected| Operation::Count(Count { key: k.clone(), counted, expected, blind: false });
+    let count = |counted, expected| {
+        Operation::Count(Count {
+            key: k.clone(),
+            counted,
+            expected,
+            blind: false,
+        })
+    };
     // Within 5% and 2 units: nothing. Beyond both: variance.
     assert!(assess(&entry(count(96, 100), 0), &f, &Rules::default()).is_empty());
-    assert_eq!(kinds(&assess(&entry(count(94, 100), 0), &f, &Rules::default())), vec![ExceptionKind::CountVariance]);
+    assert_eq!(
+        kinds(&assess(&entry(count(94, 100), 0), &f, &Rules::default())),
+        vec![ExceptionKind::CountVariance]
+    );
     // The device expected 90 but the books say 100: something moved that it had not seen.
-    assert_eq!(kinds(&assess(&entry(count(90, 90), 0), &f, &Rules::default())), vec![ExceptionKind::CountDuringMovement]);
+    assert_eq!(
+        kinds(&assess(&entry(count(90, 90), 0), &f, &Rules::default())),
+        vec![ExceptionKind::CountDuringMovement]
+    );
     // A count to zero is not "negative stock" even though its delta is negative.
-    assert_eq!(kinds(&assess(&entry(count(0, 100), 0), &f, &Rules::default())), vec![ExceptionKind::CountVariance]);
+    assert_eq!(
+        kinds(&assess(&entry(count(0, 100), 0), &f, &Rules::default())),
+        vec![ExceptionKind::CountVariance]
+    );
 }
 
 #[test]
@@ -153,7 +208,11 @@ fn a_movement_that_had_not_seen_a_count_of_its_stock_flags_the_count() {
 
 #[test]
 fn unknown_barcodes_always_reach_a_supervisor() {
-    let op = Operation::UnknownScan(UnknownScan { raw: "XYZ".into(), expected: "item".into(), location: None });
+    let op = Operation::UnknownScan(UnknownScan {
+        raw: "XYZ".into(),
+        expected: "item".into(),
+        location: None,
+    });
     let x = assess(&entry(op, 0), &Fake::default(), &Rules::default());
     assert_eq!(kinds(&x), vec![ExceptionKind::UnknownBarcode]);
     assert!(x[0].message.contains("\"XYZ\""));

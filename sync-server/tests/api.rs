@@ -1,0 +1,223 @@
+//! The router driven in-process with `oneshot`: health, metrics, the OpenAPI document against
+//! real responses, and error shapes for bad requests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aisle_server::sqlite::SqliteStorage;
+use aisle_server::storage::Storage;
+use aisle_server::{AppState, OPENAPI, router};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+struct Api {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+impl Api {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(dir.path().join("s.db")).unwrap();
+        storage.load_demo(1, 5).unwrap();
+        Self {
+            _dir: dir,
+            state: AppState::new(Arc::new(storage)),
+        }
+    }
+
+    async fn call(&self, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let resp = router(self.state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        (status, body)
+    }
+
+    async fn json(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let (s, b) = self.call(req).await;
+        (
+            s,
+            serde_json::from_slice(&b)
+                .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&b))),
+        )
+    }
+
+    /// Enrols a device and returns its token.
+    async fn token(&self) -> (String, String) {
+        let code = self
+            .state
+            .storage
+            .create_enrolment("WH1", "T1", chrono::Duration::hours(1))
+            .unwrap()
+            .code;
+        let device = aisle_domain::DeviceId::new().to_string();
+        let body = serde_json::json!({ "code": code, "device_id": device, "name": "T1", "app_version": "test" });
+        let (s, v) = self.json(post("/v1/enroll", &body, None)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        (v["token"].as_str().unwrap().to_string(), device)
+    }
+}
+
+fn get(uri: &str, token: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(uri).header("aisle-protocol", "1");
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn post(uri: &str, body: &Value, token: Option<&str>) -> Request<Body> {
+    let mut b = Request::post(uri)
+        .header("aisle-protocol", "1")
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.body(Body::from(serde_json::to_vec(body).unwrap()))
+        .unwrap()
+}
+
+/// Every property the document marks required for `schema` is present in `value`.
+fn assert_matches_schema(doc: &Value, schema: &str, value: &Value) {
+    let s = &doc["components"]["schemas"][schema];
+    for req in s["required"].as_array().unwrap() {
+        let name = req.as_str().unwrap();
+        assert!(
+            value.get(name).is_some(),
+            "{schema}.{name} is required by the OpenAPI document but missing in {value}"
+        );
+    }
+    for (name, v) in value.as_object().unwrap() {
+        assert!(
+            s["properties"].get(name).is_some() || s["additionalProperties"] == true,
+            "{schema} has undocumented property {name}"
+        );
+        let _ = v;
+    }
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let api = Api::new();
+    let (s, v) = api.json(get("/healthz", None)).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (s, body) = api.call(get("/metrics", None)).await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        text.contains("# TYPE aisle_ops_applied_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("aisle_operations ") && l != "aisle_operations 0"),
+        "demo opening stock is counted"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route_and_real_responses() {
+    let api = Api::new();
+    let (s, doc) = api.json(get("/v1/openapi.json", None)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc, serde_json::from_str::<Value>(OPENAPI).unwrap());
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/healthz",
+        "/metrics",
+        "/v1/openapi.json",
+        "/v1/enroll",
+        "/v1/push",
+        "/v1/pull",
+        "/v1/snapshot",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
+    }
+    let (token, device) = api.token().await;
+    let (s, pull) = api.json(get("/v1/pull?cursor=0&rev=0", Some(&token))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_matches_schema(&doc, "PullResponse", &pull);
+    assert_matches_schema(&doc, "ServerOp", &pull["ops"][0]);
+    assert_matches_schema(&doc, "ChangeLogEntry", &pull["ops"][0]["entry"]);
+    assert_matches_schema(&doc, "Item", &pull["master"]["items"][0]);
+    assert_matches_schema(&doc, "Location", &pull["master"]["locations"][0]);
+    let (s, snap) = api.json(get("/v1/snapshot", Some(&token))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_matches_schema(&doc, "Snapshot", &snap);
+    let epoch = pull["epoch"].clone();
+    let (s, push) = api
+        .json(post(
+            "/v1/push",
+            &serde_json::json!({ "device_id": device, "epoch": epoch, "entries": [] }),
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_matches_schema(&doc, "PushResponse", &push);
+    let (s, err) = api.json(get("/v1/pull?cursor=0&rev=0", None)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_matches_schema(&doc, "ErrorBody", &err);
+}
+
+#[tokio::test]
+async fn bad_requests_get_precise_errors_in_one_shape() {
+    let api = Api::new();
+    let (token, device) = api.token().await;
+    // Unknown enrolment code.
+    let body = serde_json::json!({ "code": "NOPE", "device_id": aisle_domain::DeviceId::new(), "name": "X", "app_version": "1" });
+    let (s, v) = api.json(post("/v1/enroll", &body, None)).await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    // Malformed JSON and a missing field say what is wrong.
+    let req = Request::post("/v1/push")
+        .header("aisle-protocol", "1")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from("{not json"))
+        .unwrap();
+    let (s, v) = api.json(req).await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    let (s, v) = api
+        .json(post(
+            "/v1/push",
+            &serde_json::json!({ "device_id": device }),
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    assert!(
+        v["message"].as_str().unwrap().contains("missing field"),
+        "{v}"
+    );
+    // A body over the limit is refused before it is parsed.
+    let huge = vec![b' '; aisle_server::api::MAX_BODY_BYTES + 1];
+    let req = Request::post("/v1/push")
+        .header("aisle-protocol", "1")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(huge))
+        .unwrap();
+    let (s, _) = api.call(req).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    // A bad query string.
+    let (s, v) = api
+        .json(get("/v1/pull?cursor=minus-one&rev=0", Some(&token)))
+        .await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+}
