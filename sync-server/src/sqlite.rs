@@ -5,8 +5,8 @@
 use crate::error::{StorageError, StorageResult};
 use crate::schema;
 use crate::storage::{
-    DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PushOutcome, Resolution, Stats,
-    Storage,
+    DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
+    RawServerOp, Resolution, Stats, Storage,
 };
 use aisle_device::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
@@ -19,11 +19,12 @@ use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::reconcile::{self, ExceptionKind, LineProgress, Rules, StateView};
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, WarehouseId};
 use aisle_proto::{
-    EnrollRequest, Exception, ExceptionStatus, MasterData, OrderLine, PullQuery, PullResponse,
-    ReceiptLine, ServerOp, Snapshot, StockRow, StockSummary,
+    EnrollRequest, Exception, ExceptionStatus, MasterData, OrderLine, PullQuery, ReceiptLine,
+    Snapshot, StockRow, StockSummary,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use serde_json::value::RawValue;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -893,7 +894,7 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullResponse> {
+    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullPage> {
         let mut conn = self.lock()?;
         // One read transaction: the page, the cursor and the revision are one consistent state.
         let tx = conn.transaction()?;
@@ -919,9 +920,9 @@ impl Storage for SqliteStorage {
             )?;
             for row in rows {
                 let (seq, entry) = row?;
-                ops.push(ServerOp {
+                ops.push(RawServerOp {
                     server_seq: seq as u64,
-                    entry: serde_json::from_str(&entry)?,
+                    entry: RawValue::from_string(entry)?,
                 });
             }
         }
@@ -1003,7 +1004,7 @@ impl Storage for SqliteStorage {
         let (rc, ra) = by_ids(&receipt_ids);
         let (oc, oa) = by_ids(&order_ids);
         let (ec, ea) = by_ids(&exception_ids);
-        let response = PullResponse {
+        let response = PullPage {
             epoch: self.epoch,
             ops,
             cursor,

@@ -6,10 +6,36 @@
 use crate::error::StorageResult;
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{DeviceId, WarehouseId};
-use aisle_proto::{EnrollRequest, PullQuery, PullResponse, Snapshot};
+use aisle_proto::{
+    EnrollRequest, Exception, MasterData, OrderLine, PullQuery, ReceiptLine, Snapshot, StockSummary,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use uuid::Uuid;
+
+/// One logged operation, as the JSON it was stored as: pages are never decoded and re-encoded.
+#[derive(Debug, Serialize)]
+pub struct RawServerOp {
+    pub server_seq: u64,
+    pub entry: Box<RawValue>,
+}
+
+/// A pull page as the server sends it. Serializes exactly like `aisle_proto::PullResponse`
+/// (checked by the API tests against the OpenAPI document and by every device that decodes it).
+#[derive(Debug, Serialize)]
+pub struct PullPage {
+    pub epoch: Uuid,
+    pub ops: Vec<RawServerOp>,
+    pub cursor: u64,
+    pub more: bool,
+    pub master: MasterData,
+    pub receipt_lines: Vec<ReceiptLine>,
+    pub order_lines: Vec<OrderLine>,
+    pub exceptions: Vec<Exception>,
+    pub other_warehouses: Vec<StockSummary>,
+    pub rev: u64,
+}
 
 /// An enrolled device, as authentication finds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,7 +134,7 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     /// Appends a device's entries exactly once and applies them (see docs/sync-protocol.md).
     fn push(&self, device: &DeviceRecord, entries: &[ChangeLogEntry])
     -> StorageResult<PushOutcome>;
-    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullResponse>;
+    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullPage>;
     fn snapshot(&self, device: &DeviceRecord) -> StorageResult<Snapshot>;
 
     fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize>;
@@ -117,12 +143,12 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     fn load_demo(&self, seed: u64, items: usize) -> StorageResult<()>;
     fn stats(&self) -> StorageResult<Stats>;
 
-    fn exceptions(&self, open_only: bool) -> StorageResult<Vec<aisle_proto::Exception>>;
+    fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>>;
     /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
     fn resolve_exception(
         &self,
         id: Uuid,
         by: &str,
         resolution: &Resolution,
-    ) -> StorageResult<aisle_proto::Exception>;
+    ) -> StorageResult<Exception>;
 }

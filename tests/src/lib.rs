@@ -88,6 +88,11 @@ impl Server {
         }
     }
 
+    /// The server process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// SIGKILL: no shutdown, no flush beyond what was committed.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -169,13 +169,13 @@ ALTER TABLE sync_state ADD COLUMN bootstrapped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_state ADD COLUMN last_sync_at TEXT;
 ALTER TABLE change_log ADD COLUMN seen_cursor INTEGER NOT NULL DEFAULT 0;
 
--- Operations of other devices (and the server), applied to the local ledger exactly once.
+-- Operations of other devices (and the server) applied to the local ledger, so each is applied
+-- exactly once. Their content lives on the server; keeping only ids keeps a pull's writes small.
 CREATE TABLE remote_ops (
     server_seq INTEGER PRIMARY KEY,
     op_id      TEXT NOT NULL UNIQUE,
     device_id  TEXT NOT NULL,
-    op_type    TEXT NOT NULL,
-    entry      TEXT NOT NULL
+    op_type    TEXT NOT NULL
 );
 
 CREATE TABLE receipt_lines (

@@ -361,7 +361,22 @@ impl Store {
         options: SyncOptions,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<SyncReport> {
-        let device = self.device()?;
+        let mut report = self.push(options, progress)?;
+        let pulled = self.pull(options, progress)?;
+        report.snapshot = pulled.snapshot;
+        report.pulled = pulled.pulled;
+        report.pages = pulled.pages;
+        report.exceptions = pulled.exceptions;
+        report.cursor = pulled.cursor;
+        self.conn.execute(
+            "UPDATE sync_state SET last_sync_at = ?1",
+            [chrono::Utc::now().to_rfc3339()],
+        )?;
+        report.pending = self.pending_count()?;
+        Ok(report)
+    }
+
+    fn client(&self, options: SyncOptions) -> Result<(Client, Uuid)> {
         let state = self.sync_state()?;
         let (Some(url), Some(token)) = (state.server_url.clone(), state.token.clone()) else {
             return Err(DeviceError::Invalid(
@@ -371,10 +386,18 @@ impl Store {
         let epoch = state
             .epoch
             .ok_or_else(|| DeviceError::Decode("enrolled without an epoch".into()))?;
-        let client = Client::new(&url, Some(token), options)?;
-        let mut report = SyncReport::default();
+        Ok((Client::new(&url, Some(token), options)?, epoch))
+    }
 
-        // Push: entries after the acknowledged sequence, in batches.
+    /// Pushes every entry not yet acknowledged, in batches; resumable at any point.
+    pub fn push(
+        &mut self,
+        options: SyncOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport> {
+        let device = self.device()?;
+        let (client, epoch) = self.client(options)?;
+        let mut report = SyncReport::default();
         let total = self.pending_count()?;
         loop {
             let pushed = self.sync_state()?.pushed_seq;
@@ -425,6 +448,18 @@ impl Store {
             });
         }
 
+        report.pending = self.pending_count()?;
+        Ok(report)
+    }
+
+    /// Takes a snapshot the first time, then pulls pages until the server has no more.
+    pub fn pull(
+        &mut self,
+        options: SyncOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport> {
+        let (client, _) = self.client(options)?;
+        let mut report = SyncReport::default();
         // Snapshot, the first time: the device's warehouse as the server has it.
         if !self.sync_state()?.bootstrapped {
             progress(Progress {
@@ -463,11 +498,6 @@ impl Store {
                 break;
             }
         }
-        self.conn.execute(
-            "UPDATE sync_state SET last_sync_at = ?1",
-            [chrono::Utc::now().to_rfc3339()],
-        )?;
-        report.pending = self.pending_count()?;
         Ok(report)
     }
 
@@ -539,13 +569,12 @@ impl Store {
                 continue;
             }
             let inserted = tx
-                .prepare_cached("INSERT OR IGNORE INTO remote_ops (server_seq, op_id, device_id, op_type, entry) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .prepare_cached("INSERT OR IGNORE INTO remote_ops (server_seq, op_id, device_id, op_type) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![
                     op.server_seq as i64,
                     op.entry.op_id.to_string(),
                     op.entry.device_id.to_string(),
-                    op.entry.op.kind().as_str(),
-                    serde_json::to_string(&op.entry)?
+                    op.entry.op.kind().as_str()
                 ])?;
             if inserted == 1 {
                 apply(&tx, op.entry.op_id, &op.entry.op)?;

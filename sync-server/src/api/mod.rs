@@ -97,7 +97,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/snapshot", get(sync::snapshot))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
-        .layer(CompressionLayer::new())
+        // Fastest gzip: pages are large and compress well even at level 1; a better ratio is not
+        // worth the server's CPU while many devices sync at once.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -3,7 +3,8 @@
 use super::auth::AuthDevice;
 use super::{ApiJson, AppState, Metrics};
 use crate::error::ApiError;
-use aisle_proto::{MAX_PUSH_ENTRIES, PullQuery, PullResponse, PushRequest, PushResponse, Snapshot};
+use crate::storage::PullPage;
+use aisle_proto::{MAX_PUSH_ENTRIES, PullQuery, PushRequest, PushResponse, Snapshot};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -60,7 +61,7 @@ pub async fn pull(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     query: Result<Query<PullQuery>, QueryRejection>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<PullPage>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let page = state.blocking(move |s| s.pull(&device, &q)).await?;
     Metrics::add(&state.metrics.pulls, 1);
