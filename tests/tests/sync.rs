@@ -489,3 +489,39 @@ impl SyncErr for Device {
         self.store.sync(quick(), &mut |_| {}).unwrap_err()
     }
 }
+
+#[test]
+fn scanning_goes_on_while_a_sync_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 10);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    // The scanner keeps recording on its own connection while sync runs on another, like the app,
+    // until five syncs have completed.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let path = a.path.clone();
+    let stop_scanning = stop.clone();
+    let scanner = std::thread::spawn(move || {
+        let mut store = Store::open(&path).unwrap();
+        let ctx = aisle_device::OpContext::new("SCANNER");
+        let req = ReceiveRequest {
+            location: "LOC:WH1:RCV-01".into(),
+            item: ITEM.into(),
+            ..Default::default()
+        };
+        let mut scans = 0;
+        while !stop_scanning.load(Ordering::SeqCst) || scans == 0 {
+            store.receive(&req, &ctx).unwrap();
+            scans += 1;
+        }
+        scans
+    });
+    for _ in 0..5 {
+        a.sync();
+    }
+    stop.store(true, Ordering::SeqCst);
+    let scans = scanner.join().unwrap();
+    a.sync();
+    eprintln!("{scans} scans recorded during 5 syncs");
+    assert_eq!(server.device_op_ids(&[a.id()]).len(), scans);
+    assert_converged(&server, &mut [&mut a]);
+}

@@ -399,13 +399,21 @@ impl Store {
         let (client, epoch) = self.client(options)?;
         let mut report = SyncReport::default();
         let total = self.pending_count()?;
+        // Push up to the end of the log as it is now: scans recorded meanwhile wait for the next
+        // sync, so a busy scanner can never keep a sync from finishing.
+        let end: i64 =
+            self.conn
+                .query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| {
+                    r.get(0)
+                })?;
         loop {
             let pushed = self.sync_state()?.pushed_seq;
-            let entries = self.change_log(LogFilter {
+            let mut entries = self.change_log(LogFilter {
                 unsynced: false,
                 after: pushed,
                 limit: Some(PUSH_BATCH),
             })?;
+            entries.retain(|e| e.seq <= end as u64);
             if entries.is_empty() {
                 break;
             }
