@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+use aisle_server::config::FileConfig;
 use aisle_server::sqlite::SqliteStorage;
 use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Resolution, Storage};
 use aisle_server::{AppState, router};
@@ -24,14 +25,12 @@ use std::sync::Arc;
   aisle-server export stock --out stock.csv"
 )]
 struct Cli {
-    /// The server's database file (created if missing).
-    #[arg(
-        long,
-        env = "AISLE_SERVER_DB",
-        default_value = "aisle-server.db",
-        global = true
-    )]
-    db: PathBuf,
+    /// The server's database file (created if missing; default aisle-server.db).
+    #[arg(long, env = "AISLE_SERVER_DB", global = true)]
+    db: Option<PathBuf>,
+    /// A TOML configuration file (keys: listen, database, log_json, public_url).
+    #[arg(long, env = "AISLE_CONFIG", global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,9 +39,10 @@ struct Cli {
 enum Command {
     /// Serve the API until interrupted.
     Serve {
-        /// Address to listen on; port 0 picks a free port (the bound address is printed).
-        #[arg(long, env = "AISLE_LISTEN", default_value = "127.0.0.1:8740")]
-        listen: SocketAddr,
+        /// Address to listen on (default 127.0.0.1:8740); port 0 picks a free port (the bound
+        /// address is printed).
+        #[arg(long, env = "AISLE_LISTEN")]
+        listen: Option<SocketAddr>,
         /// Load the demo company first if the database is empty.
         #[arg(long)]
         demo: bool,
@@ -94,13 +94,10 @@ enum DeviceCommand {
         /// How long the code stays valid.
         #[arg(long, default_value_t = 24)]
         valid_hours: i64,
-        /// The address devices reach this server at (put into the QR payload).
-        #[arg(
-            long,
-            env = "AISLE_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8740"
-        )]
-        server_url: String,
+        /// The address devices reach this server at, for the QR payload (default: the config
+        /// file's public_url, else http://127.0.0.1:8740).
+        #[arg(long, env = "AISLE_PUBLIC_URL")]
+        server_url: Option<String>,
     },
     List,
     Revoke {
@@ -171,17 +168,38 @@ enum ExportArg {
     Exceptions,
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    let storage =
-        SqliteStorage::open(&cli.db).with_context(|| format!("opening {}", cli.db.display()))?;
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The chain of causes, in words: what failed and why, without a backtrace.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let db = cli
+        .db
+        .clone()
+        .or(file.database.clone())
+        .unwrap_or_else(|| PathBuf::from("aisle-server.db"));
+    let storage = SqliteStorage::open(&db).with_context(|| format!("opening {}", db.display()))?;
     match cli.command {
         Command::Serve {
             listen,
             demo,
             log_json,
         } => {
-            init_logging(log_json);
+            init_logging(log_json || file.log_json.unwrap_or(false));
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8740)));
             if demo
                 && storage.stats()?.operations == 0
                 && storage.export(ExportKind::Stock, &mut std::io::sink())? == 0
@@ -229,6 +247,9 @@ fn main() -> anyhow::Result<()> {
                 valid_hours,
                 server_url,
             } => {
+                let server_url = server_url
+                    .or(file.public_url.clone())
+                    .unwrap_or_else(|| "http://127.0.0.1:8740".into());
                 if valid_hours < 1 {
                     bail!("--valid-hours must be at least 1");
                 }

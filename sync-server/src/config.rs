@@ -1,0 +1,83 @@
+//! The server's configuration file (TOML). Precedence: command-line flag, then environment
+//! variable, then this file, then the built-in default, so a bare `aisle-server serve` works.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything the file may set. Unknown keys are refused: a typo must not be silently ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on, e.g. `"0.0.0.0:8740"`.
+    pub listen: Option<SocketAddr>,
+    /// The database file.
+    pub database: Option<PathBuf>,
+    /// Log as JSON lines.
+    pub log_json: Option<bool>,
+    /// The address devices reach the server at (for enrolment QR payloads).
+    pub public_url: Option<String>,
+}
+
+/// A configuration file that cannot be used, with where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("configuration file {path}: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text).map_err(|reason| ConfigError::Invalid {
+            path: path.display().to_string(),
+            reason,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_file_parses() {
+        let c = FileConfig::parse("listen = \"0.0.0.0:9000\"\ndatabase = \"/var/lib/aisle/server.db\"\nlog_json = true\npublic_url = \"https://aisle.example\"\n").unwrap();
+        assert_eq!(c.listen, Some("0.0.0.0:9000".parse().unwrap()));
+        assert_eq!(
+            c.database.as_deref(),
+            Some(Path::new("/var/lib/aisle/server.db"))
+        );
+        assert_eq!(
+            (c.log_json, c.public_url.as_deref()),
+            (Some(true), Some("https://aisle.example"))
+        );
+        assert_eq!(FileConfig::parse("").unwrap(), FileConfig::default());
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_where_and_why() {
+        let e = FileConfig::parse("listen = \"not an address\"").unwrap_err();
+        assert!(
+            e.contains("line 1") && e.contains("invalid socket address"),
+            "{e}"
+        );
+        let e = FileConfig::parse("lisen = \"0.0.0.0:1\"").unwrap_err();
+        assert!(e.contains("unknown field `lisen`"), "{e}");
+        let e = FileConfig::load(Path::new("/nonexistent/aisle.toml")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("cannot read the configuration file /nonexistent/aisle.toml"),
+            "{e}"
+        );
+    }
+}
