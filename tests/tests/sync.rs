@@ -154,6 +154,35 @@ fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions() {
     for d in [&a, &b, &c] {
         assert_eq!(d.store.exceptions(true).unwrap().len(), server_open);
     }
+    // Other warehouses reach the device as totals, not history.
+    let item = a
+        .store
+        .item_by_barcode(&format!("0{ITEM}"))
+        .unwrap()
+        .unwrap()
+        .0;
+    let wh2: i64 = server
+        .export("stock")
+        .iter()
+        .filter(|r| &r[0] == "WH2" && &r[2] == "HAR-00001")
+        .map(|r| r[6].parse::<i64>().unwrap())
+        .sum();
+    assert!(wh2 > 0);
+    assert_eq!(
+        a.store.other_warehouse_stock(item.id).unwrap(),
+        vec![("WH2".to_string(), wh2)]
+    );
+    let pulled: i64 = a
+        .store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM remote_ops", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        pulled as usize,
+        b.op_ids().len() + c.op_ids().len(),
+        "A pulled exactly B's and C's work: no history of WH2, none of the snapshot's past"
+    );
+
     // The order line's progress is the sum of both picks.
     let lines = c.store.order_lines().unwrap();
     assert_eq!(lines[0].picked_qty, 15);

@@ -133,9 +133,11 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             out.recorded(&store, &r)
         }
         Command::Stock { command } => {
+            let mut others = Vec::new();
             let (title, lines) = match command {
                 StockCommand::Item { item } => {
                     let id = find_item(&store, &item)?;
+                    others = store.other_warehouse_stock(id)?;
                     (
                         format!("stock of {}", store.item(id)?.sku),
                         store.stock_of_item(id)?,
@@ -175,7 +177,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
                     )
                 }
             };
-            out.stock(&title, &lines)
+            out.stock(&title, &lines, &others)
         }
         Command::Log {
             unsynced,

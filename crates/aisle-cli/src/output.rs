@@ -221,16 +221,29 @@ impl Out {
         Ok(())
     }
 
-    pub fn stock(&self, title: &str, lines: &[StockLine]) -> R {
+    /// Stock lines, then other warehouses' totals (known from sync) when there are any.
+    pub fn stock(&self, title: &str, lines: &[StockLine], others: &[(String, i64)]) -> R {
         if self.json {
             let total: i64 = lines.iter().map(|l| l.qty).sum();
-            return self.print_json(&json!({ "title": title, "total": total, "lines": lines }));
+            let others: Vec<_> = others
+                .iter()
+                .map(|(w, q)| json!({ "warehouse": w, "qty": q }))
+                .collect();
+            return self.print_json(&json!({ "title": title, "total": total, "lines": lines, "other_warehouses": others }));
         }
         say!("{title}");
         if lines.is_empty() {
-            say!("  (none)");
-            return Ok(());
+            say!("  (none here)");
+        } else {
+            self.stock_table(lines);
         }
+        for (w, q) in others {
+            say!("  {w:<5} (other warehouse, total as of the last sync) {q:>8}");
+        }
+        Ok(())
+    }
+
+    fn stock_table(&self, lines: &[StockLine]) {
         say!(
             "  {:<5} {:<14} {:<14} {:<12} {:<10} {:<20} {:>8}",
             "WH",
@@ -256,7 +269,6 @@ impl Out {
             );
         }
         say!("  total {}", lines.iter().map(|l| l.qty).sum::<i64>());
-        Ok(())
     }
 
     pub fn log(&self, store: &Store, entries: &[ChangeLogEntry], pending: u64) -> R {
@@ -336,7 +348,7 @@ impl Out {
                 format!("unknown: {:?} matches nothing on this device", r.scan.data)
             }
         };
-        self.stock(&title, &stock)
+        self.stock(&title, &stock, &[])
     }
 
     pub fn enrolled(&self, r: &aisle_proto::EnrollResponse) -> R {
