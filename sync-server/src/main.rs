@@ -98,6 +98,9 @@ enum DeviceCommand {
         /// file's public_url, else http://127.0.0.1:8740).
         #[arg(long, env = "AISLE_PUBLIC_URL")]
         server_url: Option<String>,
+        /// Also draw the QR code in the terminal, for a tablet's camera.
+        #[arg(long)]
+        qr: bool,
     },
     List,
     Revoke {
@@ -246,6 +249,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name,
                 valid_hours,
                 server_url,
+                qr,
             } => {
                 let server_url = server_url
                     .or(file.public_url.clone())
@@ -265,10 +269,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     e.warehouse_code,
                     e.expires_at.format("%Y-%m-%d %H:%M UTC")
                 );
-                println!(
-                    "QR payload: aisle-enroll:1?server={}&code={}",
-                    server_url, e.code
-                );
+                let payload = aisle_proto::EnrolmentPayload {
+                    server: server_url.clone(),
+                    code: e.code.clone(),
+                }
+                .encode();
+                println!("QR payload: {payload}");
+                if qr {
+                    println!("{}", terminal_qr(&payload)?);
+                }
                 println!(
                     "on the device: aisle enroll --server {server_url} --code {}",
                     e.code
@@ -354,6 +363,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The enrolment payload as a QR code drawn with Unicode half blocks.
+fn terminal_qr(payload: &str) -> anyhow::Result<String> {
+    let code = qrcode::QrCode::new(payload.as_bytes())
+        .context("the enrolment payload does not fit a QR code")?;
+    Ok(code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .build())
 }
 
 fn init_logging(json: bool) {

@@ -12,7 +12,7 @@ use aisle_device::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
     load_location, load_locations, load_warehouses, upsert_item, upsert_location,
 };
-use aisle_device::record::{apply, key_columns};
+use aisle_device::record::{apply, key_columns, key_from_columns};
 use aisle_domain::import::{ImportError, RowError, WorkRow, parse_orders, parse_receipts};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
@@ -1055,21 +1055,7 @@ impl Storage for SqliteStorage {
             for row in rows {
                 let (item, loc, lot, exp, plate, qty) = row?;
                 stock.push(StockRow {
-                    key: StockKey {
-                        item: parse(&item)?,
-                        location: parse(&loc)?,
-                        lot: Some(lot).filter(|s| !s.is_empty()),
-                        expiry: Some(exp)
-                            .filter(|s| !s.is_empty())
-                            .as_deref()
-                            .map(parse)
-                            .transpose()?,
-                        plate: Some(plate)
-                            .filter(|s| !s.is_empty())
-                            .as_deref()
-                            .map(parse)
-                            .transpose()?,
-                    },
+                    key: key_from_columns(&item, &loc, lot, exp, plate)?,
                     qty,
                 });
             }
@@ -1317,19 +1303,7 @@ impl Storage for SqliteStorage {
                 .ok_or_else(|| {
                     StorageError::Internal("demo stock in an unknown location".into())
                 })?;
-            let op = Operation::Adjust(Adjust {
-                key: StockKey {
-                    item: o.item,
-                    location: o.location,
-                    lot: o.lot.clone(),
-                    expiry: o.expiry,
-                    plate: None,
-                },
-                qty: o.qty,
-                reason: "opening-balance".into(),
-                note: Some("demo data".into()),
-            });
-            self.server_op(&tx, wh, op)?;
+            self.server_op(&tx, wh, o.to_operation())?;
         }
         tx.commit()?;
         Ok(())

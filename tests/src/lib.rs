@@ -143,6 +143,24 @@ impl Server {
             .to_string()
     }
 
+    /// The QR payload of a new enrolment, as a tablet's camera would read it.
+    pub fn enrolment_qr(&self, warehouse: &str, name: &str) -> String {
+        let out = self.admin(&[
+            "device",
+            "enroll",
+            "--warehouse",
+            warehouse,
+            "--name",
+            name,
+            "--server-url",
+            &self.url,
+        ]);
+        out.lines()
+            .find_map(|l| l.strip_prefix("QR payload: "))
+            .unwrap()
+            .to_string()
+    }
+
     /// Rows of an export (header dropped).
     pub fn export(&self, kind: &str) -> Vec<csv::StringRecord> {
         let out = self.admin(&["export", kind]);

@@ -122,13 +122,16 @@ pub enum Command {
     Audit,
     /// Enrol this device with a sync server, using a one-time code from warehouse IT.
     #[command(
-        after_help = "Example:\n  aisle enroll --server http://aisle.example:8740 --code K7QX2M9PLA"
+        after_help = "Examples:\n  aisle enroll --server http://aisle.example:8740 --code K7QX2M9PLA\n  aisle enroll --qr 'aisle-enroll:1?server=http://aisle.example:8740&code=K7QX2M9PLA'"
     )]
     Enroll {
-        #[arg(long)]
-        server: String,
-        #[arg(long)]
-        code: String,
+        #[arg(long, required_unless_present = "qr", requires = "code")]
+        server: Option<String>,
+        #[arg(long, requires = "server")]
+        code: Option<String>,
+        /// The scanned enrolment QR code, instead of --server and --code.
+        #[arg(long, conflicts_with_all = ["server", "code"])]
+        qr: Option<String>,
     },
     /// Push this device's work, then pull everyone else's (resumable; safe to repeat).
     Sync {

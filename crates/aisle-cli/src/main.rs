@@ -196,7 +196,16 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             ScanCommand::Lookup { data } => out.lookup(&store, &store.resolve(&data)?),
         },
         Command::Audit => out.audit(&store.audit_stock()?),
-        Command::Enroll { server, code } => {
+        Command::Enroll { server, code, qr } => {
+            let (server, code) = match (qr, server, code) {
+                (Some(payload), _, _) => {
+                    let p =
+                        aisle_proto::EnrolmentPayload::parse(&payload).map_err(CliError::Usage)?;
+                    (p.server, p.code)
+                }
+                (None, Some(server), Some(code)) => (server, code),
+                _ => return Err(CliError::Usage("give --server and --code, or --qr".into())),
+            };
             let resp = store.enroll(&server, &code, SyncOptions::default())?;
             out.enrolled(&resp)
         }

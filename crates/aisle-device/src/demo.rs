@@ -6,8 +6,6 @@ use crate::master::{upsert_item, upsert_location};
 use crate::record::OpContext;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::demo::{self, DemoData};
-use aisle_domain::ledger::StockKey;
-use aisle_domain::op::{Adjust, Operation};
 use serde::Serialize;
 
 /// What the demo load created.
@@ -75,19 +73,7 @@ impl Store {
             if Some(loc.warehouse_id) != device_wh {
                 continue;
             }
-            let op = Operation::Adjust(Adjust {
-                key: StockKey {
-                    item: o.item,
-                    location: o.location,
-                    lot: o.lot.clone(),
-                    expiry: o.expiry,
-                    plate: None,
-                },
-                qty: o.qty,
-                reason: "opening-balance".into(),
-                note: Some("demo data".into()),
-            });
-            self.record(op, &ctx)?;
+            self.record(o.to_operation(), &ctx)?;
             lines += 1;
         }
         Ok(DemoSummary {

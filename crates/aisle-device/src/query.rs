@@ -286,20 +286,10 @@ pub(crate) fn all_stock(
     })?;
     rows.map(|row| {
         let (item, loc, lot, exp, plate, qty) = row?;
-        let key = StockKey {
-            item: parse_id(&item)?,
-            location: parse_id(&loc)?,
-            lot: opt_text(lot),
-            expiry: opt_text(exp)
-                .map(|e| {
-                    e.parse().map_err(|_| {
-                        DeviceError::Decode(format!("stored expiry {e:?} is not a date"))
-                    })
-                })
-                .transpose()?,
-            plate: opt_text(plate).as_deref().map(parse_id).transpose()?,
-        };
-        Ok((key, qty))
+        Ok((
+            crate::record::key_from_columns(&item, &loc, lot, exp, plate)?,
+            qty,
+        ))
     })
     .collect()
 }

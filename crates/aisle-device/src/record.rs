@@ -51,6 +51,29 @@ pub fn key_columns(key: &StockKey) -> (String, String, String, String, String) {
     )
 }
 
+/// The stock key from its stored columns: the inverse of [`key_columns`].
+pub fn key_from_columns(
+    item: &str,
+    location: &str,
+    lot: String,
+    expiry: String,
+    plate: String,
+) -> Result<StockKey> {
+    let opt = |s: String| Some(s).filter(|s| !s.is_empty());
+    Ok(StockKey {
+        item: crate::parse_id(item)?,
+        location: crate::parse_id(location)?,
+        lot: opt(lot),
+        expiry: opt(expiry)
+            .map(|e| {
+                e.parse()
+                    .map_err(|_| DeviceError::Decode(format!("stored expiry {e:?} is not a date")))
+            })
+            .transpose()?,
+        plate: opt(plate).as_deref().map(crate::parse_id).transpose()?,
+    })
+}
+
 impl Store {
     /// Commits `op` to the change log and the stock ledger. Returns only after the transaction is
     /// durable; on any error nothing at all is written.

@@ -17,6 +17,25 @@ pub struct OpeningStock {
     pub qty: i64,
 }
 
+impl OpeningStock {
+    /// The opening balance as an operation: an adjustment with reason `opening-balance`, so demo
+    /// stock has a ledger like any other.
+    pub fn to_operation(&self) -> crate::op::Operation {
+        crate::op::Operation::Adjust(crate::op::Adjust {
+            key: crate::ledger::StockKey {
+                item: self.item,
+                location: self.location,
+                lot: self.lot.clone(),
+                expiry: self.expiry,
+                plate: None,
+            },
+            qty: self.qty,
+            reason: "opening-balance".into(),
+            note: Some("demo data".into()),
+        })
+    }
+}
+
 /// Everything a demo store or server starts with.
 #[derive(Debug, Clone)]
 pub struct DemoData {

@@ -199,3 +199,70 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_seq: Option<u64>,
 }
+
+/// What an enrolment QR code holds: `aisle-enroll:1?server=URL&code=CODE`. Warehouse IT prints it;
+/// the tablet scans it instead of typing the server address and the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentPayload {
+    pub server: String,
+    pub code: String,
+}
+
+impl EnrolmentPayload {
+    const PREFIX: &'static str = "aisle-enroll:1?";
+
+    pub fn encode(&self) -> String {
+        format!("{}server={}&code={}", Self::PREFIX, self.server, self.code)
+    }
+
+    /// Reads a scanned payload, saying what is wrong with a bad one.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let query = text.trim().strip_prefix(Self::PREFIX).ok_or_else(|| {
+            format!(
+                "{text:?} is not an Aisle enrolment code (it must start with {:?})",
+                Self::PREFIX
+            )
+        })?;
+        let (mut server, mut code) = (None, None);
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("server", v)) if !v.is_empty() => server = Some(v.to_string()),
+                Some(("code", v)) if !v.is_empty() => code = Some(v.to_string()),
+                _ => return Err(format!("unexpected part {pair:?} in the enrolment code")),
+            }
+        }
+        match (server, code) {
+            (Some(server), Some(code)) => Ok(Self { server, code }),
+            _ => Err("the enrolment code lacks the server address or the code".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enrolment_payloads_round_trip_and_bad_ones_are_explained() {
+        let p = EnrolmentPayload {
+            server: "http://10.1.2.3:8740".into(),
+            code: "K7QX2M9PLA".into(),
+        };
+        assert_eq!(EnrolmentPayload::parse(&p.encode()), Ok(p));
+        assert!(
+            EnrolmentPayload::parse("https://example.com")
+                .unwrap_err()
+                .contains("not an Aisle enrolment code")
+        );
+        assert!(
+            EnrolmentPayload::parse("aisle-enroll:1?server=http://x")
+                .unwrap_err()
+                .contains("lacks")
+        );
+        assert!(
+            EnrolmentPayload::parse("aisle-enroll:1?server=a&code=b&x=1")
+                .unwrap_err()
+                .contains("\"x=1\"")
+        );
+    }
+}
