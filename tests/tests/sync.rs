@@ -554,3 +554,69 @@ fn scanning_goes_on_while_a_sync_runs() {
     assert_eq!(server.device_op_ids(&[a.id()]).len(), scans);
     assert_converged(&server, &mut [&mut a]);
 }
+
+#[test]
+fn receipts_beyond_expectation_and_repeated_serials_become_exceptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 20);
+    let receipts = dir.path().join("receipts.csv");
+    std::fs::write(
+        &receipts,
+        "receipt,line,warehouse,sku,qty,expected_date\nPO-7,1,WH1,HAR-00002,10,2026-12-01\n",
+    )
+    .unwrap();
+    server.admin(&["import", "receipts", receipts.to_str().unwrap()]);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
+    let line = a.store.receipt_lines().unwrap();
+    assert_eq!(
+        (line.len(), line[0].expected_qty),
+        (1, 10),
+        "inbound work reached the device"
+    );
+    let line = line[0].id;
+    let receive = |qty, item: &str, serials: Vec<String>, receipt_line| ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: item.into(),
+        qty: Some(qty),
+        receipt_line,
+        serials,
+        ..Default::default()
+    };
+    // Two receivers unload the same delivery: 8 + 5 against 10 expected.
+    a.store
+        .receive(&receive(8, "5012345000022", vec![], Some(line)), &a.ctx)
+        .unwrap();
+    b.store
+        .receive(&receive(5, "5012345000022", vec![], Some(line)), &b.ctx)
+        .unwrap();
+    // The same serial-numbered drill is received twice, typed once and from the label once.
+    a.store
+        .receive(
+            &receive(1, "5012345000145", vec!["SN-1".into()], None),
+            &a.ctx,
+        )
+        .unwrap();
+    b.store
+        .receive(
+            &receive(1, "]C10105012345000145\u{1d}21SN-1", vec![], None),
+            &b.ctx,
+        )
+        .unwrap();
+    a.sync();
+    b.sync();
+    a.sync();
+    assert_converged(&server, &mut [&mut a, &mut b]);
+    let kinds: Vec<String> = server.exceptions().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "over_receipt").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "duplicate_serial").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(a.store.receipt_lines().unwrap()[0].received_qty, 13);
+}
