@@ -118,6 +118,9 @@ CREATE TABLE counts (
     PRIMARY KEY (item_id, location_id, server_seq)
 ) WITHOUT ROWID;
 
+CREATE TRIGGER operators_changed_i AFTER INSERT ON operators BEGIN INSERT INTO changes (kind, id) VALUES ('operator', NEW.badge); END;
+CREATE TRIGGER operators_changed_u AFTER UPDATE ON operators BEGIN INSERT INTO changes (kind, id) VALUES ('operator', NEW.badge); END;
+
 CREATE TABLE exceptions (
     id           TEXT PRIMARY KEY,
     kind         TEXT NOT NULL,

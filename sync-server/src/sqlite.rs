@@ -19,8 +19,8 @@ use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::reconcile::{self, ExceptionKind, LineProgress, Rules, StateView};
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, WarehouseId};
 use aisle_proto::{
-    EnrollRequest, Exception, ExceptionStatus, MasterData, OrderLine, PullQuery, ReceiptLine,
-    Snapshot, StockRow, StockSummary,
+    EnrollRequest, Exception, ExceptionStatus, MasterData, OperatorRecord, OrderLine, PullQuery,
+    ReceiptLine, Snapshot, StockRow, StockSummary,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
@@ -303,6 +303,22 @@ fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
         durable_seq: durable as u64,
         app_version,
     })
+}
+
+/// Operators with their PIN hashes: one by badge, or all.
+fn load_operators(conn: &Connection, badge: Option<&str>) -> StorageResult<Vec<OperatorRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT badge, name, role, pin_hash FROM operators WHERE ?1 IS NULL OR badge = ?1 ORDER BY badge",
+    )?;
+    let rows = stmt.query_map([badge], |r| {
+        Ok(OperatorRecord {
+            badge: r.get(0)?,
+            name: r.get(1)?,
+            role: r.get(2)?,
+            pin_hash: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn changed(tx: &Connection, kind: &str, id: &str) -> StorageResult<()> {
@@ -947,12 +963,14 @@ impl Storage for SqliteStorage {
             let mut wh_changed = false;
             let mut loc_ids = Vec::new();
             let mut item_ids = Vec::new();
+            let mut operator_badges = Vec::new();
             for row in rows {
                 let (kind, id) = row?;
                 match kind.as_str() {
                     "warehouse" => wh_changed = true,
                     "location" => loc_ids.push(id),
                     "item" => item_ids.push(id),
+                    "operator" => operator_badges.push(id),
                     "receipt_line" => {
                         receipt_ids.insert(id);
                     }
@@ -980,6 +998,9 @@ impl Storage for SqliteStorage {
                 if let Some(i) = load_item(&tx, &id)? {
                     master.items.push(i);
                 }
+            }
+            for badge in operator_badges {
+                master.operators.extend(load_operators(&tx, Some(&badge))?);
             }
         }
         let by_ids = |ids: &BTreeSet<String>| -> (String, Vec<String>) {
@@ -1068,6 +1089,7 @@ impl Storage for SqliteStorage {
                 warehouses: load_warehouses(&tx)?,
                 locations: load_locations(&tx, device.warehouse_id)?,
                 items: load_items(&tx)?,
+                operators: load_operators(&tx, None)?,
             },
             stock,
             receipt_lines: receipt_lines(&tx, "warehouse_id = ?1", std::slice::from_ref(&wh))?,

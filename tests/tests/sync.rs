@@ -418,12 +418,13 @@ fn token(store: &Store) -> String {
 #[test]
 fn only_enrolled_devices_get_in_and_only_as_themselves() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 5);
+    let mut server = Server::with_demo(dir.path(), 5);
+    let url = server.url.clone();
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
     let b = Device::enrolled(dir.path(), &server, "B", &server.url);
     let http = reqwest::blocking::Client::new();
     let pull = |tok: Option<&str>, proto: Option<&str>| {
-        let mut r = http.get(format!("{}/v1/pull?cursor=0&rev=0", server.url));
+        let mut r = http.get(format!("{url}/v1/pull?cursor=0&rev=0"));
         if let Some(t) = tok {
             r = r.bearer_auth(t);
         }
@@ -462,7 +463,7 @@ fn only_enrolled_devices_get_in_and_only_as_themselves() {
     let epoch = a.store.sync_state().unwrap().epoch.unwrap();
     let push = |tok: &str, device: &str, entries: &serde_json::Value| {
         let resp = http
-            .post(format!("{}/v1/push", server.url))
+            .post(format!("{url}/v1/push"))
             .bearer_auth(tok)
             .header("aisle-protocol", "1")
             .json(&serde_json::json!({ "device_id": device, "epoch": epoch, "entries": entries }))
@@ -496,6 +497,31 @@ fn only_enrolled_devices_get_in_and_only_as_themselves() {
         push(&token(&a.store), &a.id(), &entries_json).1["duplicates"],
         1
     );
+
+    // Operators reach devices with their PIN hashes; sign-in then works with the server gone.
+    server.admin(&[
+        "operator", "add", "--badge", "B-77", "--name", "Bea", "--pin", "2468",
+    ]);
+    a.sync();
+    server.kill();
+    let bea = a.store.sign_in("B-77", "2468").unwrap();
+    assert_eq!((bea.name.as_str(), bea.role.as_str()), ("Bea", "operator"));
+    assert!(
+        bea.pin_hash.starts_with("$argon2"),
+        "only a hash reaches the device"
+    );
+    assert!(
+        a.store
+            .sign_in("B-77", "1357")
+            .unwrap_err()
+            .to_string()
+            .contains("wrong PIN")
+    );
+    assert!(matches!(
+        a.store.sign_in("NOBODY", "2468"),
+        Err(DeviceError::NotFound { .. })
+    ));
+    server.restart();
 
     // Revocation takes effect at once.
     server.admin(&["device", "revoke", &a.id()]);

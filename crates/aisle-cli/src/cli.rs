@@ -145,6 +145,13 @@ pub enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Check an operator's badge and PIN against the operators synced from the server (offline).
+    SignIn {
+        #[arg(long)]
+        badge: String,
+        #[arg(long, env = "AISLE_PIN", hide_env_values = true)]
+        pin: String,
+    },
     /// Exceptions the server raised about this warehouse (as of the last sync).
     Exceptions {
         /// Include resolved ones.

@@ -235,6 +235,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             })?;
             out.synced(&report)
         }
+        Command::SignIn { badge, pin } => out.signed_in(&store.sign_in(&badge, &pin)?),
         Command::Exceptions { all } => out.exceptions(&store.exceptions(!all)?),
     }
 }

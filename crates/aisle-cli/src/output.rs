@@ -414,6 +414,14 @@ impl Out {
         Ok(())
     }
 
+    pub fn signed_in(&self, o: &aisle_proto::OperatorRecord) -> R {
+        if self.json {
+            return self.print_json(&json!({ "badge": o.badge, "name": o.name, "role": o.role }));
+        }
+        say!("signed in: {} ({}, {})", o.name, o.badge, o.role);
+        Ok(())
+    }
+
     pub fn audit(&self, problems: &[String]) -> R {
         if self.json {
             return self.print_json(&json!({ "ok": problems.is_empty(), "problems": problems }));

@@ -191,6 +191,14 @@ CREATE TABLE exceptions (
     status TEXT NOT NULL,
     body   TEXT NOT NULL
 );
+-- Operators who may sign in here, with argon2 PIN hashes from the server: sign-in works offline.
+CREATE TABLE operators (
+    badge    TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    role     TEXT NOT NULL,
+    pin_hash TEXT NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE other_stock (
     warehouse_id TEXT NOT NULL,
     item_id      TEXT NOT NULL,

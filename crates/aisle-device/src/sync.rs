@@ -12,8 +12,9 @@ use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::{Delta, StockKey, net};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_proto::{
-    EnrollRequest, EnrollResponse, ErrorBody, Exception, MasterData, OrderLine, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReceiptLine, Snapshot, StockSummary,
+    EnrollRequest, EnrollResponse, ErrorBody, Exception, MasterData, OperatorRecord, OrderLine,
+    PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReceiptLine,
+    Snapshot, StockSummary,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -245,6 +246,13 @@ fn upsert_master(tx: &Connection, m: &MasterData) -> Result<()> {
     }
     for i in &m.items {
         upsert_item(tx, i)?;
+    }
+    for o in &m.operators {
+        tx.prepare_cached(
+            "INSERT INTO operators (badge, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(badge) DO UPDATE SET name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash",
+        )?
+        .execute(params![o.badge, o.name, o.role, o.pin_hash])?;
     }
     Ok(())
 }
@@ -602,6 +610,39 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// Checks an operator's badge and PIN against the operators synced from the server. Works
+    /// offline; the PIN is compared with its argon2 hash, never stored.
+    pub fn sign_in(&self, badge: &str, pin: &str) -> Result<OperatorRecord> {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let found: Option<OperatorRecord> = self
+            .conn
+            .query_row(
+                "SELECT badge, name, role, pin_hash FROM operators WHERE badge = ?1",
+                [badge.trim()],
+                |r| {
+                    Ok(OperatorRecord {
+                        badge: r.get(0)?,
+                        name: r.get(1)?,
+                        role: r.get(2)?,
+                        pin_hash: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        let Some(op) = found else {
+            return Err(DeviceError::NotFound {
+                what: "operator (sync to download operators)",
+                key: badge.trim().to_string(),
+            });
+        };
+        let hash = PasswordHash::new(&op.pin_hash)
+            .map_err(|e| DeviceError::Decode(format!("PIN hash of {}: {e}", op.badge)))?;
+        argon2::Argon2::default()
+            .verify_password(pin.as_bytes(), &hash)
+            .map_err(|_| DeviceError::Invalid(format!("wrong PIN for badge {}", op.badge)))?;
+        Ok(op)
     }
 
     /// Exceptions the server raised in this device's warehouse, as last pulled.

@@ -85,6 +85,19 @@ pub struct MasterData {
     pub warehouses: Vec<Warehouse>,
     pub locations: Vec<Location>,
     pub items: Vec<Item>,
+    /// Operators who may sign in on devices, with their PIN hashes, so sign-in works offline.
+    #[serde(default)]
+    pub operators: Vec<OperatorRecord>,
+}
+
+/// An operator as devices know them. The PIN is only ever an argon2 hash (PHC string).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRecord {
+    pub badge: String,
+    pub name: String,
+    /// `operator` or `supervisor`.
+    pub role: String,
+    pub pin_hash: String,
 }
 
 /// A line of an expected receipt.
