@@ -16,6 +16,7 @@ pub mod record;
 pub mod resolve;
 pub mod schema;
 pub mod sync;
+pub mod tasks;
 pub mod work;
 
 pub use error::{DeviceError, Result};

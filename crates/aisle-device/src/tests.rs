@@ -702,3 +702,95 @@ fn label_lots_are_dropped_for_untracked_items_but_typed_ones_are_refused() {
         "{e}"
     );
 }
+
+/// Order lines as a sync would have stored them (tests of work lists need no server).
+fn download_order_line(f: &Fixture, sku: &str, qty: i64, line: u32) -> aisle_domain::OrderLineId {
+    let item = f.store.item_by_sku(sku).unwrap().unwrap();
+    let ol = aisle_proto::OrderLine {
+        id: aisle_domain::OrderLineId::new(),
+        order: "SO-1".into(),
+        line,
+        warehouse_id: f.store.device().unwrap().warehouse_id.unwrap(),
+        item_id: item.id,
+        qty,
+        picked_qty: 0,
+        customer: None,
+    };
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO order_lines (id, line) VALUES (?1, ?2)",
+            [ol.id.to_string(), serde_json::to_string(&ol).unwrap()],
+        )
+        .unwrap();
+    ol.id
+}
+
+#[test]
+fn pick_list_allocates_earliest_expiry_first_and_walks_forward() {
+    let mut f = fixture();
+    // The later lot sits on the pick face further along the walk; the earlier one in reserve.
+    for (loc, lot, exp, qty) in [
+        ("LOC:WH1:A-01-2", "L-LATE", "270601", 20),
+        ("LOC:WH1:A-01-1", "L-EARLY", "261231", 10),
+    ] {
+        let raw = format!("]C10105012345000015\u{1d}10{lot}\u{1d}17{exp}");
+        f.store
+            .receive(
+                &ReceiveRequest {
+                    location: loc.into(),
+                    item: raw,
+                    qty: Some(qty),
+                    ..Default::default()
+                },
+                &f.ctx,
+            )
+            .unwrap();
+    }
+    receive(&mut f, "INT-BOLT", 30);
+    let oil = download_order_line(&f, "OIL", 12, 1);
+    let bolt = download_order_line(&f, "BOLT", 100, 2);
+    let list = f.store.pick_list().unwrap();
+    let tasks: Vec<_> = list
+        .tasks
+        .iter()
+        .map(|t| (t.location.as_str(), t.sku.as_str(), t.lot.as_deref(), t.qty))
+        .collect();
+    // Receiving-dock stock is not pickable; the early lot is taken whole, the rest from the late one.
+    assert_eq!(
+        tasks,
+        vec![
+            ("A-01-1", "OIL", Some("L-EARLY"), 10),
+            ("A-01-2", "OIL", Some("L-LATE"), 2)
+        ]
+    );
+    assert!(list.tasks.iter().all(|t| t.order_line == oil));
+    assert_eq!(list.shortages.len(), 1);
+    assert_eq!(
+        (list.shortages[0].order_line, list.shortages[0].missing),
+        (bolt, 100)
+    );
+}
+
+#[test]
+fn putaway_goes_home_or_to_the_first_empty_bin() {
+    let mut f = fixture();
+    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
+    assert_eq!(
+        f.store.suggest_putaway(bolt.id).unwrap().unwrap().code,
+        "A-01-1",
+        "no home yet: first empty storage bin"
+    );
+    let req = ReceiveRequest {
+        location: "LOC:WH1:A-01-2".into(),
+        item: "INT-BOLT".into(),
+        qty: Some(5),
+        ..Default::default()
+    };
+    f.store.receive(&req, &f.ctx).unwrap();
+    assert_eq!(
+        f.store.suggest_putaway(bolt.id).unwrap().unwrap().code,
+        "A-01-2",
+        "its pick face is its home"
+    );
+}

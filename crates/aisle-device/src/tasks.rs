@@ -1,0 +1,194 @@
+//! Work lists the tablet walks through: pick tasks from downloaded order lines in walk-sequence
+//! order, and where to put received stock away.
+
+use crate::query::StockLine;
+use crate::{Result, Store};
+use aisle_domain::master::{Location, LocationKind};
+use aisle_domain::{ItemId, OrderLineId};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// One stop on the picking walk: take `qty` of an item (lot) from a location for an order line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PickTask {
+    pub order_line: OrderLineId,
+    pub order: String,
+    pub line: u32,
+    pub item_id: ItemId,
+    pub sku: String,
+    pub description: String,
+    pub location: String,
+    pub location_barcode: String,
+    pub walk_seq: Option<i64>,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub qty: i64,
+}
+
+/// An order line this device cannot fill from the stock it knows of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shortage {
+    pub order_line: OrderLineId,
+    pub sku: String,
+    pub missing: i64,
+}
+
+/// The pick list: tasks in walk order, and what cannot be found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PickList {
+    pub tasks: Vec<PickTask>,
+    pub shortages: Vec<Shortage>,
+}
+
+impl Store {
+    /// Allocates the open quantity of every downloaded order line to the stock this device knows:
+    /// earliest expiry first (FEFO) for dated stock, then pick faces before reserve, then walk
+    /// order; returns the tasks sorted by walk sequence so the picker never walks back.
+    pub fn pick_list(&self) -> Result<PickList> {
+        let mut list = PickList::default();
+        // Stock already promised to earlier lines in this list.
+        let mut taken: Vec<(aisle_domain::StockKey, i64)> = Vec::new();
+        for line in self.order_lines()? {
+            let mut open = line.qty - line.picked_qty;
+            if open <= 0 {
+                continue;
+            }
+            let item = self.item(line.item_id)?;
+            let mut lines: Vec<(StockLine, Location)> = Vec::new();
+            for l in self.stock_of_item(line.item_id)? {
+                if l.qty <= 0
+                    || !matches!(
+                        l.location_kind,
+                        LocationKind::PickFace | LocationKind::Storage
+                    )
+                {
+                    continue;
+                }
+                let loc = self.location(l.location_id)?;
+                if loc.warehouse_id == line.warehouse_id {
+                    lines.push((l, loc));
+                }
+            }
+            lines.sort_by(|(a, la), (b, lb)| {
+                let face = |l: &StockLine| l.location_kind != LocationKind::PickFace;
+                (
+                    a.expiry.is_none(),
+                    a.expiry,
+                    face(a),
+                    la.walk_seq.unwrap_or(i64::MAX),
+                    &la.code,
+                )
+                    .cmp(&(
+                        b.expiry.is_none(),
+                        b.expiry,
+                        face(b),
+                        lb.walk_seq.unwrap_or(i64::MAX),
+                        &lb.code,
+                    ))
+            });
+            for (stock, loc) in lines {
+                if open == 0 {
+                    break;
+                }
+                let key = stock.key();
+                let already: i64 = taken
+                    .iter()
+                    .filter(|(k, _)| *k == key)
+                    .map(|(_, q)| q)
+                    .sum();
+                let available = stock.qty - already;
+                if available <= 0 {
+                    continue;
+                }
+                let qty = available.min(open);
+                taken.push((key, qty));
+                open -= qty;
+                list.tasks.push(PickTask {
+                    order_line: line.id,
+                    order: line.order.clone(),
+                    line: line.line,
+                    item_id: item.id,
+                    sku: item.sku.clone(),
+                    description: item.description.clone(),
+                    location: loc.code.clone(),
+                    location_barcode: loc.barcode.clone(),
+                    walk_seq: loc.walk_seq,
+                    lot: stock.lot.clone(),
+                    expiry: stock.expiry,
+                    qty,
+                });
+            }
+            if open > 0 {
+                list.shortages.push(Shortage {
+                    order_line: line.id,
+                    sku: item.sku.clone(),
+                    missing: open,
+                });
+            }
+        }
+        list.tasks.sort_by(|a, b| {
+            (
+                a.walk_seq.unwrap_or(i64::MAX),
+                &a.location,
+                &a.order,
+                a.line,
+            )
+                .cmp(&(
+                    b.walk_seq.unwrap_or(i64::MAX),
+                    &b.location,
+                    &b.order,
+                    b.line,
+                ))
+        });
+        Ok(list)
+    }
+
+    /// Where to put an item away: the pick face or storage bin that already holds it (its home,
+    /// pick faces first), else the first empty storage bin in walk order. `None` when every bin
+    /// is occupied.
+    pub fn suggest_putaway(&self, item: ItemId) -> Result<Option<Location>> {
+        let device = self.device()?;
+        let Some(wh) = device.warehouse_id else {
+            return Ok(None);
+        };
+        let homes: Vec<StockLine> = self
+            .stock_of_item(item)?
+            .into_iter()
+            .filter(|l| {
+                l.qty > 0
+                    && matches!(
+                        l.location_kind,
+                        LocationKind::PickFace | LocationKind::Storage
+                    )
+            })
+            .collect();
+        let mut home_locations = Vec::new();
+        for l in &homes {
+            let loc = self.location(l.location_id)?;
+            if loc.warehouse_id == wh {
+                home_locations.push(loc);
+            }
+        }
+        home_locations.sort_by_key(|l| {
+            (
+                l.kind != LocationKind::PickFace,
+                l.walk_seq.unwrap_or(i64::MAX),
+            )
+        });
+        if let Some(home) = home_locations.first() {
+            return Ok(Some(home.clone()));
+        }
+        let empty = crate::master::load_locations(&self.conn, wh)?
+            .into_iter()
+            .filter(|l| l.kind == LocationKind::Storage)
+            .map(|l| Ok((self.stock_at(l.id)?.is_empty(), l)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut empty: Vec<Location> = empty
+            .into_iter()
+            .filter(|(e, _)| *e)
+            .map(|(_, l)| l)
+            .collect();
+        empty.sort_by_key(|l| (l.walk_seq.unwrap_or(i64::MAX), l.code.clone()));
+        Ok(empty.into_iter().next())
+    }
+}
