@@ -376,6 +376,30 @@ fn terminal_qr(payload: &str) -> anyhow::Result<String> {
         .build())
 }
 
+/// Ctrl-C or SIGTERM (systemd, container stop): stop accepting, let in-flight requests finish.
+/// Every push is one transaction, so even a hard kill loses nothing acknowledged.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
@@ -402,9 +426,7 @@ fn serve(storage: Arc<dyn Storage>, listen: SocketAddr) -> anyhow::Result<()> {
         println!("listening on http://{addr}");
         tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening");
         axum::serve(listener, router(AppState::new(storage)))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(shutdown_signal())
             .await?;
         Ok(())
     })
