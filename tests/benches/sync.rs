@@ -9,23 +9,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use aisle_device::work::ReceiveRequest;
 use aisle_e2e::{Device, Server};
 use std::time::{Duration, Instant};
 
 fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
-}
-
-fn fill(d: &mut Device, n: usize) {
-    let req = ReceiveRequest {
-        location: "LOC:WH1:RCV-01".into(),
-        item: "5012345000015".into(),
-        ..Default::default()
-    };
-    for _ in 0..n {
-        d.store.receive(&req, &d.ctx).unwrap();
-    }
 }
 
 /// Inserts the same entries as JSON rows into a fresh table with the store's pragmas: the floor
@@ -72,7 +60,7 @@ fn main() {
     let server = Server::with_demo(dir.path(), 50);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
     let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
-    fill(&mut a, 10_000);
+    a.receive_units(10_000);
     let bare = bare_insert(dir.path(), &a);
 
     let t = Instant::now();
@@ -107,7 +95,7 @@ fn main() {
         .map(|i| Device::enrolled(dir.path(), &server, &format!("D{i:02}"), &server.url))
         .collect();
     for d in &mut devices {
-        fill(d, 2_000);
+        d.receive_units(2_000);
     }
     let bare50 = bare_insert(dir.path(), &devices[0]) * 50;
     let t = Instant::now();

@@ -248,6 +248,18 @@ impl Device {
         self.store.sync(quick(), &mut |_| {}).unwrap()
     }
 
+    /// Receives `n` single units of the demo's first item at the receiving dock: `n` operations.
+    pub fn receive_units(&mut self, n: usize) {
+        let req = aisle_device::work::ReceiveRequest {
+            location: "LOC:WH1:RCV-01".into(),
+            item: "5012345000015".into(),
+            ..Default::default()
+        };
+        for _ in 0..n {
+            self.store.receive(&req, &self.ctx).unwrap();
+        }
+    }
+
     pub fn op_ids(&self) -> Vec<String> {
         self.store
             .change_log(Default::default())

@@ -264,18 +264,7 @@ fn a_reply_lost_after_the_server_committed_is_not_applied_twice() {
     let server = Server::with_demo(dir.path(), 10);
     let proxy = Proxy::start(server.addr);
     let mut a = Device::enrolled(dir.path(), &server, "A", &proxy.url);
-    for _ in 0..20 {
-        a.store
-            .receive(
-                &ReceiveRequest {
-                    location: "LOC:WH1:RCV-01".into(),
-                    item: ITEM.into(),
-                    ..Default::default()
-                },
-                &a.ctx,
-            )
-            .unwrap();
-    }
+    a.receive_units(20);
     proxy.drop_responses.store(1, Ordering::SeqCst);
     let report = a.sync();
     assert_eq!(
@@ -297,18 +286,7 @@ fn server_killed_mid_push_loses_and_doubles_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::with_demo(dir.path(), 10);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
-    for _ in 0..2500 {
-        a.store
-            .receive(
-                &ReceiveRequest {
-                    location: "LOC:WH1:RCV-01".into(),
-                    item: ITEM.into(),
-                    ..Default::default()
-                },
-                &a.ctx,
-            )
-            .unwrap();
-    }
+    a.receive_units(2500);
     let path = a.path.clone();
     let syncing = std::thread::spawn(move || {
         let mut store = Store::open(&path).unwrap();
@@ -357,18 +335,7 @@ fn device_killed_mid_pull_resumes_without_losing_or_doubling() {
     assert!(aisle(&["sync"]).status.success());
 
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
-    for _ in 0..3000 {
-        a.store
-            .receive(
-                &ReceiveRequest {
-                    location: "LOC:WH1:RCV-01".into(),
-                    item: ITEM.into(),
-                    ..Default::default()
-                },
-                &a.ctx,
-            )
-            .unwrap();
-    }
+    a.receive_units(3000);
     a.sync();
 
     let mut kills = 0;
