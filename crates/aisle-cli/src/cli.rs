@@ -152,11 +152,36 @@ pub enum Command {
         #[arg(long, env = "AISLE_PIN", hide_env_values = true)]
         pin: String,
     },
+    /// Make a printable label (SVG): a license plate with its contents, or an item.
+    #[command(
+        after_help = "Examples:\n  aisle label plate 106141411234567897 --out plate.svg\n  aisle label item 5012345000084 --lot L42 --expiry 2027-01-31 --out item.svg"
+    )]
+    Label {
+        #[command(subcommand)]
+        what: LabelCommand,
+        /// Write the SVG here instead of standard output.
+        #[arg(long, global = true)]
+        out: Option<String>,
+    },
     /// Exceptions the server raised about this warehouse (as of the last sync).
     Exceptions {
         /// Include resolved ones.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabelCommand {
+    /// A license-plate label: the SSCC as GS1-128 and what the plate holds.
+    Plate { plate: String },
+    /// An item label: EAN-13, or GS1-128 with lot and expiry when given.
+    Item {
+        item: String,
+        #[arg(long)]
+        lot: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        expiry: Option<NaiveDate>,
     },
 }
 

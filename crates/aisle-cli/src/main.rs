@@ -11,7 +11,9 @@ use aisle_device::sync::SyncOptions;
 use aisle_device::{DeviceError, OpContext, Resolved, Store};
 use aisle_domain::ItemId;
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand, DeviceCommand, ImportKind, ScanCommand, StockCommand};
+use cli::{
+    Cli, Command, ConfigCommand, DeviceCommand, ImportKind, LabelCommand, ScanCommand, StockCommand,
+};
 use output::Out;
 use std::fs::File;
 use std::process::ExitCode;
@@ -236,6 +238,60 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             out.synced(&report)
         }
         Command::SignIn { badge, pin } => out.signed_in(&store.sign_in(&badge, &pin)?),
+        Command::Label { what, out: path } => {
+            let svg = match what {
+                LabelCommand::Plate { plate } => {
+                    let p = match store.resolve(&plate)?.resolved {
+                        Resolved::Plate(p) => p,
+                        _ => {
+                            return Err(DeviceError::NotFound {
+                                what: "license plate",
+                                key: plate,
+                            }
+                            .into());
+                        }
+                    };
+                    let contents: Vec<String> = store
+                        .stock_on_plate(p.id)?
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{} x {}{}",
+                                l.sku,
+                                l.qty,
+                                l.lot
+                                    .as_ref()
+                                    .map(|x| format!(" lot {x}"))
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    aisle_labels::plate_label(&p.code, &contents)
+                }
+                LabelCommand::Item { item, lot, expiry } => {
+                    let id = find_item(&store, &item)?;
+                    let it = store.item(id)?;
+                    let gtin = it
+                        .barcodes
+                        .iter()
+                        .find(|b| b.len() == 14 && b.bytes().all(|c| c.is_ascii_digit()))
+                        .cloned()
+                        .ok_or_else(|| {
+                            CliError::Usage(format!("item {} has no GTIN to print", it.sku))
+                        })?;
+                    let exp = expiry.map(|d| d.format("%y%m%d").to_string());
+                    aisle_labels::item_label(
+                        &it.sku,
+                        &it.description,
+                        &gtin,
+                        lot.as_deref(),
+                        exp.as_deref(),
+                    )
+                }
+            }
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+            out.label(&svg, path.as_deref())
+        }
         Command::Exceptions { all } => out.exceptions(&store.exceptions(!all)?),
     }
 }

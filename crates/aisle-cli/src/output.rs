@@ -422,6 +422,27 @@ impl Out {
         Ok(())
     }
 
+    /// An SVG label to a file, or to standard output.
+    pub fn label(&self, svg: &str, path: Option<&str>) -> R {
+        match path {
+            Some(p) => {
+                std::fs::write(p, svg).map_err(|e| CliError::File {
+                    path: p.to_string(),
+                    reason: e.to_string(),
+                })?;
+                if self.json {
+                    return self.print_json(&json!({ "written": p, "bytes": svg.len() }));
+                }
+                say!("label written to {p}");
+                Ok(())
+            }
+            None => {
+                say!("{svg}");
+                Ok(())
+            }
+        }
+    }
+
     pub fn audit(&self, problems: &[String]) -> R {
         if self.json {
             return self.print_json(&json!({ "ok": problems.is_empty(), "problems": problems }));
