@@ -25,7 +25,6 @@ use aisle_proto::{
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use serde_json::value::RawValue;
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -951,11 +950,9 @@ impl Storage for SqliteStorage {
         };
         let rev = max_rev(&tx)?;
         let mut master = MasterData::default();
-        let (mut receipt_ids, mut order_ids, mut exception_ids) =
-            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         if rev > query.rev {
             let mut stmt = tx.prepare_cached(
-                "SELECT DISTINCT kind, id FROM changes WHERE rev > ?1 AND rev <= ?2",
+                "SELECT DISTINCT kind, id FROM changes WHERE rev > ?1 AND rev <= ?2 AND kind IN ('warehouse', 'location', 'item', 'operator')",
             )?;
             let rows = stmt.query_map(params![query.rev as i64, rev as i64], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
@@ -971,15 +968,7 @@ impl Storage for SqliteStorage {
                     "location" => loc_ids.push(id),
                     "item" => item_ids.push(id),
                     "operator" => operator_badges.push(id),
-                    "receipt_line" => {
-                        receipt_ids.insert(id);
-                    }
-                    "order_line" => {
-                        order_ids.insert(id);
-                    }
-                    "exception" => {
-                        exception_ids.insert(id);
-                    }
+                    // Work and exceptions are selected below with a subquery on `changes`.
                     _ => {}
                 }
             }
@@ -1003,48 +992,39 @@ impl Storage for SqliteStorage {
                 master.operators.extend(load_operators(&tx, Some(&badge))?);
             }
         }
-        let by_ids = |ids: &BTreeSet<String>| -> (String, Vec<String>) {
-            let marks = vec!["?"; ids.len()].join(",");
-            let mut args = vec![wh.clone()];
-            args.extend(ids.iter().cloned());
+        // Work and exceptions changed since the device's revision, selected through `changes`
+        // (a subquery, so a large import never hits SQLite's limit on bound parameters).
+        let since = |kind: &str| {
             (
                 format!(
-                    "warehouse_id = ?1 AND id IN ({})",
-                    if marks.is_empty() {
-                        "NULL".into()
-                    } else {
-                        (2..ids.len() + 2)
-                            .map(|i| format!("?{i}"))
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    }
+                    "warehouse_id = ?1 AND id IN (SELECT id FROM changes WHERE kind = '{kind}' AND rev > ?2 AND rev <= ?3)"
                 ),
-                args,
+                vec![wh.clone(), query.rev.to_string(), rev.to_string()],
             )
         };
-        let (rc, ra) = by_ids(&receipt_ids);
-        let (oc, oa) = by_ids(&order_ids);
-        let (ec, ea) = by_ids(&exception_ids);
+        let (rc, ra) = since("receipt_line");
+        let (oc, oa) = since("order_line");
+        let (ec, ea) = since("exception");
         let response = PullPage {
             epoch: self.epoch,
             ops,
             cursor,
             more,
             master,
-            receipt_lines: if receipt_ids.is_empty() {
-                vec![]
-            } else {
+            receipt_lines: if rev > query.rev {
                 receipt_lines(&tx, &rc, &ra)?
-            },
-            order_lines: if order_ids.is_empty() {
-                vec![]
             } else {
+                vec![]
+            },
+            order_lines: if rev > query.rev {
                 order_lines(&tx, &oc, &oa)?
-            },
-            exceptions: if exception_ids.is_empty() {
-                vec![]
             } else {
+                vec![]
+            },
+            exceptions: if rev > query.rev {
                 exceptions_where(&tx, &ec, &ea)?
+            } else {
+                vec![]
             },
             other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
             rev,

@@ -221,3 +221,33 @@ async fn bad_requests_get_precise_errors_in_one_shape() {
         (StatusCode::BAD_REQUEST, Some("bad_request"))
     );
 }
+
+#[tokio::test]
+async fn a_large_import_reaches_devices_in_one_pull() {
+    // More lines than SQLite accepts bound parameters in one statement (32,766).
+    let api = Api::new();
+    let mut csv = String::from("order,line,warehouse,sku,qty\n");
+    for i in 0..33_000 {
+        csv.push_str(&format!("SO-{i},1,WH1,HAR-00001,1\n"));
+    }
+    assert_eq!(
+        api.state
+            .storage
+            .import(
+                aisle_server::storage::ImportKind::Orders,
+                &mut csv.as_bytes()
+            )
+            .unwrap(),
+        33_000
+    );
+    let (token, _) = api.token().await;
+    let (s, pull) = api.json(get("/v1/pull?cursor=0&rev=0", Some(&token))).await;
+    assert_eq!(s, StatusCode::OK, "{pull}");
+    assert_eq!(pull["order_lines"].as_array().unwrap().len(), 33_000);
+    // Nothing changed since: the next pull carries no work again.
+    let rev = pull["rev"].as_u64().unwrap();
+    let (_, again) = api
+        .json(get(&format!("/v1/pull?cursor=0&rev={rev}"), Some(&token)))
+        .await;
+    assert!(again["order_lines"].as_array().unwrap().is_empty());
+}
