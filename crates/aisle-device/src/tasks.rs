@@ -192,3 +192,40 @@ impl Store {
         Ok(empty.into_iter().next())
     }
 }
+
+/// One line to count at a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountLine {
+    pub item_id: ItemId,
+    pub sku: String,
+    pub description: String,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub plate: Option<String>,
+    /// What the books say, or `None` on a blind count (the counter must not be led by it).
+    pub expected: Option<i64>,
+}
+
+impl Store {
+    /// What to count at a location, item by item and lot by lot. A blind sheet hides the
+    /// quantities; the count operation still records the expected figure for reconciliation.
+    pub fn count_sheet(
+        &self,
+        location: aisle_domain::LocationId,
+        blind: bool,
+    ) -> Result<Vec<CountLine>> {
+        Ok(self
+            .stock_at(location)?
+            .into_iter()
+            .map(|l| CountLine {
+                item_id: l.item_id,
+                sku: l.sku,
+                description: l.description,
+                lot: l.lot,
+                expiry: l.expiry,
+                plate: l.plate,
+                expected: (!blind).then_some(l.qty),
+            })
+            .collect())
+    }
+}

@@ -794,3 +794,44 @@ fn putaway_goes_home_or_to_the_first_empty_bin() {
         "its pick face is its home"
     );
 }
+
+#[test]
+fn receiving_beyond_the_expected_quantity_warns_but_records() {
+    let mut f = fixture();
+    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
+    let line = aisle_proto::ReceiptLine {
+        id: aisle_domain::ReceiptLineId::new(),
+        receipt: "PO-9".into(),
+        line: 1,
+        warehouse_id: f.store.device().unwrap().warehouse_id.unwrap(),
+        item_id: bolt.id,
+        expected_qty: 10,
+        received_qty: 2,
+        expected_date: None,
+    };
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO receipt_lines (id, line) VALUES (?1, ?2)",
+            [line.id.to_string(), serde_json::to_string(&line).unwrap()],
+        )
+        .unwrap();
+    let req = |qty| ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: "INT-BOLT".into(),
+        qty: Some(qty),
+        receipt_line: Some(line.id),
+        ..Default::default()
+    };
+    assert!(
+        f.store
+            .receive(&req(8), &f.ctx)
+            .unwrap()
+            .warnings
+            .is_empty(),
+        "2 + 8 = 10 is exactly what was expected"
+    );
+    let rec = f.store.receive(&req(1), &f.ctx).unwrap();
+    assert_eq!(rec.warnings, vec!["over-receipt: 11 received against 10 expected on PO-9 line 1; a supervisor will review it".to_string()]);
+    assert_eq!(log_len(&f.store), 2, "recorded all the same");
+}

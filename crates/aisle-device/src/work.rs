@@ -304,7 +304,42 @@ impl Store {
             receipt_line: req.receipt_line,
             plate_code,
         });
-        self.record_checked(op, &scan, ctx.clone().with_scans(scans))
+        let mut recorded = self.record_checked(op, &scan, ctx.clone().with_scans(scans))?;
+        if let Some(line) = req.receipt_line
+            && let Some(w) = self.over_receipt_warning(line)?
+        {
+            recorded.warnings.push(w);
+        }
+        Ok(recorded)
+    }
+
+    /// Warns when a receipt line has now received more than expected: what the server reported
+    /// at the last sync plus this device's receipts against the line since then. Recorded all the
+    /// same (the goods are here); the server raises the exception.
+    fn over_receipt_warning(&self, line: ReceiptLineId) -> Result<Option<String>> {
+        let Some(l) = self.receipt_lines()?.into_iter().find(|l| l.id == line) else {
+            return Ok(None);
+        };
+        let pushed = self.sync_state()?.pushed_seq;
+        let local: i64 = self
+            .change_log(crate::query::LogFilter {
+                unsynced: false,
+                after: pushed,
+                limit: None,
+            })?
+            .iter()
+            .filter_map(|e| match &e.op {
+                Operation::Receive(r) if r.receipt_line == Some(line) => Some(r.qty),
+                _ => None,
+            })
+            .sum();
+        let total = l.received_qty + local;
+        Ok((total > l.expected_qty).then(|| {
+            format!(
+                "over-receipt: {total} received against {} expected on {} line {}; a supervisor will review it",
+                l.expected_qty, l.receipt, l.line
+            )
+        }))
     }
 
     /// Moves stock of an item, or a whole license plate, to another location.
