@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs Aisle on this machine: the sync server on its embedded SQLite database with the demo
-# company, and a demo device (the `aisle` CLI; the tablet app comes with issue 4) enrolled with it
-# and synced. Stop with Ctrl-C. Data stays in ./aisle-data between runs.
+# company, a demo device enrolled with it and synced, and the tablet app on that device's store
+# (when there is a display). Stop with Ctrl-C. Data stays in ./aisle-data between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/deps.sh
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 cargo build --release --locked -p aisle-server -p aisle-cli
+# The app in a debug build: a release build of the WebView shell takes several minutes more.
+cargo build --locked -p aisle-app
 bin=target/release
 data=${AISLE_DATA:-aisle-data}
 listen=${AISLE_LISTEN:-127.0.0.1:8740}
@@ -39,6 +43,13 @@ A demo device is enrolled in warehouse WH1. In another terminal:
   $bin/aisle receive --at LOC:WH1:RCV-01 --item ']C10105012345000084<GS>10L42<GS>17270131' --qty 6
   $bin/aisle sync
   $bin/aisle-server --db $server_db export stock | head
-Press Ctrl-C to stop the server.
+Press Ctrl-C to stop.
 TXT
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  AISLE_DB="$device_db" target/debug/aisle-app &
+  app=$!
+  trap 'kill "$server" "$app" 2>/dev/null || true' EXIT INT TERM
+else
+  echo "(no display: the tablet app is not started; run it with AISLE_DB=$device_db target/debug/aisle-app)"
+fi
 wait "$server"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the UI's unit tests, then the unit, property and end-to-end
-# tests of all Rust crates. This is the README's test command; .ci/run calls it after the format
-# and lint checks.
+# tests of all Rust crates (the Tauri app's included). This is the README's test command; .ci/run
+# calls it after the format and lint checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# UI: installs exactly what ui/package-lock.json pins, then Vitest.
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm test)
+./scripts/deps.sh
+# UI: installs exactly what ui/package-lock.json pins, runs Vitest, and builds ui/dist, which the
+# Tauri app embeds at compile time.
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run build)
 # The end-to-end tests in tests/ start the real binaries (aisle-server, aisle) as processes.
 cargo build --workspace --bins --locked
 cargo test --workspace --locked
