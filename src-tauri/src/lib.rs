@@ -33,17 +33,40 @@ impl Serialize for CommandError {
     }
 }
 
-/// The app's one device store.
+/// The signed-in operator, as the UI sees them (never the PIN hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Operator {
+    pub badge: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// The app's one device store and who is signed in.
 #[derive(Debug)]
 pub struct AppState {
     store: Mutex<Store>,
+    operator: Mutex<Option<Operator>>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
         Self {
             store: Mutex::new(store),
+            operator: Mutex::new(None),
         }
+    }
+
+    fn operator(&self) -> Result<Option<Operator>, CommandError> {
+        Ok(self
+            .operator
+            .lock()
+            .map_err(|_| CommandError::Poisoned)?
+            .clone())
+    }
+
+    fn set_operator(&self, op: Option<Operator>) -> Result<(), CommandError> {
+        *self.operator.lock().map_err(|_| CommandError::Poisoned)? = op;
+        Ok(())
     }
 
     fn with<T>(
@@ -63,6 +86,7 @@ pub struct Status {
     pub enrolled: bool,
     pub pending: u64,
     pub last_sync_at: Option<String>,
+    pub operator: Option<Operator>,
 }
 
 /// A scan and what it is here, with its stock.
@@ -73,6 +97,7 @@ pub struct Lookup {
 }
 
 pub fn status(state: &AppState) -> Result<Status, CommandError> {
+    let operator = state.operator()?;
     state.with(|s| {
         let device = s.device_opt()?;
         let sync = s.sync_state()?;
@@ -82,8 +107,25 @@ pub fn status(state: &AppState) -> Result<Status, CommandError> {
             enrolled: sync.server_url.is_some(),
             pending: s.pending_count()?,
             last_sync_at: sync.last_sync_at,
+            operator,
         })
     })
+}
+
+/// Checks a badge and PIN against the operators on this device (works offline).
+pub fn sign_in(state: &AppState, badge: &str, pin: &str) -> Result<Operator, CommandError> {
+    let record = state.with(|s| s.sign_in(badge, pin))?;
+    let op = Operator {
+        badge: record.badge,
+        name: record.name,
+        role: record.role,
+    };
+    state.set_operator(Some(op.clone()))?;
+    Ok(op)
+}
+
+pub fn sign_out(state: &AppState) -> Result<(), CommandError> {
+    state.set_operator(None)
 }
 
 pub fn lookup(state: &AppState, raw: &str) -> Result<Lookup, CommandError> {
@@ -102,6 +144,20 @@ pub fn lookup(state: &AppState, raw: &str) -> Result<Lookup, CommandError> {
 #[tauri::command]
 fn get_status(state: tauri::State<'_, AppState>) -> Result<Status, CommandError> {
     status(&state)
+}
+
+#[tauri::command]
+fn operator_sign_in(
+    state: tauri::State<'_, AppState>,
+    badge: String,
+    pin: String,
+) -> Result<Operator, CommandError> {
+    sign_in(&state, &badge, &pin)
+}
+
+#[tauri::command]
+fn operator_sign_out(state: tauri::State<'_, AppState>) -> Result<(), CommandError> {
+    sign_out(&state)
 }
 
 #[tauri::command]
@@ -127,7 +183,12 @@ pub fn run() {
             app.manage(AppState::new(store));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![get_status, scan_lookup])
+        .invoke_handler(tauri::generate_handler![
+            get_status,
+            operator_sign_in,
+            operator_sign_out,
+            scan_lookup
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("error: the app could not start: {e}");
@@ -155,6 +216,27 @@ mod tests {
             (Some("APP-TEST"), Some("WH1"), false)
         );
         assert!(s.pending > 0, "demo opening stock waits to sync");
+        assert_eq!(s.operator, None);
+    }
+
+    #[test]
+    fn sign_in_checks_the_pin_and_is_shown_in_the_status() {
+        let (_d, st) = state();
+        let e = sign_in(&st, "ALICE", "9999").unwrap_err();
+        assert_eq!(serde_json::to_value(&e).unwrap()["kind"], "invalid");
+        assert_eq!(
+            status(&st).unwrap().operator,
+            None,
+            "a wrong PIN signs nobody in"
+        );
+        let op = sign_in(&st, "ALICE", "1234").unwrap();
+        assert_eq!(
+            (op.name.as_str(), op.role.as_str()),
+            ("Alice Smith", "operator")
+        );
+        assert_eq!(status(&st).unwrap().operator, Some(op));
+        sign_out(&st).unwrap();
+        assert_eq!(status(&st).unwrap().operator, None);
     }
 
     #[test]

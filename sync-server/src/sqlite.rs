@@ -803,24 +803,12 @@ impl Storage for SqliteStorage {
     }
 
     fn add_operator(&self, op: &NewOperator) -> StorageResult<()> {
-        use argon2::password_hash::{PasswordHasher, SaltString};
         if op.badge.trim().is_empty() || op.name.trim().is_empty() {
             return Err(StorageError::Invalid(
                 "an operator needs a badge code and a name".into(),
             ));
         }
-        if !(4..=8).contains(&op.pin.len()) || !op.pin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(StorageError::Invalid("a PIN is 4 to 8 digits".into()));
-        }
-        let mut salt_bytes = [0u8; 16];
-        getrandom::fill(&mut salt_bytes)
-            .map_err(|e| StorageError::Internal(format!("no randomness: {e}")))?;
-        let salt = SaltString::encode_b64(&salt_bytes)
-            .map_err(|e| StorageError::Internal(e.to_string()))?;
-        let hash = argon2::Argon2::default()
-            .hash_password(op.pin.as_bytes(), &salt)
-            .map_err(|e| StorageError::Internal(e.to_string()))?
-            .to_string();
+        let hash = aisle_device::pin::hash_pin(&op.pin)?;
         let conn = self.lock()?;
         conn.execute(
             "INSERT INTO operators (badge, name, pin_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -1308,6 +1296,15 @@ impl Storage for SqliteStorage {
             self.server_op(&tx, wh, o.to_operation())?;
         }
         tx.commit()?;
+        drop(conn);
+        for (badge, name, pin, supervisor) in aisle_domain::demo::DEMO_OPERATORS {
+            self.add_operator(&NewOperator {
+                badge: (*badge).into(),
+                name: (*name).into(),
+                pin: (*pin).into(),
+                supervisor: *supervisor,
+            })?;
+        }
         Ok(())
     }
 

@@ -53,6 +53,21 @@ impl Store {
         for i in &items {
             upsert_item(&tx, i)?;
         }
+        for (badge, name, pin, supervisor) in demo::DEMO_OPERATORS {
+            tx.execute(
+                "INSERT INTO operators (badge, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4)",
+                (
+                    badge,
+                    name,
+                    if *supervisor {
+                        "supervisor"
+                    } else {
+                        "operator"
+                    },
+                    crate::pin::hash_pin(pin)?,
+                ),
+            )?;
+        }
         tx.commit()?;
         let wh1 = &warehouses[0];
         match self.device_opt()? {

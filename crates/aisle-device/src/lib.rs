@@ -11,6 +11,7 @@
 pub mod demo;
 pub mod error;
 pub mod master;
+pub mod pin;
 pub mod query;
 pub mod record;
 pub mod resolve;

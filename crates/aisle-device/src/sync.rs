@@ -615,7 +615,6 @@ impl Store {
     /// Checks an operator's badge and PIN against the operators synced from the server. Works
     /// offline; the PIN is compared with its argon2 hash, never stored.
     pub fn sign_in(&self, badge: &str, pin: &str) -> Result<OperatorRecord> {
-        use argon2::password_hash::{PasswordHash, PasswordVerifier};
         let found: Option<OperatorRecord> = self
             .conn
             .query_row(
@@ -637,11 +636,12 @@ impl Store {
                 key: badge.trim().to_string(),
             });
         };
-        let hash = PasswordHash::new(&op.pin_hash)
-            .map_err(|e| DeviceError::Decode(format!("PIN hash of {}: {e}", op.badge)))?;
-        argon2::Argon2::default()
-            .verify_password(pin.as_bytes(), &hash)
-            .map_err(|_| DeviceError::Invalid(format!("wrong PIN for badge {}", op.badge)))?;
+        if !crate::pin::verify_pin(pin, &op.pin_hash)? {
+            return Err(DeviceError::Invalid(format!(
+                "wrong PIN for badge {}",
+                op.badge
+            )));
+        }
         Ok(op)
     }
 

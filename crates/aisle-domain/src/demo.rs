@@ -47,6 +47,14 @@ pub struct DemoData {
 
 const COMPANY_PREFIX: &str = "5012345";
 
+/// The demo's staff: badge, name, PIN, supervisor. Demo data only: real sites add their own
+/// operators (`aisle-server operator add`).
+pub const DEMO_OPERATORS: &[(&str, &str, &str, bool)] = &[
+    ("ALICE", "Alice Smith", "1234", false),
+    ("BOB", "Bob Jones", "2345", false),
+    ("SUP1", "Sam Carter", "4321", true),
+];
+
 const PRODUCTS: &[(&str, &str, Tracking, bool)] = &[
     ("Hex bolt M8x40", "hardware", Tracking::None, false),
     ("Wood screw 4x30", "hardware", Tracking::None, false),

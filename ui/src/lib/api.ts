@@ -1,12 +1,19 @@
 // The Tauri commands the UI calls, typed. Errors arrive as {kind, message}.
 import { invoke } from "@tauri-apps/api/core";
 
+export interface Operator {
+  badge: string;
+  name: string;
+  role: "operator" | "supervisor";
+}
+
 export interface Status {
   device: string | null;
   warehouse: string | null;
   enrolled: boolean;
   pending: number;
   last_sync_at: string | null;
+  operator: Operator | null;
 }
 
 export interface StockLine {
@@ -37,4 +44,6 @@ export function isCommandError(e: unknown): e is CommandError {
 export const api = {
   status: () => invoke<Status>("get_status"),
   lookup: (raw: string) => invoke<Lookup>("scan_lookup", { raw }),
+  signIn: (badge: string, pin: string) => invoke<Operator>("operator_sign_in", { badge, pin }),
+  signOut: () => invoke<void>("operator_sign_out"),
 };
