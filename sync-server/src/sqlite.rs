@@ -467,6 +467,23 @@ pub fn hash_secret(secret: &str) -> String {
         .collect()
 }
 
+/// Runs `sql` with text arguments and decodes every row with `decode`: the plumbing shared by the
+/// loaders below, which differ only in their columns.
+fn load_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    args: &[String],
+    decode: impl Fn(&rusqlite::Row<'_>) -> StorageResult<T>,
+) -> StorageResult<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(decode(r)?);
+    }
+    Ok(out)
+}
+
 fn exceptions_where(
     conn: &Connection,
     clause: &str,
@@ -476,44 +493,40 @@ fn exceptions_where(
         "SELECT id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at, resolution
          FROM exceptions WHERE {clause} ORDER BY created_at, id"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, String>(8)?,
-            r.get::<_, String>(9)?,
-            r.get::<_, Option<String>>(10)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, kind, wh, dev, ops, loc, key, message, status, created, resolution) = row?;
+    load_rows(conn, &sql, args, |r| {
+        let kind: String = r.get(1)?;
+        let status: String = r.get(8)?;
         Ok(Exception {
-            id: parse(&id)?,
+            id: parse(&r.get::<_, String>(0)?)?,
             kind: ExceptionKind::parse(&kind)
                 .ok_or_else(|| StorageError::Internal(format!("exception kind {kind:?}")))?,
-            warehouse_id: parse(&wh)?,
-            device_id: dev.as_deref().map(parse).transpose()?,
-            op_ids: serde_json::from_str(&ops)?,
-            location_id: loc.as_deref().map(parse).transpose()?,
-            key: key.as_deref().map(serde_json::from_str).transpose()?,
-            message,
+            warehouse_id: parse(&r.get::<_, String>(2)?)?,
+            device_id: r
+                .get::<_, Option<String>>(3)?
+                .as_deref()
+                .map(parse)
+                .transpose()?,
+            op_ids: serde_json::from_str(&r.get::<_, String>(4)?)?,
+            location_id: r
+                .get::<_, Option<String>>(5)?
+                .as_deref()
+                .map(parse)
+                .transpose()?,
+            key: r
+                .get::<_, Option<String>>(6)?
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?,
+            message: r.get(7)?,
             status: if status == "open" {
                 ExceptionStatus::Open
             } else {
                 ExceptionStatus::Resolved
             },
-            created_at: time(&created)?,
-            resolution,
+            created_at: time(&r.get::<_, String>(9)?)?,
+            resolution: r.get(10)?,
         })
     })
-    .collect()
 }
 
 fn receipt_lines(
@@ -524,66 +537,40 @@ fn receipt_lines(
     let sql = format!(
         "SELECT id, receipt, line, warehouse_id, item_id, expected_qty, received_qty, expected_date FROM receipt_lines WHERE {clause} ORDER BY receipt, line"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, u32>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, i64>(6)?,
-            r.get::<_, Option<String>>(7)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, receipt, line, wh, item, expected_qty, received_qty, date) = row?;
+    load_rows(conn, &sql, args, |r| {
         Ok(ReceiptLine {
-            id: parse(&id)?,
-            receipt,
-            line,
-            warehouse_id: parse(&wh)?,
-            item_id: parse(&item)?,
-            expected_qty,
-            received_qty,
-            expected_date: date.as_deref().map(parse).transpose()?,
+            id: parse(&r.get::<_, String>(0)?)?,
+            receipt: r.get(1)?,
+            line: r.get(2)?,
+            warehouse_id: parse(&r.get::<_, String>(3)?)?,
+            item_id: parse(&r.get::<_, String>(4)?)?,
+            expected_qty: r.get(5)?,
+            received_qty: r.get(6)?,
+            expected_date: r
+                .get::<_, Option<String>>(7)?
+                .as_deref()
+                .map(parse)
+                .transpose()?,
         })
     })
-    .collect()
 }
 
 fn order_lines(conn: &Connection, clause: &str, args: &[String]) -> StorageResult<Vec<OrderLine>> {
     let sql = format!(
         "SELECT id, order_no, line, warehouse_id, item_id, qty, picked_qty, customer FROM order_lines WHERE {clause} ORDER BY order_no, line"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, u32>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, i64>(6)?,
-            r.get::<_, Option<String>>(7)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, order, line, wh, item, qty, picked_qty, customer) = row?;
+    load_rows(conn, &sql, args, |r| {
         Ok(OrderLine {
-            id: parse(&id)?,
-            order,
-            line,
-            warehouse_id: parse(&wh)?,
-            item_id: parse(&item)?,
-            qty,
-            picked_qty,
-            customer,
+            id: parse(&r.get::<_, String>(0)?)?,
+            order: r.get(1)?,
+            line: r.get(2)?,
+            warehouse_id: parse(&r.get::<_, String>(3)?)?,
+            item_id: parse(&r.get::<_, String>(4)?)?,
+            qty: r.get(5)?,
+            picked_qty: r.get(6)?,
+            customer: r.get(7)?,
         })
     })
-    .collect()
 }
 
 fn other_warehouses(conn: &Connection, own: WarehouseId) -> StorageResult<Vec<StockSummary>> {
