@@ -1284,6 +1284,8 @@ impl Storage for SqliteStorage {
         }
         tx.commit()?;
         drop(conn);
+        self.import(ImportKind::Receipts, &mut demo.receipts_csv().as_bytes())?;
+        self.import(ImportKind::Orders, &mut demo.orders_csv().as_bytes())?;
         for (badge, name, pin, supervisor) in aisle_domain::demo::DEMO_OPERATORS {
             self.add_operator(&NewOperator {
                 badge: (*badge).into(),

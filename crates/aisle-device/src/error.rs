@@ -27,6 +27,9 @@ pub enum DeviceError {
     Ambiguous { what: String, options: String },
     #[error("{0}")]
     Invalid(String),
+    /// The signed-in operator's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("this store has no device identity yet; run `aisle init` first")]
     NotInitialised,
     #[error("this store already belongs to device {name:?} ({id})")]
@@ -69,6 +72,7 @@ impl DeviceError {
             Self::NotFound { .. } => "not_found",
             Self::Ambiguous { .. } => "ambiguous",
             Self::Invalid(_) => "invalid",
+            Self::Forbidden(_) => "forbidden",
             Self::NotInitialised => "not_initialised",
             Self::AlreadyInitialised { .. } => "already_initialised",
             Self::Import(_) => "bad_import",

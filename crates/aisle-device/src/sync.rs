@@ -363,6 +363,26 @@ impl Store {
         Ok(resp)
     }
 
+    /// Enrols a store that may not have a device identity yet (a freshly installed app): names
+    /// the device first when needed, then exchanges the code.
+    pub fn enroll_as(
+        &mut self,
+        name: &str,
+        server_url: &str,
+        code: &str,
+        options: SyncOptions,
+    ) -> Result<EnrollResponse> {
+        if self.device_opt()?.is_none() {
+            if name.trim().is_empty() {
+                return Err(DeviceError::Invalid(
+                    "give this device a name (for example TABLET-07) before enrolling".into(),
+                ));
+            }
+            self.init_device(name.trim(), None)?;
+        }
+        self.enroll(server_url, code, options)
+    }
+
     /// Push, then (the first time) a snapshot, then pull until up to date.
     pub fn sync(
         &mut self,
@@ -643,6 +663,30 @@ impl Store {
             )));
         }
         Ok(op)
+    }
+
+    /// Refuses unless `badge` is a supervisor on this device's operator list: adjustments and
+    /// other corrections are theirs alone.
+    pub fn require_supervisor(&self, badge: &str) -> Result<()> {
+        let role: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT role FROM operators WHERE badge = ?1",
+                [badge.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match role.as_deref() {
+            Some("supervisor") => Ok(()),
+            Some(_) => Err(DeviceError::Forbidden(format!(
+                "{} is not a supervisor; ask a supervisor to sign in for this",
+                badge.trim()
+            ))),
+            None => Err(DeviceError::NotFound {
+                what: "operator",
+                key: badge.trim().to_string(),
+            }),
+        }
     }
 
     /// Exceptions the server raised in this device's warehouse, as last pulled.

@@ -1,10 +1,12 @@
 //! Work lists the tablet walks through: pick tasks from downloaded order lines in walk-sequence
-//! order, and where to put received stock away.
+//! order, what is still to receive, where to put received stock away, what to count, and the
+//! server's exceptions in words a person reads.
 
 use crate::query::StockLine;
 use crate::{Result, Store};
-use aisle_domain::master::{Location, LocationKind};
-use aisle_domain::{ItemId, OrderLineId};
+use aisle_domain::master::{Location, LocationKind, Tracking};
+use aisle_domain::{ItemId, OrderLineId, ReceiptLineId};
+use aisle_proto::Exception;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -48,8 +50,9 @@ impl Store {
         let mut list = PickList::default();
         // Stock already promised to earlier lines in this list.
         let mut taken: Vec<(aisle_domain::StockKey, i64)> = Vec::new();
+        let local = self.unsynced_picks()?;
         for line in self.order_lines()? {
-            let mut open = line.qty - line.picked_qty;
+            let mut open = line.qty - line.picked_qty - local.get(&line.id).copied().unwrap_or(0);
             if open <= 0 {
                 continue;
             }
@@ -227,5 +230,82 @@ impl Store {
                 expected: (!blind).then_some(l.qty),
             })
             .collect())
+    }
+}
+
+/// An expected receipt line still to receive, as a receiver sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectedLine {
+    pub receipt_line: ReceiptLineId,
+    pub receipt: String,
+    pub line: u32,
+    pub item_id: ItemId,
+    pub sku: String,
+    pub description: String,
+    pub tracking: Tracking,
+    pub expiry_tracked: bool,
+    pub expected: i64,
+    /// Received so far: the server's figure at the last sync plus this device's since.
+    pub received: i64,
+    pub expected_date: Option<NaiveDate>,
+}
+
+/// An exception with the codes a person reads instead of ids.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExceptionView {
+    #[serde(flatten)]
+    pub exception: Exception,
+    pub sku: Option<String>,
+    pub location: Option<String>,
+}
+
+impl Store {
+    /// Receipt lines with something still to receive, by receipt and line.
+    pub fn receiving_work(&self) -> Result<Vec<ExpectedLine>> {
+        let local = self.unsynced_receipts()?;
+        let mut out = Vec::new();
+        for l in self.receipt_lines()? {
+            let received = l.received_qty + local.get(&l.id).copied().unwrap_or(0);
+            if received >= l.expected_qty {
+                continue;
+            }
+            let item = self.item(l.item_id)?;
+            out.push(ExpectedLine {
+                receipt_line: l.id,
+                receipt: l.receipt,
+                line: l.line,
+                item_id: item.id,
+                sku: item.sku,
+                description: item.description,
+                tracking: item.tracking,
+                expiry_tracked: item.expiry_tracked,
+                expected: l.expected_qty,
+                received,
+                expected_date: l.expected_date,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The exceptions pulled from the server, newest first, with item and location codes.
+    pub fn exception_views(&self, open_only: bool) -> Result<Vec<ExceptionView>> {
+        let mut out = Vec::new();
+        for e in self.exceptions(open_only)? {
+            let sku = match &e.key {
+                Some(k) => self.item(k.item).ok().map(|i| i.sku),
+                None => None,
+            };
+            let location = match e.location_id.or(e.key.as_ref().map(|k| k.location)) {
+                Some(l) => self.location(l).ok().map(|l| l.code),
+                None => None,
+            };
+            out.push(ExceptionView {
+                exception: e,
+                sku,
+                location,
+            });
+        }
+        out.sort_by(|a, b| b.exception.created_at.cmp(&a.exception.created_at));
+        Ok(out)
     }
 }

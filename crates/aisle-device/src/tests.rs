@@ -835,3 +835,124 @@ fn receiving_beyond_the_expected_quantity_warns_but_records() {
     assert_eq!(rec.warnings, vec!["over-receipt: 11 received against 10 expected on PO-9 line 1; a supervisor will review it".to_string()]);
     assert_eq!(log_len(&f.store), 2, "recorded all the same");
 }
+
+#[test]
+fn receiving_work_counts_this_devices_unsynced_receipts() {
+    let mut f = fixture();
+    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
+    let line = aisle_proto::ReceiptLine {
+        id: aisle_domain::ReceiptLineId::new(),
+        receipt: "PO-7".into(),
+        line: 1,
+        warehouse_id: f.store.device().unwrap().warehouse_id.unwrap(),
+        item_id: bolt.id,
+        expected_qty: 10,
+        received_qty: 3,
+        expected_date: None,
+    };
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO receipt_lines (id, line) VALUES (?1, ?2)",
+            [line.id.to_string(), serde_json::to_string(&line).unwrap()],
+        )
+        .unwrap();
+    let work = f.store.receiving_work().unwrap();
+    assert_eq!(
+        work.iter()
+            .map(|w| (w.sku.as_str(), w.expected, w.received))
+            .collect::<Vec<_>>(),
+        vec![("BOLT", 10, 3)]
+    );
+    let req = |qty| ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: "INT-BOLT".into(),
+        qty: Some(qty),
+        receipt_line: Some(line.id),
+        ..Default::default()
+    };
+    f.store.receive(&req(4), &f.ctx).unwrap();
+    assert_eq!(f.store.receiving_work().unwrap()[0].received, 7);
+    f.store.receive(&req(3), &f.ctx).unwrap();
+    assert!(
+        f.store.receiving_work().unwrap().is_empty(),
+        "a fully received line leaves the list"
+    );
+}
+
+#[test]
+fn pick_list_leaves_out_what_this_device_already_picked() {
+    let mut f = fixture();
+    f.store
+        .receive(
+            &ReceiveRequest {
+                location: "LOC:WH1:A-01-1".into(),
+                item: "INT-BOLT".into(),
+                qty: Some(50),
+                ..Default::default()
+            },
+            &f.ctx,
+        )
+        .unwrap();
+    let line = download_order_line(&f, "BOLT", 8, 1);
+    assert_eq!(f.store.pick_list().unwrap().tasks[0].qty, 8);
+    let pick = |qty| PickRequest {
+        location: "LOC:WH1:A-01-1".into(),
+        item: "INT-BOLT".into(),
+        qty: Some(qty),
+        requested: Some(qty),
+        order_line: Some(line),
+        ..Default::default()
+    };
+    f.store.pick(&pick(5), &f.ctx).unwrap();
+    let list = f.store.pick_list().unwrap();
+    assert_eq!(
+        list.tasks.iter().map(|t| t.qty).collect::<Vec<_>>(),
+        vec![3],
+        "the next task is only the rest of the line"
+    );
+    f.store.pick(&pick(3), &f.ctx).unwrap();
+    let list = f.store.pick_list().unwrap();
+    assert!(list.tasks.is_empty() && list.shortages.is_empty());
+}
+
+#[test]
+fn only_supervisors_pass_the_supervisor_check() {
+    let f = fixture();
+    for (badge, role) in [("ALICE", "operator"), ("SUP1", "supervisor")] {
+        f.store
+            .conn()
+            .execute(
+                "INSERT INTO operators (badge, name, role, pin_hash) VALUES (?1, ?1, ?2, 'x')",
+                [badge, role],
+            )
+            .unwrap();
+    }
+    assert!(f.store.require_supervisor("SUP1").is_ok());
+    let e = f.store.require_supervisor("ALICE").unwrap_err();
+    assert_eq!(e.kind(), "forbidden");
+    assert!(e.to_string().contains("ALICE is not a supervisor"), "{e}");
+    assert_eq!(
+        f.store.require_supervisor("NOBODY").unwrap_err().kind(),
+        "not_found"
+    );
+}
+
+#[test]
+fn work_requests_come_from_json_and_refuse_unknown_fields() {
+    let req: ReceiveRequest = serde_json::from_str(
+        r#"{"location":"LOC:WH1:RCV-01","item":"INT-BOLT","qty":2,"pack":"case","expiry":"2027-01-31"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (req.qty, req.pack, req.expiry.map(|d| d.to_string())),
+        (
+            Some(2),
+            Some(aisle_domain::master::PackKind::Case),
+            Some("2027-01-31".into())
+        )
+    );
+    let e = serde_json::from_str::<PickRequest>(r#"{"location":"X","item":"Y","quantity":2}"#)
+        .unwrap_err();
+    assert!(e.to_string().contains("unknown field `quantity`"), "{e}");
+}

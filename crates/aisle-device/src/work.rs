@@ -16,10 +16,14 @@ use aisle_domain::op::{
 };
 use aisle_domain::{OrderLineId, PlateId, ReceiptLineId};
 use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::HashMap;
 use std::fmt::Display;
+use std::hash::Hash;
 
 /// Receiving goods at a dock (or any location that holds stock).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReceiveRequest {
     pub location: String,
     pub item: String,
@@ -35,7 +39,8 @@ pub struct ReceiveRequest {
 }
 
 /// Moving stock or a whole plate; `putaway` marks the move that follows receiving.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MoveRequest {
     /// An item or a license plate scan.
     pub what: String,
@@ -51,7 +56,8 @@ pub struct MoveRequest {
 }
 
 /// Picking for an order line, possibly short.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PickRequest {
     pub location: String,
     pub item: String,
@@ -67,7 +73,8 @@ pub struct PickRequest {
 }
 
 /// Counting one item at one location.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CountRequest {
     pub location: String,
     pub item: String,
@@ -79,7 +86,8 @@ pub struct CountRequest {
 }
 
 /// A correction with a reason code; `qty` is signed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AdjustRequest {
     pub location: String,
     pub item: String,
@@ -313,6 +321,42 @@ impl Store {
         Ok(recorded)
     }
 
+    /// Quantities this device has recorded since its last acknowledged push, summed per key that
+    /// `pick` finds in an operation: work the server's figures do not include yet.
+    pub(crate) fn unsynced_by<K: Eq + Hash>(
+        &self,
+        pick: impl Fn(&Operation) -> Option<(K, i64)>,
+    ) -> Result<HashMap<K, i64>> {
+        let pushed = self.sync_state()?.pushed_seq;
+        let mut sums = HashMap::new();
+        for e in self.change_log(crate::query::LogFilter {
+            unsynced: false,
+            after: pushed,
+            limit: None,
+        })? {
+            if let Some((k, q)) = pick(&e.op) {
+                *sums.entry(k).or_insert(0) += q;
+            }
+        }
+        Ok(sums)
+    }
+
+    /// Received per receipt line on this device and not yet pushed.
+    pub(crate) fn unsynced_receipts(&self) -> Result<HashMap<ReceiptLineId, i64>> {
+        self.unsynced_by(|op| match op {
+            Operation::Receive(r) => r.receipt_line.map(|l| (l, r.qty)),
+            _ => None,
+        })
+    }
+
+    /// Picked per order line on this device and not yet pushed.
+    pub(crate) fn unsynced_picks(&self) -> Result<HashMap<OrderLineId, i64>> {
+        self.unsynced_by(|op| match op {
+            Operation::Pick(p) => p.order_line.map(|l| (l, p.qty)),
+            _ => None,
+        })
+    }
+
     /// Warns when a receipt line has now received more than expected: what the server reported
     /// at the last sync plus this device's receipts against the line since then. Recorded all the
     /// same (the goods are here); the server raises the exception.
@@ -320,19 +364,7 @@ impl Store {
         let Some(l) = self.receipt_lines()?.into_iter().find(|l| l.id == line) else {
             return Ok(None);
         };
-        let pushed = self.sync_state()?.pushed_seq;
-        let local: i64 = self
-            .change_log(crate::query::LogFilter {
-                unsynced: false,
-                after: pushed,
-                limit: None,
-            })?
-            .iter()
-            .filter_map(|e| match &e.op {
-                Operation::Receive(r) if r.receipt_line == Some(line) => Some(r.qty),
-                _ => None,
-            })
-            .sum();
+        let local = self.unsynced_receipts()?.get(&line).copied().unwrap_or(0);
         let total = l.received_qty + local;
         Ok((total > l.expected_qty).then(|| {
             format!(

@@ -95,6 +95,68 @@ fn gtin14(indicator: u8, body12: &str) -> Option<Gtin> {
     Gtin::parse(&format!("{body}{}", mod10(&body)?)).ok()
 }
 
+impl DemoData {
+    /// Expected receipts for the first warehouse, in the `receipts` CSV format: two purchase
+    /// orders of untracked and lot-tracked items, so a receiver has work on a fresh demo.
+    pub fn receipts_csv(&self) -> String {
+        let mut csv = String::from("receipt,line,warehouse,sku,qty,expected_date\n");
+        let untracked = self.items.iter().filter(|i| i.tracking == Tracking::None);
+        let lots = self.items.iter().filter(|i| i.tracking == Tracking::Lot);
+        for (doc, items) in [
+            ("PO-1001", untracked.take(3).collect::<Vec<_>>()),
+            ("PO-1002", lots.take(2).collect()),
+        ] {
+            for (n, item) in items.iter().enumerate() {
+                csv.push_str(&format!(
+                    "{doc},{},WH1,{},{},\n",
+                    n + 1,
+                    item.sku,
+                    24 * (n + 1)
+                ));
+            }
+        }
+        csv
+    }
+
+    /// Outbound orders for the first warehouse, in the `orders` CSV format: each line asks for
+    /// part of an untracked item's opening stock there, so every line can be picked in full.
+    pub fn orders_csv(&self) -> String {
+        let mut csv = String::from("order,line,warehouse,sku,qty,customer\n");
+        let Some(wh1) = self.warehouses.first() else {
+            return csv;
+        };
+        let in_wh1 = |o: &&OpeningStock| {
+            self.locations
+                .iter()
+                .any(|l| l.id == o.location && l.warehouse_id == wh1.id)
+        };
+        let lines: Vec<(&Item, i64)> = self
+            .opening
+            .iter()
+            .filter(in_wh1)
+            .filter_map(|o| {
+                let item = self.items.iter().find(|i| i.id == o.item)?;
+                (item.tracking == Tracking::None && !item.expiry_tracked && o.qty >= 4)
+                    .then_some((item, (o.qty / 4).min(12)))
+            })
+            .take(6)
+            .collect();
+        for (n, (item, qty)) in lines.iter().enumerate() {
+            let (order, customer) = if n < 3 {
+                ("SO-5001", "Hardware Hub")
+            } else {
+                ("SO-5002", "BuildRight Ltd")
+            };
+            csv.push_str(&format!(
+                "{order},{},WH1,{},{qty},{customer}\n",
+                n % 3 + 1,
+                item.sku
+            ));
+        }
+        csv
+    }
+}
+
 /// Generates the demo company. `item_count` items, two warehouses.
 pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -279,6 +341,21 @@ pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_work_parses_and_names_demo_items() {
+        let d = generate(1, 300, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        let receipts = crate::import::parse_receipts(d.receipts_csv().as_bytes()).unwrap();
+        let orders = crate::import::parse_orders(d.orders_csv().as_bytes()).unwrap();
+        assert_eq!((receipts.len(), orders.len()), (5, 6));
+        for row in receipts.iter().chain(&orders) {
+            assert!(
+                d.items.iter().any(|i| i.sku == row.sku),
+                "{} is a demo item",
+                row.sku
+            );
+        }
+    }
 
     #[test]
     fn demo_company_is_valid_and_believable() {
