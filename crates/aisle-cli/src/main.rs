@@ -9,7 +9,6 @@ mod output;
 
 use aisle_device::sync::SyncOptions;
 use aisle_device::{DeviceError, OpContext, Resolved, Store};
-use aisle_domain::ItemId;
 use clap::Parser;
 use cli::{
     Cli, Command, ConfigCommand, DeviceCommand, ImportKind, LabelCommand, ScanCommand, StockCommand,
@@ -61,20 +60,6 @@ fn open_file(path: &str) -> Result<File, CliError> {
 }
 
 /// Finds an item by scan, or by SKU when the text is not a barcode.
-fn find_item(store: &Store, text: &str) -> Result<ItemId, CliError> {
-    if let Some(item) = store.item_by_sku(text)? {
-        return Ok(item.id);
-    }
-    match store.resolve(text)?.resolved {
-        Resolved::Item(i) => Ok(i.item.id),
-        _ => Err(DeviceError::NotFound {
-            what: "item (by barcode or SKU)",
-            key: text.to_string(),
-        }
-        .into()),
-    }
-}
-
 fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
     let mut store = Store::open(&cli.db)?;
     let ctx = || operator(&cli.operator);
@@ -138,7 +123,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             let mut others = Vec::new();
             let (title, lines) = match command {
                 StockCommand::Item { item } => {
-                    let id = find_item(&store, &item)?;
+                    let id = store.find_item(&item)?;
                     others = store.other_warehouse_stock(id)?;
                     (
                         format!("stock of {}", store.item(id)?.sku),
@@ -159,7 +144,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
                     (format!("stock at {}", loc.code), store.stock_at(loc.id)?)
                 }
                 StockCommand::Lot { lot, item } => {
-                    let id = item.as_deref().map(|i| find_item(&store, i)).transpose()?;
+                    let id = item.as_deref().map(|i| store.find_item(i)).transpose()?;
                     (format!("stock of lot {lot}"), store.stock_of_lot(&lot, id)?)
                 }
                 StockCommand::Plate { plate } => {
@@ -240,56 +225,11 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
         Command::SignIn { badge, pin } => out.signed_in(&store.sign_in(&badge, &pin)?),
         Command::Label { what, out: path } => {
             let svg = match what {
-                LabelCommand::Plate { plate } => {
-                    let p = match store.resolve(&plate)?.resolved {
-                        Resolved::Plate(p) => p,
-                        _ => {
-                            return Err(DeviceError::NotFound {
-                                what: "license plate",
-                                key: plate,
-                            }
-                            .into());
-                        }
-                    };
-                    let contents: Vec<String> = store
-                        .stock_on_plate(p.id)?
-                        .iter()
-                        .map(|l| {
-                            format!(
-                                "{} x {}{}",
-                                l.sku,
-                                l.qty,
-                                l.lot
-                                    .as_ref()
-                                    .map(|x| format!(" lot {x}"))
-                                    .unwrap_or_default()
-                            )
-                        })
-                        .collect();
-                    aisle_labels::plate_label(&p.code, &contents)
-                }
+                LabelCommand::Plate { plate } => store.plate_label(&plate)?,
                 LabelCommand::Item { item, lot, expiry } => {
-                    let id = find_item(&store, &item)?;
-                    let it = store.item(id)?;
-                    let gtin = it
-                        .barcodes
-                        .iter()
-                        .find(|b| b.len() == 14 && b.bytes().all(|c| c.is_ascii_digit()))
-                        .cloned()
-                        .ok_or_else(|| {
-                            CliError::Usage(format!("item {} has no GTIN to print", it.sku))
-                        })?;
-                    let exp = expiry.map(|d| d.format("%y%m%d").to_string());
-                    aisle_labels::item_label(
-                        &it.sku,
-                        &it.description,
-                        &gtin,
-                        lot.as_deref(),
-                        exp.as_deref(),
-                    )
+                    store.item_label(&item, lot.as_deref(), expiry)?
                 }
-            }
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            };
             out.label(&svg, path.as_deref())
         }
         Command::Exceptions { all } => out.exceptions(&store.exceptions(!all)?),

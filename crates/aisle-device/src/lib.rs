@@ -10,6 +10,7 @@
 
 pub mod demo;
 pub mod error;
+pub mod labels;
 pub mod master;
 pub mod pin;
 pub mod query;

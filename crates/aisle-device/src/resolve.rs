@@ -42,7 +42,7 @@ pub enum Resolved {
 }
 
 impl Resolved {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Self::Item(i) => format!("item {}", i.item.sku),
             Self::Location(l) => format!("location {}", l.code),

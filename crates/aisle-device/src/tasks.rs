@@ -3,7 +3,8 @@
 //! server's exceptions in words a person reads.
 
 use crate::query::StockLine;
-use crate::{Result, Store};
+use crate::resolve::Resolved;
+use crate::{DeviceError, Result, Store};
 use aisle_domain::master::{Location, LocationKind, Tracking};
 use aisle_domain::{ItemId, OrderLineId, ReceiptLineId};
 use aisle_proto::Exception;
@@ -307,5 +308,66 @@ impl Store {
         }
         out.sort_by(|a, b| b.exception.created_at.cmp(&a.exception.created_at));
         Ok(out)
+    }
+}
+
+/// What was scanned for putaway and where it should go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PutawaySuggestion {
+    /// The item's SKU or the plate's code, for the screen.
+    pub what: String,
+    /// `None` when every storage bin is occupied: the operator chooses.
+    pub location: Option<Location>,
+}
+
+/// A location to count, with what the books hold there (hidden on a blind count).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountSheet {
+    pub location: Location,
+    pub lines: Vec<CountLine>,
+}
+
+impl Store {
+    /// The putaway suggestion for a scanned item, or for a plate by the first item it holds.
+    pub fn suggest_putaway_for(&self, raw: &str) -> Result<PutawaySuggestion> {
+        let (what, item) = match self.resolve(raw)?.resolved {
+            Resolved::Item(i) => (i.item.sku.clone(), i.item.id),
+            Resolved::Plate(p) => {
+                let first = self.stock_on_plate(p.id)?.into_iter().find(|l| l.qty > 0);
+                let Some(line) = first else {
+                    return Err(DeviceError::Invalid(format!(
+                        "license plate {} is empty; nothing to put away",
+                        p.code
+                    )));
+                };
+                (p.code, line.item_id)
+            }
+            other => {
+                return Err(DeviceError::WrongKind {
+                    expected: "an item or a license plate",
+                    found: other.describe(),
+                    raw: raw.to_string(),
+                });
+            }
+        };
+        Ok(PutawaySuggestion {
+            what,
+            location: self.suggest_putaway(item)?,
+        })
+    }
+
+    /// The count sheet of a scanned location.
+    pub fn count_sheet_at(&self, raw: &str, blind: bool) -> Result<CountSheet> {
+        match self.resolve(raw)?.resolved {
+            Resolved::Location(location) => Ok(CountSheet {
+                lines: self.count_sheet(location.id, blind)?,
+                location,
+            }),
+            other => Err(DeviceError::WrongKind {
+                expected: "a location",
+                found: other.describe(),
+                raw: raw.to_string(),
+            }),
+        }
     }
 }
