@@ -306,7 +306,7 @@ impl Store {
                 location,
             });
         }
-        out.sort_by(|a, b| b.exception.created_at.cmp(&a.exception.created_at));
+        out.sort_by_key(|v| std::cmp::Reverse(v.exception.created_at));
         Ok(out)
     }
 }
