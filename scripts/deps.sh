@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs when they are missing (Debian/Ubuntu):
-# WebKitGTK and friends for the Tauri app. Node.js 20+ with npm must be present for the UI.
+# Installs what the build and the tests need when it is missing (Debian/Ubuntu): WebKitGTK and
+# friends for the Tauri app; Xvfb, WebKitWebDriver and tauri-driver for the app's WebDriver
+# tests. Node.js 20+ with npm must be present for the UI.
 set -euo pipefail
-packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev)
-if ! pkg-config --exists webkit2gtk-4.1 2>/dev/null || ! pkg-config --exists librsvg-2.0 2>/dev/null; then
+packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev xvfb webkit2gtk-driver)
+missing=0
+pkg-config --exists webkit2gtk-4.1 2>/dev/null || missing=1
+pkg-config --exists librsvg-2.0 2>/dev/null || missing=1
+command -v Xvfb >/dev/null || missing=1
+command -v WebKitWebDriver >/dev/null || missing=1
+if [ "$missing" = 1 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
+if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  cargo install tauri-driver --locked --version 2.1.0
 fi
 command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer" >&2; exit 1; }

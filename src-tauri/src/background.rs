@@ -87,14 +87,16 @@ impl SyncLoop {
         !s.stop
     }
 
-    /// One sync attempt on `store`, recorded in the view. Not enrolled: nothing to do.
-    pub fn attempt(&self, store: &mut Store, options: SyncOptions) {
+    /// One sync attempt on `store`, recorded in the view. Returns `false` when the store is not
+    /// enrolled yet (nothing to do; the caller reopens it later, since enrolment happens on the
+    /// app's other connection).
+    pub fn attempt(&self, store: &mut Store, options: SyncOptions) -> bool {
         match store.sync_state() {
-            Ok(state) if state.server_url.is_none() => return,
+            Ok(state) if state.server_url.is_none() => return false,
             Ok(_) => {}
             Err(e) => {
                 self.update(|v| v.last_error = Some(error_view(&e)));
-                return;
+                return true;
             }
         }
         self.update(|v| {
@@ -114,12 +116,20 @@ impl SyncLoop {
                     v.last_error = None;
                 }
                 Err(e) => {
-                    // Refusals come from a server that answered: the device is online.
-                    v.online = Some(!matches!(e, DeviceError::Network(_)));
+                    // A refusal comes from a server that answered; a local failure says
+                    // nothing about the network.
+                    match e {
+                        DeviceError::Network(_) => v.online = Some(false),
+                        DeviceError::Sync { .. } | DeviceError::SequenceGap { .. } => {
+                            v.online = Some(true);
+                        }
+                        _ => {}
+                    }
                     v.last_error = Some(error_view(&e));
                 }
             }
         });
+        true
     }
 
     /// Starts the thread: syncs at once, then every `interval` or on request.
@@ -134,8 +144,10 @@ impl SyncLoop {
                         Err(e) => this.update(|v| v.last_error = Some(error_view(&e))),
                     }
                 }
-                if let Some(s) = store.as_mut() {
-                    this.attempt(s, options);
+                if let Some(s) = store.as_mut()
+                    && !this.attempt(s, options)
+                {
+                    store = None;
                 }
                 if !this.wait(interval) {
                     break;

@@ -119,6 +119,11 @@ fn receive_put_away_pick_and_count_move_the_stock() {
     .unwrap();
     let s = putaway_suggestion(&st, BOLT).unwrap();
     assert_eq!(
+        (s.from.as_ref().map(|l| l.code.as_str()), s.available),
+        (Some("RCV-01"), 10),
+        "taken from the dock that holds it"
+    );
+    assert_eq!(
         s.location.map(|l| l.barcode),
         Some(home.clone()),
         "the bolt's home bin"
@@ -253,7 +258,7 @@ fn background_sync_marks_the_device_offline_and_keeps_the_work() {
         )
         .unwrap();
     let pending = status(&st).unwrap().pending;
-    st.sync.attempt(
+    let enrolled = st.sync.attempt(
         &mut store,
         aisle_device::sync::SyncOptions {
             attempts: 1,
@@ -261,6 +266,7 @@ fn background_sync_marks_the_device_offline_and_keeps_the_work() {
             ..Default::default()
         },
     );
+    assert!(enrolled);
     let s = status(&st).unwrap();
     assert_eq!(s.sync.online, Some(false));
     assert_eq!(
@@ -269,4 +275,15 @@ fn background_sync_marks_the_device_offline_and_keeps_the_work() {
     );
     assert!(!s.sync.running);
     assert_eq!(s.pending, pending, "nothing was lost or marked synced");
+}
+
+#[test]
+fn background_sync_waits_for_enrolment() {
+    let (_d, path, st) = state();
+    let mut store = Store::open(&path).unwrap();
+    assert!(
+        !st.sync.attempt(&mut store, Default::default()),
+        "a stand-alone store has nothing to sync"
+    );
+    assert_eq!(status(&st).unwrap().sync.online, None);
 }

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod app;
+
 use aisle_device::query::StockLine;
 use aisle_device::sync::{SyncOptions, SyncReport};
 use aisle_device::{OpContext, Store};

@@ -6,7 +6,7 @@ use crate::query::StockLine;
 use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::master::{Location, LocationKind, Tracking};
-use aisle_domain::{ItemId, OrderLineId, ReceiptLineId};
+use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId};
 use aisle_proto::Exception;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -318,6 +318,12 @@ pub struct PutawaySuggestion {
     pub what: String,
     /// `None` when every storage bin is occupied: the operator chooses.
     pub location: Option<Location>,
+    /// Where it is taken from: the plate's location, or the receiving location holding most of
+    /// the item; `None` when no receiving location holds it (the operator scans where it is).
+    pub from: Option<Location>,
+    /// Units of the item at `from` (0 for a plate, which moves whole).
+    pub available: i64,
+    pub plate: bool,
 }
 
 /// A location to count, with what the books hold there (hidden on a blind count).
@@ -330,8 +336,29 @@ pub struct CountSheet {
 impl Store {
     /// The putaway suggestion for a scanned item, or for a plate by the first item it holds.
     pub fn suggest_putaway_for(&self, raw: &str) -> Result<PutawaySuggestion> {
-        let (what, item) = match self.resolve(raw)?.resolved {
-            Resolved::Item(i) => (i.item.sku.clone(), i.item.id),
+        let (what, item, from, available, plate) = match self.resolve(raw)?.resolved {
+            Resolved::Item(i) => {
+                let wh = self.device()?.warehouse_id;
+                let mut docks: Vec<(LocationId, i64)> = Vec::new();
+                for l in self.stock_of_item(i.item.id)? {
+                    if l.location_kind != LocationKind::Receiving || l.qty <= 0 {
+                        continue;
+                    }
+                    match docks.iter_mut().find(|(id, _)| *id == l.location_id) {
+                        Some((_, q)) => *q += l.qty,
+                        None => docks.push((l.location_id, l.qty)),
+                    }
+                }
+                let mut best = None;
+                for (id, qty) in docks {
+                    let loc = self.location(id)?;
+                    if Some(loc.warehouse_id) == wh && best.as_ref().is_none_or(|(_, q)| qty > *q) {
+                        best = Some((loc, qty));
+                    }
+                }
+                let (from, available) = best.map_or((None, 0), |(l, q)| (Some(l), q));
+                (i.item.sku.clone(), i.item.id, from, available, false)
+            }
             Resolved::Plate(p) => {
                 let first = self.stock_on_plate(p.id)?.into_iter().find(|l| l.qty > 0);
                 let Some(line) = first else {
@@ -340,7 +367,8 @@ impl Store {
                         p.code
                     )));
                 };
-                (p.code, line.item_id)
+                let from = p.location_id.map(|l| self.location(l)).transpose()?;
+                (p.code, line.item_id, from, 0, true)
             }
             other => {
                 return Err(DeviceError::WrongKind {
@@ -353,6 +381,9 @@ impl Store {
         Ok(PutawaySuggestion {
             what,
             location: self.suggest_putaway(item)?,
+            from,
+            available,
+            plate,
         })
     }
 

@@ -1,35 +1,195 @@
 // The Tauri commands the UI calls, typed. Errors arrive as {kind, message}.
 import { invoke } from "@tauri-apps/api/core";
 
+export type Role = "operator" | "supervisor";
+export type PackKind = "each" | "inner" | "case" | "pallet";
+export type Tracking = "none" | "lot" | "serial";
+
 export interface Operator {
   badge: string;
   name: string;
-  role: "operator" | "supervisor";
+  role: Role;
+}
+
+export interface Progress {
+  phase: "push" | "snapshot" | "pull";
+  done: number;
+  total: number | null;
+}
+
+export interface SyncReport {
+  pushed: number;
+  duplicates: number;
+  snapshot: boolean;
+  pulled: number;
+  pages: number;
+  exceptions: number;
+  pending: number;
+  cursor: number;
+}
+
+export interface SyncView {
+  online: boolean | null;
+  running: boolean;
+  progress: Progress | null;
+  last_report: SyncReport | null;
+  last_error: CommandError | null;
+  last_attempt_at: string | null;
 }
 
 export interface Status {
   device: string | null;
   warehouse: string | null;
   enrolled: boolean;
+  server_url: string | null;
   pending: number;
   last_sync_at: string | null;
   operator: Operator | null;
+  sync: SyncView;
 }
 
 export interface StockLine {
+  item_id: string;
   sku: string;
   description: string;
   warehouse: string;
+  location_id: string;
   location: string;
+  location_kind: string;
   lot: string | null;
   expiry: string | null;
   plate: string | null;
   qty: number;
 }
 
+export interface PackLevel {
+  kind: PackKind;
+  gtin: string | null;
+  quantity: number;
+}
+
+export interface Item {
+  id: string;
+  sku: string;
+  description: string;
+  tracking: Tracking;
+  expiry_tracked: boolean;
+  packs: PackLevel[];
+}
+
+export interface Location {
+  id: string;
+  code: string;
+  barcode: string;
+  kind: string;
+}
+
+export interface Plate {
+  id: string;
+  code: string;
+  location_id: string | null;
+}
+
+export interface ItemScan {
+  item: Item;
+  pack: PackKind;
+  per_pack: number;
+  lot: string | null;
+  expiry: string | null;
+  serial: string | null;
+  count: number | null;
+}
+
+/** What a scan is on this device. */
+export type Resolved =
+  | ({ resolved: "item" } & ItemScan)
+  | ({ resolved: "location" } & Location)
+  | ({ resolved: "plate" } & Plate)
+  | { resolved: "new_plate"; code: string }
+  | { resolved: "unknown" };
+
+export interface Resolution {
+  scan: { data: string };
+  resolved: Resolved["resolved"];
+}
+
 export interface Lookup {
-  resolution: { resolved: "item" | "location" | "plate" | "new_plate" | "unknown"; scan: { data: string } } & Record<string, unknown>;
+  resolution: Resolution & Resolved;
   stock: StockLine[];
+  other_warehouses: [string, number][];
+}
+
+export interface Recorded {
+  entry: { seq: number; op_id: string; operator: string };
+  warnings: string[];
+}
+
+export interface ExpectedLine {
+  receipt_line: string;
+  receipt: string;
+  line: number;
+  item_id: string;
+  sku: string;
+  description: string;
+  tracking: Tracking;
+  expiry_tracked: boolean;
+  expected: number;
+  received: number;
+  expected_date: string | null;
+}
+
+export interface PickTask {
+  order_line: string;
+  order: string;
+  line: number;
+  item_id: string;
+  sku: string;
+  description: string;
+  location: string;
+  location_barcode: string;
+  walk_seq: number | null;
+  lot: string | null;
+  expiry: string | null;
+  qty: number;
+}
+
+export interface PickList {
+  tasks: PickTask[];
+  shortages: { order_line: string; sku: string; missing: number }[];
+}
+
+export interface CountLine {
+  item_id: string;
+  sku: string;
+  description: string;
+  lot: string | null;
+  expiry: string | null;
+  plate: string | null;
+  expected: number | null;
+}
+
+export interface CountSheet {
+  location: Location;
+  lines: CountLine[];
+}
+
+export interface PutawaySuggestion {
+  what: string;
+  location: Location | null;
+  from: Location | null;
+  available: number;
+  plate: boolean;
+}
+
+export interface ExceptionView {
+  id: string;
+  kind: string;
+  message: string;
+  status: "open" | "resolved";
+  created_at: string;
+  resolution: string | null;
+  sku: string | null;
+  location: string | null;
 }
 
 export interface CommandError {
@@ -41,9 +201,98 @@ export function isCommandError(e: unknown): e is CommandError {
   return typeof e === "object" && e !== null && "kind" in e && "message" in e;
 }
 
+/** The message to show for anything a command threw. */
+export function messageOf(e: unknown): string {
+  return isCommandError(e) ? e.message : String(e);
+}
+
+/** Fields shared by the work requests (see aisle_device::work); optional ones may be left out. */
+export interface ReceiveRequest {
+  location: string;
+  item: string;
+  qty?: number;
+  pack?: PackKind;
+  lot?: string;
+  expiry?: string;
+  serials?: string[];
+  plate?: string;
+  receipt_line?: string;
+}
+
+export interface MoveRequest {
+  what: string;
+  from?: string;
+  to: string;
+  qty?: number;
+  pack?: PackKind;
+  lot?: string;
+  expiry?: string;
+  putaway?: boolean;
+}
+
+export interface PickRequest {
+  location: string;
+  item: string;
+  qty?: number;
+  pack?: PackKind;
+  lot?: string;
+  expiry?: string;
+  requested?: number;
+  short_reason?: string;
+  order_line?: string;
+}
+
+export interface CountRequest {
+  location: string;
+  item: string;
+  counted: number;
+  pack?: PackKind;
+  lot?: string;
+  expiry?: string;
+  blind: boolean;
+}
+
+export interface AdjustRequest {
+  location: string;
+  item: string;
+  qty: number;
+  pack?: PackKind;
+  lot?: string;
+  expiry?: string;
+  reason: string;
+  note?: string;
+}
+
+export interface Enrolment {
+  name: string;
+  payload?: string;
+  server: string;
+  code: string;
+}
+
+export interface LabelRequest {
+  plate?: string;
+  item?: string;
+  lot?: string;
+  expiry?: string;
+}
+
 export const api = {
   status: () => invoke<Status>("get_status"),
-  lookup: (raw: string) => invoke<Lookup>("scan_lookup", { raw }),
   signIn: (badge: string, pin: string) => invoke<Operator>("operator_sign_in", { badge, pin }),
   signOut: () => invoke<void>("operator_sign_out"),
+  lookup: (raw: string) => invoke<Lookup>("scan_lookup", { raw }),
+  receivingWork: () => invoke<ExpectedLine[]>("receiving_work"),
+  receive: (req: ReceiveRequest) => invoke<Recorded>("receive", { req }),
+  putawaySuggestion: (raw: string) => invoke<PutawaySuggestion>("putaway_suggestion", { raw }),
+  move: (req: MoveRequest) => invoke<Recorded>("move_stock", { req }),
+  pickList: () => invoke<PickList>("pick_list"),
+  pick: (req: PickRequest) => invoke<Recorded>("pick", { req }),
+  countSheet: (raw: string, blind: boolean) => invoke<CountSheet>("count_sheet", { raw, blind }),
+  count: (req: CountRequest) => invoke<Recorded>("count", { req }),
+  adjust: (req: AdjustRequest) => invoke<Recorded>("adjust", { req }),
+  exceptions: (openOnly: boolean) => invoke<ExceptionView[]>("exceptions", { openOnly }),
+  syncNow: () => invoke<void>("sync_now"),
+  enroll: (enrolment: Enrolment) => invoke<Status>("enroll", { enrolment }),
+  label: (req: LabelRequest) => invoke<string>("label", { req }),
 };

@@ -1,0 +1,336 @@
+//! The real tablet app under WebDriver: a private X display (Xvfb), `tauri-driver` (which starts
+//! WebKitWebDriver and the app), and a synchronous wrapper over the WebDriver client so tests
+//! read like what an operator does: scan, type, tap, look. Everything is stopped on drop.
+
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a screen may take to show what a test waits for.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn find_program(name: &str) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!("{name} is missing: scripts/deps.sh installs it (Xvfb, WebKitWebDriver, tauri-driver)")
+        })
+}
+
+/// A private X server on the first free display number from 90.
+#[derive(Debug)]
+struct Display {
+    child: Child,
+    number: u32,
+}
+
+impl Display {
+    fn start(width: u32, height: u32) -> Self {
+        let xvfb = find_program("Xvfb");
+        for number in 90..190 {
+            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+                continue;
+            }
+            let child = Command::new(&xvfb)
+                .arg(format!(":{number}"))
+                .args([
+                    "-screen",
+                    "0",
+                    &format!("{width}x{height}x24"),
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut d = Self { child, number };
+            let socket = format!("/tmp/.X11-unix/X{number}");
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(10) {
+                if Path::new(&socket).exists() {
+                    return d;
+                }
+                if let Ok(Some(_)) = d.child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = d.child.kill();
+            let _ = d.child.wait();
+        }
+        panic!("no X display could be started with Xvfb");
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The app, started through tauri-driver on its own display, with its store at `db`.
+#[derive(Debug)]
+pub struct TabletApp {
+    rt: tokio::runtime::Runtime,
+    client: Option<Client>,
+    driver: Child,
+    _display: Display,
+    shots: PathBuf,
+}
+
+impl TabletApp {
+    /// Starts the app binary with `AISLE_DB=db`, syncing in the background every second.
+    pub fn start(app: &Path, db: &Path, shots: &Path) -> Self {
+        let display = Display::start(1280, 1280);
+        let port = free_port();
+        let native = free_port();
+        let driver = Command::new(find_program("tauri-driver"))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", format!(":{}", display.number))
+            .env("AISLE_DB", db)
+            .env("AISLE_SYNC_INTERVAL", "1")
+            // Its own process group, so WebKitWebDriver and the app under it stop with it.
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "tauri-driver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app }),
+        );
+        caps.insert("browserName".into(), "wry".into());
+        // tauri-driver answers before WebKitWebDriver behind it is ready: retry the session.
+        let client = loop {
+            let attempt = rt.block_on(
+                // WebDriver on loopback is plain HTTP: no TLS stack needed.
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&format!("http://127.0.0.1:{port}")),
+            );
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if start.elapsed() < Duration::from_secs(30) => {
+                    let _ = e;
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                Err(e) => panic!("no WebDriver session with the app: {e}"),
+            }
+        };
+        std::fs::create_dir_all(shots).unwrap();
+        let app = Self {
+            rt,
+            client: Some(client),
+            driver,
+            _display: display,
+            shots: shots.to_path_buf(),
+        };
+        app.resize(1280, 800);
+        app
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    fn find(&self, testid: &str) -> Element {
+        let css = format!("[data-testid=\"{testid}\"]");
+        let start = Instant::now();
+        loop {
+            if let Ok(e) = self.rt.block_on(self.client().find(Locator::Css(&css))) {
+                return e;
+            }
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!("nothing with data-testid={testid} appeared"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Saves a screenshot for the failure and panics with what the screen said.
+    fn fail(&self, why: &str) -> ! {
+        let shot = self.shots.join("failure.png");
+        if let Ok(png) = self.rt.block_on(self.client().screenshot()) {
+            let _ = std::fs::write(&shot, png);
+        }
+        let body = self
+            .rt
+            .block_on(async { self.client().find(Locator::Css("body")).await?.text().await })
+            .unwrap_or_default();
+        panic!(
+            "{why}\nthe screen said:\n{body}\n(screenshot: {})",
+            shot.display()
+        );
+    }
+
+    /// Waits for the sign-in form.
+    pub fn find_signin(&self) {
+        self.find("signin");
+    }
+
+    pub fn exists(&self, testid: &str) -> bool {
+        let css = format!("[data-testid=\"{testid}\"]");
+        self.rt
+            .block_on(self.client().find(Locator::Css(&css)))
+            .is_ok()
+    }
+
+    pub fn text(&self, testid: &str) -> String {
+        let e = self.find(testid);
+        self.rt.block_on(e.text()).unwrap_or_default()
+    }
+
+    pub fn value(&self, testid: &str) -> String {
+        let e = self.find(testid);
+        self.rt
+            .block_on(e.prop("value"))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Waits until the element's text satisfies `ok`; returns that text.
+    pub fn wait_text(&self, testid: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let css = format!("[data-testid=\"{testid}\"]");
+            let text = self
+                .rt
+                .block_on(async { self.client().find(Locator::Css(&css)).await?.text().await })
+                .unwrap_or_default();
+            if ok(&text) {
+                return text;
+            }
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!("{testid} never showed {what}; it shows {text:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for the feedback line to contain `part`.
+    pub fn feedback(&self, part: &str) -> String {
+        self.wait_text("feedback", part, |t| t.contains(part))
+    }
+
+    pub fn tap(&self, testid: &str) {
+        let e = self.find(testid);
+        if let Err(err) = self.rt.block_on(e.click()) {
+            self.fail(&format!("tapping {testid} failed: {err}"));
+        }
+    }
+
+    /// A barcode scan: the whole code and Enter, at a scanner's speed, into the screen's scan
+    /// field (the badge field at sign-in).
+    pub fn scan(&self, raw: &str) {
+        let e = self.find(if self.exists("signin") {
+            "badge"
+        } else {
+            "manual"
+        });
+        let keys = format!("{raw}{}", char::from(Key::Enter));
+        self.rt.block_on(e.send_keys(&keys)).unwrap();
+    }
+
+    /// A person typing into a field: one key at a time, slower than any scanner, then Enter
+    /// when `enter`.
+    pub fn type_slowly(&self, testid: &str, text: &str, enter: bool) {
+        let e = self.find(testid);
+        let mut keys: Vec<String> = text.chars().map(String::from).collect();
+        if enter {
+            keys.push(char::from(Key::Enter).to_string());
+        }
+        for k in keys {
+            self.rt.block_on(e.send_keys(&k)).unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Typing a value into a field in one go (a pasted or quickly typed address), checked.
+    pub fn fill(&self, testid: &str, text: &str) {
+        let e = self.find(testid);
+        self.rt.block_on(e.send_keys(text)).unwrap();
+        let start = Instant::now();
+        while self.value(testid) != text {
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!(
+                    "{testid} holds {:?}, not {text:?}",
+                    self.value(testid)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn resize(&self, width: u32, height: u32) {
+        let _ = self
+            .rt
+            .block_on(self.client().set_window_size(width, height));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    /// Saves a screenshot of the app window as `<name>.png`.
+    pub fn screenshot(&self, name: &str) {
+        // WebKit takes the snapshot at its next rendering update, which an idle page may not
+        // have for minutes: an invisible style change asks for one.
+        let nudge = "const b = document.body.style; b.boxShadow = b.boxShadow === '' ? 'inset 0 0 0 1px #111827' : ''; return 1;";
+        let _ = self.rt.block_on(self.client().execute(nudge, vec![]));
+        std::thread::sleep(Duration::from_millis(100));
+        let png = self.rt.block_on(self.client().screenshot()).unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+impl Drop for TabletApp {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.take() {
+            let _ = self.rt.block_on(c.close());
+        }
+        // tauri-driver leaves WebKitWebDriver running when killed alone: end the whole group.
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

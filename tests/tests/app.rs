@@ -1,0 +1,199 @@
+//! The real tablet app (Tauri, WebKitGTK) driven through WebDriver, against a real sync server:
+//! enrol, sign in, then receive, put away, pick and count with the server stopped; start it
+//! again, sync, and check the server's stock and exceptions. Screenshots go to docs/screenshots.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aisle_e2e::app::TabletApp;
+use aisle_e2e::{Server, bin};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+const ITEMS: usize = 60;
+
+/// The demo's scannable EAN-13 of every SKU (the demo is deterministic for its seed).
+fn barcodes() -> HashMap<String, String> {
+    let today = chrono::Utc::now().date_naive();
+    aisle_domain::demo::generate(1, ITEMS, today)
+        .items
+        .into_iter()
+        .map(|i| {
+            let gtin = i.barcodes[0].clone();
+            (i.sku, gtin.strip_prefix('0').unwrap_or(&gtin).to_string())
+        })
+        .collect()
+}
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+}
+
+fn key(location: &str, sku: &str) -> String {
+    format!("{location}|{sku}|||")
+}
+
+fn add(stock: &mut BTreeMap<String, i64>, k: String, qty: i64) {
+    *stock.entry(k).or_insert(0) += qty;
+}
+
+#[test]
+fn a_shift_offline_then_sync_reaches_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::with_demo(dir.path(), ITEMS);
+    let code = server.enrolment_code("WH1", "TABLET-E2E");
+    let codes = barcodes();
+    let bolt = "HAR-00001";
+    let bolt_ean = codes[bolt].clone();
+    let before = server.stock("WH1");
+    let home = before
+        .keys()
+        .find_map(|k| {
+            let mut f = k.split('|');
+            let loc = f.next()?;
+            (f.next() == Some(bolt) && loc.starts_with("A-")).then(|| loc.to_string())
+        })
+        .expect("the demo bolt has a pick face");
+
+    let t0 = std::time::Instant::now();
+    let step = |what: &str| eprintln!("[{:>6.1}s] {what}", t0.elapsed().as_secs_f64());
+    let app = TabletApp::start(&bin("aisle-app"), &dir.path().join("tablet.db"), &shots());
+
+    step("A new tablet asks");
+    // A new tablet asks to be enrolled; the first sync brings operators, items and work.
+    app.wait_text("online", "not enrolled", |t| t == "not enrolled");
+    app.screenshot("enrol");
+    app.fill("enrol-name", "TABLET-E2E");
+    app.fill("enrol-server", &server.url);
+    app.fill("enrol-code", &code);
+    app.tap("do-enrol");
+    app.wait_text("online", "online", |t| t == "online");
+    app.find_signin();
+
+    step("Sign in:");
+    // Sign in: the badge is scanned, the PIN typed.
+    app.scan("ALICE");
+    app.type_slowly("pin", "1234", true);
+    app.wait_text("operator", "Alice", |t| t.contains("Alice Smith"));
+    app.screenshot("home");
+
+    step("The server goes away");
+    // The server goes away for the rest of the shift.
+    server.kill();
+    app.wait_text("online", "offline", |t| t == "offline");
+
+    step("Receive 30");
+    // Receive 30 bolts against PO-1001 line 1, which expects 24: recorded, with a warning.
+    app.tap("tile-receive");
+    app.scan("LOC:WH1:RCV-01");
+    app.feedback("Receiving at RCV-01");
+    app.scan(&bolt_ean);
+    app.wait_text("receive-item", bolt, |t| t.contains(bolt));
+    app.type_slowly("qty", "30", true);
+    let said = app.feedback("Received 30 each of HAR-00001 at RCV-01");
+    assert!(
+        said.contains("over-receipt: 30 received against 24 expected on PO-1001 line 1"),
+        "{said}"
+    );
+    app.screenshot("receive");
+    let mut expect = before.clone();
+    add(&mut expect, key("RCV-01", bolt), 30);
+
+    step("Put them away");
+    // Put them away: the app suggests the bolt's pick face and refuses another bin.
+    app.tap("home-button");
+    app.tap("tile-putaway");
+    app.scan(&bolt_ean);
+    app.wait_text("putaway-suggestion", &home, |t| t == home);
+    app.screenshot("putaway");
+    app.scan("LOC:WH1:B-01-01-1");
+    app.feedback("the putaway location is");
+    assert!(
+        app.exists("override"),
+        "another bin can be chosen on purpose"
+    );
+    app.scan(&format!("LOC:WH1:{home}"));
+    app.feedback(&format!("Put away 30 × {bolt}"));
+    add(&mut expect, key("RCV-01", bolt), -30);
+    add(&mut expect, key(&home, bolt), 30);
+
+    step("Pick the first");
+    // Pick the first two tasks of the walk: the first one short, the second in full.
+    app.tap("home-button");
+    app.tap("tile-pick");
+    for n in 0..2 {
+        let location = app.text("pick-location");
+        let qty: i64 = app.text("pick-qty").parse().unwrap();
+        let sku = app.text("pick-sku");
+        app.scan(&format!("LOC:WH1:{location}"));
+        app.feedback(&format!("At {location}"));
+        app.scan(&codes[&sku]);
+        app.wait_text("qty", "", |_| true);
+        let picked = if n == 0 {
+            app.type_slowly("qty", &(qty - 1).to_string(), true);
+            app.feedback("choose why");
+            app.screenshot("pick");
+            app.tap("do-pick");
+            app.feedback(&format!("Short pick: {} of {qty} × {sku}", qty - 1));
+            qty - 1
+        } else {
+            app.type_slowly("qty", "", true);
+            app.feedback(&format!("Picked {qty} × {sku}"));
+            qty
+        };
+        add(&mut expect, key(&location, &sku), -picked);
+    }
+
+    step("A blind count");
+    // A blind count of the bolt's bin finds far fewer than the books say.
+    app.tap("home-button");
+    app.tap("tile-count");
+    app.scan(&format!("LOC:WH1:{home}"));
+    app.feedback(&format!("Counting {home}"));
+    app.scan(&bolt_ean);
+    app.type_slowly("qty", "5", true);
+    app.feedback(&format!("Counted 5 × {bolt} at {home}"));
+    app.screenshot("count");
+    expect.insert(key(&home, bolt), 5);
+
+    step("Everything is on");
+    // Everything is on the tablet, waiting.
+    app.wait_text("pending", "5 waiting", |t| t == "5 waiting");
+
+    step("The server is back");
+    // The server is back: sync, and the server agrees with what was done in the aisle.
+    server.restart();
+    app.tap("home-button");
+    app.tap("tile-sync");
+    app.tap("sync-now");
+    step("sync tapped");
+    app.wait_text("sync-pending", "0 waiting", |t| t == "0");
+    step("pending 0");
+    app.wait_text("exceptions", "both exceptions", |t| {
+        t.contains("over receipt") && t.contains("count variance")
+    });
+    step("exceptions shown");
+    app.screenshot("sync");
+    step("sync screenshot taken");
+
+    step(" after = server.stock");
+    let after = server.stock("WH1");
+    let nonzero = |m: &BTreeMap<String, i64>| -> BTreeMap<String, i64> {
+        m.iter()
+            .filter(|(_, q)| **q != 0)
+            .map(|(k, q)| (k.clone(), *q))
+            .collect()
+    };
+    assert_eq!(nonzero(&after), nonzero(&expect));
+    let kinds: Vec<String> = server.exceptions().into_iter().map(|(k, _)| k).collect();
+    assert!(kinds.contains(&"over_receipt".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"count_variance".to_string()), "{kinds:?}");
+
+    step("Portrait");
+    // Portrait, as a tablet turned on its side.
+    app.resize(800, 1280);
+    step("resized");
+    app.tap("home-button");
+    app.screenshot("home-portrait");
+    app.tap("tile-pick");
+    app.screenshot("pick-portrait");
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import type { ExpectedLine, Item, PickTask } from "./api";
+import { checkPickItem, checkPickLocation, expectedLineFor, isSuggested, packChoices, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent } from "./work";
+
+const task: PickTask = {
+  order_line: "ol-1",
+  order: "SO-1",
+  line: 1,
+  item_id: "item-oil",
+  sku: "OIL",
+  description: "Olive oil 1L",
+  location: "A-01-1",
+  location_barcode: "LOC:WH1:A-01-1",
+  walk_seq: 10,
+  lot: "L-EARLY",
+  expiry: "2026-12-31",
+  qty: 4,
+};
+
+describe("quantities", () => {
+  it("accepts whole numbers from the minimum up and says why others are refused", () => {
+    expect(parseQty("12")).toEqual({ ok: true, qty: 12 });
+    expect(parseQty(" 3 ")).toEqual({ ok: true, qty: 3 });
+    expect(parseQty("0")).toEqual({ ok: false, error: "the quantity must be at least 1" });
+    expect(parseQty("0", 0)).toEqual({ ok: true, qty: 0 });
+    expect(parseQty("")).toEqual({ ok: false, error: "enter a quantity" });
+    expect(parseQty("2.5")).toEqual({ ok: false, error: '"2.5" is not a whole number' });
+    expect(parseQty("12a")).toEqual({ ok: false, error: '"12a" is not a whole number' });
+    expect(parseQty("99999999999999999999")).toEqual({ ok: false, error: "99999999999999999999 is too large" });
+  });
+
+  it("adjustments are signed and never zero", () => {
+    expect(parseSignedQty("-2")).toEqual({ ok: true, qty: -2 });
+    expect(parseSignedQty("5")).toEqual({ ok: true, qty: 5 });
+    expect(parseSignedQty("0")).toEqual({ ok: false, error: "an adjustment of 0 changes nothing" });
+  });
+
+  it("never throws and only accepts what round-trips", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^ ?-?\d{1,20} ?$/)), (s) => {
+        const r = parseQty(s, 0);
+        if (r.ok) {
+          expect(s.trim()).toMatch(/^-?\d+$/);
+          expect(r.qty).toBe(Number.parseInt(s.trim(), 10));
+          expect(r.qty >= 0 && Number.isSafeInteger(r.qty)).toBe(true);
+        } else {
+          expect(r.error.length).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+});
+
+describe("receiving", () => {
+  const line = (id: string, item: string, expected: number, received: number): ExpectedLine => ({
+    receipt_line: id,
+    receipt: "PO-1",
+    line: 1,
+    item_id: item,
+    sku: item,
+    description: "",
+    tracking: "none",
+    expiry_tracked: false,
+    expected,
+    received,
+    expected_date: null,
+  });
+
+  it("matches the first open expected line of the scanned item", () => {
+    const lines = [line("a", "BOLT", 10, 10), line("b", "NUT", 5, 0), line("c", "BOLT", 8, 2)];
+    expect(expectedLineFor(lines, "BOLT")?.receipt_line).toBe("c");
+    expect(expectedLineFor(lines, "SCREW")).toBeNull();
+  });
+
+  it("offers pack levels smallest first", () => {
+    const item = {
+      packs: [
+        { kind: "pallet", gtin: null, quantity: 960 },
+        { kind: "each", gtin: null, quantity: 1 },
+        { kind: "case", gtin: "1", quantity: 24 },
+      ],
+    } as Item;
+    expect(packChoices(item).map((p) => p.kind)).toEqual(["each", "case", "pallet"]);
+  });
+});
+
+describe("picking", () => {
+  it("accepts only the task's location", () => {
+    expect(checkPickLocation(task, { resolved: "location", barcode: "LOC:WH1:A-01-1", code: "A-01-1" })).toBeNull();
+    expect(checkPickLocation(task, { resolved: "location", barcode: "LOC:WH1:A-01-2", code: "A-01-2" })).toBe(
+      "wrong location: this is A-01-2, the task is at A-01-1",
+    );
+    expect(checkPickLocation(task, { resolved: "item" })).toBe("scan the location A-01-1 first");
+  });
+
+  it("accepts only the task's item, and its lot when the label has one", () => {
+    expect(checkPickItem(task, { resolved: "item", item: { id: "item-oil", sku: "OIL" }, lot: null })).toBeNull();
+    expect(checkPickItem(task, { resolved: "item", item: { id: "item-oil", sku: "OIL" }, lot: "L-EARLY" })).toBeNull();
+    expect(checkPickItem(task, { resolved: "item", item: { id: "item-oil", sku: "OIL" }, lot: "L-LATE" })).toBe(
+      "wrong lot: the label says L-LATE, the task is for lot L-EARLY",
+    );
+    expect(checkPickItem(task, { resolved: "item", item: { id: "item-bolt", sku: "BOLT" }, lot: null })).toBe(
+      "wrong item: this is BOLT, the task is for OIL",
+    );
+    expect(checkPickItem(task, { resolved: "location" })).toBe("scan the item OIL");
+  });
+});
+
+describe("putaway and messages", () => {
+  it("confirms only the suggested location", () => {
+    expect(isSuggested({ barcode: "LOC:WH1:A-01-1" }, "LOC:WH1:A-01-1")).toBe(true);
+    expect(isSuggested({ barcode: "LOC:WH1:A-01-1" }, "LOC:WH1:A-01-2")).toBe(false);
+    expect(isSuggested(null, "LOC:WH1:A-01-1")).toBe(false);
+  });
+
+  it("a warning turns a success amber and is shown", () => {
+    const rec = { entry: { seq: 7, op_id: "x", operator: "ALICE" }, warnings: [] };
+    expect(recordedMessage("Received", rec)).toEqual({ tone: "ok", text: "Received (#7)", details: [] });
+    expect(recordedMessage("Received", { ...rec, warnings: ["over-receipt"] }).tone).toBe("warn");
+  });
+
+  it("sync progress is a percentage only when the total is known", () => {
+    expect(syncPercent({ phase: "push", done: 25, total: 100 })).toBe(25);
+    expect(syncPercent({ phase: "pull", done: 25, total: null })).toBeNull();
+    expect(syncPercent({ phase: "push", done: 5, total: 0 })).toBeNull();
+    expect(syncPercent(null)).toBeNull();
+  });
+
+  it("says how long ago the last sync was", () => {
+    const now = new Date("2026-11-29T10:00:00Z");
+    expect(sinceText(null, now)).toBe("never");
+    expect(sinceText("2026-11-29T09:59:30Z", now)).toBe("just now");
+    expect(sinceText("2026-11-29T09:45:00Z", now)).toBe("15 min ago");
+    expect(sinceText("2026-11-29T07:00:00Z", now)).toBe("3 h ago");
+    expect(sinceText("2026-11-20T07:00:00Z", now)).toBe("2026-11-20");
+  });
+});
+
+describe("default quantities", () => {
+  it("an empty field takes the default shown as its placeholder; anything typed replaces it", () => {
+    expect(parseQtyOr("", 24)).toEqual({ ok: true, qty: 24 });
+    expect(parseQtyOr("  ", 24)).toEqual({ ok: true, qty: 24 });
+    expect(parseQtyOr("30", 24)).toEqual({ ok: true, qty: 30 });
+    expect(parseQtyOr("x", 24)).toEqual({ ok: false, error: '"x" is not a whole number' });
+    expect(parseQtyOr("", 0)).toEqual({ ok: false, error: "the quantity must be at least 1" });
+  });
+});

@@ -1,0 +1,87 @@
+// Screen logic that decides nothing the device does not also check, but guides the operator:
+// which expected line a scan belongs to, whether a pick scan is the right one, what to say.
+import type { ExpectedLine, Item, PackKind, PickTask, Progress, Recorded } from "./api";
+
+/** A quantity typed by a person: a whole number, at least `min`. */
+export function parseQty(text: string, min = 1): { ok: true; qty: number } | { ok: false; error: string } {
+  const t = text.trim();
+  if (!/^-?\d+$/.test(t)) {
+    return { ok: false, error: t === "" ? "enter a quantity" : `"${t}" is not a whole number` };
+  }
+  const qty = Number.parseInt(t, 10);
+  if (!Number.isSafeInteger(qty)) return { ok: false, error: `${t} is too large` };
+  if (qty < min) return { ok: false, error: `the quantity must be at least ${min}` };
+  return { ok: true, qty };
+}
+
+/** Like `parseQty`, but an empty field means `fallback` (the quantity shown as the placeholder). */
+export function parseQtyOr(text: string, fallback: number, min = 1): { ok: true; qty: number } | { ok: false; error: string } {
+  return text.trim() === "" ? parseQty(String(fallback), min) : parseQty(text, min);
+}
+
+/** A signed, non-zero quantity (adjustments). */
+export function parseSignedQty(text: string): { ok: true; qty: number } | { ok: false; error: string } {
+  const r = parseQty(text, Number.MIN_SAFE_INTEGER);
+  if (r.ok && r.qty === 0) return { ok: false, error: "an adjustment of 0 changes nothing" };
+  return r;
+}
+
+/** The expected receipt line a received item counts against: the first with something open. */
+export function expectedLineFor(lines: ExpectedLine[], itemId: string): ExpectedLine | null {
+  return lines.find((l) => l.item_id === itemId && l.received < l.expected) ?? null;
+}
+
+/** Pack levels to offer, smallest first, with their size in base units. */
+export function packChoices(item: Item): { kind: PackKind; quantity: number }[] {
+  const order: PackKind[] = ["each", "inner", "case", "pallet"];
+  return [...item.packs]
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+    .map((p) => ({ kind: p.kind, quantity: p.quantity }));
+}
+
+/** Whether a scanned location is the one a pick task sends the picker to. */
+export function checkPickLocation(task: PickTask, scanned: { resolved: string; barcode?: string; code?: string }): string | null {
+  if (scanned.resolved !== "location") return `scan the location ${task.location} first`;
+  if (scanned.barcode !== task.location_barcode) {
+    return `wrong location: this is ${scanned.code ?? "another location"}, the task is at ${task.location}`;
+  }
+  return null;
+}
+
+/** Whether a scanned item (and its label's lot) is what the pick task asks for. */
+export function checkPickItem(task: PickTask, scanned: { resolved: string; item?: { id: string; sku: string }; lot?: string | null }): string | null {
+  if (scanned.resolved !== "item" || scanned.item === undefined) return `scan the item ${task.sku}`;
+  if (scanned.item.id !== task.item_id) return `wrong item: this is ${scanned.item.sku}, the task is for ${task.sku}`;
+  if (task.lot !== null && scanned.lot != null && scanned.lot !== task.lot) {
+    return `wrong lot: the label says ${scanned.lot}, the task is for lot ${task.lot}`;
+  }
+  return null;
+}
+
+/** Whether the location scanned for putaway is the suggested one (by barcode). */
+export function isSuggested(suggested: { barcode: string } | null, scannedBarcode: string): boolean {
+  return suggested !== null && suggested.barcode === scannedBarcode;
+}
+
+/** The tone and words for a committed operation. */
+export function recordedMessage(what: string, rec: Recorded): { tone: "ok" | "warn"; text: string; details: string[] } {
+  return { tone: rec.warnings.length > 0 ? "warn" : "ok", text: `${what} (#${rec.entry.seq})`, details: rec.warnings };
+}
+
+/** Percent done of a sync step, when its size is known. */
+export function syncPercent(p: Progress | null): number | null {
+  if (p === null || p.total === null || p.total === 0) return null;
+  return Math.min(100, Math.round((100 * p.done) / p.total));
+}
+
+/** "just now", "5 min ago", "3 h ago", or the date. */
+export function sinceText(iso: string | null, now: Date): string {
+  if (iso === null) return "never";
+  const then = new Date(iso);
+  const s = Math.round((now.getTime() - then.getTime()) / 1000);
+  if (Number.isNaN(s)) return iso;
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return then.toISOString().slice(0, 10);
+}
