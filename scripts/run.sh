@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Aisle on this machine: the sync server on its embedded SQLite database with the demo
-# company, a demo device enrolled with it and synced, and the tablet app on that device's store
-# (when there is a display). Stop with Ctrl-C. Data stays in ./aisle-data between runs.
+# company (items, stock, expected receipts, orders, staff), a tablet device store enrolled with it
+# and synced, and the tablet app on that store (when there is a display), syncing in the
+# background. Stop with Ctrl-C. Data stays in ./aisle-data between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -37,7 +38,8 @@ fi
 cat <<TXT
 
 Aisle is running: sync server at $url (health: $url/healthz, API: $url/v1/openapi.json).
-A demo device is enrolled in warehouse WH1. In another terminal:
+The tablet app (when there is a display) is enrolled in warehouse WH1 and syncs in the background:
+sign in with badge ALICE and PIN 1234. The same device store works from the CLI; in another terminal:
   export AISLE_DB=$device_db AISLE_OPERATOR=ALICE
   $bin/aisle stock item 5012345000015
   $bin/aisle receive --at LOC:WH1:RCV-01 --item ']C10105012345000084<GS>10L42<GS>17270131' --qty 6
@@ -46,7 +48,7 @@ A demo device is enrolled in warehouse WH1. In another terminal:
 Press Ctrl-C to stop.
 TXT
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  AISLE_DB="$device_db" target/debug/aisle-app &
+  AISLE_DB="$device_db" AISLE_SYNC_INTERVAL=10 target/debug/aisle-app &
   app=$!
   trap 'kill "$server" "$app" 2>/dev/null || true' EXIT INT TERM
 else

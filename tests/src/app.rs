@@ -208,6 +208,11 @@ impl TabletApp {
         self.find("signin");
     }
 
+    /// Waits for an element to appear.
+    pub fn find_testid(&self, testid: &str) {
+        self.find(testid);
+    }
+
     pub fn exists(&self, testid: &str) -> bool {
         let css = format!("[data-testid=\"{testid}\"]");
         self.rt

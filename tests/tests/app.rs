@@ -189,6 +189,13 @@ fn a_shift_offline_then_sync_reaches_the_server() {
     assert!(kinds.contains(&"count_variance".to_string()), "{kinds:?}");
 
     step("Portrait");
+    // A label for the bolt, drawn on the tablet, ready to print.
+    app.tap("home-button");
+    app.tap("tile-labels");
+    app.scan(&bolt_ean);
+    app.find_testid("label");
+    app.screenshot("label");
+
     // Portrait, as a tablet turned on its side.
     app.resize(800, 1280);
     step("resized");
