@@ -6,12 +6,14 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+pub mod forecast;
 pub mod ids;
 pub mod import;
 pub mod ledger;
 pub mod master;
 pub mod op;
 pub mod reconcile;
+pub mod replenish;
 pub mod scan;
 
 pub use ids::{

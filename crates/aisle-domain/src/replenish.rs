@@ -1,0 +1,255 @@
+//! Reorder arithmetic: when an item's stock position (available plus on order) reaches its
+//! reorder point, how much to order and why; and, from a demand forecast, what the reorder point
+//! and safety stock should be for a chosen service level. Pure functions; the server supplies
+//! the quantities.
+
+use crate::forecast::{Choice, normal_quantile};
+use serde::{Deserialize, Serialize};
+
+/// How an item is replenished in a warehouse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PolicyKind {
+    /// Order `order_qty` (as many times as needed) when the position falls to `reorder_point`.
+    ReorderPoint { reorder_point: i64, order_qty: i64 },
+    /// Order up to `max` when the position falls to `min`.
+    MinMax { min: i64, max: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    #[serde(flatten)]
+    pub kind: PolicyKind,
+    pub safety_stock: i64,
+    pub lead_time_days: u32,
+}
+
+impl Policy {
+    /// Refuses policies that could never order sensibly.
+    pub fn check(&self) -> Result<(), String> {
+        if self.safety_stock < 0 {
+            return Err(format!("safety stock {} is negative", self.safety_stock));
+        }
+        match self.kind {
+            PolicyKind::ReorderPoint { order_qty, .. } if order_qty < 1 => {
+                Err(format!("order quantity {order_qty} must be at least 1"))
+            }
+            PolicyKind::MinMax { min, max } if max <= min => {
+                Err(format!("max {max} must be above min {min}"))
+            }
+            PolicyKind::MinMax { min, .. } if min < 0 => Err(format!("min {min} is negative")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An item's stock in one warehouse as replenishment sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub on_hand: i64,
+    /// Promised to open orders, not yet picked.
+    pub allocated: i64,
+    /// Ordered from suppliers, not yet received.
+    pub on_order: i64,
+}
+
+impl Position {
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.allocated
+    }
+
+    /// What the reorder decision looks at: available plus on order.
+    pub fn projected(&self) -> i64 {
+        self.available() + self.on_order
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    pub qty: i64,
+    pub reason: String,
+}
+
+/// The order to place now, if any.
+pub fn suggest(policy: &Policy, pos: &Position) -> Option<Suggestion> {
+    let p = pos.projected();
+    let have = format!(
+        "available {} + on order {} = {p}",
+        pos.available(),
+        pos.on_order
+    );
+    match policy.kind {
+        PolicyKind::ReorderPoint {
+            reorder_point,
+            order_qty,
+        } => {
+            if p > reorder_point || order_qty < 1 {
+                return None;
+            }
+            // Enough whole order quantities to lift the position above the reorder point.
+            let lots = (reorder_point - p) / order_qty + 1;
+            let qty = lots * order_qty;
+            Some(Suggestion {
+                qty,
+                reason: format!(
+                    "{have} is at or below the reorder point {reorder_point}; {lots} × {order_qty} brings it to {}",
+                    p + qty
+                ),
+            })
+        }
+        PolicyKind::MinMax { min, max } => {
+            if p > min || max <= p {
+                return None;
+            }
+            Some(Suggestion {
+                qty: max - p,
+                reason: format!(
+                    "{have} is at or below the minimum {min}; ordering up to the maximum {max}"
+                ),
+            })
+        }
+    }
+}
+
+/// Reorder point and safety stock derived from a forecast.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Levels {
+    /// Expected demand over the lead time.
+    pub lead_time_demand: f64,
+    pub safety_stock: i64,
+    pub reorder_point: i64,
+    pub explanation: String,
+}
+
+/// Safety stock covers the forecast's error over the lead time at the chosen service level
+/// (the probability of not running out before the order arrives): z × σ × √L, where σ is the
+/// one-step forecast error. Daily errors are taken as independent, the usual simplification.
+pub fn levels(choice: &Choice, lead_time_days: u32, service_level: f64) -> Result<Levels, String> {
+    let z = normal_quantile(service_level)
+        .ok_or_else(|| format!("service level {service_level} must be between 0 and 1"))?;
+    let days = lead_time_days as usize;
+    let demand: f64 = choice.fit.forecast.iter().take(days).sum::<f64>()
+        + choice.fit.forecast.last().copied().unwrap_or(0.0)
+            * days.saturating_sub(choice.fit.forecast.len()) as f64;
+    let sigma = choice.fit.rmse * f64::from(lead_time_days).sqrt();
+    let safety = (z * sigma).max(0.0).ceil() as i64;
+    let rop = demand.ceil() as i64 + safety;
+    Ok(Levels {
+        lead_time_demand: demand,
+        safety_stock: safety,
+        reorder_point: rop,
+        explanation: format!(
+            "about {demand:.1} expected over the {lead_time_days}-day lead time ({}); \
+             {safety} safety stock covers a {:.0}% service level (z {z:.2} × error {sigma:.1}); \
+             reorder at {rop}",
+            choice.fit.method.name(),
+            service_level * 100.0
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::{Fit, Method};
+
+    fn rop(reorder_point: i64, order_qty: i64) -> Policy {
+        Policy {
+            kind: PolicyKind::ReorderPoint {
+                reorder_point,
+                order_qty,
+            },
+            safety_stock: 0,
+            lead_time_days: 5,
+        }
+    }
+
+    fn pos(on_hand: i64, allocated: i64, on_order: i64) -> Position {
+        Position {
+            on_hand,
+            allocated,
+            on_order,
+        }
+    }
+
+    #[test]
+    fn reorder_point_orders_whole_lots_above_the_point() {
+        assert_eq!(
+            suggest(&rop(20, 15), &pos(30, 5, 0)),
+            None,
+            "25 is above 20"
+        );
+        let s = suggest(&rop(20, 15), &pos(25, 5, 0)).unwrap();
+        assert_eq!(s.qty, 15, "20 is at the point: one lot lifts it to 35");
+        assert_eq!(
+            s.reason,
+            "available 20 + on order 0 = 20 is at or below the reorder point 20; 1 × 15 brings it to 35"
+        );
+        assert_eq!(
+            suggest(&rop(20, 15), &pos(0, 10, 0)).unwrap().qty,
+            45,
+            "-10 needs 3 lots"
+        );
+        assert_eq!(
+            suggest(&rop(20, 15), &pos(10, 0, 15)),
+            None,
+            "on order counts"
+        );
+    }
+
+    #[test]
+    fn min_max_orders_up_to_max() {
+        let p = Policy {
+            kind: PolicyKind::MinMax { min: 10, max: 50 },
+            safety_stock: 0,
+            lead_time_days: 3,
+        };
+        assert_eq!(suggest(&p, &pos(11, 0, 0)), None);
+        assert_eq!(suggest(&p, &pos(10, 2, 0)).unwrap().qty, 42);
+    }
+
+    #[test]
+    fn bad_policies_are_refused() {
+        assert!(rop(5, 0).check().unwrap_err().contains("order quantity 0"));
+        let mm = Policy {
+            kind: PolicyKind::MinMax { min: 9, max: 9 },
+            safety_stock: 0,
+            lead_time_days: 1,
+        };
+        assert!(
+            mm.check()
+                .unwrap_err()
+                .contains("max 9 must be above min 9")
+        );
+        assert!(rop(5, 10).check().is_ok());
+    }
+
+    #[test]
+    fn levels_from_a_flat_forecast_have_known_answers() {
+        let choice = Choice {
+            fit: Fit {
+                method: Method::Ses,
+                alpha: 0.2,
+                forecast: vec![5.0; 7],
+                rmse: 2.0,
+            },
+            scores: vec![],
+            naive_mase: None,
+            reason: String::new(),
+        };
+        // 4 days × 5 = 20; sigma 2 × √4 = 4; z(95%) 1.645 × 4 = 6.58 → 7; 20 + 7 = 27.
+        let l = levels(&choice, 4, 0.95).unwrap();
+        assert_eq!(
+            (l.lead_time_demand, l.safety_stock, l.reorder_point),
+            (20.0, 7, 27)
+        );
+        assert!(
+            l.explanation.contains("95% service level"),
+            "{}",
+            l.explanation
+        );
+        // A lead time beyond the forecast horizon extends its last day.
+        assert_eq!(levels(&choice, 10, 0.5).unwrap().reorder_point, 50);
+        assert!(levels(&choice, 4, 1.0).is_err());
+    }
+}
