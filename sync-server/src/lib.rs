@@ -6,6 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod inventory;
 pub mod schema;
 pub mod sqlite;
 pub mod storage;

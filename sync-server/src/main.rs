@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+use aisle_domain::replenish::{Policy, PolicyKind};
 use aisle_server::config::FileConfig;
 use aisle_server::sqlite::SqliteStorage;
 use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Resolution, Storage};
@@ -73,6 +74,41 @@ enum Command {
     Exception {
         #[command(subcommand)]
         command: ExceptionCommand,
+    },
+    /// Set an item's reorder policy in a warehouse.
+    #[command(
+        after_help = "Examples:\n  aisle-server policy --warehouse WH1 --sku HAR-00001 --reorder-point 40 --order-qty 120 --lead-time-days 5\n  aisle-server policy --warehouse WH1 --sku HAR-00001 --min 20 --max 200"
+    )]
+    Policy {
+        #[arg(long)]
+        warehouse: String,
+        #[arg(long)]
+        sku: String,
+        #[arg(long, requires = "order_qty", conflicts_with_all = ["min", "max"])]
+        reorder_point: Option<i64>,
+        #[arg(long)]
+        order_qty: Option<i64>,
+        #[arg(long, requires = "max")]
+        min: Option<i64>,
+        #[arg(long)]
+        max: Option<i64>,
+        #[arg(long, default_value_t = 0)]
+        safety_stock: i64,
+        #[arg(long, default_value_t = 7)]
+        lead_time_days: u32,
+    },
+    /// What to reorder in a warehouse, with forecasts; `--order` raises one purchase order for
+    /// every suggestion (devices download it as an expected receipt).
+    Replenish {
+        #[arg(long)]
+        warehouse: String,
+        /// Probability of not running out during the lead time, for the suggested safety stock.
+        #[arg(long, default_value_t = 0.95)]
+        service_level: f64,
+        #[arg(long)]
+        order: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// Fill an empty database with the demo company.
     Demo {
@@ -357,6 +393,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         },
+        Command::Policy {
+            warehouse,
+            sku,
+            reorder_point,
+            order_qty,
+            min,
+            max,
+            safety_stock,
+            lead_time_days,
+        } => {
+            let kind = match (reorder_point, order_qty, min, max) {
+                (Some(reorder_point), Some(order_qty), None, None) => PolicyKind::ReorderPoint {
+                    reorder_point,
+                    order_qty,
+                },
+                (None, None, Some(min), Some(max)) => PolicyKind::MinMax { min, max },
+                _ => anyhow::bail!("give --reorder-point with --order-qty, or --min with --max"),
+            };
+            let policy = Policy {
+                kind,
+                safety_stock,
+                lead_time_days,
+            };
+            storage.set_policy(&warehouse, &sku, &policy)?;
+            println!("policy set for {sku} in {warehouse}");
+            Ok(())
+        }
+        Command::Replenish {
+            warehouse,
+            service_level,
+            order,
+            json,
+        } => {
+            let today = chrono::Utc::now().date_naive();
+            let lines = storage.replenishment(&warehouse, today, service_level)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&lines)?);
+            } else {
+                for l in lines.iter().filter(|l| l.suggestion.is_some()) {
+                    if let Some(s) = &l.suggestion {
+                        println!("{:<10} order {:>6}  {}", l.sku, s.qty, s.reason);
+                        println!(
+                            "{:<10}              forecast: {}",
+                            "", l.forecast.levels.explanation
+                        );
+                    }
+                }
+            }
+            if order {
+                let po_lines: Vec<(String, i64)> = lines
+                    .iter()
+                    .filter_map(|l| l.suggestion.as_ref().map(|s| (l.sku.clone(), s.qty)))
+                    .collect();
+                if po_lines.is_empty() {
+                    println!("nothing to order");
+                } else {
+                    let po = storage.create_purchase_order(&warehouse, &po_lines, None)?;
+                    println!("purchase order {po}: {} line(s)", po_lines.len());
+                }
+            }
+            Ok(())
+        }
         Command::Demo { items, seed } => {
             storage.load_demo(seed, items)?;
             println!("demo company loaded");

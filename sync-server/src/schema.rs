@@ -137,8 +137,23 @@ CREATE TABLE exceptions (
 CREATE INDEX exceptions_open ON exceptions(warehouse_id, status);
 "#;
 
+/// Replenishment: reorder policies per warehouse and item, and purchase order numbers.
+const V2_INVENTORY: &str = r#"
+CREATE TABLE reorder_policies (
+    warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+    item_id      TEXT NOT NULL REFERENCES items(id),
+    policy       TEXT NOT NULL,
+    PRIMARY KEY (warehouse_id, item_id)
+) WITHOUT ROWID;
+CREATE TABLE po_counter (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    last      INTEGER NOT NULL
+);
+INSERT INTO po_counter (singleton, last) VALUES (1, 0);
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V1_SERVER)];
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V1_SERVER), M::up(V2_INVENTORY)];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -3,6 +3,7 @@
 //! immediate transaction, so a push is either wholly durable or not at all.
 
 use crate::error::{StorageError, StorageResult};
+use crate::inventory::{self, ReplenishmentLine};
 use crate::schema;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
@@ -17,12 +18,13 @@ use aisle_domain::import::{ImportError, RowError, WorkRow, parse_orders, parse_r
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::reconcile::{self, ExceptionKind, LineProgress, Rules, StateView};
+use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, WarehouseId};
 use aisle_proto::{
     EnrollRequest, Exception, ExceptionStatus, MasterData, OperatorRecord, OrderLine, PullQuery,
     ReceiptLine, Snapshot, StockRow, StockSummary,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use serde_json::value::RawValue;
 use std::path::Path;
@@ -1308,6 +1310,50 @@ impl Storage for SqliteStorage {
             operations: count("SELECT COALESCE(MAX(server_seq), 0) FROM ops")?,
             open_exceptions: count("SELECT COUNT(*) FROM exceptions WHERE status = 'open'")?,
         })
+    }
+
+    fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()> {
+        let conn = self.lock()?;
+        inventory::set_policy(&conn, warehouse, sku, policy)
+    }
+
+    fn demand_history(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        days: u32,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<(NaiveDate, i64)>> {
+        let conn = self.lock()?;
+        let wh = inventory::warehouse_id(&conn, warehouse)?;
+        let item: String = conn
+            .query_row("SELECT id FROM items WHERE sku = ?1", [sku], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}")))?;
+        inventory::demand_history(&conn, &wh, &item, days, today)
+    }
+
+    fn replenishment(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<Vec<ReplenishmentLine>> {
+        let conn = self.lock()?;
+        inventory::replenishment(&conn, warehouse, today, service_level)
+    }
+
+    fn create_purchase_order(
+        &self,
+        warehouse: &str,
+        lines: &[(String, i64)],
+        expected: Option<NaiveDate>,
+    ) -> StorageResult<String> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let po = inventory::create_purchase_order(&tx, warehouse, lines, expected, changed)?;
+        tx.commit()?;
+        Ok(po)
     }
 
     fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>> {

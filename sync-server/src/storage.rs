@@ -4,12 +4,14 @@
 //! Methods are blocking; handlers call them on tokio's blocking pool.
 
 use crate::error::StorageResult;
+use crate::inventory::ReplenishmentLine;
 use aisle_domain::op::ChangeLogEntry;
+use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, WarehouseId};
 use aisle_proto::{
     EnrollRequest, Exception, MasterData, OrderLine, PullQuery, ReceiptLine, Snapshot, StockSummary,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -144,6 +146,32 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     fn stats(&self) -> StorageResult<Stats>;
 
     fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>>;
+
+    /// Sets the reorder policy of an item in a warehouse (replacing the item master's default).
+    fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()>;
+    /// Daily units picked of an item in a warehouse, for the `days` days up to `today`.
+    fn demand_history(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        days: u32,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<(NaiveDate, i64)>>;
+    /// Every item with a policy in a warehouse: position, forecast and what to order now.
+    fn replenishment(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<Vec<ReplenishmentLine>>;
+    /// A purchase order of `(sku, qty)` lines; it becomes expected receipt lines for the devices.
+    fn create_purchase_order(
+        &self,
+        warehouse: &str,
+        lines: &[(String, i64)],
+        expected: Option<NaiveDate>,
+    ) -> StorageResult<String>;
+
     /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
     fn resolve_exception(
         &self,

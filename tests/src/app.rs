@@ -332,9 +332,13 @@ impl Drop for TabletApp {
             let _ = self.rt.block_on(c.close());
         }
         // tauri-driver leaves WebKitWebDriver running when killed alone: end the whole group.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.driver.id())])
-            .status();
+        // (Not with the `kill` program: procps-ng 4.0.2 signals every process for `-PGID`.)
+        if let Ok(pid) = i32::try_from(self.driver.id()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

@@ -407,7 +407,7 @@ mod tests {
                 rng = rng
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                if (rng >> 33) % 5 == 0 {
+                if (rng >> 33).is_multiple_of(5) {
                     ((rng >> 40) % 6 + 1) as f64
                 } else {
                     0.0
