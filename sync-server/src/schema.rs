@@ -152,8 +152,23 @@ CREATE TABLE po_counter (
 INSERT INTO po_counter (singleton, last) VALUES (1, 0);
 "#;
 
+/// Supervisor sign-in sessions for the web pages: only the token's hash is kept.
+const V3_SESSIONS: &str = r#"
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    badge      TEXT NOT NULL REFERENCES operators(badge),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+) WITHOUT ROWID;
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V1_SERVER), M::up(V2_INVENTORY)];
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(V1),
+    M::up(V1_SERVER),
+    M::up(V2_INVENTORY),
+    M::up(V3_SESSIONS),
+];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

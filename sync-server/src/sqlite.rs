@@ -7,7 +7,7 @@ use crate::inventory::{self, ReplenishmentLine};
 use crate::schema;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
-    RawServerOp, Resolution, Stats, Storage,
+    RawServerOp, Resolution, SessionRecord, Stats, Storage,
 };
 use aisle_device::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
@@ -1310,6 +1310,77 @@ impl Storage for SqliteStorage {
             operations: count("SELECT COALESCE(MAX(server_seq), 0) FROM ops")?,
             open_exceptions: count("SELECT COUNT(*) FROM exceptions WHERE status = 'open'")?,
         })
+    }
+
+    fn open_session(
+        &self,
+        badge: &str,
+        pin: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StorageResult<SessionRecord> {
+        let conn = self.lock()?;
+        let found: Option<(String, String, String, String)> = conn
+            .query_row(
+                "SELECT badge, name, role, pin_hash FROM operators WHERE badge = ?1",
+                [badge.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        // The same answer for an unknown badge and a wrong PIN: no probing for badges.
+        let refused = || StorageError::Forbidden("wrong badge or PIN".into());
+        let Some((badge, name, role, hash)) = found else {
+            return Err(refused());
+        };
+        if !aisle_device::pin::verify_pin(pin, &hash)? {
+            return Err(refused());
+        }
+        if role != "supervisor" {
+            return Err(StorageError::Forbidden(format!(
+                "{badge} is not a supervisor; these pages are for supervisors"
+            )));
+        }
+        conn.execute(
+            "DELETE FROM sessions WHERE expires_at < ?1",
+            [Utc::now().to_rfc3339()],
+        )?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, badge, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, badge, Utc::now().to_rfc3339(), expires_at.to_rfc3339()],
+        )?;
+        Ok(SessionRecord {
+            badge,
+            name,
+            expires_at,
+        })
+    }
+
+    fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>> {
+        let conn = self.lock()?;
+        let row: Option<(String, String, String)> = conn
+            .query_row(
+                "SELECT s.badge, o.name, s.expires_at FROM sessions s
+                 JOIN operators o ON o.badge = s.badge
+                 WHERE s.token_hash = ?1 AND o.role = 'supervisor'",
+                [token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((badge, name, expires)) = row else {
+            return Ok(None);
+        };
+        let expires_at = time(&expires)?;
+        Ok((expires_at > Utc::now()).then_some(SessionRecord {
+            badge,
+            name,
+            expires_at,
+        }))
+    }
+
+    fn close_session(&self, token_hash: &str) -> StorageResult<()> {
+        self.lock()?
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
     }
 
     fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()> {

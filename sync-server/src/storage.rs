@@ -88,6 +88,14 @@ pub struct NewOperator {
     pub supervisor: bool,
 }
 
+/// A signed-in supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionRecord {
+    pub badge: String,
+    pub name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// What the CSV exports produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportKind {
@@ -171,6 +179,19 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         lines: &[(String, i64)],
         expected: Option<NaiveDate>,
     ) -> StorageResult<String>;
+
+    /// Checks a supervisor's badge and PIN and opens a session for `token_hash` until
+    /// `expires_at`. Operators who are not supervisors are refused.
+    fn open_session(
+        &self,
+        badge: &str,
+        pin: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StorageResult<SessionRecord>;
+    /// The supervisor of a live session.
+    fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>>;
+    fn close_session(&self, token_hash: &str) -> StorageResult<()>;
 
     /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
     fn resolve_exception(

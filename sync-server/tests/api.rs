@@ -135,6 +135,12 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/push",
         "/v1/pull",
         "/v1/snapshot",
+        "/v1/supervisor/session",
+        "/v1/supervisor/exceptions",
+        "/v1/supervisor/exceptions/{id}/resolve",
+        "/v1/supervisor/devices",
+        "/v1/supervisor/replenishment",
+        "/v1/supervisor/purchase-orders",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -256,4 +262,176 @@ async fn a_large_import_reaches_devices_in_one_pull() {
         .json(get(&format!("/v1/pull?cursor=0&rev={rev}"), Some(&token)))
         .await;
     assert!(again["order_lines"].as_array().unwrap().is_empty());
+}
+
+fn with_token(mut req: Request<Body>, token: &str) -> Request<Body> {
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    req
+}
+
+#[tokio::test]
+async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
+    let api = Api::new();
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let sign_in = |badge: &str, pin: &str| {
+        post(
+            "/v1/supervisor/session",
+            &serde_json::json!({ "badge": badge, "pin": pin }),
+            None,
+        )
+    };
+    // Operators, wrong PINs and unknown badges are refused alike; nothing without a session.
+    for (badge, pin, says) in [
+        ("ALICE", "1234", "not a supervisor"),
+        ("SUP1", "0000", "wrong badge or PIN"),
+        ("NOBODY", "4321", "wrong badge or PIN"),
+    ] {
+        let (s, v) = api.json(sign_in(badge, pin)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{badge}: {v}");
+        assert!(v["message"].as_str().unwrap().contains(says), "{v}");
+        assert_matches_schema(&doc, "ErrorBody", &v);
+    }
+    let (s, _) = api.json(get("/v1/supervisor/exceptions", None)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = api
+        .json(get("/v1/supervisor/exceptions", Some("forged")))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, session) = api.json(sign_in("SUP1", "4321")).await;
+    assert_eq!(s, StatusCode::OK, "{session}");
+    assert_matches_schema(&doc, "SupervisorSession", &session);
+    let token = session["token"].as_str().unwrap().to_string();
+    let (s, me) = api.json(get("/v1/supervisor/session", Some(&token))).await;
+    assert_eq!((s, me["badge"].as_str()), (StatusCode::OK, Some("SUP1")));
+
+    // An exception to resolve: a device's count far from the books.
+    let (device_token, device) = api.token().await;
+    let (_, pull) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let epoch = pull["epoch"].clone();
+    let row = pull["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["qty"].as_i64().unwrap() > 10 && r["key"].get("lot").is_none())
+        .unwrap();
+    let key = row["key"].clone();
+    let entry = serde_json::json!({
+        "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
+        "warehouse_id": pull["master"]["warehouses"][0]["id"], "operator": "ALICE",
+        "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": pull["cursor"],
+        "op": { "type": "count", "key": key, "counted": 0, "expected": row["qty"], "blind": true }
+    });
+    let (s, v) = api
+        .json(post(
+            "/v1/push",
+            &serde_json::json!({ "device_id": device, "epoch": epoch, "entries": [entry] }),
+            Some(&device_token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, list) = api
+        .json(get("/v1/supervisor/exceptions", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let x = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "count_variance")
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_matches_schema(&doc, "Exception", x);
+    let id = x["id"].as_str().unwrap();
+    let resolve = |body: Value| {
+        with_token(
+            post(
+                &format!("/v1/supervisor/exceptions/{id}/resolve"),
+                &body,
+                None,
+            ),
+            &token,
+        )
+    };
+    let (s, v) = api.json(resolve(serde_json::json!({ "delete": {} }))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = api
+        .json(resolve(
+            serde_json::json!({ "accept": { "note": "recounted: the books are right" } }),
+        ))
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("resolved")),
+        "{v}"
+    );
+    assert!(v["resolution"].as_str().unwrap().contains("SUP1"), "{v}");
+    let (_, open) = api
+        .json(get("/v1/supervisor/exceptions", Some(&token)))
+        .await;
+    assert!(open.as_array().unwrap().iter().all(|x| x["id"] != id));
+
+    // Devices and replenishment, then a purchase order from a suggestion.
+    let (s, devices) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_matches_schema(&doc, "Device", &devices[0]);
+    let (s, lines) = api
+        .json(get(
+            "/v1/supervisor/replenishment?warehouse=WH1&service_level=0.9",
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lines}");
+    let line = &lines[0];
+    assert_matches_schema(&doc, "ReplenishmentLine", line);
+    let (s, v) = api
+        .json(get(
+            "/v1/supervisor/replenishment?warehouse=WH1&service_level=2",
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let po = |lines: Value| {
+        with_token(
+            post(
+                "/v1/supervisor/purchase-orders",
+                &serde_json::json!({ "warehouse": "WH1", "lines": lines }),
+                None,
+            ),
+            &token,
+        )
+    };
+    let (s, v) = api
+        .json(po(serde_json::json!([{ "sku": line["sku"], "qty": 0 }])))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = api
+        .json(po(serde_json::json!([{ "sku": line["sku"], "qty": 12 }])))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_matches_schema(&doc, "PurchaseOrderResponse", &v);
+    let (_, after) = api
+        .json(get(
+            "/v1/supervisor/replenishment?warehouse=WH1",
+            Some(&token),
+        ))
+        .await;
+    let same = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["sku"] == line["sku"])
+        .unwrap();
+    assert_eq!(
+        same["position"]["on_order"].as_i64().unwrap(),
+        line["position"]["on_order"].as_i64().unwrap() + 12
+    );
+
+    // Signing out ends the session at once.
+    let mut out = get("/v1/supervisor/session", Some(&token));
+    *out.method_mut() = axum::http::Method::DELETE;
+    let (s, _) = api.call(out).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
 }

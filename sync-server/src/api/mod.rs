@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod enroll;
 pub mod health;
+pub mod supervisor;
 pub mod sync;
 
 use crate::error::ApiError;
@@ -95,6 +96,26 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(sync::push))
         .route("/v1/pull", get(sync::pull))
         .route("/v1/snapshot", get(sync::snapshot))
+        .route(
+            "/v1/supervisor/session",
+            post(supervisor::sign_in)
+                .get(supervisor::me)
+                .delete(supervisor::sign_out),
+        )
+        .route("/v1/supervisor/exceptions", get(supervisor::exceptions))
+        .route(
+            "/v1/supervisor/exceptions/{id}/resolve",
+            post(supervisor::resolve),
+        )
+        .route("/v1/supervisor/devices", get(supervisor::devices))
+        .route(
+            "/v1/supervisor/replenishment",
+            get(supervisor::replenishment),
+        )
+        .route(
+            "/v1/supervisor/purchase-orders",
+            post(supervisor::purchase_order),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
         // Fastest gzip: pages are large and compress well even at level 1; a better ratio is not

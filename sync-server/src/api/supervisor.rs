@@ -1,0 +1,216 @@
+//! The supervisors' API, which the supervisor web pages use: sign-in with badge and PIN (a
+//! bearer session token, stored only as its hash), the exception queue and its resolution,
+//! devices, replenishment and purchase orders.
+
+use super::{ApiJson, AppState};
+use crate::error::ApiError;
+use crate::inventory::ReplenishmentLine;
+use crate::sqlite::{hash_secret, random_code};
+use crate::storage::{DeviceRecord, Resolution, SessionRecord};
+use aisle_proto::Exception;
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How long a sign-in lasts: one shift.
+const SESSION_HOURS: i64 = 12;
+
+/// The signed-in supervisor of a request.
+#[derive(Debug)]
+pub struct Supervisor {
+    pub session: SessionRecord,
+    token_hash: String,
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Supervisor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer(parts) else {
+            return Err(ApiError::Unauthorized(
+                "sign in as a supervisor first".into(),
+            ));
+        };
+        let hash = hash_secret(token);
+        let lookup = hash.clone();
+        match state.blocking(move |s| s.session(&lookup)).await? {
+            Some(session) => Ok(Self {
+                session,
+                token_hash: hash,
+            }),
+            None => Err(ApiError::Unauthorized(
+                "the session has ended; sign in again".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub badge: String,
+    pub pin: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionOut {
+    pub token: String,
+    #[serde(flatten)]
+    pub session: SessionRecord,
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<SignIn>,
+) -> Result<Json<SessionOut>, ApiError> {
+    let token = random_code(32).map_err(ApiError::from)?;
+    let hash = hash_secret(&token);
+    let expires = Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+    let session = state
+        .blocking(move |s| s.open_session(&req.badge, &req.pin, &hash, expires))
+        .await
+        .map_err(|e| match e {
+            ApiError::Forbidden(m) => ApiError::Unauthorized(m),
+            other => other,
+        })?;
+    tracing::info!(badge = %session.badge, "supervisor signed in");
+    Ok(Json(SessionOut { token, session }))
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    who: Supervisor,
+) -> Result<StatusCode, ApiError> {
+    let hash = who.token_hash;
+    state.blocking(move |s| s.close_session(&hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(who: Supervisor) -> Json<SessionRecord> {
+    Json(who.session)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExceptionQuery {
+    #[serde(default)]
+    pub all: bool,
+}
+
+pub async fn exceptions(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<ExceptionQuery>,
+) -> Result<Json<Vec<Exception>>, ApiError> {
+    Ok(Json(state.blocking(move |s| s.exceptions(!q.all)).await?))
+}
+
+/// `{"accept": {"note": …}}` or `{"adjust": {"qty": -2, "reason": …}}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ResolveIn {
+    Accept { note: String },
+    Adjust { qty: i64, reason: String },
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    who: Supervisor,
+    Path(id): Path<uuid::Uuid>,
+    ApiJson(req): ApiJson<ResolveIn>,
+) -> Result<Json<Exception>, ApiError> {
+    let resolution = match req {
+        ResolveIn::Accept { note } => Resolution::Accept { note },
+        ResolveIn::Adjust { qty, reason } => Resolution::Adjust { qty, reason },
+    };
+    let by = who.session.badge.clone();
+    let x = state
+        .blocking(move |s| s.resolve_exception(id, &by, &resolution))
+        .await?;
+    tracing::info!(exception = %id, by = %who.session.badge, "exception resolved");
+    Ok(Json(x))
+}
+
+pub async fn devices(
+    State(state): State<AppState>,
+    _who: Supervisor,
+) -> Result<Json<Vec<DeviceRecord>>, ApiError> {
+    Ok(Json(state.blocking(|s| s.devices()).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReplenishQuery {
+    pub warehouse: String,
+    pub service_level: Option<f64>,
+}
+
+pub async fn replenishment(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<ReplenishQuery>,
+) -> Result<Json<Vec<ReplenishmentLine>>, ApiError> {
+    let today = Utc::now().date_naive();
+    let level = q.service_level.unwrap_or(0.95);
+    Ok(Json(
+        state
+            .blocking(move |s| s.replenishment(&q.warehouse, today, level))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoLine {
+    pub sku: String,
+    pub qty: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseOrderIn {
+    pub warehouse: String,
+    pub lines: Vec<PoLine>,
+    pub expected_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PurchaseOrderOut {
+    pub purchase_order: String,
+    pub lines: usize,
+}
+
+pub async fn purchase_order(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiJson(req): ApiJson<PurchaseOrderIn>,
+) -> Result<(StatusCode, Json<PurchaseOrderOut>), ApiError> {
+    let lines: Vec<(String, i64)> = req.lines.into_iter().map(|l| (l.sku, l.qty)).collect();
+    let n = lines.len();
+    let wh = req.warehouse;
+    let po = state
+        .blocking(move |s| s.create_purchase_order(&wh, &lines, req.expected_date))
+        .await?;
+    tracing::info!(purchase_order = %po, by = %who.session.badge, "purchase order raised");
+    Ok((
+        StatusCode::CREATED,
+        Json(PurchaseOrderOut {
+            purchase_order: po,
+            lines: n,
+        }),
+    ))
+}
