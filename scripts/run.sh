@@ -38,6 +38,7 @@ fi
 cat <<TXT
 
 Aisle is running: sync server at $url (health: $url/healthz, API: $url/v1/openapi.json).
+Supervisor pages: $url/ (badge SUP1, PIN 4321).
 The tablet app (when there is a display) is enrolled in warehouse WH1 and syncs in the background:
 sign in with badge ALICE and PIN 1234. The same device store works from the CLI; in another terminal:
   export AISLE_DB=$device_db AISLE_OPERATOR=ALICE

@@ -1,6 +1,7 @@
-//! The real tablet app under WebDriver: a private X display (Xvfb), `tauri-driver` (which starts
-//! WebKitWebDriver and the app), and a synchronous wrapper over the WebDriver client so tests
-//! read like what an operator does: scan, type, tap, look. Everything is stopped on drop.
+//! Real user interfaces under WebDriver: the tablet app on a private X display (Xvfb) through
+//! `tauri-driver` (which starts WebKitWebDriver and the app), and the supervisor web pages in
+//! headless Chromium through chromedriver. A synchronous wrapper over the WebDriver client lets
+//! tests read like what a person does: scan, type, tap, look. Everything is stopped on drop.
 
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
@@ -90,17 +91,94 @@ impl Drop for Display {
     }
 }
 
-/// The app, started through tauri-driver on its own display, with its store at `db`.
+/// A WebDriver session with the driver process (and display) behind it.
 #[derive(Debug)]
 pub struct TabletApp {
     rt: tokio::runtime::Runtime,
     client: Option<Client>,
     driver: Child,
-    _display: Display,
+    _display: Option<Display>,
     shots: PathBuf,
 }
 
+/// Waits for a driver's port, then opens a session (retrying while the driver warms up).
+fn session(
+    rt: &tokio::runtime::Runtime,
+    port: u16,
+    caps: serde_json::Map<String, serde_json::Value>,
+) -> Client {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the WebDriver server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    loop {
+        let attempt = rt.block_on(
+            // WebDriver on loopback is plain HTTP: no TLS stack needed.
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}")),
+        );
+        match attempt {
+            Ok(c) => return c,
+            Err(_) if start.elapsed() < Duration::from_secs(30) => {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            Err(e) => panic!("no WebDriver session: {e}"),
+        }
+    }
+}
+
+/// The supervisor web pages and the tablet app are driven the same way.
+pub type Browser = TabletApp;
+
 impl TabletApp {
+    /// Headless Chromium (Debian's `chromium` and `chromedriver`), a fresh profile, 1280x900.
+    pub fn chromium(profile: &Path, shots: &Path) -> Self {
+        let port = free_port();
+        let driver = Command::new(find_program("chromedriver"))
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": find_program("chromium"),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        let client = session(&rt, port, caps);
+        std::fs::create_dir_all(shots).unwrap();
+        Self {
+            rt,
+            client: Some(client),
+            driver,
+            _display: None,
+            shots: shots.to_path_buf(),
+        }
+    }
+
+    /// Opens `url` in the session.
+    pub fn goto(&self, url: &str) {
+        self.rt.block_on(self.client().goto(url)).unwrap();
+    }
+
     /// Starts the app binary with `AISLE_DB=db`, syncing in the background every second.
     pub fn start(app: &Path, db: &Path, shots: &Path) -> Self {
         let display = Display::start(1280, 1280);
@@ -122,14 +200,6 @@ impl TabletApp {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "tauri-driver did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -140,29 +210,13 @@ impl TabletApp {
             serde_json::json!({ "application": app }),
         );
         caps.insert("browserName".into(), "wry".into());
-        // tauri-driver answers before WebKitWebDriver behind it is ready: retry the session.
-        let client = loop {
-            let attempt = rt.block_on(
-                // WebDriver on loopback is plain HTTP: no TLS stack needed.
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                    .capabilities(caps.clone())
-                    .connect(&format!("http://127.0.0.1:{port}")),
-            );
-            match attempt {
-                Ok(c) => break c,
-                Err(e) if start.elapsed() < Duration::from_secs(30) => {
-                    let _ = e;
-                    std::thread::sleep(Duration::from_millis(250));
-                }
-                Err(e) => panic!("no WebDriver session with the app: {e}"),
-            }
-        };
+        let client = session(&rt, port, caps);
         std::fs::create_dir_all(shots).unwrap();
         let app = Self {
             rt,
             client: Some(client),
             driver,
-            _display: display,
+            _display: Some(display),
             shots: shots.to_path_buf(),
         };
         app.resize(1280, 800);
@@ -318,7 +372,7 @@ impl TabletApp {
     pub fn screenshot(&self, name: &str) {
         // WebKit takes the snapshot at its next rendering update, which an idle page may not
         // have for minutes: an invisible style change asks for one.
-        let nudge = "const b = document.body.style; b.boxShadow = b.boxShadow === '' ? 'inset 0 0 0 1px #111827' : ''; return 1;";
+        let nudge = "const b = document.body.style; b.boxShadow = b.boxShadow === '' ? 'inset 0 0 0 1px rgba(0, 0, 0, 0.01)' : ''; return 1;";
         let _ = self.rt.block_on(self.client().execute(nudge, vec![]));
         std::thread::sleep(Duration::from_millis(100));
         let png = self.rt.block_on(self.client().screenshot()).unwrap();

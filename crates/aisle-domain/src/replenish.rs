@@ -134,6 +134,15 @@ pub fn levels(choice: &Choice, lead_time_days: u32, service_level: f64) -> Resul
     let sigma = choice.fit.rmse * f64::from(lead_time_days).sqrt();
     let safety = (z * sigma).max(0.0).ceil() as i64;
     let rop = demand.ceil() as i64 + safety;
+    if demand == 0.0 && sigma == 0.0 {
+        return Ok(Levels {
+            lead_time_demand: 0.0,
+            safety_stock: 0,
+            reorder_point: 0,
+            explanation: "no demand in the history, so the forecast suggests no reorder level;                           the policy alone decides"
+                .into(),
+        });
+    }
     Ok(Levels {
         lead_time_demand: demand,
         safety_stock: safety,
@@ -251,5 +260,20 @@ mod tests {
         // A lead time beyond the forecast horizon extends its last day.
         assert_eq!(levels(&choice, 10, 0.5).unwrap().reorder_point, 50);
         assert!(levels(&choice, 4, 1.0).is_err());
+        let none = Choice {
+            fit: Fit {
+                forecast: vec![0.0; 7],
+                rmse: 0.0,
+                ..choice.fit.clone()
+            },
+            ..choice
+        };
+        let l = levels(&none, 4, 0.95).unwrap();
+        assert_eq!(l.reorder_point, 0);
+        assert!(
+            l.explanation.starts_with("no demand in the history"),
+            "{}",
+            l.explanation
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod enroll;
 pub mod health;
 pub mod supervisor;
 pub mod sync;
+pub mod web;
 
 use crate::error::ApiError;
 use crate::storage::Storage;
@@ -89,6 +90,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(web::index))
+        .route("/web/app.js", get(web::app_js))
+        .route("/web/app.css", get(web::app_css))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/v1/openapi.json", get(health::openapi))

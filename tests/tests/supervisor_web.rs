@@ -1,0 +1,115 @@
+//! The supervisor web pages in headless Chromium against a real server: sign in, resolve an
+//! exception raised by a device's count, and turn a reorder suggestion into a purchase order that
+//! the device then downloads. Screenshots go to docs/screenshots.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aisle_device::work::CountRequest;
+use aisle_e2e::app::Browser;
+use aisle_e2e::{Device, Server};
+use std::path::PathBuf;
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+}
+
+#[test]
+fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 40);
+    let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
+
+    // A blind count that finds nothing where the books say there is stock: an exception.
+    let item = device.store.find_item("HAR-00001").unwrap();
+    let bin = device
+        .store
+        .stock_of_item(item)
+        .unwrap()
+        .into_iter()
+        .find(|l| l.location.starts_with("A-"))
+        .unwrap();
+    let req = CountRequest {
+        location: format!("LOC:WH1:{}", bin.location),
+        item: "5012345000015".into(),
+        counted: 0,
+        blind: true,
+        ..Default::default()
+    };
+    device.store.count(&req, &device.ctx).unwrap();
+    device.sync();
+    // An item that is short by its policy.
+    server.admin(&[
+        "policy",
+        "--warehouse",
+        "WH1",
+        "--sku",
+        "HAR-00002",
+        "--reorder-point",
+        "1000",
+        "--order-qty",
+        "100",
+    ]);
+
+    let web = Browser::chromium(&dir.path().join("chromium"), &shots());
+    web.goto(&format!("{}/", server.url));
+
+    // Only a supervisor with the right PIN gets in.
+    web.fill("badge", "SUP1");
+    web.fill("pin", "9999");
+    web.tap("signin");
+    web.wait_text("message", "a refusal", |t| t.contains("wrong badge or PIN"));
+    web.fill("pin", "4321");
+    web.tap("signin");
+    web.wait_text("message", "signed in", |t| {
+        t.contains("Signed in: Sam Carter")
+    });
+
+    // The exception queue shows the count; accept the books after a recount.
+    let row = web.wait_text("exception", "the count variance", |t| {
+        t.contains("count variance") && t.contains("counted 0")
+    });
+    assert!(row.contains(&bin.location), "{row}");
+    web.screenshot("web-exceptions");
+    web.tap("accept");
+    web.wait_text("message", "resolved", |t| t.starts_with("Resolved:"));
+    web.wait_text("no-exceptions", "an empty queue", |t| {
+        t.contains("Nothing waits")
+    });
+    let exported = server.export("exceptions");
+    let x = exported.iter().find(|r| &r[1] == "count_variance").unwrap();
+    assert_eq!(&x[2], "resolved", "{x:?}");
+    assert!(x[8].contains("SUP1"), "who decided is recorded: {x:?}");
+
+    // Reorder: HAR-00002 is suggested; raising the order makes a purchase order.
+    web.tap("nav-replenishment");
+    let line = web.wait_text("suggestion-HAR-00002", "HAR-00002", |t| {
+        t.contains("HAR-00002")
+    });
+    assert!(line.contains("reorder point 1000"), "{line}");
+    web.screenshot("web-reorder");
+    web.tap("raise-po");
+    let said = web.wait_text("message", "a purchase order", |t| {
+        t.contains("Purchase order PO-")
+    });
+    let po = said
+        .split_whitespace()
+        .find(|w| w.starts_with("PO-"))
+        .unwrap()
+        .to_string();
+
+    // The device downloads it as expected goods.
+    device.sync();
+    let work = device.store.receiving_work().unwrap();
+    assert!(
+        work.iter()
+            .any(|l| l.receipt == po && l.sku == "HAR-00002" && l.expected % 100 == 0),
+        "{po} reached the device: {work:?}"
+    );
+
+    // Devices page, and signing out ends the session.
+    web.tap("nav-devices");
+    let device_row = web.wait_text("device", "the tablet", |t| t.contains("T1"));
+    assert!(device_row.contains("WH1"), "{device_row}");
+    web.tap("signout");
+    web.find_testid("signin");
+}
