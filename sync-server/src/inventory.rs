@@ -252,3 +252,170 @@ pub(crate) fn create_purchase_order(
     }
     Ok(po)
 }
+
+/// An item found by a stock search, with its stock per warehouse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StockHit {
+    pub sku: String,
+    pub description: String,
+    /// `(warehouse code, on hand)`, every warehouse that holds some.
+    pub warehouses: Vec<(String, i64)>,
+}
+
+/// Items whose SKU, description or barcode contains `q` (case-insensitive), by SKU.
+pub(crate) fn stock_search(conn: &Connection, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(StorageError::Invalid(
+            "type part of a SKU, description or barcode".into(),
+        ));
+    }
+    let pattern = format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = conn.prepare(
+        "SELECT id, sku, description FROM items
+         WHERE sku LIKE ?1 ESCAPE '\\' OR description LIKE ?1 ESCAPE '\\' OR codes LIKE ?1 ESCAPE '\\'
+         ORDER BY sku LIMIT ?2",
+    )?;
+    let items: Vec<(String, String, String)> = stmt
+        .query_map(params![pattern, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut per_wh = conn.prepare_cached(
+        "SELECT w.code, SUM(s.qty) FROM stock s JOIN locations l ON l.id = s.location_id
+         JOIN warehouses w ON w.id = l.warehouse_id
+         WHERE s.item_id = ?1 GROUP BY w.code HAVING SUM(s.qty) <> 0 ORDER BY w.code",
+    )?;
+    let mut out = Vec::with_capacity(items.len());
+    for (id, sku, description) in items {
+        let warehouses = per_wh
+            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        out.push(StockHit {
+            sku,
+            description,
+            warehouses,
+        });
+    }
+    Ok(out)
+}
+
+/// A stock line of an item at a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocationStock {
+    pub location: String,
+    pub lot: Option<String>,
+    pub expiry: Option<String>,
+    pub plate: Option<String>,
+    pub qty: i64,
+}
+
+/// One forecast day with its prediction interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastDay {
+    pub day: NaiveDate,
+    pub qty: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Everything the item page shows for one warehouse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemDetail {
+    pub sku: String,
+    pub description: String,
+    pub warehouse: String,
+    pub stock: Vec<LocationStock>,
+    pub history: Vec<(NaiveDate, i64)>,
+    pub method: forecast::Method,
+    pub reason: String,
+    pub mase: Option<f64>,
+    pub naive_mase: Option<f64>,
+    pub service_level: f64,
+    pub forecast: Vec<ForecastDay>,
+}
+
+/// Days of forecast on the item page.
+pub const FORECAST_DAYS: usize = 28;
+
+pub(crate) fn item_detail(
+    conn: &Connection,
+    warehouse: &str,
+    sku: &str,
+    today: NaiveDate,
+    service_level: f64,
+) -> StorageResult<ItemDetail> {
+    let z = forecast::normal_quantile(service_level).ok_or_else(|| {
+        StorageError::Invalid(format!(
+            "service level {service_level} must be between 0 and 1"
+        ))
+    })?;
+    let wh = warehouse_id(conn, warehouse)?;
+    let item = item_id(conn, sku)?;
+    let description: String = conn.query_row(
+        "SELECT description FROM items WHERE id = ?1",
+        [&item],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT l.code, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
+         JOIN locations l ON l.id = s.location_id
+         LEFT JOIN plates p ON p.id = s.plate_id
+         WHERE s.item_id = ?1 AND l.warehouse_id = ?2 AND s.qty <> 0
+         ORDER BY l.code, s.expiry, s.lot",
+    )?;
+    let opt = |s: String| Some(s).filter(|s| !s.is_empty());
+    let stock = stmt
+        .query_map(params![item, wh], |r| {
+            Ok(LocationStock {
+                location: r.get(0)?,
+                lot: opt(r.get(1)?),
+                expiry: opt(r.get(2)?),
+                plate: opt(r.get(3)?),
+                qty: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let history = demand_history(conn, &wh, &item, HISTORY_DAYS, today)?;
+    let series: Vec<f64> = history.iter().map(|(_, q)| *q as f64).collect();
+    let choice = forecast::choose(&series, HOLDOUT_DAYS, FORECAST_DAYS);
+    let mase = choice
+        .scores
+        .iter()
+        .find(|s| s.method == choice.fit.method)
+        .and_then(|s| s.mase);
+    let forecast = choice
+        .fit
+        .forecast
+        .iter()
+        .enumerate()
+        .map(|(h, &qty)| {
+            // The error of an h-day-ahead forecast grows like √h under the usual assumptions.
+            let spread = z * choice.fit.rmse * ((h + 1) as f64).sqrt();
+            ForecastDay {
+                day: today + Days::new(h as u64 + 1),
+                qty,
+                low: (qty - spread).max(0.0),
+                high: qty + spread,
+            }
+        })
+        .collect();
+    Ok(ItemDetail {
+        sku: sku.to_string(),
+        description,
+        warehouse: warehouse.to_string(),
+        stock,
+        history,
+        method: choice.fit.method,
+        reason: choice.reason,
+        mase,
+        naive_mase: choice.naive_mase,
+        service_level,
+        forecast,
+    })
+}

@@ -3,7 +3,7 @@
 //! immediate transaction, so a push is either wholly durable or not at all.
 
 use crate::error::{StorageError, StorageResult};
-use crate::inventory::{self, ReplenishmentLine};
+use crate::inventory::{self, ItemDetail, ReplenishmentLine, StockHit};
 use crate::schema;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
@@ -1412,6 +1412,22 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<ReplenishmentLine>> {
         let conn = self.lock()?;
         inventory::replenishment(&conn, warehouse, today, service_level)
+    }
+
+    fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
+        let conn = self.lock()?;
+        inventory::stock_search(&conn, q, limit)
+    }
+
+    fn item_detail(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<ItemDetail> {
+        let conn = self.lock()?;
+        inventory::item_detail(&conn, warehouse, sku, today, service_level)
     }
 
     fn create_purchase_order(

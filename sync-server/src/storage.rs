@@ -4,7 +4,7 @@
 //! Methods are blocking; handlers call them on tokio's blocking pool.
 
 use crate::error::StorageResult;
-use crate::inventory::ReplenishmentLine;
+use crate::inventory::{ItemDetail, ReplenishmentLine, StockHit};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, WarehouseId};
@@ -172,6 +172,16 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         today: NaiveDate,
         service_level: f64,
     ) -> StorageResult<Vec<ReplenishmentLine>>;
+    /// Items matching part of a SKU, description or barcode, with stock per warehouse.
+    fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>>;
+    /// An item in a warehouse: stock by location, daily demand, forecast with its interval.
+    fn item_detail(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<ItemDetail>;
     /// A purchase order of `(sku, qty)` lines; it becomes expected receipt lines for the devices.
     fn create_purchase_order(
         &self,

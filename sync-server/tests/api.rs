@@ -141,6 +141,8 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/devices",
         "/v1/supervisor/replenishment",
         "/v1/supervisor/purchase-orders",
+        "/v1/supervisor/stock",
+        "/v1/supervisor/items/{sku}",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -426,6 +428,39 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
         same["position"]["on_order"].as_i64().unwrap(),
         line["position"]["on_order"].as_i64().unwrap() + 12
     );
+
+    // Stock search and the item page.
+    let (s, hits) = api
+        .json(get("/v1/supervisor/stock?q=hex%20bolt", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{hits}");
+    assert_matches_schema(&doc, "StockHit", &hits[0]);
+    assert!(hits.as_array().unwrap().iter().all(|h| {
+        h["description"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("hex bolt")
+    }));
+    let (s, v) = api
+        .json(get("/v1/supervisor/stock?q=%20", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let sku = hits[0]["sku"].as_str().unwrap();
+    let (s, item) = api
+        .json(get(
+            &format!("/v1/supervisor/items/{sku}?warehouse=WH1"),
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_matches_schema(&doc, "ItemDetail", &item);
+    assert_eq!(item["history"].as_array().unwrap().len(), 182);
+    assert_eq!(item["forecast"].as_array().unwrap().len(), 28);
+    let (s, _) = api
+        .json(get("/v1/supervisor/items/NOPE?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 
     // Signing out ends the session at once.
     let mut out = get("/v1/supervisor/session", Some(&token));

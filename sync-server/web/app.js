@@ -134,8 +134,7 @@ async function exceptionsPage() {
 }
 
 async function replenishmentPage() {
-  const params = new URLSearchParams(location.hash.split("?")[1] ?? "");
-  const warehouse = params.get("warehouse") ?? "WH1";
+  const warehouse = hashParams().get("warehouse") ?? "WH1";
   const lines = await api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`);
   const suggested = lines.filter((l) => l.suggestion !== null);
   const picks = new Map(suggested.map((l) => [l.sku, true]));
@@ -194,13 +193,115 @@ async function devicesPage() {
   );
 }
 
-const PAGES = { "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };
+function hashParams() {
+  return new URLSearchParams(location.hash.split("?")[1] ?? "");
+}
+
+async function stockPage() {
+  const params = hashParams();
+  const q = params.get("q") ?? "";
+  const input = el("input", { name: "q", value: q, placeholder: "SKU, description or barcode", "aria-label": "search", "data-testid": "stock-q" });
+  const form = el(
+    "form",
+    { class: "inline", onsubmit: (e) => { e.preventDefault(); location.hash = `#/stock?q=${encodeURIComponent(input.value.trim())}`; } },
+    input,
+    el("button", { class: "primary", type: "submit", "data-testid": "stock-search" }, "Search"),
+  );
+  const parts = [el("h1", {}, "Stock"), form];
+  if (q.trim() !== "") {
+    const hits = await api("GET", `/v1/supervisor/stock?q=${encodeURIComponent(q)}`);
+    parts.push(
+      el("p", {}, `${hits.length} item(s)`),
+      el(
+        "table",
+        {},
+        el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "Description"), el("th", {}, "On hand by warehouse"))),
+        el(
+          "tbody",
+          {},
+          hits.map((h) =>
+            el(
+              "tr",
+              { "data-testid": `hit-${h.sku}` },
+              el("td", {}, el("a", { "data-testid": `item-link-${h.sku}`, href: `#/item?sku=${encodeURIComponent(h.sku)}&warehouse=${encodeURIComponent(h.warehouses[0]?.[0] ?? "WH1")}` }, h.sku)),
+              el("td", {}, h.description),
+              el("td", {}, h.warehouses.map(([w, n]) => `${w}: ${n}`).join(" · ") || "none"),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+  main.replaceChildren(...parts);
+  input.focus();
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+/** Daily demand (bars) of the last 8 weeks, then the forecast (line) and its interval (band). */
+function demandChart(item) {
+  const history = item.history.slice(-56);
+  const days = history.length + item.forecast.length;
+  const top = Math.max(1, ...history.map(([, q]) => q), ...item.forecast.map((f) => f.high));
+  const W = 900, H = 260, L = 40, B = 24, T = 10;
+  const x = (i) => L + (i * (W - L - 10)) / Math.max(1, days);
+  const y = (q) => H - B - (q * (H - B - T)) / top;
+  const bw = Math.max(1, (W - L - 10) / Math.max(1, days) - 2);
+  const bars = history.map(([day, q], i) => svg("rect", { x: x(i), y: y(q), width: bw, height: H - B - y(q), class: "bar" }, svg("title", {}, `${day}: ${q}`)));
+  const f0 = history.length;
+  const band = item.forecast.map((f, i) => `${x(f0 + i) + bw / 2},${y(f.high)}`).concat([...item.forecast].reverse().map((f, j) => `${x(f0 + item.forecast.length - 1 - j) + bw / 2},${y(f.low)}`));
+  const line = item.forecast.map((f, i) => `${x(f0 + i) + bw / 2},${y(f.qty)}`).join(" ");
+  return svg(
+    "svg",
+    { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `demand of ${item.sku}: history and forecast`, "data-testid": "demand-chart", class: "chart" },
+    svg("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, class: "axis" }),
+    svg("text", { x: 4, y: T + 10, class: "label" }, Math.ceil(top)),
+    svg("text", { x: 4, y: H - B, class: "label" }, 0),
+    svg("text", { x: L, y: H - 6, class: "label" }, history[0]?.[0] ?? ""),
+    svg("text", { x: x(f0), y: H - 6, class: "label" }, "forecast →"),
+    bars,
+    band.length > 0 ? svg("polygon", { points: band.join(" "), class: "band" }) : [],
+    item.forecast.length > 0 ? svg("polyline", { points: line, class: "forecast" }) : [],
+  );
+}
+
+async function itemPage() {
+  const params = hashParams();
+  const sku = params.get("sku") ?? "";
+  const warehouse = params.get("warehouse") ?? "WH1";
+  const item = await api("GET", `/v1/supervisor/items/${encodeURIComponent(sku)}?warehouse=${encodeURIComponent(warehouse)}`);
+  const total = item.stock.reduce((a, l) => a + l.qty, 0);
+  const fmt = (v) => (v === null ? "n/a" : v.toFixed(2));
+  main.replaceChildren(
+    el("h1", { "data-testid": "item-title" }, `${item.sku} · ${item.description}`),
+    el("p", {}, `${total} on hand in ${warehouse}, in ${item.stock.length} line(s).`),
+    el(
+      "table",
+      { "data-testid": "item-stock" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Location"), el("th", {}, "Lot"), el("th", {}, "Expiry"), el("th", {}, "Pallet"), el("th", { class: "num" }, "Qty"))),
+      el("tbody", {}, item.stock.map((l) => el("tr", {}, el("td", {}, l.location), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, l.qty)))),
+    ),
+    el("h2", {}, "Demand"),
+    demandChart(item),
+    el("p", { class: "why", "data-testid": "forecast-reason" }, `${item.reason}. The band is the ${Math.round(item.service_level * 100)}% interval. MASE ${fmt(item.mase)} against naive ${fmt(item.naive_mase)}.`),
+  );
+}
+
+const PAGES = {
+  "#/stock": stockPage,
+  "#/item": itemPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };
 
 async function route() {
   if (!token) return showSignIn();
   const page = location.hash.split("?")[0];
   const show = PAGES[page] ?? exceptionsPage;
-  for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.getAttribute("href") === page);
+  for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.getAttribute("href") === page || (page === "#/item" && a.getAttribute("href") === "#/stock"));
   try {
     await show();
   } catch (err) {
@@ -225,6 +326,9 @@ signoutButton.addEventListener("click", async () => {
   say("ok", "Signed out");
   signedOut();
 });
-window.addEventListener("hashchange", () => void route());
+window.addEventListener("hashchange", () => {
+  message.hidden = true;
+  void route();
+});
 if (token) void start();
 else showSignIn();

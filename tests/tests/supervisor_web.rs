@@ -106,6 +106,23 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         "{po} reached the device: {work:?}"
     );
 
+    // Stock search, then the item page with its demand chart.
+    web.tap("nav-stock");
+    web.fill("stock-q", "HAR-00001");
+    web.tap("stock-search");
+    let hit = web.wait_text("hit-HAR-00001", "the bolt", |t| t.contains("Hex bolt"));
+    assert!(hit.contains("WH1:"), "{hit}");
+    web.tap("item-link-HAR-00001");
+    web.wait_text("item-title", "the item page", |t| {
+        t.starts_with("HAR-00001")
+    });
+    web.find_testid("demand-chart");
+    let why = web.wait_text("forecast-reason", "the forecast's reason", |t| {
+        t.contains("MASE")
+    });
+    assert!(why.contains("95% interval"), "{why}");
+    web.screenshot("web-item");
+
     // Devices page, and signing out ends the session.
     web.tap("nav-devices");
     let device_row = web.wait_text("device", "the tablet", |t| t.contains("T1"));

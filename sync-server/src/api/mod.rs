@@ -112,6 +112,8 @@ pub fn router(state: AppState) -> Router {
             post(supervisor::resolve),
         )
         .route("/v1/supervisor/devices", get(supervisor::devices))
+        .route("/v1/supervisor/stock", get(supervisor::stock))
+        .route("/v1/supervisor/items/{sku}", get(supervisor::item))
         .route(
             "/v1/supervisor/replenishment",
             get(supervisor::replenishment),

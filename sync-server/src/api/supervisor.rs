@@ -4,7 +4,7 @@
 
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
-use crate::inventory::ReplenishmentLine;
+use crate::inventory::{ItemDetail, ReplenishmentLine, StockHit};
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
 use aisle_proto::Exception;
@@ -212,5 +212,35 @@ pub async fn purchase_order(
             purchase_order: po,
             lines: n,
         }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StockQuery {
+    pub q: String,
+}
+
+pub async fn stock(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<StockQuery>,
+) -> Result<Json<Vec<StockHit>>, ApiError> {
+    Ok(Json(
+        state.blocking(move |s| s.stock_search(&q.q, 50)).await?,
+    ))
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Path(sku): Path<String>,
+    Query(q): Query<ReplenishQuery>,
+) -> Result<Json<ItemDetail>, ApiError> {
+    let today = Utc::now().date_naive();
+    let level = q.service_level.unwrap_or(0.95);
+    Ok(Json(
+        state
+            .blocking(move |s| s.item_detail(&q.warehouse, &sku, today, level))
+            .await?,
     ))
 }
