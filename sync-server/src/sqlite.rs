@@ -95,16 +95,6 @@ impl SqliteStorage {
         })
     }
 
-    /// Records an operation originated by the server itself (opening stock, compensations).
-    fn server_op(
-        &self,
-        tx: &Connection,
-        warehouse: WarehouseId,
-        op: Operation,
-    ) -> StorageResult<u64> {
-        self.server_op_by(tx, warehouse, op, "SYSTEM")
-    }
-
     /// A server-originated operation on behalf of `operator` (a supervisor's compensation).
     fn server_op_by(
         &self,
@@ -112,6 +102,18 @@ impl SqliteStorage {
         warehouse: WarehouseId,
         op: Operation,
         operator: &str,
+    ) -> StorageResult<u64> {
+        self.server_op_at(tx, warehouse, op, operator, Utc::now())
+    }
+
+    /// A server-originated operation that happened at `when` (demo history).
+    fn server_op_at(
+        &self,
+        tx: &Connection,
+        warehouse: WarehouseId,
+        op: Operation,
+        operator: &str,
+        when: DateTime<Utc>,
     ) -> StorageResult<u64> {
         let seq: i64 = tx.query_row(
             "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM ops WHERE device_id = ?1",
@@ -125,7 +127,7 @@ impl SqliteStorage {
             schema_version: PAYLOAD_VERSION,
             warehouse_id: warehouse,
             operator: operator.to_string(),
-            device_time: Utc::now(),
+            device_time: when,
             scans: vec![],
             seen_cursor: max_seq(tx)?,
             op,
@@ -1273,7 +1275,12 @@ impl Storage for SqliteStorage {
         for i in &demo.items {
             upsert_item(&tx, i)?;
         }
-        for o in &demo.opening {
+        // Sixteen weeks of picks behind the first 20 items, so forecasts have a history; their
+        // opening stock includes what was picked, so today's stock is as generated.
+        let today = Utc::now().date_naive();
+        let past = demo.past_picks(today, 20);
+        let start = Utc::now() - chrono::Duration::days(113);
+        for (i, o) in demo.opening.iter().enumerate() {
             let wh = demo
                 .locations
                 .iter()
@@ -1282,7 +1289,41 @@ impl Storage for SqliteStorage {
                 .ok_or_else(|| {
                     StorageError::Internal("demo stock in an unknown location".into())
                 })?;
-            self.server_op(&tx, wh, o.to_operation())?;
+            let picked: i64 = past.iter().filter(|p| p.opening == i).map(|p| p.qty).sum();
+            let opening = aisle_domain::demo::OpeningStock {
+                qty: o.qty + picked,
+                ..o.clone()
+            };
+            self.server_op_at(&tx, wh, opening.to_operation(), "SYSTEM", start)?;
+        }
+        for p in &past {
+            let o = &demo.opening[p.opening];
+            let wh = demo
+                .locations
+                .iter()
+                .find(|l| l.id == o.location)
+                .map(|l| l.warehouse_id)
+                .ok_or_else(|| StorageError::Internal("demo pick in an unknown location".into()))?;
+            let when = p
+                .day
+                .and_hms_opt(10, 0, 0)
+                .map(|t| t.and_utc())
+                .ok_or_else(|| StorageError::Internal("demo pick time".into()))?;
+            let pick = Operation::Pick(aisle_domain::op::Pick {
+                key: StockKey {
+                    item: o.item,
+                    location: o.location,
+                    lot: o.lot.clone(),
+                    expiry: o.expiry,
+                    plate: None,
+                },
+                qty: p.qty,
+                requested: None,
+                short_reason: None,
+                order_line: None,
+                serials: vec![],
+            });
+            self.server_op_at(&tx, wh, pick, "DEMO", when)?;
         }
         tx.commit()?;
         drop(conn);

@@ -5,7 +5,7 @@
 use crate::ids::{ItemId, LocationId, WarehouseId};
 use crate::master::{Item, Location, LocationKind, PackKind, PackLevel, Tracking, Warehouse};
 use crate::scan::gtin::{Gtin, mod10};
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 
 /// Stock to put in place when a demo store is created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,67 @@ fn gtin14(indicator: u8, body12: &str) -> Option<Gtin> {
     Gtin::parse(&format!("{body}{}", mod10(&body)?)).ok()
 }
 
+/// A pick in the demo's past, so that forecasts have a history to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastPick {
+    /// Index into [`DemoData::opening`]: the stock it was picked from.
+    pub opening: usize,
+    pub day: NaiveDate,
+    pub qty: i64,
+}
+
 impl DemoData {
+    /// Sixteen weeks of picks before `today` from the first warehouse's opening stock of the
+    /// first `items` items: even items sell on weekdays with a weekly rhythm, odd ones now and
+    /// then (intermittent demand). Deterministic. Add each line's total to its opening stock to
+    /// keep today's stock as generated.
+    pub fn past_picks(&self, today: NaiveDate, items: usize) -> Vec<PastPick> {
+        let mut rng = fastrand::Rng::with_seed(42);
+        let Some(wh1) = self.warehouses.first() else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        let mut seen = Vec::new();
+        for (i, o) in self.opening.iter().enumerate() {
+            let in_wh1 = self
+                .locations
+                .iter()
+                .any(|l| l.id == o.location && l.warehouse_id == wh1.id);
+            if !in_wh1 || seen.contains(&o.item) {
+                continue;
+            }
+            let Some(n) = self.items.iter().position(|it| it.id == o.item) else {
+                continue;
+            };
+            if n >= items {
+                continue;
+            }
+            seen.push(o.item);
+            let base = 1 + (n % 5) as i64;
+            for back in (1..=112u64).rev() {
+                let day = today - Days::new(back);
+                let weekday = day.weekday().num_days_from_monday();
+                let qty = if n % 2 == 0 {
+                    // Busy early in the week, quiet at weekends.
+                    let rhythm = [3, 2, 2, 2, 1, 0, 0][weekday as usize];
+                    (base * rhythm + rng.i64(0..=base)) * i64::from(rhythm > 0)
+                } else if rng.u8(0..100) < 22 {
+                    rng.i64(1..=base * 3)
+                } else {
+                    0
+                };
+                if qty > 0 {
+                    out.push(PastPick {
+                        opening: i,
+                        day,
+                        qty,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Expected receipts for the first warehouse, in the `receipts` CSV format: two purchase
     /// orders of untracked and lot-tracked items, so a receiver has work on a fresh demo.
     pub fn receipts_csv(&self) -> String {
@@ -341,6 +401,26 @@ pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_picks_have_a_weekly_rhythm_and_intermittent_items() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let d = generate(1, 40, today);
+        let picks = d.past_picks(today, 20);
+        assert_eq!(picks, d.past_picks(today, 20), "deterministic");
+        assert!(picks.iter().all(|p| p.day < today && p.qty > 0));
+        let item = |p: &PastPick| {
+            d.items
+                .iter()
+                .position(|i| i.id == d.opening[p.opening].item)
+                .unwrap()
+        };
+        assert!(picks.iter().all(|p| item(p) < 20));
+        // Even items never sell at weekends; odd ones sometimes do.
+        let weekend = |p: &&PastPick| p.day.weekday().num_days_from_monday() >= 5;
+        assert!(picks.iter().filter(weekend).all(|p| item(p) % 2 == 1));
+        assert!(picks.iter().filter(weekend).count() > 0);
+    }
 
     #[test]
     fn demo_work_parses_and_names_demo_items() {

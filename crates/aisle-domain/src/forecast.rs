@@ -50,6 +50,8 @@ impl Method {
 pub struct Fit {
     pub method: Method,
     pub alpha: f64,
+    /// The seasonal method's season smoothing constant (0 for the others).
+    pub gamma: f64,
     /// Forecast for each of the next `horizon` days.
     pub forecast: Vec<f64>,
     /// Root mean squared one-step-ahead error in sample.
@@ -58,7 +60,19 @@ pub struct Fit {
 
 /// One-step-ahead fitted values (the forecast made for day t from days before t) and the
 /// forecasts after the series, for a method with smoothing constant `alpha`.
+#[cfg(test)]
 fn run(method: Method, alpha: f64, y: &[f64], horizon: usize) -> (Vec<f64>, Vec<f64>) {
+    run_seasonal_or(method, alpha, alpha, y, horizon)
+}
+
+/// As [`run`], with a separate season smoothing constant `gamma` for the seasonal method.
+fn run_seasonal_or(
+    method: Method,
+    alpha: f64,
+    gamma: f64,
+    y: &[f64],
+    horizon: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let mut fitted = Vec::with_capacity(y.len());
     match method {
         Method::Naive => {
@@ -85,7 +99,6 @@ fn run(method: Method, alpha: f64, y: &[f64], horizon: usize) -> (Vec<f64>, Vec<
             for (i, v) in first.iter().enumerate() {
                 season[i] = v - level;
             }
-            let gamma = alpha;
             for (t, &v) in y.iter().enumerate() {
                 let s = season[t % SEASON];
                 fitted.push((level + s).max(0.0));
@@ -149,35 +162,45 @@ fn rmse(y: &[f64], fitted: &[f64]) -> f64 {
     (sse / n as f64).sqrt()
 }
 
-/// Fits `method` to `y`, choosing its smoothing constant by in-sample one-step error.
+/// Fits `method` to `y`, choosing its smoothing constants by in-sample one-step error (the
+/// seasonal method's level and season constants independently).
 pub fn fit(method: Method, y: &[f64], horizon: usize) -> Fit {
     let alphas: &[f64] = if method == Method::Naive {
         &[1.0]
     } else {
         &ALPHAS
     };
+    let gammas: &[f64] = if method == Method::Seasonal {
+        &ALPHAS
+    } else {
+        &[0.0]
+    };
+    // The first season only initialises the seasonal method: judge it after that.
+    let skip = if method == Method::Seasonal {
+        SEASON.min(y.len())
+    } else {
+        0
+    };
     let mut best: Option<Fit> = None;
     for &alpha in alphas {
-        let (fitted, forecast) = run(method, alpha, y, horizon);
-        // The first season only initialises the seasonal method: judge it after that.
-        let skip = if method == Method::Seasonal {
-            SEASON.min(y.len())
-        } else {
-            0
-        };
-        let e = rmse(&y[skip..], &fitted[skip..]);
-        if best.as_ref().is_none_or(|b| e < b.rmse) {
-            best = Some(Fit {
-                method,
-                alpha,
-                forecast,
-                rmse: e,
-            });
+        for &gamma in gammas {
+            let (fitted, forecast) = run_seasonal_or(method, alpha, gamma, y, horizon);
+            let e = rmse(&y[skip..], &fitted[skip..]);
+            if best.as_ref().is_none_or(|b| e < b.rmse) {
+                best = Some(Fit {
+                    method,
+                    alpha,
+                    gamma,
+                    forecast,
+                    rmse: e,
+                });
+            }
         }
     }
     best.unwrap_or(Fit {
         method,
         alpha: 0.0,
+        gamma: 0.0,
         forecast: vec![0.0; horizon],
         rmse: 0.0,
     })
@@ -396,6 +419,25 @@ mod tests {
             "{}",
             c.reason
         );
+    }
+
+    #[test]
+    fn a_weekly_pattern_that_starts_late_is_still_learned() {
+        // Ten silent weeks (an item new to the range), then twelve weeks of a weekday rhythm:
+        // the season must adapt faster than the level, so their constants are fitted apart.
+        let week = [9.0, 6.0, 6.0, 6.0, 3.0, 0.0, 0.0];
+        let y: Vec<f64> = (0..22 * 7)
+            .map(|d| if d < 70 { 0.0 } else { week[d % 7] })
+            .collect();
+        let c = choose(&y, 28, 7);
+        assert_eq!(c.fit.method, Method::Seasonal, "{}", c.reason);
+        let own = c
+            .scores
+            .iter()
+            .find(|s| s.method == Method::Seasonal)
+            .unwrap();
+        assert!(own.mase.unwrap() < 0.2, "{c:?}");
+        assert!(c.naive_mase.unwrap() > 1.0, "{c:?}");
     }
 
     #[test]

@@ -239,6 +239,7 @@ mod tests {
             fit: Fit {
                 method: Method::Ses,
                 alpha: 0.2,
+                gamma: 0.0,
                 forecast: vec![5.0; 7],
                 rmse: 2.0,
             },
