@@ -3,7 +3,7 @@
 //! immediate transaction, so a push is either wholly durable or not at all.
 
 use crate::error::{StorageError, StorageResult};
-use crate::inventory::{self, ItemDetail, ReplenishmentLine, StockHit};
+use crate::inventory::{self, CountTask, ItemDetail, ReplenishmentLine, StockHit};
 use crate::schema;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
@@ -1453,6 +1453,11 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<ReplenishmentLine>> {
         let conn = self.lock()?;
         inventory::replenishment(&conn, warehouse, today, service_level)
+    }
+
+    fn count_plan(&self, warehouse: &str, today: NaiveDate) -> StorageResult<Vec<CountTask>> {
+        let conn = self.lock()?;
+        inventory::count_plan(&conn, warehouse, today)
     }
 
     fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {

@@ -143,6 +143,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/purchase-orders",
         "/v1/supervisor/stock",
         "/v1/supervisor/items/{sku}",
+        "/v1/supervisor/counts",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -461,6 +462,31 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
         .json(get("/v1/supervisor/items/NOPE?warehouse=WH1", Some(&token)))
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The cycle-count plan: the demo's history makes some items A; the item just counted is
+    // not due again for a while, and items never counted are due today.
+    let (s, plan) = api
+        .json(get("/v1/supervisor/counts?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    let plan = plan.as_array().unwrap();
+    assert_matches_schema(&doc, "CountTask", &plan[0]);
+    assert!(plan.iter().any(|t| t["class"] == "A"), "{plan:?}");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let counted = plan
+        .iter()
+        .find(|t| t["last_counted"] == today)
+        .unwrap_or_else(|| panic!("the counted item: {plan:?}"));
+    assert!(
+        counted["due_on"].as_str().unwrap() > today.as_str(),
+        "{counted}"
+    );
+    assert!(
+        plan.iter()
+            .any(|t| t["last_counted"].is_null() && t["due_on"] == today)
+    );
+    let dues: Vec<&str> = plan.iter().map(|t| t["due_on"].as_str().unwrap()).collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "most overdue first");
 
     // Signing out ends the session at once.
     let mut out = get("/v1/supervisor/session", Some(&token));

@@ -293,7 +293,49 @@ async function itemPage() {
   );
 }
 
+async function countsPage() {
+  const warehouse = hashParams().get("warehouse") ?? "WH1";
+  const [plan, open] = await Promise.all([
+    api("GET", `/v1/supervisor/counts?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", "/v1/supervisor/exceptions"),
+  ]);
+  const today = new Date().toISOString().slice(0, 10);
+  const due = plan.filter((t) => t.due_on <= today);
+  const waiting = open.filter((x) => x.kind === "count_variance" || x.kind === "count_during_movement");
+  main.replaceChildren(
+    el("h1", {}, `Cycle counts · ${warehouse}`),
+    el(
+      "p",
+      { "data-testid": "counts-summary" },
+      `${due.length} item(s) due today or overdue, of ${plan.length}. A items (80% of movement) are counted every 30 days, B every 90, C every 365. `,
+      waiting.length > 0 ? el("a", { href: "#/exceptions" }, `${waiting.length} count result(s) await approval.`) : "No count results await approval.",
+    ),
+    el(
+      "table",
+      {},
+      el("thead", {}, el("tr", {}, el("th", {}, "Class"), el("th", {}, "Item"), el("th", { class: "num" }, "Picked (90 days)"), el("th", {}, "Last counted"), el("th", {}, "Due"), el("th", {}, "Locations"))),
+      el(
+        "tbody",
+        {},
+        plan.map((t) =>
+          el(
+            "tr",
+            { "data-testid": `count-${t.sku}`, class: t.due_on <= today ? "due" : "" },
+            el("td", {}, t.class),
+            el("td", {}, t.sku, el("br"), el("span", { class: "why" }, t.description)),
+            el("td", { class: "num" }, t.movement),
+            el("td", {}, t.last_counted ?? "never"),
+            el("td", {}, t.due_on <= today ? `due (${t.due_on})` : t.due_on),
+            el("td", {}, t.locations.join(", ")),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 const PAGES = {
+  "#/counts": countsPage,
   "#/stock": stockPage,
   "#/item": itemPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };
 

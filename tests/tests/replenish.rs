@@ -23,7 +23,14 @@ fn a_suggestion_becomes_a_purchase_order_that_devices_receive_against() {
     let server = Server::with_demo(dir.path(), 40);
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
 
-    // Picks today are today's demand on the server.
+    // Picks today are today's demand on the server, on top of the demo's history.
+    let storage = aisle_server::sqlite::SqliteStorage::open(&server.db).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let before = storage.demand_history("WH1", BOLT, 7, today).unwrap();
+    assert!(
+        before[..6].iter().any(|(_, q)| *q > 0),
+        "the demo has history: {before:?}"
+    );
     let bin = device
         .store
         .stock_of_item(device.store.find_item(BOLT).unwrap())
@@ -41,12 +48,14 @@ fn a_suggestion_becomes_a_purchase_order_that_devices_receive_against() {
         device.store.pick(&req, &device.ctx).unwrap();
     }
     device.sync();
-    let storage = aisle_server::sqlite::SqliteStorage::open(&server.db).unwrap();
-    let today = chrono::Utc::now().date_naive();
     let history = storage.demand_history("WH1", BOLT, 7, today).unwrap();
     assert_eq!(history.len(), 7);
-    assert_eq!(history.last(), Some(&(today, 5)), "{history:?}");
-    assert!(history[..6].iter().all(|(_, q)| *q == 0));
+    assert_eq!(
+        history.last(),
+        Some(&(today, before[6].1 + 5)),
+        "{history:?}"
+    );
+    assert_eq!(history[..6], before[..6], "earlier days are unchanged");
     assert!(storage.demand_history("WH9", BOLT, 7, today).is_err());
 
     // A policy that asks for more than the warehouse holds: the server suggests an order.

@@ -123,6 +123,18 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     assert!(why.contains("95% interval"), "{why}");
     web.screenshot("web-item");
 
+    // The cycle-count plan: the bolt was counted today, so it is not due again yet.
+    web.tap("nav-counts");
+    let bolt = web.wait_text("count-HAR-00001", "the bolt's plan", |t| {
+        t.contains("HAR-00001")
+    });
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(bolt.contains(&today) && !bolt.contains("due ("), "{bolt}");
+    web.wait_text("counts-summary", "the plan's summary", |t| {
+        t.contains("every 30 days")
+    });
+    web.screenshot("web-counts");
+
     // Devices page, and signing out ends the session.
     web.tap("nav-devices");
     let device_row = web.wait_text("device", "the tablet", |t| t.contains("T1"));

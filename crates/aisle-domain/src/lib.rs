@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cycle_count;
 pub mod demo;
 pub mod forecast;
 pub mod ids;

@@ -4,7 +4,7 @@
 
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
-use crate::inventory::{ItemDetail, ReplenishmentLine, StockHit};
+use crate::inventory::{CountTask, ItemDetail, ReplenishmentLine, StockHit};
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
 use aisle_proto::Exception;
@@ -241,6 +241,24 @@ pub async fn item(
     Ok(Json(
         state
             .blocking(move |s| s.item_detail(&q.warehouse, &sku, today, level))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WarehouseQuery {
+    pub warehouse: String,
+}
+
+pub async fn counts(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<WarehouseQuery>,
+) -> Result<Json<Vec<CountTask>>, ApiError> {
+    let today = Utc::now().date_naive();
+    Ok(Json(
+        state
+            .blocking(move |s| s.count_plan(&q.warehouse, today))
             .await?,
     ))
 }
