@@ -47,7 +47,7 @@ pub(crate) fn warehouse_id(conn: &Connection, code: &str) -> StorageResult<Strin
     .ok_or_else(|| StorageError::NotFound(format!("no warehouse {code:?}")))
 }
 
-fn item_id(conn: &Connection, sku: &str) -> StorageResult<String> {
+pub(crate) fn item_id(conn: &Connection, sku: &str) -> StorageResult<String> {
     conn.query_row("SELECT id FROM items WHERE sku = ?1", [sku], |r| r.get(0))
         .optional()?
         .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}")))
@@ -188,11 +188,7 @@ pub(crate) fn replenishment(
             forecast::choose(&history, HOLDOUT_DAYS, policy.lead_time_days as usize);
         let levels = replenish::levels(&choice, policy.lead_time_days, service_level)
             .map_err(StorageError::Invalid)?;
-        let mase = choice
-            .scores
-            .iter()
-            .find(|s| s.method == choice.fit.method)
-            .and_then(|s| s.mase);
+        let mase = choice.chosen_mase();
         out.push(ReplenishmentLine {
             sku,
             description,
@@ -385,11 +381,7 @@ pub(crate) fn item_detail(
     let history = demand_history(conn, &wh, &item, HISTORY_DAYS, today)?;
     let series: Vec<f64> = history.iter().map(|(_, q)| *q as f64).collect();
     let choice = forecast::choose(&series, HOLDOUT_DAYS, FORECAST_DAYS);
-    let mase = choice
-        .scores
-        .iter()
-        .find(|s| s.method == choice.fit.method)
-        .and_then(|s| s.mase);
+    let mase = choice.chosen_mase();
     let forecast = choice
         .fit
         .forecast

@@ -1438,10 +1438,7 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<(NaiveDate, i64)>> {
         let conn = self.lock()?;
         let wh = inventory::warehouse_id(&conn, warehouse)?;
-        let item: String = conn
-            .query_row("SELECT id FROM items WHERE sku = ?1", [sku], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}")))?;
+        let item = inventory::item_id(&conn, sku)?;
         inventory::demand_history(&conn, &wh, &item, days, today)
     }
 

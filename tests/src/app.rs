@@ -101,12 +101,16 @@ pub struct TabletApp {
     shots: PathBuf,
 }
 
-/// Waits for a driver's port, then opens a session (retrying while the driver warms up).
+/// Waits for a driver's port, then opens a session (retrying while the driver warms up) on a
+/// runtime of its own, which the synchronous wrapper blocks on.
 fn session(
-    rt: &tokio::runtime::Runtime,
     port: u16,
     caps: serde_json::Map<String, serde_json::Value>,
-) -> Client {
+) -> (tokio::runtime::Runtime, Client) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -123,7 +127,7 @@ fn session(
                 .connect(&format!("http://127.0.0.1:{port}")),
         );
         match attempt {
-            Ok(c) => return c,
+            Ok(c) => return (rt, c),
             Err(_) if start.elapsed() < Duration::from_secs(30) => {
                 std::thread::sleep(Duration::from_millis(250));
             }
@@ -146,10 +150,6 @@ impl TabletApp {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -163,7 +163,7 @@ impl TabletApp {
                 ],
             }),
         );
-        let client = session(&rt, port, caps);
+        let (rt, client) = session(port, caps);
         std::fs::create_dir_all(shots).unwrap();
         Self {
             rt,
@@ -200,17 +200,13 @@ impl TabletApp {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({ "application": app }),
         );
         caps.insert("browserName".into(), "wry".into());
-        let client = session(&rt, port, caps);
+        let (rt, client) = session(port, caps);
         std::fs::create_dir_all(shots).unwrap();
         let app = Self {
             rt,

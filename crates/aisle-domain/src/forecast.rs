@@ -247,6 +247,16 @@ pub struct Choice {
     pub reason: String,
 }
 
+impl Choice {
+    /// The backtest error of the chosen method, when there was a backtest.
+    pub fn chosen_mase(&self) -> Option<f64> {
+        self.scores
+            .iter()
+            .find(|s| s.method == self.fit.method)
+            .and_then(|s| s.mase)
+    }
+}
+
 /// Chooses a method for `y` (daily demand, oldest first) by backtest on the last `holdout` days,
 /// then refits it on the whole series and forecasts `horizon` days.
 pub fn choose(y: &[f64], holdout: usize, horizon: usize) -> Choice {

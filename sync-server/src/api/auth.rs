@@ -38,6 +38,17 @@ pub fn check_protocol(parts: &Parts) -> Result<(), ApiError> {
     }
 }
 
+/// The token of an `Authorization: Bearer TOKEN` header, if there is a non-empty one.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 impl FromRequestParts<AppState> for AuthDevice {
     type Rejection = ApiError;
 
@@ -46,13 +57,7 @@ impl FromRequestParts<AppState> for AuthDevice {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         check_protocol(parts)?;
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
+        let token = bearer(parts);
         let fail = |m: &str| {
             Metrics::add(&state.metrics.auth_failures, 1);
             ApiError::Unauthorized(m.to_string())

@@ -2,6 +2,7 @@
 //! bearer session token, stored only as its hash), the exception queue and its resolution,
 //! devices, replenishment and purchase orders.
 
+use super::auth::bearer;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
 use crate::inventory::{CountTask, ItemDetail, ReplenishmentLine, StockHit};
@@ -23,16 +24,6 @@ const SESSION_HOURS: i64 = 12;
 pub struct Supervisor {
     pub session: SessionRecord,
     token_hash: String,
-}
-
-fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<AppState> for Supervisor {
