@@ -4,6 +4,7 @@
 //! receipt lines, which devices download like any imported receipt.
 
 use crate::error::{StorageError, StorageResult};
+use aisle_domain::allocation;
 use aisle_domain::cycle_count::{self, AbcClass};
 use aisle_domain::forecast::{self, Choice};
 use aisle_domain::replenish::{self, Levels, Policy, PolicyKind, Position, Suggestion};
@@ -502,4 +503,114 @@ pub(crate) fn count_plan(
     }
     out.sort_by(|a, b| (a.due_on, a.class, &a.sku).cmp(&(b.due_on, b.class, &b.sku)));
     Ok(out)
+}
+
+/// Where one open order line will be picked from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineAllocation {
+    pub order: String,
+    pub line: u32,
+    pub customer: Option<String>,
+    pub sku: String,
+    pub open: i64,
+    pub picks: Vec<AllocatedStock>,
+    pub short: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllocatedStock {
+    pub location: String,
+    pub lot: Option<String>,
+    pub expiry: Option<String>,
+    pub qty: i64,
+}
+
+/// Allocates every open order line of the warehouse (by order, then line) to the stock in its
+/// pick faces and storage bins: FEFO for dated stock, FIFO otherwise (see
+/// `aisle_domain::allocation`). Devices build their pick walks from the same open lines.
+pub(crate) fn allocation(conn: &Connection, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let mut stmt = conn.prepare(
+        "SELECT o.order_no, o.line, o.customer, i.sku, o.qty - o.picked_qty FROM order_lines o
+         JOIN items i ON i.id = o.item_id
+         WHERE o.warehouse_id = ?1 AND o.qty > o.picked_qty
+         ORDER BY o.order_no, o.line",
+    )?;
+    type Line = (String, u32, Option<String>, String, i64);
+    let lines: Vec<Line> = stmt
+        .query_map([&wh], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // Each pickable stock line with when it first arrived (its earliest incoming ledger entry).
+    let mut stmt = conn.prepare(
+        "SELECT i.sku, l.code, s.lot, s.expiry, s.qty,
+            (SELECT MIN(json_extract(o.entry, '$.device_time')) FROM ledger g JOIN ops o ON o.op_id = g.op_id
+              WHERE g.item_id = s.item_id AND g.location_id = s.location_id AND g.lot = s.lot
+                AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0)
+         FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
+         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN ('pick_face', 'storage')
+         ORDER BY l.code",
+    )?;
+    type Stock = (String, String, String, String, i64, Option<String>);
+    let stock: Vec<Stock> = stmt
+        .query_map([&wh], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+    let mut supply = Vec::with_capacity(stock.len());
+    for (sku, location, lot, expiry, qty, arrived) in &stock {
+        let arrived = match arrived {
+            Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.to_utc())
+                .map_err(|e| StorageError::Internal(format!("stored time {t:?}: {e}")))?,
+            None => chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        };
+        supply.push(allocation::Supply {
+            key: AllocatedStock {
+                location: location.clone(),
+                lot: opt(lot),
+                expiry: opt(expiry),
+                qty: 0,
+            },
+            item: sku.clone(),
+            expiry: expiry.parse().ok(),
+            arrived,
+            qty: *qty,
+        });
+    }
+    let demands: Vec<allocation::Demand<usize>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| allocation::Demand {
+            line: i,
+            item: l.3.clone(),
+            qty: l.4,
+        })
+        .collect();
+    Ok(allocation::allocate(&demands, &supply)
+        .into_iter()
+        .zip(lines)
+        .map(|(a, (order, line, customer, sku, open))| LineAllocation {
+            order,
+            line,
+            customer,
+            sku,
+            open,
+            picks: a
+                .picks
+                .into_iter()
+                .map(|(k, qty)| AllocatedStock { qty, ..k })
+                .collect(),
+            short: a.short,
+        })
+        .collect())
 }

@@ -3,7 +3,7 @@
 //! immediate transaction, so a push is either wholly durable or not at all.
 
 use crate::error::{StorageError, StorageResult};
-use crate::inventory::{self, CountTask, ItemDetail, ReplenishmentLine, StockHit};
+use crate::inventory::{self, CountTask, ItemDetail, LineAllocation, ReplenishmentLine, StockHit};
 use crate::schema;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
@@ -1450,6 +1450,11 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<ReplenishmentLine>> {
         let conn = self.lock()?;
         inventory::replenishment(&conn, warehouse, today, service_level)
+    }
+
+    fn allocation(&self, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {
+        let conn = self.lock()?;
+        inventory::allocation(&conn, warehouse)
     }
 
     fn count_plan(&self, warehouse: &str, today: NaiveDate) -> StorageResult<Vec<CountTask>> {

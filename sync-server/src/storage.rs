@@ -4,7 +4,7 @@
 //! Methods are blocking; handlers call them on tokio's blocking pool.
 
 use crate::error::StorageResult;
-use crate::inventory::{CountTask, ItemDetail, ReplenishmentLine, StockHit};
+use crate::inventory::{CountTask, ItemDetail, LineAllocation, ReplenishmentLine, StockHit};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, WarehouseId};
@@ -182,6 +182,8 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         today: NaiveDate,
         service_level: f64,
     ) -> StorageResult<ItemDetail>;
+    /// Every open order line of a warehouse allocated to stock (FEFO for dated stock, else FIFO).
+    fn allocation(&self, warehouse: &str) -> StorageResult<Vec<LineAllocation>>;
     /// The cycle-count plan of a warehouse: ABC class by movement and when each item is due.
     fn count_plan(&self, warehouse: &str, today: NaiveDate) -> StorageResult<Vec<CountTask>>;
     /// A purchase order of `(sku, qty)` lines; it becomes expected receipt lines for the devices.

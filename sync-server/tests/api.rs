@@ -144,6 +144,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/stock",
         "/v1/supervisor/items/{sku}",
         "/v1/supervisor/counts",
+        "/v1/supervisor/allocation",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -487,6 +488,48 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     );
     let dues: Vec<&str> = plan.iter().map(|t| t["due_on"].as_str().unwrap()).collect();
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "most overdue first");
+
+    // Open order lines allocated to stock: every unit is either allocated or short, and no more
+    // is promised from a location than it holds.
+    let (s, alloc) = api
+        .json(get("/v1/supervisor/allocation?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{alloc}");
+    let alloc = alloc.as_array().unwrap();
+    assert!(!alloc.is_empty(), "the demo has open orders");
+    assert_matches_schema(&doc, "LineAllocation", &alloc[0]);
+    let mut promised: std::collections::HashMap<String, i64> = Default::default();
+    for a in alloc {
+        let picked: i64 = a["picks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["qty"].as_i64().unwrap())
+            .sum();
+        assert_eq!(
+            picked + a["short"].as_i64().unwrap(),
+            a["open"].as_i64().unwrap(),
+            "{a}"
+        );
+        for p in a["picks"].as_array().unwrap() {
+            *promised
+                .entry(format!("{}|{}", p["location"], a["sku"]))
+                .or_default() += p["qty"].as_i64().unwrap();
+        }
+    }
+    let (_, item) = api
+        .json(get(
+            &format!(
+                "/v1/supervisor/items/{}?warehouse=WH1",
+                alloc[0]["sku"].as_str().unwrap()
+            ),
+            Some(&token),
+        ))
+        .await;
+    for l in item["stock"].as_array().unwrap() {
+        let key = format!("{}|{}", l["location"], alloc[0]["sku"]);
+        assert!(promised.get(&key).copied().unwrap_or(0) <= l["qty"].as_i64().unwrap());
+    }
 
     // Signing out ends the session at once.
     let mut out = get("/v1/supervisor/session", Some(&token));

@@ -334,7 +334,39 @@ async function countsPage() {
   );
 }
 
+async function ordersPage() {
+  const warehouse = hashParams().get("warehouse") ?? "WH1";
+  const lines = await api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`);
+  const short = lines.filter((l) => l.short > 0).length;
+  main.replaceChildren(
+    el("h1", {}, `Open orders · ${warehouse}`),
+    el("p", { "data-testid": "orders-summary" }, `${lines.length} open line(s), ${short} short. Stock is allocated earliest expiry first for dated items, first in first out otherwise; devices pick in walk order.`),
+    el(
+      "table",
+      {},
+      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Customer"), el("th", {}, "Item"), el("th", { class: "num" }, "Open"), el("th", {}, "From"), el("th", { class: "num" }, "Short"))),
+      el(
+        "tbody",
+        {},
+        lines.map((l) =>
+          el(
+            "tr",
+            { "data-testid": `order-${l.order}-${l.line}`, class: l.short > 0 ? "due" : "" },
+            el("td", {}, `${l.order}/${l.line}`),
+            el("td", {}, l.customer ?? ""),
+            el("td", {}, l.sku),
+            el("td", { class: "num" }, l.open),
+            el("td", {}, l.picks.map((p) => `${p.qty} from ${p.location}${p.lot ? ` lot ${p.lot}` : ""}${p.expiry ? ` exp ${p.expiry}` : ""}`).join("; ") || "nothing in stock"),
+            el("td", { class: "num" }, l.short || ""),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 const PAGES = {
+  "#/orders": ordersPage,
   "#/counts": countsPage,
   "#/stock": stockPage,
   "#/item": itemPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };

@@ -123,6 +123,14 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     assert!(why.contains("95% interval"), "{why}");
     web.screenshot("web-item");
 
+    // Open orders with the stock allocated to them.
+    web.tap("nav-orders");
+    let order = web.wait_text("order-SO-5001-1", "the demo's first order line", |t| {
+        t.contains("SO-5001/1")
+    });
+    assert!(order.contains(" from "), "allocated to a location: {order}");
+    web.screenshot("web-orders");
+
     // The cycle-count plan: the bolt was counted today, so it is not due again yet.
     web.tap("nav-counts");
     let bolt = web.wait_text("count-HAR-00001", "the bolt's plan", |t| {

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod allocation;
 pub mod cycle_count;
 pub mod demo;
 pub mod forecast;

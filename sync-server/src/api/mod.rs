@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/devices", get(supervisor::devices))
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/counts", get(supervisor::counts))
+        .route("/v1/supervisor/allocation", get(supervisor::allocation))
         .route("/v1/supervisor/items/{sku}", get(supervisor::item))
         .route(
             "/v1/supervisor/replenishment",

@@ -5,7 +5,7 @@
 use super::auth::bearer;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
-use crate::inventory::{CountTask, ItemDetail, ReplenishmentLine, StockHit};
+use crate::inventory::{CountTask, ItemDetail, LineAllocation, ReplenishmentLine, StockHit};
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
 use aisle_proto::Exception;
@@ -251,5 +251,15 @@ pub async fn counts(
         state
             .blocking(move |s| s.count_plan(&q.warehouse, today))
             .await?,
+    ))
+}
+
+pub async fn allocation(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<WarehouseQuery>,
+) -> Result<Json<Vec<LineAllocation>>, ApiError> {
+    Ok(Json(
+        state.blocking(move |s| s.allocation(&q.warehouse)).await?,
     ))
 }
