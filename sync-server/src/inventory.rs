@@ -336,6 +336,68 @@ pub struct ItemDetail {
     pub naive_mase: Option<f64>,
     pub service_level: f64,
     pub forecast: Vec<ForecastDay>,
+    /// The latest movements of the item here, newest first.
+    pub movements: Vec<Movement>,
+}
+
+/// One ledger entry of an item: what changed where, and who did it with which scans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Movement {
+    pub server_seq: u64,
+    pub at: String,
+    pub op_type: String,
+    pub location: String,
+    pub lot: Option<String>,
+    pub qty: i64,
+    pub operator: String,
+    pub device: String,
+    pub scans: Vec<String>,
+}
+
+/// Movements shown on the item page.
+pub const MOVEMENTS: u32 = 50;
+
+fn movements(conn: &Connection, wh: &str, item: &str) -> StorageResult<Vec<Movement>> {
+    let mut stmt = conn.prepare(
+        "SELECT o.server_seq, json_extract(o.entry, '$.device_time'), o.op_type, l.code, g.lot, g.qty,
+                json_extract(o.entry, '$.operator'), COALESCE(d.name, 'server'), json_extract(o.entry, '$.scans')
+         FROM ledger g JOIN ops o ON o.op_id = g.op_id JOIN locations l ON l.id = g.location_id
+         LEFT JOIN devices d ON d.id = o.device_id
+         WHERE g.item_id = ?1 AND l.warehouse_id = ?2
+         ORDER BY o.server_seq DESC, g.id DESC LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![item, wh, MOVEMENTS], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(
+            |(seq, at, op_type, location, lot, qty, operator, device, scans)| {
+                Ok(Movement {
+                    server_seq: seq as u64,
+                    at,
+                    op_type,
+                    location,
+                    lot: Some(lot).filter(|l| !l.is_empty()),
+                    qty,
+                    operator,
+                    device,
+                    scans: serde_json::from_str(&scans)?,
+                })
+            },
+        )
+        .collect()
 }
 
 /// Days of forecast on the item page.
@@ -411,6 +473,7 @@ pub(crate) fn item_detail(
         naive_mase: choice.naive_mase,
         service_level,
         forecast,
+        movements: movements(conn, &wh, &item)?,
     })
 }
 

@@ -459,6 +459,13 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     assert_matches_schema(&doc, "ItemDetail", &item);
     assert_eq!(item["history"].as_array().unwrap().len(), 182);
     assert_eq!(item["forecast"].as_array().unwrap().len(), 28);
+    let moves = item["movements"].as_array().unwrap();
+    assert!(!moves.is_empty() && moves.len() <= 50, "{moves:?}");
+    let seqs: Vec<u64> = moves
+        .iter()
+        .map(|m| m["server_seq"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] >= w[1]), "newest first");
     let (s, _) = api
         .json(get("/v1/supervisor/items/NOPE?warehouse=WH1", Some(&token)))
         .await;

@@ -290,6 +290,19 @@ async function itemPage() {
     el("h2", {}, "Demand"),
     demandChart(item),
     el("p", { class: "why", "data-testid": "forecast-reason" }, `${item.reason}. The band is the ${Math.round(item.service_level * 100)}% interval. MASE ${fmt(item.mase)} against naive ${fmt(item.naive_mase)}.`),
+    el("h2", {}, "Latest movements"),
+    el(
+      "table",
+      { "data-testid": "movements" },
+      el("thead", {}, el("tr", {}, el("th", {}, "When"), el("th", {}, "What"), el("th", {}, "Location"), el("th", { class: "num" }, "Qty"), el("th", {}, "Who"), el("th", {}, "Device"), el("th", { class: "why" }, "Scans"))),
+      el(
+        "tbody",
+        {},
+        item.movements.map((m) =>
+          el("tr", {}, el("td", {}, new Date(m.at).toLocaleString()), el("td", {}, m.op_type.replaceAll("_", " ")), el("td", {}, m.location + (m.lot ? ` lot ${m.lot}` : "")), el("td", { class: "num" }, m.qty > 0 ? `+${m.qty}` : m.qty), el("td", {}, m.operator), el("td", {}, m.device), el("td", { class: "why" }, m.scans.join(" · "))),
+        ),
+      ),
+    ),
   );
 }
 

@@ -121,6 +121,12 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         t.contains("MASE")
     });
     assert!(why.contains("95% interval"), "{why}");
+    // The device's count is the latest movement, with who did it, on which device, by which scans.
+    let moves = web.wait_text("movements", "the count", |t| t.contains("count"));
+    assert!(
+        moves.contains("OP-T1") && moves.contains("T1") && moves.contains("5012345000015"),
+        "{moves}"
+    );
     web.screenshot("web-item");
 
     // Open orders with the stock allocated to them.
