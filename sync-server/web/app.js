@@ -277,7 +277,6 @@ async function itemPage() {
   const warehouse = params.get("warehouse") ?? "WH1";
   const item = await api("GET", `/v1/supervisor/items/${encodeURIComponent(sku)}?warehouse=${encodeURIComponent(warehouse)}`);
   const total = item.stock.reduce((a, l) => a + l.qty, 0);
-  const fmt = (v) => (v === null ? "n/a" : v.toFixed(2));
   main.replaceChildren(
     el("h1", { "data-testid": "item-title" }, `${item.sku} · ${item.description}`),
     el("p", {}, `${total} on hand in ${warehouse}, in ${item.stock.length} line(s).`),
@@ -289,7 +288,7 @@ async function itemPage() {
     ),
     el("h2", {}, "Demand"),
     demandChart(item),
-    el("p", { class: "why", "data-testid": "forecast-reason" }, `${item.reason}. The band is the ${Math.round(item.service_level * 100)}% interval. MASE ${fmt(item.mase)} against naive ${fmt(item.naive_mase)}.`),
+    el("p", { class: "why", "data-testid": "forecast-reason" }, `${item.reason}. The band is the ${Math.round(item.service_level * 100)}% interval.`),
     el("h2", {}, "Latest movements"),
     el(
       "table",
