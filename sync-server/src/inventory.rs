@@ -677,3 +677,114 @@ pub(crate) fn allocation(conn: &Connection, warehouse: &str) -> StorageResult<Ve
         })
         .collect())
 }
+
+/// An outbound order's progress: lines picked, and whether it is packed or shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderStatus {
+    pub order: String,
+    pub customer: Option<String>,
+    pub lines: u32,
+    pub ordered: i64,
+    pub picked: i64,
+    /// `open`, `picked` (every line in full), `packed` or `shipped`.
+    pub status: String,
+    pub carrier: Option<String>,
+    pub tracking: Option<String>,
+}
+
+pub(crate) fn orders(conn: &Connection, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let mut stmt = conn.prepare(
+        "SELECT o.order_no, MAX(o.customer), COUNT(*), SUM(o.qty), SUM(MIN(o.picked_qty, o.qty)),
+                s.status, s.carrier, s.tracking
+         FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
+         WHERE o.warehouse_id = ?1 GROUP BY o.order_no ORDER BY o.order_no",
+    )?;
+    let rows = stmt
+        .query_map([&wh], |r| {
+            let ordered: i64 = r.get(3)?;
+            let picked: i64 = r.get(4)?;
+            let shipped: Option<String> = r.get(5)?;
+            Ok(OrderStatus {
+                order: r.get(0)?,
+                customer: r.get(1)?,
+                lines: r.get(2)?,
+                ordered,
+                picked,
+                status: shipped.unwrap_or_else(|| {
+                    if picked >= ordered { "picked" } else { "open" }.to_string()
+                }),
+                carrier: r.get(6)?,
+                tracking: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Confirms an order packed, or shipped with its carrier and tracking number. Only a fully
+/// picked order can be packed, only a packed one shipped, and a shipped one is final.
+pub(crate) fn confirm_shipment(
+    conn: &Connection,
+    order: &str,
+    step: &Shipment,
+    by: &str,
+) -> StorageResult<OrderStatus> {
+    let wh: Option<String> = conn
+        .query_row(
+            "SELECT w.code FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id WHERE o.order_no = ?1 LIMIT 1",
+            [order],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(wh) = wh else {
+        return Err(StorageError::NotFound(format!("no order {order:?}")));
+    };
+    let current = orders(conn, &wh)?
+        .into_iter()
+        .find(|o| o.order == order)
+        .ok_or_else(|| StorageError::NotFound(format!("no order {order:?}")))?;
+    let now = chrono::Utc::now().to_rfc3339();
+    match (step, current.status.as_str()) {
+        (Shipment::Packed, "picked") => {
+            conn.execute(
+                "INSERT INTO shipments (order_no, status, by_badge, updated_at) VALUES (?1, 'packed', ?2, ?3)",
+                params![order, by, now],
+            )?;
+        }
+        (Shipment::Shipped { carrier, tracking }, "packed") => {
+            if carrier.trim().is_empty() || tracking.trim().is_empty() {
+                return Err(StorageError::Invalid(
+                    "a shipment needs the carrier and the tracking number".into(),
+                ));
+            }
+            conn.execute(
+                "UPDATE shipments SET status = 'shipped', carrier = ?2, tracking = ?3, by_badge = ?4, updated_at = ?5
+                 WHERE order_no = ?1",
+                params![order, carrier.trim(), tracking.trim(), by, now],
+            )?;
+        }
+        (step, status) => {
+            let want = match step {
+                Shipment::Packed => "packed once every line is picked in full",
+                Shipment::Shipped { .. } => "shipped once it is packed",
+            };
+            return Err(StorageError::Conflict(format!(
+                "order {order} is {status} ({} of {} picked); it can be {want}",
+                current.picked, current.ordered
+            )));
+        }
+    }
+    orders(conn, &wh)?
+        .into_iter()
+        .find(|o| o.order == order)
+        .ok_or_else(|| StorageError::Internal("the order vanished".into()))
+}
+
+/// A step of shipping confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Shipment {
+    Packed,
+    Shipped { carrier: String, tracking: String },
+}

@@ -162,6 +162,18 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 "#;
 
+/// Shipping confirmation of outbound orders: packed, then shipped with a carrier and tracking.
+const V4_SHIPMENTS: &str = r#"
+CREATE TABLE shipments (
+    order_no   TEXT PRIMARY KEY,
+    status     TEXT NOT NULL CHECK (status IN ('packed', 'shipped')),
+    carrier    TEXT,
+    tracking   TEXT,
+    by_badge   TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -169,6 +181,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1_SERVER),
     M::up(V2_INVENTORY),
     M::up(V3_SESSIONS),
+    M::up(V4_SHIPMENTS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -3,7 +3,9 @@
 //! immediate transaction, so a push is either wholly durable or not at all.
 
 use crate::error::{StorageError, StorageResult};
-use crate::inventory::{self, CountTask, ItemDetail, LineAllocation, ReplenishmentLine, StockHit};
+use crate::inventory::{
+    self, CountTask, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment, StockHit,
+};
 use crate::schema;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
@@ -1450,6 +1452,24 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<ReplenishmentLine>> {
         let conn = self.lock()?;
         inventory::replenishment(&conn, warehouse, today, service_level)
+    }
+
+    fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {
+        let conn = self.lock()?;
+        inventory::orders(&conn, warehouse)
+    }
+
+    fn confirm_shipment(
+        &self,
+        order: &str,
+        step: &Shipment,
+        by: &str,
+    ) -> StorageResult<OrderStatus> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status = inventory::confirm_shipment(&tx, order, step, by)?;
+        tx.commit()?;
+        Ok(status)
     }
 
     fn allocation(&self, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {

@@ -4,7 +4,9 @@
 //! Methods are blocking; handlers call them on tokio's blocking pool.
 
 use crate::error::StorageResult;
-use crate::inventory::{CountTask, ItemDetail, LineAllocation, ReplenishmentLine, StockHit};
+use crate::inventory::{
+    CountTask, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment, StockHit,
+};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, WarehouseId};
@@ -182,6 +184,15 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         today: NaiveDate,
         service_level: f64,
     ) -> StorageResult<ItemDetail>;
+    /// Outbound orders of a warehouse with their picking and shipping state.
+    fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>>;
+    /// Confirms an order packed or shipped, as supervisor `by`.
+    fn confirm_shipment(
+        &self,
+        order: &str,
+        step: &Shipment,
+        by: &str,
+    ) -> StorageResult<OrderStatus>;
     /// Every open order line of a warehouse allocated to stock (FEFO for dated stock, else FIFO).
     fn allocation(&self, warehouse: &str) -> StorageResult<Vec<LineAllocation>>;
     /// The cycle-count plan of a warehouse: ABC class by movement and when each item is due.

@@ -145,6 +145,8 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/items/{sku}",
         "/v1/supervisor/counts",
         "/v1/supervisor/allocation",
+        "/v1/supervisor/orders",
+        "/v1/supervisor/orders/{order}/shipment",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -545,4 +547,127 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn orders_are_packed_then_shipped_only_when_picked() {
+    let api = Api::new();
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    api.state
+        .storage
+        .import(
+            aisle_server::storage::ImportKind::Orders,
+            &mut "order,line,warehouse,sku,qty,customer\nSO-T,1,WH1,HAR-00001,2,Test Co\n"
+                .as_bytes(),
+        )
+        .unwrap();
+    let (_, session) = api
+        .json(post(
+            "/v1/supervisor/session",
+            &serde_json::json!({ "badge": "SUP1", "pin": "4321" }),
+            None,
+        ))
+        .await;
+    let token = session["token"].as_str().unwrap().to_string();
+    let ship = |body: Value| {
+        with_token(
+            post("/v1/supervisor/orders/SO-T/shipment", &body, None),
+            &token,
+        )
+    };
+    let (s, v) = api.json(ship(serde_json::json!("packed"))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("SO-T is open (0 of 2 picked)"),
+        "{v}"
+    );
+
+    // A device picks the line in full.
+    let (device_token, device) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let line = snap["order_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["order"] == "SO-T")
+        .unwrap()
+        .clone();
+    let row = snap["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"]["item"] == line["item_id"] && r["qty"].as_i64().unwrap() >= 2)
+        .unwrap()
+        .clone();
+    let entry = serde_json::json!({
+        "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
+        "warehouse_id": line["warehouse_id"], "operator": "ALICE",
+        "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": snap["cursor"],
+        "op": { "type": "pick", "key": row["key"], "qty": 2, "requested": 2, "order_line": line["id"] }
+    });
+    let (s, v) = api
+        .json(post(
+            "/v1/push",
+            &serde_json::json!({ "device_id": device, "epoch": snap["epoch"], "entries": [entry] }),
+            Some(&device_token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let (s, list) = api
+        .json(get("/v1/supervisor/orders?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let o = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["order"] == "SO-T")
+        .unwrap();
+    assert_matches_schema(&doc, "OrderStatus", o);
+    assert_eq!(
+        (o["status"].as_str(), o["picked"].as_i64()),
+        (Some("picked"), Some(2))
+    );
+    let (s, v) = api
+        .json(ship(
+            serde_json::json!({ "shipped": { "carrier": "DHL", "tracking": "JD1" } }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "not packed yet: {v}");
+    let (s, v) = api.json(ship(serde_json::json!("packed"))).await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("packed")),
+        "{v}"
+    );
+    let (s, v) = api
+        .json(ship(
+            serde_json::json!({ "shipped": { "carrier": "DHL", "tracking": " " } }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = api
+        .json(ship(
+            serde_json::json!({ "shipped": { "carrier": "DHL", "tracking": "JD0001" } }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (
+            v["status"].as_str(),
+            v["carrier"].as_str(),
+            v["tracking"].as_str()
+        ),
+        (Some("shipped"), Some("DHL"), Some("JD0001"))
+    );
+    let (s, _) = api.json(ship(serde_json::json!("packed"))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "shipped is final");
+    let mut no_order = ship(serde_json::json!("packed"));
+    *no_order.uri_mut() = "/v1/supervisor/orders/NOPE/shipment".parse().unwrap();
+    let (s, _) = api.json(no_order).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }

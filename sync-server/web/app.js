@@ -346,12 +346,63 @@ async function countsPage() {
   );
 }
 
+function shipmentCell(o) {
+  const confirm = async (body) => {
+    try {
+      const r = await api("POST", `/v1/supervisor/orders/${encodeURIComponent(o.order)}/shipment`, body);
+      say("ok", `Order ${r.order} is ${r.status}`);
+      await route();
+    } catch (err) {
+      say("error", err.message);
+    }
+  };
+  if (o.status === "picked") return el("button", { onclick: () => void confirm("packed"), "data-testid": `pack-${o.order}` }, "Confirm packed");
+  if (o.status === "packed") {
+    const carrier = el("input", { placeholder: "carrier", "aria-label": "carrier", size: 8, "data-testid": `carrier-${o.order}` });
+    const tracking = el("input", { placeholder: "tracking number", "aria-label": "tracking number", size: 14, "data-testid": `tracking-${o.order}` });
+    return el(
+      "form",
+      { class: "inline", onsubmit: (e) => { e.preventDefault(); void confirm({ shipped: { carrier: carrier.value, tracking: tracking.value } }); } },
+      carrier,
+      tracking,
+      el("button", { type: "submit", "data-testid": `ship-${o.order}` }, "Confirm shipped"),
+    );
+  }
+  if (o.status === "shipped") return `${o.carrier} ${o.tracking}`;
+  return "";
+}
+
 async function ordersPage() {
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const lines = await api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`);
+  const [orders, lines] = await Promise.all([
+    api("GET", `/v1/supervisor/orders?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`),
+  ]);
   const short = lines.filter((l) => l.short > 0).length;
   main.replaceChildren(
-    el("h1", {}, `Open orders · ${warehouse}`),
+    el("h1", {}, `Orders · ${warehouse}`),
+    el(
+      "table",
+      {},
+      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Customer"), el("th", { class: "num" }, "Lines"), el("th", { class: "num" }, "Picked"), el("th", {}, "State"), el("th", {}, "Shipping"))),
+      el(
+        "tbody",
+        {},
+        orders.map((o) =>
+          el(
+            "tr",
+            { "data-testid": `orderstate-${o.order}` },
+            el("td", {}, o.order),
+            el("td", {}, o.customer ?? ""),
+            el("td", { class: "num" }, o.lines),
+            el("td", { class: "num" }, `${o.picked} / ${o.ordered}`),
+            el("td", {}, o.status),
+            el("td", {}, shipmentCell(o)),
+          ),
+        ),
+      ),
+    ),
+    el("h2", {}, "Open lines and their stock"),
     el("p", { "data-testid": "orders-summary" }, `${lines.length} open line(s), ${short} short. Stock is allocated earliest expiry first for dated items, first in first out otherwise; devices pick in walk order.`),
     el(
       "table",

@@ -36,6 +36,29 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         ..Default::default()
     };
     device.store.count(&req, &device.ctx).unwrap();
+    // SO-5002 picked in full, following the device's own pick list.
+    let tasks: Vec<_> = device
+        .store
+        .pick_list()
+        .unwrap()
+        .tasks
+        .into_iter()
+        .filter(|t| t.order == "SO-5002")
+        .collect();
+    assert!(!tasks.is_empty());
+    for t in &tasks {
+        let item = device.store.item(t.item_id).unwrap();
+        let pick = aisle_device::work::PickRequest {
+            location: t.location_barcode.clone(),
+            item: item.barcodes[0].clone(),
+            qty: Some(t.qty),
+            pack: Some(aisle_domain::master::PackKind::Each),
+            requested: Some(t.qty),
+            order_line: Some(t.order_line),
+            ..Default::default()
+        };
+        device.store.pick(&pick, &device.ctx).unwrap();
+    }
     device.sync();
     // An item that is short by its policy.
     server.admin(&[
@@ -129,8 +152,25 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     );
     web.screenshot("web-item");
 
-    // Open orders with the stock allocated to them.
+    // Orders: the picked one is confirmed packed, then shipped; open ones show their stock.
     web.tap("nav-orders");
+    web.wait_text("orderstate-SO-5002", "a picked order", |t| {
+        t.contains("picked")
+    });
+    web.tap("pack-SO-5002");
+    web.wait_text("message", "packed", |t| {
+        t.contains("Order SO-5002 is packed")
+    });
+    web.fill("carrier-SO-5002", "DHL");
+    web.fill("tracking-SO-5002", "JD014600003");
+    web.tap("ship-SO-5002");
+    web.wait_text("message", "shipped", |t| {
+        t.contains("Order SO-5002 is shipped")
+    });
+    let shipped = web.wait_text("orderstate-SO-5002", "the tracking number", |t| {
+        t.contains("JD014600003")
+    });
+    assert!(shipped.contains("shipped"), "{shipped}");
     let order = web.wait_text("order-SO-5001-1", "the demo's first order line", |t| {
         t.contains("SO-5001/1")
     });

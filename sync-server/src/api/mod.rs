@@ -115,6 +115,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/counts", get(supervisor::counts))
         .route("/v1/supervisor/allocation", get(supervisor::allocation))
+        .route("/v1/supervisor/orders", get(supervisor::orders))
+        .route(
+            "/v1/supervisor/orders/{order}/shipment",
+            post(supervisor::ship),
+        )
         .route("/v1/supervisor/items/{sku}", get(supervisor::item))
         .route(
             "/v1/supervisor/replenishment",

@@ -5,7 +5,9 @@
 use super::auth::bearer;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
-use crate::inventory::{CountTask, ItemDetail, LineAllocation, ReplenishmentLine, StockHit};
+use crate::inventory::{
+    CountTask, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment, StockHit,
+};
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
 use aisle_proto::Exception;
@@ -262,4 +264,26 @@ pub async fn allocation(
     Ok(Json(
         state.blocking(move |s| s.allocation(&q.warehouse)).await?,
     ))
+}
+
+pub async fn orders(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<WarehouseQuery>,
+) -> Result<Json<Vec<OrderStatus>>, ApiError> {
+    Ok(Json(state.blocking(move |s| s.orders(&q.warehouse)).await?))
+}
+
+pub async fn ship(
+    State(state): State<AppState>,
+    who: Supervisor,
+    Path(order): Path<String>,
+    ApiJson(step): ApiJson<Shipment>,
+) -> Result<Json<OrderStatus>, ApiError> {
+    let by = who.session.badge.clone();
+    let status = state
+        .blocking(move |s| s.confirm_shipment(&order, &step, &by))
+        .await?;
+    tracing::info!(order = %status.order, status = %status.status, by = %who.session.badge, "shipping confirmed");
+    Ok(Json(status))
 }
