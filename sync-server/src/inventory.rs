@@ -605,51 +605,7 @@ pub(crate) fn allocation(conn: &Connection, warehouse: &str) -> StorageResult<Ve
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    // Each pickable stock line with when it first arrived (its earliest incoming ledger entry).
-    let mut stmt = conn.prepare(
-        "SELECT i.sku, l.code, s.lot, s.expiry, s.qty,
-            (SELECT MIN(json_extract(o.entry, '$.device_time')) FROM ledger g JOIN ops o ON o.op_id = g.op_id
-              WHERE g.item_id = s.item_id AND g.location_id = s.location_id AND g.lot = s.lot
-                AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0)
-         FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
-         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN ('pick_face', 'storage')
-         ORDER BY l.code",
-    )?;
-    type Stock = (String, String, String, String, i64, Option<String>);
-    let stock: Vec<Stock> = stmt
-        .query_map([&wh], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-    let mut supply = Vec::with_capacity(stock.len());
-    for (sku, location, lot, expiry, qty, arrived) in &stock {
-        let arrived = match arrived {
-            Some(t) => chrono::DateTime::parse_from_rfc3339(t)
-                .map(|t| t.to_utc())
-                .map_err(|e| StorageError::Internal(format!("stored time {t:?}: {e}")))?,
-            None => chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        };
-        supply.push(allocation::Supply {
-            key: AllocatedStock {
-                location: location.clone(),
-                lot: opt(lot),
-                expiry: opt(expiry),
-                qty: 0,
-            },
-            item: sku.clone(),
-            expiry: expiry.parse().ok(),
-            arrived,
-            qty: *qty,
-        });
-    }
+    let supply = stock_lines(conn, &wh, "('pick_face', 'storage')")?;
     let demands: Vec<allocation::Demand<usize>> = lines
         .iter()
         .enumerate()
@@ -787,4 +743,124 @@ pub(crate) fn confirm_shipment(
 pub enum Shipment {
     Packed,
     Shipped { carrier: String, tracking: String },
+}
+
+/// Each stock line of the warehouse in locations of the given kinds (an SQL list of kind names),
+/// with when it first arrived (its earliest incoming ledger entry), for allocation.
+fn stock_lines(
+    conn: &Connection,
+    wh: &str,
+    kinds: &str,
+) -> StorageResult<Vec<allocation::Supply<AllocatedStock>>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT i.sku, l.code, s.lot, s.expiry, s.qty,
+            (SELECT MIN(json_extract(o.entry, '$.device_time')) FROM ledger g JOIN ops o ON o.op_id = g.op_id
+              WHERE g.item_id = s.item_id AND g.location_id = s.location_id AND g.lot = s.lot
+                AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0)
+         FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
+         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds}
+         ORDER BY l.code"
+    ))?;
+    type Stock = (String, String, String, String, i64, Option<String>);
+    let stock: Vec<Stock> = stmt
+        .query_map([wh], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+    let mut supply = Vec::with_capacity(stock.len());
+    for (sku, location, lot, expiry, qty, arrived) in &stock {
+        let arrived = match arrived {
+            Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.to_utc())
+                .map_err(|e| StorageError::Internal(format!("stored time {t:?}: {e}")))?,
+            None => chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        };
+        supply.push(allocation::Supply {
+            key: AllocatedStock {
+                location: location.clone(),
+                lot: opt(lot),
+                expiry: opt(expiry),
+                qty: 0,
+            },
+            item: sku.clone(),
+            expiry: expiry.parse().ok(),
+            arrived,
+            qty: *qty,
+        });
+    }
+    Ok(supply)
+}
+
+/// A pick face's minimum is a quarter of its capacity; a top-up fills it to capacity.
+pub const FACE_MIN_SHARE: i64 = 4;
+
+/// A move from reserve to a pick face.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FaceTopUp {
+    pub sku: String,
+    pub to: String,
+    pub face_qty: i64,
+    pub capacity: i64,
+    pub from: String,
+    pub lot: Option<String>,
+    pub qty: i64,
+}
+
+/// A pick face holding an item: where, what, how much, how much fits.
+#[derive(Debug, Clone)]
+struct FaceKey {
+    code: String,
+    sku: String,
+    qty: i64,
+    capacity: i64,
+}
+
+/// Move tasks for every pick face (with a capacity) holding an item below a quarter of its
+/// capacity: up to capacity, from storage bins, FEFO/FIFO.
+pub(crate) fn face_top_ups(conn: &Connection, warehouse: &str) -> StorageResult<Vec<FaceTopUp>> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let mut stmt = conn.prepare(
+        "SELECT l.code, i.sku, SUM(s.qty), l.capacity FROM stock s
+         JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
+         WHERE l.warehouse_id = ?1 AND l.kind = 'pick_face' AND l.capacity IS NOT NULL
+         GROUP BY l.code, i.sku ORDER BY l.code, i.sku",
+    )?;
+    let faces: Vec<allocation::Face<FaceKey>> = stmt
+        .query_map([&wh], |r| {
+            let key = FaceKey {
+                code: r.get(0)?,
+                sku: r.get(1)?,
+                qty: r.get(2)?,
+                capacity: r.get(3)?,
+            };
+            Ok(allocation::Face {
+                item: key.sku.clone(),
+                qty: key.qty,
+                min: key.capacity / FACE_MIN_SHARE,
+                max: key.capacity,
+                key,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let reserve = stock_lines(conn, &wh, "('storage')")?;
+    Ok(allocation::top_ups(&faces, &reserve)
+        .into_iter()
+        .map(|t| FaceTopUp {
+            sku: t.face.sku,
+            to: t.face.code,
+            face_qty: t.face.qty,
+            capacity: t.face.capacity,
+            from: t.from.location,
+            lot: t.from.lot,
+            qty: t.qty,
+        })
+        .collect())
 }

@@ -4,7 +4,8 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{
-    self, CountTask, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment, StockHit,
+    self, CountTask, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
+    Shipment, StockHit,
 };
 use crate::schema;
 use crate::storage::{
@@ -1452,6 +1453,11 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<ReplenishmentLine>> {
         let conn = self.lock()?;
         inventory::replenishment(&conn, warehouse, today, service_level)
+    }
+
+    fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>> {
+        let conn = self.lock()?;
+        inventory::face_top_ups(&conn, warehouse)
     }
 
     fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {

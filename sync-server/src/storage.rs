@@ -5,7 +5,8 @@
 
 use crate::error::StorageResult;
 use crate::inventory::{
-    CountTask, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment, StockHit,
+    CountTask, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment,
+    StockHit,
 };
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
@@ -184,6 +185,8 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         today: NaiveDate,
         service_level: f64,
     ) -> StorageResult<ItemDetail>;
+    /// Moves that top up pick faces below a quarter of their capacity from storage bins.
+    fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>>;
     /// Outbound orders of a warehouse with their picking and shipping state.
     fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>>;
     /// Confirms an order packed or shipped, as supervisor `by`.

@@ -19,9 +19,13 @@ struct Api {
 
 impl Api {
     fn new() -> Self {
+        Self::with_items(5)
+    }
+
+    fn with_items(items: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let storage = SqliteStorage::open(dir.path().join("s.db")).unwrap();
-        storage.load_demo(1, 5).unwrap();
+        storage.load_demo(1, items).unwrap();
         Self {
             _dir: dir,
             state: AppState::new(Arc::new(storage)),
@@ -147,6 +151,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/allocation",
         "/v1/supervisor/orders",
         "/v1/supervisor/orders/{order}/shipment",
+        "/v1/supervisor/pick-faces",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -670,4 +675,100 @@ async fn orders_are_packed_then_shipped_only_when_picked() {
     *no_order.uri_mut() = "/v1/supervisor/orders/NOPE/shipment".parse().unwrap();
     let (s, _) = api.json(no_order).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
+    let api = Api::with_items(20);
+    // A device moves most of a pick face's stock into a storage bin: the face is low, and the
+    // storage bin holds what can fill it.
+    let (device_token, device) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let locations = snap["master"]["locations"].as_array().unwrap();
+    let code_of = |id: &Value| {
+        locations
+            .iter()
+            .find(|l| l["id"] == *id)
+            .map(|l| l["code"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let row = snap["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            code_of(&r["key"]["location"]).starts_with("A-")
+                && r["key"].get("lot").is_none()
+                && r["key"].get("expiry").is_none()
+                && r["qty"].as_i64().unwrap() >= 10
+        })
+        .unwrap()
+        .clone();
+    let storage = locations.iter().find(|l| l["code"] == "B-02-03-4").unwrap()["id"].clone();
+    let moved = row["qty"].as_i64().unwrap() - 2;
+    let entry = serde_json::json!({
+        "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
+        "warehouse_id": snap["master"]["warehouses"][0]["id"], "operator": "ALICE",
+        "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": snap["cursor"],
+        "op": { "type": "move", "item": row["key"]["item"], "from": row["key"]["location"],
+                "to": storage, "qty": moved }
+    });
+    let (s, v) = api
+        .json(post(
+            "/v1/push",
+            &serde_json::json!({ "device_id": device, "epoch": snap["epoch"], "entries": [entry] }),
+            Some(&device_token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let face = code_of(&row["key"]["location"]);
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let (_, session) = api
+        .json(post(
+            "/v1/supervisor/session",
+            &serde_json::json!({ "badge": "SUP1", "pin": "4321" }),
+            None,
+        ))
+        .await;
+    let token = session["token"].as_str().unwrap().to_string();
+    // Pick-face top-ups: only faces under a quarter of capacity, never beyond capacity.
+    let (s, tops) = api
+        .json(get("/v1/supervisor/pick-faces?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{tops}");
+    assert!(
+        !tops.as_array().unwrap().is_empty(),
+        "the demo has low pick faces"
+    );
+    let mut filled: std::collections::HashMap<String, i64> = Default::default();
+    for t in tops.as_array().unwrap() {
+        assert_matches_schema(&doc, "FaceTopUp", t);
+        let (face, cap) = (
+            t["face_qty"].as_i64().unwrap(),
+            t["capacity"].as_i64().unwrap(),
+        );
+        assert!(face < cap / 4, "{t}");
+        assert!(
+            t["to"].as_str().unwrap().starts_with("A-"),
+            "to a pick face: {t}"
+        );
+        assert!(
+            t["from"].as_str().unwrap().starts_with("B-"),
+            "from storage: {t}"
+        );
+        let key = format!("{}|{}", t["to"], t["sku"]);
+        *filled.entry(key).or_insert(face) += t["qty"].as_i64().unwrap();
+        assert!(filled.values().all(|v| *v <= cap), "{t}");
+    }
+    let ours = tops
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["to"] == face.as_str() && t["from"] == "B-02-03-4")
+        .unwrap_or_else(|| panic!("{face} is topped up from B-02-03-4: {tops}"));
+    assert_eq!(ours["face_qty"], 2);
+    assert_eq!(
+        ours["qty"].as_i64().unwrap(),
+        moved.min(ours["capacity"].as_i64().unwrap() - 2)
+    );
 }

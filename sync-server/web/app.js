@@ -135,7 +135,10 @@ async function exceptionsPage() {
 
 async function replenishmentPage() {
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const lines = await api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`);
+  const [lines, tops] = await Promise.all([
+    api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", `/v1/supervisor/pick-faces?warehouse=${encodeURIComponent(warehouse)}`),
+  ]);
   const suggested = lines.filter((l) => l.suggestion !== null);
   const picks = new Map(suggested.map((l) => [l.sku, true]));
   const order = async () => {
@@ -170,6 +173,14 @@ async function replenishmentPage() {
       {},
       el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, "Item"), el("th", { class: "num" }, "On hand"), el("th", { class: "num" }, "Allocated"), el("th", { class: "num" }, "On order"), el("th", { class: "num" }, "Order"), el("th", { class: "why" }, "Why"))),
       el("tbody", {}, suggested.map(row)),
+    ),
+    el("h2", {}, `Pick faces to top up (${tops.length} move(s))`),
+    el("p", { class: "why" }, "Pick faces holding less than a quarter of their capacity, filled to capacity from storage (earliest expiry first, else oldest stock)."),
+    el(
+      "table",
+      { "data-testid": "top-ups" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "To"), el("th", { class: "num" }, "Holds"), el("th", {}, "From"), el("th", { class: "num" }, "Move"))),
+      el("tbody", {}, tops.map((t) => el("tr", {}, el("td", {}, t.sku), el("td", {}, t.to), el("td", { class: "num" }, `${t.face_qty} / ${t.capacity}`), el("td", {}, t.from + (t.lot ? ` lot ${t.lot}` : "")), el("td", { class: "num" }, t.qty)))),
     ),
   );
 }

@@ -178,3 +178,130 @@ mod tests {
         }
     }
 }
+
+/// A pick face's stock of an item and its limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Face<K> {
+    pub key: K,
+    pub item: String,
+    pub qty: i64,
+    /// Top up when the face holds less than this...
+    pub min: i64,
+    /// ...to this.
+    pub max: i64,
+}
+
+/// A move from reserve to a pick face.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopUp<F, R> {
+    pub face: F,
+    pub from: R,
+    pub qty: i64,
+}
+
+/// Move tasks that bring every pick face below its minimum back up to its maximum from reserve
+/// stock, chosen like an order line (FEFO for dated stock, else FIFO). Faces are served in the
+/// order given; what reserve cannot cover is left (the face stays low until stock arrives).
+pub fn top_ups<F: Clone, R: Clone>(faces: &[Face<F>], reserve: &[Supply<R>]) -> Vec<TopUp<F, R>> {
+    let low: Vec<(usize, Demand<usize>)> = faces
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.qty < f.min && f.max > f.qty)
+        .map(|(i, f)| {
+            (
+                i,
+                Demand {
+                    line: i,
+                    item: f.item.clone(),
+                    qty: f.max - f.qty,
+                },
+            )
+        })
+        .collect();
+    let demands: Vec<Demand<usize>> = low.into_iter().map(|(_, d)| d).collect();
+    allocate(&demands, reserve)
+        .into_iter()
+        .flat_map(|a| {
+            let face = faces[a.line].key.clone();
+            a.picks.into_iter().map(move |(from, qty)| TopUp {
+                face: face.clone(),
+                from,
+                qty,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod top_up_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn low_faces_are_filled_to_max_from_the_oldest_reserve() {
+        let at = |d| Utc.with_ymd_and_hms(2026, 11, d, 8, 0, 0).unwrap();
+        let faces = [
+            Face {
+                key: "A-1",
+                item: "BOLT".to_string(),
+                qty: 10,
+                min: 50,
+                max: 200,
+            },
+            Face {
+                key: "A-2",
+                item: "NUT".to_string(),
+                qty: 60,
+                min: 50,
+                max: 200,
+            },
+            Face {
+                key: "A-3",
+                item: "SCREW".to_string(),
+                qty: 0,
+                min: 50,
+                max: 200,
+            },
+        ];
+        let reserve = [
+            Supply {
+                key: "B-new",
+                item: "BOLT".into(),
+                expiry: None,
+                arrived: at(20),
+                qty: 500,
+            },
+            Supply {
+                key: "B-old",
+                item: "BOLT".into(),
+                expiry: None,
+                arrived: at(2),
+                qty: 100,
+            },
+            Supply {
+                key: "B-nut",
+                item: "NUT".into(),
+                expiry: None,
+                arrived: at(2),
+                qty: 100,
+            },
+        ];
+        let got = top_ups(&faces, &reserve);
+        assert_eq!(
+            got,
+            vec![
+                TopUp {
+                    face: "A-1",
+                    from: "B-old",
+                    qty: 100
+                },
+                TopUp {
+                    face: "A-1",
+                    from: "B-new",
+                    qty: 90
+                },
+            ],
+            "NUT is above its minimum; SCREW has no reserve"
+        );
+    }
+}

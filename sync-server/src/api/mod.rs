@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/counts", get(supervisor::counts))
         .route("/v1/supervisor/allocation", get(supervisor::allocation))
         .route("/v1/supervisor/orders", get(supervisor::orders))
+        .route("/v1/supervisor/pick-faces", get(supervisor::face_top_ups))
         .route(
             "/v1/supervisor/orders/{order}/shipment",
             post(supervisor::ship),

@@ -6,7 +6,8 @@ use super::auth::bearer;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
 use crate::inventory::{
-    CountTask, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment, StockHit,
+    CountTask, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment,
+    StockHit,
 };
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
@@ -286,4 +287,16 @@ pub async fn ship(
         .await?;
     tracing::info!(order = %status.order, status = %status.status, by = %who.session.badge, "shipping confirmed");
     Ok(Json(status))
+}
+
+pub async fn face_top_ups(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<WarehouseQuery>,
+) -> Result<Json<Vec<FaceTopUp>>, ApiError> {
+    Ok(Json(
+        state
+            .blocking(move |s| s.face_top_ups(&q.warehouse))
+            .await?,
+    ))
 }
