@@ -4,8 +4,8 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{
-    self, CountTask, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
-    Shipment, StockHit,
+    self, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus,
+    ReplenishmentLine, Shipment, StockHit,
 };
 use crate::schema;
 use crate::storage::{
@@ -1453,6 +1453,16 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<ReplenishmentLine>> {
         let conn = self.lock()?;
         inventory::replenishment(&conn, warehouse, today, service_level)
+    }
+
+    fn expiring(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        days: u32,
+    ) -> StorageResult<Vec<Expiring>> {
+        let conn = self.lock()?;
+        inventory::expiring(&conn, warehouse, today, days)
     }
 
     fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>> {

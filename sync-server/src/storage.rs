@@ -5,8 +5,8 @@
 
 use crate::error::StorageResult;
 use crate::inventory::{
-    CountTask, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment,
-    StockHit,
+    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
+    Shipment, StockHit,
 };
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
@@ -185,6 +185,13 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         today: NaiveDate,
         service_level: f64,
     ) -> StorageResult<ItemDetail>;
+    /// Stock expiring within `days` of `today` (or already expired), earliest first.
+    fn expiring(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        days: u32,
+    ) -> StorageResult<Vec<Expiring>>;
     /// Moves that top up pick faces below a quarter of their capacity from storage bins.
     fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>>;
     /// Outbound orders of a warehouse with their picking and shipping state.

@@ -152,6 +152,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/orders",
         "/v1/supervisor/orders/{order}/shipment",
         "/v1/supervisor/pick-faces",
+        "/v1/supervisor/expiring",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -502,6 +503,36 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     );
     let dues: Vec<&str> = plan.iter().map(|t| t["due_on"].as_str().unwrap()).collect();
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "most overdue first");
+
+    // Expiring stock: within the window only, earliest first.
+    let (s, soon) = api
+        .json(get(
+            "/v1/supervisor/expiring?warehouse=WH1&days=400",
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{soon}");
+    let soon = soon.as_array().unwrap();
+    assert!(!soon.is_empty(), "the demo has dated stock");
+    assert_matches_schema(&doc, "Expiring", &soon[0]);
+    let left: Vec<i64> = soon
+        .iter()
+        .map(|x| x["days_left"].as_i64().unwrap())
+        .collect();
+    assert!(
+        left.windows(2).all(|w| w[0] <= w[1]) && left.iter().all(|d| *d <= 400),
+        "{left:?}"
+    );
+    let (_, none) = api
+        .json(get(
+            "/v1/supervisor/expiring?warehouse=WH1&days=0",
+            Some(&token),
+        ))
+        .await;
+    assert!(
+        none.as_array().unwrap().is_empty(),
+        "nothing has expired: {none}"
+    );
 
     // Open order lines allocated to stock: every unit is either allocated or short, and no more
     // is promised from a location than it holds.

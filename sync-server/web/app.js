@@ -219,7 +219,25 @@ async function stockPage() {
     el("button", { class: "primary", type: "submit", "data-testid": "stock-search" }, "Search"),
   );
   const parts = [el("h1", {}, "Stock"), form];
-  if (q.trim() !== "") {
+  if (q.trim() === "") {
+    const warehouse = params.get("warehouse") ?? "WH1";
+    const soon = await api("GET", `/v1/supervisor/expiring?warehouse=${encodeURIComponent(warehouse)}&days=30`);
+    parts.push(
+      el("h2", {}, `Expiring within 30 days · ${warehouse} (${soon.length})`),
+      el(
+        "table",
+        { "data-testid": "expiring" },
+        el("thead", {}, el("tr", {}, el("th", {}, "Expiry"), el("th", {}, "Item"), el("th", {}, "Location"), el("th", {}, "Lot"), el("th", { class: "num" }, "Qty"))),
+        el(
+          "tbody",
+          {},
+          soon.map((x) =>
+            el("tr", { class: x.days_left < 0 ? "due" : "" }, el("td", {}, x.days_left < 0 ? `${x.expiry} (expired)` : `${x.expiry} (${x.days_left} d)`), el("td", {}, `${x.sku} ${x.description}`), el("td", {}, x.location), el("td", {}, x.lot ?? ""), el("td", { class: "num" }, x.qty)),
+          ),
+        ),
+      ),
+    );
+  } else {
     const hits = await api("GET", `/v1/supervisor/stock?q=${encodeURIComponent(q)}`);
     parts.push(
       el("p", {}, `${hits.length} item(s)`),

@@ -131,6 +131,7 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
 
     // Stock search, then the item page with its demand chart.
     web.tap("nav-stock");
+    web.find_testid("expiring");
     web.fill("stock-q", "HAR-00001");
     web.tap("stock-search");
     let hit = web.wait_text("hit-HAR-00001", "the bolt", |t| t.contains("Hex bolt"));

@@ -6,8 +6,8 @@ use super::auth::bearer;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
 use crate::inventory::{
-    CountTask, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine, Shipment,
-    StockHit,
+    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
+    Shipment, StockHit,
 };
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
@@ -297,6 +297,26 @@ pub async fn face_top_ups(
     Ok(Json(
         state
             .blocking(move |s| s.face_top_ups(&q.warehouse))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExpiringQuery {
+    pub warehouse: String,
+    pub days: Option<u32>,
+}
+
+pub async fn expiring(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<ExpiringQuery>,
+) -> Result<Json<Vec<Expiring>>, ApiError> {
+    let today = Utc::now().date_naive();
+    let days = q.days.unwrap_or(30).min(3650);
+    Ok(Json(
+        state
+            .blocking(move |s| s.expiring(&q.warehouse, today, days))
             .await?,
     ))
 }
