@@ -4,6 +4,7 @@
 //! receipt lines, which devices download like any imported receipt.
 
 use crate::error::{StorageError, StorageResult};
+use aisle_device::record::none_if_empty;
 use aisle_domain::allocation;
 use aisle_domain::cycle_count::{self, AbcClass};
 use aisle_domain::forecast::{self, Choice};
@@ -389,7 +390,7 @@ fn movements(conn: &Connection, wh: &str, item: &str) -> StorageResult<Vec<Movem
                     at,
                     op_type,
                     location,
-                    lot: Some(lot).filter(|l| !l.is_empty()),
+                    lot: none_if_empty(lot),
                     qty,
                     operator,
                     device,
@@ -429,7 +430,7 @@ pub(crate) fn item_detail(
          WHERE s.item_id = ?1 AND l.warehouse_id = ?2 AND s.qty <> 0
          ORDER BY l.code, s.expiry, s.lot",
     )?;
-    let opt = |s: String| Some(s).filter(|s| !s.is_empty());
+    let opt = none_if_empty;
     let stock = stmt
         .query_map(params![item, wh], |r| {
             Ok(LocationStock {
@@ -774,7 +775,7 @@ fn stock_lines(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+    let opt = |s: &str| none_if_empty(s.to_string());
     let mut supply = Vec::with_capacity(stock.len());
     for (sku, location, lot, expiry, qty, arrived) in &stock {
         let arrived = match arrived {
@@ -913,7 +914,7 @@ pub(crate) fn expiring(
                 sku,
                 description,
                 location,
-                lot: Some(lot).filter(|l| !l.is_empty()),
+                lot: none_if_empty(lot),
                 days_left: (expiry - today).num_days(),
                 expiry,
                 qty,

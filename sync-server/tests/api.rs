@@ -51,6 +51,41 @@ impl Api {
         )
     }
 
+    /// Signs in the demo supervisor and returns the session token.
+    async fn supervisor_token(&self) -> String {
+        let (s, session) = self
+            .json(post(
+                "/v1/supervisor/session",
+                &serde_json::json!({ "badge": "SUP1", "pin": "4321" }),
+                None,
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{session}");
+        session["token"].as_str().unwrap().to_string()
+    }
+
+    /// Pushes `op` as the first operation of a device that has just taken `snap`.
+    async fn push_first(
+        &self,
+        device_token: &str,
+        device: &str,
+        snap: &Value,
+        op: Value,
+    ) -> (StatusCode, Value) {
+        let entry = serde_json::json!({
+            "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
+            "warehouse_id": snap["master"]["warehouses"][0]["id"], "operator": "ALICE",
+            "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": snap["cursor"],
+            "op": op
+        });
+        self.json(post(
+            "/v1/push",
+            &serde_json::json!({ "device_id": device, "epoch": snap["epoch"], "entries": [entry] }),
+            Some(device_token),
+        ))
+        .await
+    }
+
     /// Enrols a device and returns its token.
     async fn token(&self) -> (String, String) {
         let code = self
@@ -321,27 +356,14 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     // An exception to resolve: a device's count far from the books.
     let (device_token, device) = api.token().await;
     let (_, pull) = api.json(get("/v1/snapshot", Some(&device_token))).await;
-    let epoch = pull["epoch"].clone();
     let row = pull["stock"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["qty"].as_i64().unwrap() > 10 && r["key"].get("lot").is_none())
         .unwrap();
-    let key = row["key"].clone();
-    let entry = serde_json::json!({
-        "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
-        "warehouse_id": pull["master"]["warehouses"][0]["id"], "operator": "ALICE",
-        "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": pull["cursor"],
-        "op": { "type": "count", "key": key, "counted": 0, "expected": row["qty"], "blind": true }
-    });
-    let (s, v) = api
-        .json(post(
-            "/v1/push",
-            &serde_json::json!({ "device_id": device, "epoch": epoch, "entries": [entry] }),
-            Some(&device_token),
-        ))
-        .await;
+    let op = serde_json::json!({ "type": "count", "key": row["key"], "counted": 0, "expected": row["qty"], "blind": true });
+    let (s, v) = api.push_first(&device_token, &device, &pull, op).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, list) = api
         .json(get("/v1/supervisor/exceptions", Some(&token)))
@@ -597,14 +619,7 @@ async fn orders_are_packed_then_shipped_only_when_picked() {
                 .as_bytes(),
         )
         .unwrap();
-    let (_, session) = api
-        .json(post(
-            "/v1/supervisor/session",
-            &serde_json::json!({ "badge": "SUP1", "pin": "4321" }),
-            None,
-        ))
-        .await;
-    let token = session["token"].as_str().unwrap().to_string();
+    let token = api.supervisor_token().await;
     let ship = |body: Value| {
         with_token(
             post("/v1/supervisor/orders/SO-T/shipment", &body, None),
@@ -638,19 +653,8 @@ async fn orders_are_packed_then_shipped_only_when_picked() {
         .find(|r| r["key"]["item"] == line["item_id"] && r["qty"].as_i64().unwrap() >= 2)
         .unwrap()
         .clone();
-    let entry = serde_json::json!({
-        "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
-        "warehouse_id": line["warehouse_id"], "operator": "ALICE",
-        "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": snap["cursor"],
-        "op": { "type": "pick", "key": row["key"], "qty": 2, "requested": 2, "order_line": line["id"] }
-    });
-    let (s, v) = api
-        .json(post(
-            "/v1/push",
-            &serde_json::json!({ "device_id": device, "epoch": snap["epoch"], "entries": [entry] }),
-            Some(&device_token),
-        ))
-        .await;
+    let op = serde_json::json!({ "type": "pick", "key": row["key"], "qty": 2, "requested": 2, "order_line": line["id"] });
+    let (s, v) = api.push_first(&device_token, &device, &snap, op).await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
     let (s, list) = api
@@ -737,31 +741,12 @@ async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
         .clone();
     let storage = locations.iter().find(|l| l["code"] == "B-02-03-4").unwrap()["id"].clone();
     let moved = row["qty"].as_i64().unwrap() - 2;
-    let entry = serde_json::json!({
-        "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
-        "warehouse_id": snap["master"]["warehouses"][0]["id"], "operator": "ALICE",
-        "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": snap["cursor"],
-        "op": { "type": "move", "item": row["key"]["item"], "from": row["key"]["location"],
-                "to": storage, "qty": moved }
-    });
-    let (s, v) = api
-        .json(post(
-            "/v1/push",
-            &serde_json::json!({ "device_id": device, "epoch": snap["epoch"], "entries": [entry] }),
-            Some(&device_token),
-        ))
-        .await;
+    let op = serde_json::json!({ "type": "move", "item": row["key"]["item"], "from": row["key"]["location"], "to": storage, "qty": moved });
+    let (s, v) = api.push_first(&device_token, &device, &snap, op).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let face = code_of(&row["key"]["location"]);
     let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
-    let (_, session) = api
-        .json(post(
-            "/v1/supervisor/session",
-            &serde_json::json!({ "badge": "SUP1", "pin": "4321" }),
-            None,
-        ))
-        .await;
-    let token = session["token"].as_str().unwrap().to_string();
+    let token = api.supervisor_token().await;
     // Pick-face top-ups: only faces under a quarter of capacity, never beyond capacity.
     let (s, tops) = api
         .json(get("/v1/supervisor/pick-faces?warehouse=WH1", Some(&token)))

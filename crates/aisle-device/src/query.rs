@@ -50,9 +50,7 @@ pub struct LogFilter {
     pub limit: Option<u64>,
 }
 
-fn opt_text(s: String) -> Option<String> {
-    Some(s).filter(|s| !s.is_empty())
-}
+use crate::record::none_if_empty as opt_text;
 
 impl Store {
     fn stock_where(&self, clause: &str, args: &[String]) -> Result<Vec<StockLine>> {

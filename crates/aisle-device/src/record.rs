@@ -40,6 +40,11 @@ pub struct Recorded {
     pub warnings: Vec<String>,
 }
 
+/// Optional text as stored in the key columns: empty text means "none".
+pub fn none_if_empty(s: String) -> Option<String> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
 /// Stock key columns as stored: empty text for "none".
 pub fn key_columns(key: &StockKey) -> (String, String, String, String, String) {
     (
@@ -59,7 +64,7 @@ pub fn key_from_columns(
     expiry: String,
     plate: String,
 ) -> Result<StockKey> {
-    let opt = |s: String| Some(s).filter(|s| !s.is_empty());
+    let opt = none_if_empty;
     Ok(StockKey {
         item: crate::parse_id(item)?,
         location: crate::parse_id(location)?,

@@ -726,6 +726,35 @@ fn download_order_line(f: &Fixture, sku: &str, qty: i64, line: u32) -> aisle_dom
     ol.id
 }
 
+/// An expected receipt line as a sync would have stored it.
+fn download_receipt_line(
+    f: &Fixture,
+    receipt: &str,
+    sku: &str,
+    expected: i64,
+    received: i64,
+) -> aisle_domain::ReceiptLineId {
+    let item = f.store.item_by_sku(sku).unwrap().unwrap();
+    let line = aisle_proto::ReceiptLine {
+        id: aisle_domain::ReceiptLineId::new(),
+        receipt: receipt.into(),
+        line: 1,
+        warehouse_id: f.store.device().unwrap().warehouse_id.unwrap(),
+        item_id: item.id,
+        expected_qty: expected,
+        received_qty: received,
+        expected_date: None,
+    };
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO receipt_lines (id, line) VALUES (?1, ?2)",
+            [line.id.to_string(), serde_json::to_string(&line).unwrap()],
+        )
+        .unwrap();
+    line.id
+}
+
 #[test]
 fn pick_list_allocates_earliest_expiry_first_and_walks_forward() {
     let mut f = fixture();
@@ -798,29 +827,12 @@ fn putaway_goes_home_or_to_the_first_empty_bin() {
 #[test]
 fn receiving_beyond_the_expected_quantity_warns_but_records() {
     let mut f = fixture();
-    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
-    let line = aisle_proto::ReceiptLine {
-        id: aisle_domain::ReceiptLineId::new(),
-        receipt: "PO-9".into(),
-        line: 1,
-        warehouse_id: f.store.device().unwrap().warehouse_id.unwrap(),
-        item_id: bolt.id,
-        expected_qty: 10,
-        received_qty: 2,
-        expected_date: None,
-    };
-    f.store
-        .conn()
-        .execute(
-            "INSERT INTO receipt_lines (id, line) VALUES (?1, ?2)",
-            [line.id.to_string(), serde_json::to_string(&line).unwrap()],
-        )
-        .unwrap();
+    let line = download_receipt_line(&f, "PO-9", "BOLT", 10, 2);
     let req = |qty| ReceiveRequest {
         location: "LOC:WH1:RCV-01".into(),
         item: "INT-BOLT".into(),
         qty: Some(qty),
-        receipt_line: Some(line.id),
+        receipt_line: Some(line),
         ..Default::default()
     };
     assert!(
@@ -839,24 +851,7 @@ fn receiving_beyond_the_expected_quantity_warns_but_records() {
 #[test]
 fn receiving_work_counts_this_devices_unsynced_receipts() {
     let mut f = fixture();
-    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
-    let line = aisle_proto::ReceiptLine {
-        id: aisle_domain::ReceiptLineId::new(),
-        receipt: "PO-7".into(),
-        line: 1,
-        warehouse_id: f.store.device().unwrap().warehouse_id.unwrap(),
-        item_id: bolt.id,
-        expected_qty: 10,
-        received_qty: 3,
-        expected_date: None,
-    };
-    f.store
-        .conn()
-        .execute(
-            "INSERT INTO receipt_lines (id, line) VALUES (?1, ?2)",
-            [line.id.to_string(), serde_json::to_string(&line).unwrap()],
-        )
-        .unwrap();
+    let line = download_receipt_line(&f, "PO-7", "BOLT", 10, 3);
     let work = f.store.receiving_work().unwrap();
     assert_eq!(
         work.iter()
@@ -868,7 +863,7 @@ fn receiving_work_counts_this_devices_unsynced_receipts() {
         location: "LOC:WH1:RCV-01".into(),
         item: "INT-BOLT".into(),
         qty: Some(qty),
-        receipt_line: Some(line.id),
+        receipt_line: Some(line),
         ..Default::default()
     };
     f.store.receive(&req(4), &f.ctx).unwrap();
