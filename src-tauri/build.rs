@@ -12,6 +12,7 @@ fn main() {
         "putaway_suggestion",
         "move_stock",
         "pick_list",
+        "task_list",
         "pick",
         "count_sheet",
         "count",

@@ -8,7 +8,9 @@ use aisle_device::query::StockLine;
 use aisle_device::record::{OpContext, Recorded};
 use aisle_device::resolve::Resolution;
 use aisle_device::sync::SyncOptions;
-use aisle_device::tasks::{CountSheet, ExceptionView, ExpectedLine, PickList, PutawaySuggestion};
+use aisle_device::tasks::{
+    CountSheet, ExceptionView, ExpectedLine, PickList, PutawaySuggestion, TaskView,
+};
 use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
 use aisle_device::{DeviceError, Resolved, Store};
 use chrono::NaiveDate;
@@ -166,6 +168,10 @@ pub fn move_stock(state: &AppState, req: &MoveRequest) -> Result<Recorded, Comma
 
 pub fn pick_list(state: &AppState) -> Result<PickList, CommandError> {
     state.with(|s| s.pick_list())
+}
+
+pub fn task_list(state: &AppState) -> Result<Vec<TaskView>, CommandError> {
+    state.with(|s| s.task_list())
 }
 
 pub fn pick(state: &AppState, req: &PickRequest) -> Result<Recorded, CommandError> {

@@ -11,7 +11,9 @@ pub mod error;
 use aisle_device::Store;
 use aisle_device::record::Recorded;
 use aisle_device::sync::SyncOptions;
-use aisle_device::tasks::{CountSheet, ExceptionView, ExpectedLine, PickList, PutawaySuggestion};
+use aisle_device::tasks::{
+    CountSheet, ExceptionView, ExpectedLine, PickList, PutawaySuggestion, TaskView,
+};
 use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
 use commands::{AppState, Enrolment, LabelRequest, Lookup, Operator, Status};
 use error::CommandError;
@@ -64,6 +66,11 @@ fn move_stock(state: State<'_, AppState>, req: MoveRequest) -> Reply<Recorded> {
 #[tauri::command]
 fn pick_list(state: State<'_, AppState>) -> Reply<PickList> {
     commands::pick_list(&state)
+}
+
+#[tauri::command]
+fn task_list(state: State<'_, AppState>) -> Reply<Vec<TaskView>> {
+    commands::task_list(&state)
 }
 
 #[tauri::command]
@@ -160,6 +167,7 @@ pub fn run() {
             putaway_suggestion,
             move_stock,
             pick_list,
+            task_list,
             pick,
             count_sheet,
             count,

@@ -587,6 +587,10 @@ pub struct AllocatedStock {
     pub lot: Option<String>,
     pub expiry: Option<String>,
     pub qty: i64,
+    #[serde(skip)]
+    pub(crate) location_id: String,
+    #[serde(skip)]
+    pub(crate) item_id: String,
 }
 
 /// Allocates every open order line of the warehouse (by order, then line) to the stock in its
@@ -606,7 +610,7 @@ pub(crate) fn allocation(conn: &Connection, warehouse: &str) -> StorageResult<Ve
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let supply = stock_lines(conn, &wh, "('pick_face', 'storage')")?;
+    let supply = stock_lines(conn, &wh, "('pick_face', 'storage')", None)?;
     let demands: Vec<allocation::Demand<usize>> = lines
         .iter()
         .enumerate()
@@ -747,24 +751,27 @@ pub enum Shipment {
 }
 
 /// Each stock line of the warehouse in locations of the given kinds (an SQL list of kind names),
-/// with when it first arrived (its earliest incoming ledger entry), for allocation.
+/// of one item or of all, with when it first arrived (its earliest incoming ledger entry), for
+/// allocation.
 fn stock_lines(
     conn: &Connection,
     wh: &str,
     kinds: &str,
+    item: Option<&str>,
 ) -> StorageResult<Vec<allocation::Supply<AllocatedStock>>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT i.sku, l.code, s.lot, s.expiry, s.qty,
             (SELECT MIN(json_extract(o.entry, '$.device_time')) FROM ledger g JOIN ops o ON o.op_id = g.op_id
               WHERE g.item_id = s.item_id AND g.location_id = s.location_id AND g.lot = s.lot
-                AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0)
+                AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0),
+            l.id, i.id
          FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
-         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds}
+         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds} AND (?2 IS NULL OR s.item_id = ?2)
          ORDER BY l.code"
     ))?;
-    type Stock = (String, String, String, String, i64, Option<String>);
+    type Stock = (String, String, String, String, i64, Option<String>, String, String);
     let stock: Vec<Stock> = stmt
-        .query_map([wh], |r| {
+        .query_map(params![wh, item], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -772,12 +779,14 @@ fn stock_lines(
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let opt = |s: &str| none_if_empty(s.to_string());
     let mut supply = Vec::with_capacity(stock.len());
-    for (sku, location, lot, expiry, qty, arrived) in &stock {
+    for (sku, location, lot, expiry, qty, arrived, location_id, item_id) in &stock {
         let arrived = match arrived {
             Some(t) => chrono::DateTime::parse_from_rfc3339(t)
                 .map(|t| t.to_utc())
@@ -790,6 +799,8 @@ fn stock_lines(
                 lot: opt(lot),
                 expiry: opt(expiry),
                 qty: 0,
+                location_id: location_id.clone(),
+                item_id: item_id.clone(),
             },
             item: sku.clone(),
             expiry: expiry.parse().ok(),
@@ -813,48 +824,116 @@ pub struct FaceTopUp {
     pub from: String,
     pub lot: Option<String>,
     pub qty: i64,
+    /// Ids behind the codes, for turning the suggestion into a task.
+    #[serde(skip)]
+    pub(crate) ids: TopUpIds,
 }
 
-/// A pick face holding an item: where, what, how much, how much fits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TopUpIds {
+    pub item: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A pick face holding (or having held) an item: where, what, how much, how much fits.
 #[derive(Debug, Clone)]
 struct FaceKey {
+    id: String,
     code: String,
+    item_id: String,
     sku: String,
     qty: i64,
     capacity: i64,
 }
 
-/// Move tasks for every pick face (with a capacity) holding an item below a quarter of its
-/// capacity: up to capacity, from storage bins, FEFO/FIFO.
-pub(crate) fn face_top_ups(conn: &Connection, warehouse: &str) -> StorageResult<Vec<FaceTopUp>> {
+/// Which pick faces to look at.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Faces<'a> {
+    /// Every face of the warehouse that has held an item (an empty face is the most urgent).
+    All,
+    /// Only these `(location id, item id)` pairs, e.g. the faces a push has just taken from.
+    Only(&'a [(String, String)]),
+}
+
+/// Move tasks for pick faces (with a capacity) holding an item below a quarter of their
+/// capacity, empty ones included: up to capacity, from storage bins, FEFO/FIFO. Faces that
+/// already have an open move task for the item are left out: that task is on its way.
+pub(crate) fn face_top_ups(
+    conn: &Connection,
+    warehouse: &str,
+    which: Faces<'_>,
+) -> StorageResult<Vec<FaceTopUp>> {
     let wh = warehouse_id(conn, warehouse)?;
-    let mut stmt = conn.prepare(
-        "SELECT l.code, i.sku, SUM(s.qty), l.capacity FROM stock s
-         JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
-         WHERE l.warehouse_id = ?1 AND l.kind = 'pick_face' AND l.capacity IS NOT NULL
-         GROUP BY l.code, i.sku ORDER BY l.code, i.sku",
-    )?;
-    let faces: Vec<allocation::Face<FaceKey>> = stmt
-        .query_map([&wh], |r| {
-            let key = FaceKey {
-                code: r.get(0)?,
-                sku: r.get(1)?,
-                qty: r.get(2)?,
-                capacity: r.get(3)?,
-            };
-            Ok(allocation::Face {
+    const FACE: &str = "SELECT l.id, l.code, i.id, i.sku,
+            COALESCE((SELECT SUM(s.qty) FROM stock s WHERE s.location_id = l.id AND s.item_id = i.id), 0),
+            l.capacity
+         FROM locations l JOIN items i ON i.id = ?3
+         WHERE l.id = ?2 AND l.warehouse_id = ?1 AND l.kind = 'pick_face' AND l.capacity IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.location_id = l.id AND t.item_id = i.id
+                            AND t.kind = 'move' AND t.status = 'open')";
+    let pairs: Vec<(String, String)> = match which {
+        Faces::Only(p) => p.to_vec(),
+        // The ledger remembers which items a face has held, even once it is empty.
+        Faces::All => conn
+            .prepare(
+                "SELECT DISTINCT g.location_id, g.item_id FROM ledger g
+                 JOIN locations l ON l.id = g.location_id
+                 WHERE l.warehouse_id = ?1 AND l.kind = 'pick_face' AND l.capacity IS NOT NULL",
+            )?
+            .query_map([&wh], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    let mut faces: Vec<allocation::Face<FaceKey>> = Vec::new();
+    let mut stmt = conn.prepare_cached(FACE)?;
+    for (loc, item) in &pairs {
+        let row = stmt
+            .query_row(params![wh, loc, item], |r| {
+                Ok(FaceKey {
+                    id: r.get(0)?,
+                    code: r.get(1)?,
+                    item_id: r.get(2)?,
+                    sku: r.get(3)?,
+                    qty: r.get(4)?,
+                    capacity: r.get(5)?,
+                })
+            })
+            .optional()?;
+        if let Some(key) = row {
+            faces.push(allocation::Face {
                 item: key.sku.clone(),
                 qty: key.qty,
                 min: key.capacity / FACE_MIN_SHARE,
                 max: key.capacity,
                 key,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let reserve = stock_lines(conn, &wh, "('storage')")?;
+            });
+        }
+    }
+    faces.sort_by(|a, b| (&a.key.code, &a.key.sku).cmp(&(&b.key.code, &b.key.sku)));
+    faces.dedup_by(|a, b| a.key.id == b.key.id && a.key.item_id == b.key.item_id);
+    let low: Vec<&allocation::Face<FaceKey>> = faces.iter().filter(|f| f.qty < f.min).collect();
+    let reserve = match which {
+        Faces::All if !low.is_empty() => stock_lines(conn, &wh, "('storage')", None)?,
+        Faces::All => Vec::new(),
+        Faces::Only(_) => {
+            let mut items: Vec<&str> = low.iter().map(|f| f.key.item_id.as_str()).collect();
+            items.sort_unstable();
+            items.dedup();
+            let mut reserve = Vec::new();
+            for item in items {
+                reserve.extend(stock_lines(conn, &wh, "('storage')", Some(item))?);
+            }
+            reserve
+        }
+    };
     Ok(allocation::top_ups(&faces, &reserve)
         .into_iter()
         .map(|t| FaceTopUp {
+            ids: TopUpIds {
+                item: t.face.item_id,
+                from: t.from.location_id,
+                to: t.face.id,
+            },
             sku: t.face.sku,
             to: t.face.code,
             face_qty: t.face.qty,
@@ -921,4 +1000,99 @@ pub(crate) fn expiring(
             })
         })
         .collect()
+}
+
+/// An amount of money in millionths, shown with two decimals (rounded half up) as people expect
+/// on a stock report.
+pub fn money(micros: i128) -> String {
+    let cents = (micros.abs() + 5_000) / 10_000;
+    let sign = if micros < 0 && cents > 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", cents / 100, cents % 100)
+}
+
+/// One item's stock in a warehouse and what it is worth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValuedItem {
+    pub sku: String,
+    pub description: String,
+    pub on_hand: i64,
+    /// `None` when the item has no cost yet (import one with `aisle-server import costs`).
+    pub unit_cost: Option<String>,
+    pub currency: Option<String>,
+    pub value: Option<String>,
+}
+
+/// Total value per currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub value: String,
+}
+
+/// Stock of a warehouse valued at unit cost: items by value, highest first, then the uncosted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Valuation {
+    pub warehouse: String,
+    pub items: Vec<ValuedItem>,
+    pub totals: Vec<CurrencyTotal>,
+    /// Stocked items without a unit cost: their value is unknown, not zero.
+    pub uncosted: usize,
+}
+
+pub(crate) fn valuation(conn: &Connection, warehouse: &str) -> StorageResult<Valuation> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let mut stmt = conn.prepare(
+        "SELECT i.sku, i.description, SUM(s.qty), c.unit_cost_micros, c.currency
+         FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
+         LEFT JOIN item_costs c ON c.item_id = i.id
+         WHERE l.warehouse_id = ?1
+         GROUP BY i.id HAVING SUM(s.qty) <> 0",
+    )?;
+    type Row = (String, String, i64, Option<i64>, Option<String>);
+    let rows: Vec<Row> = stmt
+        .query_map([&wh], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut totals: std::collections::BTreeMap<String, i128> = Default::default();
+    let mut items: Vec<(Option<i128>, ValuedItem)> = rows
+        .into_iter()
+        .map(|(sku, description, on_hand, cost, currency)| {
+            let value = cost.map(|c| i128::from(c) * i128::from(on_hand));
+            if let (Some(v), Some(cur)) = (value, &currency) {
+                *totals.entry(cur.clone()).or_insert(0) += v;
+            }
+            (
+                value,
+                ValuedItem {
+                    sku,
+                    description,
+                    on_hand,
+                    unit_cost: cost.map(|c| money(i128::from(c))),
+                    currency,
+                    value: value.map(money),
+                },
+            )
+        })
+        .collect();
+    items.sort_by(|(va, a), (vb, b)| {
+        (va.is_none(), std::cmp::Reverse(*va), &a.sku).cmp(&(
+            vb.is_none(),
+            std::cmp::Reverse(*vb),
+            &b.sku,
+        ))
+    });
+    let uncosted = items.iter().filter(|(v, _)| v.is_none()).count();
+    Ok(Valuation {
+        warehouse: warehouse.to_string(),
+        items: items.into_iter().map(|(_, i)| i).collect(),
+        totals: totals
+            .into_iter()
+            .map(|(currency, v)| CurrencyTotal {
+                currency,
+                value: money(v),
+            })
+            .collect(),
+        uncosted,
+    })
 }

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod schema;
 pub mod sqlite;
 pub mod storage;
+pub mod tasks;
 
 pub use api::{AppState, router};
 

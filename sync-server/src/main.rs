@@ -110,6 +110,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move and count tasks for the devices: pick-face top-ups, cycle counts.
+    #[command(
+        after_help = "Examples:\n  aisle-server tasks top-ups --warehouse WH1\n  aisle-server tasks counts --warehouse WH1 --sku HAR-00001\n  aisle-server tasks list --warehouse WH1"
+    )]
+    Tasks {
+        #[command(subcommand)]
+        command: TaskCommand,
+    },
+    /// Stock of a warehouse valued at unit cost (import costs with `import costs FILE.csv`).
+    Valuation {
+        #[arg(long)]
+        warehouse: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Fill an empty database with the demo company.
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -198,6 +213,42 @@ enum ImportArg {
     Items,
     Receipts,
     Orders,
+    /// Unit costs for stock valuation: `sku,unit_cost,currency`.
+    Costs,
+}
+
+#[derive(Debug, Subcommand)]
+enum TaskCommand {
+    /// Open tasks of a warehouse (`--all`: the latest of any state).
+    List {
+        #[arg(long)]
+        warehouse: String,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Send every pick face below its minimum to the devices as a move task from reserve.
+    TopUps {
+        #[arg(long)]
+        warehouse: String,
+        /// Who asked (a badge), for the record.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Send blind count tasks: for the named items, or the most overdue items of the plan.
+    Counts {
+        #[arg(long)]
+        warehouse: String,
+        #[arg(long)]
+        sku: Vec<String>,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Cancel an open task; devices drop it on their next sync.
+    Cancel {
+        id: aisle_domain::TaskId,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -257,6 +308,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportArg::Items => ImportKind::Items,
                 ImportArg::Receipts => ImportKind::Receipts,
                 ImportArg::Orders => ImportKind::Orders,
+                ImportArg::Costs => ImportKind::Costs,
             };
             let n = storage.import(kind, &mut f)?;
             println!("imported {n} rows from {}", file.display());
@@ -451,6 +503,77 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     let po = storage.create_purchase_order(&warehouse, &po_lines, None)?;
                     println!("purchase order {po}: {} line(s)", po_lines.len());
+                }
+            }
+            Ok(())
+        }
+        Command::Tasks { command } => {
+            let print = |tasks: &[aisle_proto::Task]| {
+                for t in tasks {
+                    println!("{} {}", t.id, t.reason);
+                }
+                println!("{} task(s) sent to the devices", tasks.len());
+            };
+            match command {
+                TaskCommand::List { warehouse, all } => {
+                    for t in storage.tasks(&warehouse, !all)? {
+                        let place = match &t.from_code {
+                            Some(from) => format!("{from} -> {}", t.to_code),
+                            None => t.to_code.clone(),
+                        };
+                        println!(
+                            "{} {:<9} {:<10} {:<24} {}/{} {}",
+                            t.task.id,
+                            t.task.status.as_str(),
+                            t.sku,
+                            place,
+                            t.task.done_qty,
+                            match &t.task.work {
+                                aisle_proto::TaskWork::Move { qty, .. } => *qty,
+                                aisle_proto::TaskWork::Count { .. } => 1,
+                            },
+                            t.task.reason
+                        );
+                    }
+                }
+                TaskCommand::TopUps { warehouse, by } => {
+                    print(&storage.release_top_ups(&warehouse, &by)?)
+                }
+                TaskCommand::Counts {
+                    warehouse,
+                    sku,
+                    by,
+                } => {
+                    let today = chrono::Utc::now().date_naive();
+                    print(&storage.release_counts(&warehouse, &sku, today, &by)?)
+                }
+                TaskCommand::Cancel { id, by } => {
+                    let t = storage.cancel_task(id, &by)?;
+                    println!("task {} {}", t.id, t.status.as_str());
+                }
+            }
+            Ok(())
+        }
+        Command::Valuation { warehouse, json } => {
+            let v = storage.valuation(&warehouse)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                for i in &v.items {
+                    println!(
+                        "{:<12} {:>8} x {:>10} = {:>12} {}",
+                        i.sku,
+                        i.on_hand,
+                        i.unit_cost.as_deref().unwrap_or("no cost"),
+                        i.value.as_deref().unwrap_or("-"),
+                        i.currency.as_deref().unwrap_or("")
+                    );
+                }
+                for t in &v.totals {
+                    println!("total {} {}", t.value, t.currency);
+                }
+                if v.uncosted > 0 {
+                    println!("{} stocked item(s) have no unit cost", v.uncosted);
                 }
             }
             Ok(())

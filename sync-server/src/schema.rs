@@ -174,6 +174,37 @@ CREATE TABLE shipments (
 ) WITHOUT ROWID;
 "#;
 
+/// Tasks sent to devices (pick-face top-ups, counts), what each device last said of itself, and
+/// unit costs for stock valuation (server-only: devices never need prices).
+const V5_TASKS: &str = r#"
+CREATE TABLE tasks (
+    id               TEXT PRIMARY KEY,
+    warehouse_id     TEXT NOT NULL REFERENCES warehouses(id),
+    kind             TEXT NOT NULL CHECK (kind IN ('move', 'count')),
+    item_id          TEXT NOT NULL REFERENCES items(id),
+    from_location_id TEXT REFERENCES locations(id),
+    location_id      TEXT NOT NULL REFERENCES locations(id),
+    lot              TEXT,
+    qty              INTEGER NOT NULL CHECK (qty > 0),
+    blind            INTEGER NOT NULL DEFAULT 1,
+    reason           TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
+    done_qty         INTEGER NOT NULL DEFAULT 0,
+    created_at       TEXT NOT NULL,
+    created_by       TEXT NOT NULL,
+    exception_id     TEXT,
+    CHECK ((kind = 'move') = (from_location_id IS NOT NULL))
+);
+CREATE INDEX tasks_open ON tasks(warehouse_id, status);
+ALTER TABLE devices ADD COLUMN log_end INTEGER;
+CREATE TABLE item_costs (
+    item_id          TEXT PRIMARY KEY REFERENCES items(id),
+    unit_cost_micros INTEGER NOT NULL CHECK (unit_cost_micros >= 0),
+    currency         TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+) WITHOUT ROWID;
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -182,6 +213,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V2_INVENTORY),
     M::up(V3_SESSIONS),
     M::up(V4_SHIPMENTS),
+    M::up(V5_TASKS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -5,9 +5,11 @@
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{
     self, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus,
-    ReplenishmentLine, Shipment, StockHit,
+    ReplenishmentLine, Shipment, StockHit, Valuation,
 };
+use crate::tasks::TaskLine;
 use crate::schema;
+use crate::tasks;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
     RawServerOp, Resolution, SessionRecord, Stats, Storage,
@@ -17,15 +19,17 @@ use aisle_device::master::{
     load_location, load_locations, load_warehouses, upsert_item, upsert_location,
 };
 use aisle_device::record::{apply, key_columns, key_from_columns};
-use aisle_domain::import::{ImportError, RowError, WorkRow, parse_orders, parse_receipts};
+use aisle_domain::import::{
+    ImportError, RowError, WorkRow, parse_costs, parse_orders, parse_receipts,
+};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::reconcile::{self, ExceptionKind, LineProgress, Rules, StateView};
 use aisle_domain::replenish::Policy;
-use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, WarehouseId};
+use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
 use aisle_proto::{
     EnrollRequest, Exception, ExceptionStatus, MasterData, OperatorRecord, OrderLine, PullQuery,
-    ReceiptLine, Snapshot, StockRow, StockSummary,
+    ReceiptLine, Snapshot, StockRow, StockSummary, Task,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
@@ -208,6 +212,7 @@ impl SqliteStorage {
 
     /// Receipt and order line progress, and serial numbers in stock.
     fn track_work(&self, tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
+        tasks::track(tx, e)?;
         let op_id = e.op_id.to_string();
         match &e.op {
             Operation::Receive(r) => {
@@ -261,7 +266,7 @@ impl SqliteStorage {
         key: &str,
     ) -> StorageResult<Option<DeviceRecord>> {
         let sql = format!(
-            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end
              FROM devices d JOIN warehouses w ON w.id = d.warehouse_id WHERE {clause}"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -280,6 +285,7 @@ type DeviceRow = (
     Option<String>,
     i64,
     String,
+    Option<i64>,
 );
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
@@ -293,11 +299,12 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
 fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
-    let (id, name, wh, wh_code, enrolled, revoked, seen, durable, app_version) = row;
+    let (id, name, wh, wh_code, enrolled, revoked, seen, durable, app_version, log_end) = row;
     Ok(DeviceRecord {
         id: parse(&id)?,
         name,
@@ -308,6 +315,7 @@ fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
         last_seen_at: seen.as_deref().map(time).transpose()?,
         durable_seq: durable as u64,
         app_version,
+        log_end: log_end.map(|n| n as u64),
     })
 }
 
@@ -777,7 +785,7 @@ impl Storage for SqliteStorage {
     fn devices(&self) -> StorageResult<Vec<DeviceRecord>> {
         let conn = self.lock()?;
         let mut stmt = conn.prepare(
-            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end
              FROM devices d JOIN warehouses w ON w.id = d.warehouse_id ORDER BY d.name",
         )?;
         let rows = stmt.query_map([], device_row)?;
@@ -874,6 +882,19 @@ impl Storage for SqliteStorage {
             self.apply_entry(&tx, e)?;
             applied += 1;
             expected += 1;
+        }
+        if applied > 0 {
+            // Picks and moves may have left pick faces low: top them up from reserve.
+            let fresh = &entries[entries.len() - applied as usize..];
+            let faces = tasks::faces_taken_from(fresh);
+            if !faces.is_empty() {
+                tasks::release_top_ups(
+                    &tx,
+                    &device.warehouse_code,
+                    inventory::Faces::Only(&faces),
+                    "server",
+                )?;
+            }
         }
         tx.execute(
             "UPDATE devices SET durable_seq = ?1, last_seen_at = ?2 WHERE id = ?3",
@@ -987,6 +1008,7 @@ impl Storage for SqliteStorage {
         let (rc, ra) = since("receipt_line");
         let (oc, oa) = since("order_line");
         let (ec, ea) = since("exception");
+        let (tc, ta) = since("task");
         let response = PullPage {
             epoch: self.epoch,
             ops,
@@ -1010,6 +1032,11 @@ impl Storage for SqliteStorage {
             },
             other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
             rev,
+            tasks: if rev > query.rev {
+                tasks::tasks_where(&tx, &tc, &ta)?
+            } else {
+                vec![]
+            },
         };
         tx.commit()?;
         Ok(response)
@@ -1062,6 +1089,11 @@ impl Storage for SqliteStorage {
                 std::slice::from_ref(&wh),
             )?,
             other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
+            tasks: tasks::tasks_where(
+                &tx,
+                "warehouse_id = ?1 AND status = 'open'",
+                std::slice::from_ref(&wh),
+            )?,
         };
         tx.commit()?;
         Ok(snapshot)
@@ -1082,6 +1114,35 @@ impl Storage for SqliteStorage {
             ImportKind::Items => {
                 let s = import_items_into(&tx, csv)?;
                 s.created + s.updated
+            }
+            ImportKind::Costs => {
+                let rows = parse_costs(csv)?;
+                let mut errors = Vec::new();
+                for r in &rows {
+                    let item: Option<String> = tx
+                        .prepare_cached("SELECT id FROM items WHERE sku = ?1")?
+                        .query_row([&r.sku], |x| x.get(0))
+                        .optional()?;
+                    match item {
+                        Some(item) => {
+                            tx.prepare_cached(
+                                "INSERT INTO item_costs (item_id, unit_cost_micros, currency, updated_at) VALUES (?1, ?2, ?3, ?4)
+                                 ON CONFLICT(item_id) DO UPDATE SET unit_cost_micros = excluded.unit_cost_micros,
+                                   currency = excluded.currency, updated_at = excluded.updated_at",
+                            )?
+                            .execute(params![item, r.unit_cost_micros, r.currency, Utc::now().to_rfc3339()])?;
+                        }
+                        None => errors.push(RowError {
+                            line: r.line_no,
+                            column: Some("sku".into()),
+                            reason: format!("item {:?} does not exist", r.sku),
+                        }),
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(ImportError { what: "costs", errors }.into());
+                }
+                rows.len()
             }
             ImportKind::Receipts => {
                 let rows = parse_receipts(csv)?;
@@ -1275,8 +1336,14 @@ impl Storage for SqliteStorage {
         for l in &demo.locations {
             upsert_location(&tx, l)?;
         }
-        for i in &demo.items {
+        for (n, i) in demo.items.iter().enumerate() {
             upsert_item(&tx, i)?;
+            // Unit costs from 0.35 to about 50 EUR, so the valuation has figures to show.
+            let micros = 350_000 + ((n as i64 * 7_919 + seed as i64 * 104_729) % 4_965) * 10_000;
+            tx.execute(
+                "INSERT INTO item_costs (item_id, unit_cost_micros, currency, updated_at) VALUES (?1, ?2, 'EUR', ?3)",
+                params![i.id.to_string(), micros, Utc::now().to_rfc3339()],
+            )?;
         }
         // Sixteen weeks of picks behind the first 20 items, so forecasts have a history; their
         // opening stock includes what was picked, so today's stock is as generated.
@@ -1467,7 +1534,7 @@ impl Storage for SqliteStorage {
 
     fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>> {
         let conn = self.lock()?;
-        inventory::face_top_ups(&conn, warehouse)
+        inventory::face_top_ups(&conn, warehouse, inventory::Faces::All)
     }
 
     fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {
@@ -1571,6 +1638,37 @@ impl Storage for SqliteStorage {
         }
         let text = match resolution {
             Resolution::Accept { note } => format!("accepted by {by}: {note}"),
+            Resolution::Reject { note } => {
+                let count = match x.op_ids.first() {
+                    Some(op) if x.kind == ExceptionKind::CountVariance => {
+                        let entry: Option<String> = tx
+                            .query_row("SELECT entry FROM ops WHERE op_id = ?1", [op.to_string()], |r| r.get(0))
+                            .optional()?;
+                        match entry.map(|e| serde_json::from_str::<ChangeLogEntry>(&e)).transpose()? {
+                            Some(ChangeLogEntry { op: Operation::Count(c), .. }) => c,
+                            _ => return Err(StorageError::Internal(format!("the count behind exception {id} is missing"))),
+                        }
+                    }
+                    _ => {
+                        return Err(StorageError::Invalid(
+                            "only a count variance can be rejected; accept or adjust this exception".into(),
+                        ));
+                    }
+                };
+                let qty = count.expected - count.counted;
+                let op = Operation::Adjust(Adjust {
+                    key: count.key,
+                    qty,
+                    reason: "count rejected".into(),
+                    note: Some(format!("resolves exception {id}: {}", note.trim())),
+                });
+                let seq = self.server_op_by(&tx, x.warehouse_id, op, by)?;
+                format!(
+                    "count rejected by {by}: the books go back to {} ({qty:+}, server operation #{seq}); {}",
+                    count.expected,
+                    note.trim()
+                )
+            }
             Resolution::Adjust { qty, reason } => {
                 let key = x.key.clone().ok_or_else(|| {
                     StorageError::Invalid(
@@ -1604,5 +1702,85 @@ impl Storage for SqliteStorage {
         tx.commit()?;
         tracing::info!(exception = %id, by, resolution = %text, "exception resolved");
         Ok(resolved)
+    }
+
+    fn release_top_ups(&self, warehouse: &str, by: &str) -> StorageResult<Vec<Task>> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = tasks::release_top_ups(&tx, warehouse, inventory::Faces::All, by)?;
+        tx.commit()?;
+        tracing::info!(warehouse, by, tasks = out.len(), "top-up tasks released");
+        Ok(out)
+    }
+
+    fn release_counts(
+        &self,
+        warehouse: &str,
+        skus: &[String],
+        today: NaiveDate,
+        by: &str,
+    ) -> StorageResult<Vec<Task>> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = tasks::release_counts(&tx, warehouse, skus, today, by)?;
+        tx.commit()?;
+        tracing::info!(warehouse, by, tasks = out.len(), "count tasks released");
+        Ok(out)
+    }
+
+    fn recount(&self, exception: Uuid, by: &str) -> StorageResult<Task> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let x = exceptions_where(&tx, "id = ?1", &[exception.to_string()])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StorageError::NotFound(format!("no exception {exception}")))?;
+        if x.status == ExceptionStatus::Resolved {
+            return Err(StorageError::Conflict(format!(
+                "exception {exception} is already resolved"
+            )));
+        }
+        let task = tasks::recount(&tx, &x, by)?;
+        tx.commit()?;
+        tracing::info!(%exception, by, task = %task.id, "recount requested");
+        Ok(task)
+    }
+
+    fn cancel_task(&self, id: TaskId, by: &str) -> StorageResult<Task> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let task = tasks::cancel(&tx, id)?;
+        tx.commit()?;
+        tracing::info!(task = %id, by, "task cancelled");
+        Ok(task)
+    }
+
+    fn tasks(&self, warehouse: &str, open_only: bool) -> StorageResult<Vec<TaskLine>> {
+        let conn = self.lock()?;
+        tasks::task_lines(&conn, warehouse, open_only)
+    }
+
+    fn note_contact(
+        &self,
+        device: DeviceId,
+        app_version: Option<&str>,
+        log_end: Option<u64>,
+    ) -> StorageResult<()> {
+        let conn = self.lock()?;
+        conn.prepare_cached(
+            "UPDATE devices SET app_version = COALESCE(?1, app_version), log_end = COALESCE(?2, log_end), last_seen_at = ?3 WHERE id = ?4",
+        )?
+        .execute(params![
+            app_version,
+            log_end.map(|n| n as i64),
+            Utc::now().to_rfc3339(),
+            device.to_string()
+        ])?;
+        Ok(())
+    }
+
+    fn valuation(&self, warehouse: &str) -> StorageResult<Valuation> {
+        let conn = self.lock()?;
+        inventory::valuation(&conn, warehouse)
     }
 }

@@ -6,13 +6,15 @@
 use crate::error::StorageResult;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
-    Shipment, StockHit,
+    Shipment, StockHit, Valuation,
 };
+use crate::tasks::TaskLine;
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
-use aisle_domain::{DeviceId, WarehouseId};
+use aisle_domain::{DeviceId, TaskId, WarehouseId};
 use aisle_proto::{
     EnrollRequest, Exception, MasterData, OrderLine, PullQuery, ReceiptLine, Snapshot, StockSummary,
+    Task,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -40,6 +42,7 @@ pub struct PullPage {
     pub exceptions: Vec<Exception>,
     pub other_warehouses: Vec<StockSummary>,
     pub rev: u64,
+    pub tasks: Vec<Task>,
 }
 
 /// An enrolled device, as authentication finds it.
@@ -55,6 +58,15 @@ pub struct DeviceRecord {
     /// Highest sequence number of this device durable on the server.
     pub durable_seq: u64,
     pub app_version: String,
+    /// The end of the device's change log when it last called, if it said.
+    pub log_end: Option<u64>,
+}
+
+impl DeviceRecord {
+    /// Operations the device had recorded but not yet pushed, as of its last call.
+    pub fn waiting(&self) -> Option<u64> {
+        self.log_end.map(|end| end.saturating_sub(self.durable_seq))
+    }
 }
 
 /// A pending enrolment: the code is shown once; only its hash is stored.
@@ -115,6 +127,8 @@ pub enum ImportKind {
     Items,
     Receipts,
     Orders,
+    /// Unit costs for valuation: `sku,unit_cost,currency`.
+    Costs,
 }
 
 /// How a supervisor closes an exception. History is never edited: an adjustment is a new,
@@ -125,6 +139,9 @@ pub enum Resolution {
     Accept { note: String },
     /// Correct stock under the exception's key by a signed quantity.
     Adjust { qty: i64, reason: String },
+    /// A count variance the supervisor does not believe: the books go back to what they were
+    /// before the count (a compensating adjustment of the count's difference).
+    Reject { note: String },
 }
 
 pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
@@ -227,6 +244,32 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     /// The supervisor of a live session.
     fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>>;
     fn close_session(&self, token_hash: &str) -> StorageResult<()>;
+
+    /// Pick faces below their minimum as move tasks from reserve, sent to the devices.
+    fn release_top_ups(&self, warehouse: &str, by: &str) -> StorageResult<Vec<Task>>;
+    /// Blind count tasks for the named items, or for the most overdue items of the count plan.
+    fn release_counts(
+        &self,
+        warehouse: &str,
+        skus: &[String],
+        today: NaiveDate,
+        by: &str,
+    ) -> StorageResult<Vec<Task>>;
+    /// A blind recount of the stock behind a count exception (which stays open).
+    fn recount(&self, exception: Uuid, by: &str) -> StorageResult<Task>;
+    fn cancel_task(&self, id: TaskId, by: &str) -> StorageResult<Task>;
+    /// The tasks of a warehouse: open ones, or the latest of any state.
+    fn tasks(&self, warehouse: &str, open_only: bool) -> StorageResult<Vec<TaskLine>>;
+    /// What a device said of itself on its last call: its app version and the end of its
+    /// change log (so that "operations waiting" = log end − durable sequence).
+    fn note_contact(
+        &self,
+        device: DeviceId,
+        app_version: Option<&str>,
+        log_end: Option<u64>,
+    ) -> StorageResult<()>;
+    /// Stock of a warehouse valued at unit cost, by item.
+    fn valuation(&self, warehouse: &str) -> StorageResult<Valuation>;
 
     /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
     fn resolve_exception(

@@ -79,6 +79,41 @@ function showSignIn() {
   badge.focus();
 }
 
+/** Runs a supervisor action, says what came of it and redraws the page. */
+async function act(path, body, done) {
+  try {
+    const r = await api("POST", path, body);
+    say("ok", done(r));
+    await route();
+  } catch (err) {
+    say("error", err.message);
+  }
+}
+
+/** Open tasks on the devices, with a button to cancel each. */
+function taskTable(tasks, testid) {
+  return el(
+    "table",
+    { "data-testid": testid },
+    el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "Where"), el("th", { class: "num" }, "Done"), el("th", { class: "why" }, "Why"), el("th", {}, ""))),
+    el(
+      "tbody",
+      {},
+      tasks.map((t) =>
+        el(
+          "tr",
+          { "data-testid": "task", "data-status": t.status },
+          el("td", {}, t.sku),
+          el("td", {}, t.from_code ? `${t.from_code} → ${t.to_code}` : t.to_code),
+          el("td", { class: "num" }, t.type === "move" ? `${t.done_qty} / ${t.qty}` : t.done_qty > 0 ? "counted" : "waiting"),
+          el("td", { class: "why" }, t.reason),
+          el("td", {}, t.status === "open" ? el("button", { onclick: () => void act(`/v1/supervisor/tasks/${t.id}/cancel`, undefined, () => `Task for ${t.sku} cancelled`) }, "Cancel") : t.status),
+        ),
+      ),
+    ),
+  );
+}
+
 async function exceptionsPage() {
   const list = await api("GET", "/v1/supervisor/exceptions");
   const rows = list.map((x) => {
@@ -135,10 +170,12 @@ async function exceptionsPage() {
 
 async function replenishmentPage() {
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const [lines, tops] = await Promise.all([
+  const [lines, tops, tasks] = await Promise.all([
     api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/pick-faces?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", `/v1/supervisor/tasks?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
+  const moves = tasks.filter((t) => t.type === "move");
   const suggested = lines.filter((l) => l.suggestion !== null);
   const picks = new Map(suggested.map((l) => [l.sku, true]));
   const order = async () => {
@@ -175,13 +212,25 @@ async function replenishmentPage() {
       el("tbody", {}, suggested.map(row)),
     ),
     el("h2", {}, `Pick faces to top up (${tops.length} move(s))`),
-    el("p", { class: "why" }, "Pick faces holding less than a quarter of their capacity, filled to capacity from storage (earliest expiry first, else oldest stock)."),
+    el("p", { class: "why" }, "Pick faces holding less than a quarter of their capacity, filled to capacity from storage (earliest expiry first, else oldest stock). A pick that leaves a face low sends its top-up to the devices by itself; faces with a top-up on its way are not listed again."),
+    el(
+      "button",
+      {
+        class: "primary",
+        disabled: tops.length === 0,
+        "data-testid": "send-top-ups",
+        onclick: () => void act("/v1/supervisor/tasks/top-ups", { warehouse }, (r) => `${r.length} move task(s) sent to the devices`),
+      },
+      "Send these moves to the devices",
+    ),
     el(
       "table",
       { "data-testid": "top-ups" },
       el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "To"), el("th", { class: "num" }, "Holds"), el("th", {}, "From"), el("th", { class: "num" }, "Move"))),
       el("tbody", {}, tops.map((t) => el("tr", {}, el("td", {}, t.sku), el("td", {}, t.to), el("td", { class: "num" }, `${t.face_qty} / ${t.capacity}`), el("td", {}, t.from + (t.lot ? ` lot ${t.lot}` : "")), el("td", { class: "num" }, t.qty)))),
     ),
+    el("h2", {}, `Move tasks on the devices (${moves.length} open)`),
+    taskTable(moves, "move-tasks"),
   );
 }
 
@@ -192,12 +241,12 @@ async function devicesPage() {
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Warehouse"), el("th", {}, "Last sync"), el("th", { class: "num" }, "Operations received"), el("th", {}, "App"), el("th", {}, "State"))),
+      el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Warehouse"), el("th", {}, "Last sync"), el("th", { class: "num" }, "Operations received"), el("th", { class: "num" }, "Waiting on the device"), el("th", {}, "App"), el("th", {}, "State"))),
       el(
         "tbody",
         {},
         devices.map((d) =>
-          el("tr", { "data-testid": "device" }, el("td", {}, d.name), el("td", {}, d.warehouse_code), el("td", {}, d.last_seen_at ? new Date(d.last_seen_at).toLocaleString() : "never"), el("td", { class: "num" }, d.durable_seq), el("td", {}, d.app_version), el("td", {}, d.revoked ? "revoked" : "active")),
+          el("tr", { "data-testid": "device" }, el("td", {}, d.name), el("td", {}, d.warehouse_code), el("td", {}, d.last_seen_at ? new Date(d.last_seen_at).toLocaleString() : "never"), el("td", { class: "num" }, d.durable_seq), el("td", { class: "num", "data-testid": "waiting" }, d.waiting ?? "unknown"), el("td", {}, d.app_version), el("td", {}, d.revoked ? "revoked" : "active")),
         ),
       ),
     ),
@@ -221,7 +270,27 @@ async function stockPage() {
   const parts = [el("h1", {}, "Stock"), form];
   if (q.trim() === "") {
     const warehouse = params.get("warehouse") ?? "WH1";
-    const soon = await api("GET", `/v1/supervisor/expiring?warehouse=${encodeURIComponent(warehouse)}&days=30`);
+    const [soon, value] = await Promise.all([
+      api("GET", `/v1/supervisor/expiring?warehouse=${encodeURIComponent(warehouse)}&days=30`),
+      api("GET", `/v1/supervisor/valuation?warehouse=${encodeURIComponent(warehouse)}`),
+    ]);
+    const totals = value.totals.map((t) => `${t.value} ${t.currency}`).join(" + ") || "nothing costed";
+    parts.push(
+      el("h2", {}, `Stock value · ${warehouse}`),
+      el("p", { "data-testid": "valuation-total" }, `${totals} at unit cost, over ${value.items.length} stocked item(s)`, value.uncosted > 0 ? `; ${value.uncosted} item(s) have no cost and are not included.` : "."),
+      el(
+        "table",
+        { "data-testid": "valuation" },
+        el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", { class: "num" }, "On hand"), el("th", { class: "num" }, "Unit cost"), el("th", { class: "num" }, "Value"))),
+        el(
+          "tbody",
+          {},
+          value.items.slice(0, 10).map((i) =>
+            el("tr", {}, el("td", {}, `${i.sku} ${i.description}`), el("td", { class: "num" }, i.on_hand), el("td", { class: "num" }, i.unit_cost ? `${i.unit_cost} ${i.currency}` : "no cost"), el("td", { class: "num" }, i.value ?? "")),
+          ),
+        ),
+      ),
+    );
     parts.push(
       el("h2", {}, `Expiring within 30 days · ${warehouse} (${soon.length})`),
       el(
@@ -336,25 +405,56 @@ async function itemPage() {
 
 async function countsPage() {
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const [plan, open] = await Promise.all([
+  const [plan, open, tasks] = await Promise.all([
     api("GET", `/v1/supervisor/counts?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", "/v1/supervisor/exceptions"),
+    api("GET", `/v1/supervisor/tasks?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
   const today = new Date().toISOString().slice(0, 10);
   const due = plan.filter((t) => t.due_on <= today);
   const waiting = open.filter((x) => x.kind === "count_variance" || x.kind === "count_during_movement");
+  const counting = tasks.filter((t) => t.type === "count");
+  const send = (skus) =>
+    act("/v1/supervisor/tasks/counts", { warehouse, skus }, (r) => (r.length === 0 ? "Those counts are already on the devices" : `${r.length} count task(s) sent to the devices`));
+  const decide = (x, body, what) => act(`/v1/supervisor/exceptions/${x.id}/resolve`, body, () => `${what}: ${x.message}`);
+  const approvals = waiting.map((x) => {
+    const note = el("input", { placeholder: "note", "aria-label": "note" });
+    const text = () => note.value.trim();
+    return el(
+      "tr",
+      { "data-testid": "approval", "data-kind": x.kind },
+      el("td", {}, x.message),
+      el("td", {}, new Date(x.created_at).toLocaleString()),
+      el(
+        "td",
+        {},
+        note,
+        el("button", { "data-testid": "approve", onclick: () => void decide(x, { accept: { note: text() || "count approved" } }, "Approved") }, "Approve"),
+        x.kind === "count_variance" ? el("button", { "data-testid": "reject", onclick: () => void decide(x, { reject: { note: text() || "count rejected" } }, "Rejected; the books are restored") }, "Reject") : "",
+        el("button", { "data-testid": "recount", onclick: () => void act(`/v1/supervisor/exceptions/${x.id}/recount`, undefined, () => "A blind recount was sent to the devices") }, "Recount"),
+      ),
+    );
+  });
   main.replaceChildren(
     el("h1", {}, `Cycle counts · ${warehouse}`),
+    el("h2", {}, `Counts awaiting approval (${waiting.length})`),
+    el("p", { class: "why" }, "Counts that differ from the books by more than 2 units and 5%, or that crossed a movement. Approve keeps the counted figure; Reject puts the books back to the figure before the count; Recount sends a blind count to the devices first."),
+    waiting.length === 0
+      ? el("p", { "data-testid": "no-approvals" }, "No count results await approval.")
+      : el("table", { "data-testid": "approvals" }, el("thead", {}, el("tr", {}, el("th", {}, "Count"), el("th", {}, "When"), el("th", {}, "Decision"))), el("tbody", {}, approvals)),
+    el("h2", {}, `Count tasks on the devices (${counting.length} open)`),
+    taskTable(counting, "count-tasks"),
+    el("h2", {}, "Plan"),
     el(
       "p",
       { "data-testid": "counts-summary" },
-      `${due.length} item(s) due today or overdue, of ${plan.length}. A items (80% of movement) are counted every 30 days, B every 90, C every 365. `,
-      waiting.length > 0 ? el("a", { href: "#/exceptions" }, `${waiting.length} count result(s) await approval.`) : "No count results await approval.",
+      `${due.length} item(s) due today or overdue, of ${plan.length}. A items (80% of movement) are counted every 30 days, B every 90, C every 365.`,
     ),
+    el("button", { class: "primary", disabled: due.length === 0, "data-testid": "send-due-counts", onclick: () => void send([]) }, "Send the due counts to the devices"),
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Class"), el("th", {}, "Item"), el("th", { class: "num" }, "Picked (90 days)"), el("th", {}, "Last counted"), el("th", {}, "Due"), el("th", {}, "Locations"))),
+      el("thead", {}, el("tr", {}, el("th", {}, "Class"), el("th", {}, "Item"), el("th", { class: "num" }, "Picked (90 days)"), el("th", {}, "Last counted"), el("th", {}, "Due"), el("th", {}, "Locations"), el("th", {}, ""))),
       el(
         "tbody",
         {},
@@ -368,6 +468,7 @@ async function countsPage() {
             el("td", {}, t.last_counted ?? "never"),
             el("td", {}, t.due_on <= today ? `due (${t.due_on})` : t.due_on),
             el("td", {}, t.locations.join(", ")),
+            el("td", {}, el("button", { "data-testid": `count-now-${t.sku}`, onclick: () => void send([t.sku]) }, "Count now")),
           ),
         ),
       ),

@@ -3,7 +3,7 @@
 
 use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
 use aisle_domain::master::PackKind;
-use aisle_domain::{OrderLineId, ReceiptLineId};
+use aisle_domain::{OrderLineId, ReceiptLineId, TaskId};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -163,6 +163,11 @@ pub enum Command {
         #[arg(long, global = true)]
         out: Option<String>,
     },
+    /// Move and count tasks from the server still to do here, in walk order (as of the last sync).
+    #[command(
+        after_help = "Example:\n  aisle tasks\n  aisle move --task TASK --what 5012345000084 --from LOC:WH1:B-01-01-1 --to LOC:WH1:A-01-01-1 --qty 30"
+    )]
+    Tasks,
     /// Exceptions the server raised about this warehouse (as of the last sync).
     Exceptions {
         /// Include resolved ones.
@@ -332,6 +337,9 @@ pub struct MoveArgs {
     pub expiry: Option<NaiveDate>,
     #[arg(long)]
     pub serial: Vec<String>,
+    /// The server task this move carries out (see `aisle tasks`); the move must match it.
+    #[arg(long)]
+    pub task: Option<TaskId>,
 }
 
 impl MoveArgs {
@@ -346,6 +354,7 @@ impl MoveArgs {
             expiry: self.expiry,
             serials: self.serial,
             putaway,
+            task: self.task,
         }
     }
 }
@@ -401,6 +410,9 @@ pub struct CountArgs {
     /// The counter was not shown the expected quantity.
     #[arg(long)]
     pub blind: bool,
+    /// The server task this count carries out (see `aisle tasks`); the count must match it.
+    #[arg(long)]
+    pub task: Option<TaskId>,
 }
 
 impl CountArgs {
@@ -413,6 +425,7 @@ impl CountArgs {
             lot: self.lot,
             expiry: self.expiry,
             blind: self.blind,
+            task: self.task,
         }
     }
 }

@@ -233,5 +233,6 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             out.label(&svg, path.as_deref())
         }
         Command::Exceptions { all } => out.exceptions(&store.exceptions(!all)?),
+        Command::Tasks => out.tasks(&store.task_list()?),
     }
 }

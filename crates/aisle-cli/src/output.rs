@@ -414,6 +414,24 @@ impl Out {
         Ok(())
     }
 
+    pub fn tasks(&self, list: &[aisle_device::tasks::TaskView]) -> R {
+        if self.json {
+            return self.print_json(&json!({ "tasks": list }));
+        }
+        for t in list {
+            let what = match &t.source {
+                Some(from) => format!(
+                    "move {} {} from {} to {}",
+                    t.remaining, t.sku, from.code, t.target.code
+                ),
+                None => format!("count {} at {}", t.sku, t.target.code),
+            };
+            say!("{} {what}: {}", t.task.id, t.task.reason);
+        }
+        say!("{} tasks", list.len());
+        Ok(())
+    }
+
     pub fn signed_in(&self, o: &aisle_proto::OperatorRecord) -> R {
         if self.json {
             return self.print_json(&json!({ "badge": o.badge, "name": o.name, "role": o.role }));

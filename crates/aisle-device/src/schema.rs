@@ -207,7 +207,16 @@ CREATE TABLE other_stock (
 ) WITHOUT ROWID;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2)];
+/// Version 3: tasks the server sends (pick-face top-ups, counts), kept as pulled.
+const V3: &str = r#"
+CREATE TABLE tasks (
+    id     TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    body   TEXT NOT NULL
+);
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -13,8 +13,8 @@ use aisle_domain::ledger::{Delta, StockKey, net};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_proto::{
     EnrollRequest, EnrollResponse, ErrorBody, Exception, MasterData, OperatorRecord, OrderLine,
-    PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReceiptLine,
-    Snapshot, StockSummary,
+    APP_VERSION_HEADER, LOG_END_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReceiptLine,
+    Snapshot, StockSummary, Task,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -22,6 +22,9 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use uuid::Uuid;
+
+/// What this build calls itself to the server.
+const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Entries per push request.
 const PUSH_BATCH: u64 = 1_000;
@@ -97,6 +100,8 @@ struct Client {
     base: String,
     token: Option<String>,
     options: SyncOptions,
+    /// The end of this device's change log when the client was made, sent with every call.
+    log_end: Option<u64>,
 }
 
 fn network(e: impl std::fmt::Display) -> DeviceError {
@@ -115,6 +120,7 @@ impl Client {
             base: base.trim_end_matches('/').to_string(),
             token,
             options,
+            log_end: None,
         })
     }
 
@@ -137,7 +143,11 @@ impl Client {
                 .http
                 .request(method.clone(), format!("{}{path}", self.base))
                 .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .header(APP_VERSION_HEADER, APP_VERSION)
                 .query(query);
+            if let Some(end) = self.log_end {
+                req = req.header(LOG_END_HEADER, end.to_string());
+            }
             if let Some(t) = &self.token {
                 req = req.bearer_auth(t);
             }
@@ -266,13 +276,23 @@ fn store_json<T: Serialize>(tx: &Connection, table: &str, id: String, value: &T)
     Ok(())
 }
 
-fn store_work(
-    tx: &Connection,
-    receipts: &[ReceiptLine],
-    orders: &[OrderLine],
-    exceptions: &[Exception],
-    others: &[StockSummary],
-) -> Result<()> {
+/// What a pull page or a snapshot brings besides operations and master data.
+struct Work<'a> {
+    receipts: &'a [ReceiptLine],
+    orders: &'a [OrderLine],
+    exceptions: &'a [Exception],
+    others: &'a [StockSummary],
+    tasks: &'a [Task],
+}
+
+fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
+    let Work {
+        receipts,
+        orders,
+        exceptions,
+        others,
+        tasks,
+    } = work;
     for r in receipts {
         store_json(tx, "receipt_lines", r.id.to_string(), r)?;
     }
@@ -284,6 +304,12 @@ fn store_work(
             "INSERT INTO exceptions (id, status, body) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body",
         )?
         .execute(params![x.id.to_string(), format!("{:?}", x.status).to_ascii_lowercase(), serde_json::to_string(x)?])?;
+    }
+    for t in tasks {
+        tx.prepare_cached(
+            "INSERT INTO tasks (id, status, body) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body",
+        )?
+        .execute(params![t.id.to_string(), t.status.as_str(), serde_json::to_string(t)?])?;
     }
     tx.execute("DELETE FROM other_stock", [])?;
     for s in others {
@@ -414,7 +440,13 @@ impl Store {
         let epoch = state
             .epoch
             .ok_or_else(|| DeviceError::Decode("enrolled without an epoch".into()))?;
-        Ok((Client::new(&url, Some(token), options)?, epoch))
+        let mut client = Client::new(&url, Some(token), options)?;
+        client.log_end = Some(self.conn.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM change_log",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64);
+        Ok((client, epoch))
     }
 
     /// Pushes every entry not yet acknowledged, in batches; resumable at any point.
@@ -576,10 +608,13 @@ impl Store {
         apply_deltas(&tx, &format!("snapshot:{}", snap.cursor), &deltas)?;
         store_work(
             &tx,
-            &snap.receipt_lines,
-            &snap.order_lines,
-            &snap.exceptions,
-            &snap.other_warehouses,
+            Work {
+                receipts: &snap.receipt_lines,
+                orders: &snap.order_lines,
+                exceptions: &snap.exceptions,
+                others: &snap.other_warehouses,
+                tasks: &snap.tasks,
+            },
         )?;
         tx.execute(
             "UPDATE sync_state SET pull_cursor = ?1, rev = ?2, bootstrapped = 1",
@@ -619,10 +654,13 @@ impl Store {
         }
         store_work(
             &tx,
-            &page.receipt_lines,
-            &page.order_lines,
-            &page.exceptions,
-            &page.other_warehouses,
+            Work {
+                receipts: &page.receipt_lines,
+                orders: &page.order_lines,
+                exceptions: &page.exceptions,
+                others: &page.other_warehouses,
+                tasks: &page.tasks,
+            },
         )?;
         tx.execute(
             "UPDATE sync_state SET pull_cursor = MAX(pull_cursor, ?1), rev = MAX(rev, ?2)",
@@ -710,6 +748,18 @@ impl Store {
             .collect::<Result<_>>()?;
         lines.sort_by(|a, b| (&a.order, a.line).cmp(&(&b.order, b.line)));
         Ok(lines)
+    }
+
+    /// Tasks downloaded for this warehouse, as last pulled (open ones only with `open_only`).
+    pub fn tasks(&self, open_only: bool) -> Result<Vec<Task>> {
+        let sql = if open_only {
+            "SELECT body FROM tasks WHERE status = 'open' ORDER BY id"
+        } else {
+            "SELECT body FROM tasks ORDER BY id"
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
     }
 
     /// Expected receipt lines downloaded for this warehouse, as last pulled.

@@ -1,13 +1,13 @@
 //! Work lists the tablet walks through: pick tasks from downloaded order lines in walk-sequence
-//! order, what is still to receive, where to put received stock away, what to count, and the
-//! server's exceptions in words a person reads.
+//! order, what is still to receive, where to put received stock away, what to count, the
+//! server's move and count tasks, and the server's exceptions in words a person reads.
 
 use crate::query::StockLine;
 use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::master::{Location, LocationKind, Tracking};
-use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId};
-use aisle_proto::Exception;
+use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, TaskId};
+use aisle_proto::{Exception, Task, TaskWork};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -400,5 +400,96 @@ impl Store {
                 raw: raw.to_string(),
             }),
         }
+    }
+}
+
+/// A place as the operator sees and scans it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    pub code: String,
+    pub barcode: String,
+}
+
+impl From<Location> for Place {
+    fn from(l: Location) -> Self {
+        Self {
+            code: l.code,
+            barcode: l.barcode,
+        }
+    }
+}
+
+/// A server task as the operator walks it: what, from where, to where, how much is left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskView {
+    #[serde(flatten)]
+    pub task: Task,
+    pub sku: String,
+    pub description: String,
+    /// Moves: where the stock is taken from.
+    pub source: Option<Place>,
+    /// Moves: where it goes. Counts: where to count.
+    pub target: Place,
+    /// Units still to move (moves), or 1 until the count is recorded (counts): the server's
+    /// figure at the last sync less this device's work since.
+    pub remaining: i64,
+    walk_seq: Option<i64>,
+}
+
+impl Store {
+    /// Open tasks with something left to do, in walk order (by where each one starts).
+    pub fn task_list(&self) -> Result<Vec<TaskView>> {
+        let local = self.unsynced_task_work()?;
+        let mut out = Vec::new();
+        for task in self.tasks(true)? {
+            let done = task.done_qty + local.get(&task.id).copied().unwrap_or(0);
+            let (item, from, to, remaining) = match &task.work {
+                TaskWork::Move {
+                    item_id,
+                    from,
+                    to,
+                    qty,
+                    ..
+                } => (*item_id, Some(self.location(*from)?), *to, qty - done),
+                TaskWork::Count {
+                    item_id,
+                    location_id,
+                    ..
+                } => (*item_id, None, *location_id, 1 - done.min(1)),
+            };
+            if remaining <= 0 {
+                continue;
+            }
+            let item = self.item(item)?;
+            let to = self.location(to)?;
+            out.push(TaskView {
+                walk_seq: from.as_ref().unwrap_or(&to).walk_seq,
+                sku: item.sku,
+                description: item.description,
+                source: from.map(Place::from),
+                target: to.into(),
+                remaining,
+                task,
+            });
+        }
+        out.sort_by(|a, b| {
+            (a.walk_seq.unwrap_or(i64::MAX), &a.target.code, a.task.id).cmp(&(
+                b.walk_seq.unwrap_or(i64::MAX),
+                &b.target.code,
+                b.task.id,
+            ))
+        });
+        Ok(out)
+    }
+
+    /// A downloaded task by id, for work that says it carries it out.
+    pub(crate) fn task(&self, id: TaskId) -> Result<Task> {
+        self.tasks(false)?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| DeviceError::NotFound {
+                what: "task (sync to download tasks)",
+                key: id.to_string(),
+            })
     }
 }

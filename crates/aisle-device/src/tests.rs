@@ -197,6 +197,7 @@ fn change_log_is_gapless_and_rolls_back_with_stock() {
         to_plate: None,
         qty: 4,
         serials: vec![],
+        task: None,
     });
     assert!(matches!(
         f.store.record(op, &f.ctx),

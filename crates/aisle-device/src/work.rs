@@ -14,7 +14,8 @@ use aisle_domain::master::{Location, PackKind, Tracking};
 use aisle_domain::op::{
     Adjust, Count, Operation, PackCount, Pick, PlateLine, PlateMove, Receive, Transfer,
 };
-use aisle_domain::{OrderLineId, PlateId, ReceiptLineId};
+use aisle_domain::{ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId};
+use aisle_proto::TaskWork;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -53,6 +54,8 @@ pub struct MoveRequest {
     pub expiry: Option<NaiveDate>,
     pub serials: Vec<String>,
     pub putaway: bool,
+    /// The server's move task this carries out: the move must match it.
+    pub task: Option<TaskId>,
 }
 
 /// Picking for an order line, possibly short.
@@ -83,6 +86,8 @@ pub struct CountRequest {
     pub lot: Option<String>,
     pub expiry: Option<NaiveDate>,
     pub blind: bool,
+    /// The server's count task this carries out: the count must match it.
+    pub task: Option<TaskId>,
 }
 
 /// A correction with a reason code; `qty` is signed.
@@ -349,6 +354,74 @@ impl Store {
         })
     }
 
+    /// Work on server tasks on this device not yet pushed: units moved, or counts recorded.
+    pub(crate) fn unsynced_task_work(&self) -> Result<HashMap<TaskId, i64>> {
+        self.unsynced_by(|op| match op {
+            Operation::Move(t) | Operation::Putaway(t) => t.task.map(|id| (id, t.qty)),
+            Operation::Count(c) => c.task.map(|id| (id, 1)),
+            _ => None,
+        })
+    }
+
+    /// Refuses work that names a task but does something else: the wrong item, the wrong
+    /// place, or a task that is no longer open.
+    fn check_task(
+        &self,
+        id: TaskId,
+        item: ItemId,
+        from: Option<LocationId>,
+        to: LocationId,
+    ) -> Result<()> {
+        let task = self.task(id)?;
+        if task.status != aisle_proto::TaskStatus::Open {
+            return Err(DeviceError::Invalid(format!(
+                "task {id} is {}; there is nothing left to do for it",
+                task.status.as_str()
+            )));
+        }
+        let (want_item, want_from, want_to, what) = match task.work {
+            TaskWork::Move {
+                item_id, from, to, ..
+            } => (item_id, Some(from), to, "move"),
+            TaskWork::Count {
+                item_id,
+                location_id,
+                ..
+            } => (item_id, None, location_id, "count"),
+        };
+        let is_move = from.is_some();
+        if is_move != want_from.is_some() {
+            return Err(DeviceError::Invalid(format!(
+                "task {id} is a {what} task; record it with a {what}"
+            )));
+        }
+        if want_item != item {
+            let want = self.item(want_item)?;
+            return Err(DeviceError::Invalid(format!(
+                "task {id} is for item {}; scan that item",
+                want.sku
+            )));
+        }
+        if let (Some(want), Some(got)) = (want_from, from)
+            && want != got
+        {
+            return Err(DeviceError::Invalid(format!(
+                "task {id} takes the stock from {}, not from {}",
+                self.location(want)?.code,
+                self.location(got)?.code
+            )));
+        }
+        if want_to != to {
+            let (want, got) = (self.location(want_to)?, self.location(to)?);
+            let verb = if is_move { "goes to" } else { "counts at" };
+            return Err(DeviceError::Invalid(format!(
+                "task {id} {verb} {}, not {}",
+                want.code, got.code
+            )));
+        }
+        Ok(())
+    }
+
     /// Picked per order line on this device and not yet pushed.
     pub(crate) fn unsynced_picks(&self) -> Result<HashMap<OrderLineId, i64>> {
         self.unsynced_by(|op| match op {
@@ -380,6 +453,12 @@ impl Store {
         let resolution = self.resolve(&req.what)?;
         match resolution.resolved {
             Resolved::Plate(plate) => {
+                if let Some(task) = req.task {
+                    return Err(DeviceError::Invalid(format!(
+                        "task {task} moves loose stock of one item; scan the item, not plate {}",
+                        plate.code
+                    )));
+                }
                 let from_id = plate.location_id.ok_or_else(|| {
                     DeviceError::Invalid(format!(
                         "license plate {} has no known location",
@@ -428,6 +507,9 @@ impl Store {
                 let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
                 let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
                 let key = self.take_key(&scan, &from, lot, expiry)?;
+                if let Some(task) = req.task {
+                    self.check_task(task, scan.item.id, Some(from.id), to.id)?;
+                }
                 let t = Transfer {
                     item: scan.item.id,
                     lot: key.lot,
@@ -438,6 +520,7 @@ impl Store {
                     to_plate: None,
                     qty,
                     serials: serials_from(&scan, &req.serials),
+                    task: req.task,
                 };
                 let op = if req.putaway {
                     Operation::Putaway(t)
@@ -491,12 +574,16 @@ impl Store {
         let (counted, _) = base_units(&scan, req.pack, req.counted)?;
         let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
         let key = self.take_key(&scan, &loc, lot, expiry)?;
+        if let Some(task) = req.task {
+            self.check_task(task, scan.item.id, None, loc.id)?;
+        }
         let expected = self.on_hand(&key)?;
         let op = Operation::Count(Count {
             key,
             counted,
             expected,
             blind: req.blind,
+            task: req.task,
         });
         self.record_checked(
             op,

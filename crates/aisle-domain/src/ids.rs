@@ -73,6 +73,10 @@ id_type!(
     /// A line of an outbound order (pick work).
     OrderLineId
 );
+id_type!(
+    /// A task the server sends to devices: a move (e.g. a pick-face top-up) or a count.
+    TaskId
+);
 
 #[cfg(test)]
 mod tests {

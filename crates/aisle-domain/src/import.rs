@@ -541,8 +541,99 @@ pub fn parse_orders(input: impl Read) -> Result<Vec<WorkRow>, ImportError> {
     parse_work("orders", "order", "customer", input)
 }
 
+/// A unit cost of an item, for stock valuation (server-side only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostRow {
+    pub line_no: u64,
+    pub sku: String,
+    /// Millionths of the currency unit: exact for any price with up to six decimals.
+    pub unit_cost_micros: i64,
+    /// ISO 4217 code, e.g. `EUR`.
+    pub currency: String,
+}
+
+/// Reads a decimal amount of money ("12", "12.5", "0.000125") as millionths, refusing signs,
+/// exponents, more than six decimals and amounts above a billion.
+pub fn parse_money(text: &str) -> Result<i64, String> {
+    let bad = || format!("{text:?} is not an amount like 12.34 (zero or more, at most 6 decimals)");
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty()
+        || whole.len() > 10
+        || frac.len() > 6
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (text.contains('.') && frac.is_empty())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    if whole > 1_000_000_000 {
+        return Err(bad());
+    }
+    let frac: i64 = format!("{frac:0<6}").parse().map_err(|_| bad())?;
+    Ok(whole * 1_000_000 + frac)
+}
+
+/// Reads `sku,unit_cost,currency`: one cost per item (the last import wins).
+pub fn parse_costs(input: impl Read) -> Result<Vec<CostRow>, ImportError> {
+    let mut t = Table::read("costs", input, &["sku", "unit_cost", "currency"], &[])?;
+    let mut seen = HashMap::new();
+    let rows = for_rows(&mut t, |r| {
+        let sku = r.required("sku");
+        let cost = r.required("unit_cost");
+        let currency = r.required("currency");
+        let micros = match parse_money(&cost) {
+            Ok(m) => m,
+            Err(e) if !cost.is_empty() => {
+                r.err("unit_cost", e);
+                0
+            }
+            Err(_) => 0,
+        };
+        if !currency.is_empty()
+            && (currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            r.err(
+                "currency",
+                format!("{currency:?} is not a currency code such as EUR or USD"),
+            );
+        }
+        if let Some(first) = seen.insert(sku.clone(), r.line) {
+            r.err("sku", format!("item {sku:?} already appears on line {first}"));
+        }
+        Some(CostRow {
+            line_no: r.line,
+            sku,
+            unit_cost_micros: micros,
+            currency,
+        })
+    });
+    t.finish(rows)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn costs_parse_exactly_and_bad_amounts_are_refused_with_their_place() {
+        let ok = parse_costs("sku,unit_cost,currency\nA,12.5,EUR\nB,0.000125,EUR\nC,3,USD\n".as_bytes())
+            .unwrap();
+        let got: Vec<_> = ok.iter().map(|c| (c.sku.as_str(), c.unit_cost_micros)).collect();
+        assert_eq!(got, vec![("A", 12_500_000), ("B", 125), ("C", 3_000_000)]);
+        for bad in ["-1", "1e3", "1.", ".5", "1.1234567", "12,5", "x", "99999999999"] {
+            assert!(parse_money(bad).is_err(), "{bad} must be refused");
+        }
+        let e = parse_costs("sku,unit_cost,currency\nA,-2,EUR\nA,2,euro\n".as_bytes()).unwrap_err();
+        let cols: Vec<_> = e
+            .errors
+            .iter()
+            .map(|r| (r.line, r.column.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            cols,
+            vec![(2, "unit_cost".into()), (3, "currency".into()), (3, "sku".into())]
+        );
+    }
+
     #[test]
     fn work_rows_parse_and_refuse_bad_lines() {
         let ok = parse_receipts(

@@ -19,7 +19,7 @@ pub mod replenish;
 pub mod scan;
 
 pub use ids::{
-    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, WarehouseId,
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
 pub use ledger::{Delta, StockKey};
 pub use master::{

@@ -6,7 +6,7 @@
 use aisle_domain::master::{Item, Location, Warehouse};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{
-    DeviceId, ItemId, LocationId, OpId, OrderLineId, ReceiptLineId, StockKey, WarehouseId,
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, ReceiptLineId, StockKey, TaskId, WarehouseId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,10 @@ use uuid::Uuid;
 /// versions it does not speak with a clear error instead of misreading them.
 pub const PROTOCOL_VERSION: u32 = 1;
 pub const PROTOCOL_HEADER: &str = "aisle-protocol";
+/// Optional headers a device sends with every call: its app version, and the highest sequence
+/// number in its change log, so the server can show how much work waits on each device.
+pub const APP_VERSION_HEADER: &str = "aisle-app-version";
+pub const LOG_END_HEADER: &str = "aisle-log-end";
 
 /// Largest number of change-log entries in one push.
 pub const MAX_PUSH_ENTRIES: usize = 5_000;
@@ -126,6 +130,62 @@ pub struct OrderLine {
     pub customer: Option<String>,
 }
 
+/// What a task asks a device to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TaskWork {
+    /// Move `qty` of an item (of a lot, when given) from one location to another: a pick-face
+    /// top-up from reserve.
+    Move {
+        item_id: ItemId,
+        from: LocationId,
+        to: LocationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lot: Option<String>,
+        qty: i64,
+    },
+    /// Count an item at a location (a cycle count, or a recount a supervisor asked for).
+    Count {
+        item_id: ItemId,
+        location_id: LocationId,
+        blind: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Done,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Done => "done",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Work the server sends to the devices of a warehouse. A device carries it out with an
+/// ordinary move or count that names the task; the server marks it done when that arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub warehouse_id: WarehouseId,
+    #[serde(flatten)]
+    pub work: TaskWork,
+    /// Why it exists, in words for the operator and the supervisor.
+    pub reason: String,
+    pub status: TaskStatus,
+    /// Units moved so far (moves), or counts recorded (counts).
+    pub done_qty: i64,
+    pub created_at: DateTime<Utc>,
+}
+
 pub use aisle_domain::reconcile::ExceptionKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +238,9 @@ pub struct PullResponse {
     /// Current totals of other warehouses (replace what the device had).
     pub other_warehouses: Vec<StockSummary>,
     pub rev: u64,
+    /// Tasks for the device's warehouse changed since `rev` (absent from servers before tasks).
+    #[serde(default)]
+    pub tasks: Vec<Task>,
 }
 
 /// One line of stock in a snapshot.
@@ -200,6 +263,9 @@ pub struct Snapshot {
     pub order_lines: Vec<OrderLine>,
     pub exceptions: Vec<Exception>,
     pub other_warehouses: Vec<StockSummary>,
+    /// Open tasks of the device's warehouse.
+    #[serde(default)]
+    pub tasks: Vec<Task>,
 }
 
 /// Every error response's body.

@@ -5,7 +5,7 @@ use super::{AppState, Metrics};
 use crate::error::ApiError;
 use crate::sqlite::hash_secret;
 use crate::storage::DeviceRecord;
-use aisle_proto::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use aisle_proto::{APP_VERSION_HEADER, LOG_END_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -38,6 +38,40 @@ pub fn check_protocol(parts: &Parts) -> Result<(), ApiError> {
     }
 }
 
+/// What a device says of itself on every call: its app version ([`APP_VERSION_HEADER`]) and
+/// the end of its change log ([`LOG_END_HEADER`]), for the supervisor's device list.
+fn contact(parts: &Parts) -> Result<(Option<String>, Option<u64>), ApiError> {
+    let text = |name: &str| -> Result<Option<String>, ApiError> {
+        parts
+            .headers
+            .get(name)
+            .map(|v| {
+                v.to_str()
+                    .ok()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty() && s.len() <= 64)
+                    .map(String::from)
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!(
+                            "the {name} header must be 1 to 64 printable characters"
+                        ))
+                    })
+            })
+            .transpose()
+    };
+    let version = text(APP_VERSION_HEADER)?;
+    let log_end = text(LOG_END_HEADER)?
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "the {LOG_END_HEADER} header must be a sequence number, not {v:?}"
+                ))
+            })
+        })
+        .transpose()?;
+    Ok((version, log_end))
+}
+
 /// The token of an `Authorization: Bearer TOKEN` header, if there is a non-empty one.
 pub fn bearer(parts: &Parts) -> Option<&str> {
     parts
@@ -65,9 +99,18 @@ impl FromRequestParts<AppState> for AuthDevice {
         let Some(token) = token else {
             return Err(fail("missing bearer token; enrol the device first"));
         };
+        let (app_version, log_end) = contact(parts)?;
         let hash = hash_secret(token);
         match state.blocking(move |s| s.device_by_token(&hash)).await? {
-            Some(d) if !d.revoked => Ok(Self(d)),
+            Some(d) if !d.revoked => {
+                if app_version.is_some() || log_end.is_some() {
+                    let id = d.id;
+                    state
+                        .blocking(move |s| s.note_contact(id, app_version.as_deref(), log_end))
+                        .await?;
+                }
+                Ok(Self(d))
+            }
             Some(_) => Err(fail(
                 "this device has been revoked; ask warehouse IT to enrol it again",
             )),

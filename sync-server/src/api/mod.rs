@@ -111,6 +111,24 @@ pub fn router(state: AppState) -> Router {
             "/v1/supervisor/exceptions/{id}/resolve",
             post(supervisor::resolve),
         )
+        .route(
+            "/v1/supervisor/exceptions/{id}/recount",
+            post(supervisor::recount),
+        )
+        .route("/v1/supervisor/tasks", get(supervisor::tasks))
+        .route(
+            "/v1/supervisor/tasks/top-ups",
+            post(supervisor::release_top_ups),
+        )
+        .route(
+            "/v1/supervisor/tasks/counts",
+            post(supervisor::release_counts),
+        )
+        .route(
+            "/v1/supervisor/tasks/{id}/cancel",
+            post(supervisor::cancel_task),
+        )
+        .route("/v1/supervisor/valuation", get(supervisor::valuation))
         .route("/v1/supervisor/devices", get(supervisor::devices))
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/expiring", get(supervisor::expiring))

@@ -7,11 +7,13 @@ use super::{ApiJson, AppState};
 use crate::error::ApiError;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
-    Shipment, StockHit,
+    Shipment, StockHit, Valuation,
 };
+use crate::tasks::TaskLine;
+use aisle_domain::TaskId;
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
-use aisle_proto::Exception;
+use aisle_proto::{Exception, Task};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
@@ -114,12 +116,14 @@ pub async fn exceptions(
     Ok(Json(state.blocking(move |s| s.exceptions(!q.all)).await?))
 }
 
-/// `{"accept": {"note": …}}` or `{"adjust": {"qty": -2, "reason": …}}`.
+/// `{"accept": {"note": …}}`, `{"adjust": {"qty": -2, "reason": …}}` or, for a count
+/// variance, `{"reject": {"note": …}}`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ResolveIn {
     Accept { note: String },
     Adjust { qty: i64, reason: String },
+    Reject { note: String },
 }
 
 pub async fn resolve(
@@ -131,6 +135,7 @@ pub async fn resolve(
     let resolution = match req {
         ResolveIn::Accept { note } => Resolution::Accept { note },
         ResolveIn::Adjust { qty, reason } => Resolution::Adjust { qty, reason },
+        ResolveIn::Reject { note } => Resolution::Reject { note },
     };
     let by = who.session.badge.clone();
     let x = state
@@ -140,11 +145,120 @@ pub async fn resolve(
     Ok(Json(x))
 }
 
+/// A device with what it had not yet pushed when it last called.
+#[derive(Debug, Serialize)]
+pub struct DeviceOut {
+    #[serde(flatten)]
+    pub device: DeviceRecord,
+    pub waiting: Option<u64>,
+}
+
 pub async fn devices(
     State(state): State<AppState>,
     _who: Supervisor,
-) -> Result<Json<Vec<DeviceRecord>>, ApiError> {
-    Ok(Json(state.blocking(|s| s.devices()).await?))
+) -> Result<Json<Vec<DeviceOut>>, ApiError> {
+    let devices = state.blocking(|s| s.devices()).await?;
+    Ok(Json(
+        devices
+            .into_iter()
+            .map(|device| DeviceOut {
+                waiting: device.waiting(),
+                device,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TaskQuery {
+    pub warehouse: String,
+    /// Every state, not only open tasks.
+    #[serde(default)]
+    pub all: bool,
+}
+
+pub async fn tasks(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<TaskQuery>,
+) -> Result<Json<Vec<TaskLine>>, ApiError> {
+    Ok(Json(
+        state
+            .blocking(move |s| s.tasks(&q.warehouse, !q.all))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopUpsIn {
+    pub warehouse: String,
+}
+
+/// Sends every pick face below its minimum to the devices as a move task.
+pub async fn release_top_ups(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiJson(req): ApiJson<TopUpsIn>,
+) -> Result<(StatusCode, Json<Vec<Task>>), ApiError> {
+    let by = who.session.badge;
+    let tasks = state
+        .blocking(move |s| s.release_top_ups(&req.warehouse, &by))
+        .await?;
+    Ok((StatusCode::CREATED, Json(tasks)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountsIn {
+    pub warehouse: String,
+    /// Items to count; empty means the most overdue items of the plan.
+    #[serde(default)]
+    pub skus: Vec<String>,
+}
+
+/// Sends count tasks (blind) to the devices.
+pub async fn release_counts(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiJson(req): ApiJson<CountsIn>,
+) -> Result<(StatusCode, Json<Vec<Task>>), ApiError> {
+    let by = who.session.badge;
+    let today = Utc::now().date_naive();
+    let tasks = state
+        .blocking(move |s| s.release_counts(&req.warehouse, &req.skus, today, &by))
+        .await?;
+    Ok((StatusCode::CREATED, Json(tasks)))
+}
+
+/// A blind recount of the stock behind a count exception.
+pub async fn recount(
+    State(state): State<AppState>,
+    who: Supervisor,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<(StatusCode, Json<Task>), ApiError> {
+    let by = who.session.badge;
+    let task = state.blocking(move |s| s.recount(id, &by)).await?;
+    Ok((StatusCode::CREATED, Json(task)))
+}
+
+pub async fn cancel_task(
+    State(state): State<AppState>,
+    who: Supervisor,
+    Path(id): Path<TaskId>,
+) -> Result<Json<Task>, ApiError> {
+    let by = who.session.badge;
+    Ok(Json(state.blocking(move |s| s.cancel_task(id, &by)).await?))
+}
+
+pub async fn valuation(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Query(q): Query<WarehouseQuery>,
+) -> Result<Json<Valuation>, ApiError> {
+    Ok(Json(
+        state.blocking(move |s| s.valuation(&q.warehouse)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -158,6 +158,30 @@ export interface PickList {
   shortages: { order_line: string; sku: string; missing: number }[];
 }
 
+/** A place as the operator scans it. */
+export interface Place {
+  code: string;
+  barcode: string;
+}
+
+/** A move (pick-face top-up) or count task from the server, with what is left to do. */
+export interface TaskView {
+  id: string;
+  type: "move" | "count";
+  item_id: string;
+  lot?: string | null;
+  qty?: number;
+  blind?: boolean;
+  reason: string;
+  status: "open" | "done" | "cancelled";
+  done_qty: number;
+  sku: string;
+  description: string;
+  source: Place | null;
+  target: Place;
+  remaining: number;
+}
+
 export interface CountLine {
   item_id: string;
   sku: string;
@@ -228,6 +252,7 @@ export interface MoveRequest {
   lot?: string;
   expiry?: string;
   putaway?: boolean;
+  task?: string;
 }
 
 export interface PickRequest {
@@ -250,6 +275,7 @@ export interface CountRequest {
   lot?: string;
   expiry?: string;
   blind: boolean;
+  task?: string;
 }
 
 export interface AdjustRequest {
@@ -287,6 +313,7 @@ export const api = {
   putawaySuggestion: (raw: string) => invoke<PutawaySuggestion>("putaway_suggestion", { raw }),
   move: (req: MoveRequest) => invoke<Recorded>("move_stock", { req }),
   pickList: () => invoke<PickList>("pick_list"),
+  taskList: () => invoke<TaskView[]>("task_list"),
   pick: (req: PickRequest) => invoke<Recorded>("pick", { req }),
   countSheet: (raw: string, blind: boolean) => invoke<CountSheet>("count_sheet", { raw, blind }),
   count: (req: CountRequest) => invoke<Recorded>("count", { req }),

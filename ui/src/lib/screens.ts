@@ -1,6 +1,6 @@
 // The app's screens and the home tiles that open them.
 
-export type Screen = "home" | "receive" | "putaway" | "pick" | "move" | "count" | "adjust" | "lookup" | "labels" | "sync" | "settings";
+export type Screen = "home" | "receive" | "putaway" | "pick" | "tasks" | "move" | "count" | "adjust" | "lookup" | "labels" | "sync" | "settings";
 
 export interface Tile {
   screen: Screen;
@@ -13,6 +13,7 @@ export const TILES: Tile[] = [
   { screen: "receive", name: "Receive", hint: "goods in at the dock", supervisor: false },
   { screen: "putaway", name: "Putaway", hint: "dock to storage", supervisor: false },
   { screen: "pick", name: "Pick", hint: "orders, in walk order", supervisor: false },
+  { screen: "tasks", name: "Tasks", hint: "top-ups and counts from the office", supervisor: false },
   { screen: "move", name: "Move", hint: "between locations", supervisor: false },
   { screen: "count", name: "Count", hint: "cycle count a location", supervisor: false },
   { screen: "adjust", name: "Adjust", hint: "corrections (supervisor)", supervisor: true },

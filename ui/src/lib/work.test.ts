@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { ExpectedLine, Item, PickTask } from "./api";
-import { checkPickItem, checkPickLocation, expectedLineFor, isSuggested, packChoices, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent } from "./work";
+import type { ExpectedLine, Item, PickTask, TaskView } from "./api";
+import { checkPickItem, checkPickLocation, checkTaskScan, taskPrompt, taskStep, expectedLineFor, isSuggested, packChoices, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent } from "./work";
 
 const task: PickTask = {
   order_line: "ol-1",
@@ -144,5 +144,49 @@ describe("default quantities", () => {
     expect(parseQtyOr("30", 24)).toEqual({ ok: true, qty: 30 });
     expect(parseQtyOr("x", 24)).toEqual({ ok: false, error: '"x" is not a whole number' });
     expect(parseQtyOr("", 0)).toEqual({ ok: false, error: "the quantity must be at least 1" });
+  });
+});
+
+describe("tasks from the office", () => {
+  const topUp: TaskView = {
+    id: "t-1",
+    type: "move",
+    item_id: "item-oil",
+    lot: "L-EARLY",
+    qty: 30,
+    reason: "top up pick face A-01-1",
+    status: "open",
+    done_qty: 0,
+    sku: "OIL",
+    description: "Olive oil 1L",
+    source: { code: "B-01-1", barcode: "LOC:WH1:B-01-1" },
+    target: { code: "A-01-1", barcode: "LOC:WH1:A-01-1" },
+    remaining: 30,
+  };
+  const { qty: _moved, ...rest } = topUp;
+  const count: TaskView = { ...rest, id: "t-2", type: "count", lot: null, blind: true, source: null, remaining: 1 };
+  const at = (barcode: string, code: string) => ({ resolved: "location", barcode, code });
+  const oil = { resolved: "item", item: { id: "item-oil", sku: "OIL" }, lot: null };
+
+  it("walks a top-up from reserve, then the item, then the face; a count from the location to the quantity", () => {
+    expect(taskStep(topUp, { place: false, item: false })).toBe("from");
+    expect(taskStep(topUp, { place: true, item: false })).toBe("item");
+    expect(taskStep(topUp, { place: true, item: true })).toBe("to");
+    expect(taskStep(count, { place: false, item: false })).toBe("to");
+    expect(taskStep(count, { place: true, item: false })).toBe("item");
+    expect(taskStep(count, { place: true, item: true })).toBe("qty");
+    expect(taskPrompt(topUp, "to")).toBe("Take 30 to A-01-1 and scan it");
+    expect(taskPrompt(count, "to")).toBe("Go to A-01-1 and scan the location");
+  });
+
+  it("accepts only the task's own locations, item and lot", () => {
+    expect(checkTaskScan(topUp, "from", at("LOC:WH1:B-01-1", "B-01-1"))).toBeNull();
+    expect(checkTaskScan(topUp, "from", at("LOC:WH1:A-01-1", "A-01-1"))).toBe("wrong location: this is A-01-1, the task is at B-01-1");
+    expect(checkTaskScan(topUp, "to", at("LOC:WH1:A-01-1", "A-01-1"))).toBeNull();
+    expect(checkTaskScan(topUp, "from", oil)).toBe("scan the location B-01-1");
+    expect(checkTaskScan(topUp, "item", oil)).toBeNull();
+    expect(checkTaskScan(topUp, "item", { ...oil, lot: "L-LATE" })).toBe("wrong lot: the label says L-LATE, the task is for lot L-EARLY");
+    expect(checkTaskScan(topUp, "item", { resolved: "item", item: { id: "x", sku: "SALT" } })).toBe("wrong item: this is SALT, the task is for OIL");
+    expect(checkTaskScan(count, "from", at("LOC:WH1:B-01-1", "B-01-1"))).toBe("this task has no such step");
   });
 });

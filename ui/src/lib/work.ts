@@ -1,6 +1,6 @@
 // Screen logic that decides nothing the device does not also check, but guides the operator:
 // which expected line a scan belongs to, whether a pick scan is the right one, what to say.
-import type { ExpectedLine, Item, PackKind, PickTask, Progress, Recorded } from "./api";
+import type { ExpectedLine, Item, PackKind, PickTask, Progress, Recorded, TaskView } from "./api";
 
 /** A quantity typed by a person: a whole number, at least `min`. */
 export function parseQty(text: string, min = 1): { ok: true; qty: number } | { ok: false; error: string } {
@@ -84,4 +84,52 @@ export function sinceText(iso: string | null, now: Date): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return then.toISOString().slice(0, 10);
+}
+
+/** What a task still needs scanned, in order: moves go from, item, to; counts go location, item. */
+export type TaskStep = "from" | "item" | "to" | "qty";
+
+/** The next step of a task, given what has been scanned so far. */
+export function taskStep(task: TaskView, got: { place: boolean; item: boolean }): TaskStep {
+  if (task.type === "move") {
+    if (!got.place) return "from";
+    if (!got.item) return "item";
+    return "to";
+  }
+  if (!got.place) return "to";
+  if (!got.item) return "item";
+  return "qty";
+}
+
+/** What to ask the operator for at a step of a task. */
+export function taskPrompt(task: TaskView, step: TaskStep): string {
+  switch (step) {
+    case "from":
+      return `Go to ${task.source?.code ?? "?"} and scan the location`;
+    case "item":
+      return `Scan ${task.sku}`;
+    case "to":
+      return task.type === "move" ? `Take ${task.remaining} to ${task.target.code} and scan it` : `Go to ${task.target.code} and scan the location`;
+    case "qty":
+      return `Count ${task.sku} and enter the quantity`;
+  }
+}
+
+/** Whether a scan is the one a task's step asks for; the message says what is wrong. */
+export function checkTaskScan(
+  task: TaskView,
+  step: TaskStep,
+  scanned: { resolved: string; barcode?: string; code?: string; item?: { id: string; sku: string }; lot?: string | null },
+): string | null {
+  if (step === "item") {
+    if (scanned.resolved !== "item" || scanned.item === undefined) return `scan the item ${task.sku}`;
+    if (scanned.item.id !== task.item_id) return `wrong item: this is ${scanned.item.sku}, the task is for ${task.sku}`;
+    if (task.lot != null && scanned.lot != null && scanned.lot !== task.lot) return `wrong lot: the label says ${scanned.lot}, the task is for lot ${task.lot}`;
+    return null;
+  }
+  const want = step === "from" ? task.source : task.target;
+  if (want === null) return "this task has no such step";
+  if (scanned.resolved !== "location") return `scan the location ${want.code}`;
+  if (scanned.barcode !== want.barcode) return `wrong location: this is ${scanned.code ?? "another location"}, the task is at ${want.code}`;
+  return null;
 }

@@ -8,7 +8,7 @@
 //! matter for an exception, not for a different delta.
 
 use crate::ids::{
-    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, WarehouseId,
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
 use crate::ledger::{Delta, StockKey};
 use crate::master::{Item, PackKind, Tracking};
@@ -63,6 +63,9 @@ pub struct Transfer {
     pub qty: i64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serials: Vec<String>,
+    /// The server's move task this carries out (a pick-face top-up), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskId>,
 }
 
 /// One line of what a plate held when it was moved.
@@ -115,6 +118,9 @@ pub struct Count {
     /// The counter was not shown the expected quantity.
     #[serde(default)]
     pub blind: bool,
+    /// The server's count task this carries out (a cycle count or a recount), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskId>,
 }
 
 /// A correction with a reason code (damage, loss, found stock...).

@@ -42,6 +42,7 @@ fn receive_pick_adjust_and_count_change_stock_by_their_quantities() {
         counted: 6,
         expected: 7,
         blind: true,
+        task: None,
     });
     let adjust = Operation::Adjust(Adjust {
         key: key(item, a),
@@ -72,6 +73,7 @@ fn structural_rules_are_enforced() {
         to_plate: None,
         qty: 1,
         serials: vec![],
+        task: None,
     };
     assert_eq!(Operation::Move(t.clone()).check(), Err(OpError::SamePlace));
     let ok = Transfer { to: b, ..t.clone() };
@@ -169,6 +171,7 @@ fn arb_transfer() -> impl Strategy<Value = Operation> {
                 to_plate: None,
                 qty,
                 serials: vec![],
+                task: None,
             };
             if putaway {
                 Operation::Putaway(t)
@@ -225,7 +228,7 @@ proptest! {
     #[test]
     fn count_moves_expected_to_counted(expected in -50i64..500, counted in 0i64..500) {
         let (item, a, _) = ids();
-        let op = Operation::Count(Count { key: key(item, a), counted, expected, blind: false });
+        let op = Operation::Count(Count { key: key(item, a), counted, expected, blind: false, task: None });
         let total: i64 = expected + op.effects().iter().map(|d| d.qty).sum::<i64>();
         prop_assert_eq!(total, counted);
     }

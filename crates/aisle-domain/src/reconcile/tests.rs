@@ -160,6 +160,7 @@ fn counts_judge_variance_by_threshold_and_concurrency_by_the_books() {
             counted,
             expected,
             blind: false,
+            task: None,
         })
     };
     // Within 5% and 2 units: nothing. Beyond both: variance.
@@ -198,6 +199,7 @@ fn a_movement_that_had_not_seen_a_count_of_its_stock_flags_the_count() {
         to_plate: None,
         qty: 5,
         serials: vec![],
+        task: None,
     });
     let x = assess(&entry(mv.clone(), 39), &f, &Rules::default());
     assert_eq!(kinds(&x), vec![ExceptionKind::CountDuringMovement]);

@@ -1,0 +1,415 @@
+//! Tasks the server sends to the devices of a warehouse: pick-face top-ups (raised by itself when a
+//! push leaves a face below its minimum, or when a supervisor asks) and counts (from the
+//! cycle-count plan, or a recount of a variance a supervisor doubts). A device carries a task out
+//! with an ordinary move or count that names it; [`track`] records the progress when that
+//! operation arrives, so a task is done exactly when the work is in the log, and never twice.
+
+use crate::error::{StorageError, StorageResult};
+use crate::inventory::{self, Faces, warehouse_id};
+use aisle_domain::op::{ChangeLogEntry, Operation};
+use aisle_domain::reconcile::ExceptionKind;
+use aisle_domain::{ItemId, LocationId, TaskId, WarehouseId};
+use aisle_proto::{Exception, Task, TaskStatus, TaskWork};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Most items a "send due counts" request turns into count tasks at once, so that a warehouse
+/// that has never counted does not flood its tablets.
+pub const MAX_COUNT_ITEMS: usize = 200;
+
+fn changed(tx: &Connection, id: &TaskId) -> StorageResult<()> {
+    tx.prepare_cached("INSERT INTO changes (kind, id) VALUES ('task', ?1)")?
+        .execute([id.to_string()])?;
+    Ok(())
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> StorageResult<T> {
+    s.parse()
+        .map_err(|_| StorageError::Internal(format!("stored task field {s:?} is not valid")))
+}
+
+/// Tasks matching an SQL condition on the `tasks` table, oldest first.
+pub(crate) fn tasks_where(
+    conn: &Connection,
+    clause: &str,
+    args: &[String],
+) -> StorageResult<Vec<Task>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind,
+                reason, status, done_qty, created_at
+         FROM tasks WHERE {clause} ORDER BY id"
+    ))?;
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        i64,
+        bool,
+        String,
+        String,
+        i64,
+        String,
+    );
+    let rows: Vec<Row> = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+                r.get(11)?,
+                r.get(12)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(
+            |(id, wh, kind, item, from, loc, lot, qty, blind, reason, status, done, created)| {
+                let item_id: ItemId = parse(&item)?;
+                let work = match (kind.as_str(), from) {
+                    ("move", Some(from)) => TaskWork::Move {
+                        item_id,
+                        from: parse(&from)?,
+                        to: parse(&loc)?,
+                        lot,
+                        qty,
+                    },
+                    ("count", None) => TaskWork::Count {
+                        item_id,
+                        location_id: parse(&loc)?,
+                        blind,
+                    },
+                    _ => {
+                        return Err(StorageError::Internal(format!(
+                            "stored task {id} has kind {kind:?} with the wrong locations"
+                        )));
+                    }
+                };
+                let status = match status.as_str() {
+                    "open" => TaskStatus::Open,
+                    "done" => TaskStatus::Done,
+                    "cancelled" => TaskStatus::Cancelled,
+                    other => {
+                        return Err(StorageError::Internal(format!(
+                            "stored task {id} has status {other:?}"
+                        )));
+                    }
+                };
+                Ok(Task {
+                    id: parse(&id)?,
+                    warehouse_id: parse(&wh)?,
+                    work,
+                    reason,
+                    status,
+                    done_qty: done,
+                    created_at: DateTime::parse_from_rfc3339(&created)
+                        .map(|t| t.to_utc())
+                        .map_err(|e| StorageError::Internal(format!("stored time: {e}")))?,
+                })
+            },
+        )
+        .collect()
+}
+
+fn one(conn: &Connection, id: &TaskId) -> StorageResult<Task> {
+    tasks_where(conn, "id = ?1", &[id.to_string()])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StorageError::NotFound(format!("no task {id}")))
+}
+
+/// Adds an open task and numbers the change, so devices pull it.
+fn insert(
+    tx: &Connection,
+    warehouse: WarehouseId,
+    work: &TaskWork,
+    reason: &str,
+    by: &str,
+    exception: Option<Uuid>,
+) -> StorageResult<Task> {
+    let id = TaskId::new();
+    let (kind, item, from, to, lot, qty, blind) = match work {
+        TaskWork::Move {
+            item_id,
+            from,
+            to,
+            lot,
+            qty,
+        } => ("move", item_id, Some(from), to, lot.clone(), *qty, false),
+        TaskWork::Count {
+            item_id,
+            location_id,
+            blind,
+        } => ("count", item_id, None, location_id, None, 1, *blind),
+    };
+    tx.prepare_cached(
+        "INSERT INTO tasks (id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind, reason, status, created_at, created_by, exception_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        id.to_string(),
+        warehouse.to_string(),
+        kind,
+        item.to_string(),
+        from.map(|f| f.to_string()),
+        to.to_string(),
+        lot,
+        qty,
+        blind,
+        reason,
+        Utc::now().to_rfc3339(),
+        by,
+        exception.map(|x| x.to_string()),
+    ])?;
+    changed(tx, &id)?;
+    one(tx, &id)
+}
+
+/// Turns the pick faces that are below their minimum into move tasks from reserve (faces with
+/// an open top-up are left alone). `by` is a supervisor's badge, or `server` when a push
+/// triggered it.
+pub(crate) fn release_top_ups(
+    tx: &Connection,
+    warehouse: &str,
+    which: Faces<'_>,
+    by: &str,
+) -> StorageResult<Vec<Task>> {
+    let wh: WarehouseId = parse(&warehouse_id(tx, warehouse)?)?;
+    let mut out = Vec::new();
+    for t in inventory::face_top_ups(tx, warehouse, which)? {
+        let work = TaskWork::Move {
+            item_id: parse(&t.ids.item)?,
+            from: parse(&t.ids.from)?,
+            to: parse(&t.ids.to)?,
+            lot: t.lot.clone(),
+            qty: t.qty,
+        };
+        let reason = format!(
+            "top up pick face {}: it holds {} of {} {}; bring {} from {}",
+            t.to, t.face_qty, t.capacity, t.sku, t.qty, t.from
+        );
+        out.push(insert(tx, wh, &work, &reason, by, None)?);
+    }
+    Ok(out)
+}
+
+/// The pick faces a device's operations took stock from: candidates for a top-up.
+pub(crate) fn faces_taken_from(entries: &[ChangeLogEntry]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = entries
+        .iter()
+        .flat_map(|e| e.op.effects())
+        .filter(|d| d.qty < 0)
+        .map(|d| (d.key.location.to_string(), d.key.item.to_string()))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// Count tasks (blind) for items of the cycle-count plan, at every location that holds them:
+/// the named SKUs, or else the most overdue items due by `today` (at most [`MAX_COUNT_ITEMS`]).
+/// Locations with an open count task for the item already are skipped.
+pub(crate) fn release_counts(
+    tx: &Connection,
+    warehouse: &str,
+    skus: &[String],
+    today: NaiveDate,
+    by: &str,
+) -> StorageResult<Vec<Task>> {
+    let wh: WarehouseId = parse(&warehouse_id(tx, warehouse)?)?;
+    let plan = inventory::count_plan(tx, warehouse, today)?;
+    for sku in skus {
+        if !plan.iter().any(|p| &p.sku == sku) {
+            return Err(StorageError::NotFound(format!(
+                "item {sku:?} has no stock in {warehouse} to count"
+            )));
+        }
+    }
+    let chosen: Vec<_> = if skus.is_empty() {
+        plan.into_iter()
+            .filter(|p| p.due_on <= today)
+            .take(MAX_COUNT_ITEMS)
+            .collect()
+    } else {
+        plan.into_iter().filter(|p| skus.contains(&p.sku)).collect()
+    };
+    let mut out = Vec::new();
+    for p in chosen {
+        let item: ItemId = parse(&inventory::item_id(tx, &p.sku)?)?;
+        for code in &p.locations {
+            let loc: String = tx
+                .prepare_cached("SELECT id FROM locations WHERE warehouse_id = ?1 AND code = ?2")?
+                .query_row(params![wh.to_string(), code], |r| r.get(0))?;
+            let location_id: LocationId = parse(&loc)?;
+            if open_count(tx, item, location_id)? {
+                continue;
+            }
+            let when = match p.last_counted {
+                Some(d) => format!("last counted {d}"),
+                None => "never counted".to_string(),
+            };
+            let reason = format!(
+                "cycle count of {} (class {:?}, {when}, due {})",
+                p.sku, p.class, p.due_on
+            );
+            let work = TaskWork::Count {
+                item_id: item,
+                location_id,
+                blind: true,
+            };
+            out.push(insert(tx, wh, &work, &reason, by, None)?);
+        }
+    }
+    Ok(out)
+}
+
+fn open_count(tx: &Connection, item: ItemId, location: LocationId) -> StorageResult<bool> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT 1 FROM tasks WHERE kind = 'count' AND status = 'open' AND item_id = ?1 AND location_id = ?2",
+        )?
+        .query_row(params![item.to_string(), location.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// A blind recount of the stock line behind a count variance, asked for by a supervisor who
+/// doubts the first count. The exception stays open until the supervisor decides.
+pub(crate) fn recount(tx: &Connection, x: &Exception, by: &str) -> StorageResult<Task> {
+    let counted = matches!(
+        x.kind,
+        ExceptionKind::CountVariance | ExceptionKind::CountDuringMovement
+    );
+    let key = x.key.as_ref().filter(|_| counted).ok_or_else(|| {
+        StorageError::Invalid(format!(
+            "exception {} is a {}, not a count variance; only counts can be recounted",
+            x.id,
+            x.kind.as_str()
+        ))
+    })?;
+    if open_count(tx, key.item, key.location)? {
+        return Err(StorageError::Conflict(
+            "a count of this item at this location is already waiting on the devices".into(),
+        ));
+    }
+    let work = TaskWork::Count {
+        item_id: key.item,
+        location_id: key.location,
+        blind: true,
+    };
+    let reason = format!("recount asked by {by}: {}", x.message);
+    insert(tx, x.warehouse_id, &work, &reason, by, Some(x.id))
+}
+
+/// Cancels an open task (the devices drop it on their next pull).
+pub(crate) fn cancel(tx: &Connection, id: TaskId) -> StorageResult<Task> {
+    let task = one(tx, &id)?;
+    if task.status != TaskStatus::Open {
+        return Err(StorageError::Conflict(format!(
+            "task {id} is already {}",
+            task.status.as_str()
+        )));
+    }
+    tx.prepare_cached("UPDATE tasks SET status = 'cancelled' WHERE id = ?1")?
+        .execute([id.to_string()])?;
+    changed(tx, &id)?;
+    one(tx, &id)
+}
+
+/// Records the progress an arriving operation makes on the task it names: units moved, or the
+/// count done. Work on a task that is unknown or no longer open is still applied to stock (it
+/// happened); only the task's figures ignore it.
+pub(crate) fn track(tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
+    let (id, kind, qty) = match &e.op {
+        Operation::Move(t) | Operation::Putaway(t) => match t.task {
+            Some(id) => (id, "move", t.qty),
+            None => return Ok(()),
+        },
+        Operation::Count(c) => match c.task {
+            Some(id) => (id, "count", 1),
+            None => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    let n = tx
+        .prepare_cached(
+            "UPDATE tasks SET done_qty = done_qty + ?1,
+                status = CASE WHEN done_qty + ?1 >= qty THEN 'done' ELSE status END
+             WHERE id = ?2 AND kind = ?3 AND status = 'open'",
+        )?
+        .execute(params![qty, id.to_string(), kind])?;
+    if n > 0 {
+        tx.prepare_cached("INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)")?
+            .execute(params![id.to_string(), e.op_id.to_string()])?;
+        changed(tx, &id)?;
+    }
+    Ok(())
+}
+
+/// A task as the supervisor pages list it: codes instead of ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskLine {
+    #[serde(flatten)]
+    pub task: Task,
+    pub sku: String,
+    /// Moves: the code of where from.
+    pub from_code: Option<String>,
+    /// Moves: the code of where to. Counts: of where to count.
+    pub to_code: String,
+}
+
+/// The tasks of a warehouse (open ones only, or the latest 200 of any state), newest first.
+pub(crate) fn task_lines(
+    conn: &Connection,
+    warehouse: &str,
+    open_only: bool,
+) -> StorageResult<Vec<TaskLine>> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let clause = if open_only {
+        "warehouse_id = ?1 AND status = 'open'"
+    } else {
+        "warehouse_id = ?1 AND id IN (SELECT id FROM tasks WHERE warehouse_id = ?1 ORDER BY id DESC LIMIT 200)"
+    };
+    let mut out = Vec::new();
+    for task in tasks_where(conn, clause, &[wh])? {
+        let code = |id: &LocationId| -> StorageResult<String> {
+            Ok(conn
+                .prepare_cached("SELECT code FROM locations WHERE id = ?1")?
+                .query_row([id.to_string()], |r| r.get(0))?)
+        };
+        let (item, from, to) = match &task.work {
+            TaskWork::Move {
+                item_id, from, to, ..
+            } => (*item_id, Some(code(from)?), code(to)?),
+            TaskWork::Count {
+                item_id,
+                location_id,
+                ..
+            } => (*item_id, None, code(location_id)?),
+        };
+        let sku: String = conn
+            .prepare_cached("SELECT sku FROM items WHERE id = ?1")?
+            .query_row([item.to_string()], |r| r.get(0))?;
+        out.push(TaskLine {
+            task,
+            sku,
+            from_code: from,
+            to_code: to,
+        });
+    }
+    out.reverse();
+    Ok(out)
+}
