@@ -769,7 +769,16 @@ fn stock_lines(
          WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds} AND (?2 IS NULL OR s.item_id = ?2)
          ORDER BY l.code"
     ))?;
-    type Stock = (String, String, String, String, i64, Option<String>, String, String);
+    type Stock = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        String,
+        String,
+    );
     let stock: Vec<Stock> = stmt
         .query_map(params![wh, item], |r| {
             Ok((

@@ -539,11 +539,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 TaskCommand::TopUps { warehouse, by } => {
                     print(&storage.release_top_ups(&warehouse, &by)?)
                 }
-                TaskCommand::Counts {
-                    warehouse,
-                    sku,
-                    by,
-                } => {
+                TaskCommand::Counts { warehouse, sku, by } => {
                     let today = chrono::Utc::now().date_naive();
                     print(&storage.release_counts(&warehouse, &sku, today, &by)?)
                 }

@@ -7,13 +7,13 @@ use crate::inventory::{
     self, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus,
     ReplenishmentLine, Shipment, StockHit, Valuation,
 };
-use crate::tasks::TaskLine;
 use crate::schema;
-use crate::tasks;
 use crate::storage::{
     DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
     RawServerOp, Resolution, SessionRecord, Stats, Storage,
 };
+use crate::tasks;
+use crate::tasks::TaskLine;
 use aisle_device::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
     load_location, load_locations, load_warehouses, upsert_item, upsert_location,
@@ -1140,7 +1140,11 @@ impl Storage for SqliteStorage {
                     }
                 }
                 if !errors.is_empty() {
-                    return Err(ImportError { what: "costs", errors }.into());
+                    return Err(ImportError {
+                        what: "costs",
+                        errors,
+                    }
+                    .into());
                 }
                 rows.len()
             }
@@ -1642,11 +1646,25 @@ impl Storage for SqliteStorage {
                 let count = match x.op_ids.first() {
                     Some(op) if x.kind == ExceptionKind::CountVariance => {
                         let entry: Option<String> = tx
-                            .query_row("SELECT entry FROM ops WHERE op_id = ?1", [op.to_string()], |r| r.get(0))
+                            .query_row(
+                                "SELECT entry FROM ops WHERE op_id = ?1",
+                                [op.to_string()],
+                                |r| r.get(0),
+                            )
                             .optional()?;
-                        match entry.map(|e| serde_json::from_str::<ChangeLogEntry>(&e)).transpose()? {
-                            Some(ChangeLogEntry { op: Operation::Count(c), .. }) => c,
-                            _ => return Err(StorageError::Internal(format!("the count behind exception {id} is missing"))),
+                        match entry
+                            .map(|e| serde_json::from_str::<ChangeLogEntry>(&e))
+                            .transpose()?
+                        {
+                            Some(ChangeLogEntry {
+                                op: Operation::Count(c),
+                                ..
+                            }) => c,
+                            _ => {
+                                return Err(StorageError::Internal(format!(
+                                    "the count behind exception {id} is missing"
+                                )));
+                            }
                         }
                     }
                     _ => {

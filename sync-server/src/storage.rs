@@ -13,8 +13,8 @@ use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, TaskId, WarehouseId};
 use aisle_proto::{
-    EnrollRequest, Exception, MasterData, OrderLine, PullQuery, ReceiptLine, Snapshot, StockSummary,
-    Task,
+    EnrollRequest, Exception, MasterData, OrderLine, PullQuery, ReceiptLine, Snapshot,
+    StockSummary, Task,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

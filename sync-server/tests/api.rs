@@ -188,6 +188,12 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/orders/{order}/shipment",
         "/v1/supervisor/pick-faces",
         "/v1/supervisor/expiring",
+        "/v1/supervisor/tasks",
+        "/v1/supervisor/tasks/top-ups",
+        "/v1/supervisor/tasks/counts",
+        "/v1/supervisor/tasks/{id}/cancel",
+        "/v1/supervisor/exceptions/{id}/recount",
+        "/v1/supervisor/valuation",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -752,10 +758,6 @@ async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
         .json(get("/v1/supervisor/pick-faces?warehouse=WH1", Some(&token)))
         .await;
     assert_eq!(s, StatusCode::OK, "{tops}");
-    assert!(
-        !tops.as_array().unwrap().is_empty(),
-        "the demo has low pick faces"
-    );
     let mut filled: std::collections::HashMap<String, i64> = Default::default();
     for t in tops.as_array().unwrap() {
         assert_matches_schema(&doc, "FaceTopUp", t);
@@ -776,15 +778,585 @@ async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
         *filled.entry(key).or_insert(face) += t["qty"].as_i64().unwrap();
         assert!(filled.values().all(|v| *v <= cap), "{t}");
     }
-    let ours = tops
+    // The push that left the face low sent its top-up to the devices by itself; the listing
+    // does not offer that face again while the task is on its way.
+    assert!(
+        !tops
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["to"] == face.as_str()),
+        "{face} already has a task: {tops}"
+    );
+    let (s, tasks) = api
+        .json(get("/v1/supervisor/tasks?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{tasks}");
+    let auto: Vec<&Value> = tasks.as_array().unwrap().iter().collect();
+    assert_eq!(auto.len(), 1, "one face went low, one task: {tasks}");
+    let ours = auto[0];
+    assert_matches_schema(&doc, "TaskLine", ours);
+    assert_eq!(
+        (
+            ours["type"].as_str(),
+            ours["to_code"].as_str(),
+            ours["from_code"].as_str(),
+            ours["status"].as_str()
+        ),
+        (
+            Some("move"),
+            Some(face.as_str()),
+            Some("B-02-03-4"),
+            Some("open")
+        )
+    );
+    let capacity = locations
+        .iter()
+        .find(|l| l["code"] == face.as_str())
+        .unwrap()["capacity"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(ours["qty"].as_i64().unwrap(), moved.min(capacity - 2));
+    assert!(
+        ours["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("holds 2 of {capacity}")),
+        "{ours}"
+    );
+
+    // Cancelled, the task no longer covers the face: it is listed again, and the supervisor
+    // sends it anew.
+    let (s, c) = api
+        .json(with_token(
+            post(
+                &format!(
+                    "/v1/supervisor/tasks/{}/cancel",
+                    ours["id"].as_str().unwrap()
+                ),
+                &serde_json::json!(null),
+                None,
+            ),
+            &token,
+        ))
+        .await;
+    assert_eq!(
+        (s, c["status"].as_str()),
+        (StatusCode::OK, Some("cancelled")),
+        "{c}"
+    );
+    let (_, tops) = api
+        .json(get("/v1/supervisor/pick-faces?warehouse=WH1", Some(&token)))
+        .await;
+    let relisted = tops
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["to"] == face.as_str() && t["from"] == "B-02-03-4")
-        .unwrap_or_else(|| panic!("{face} is topped up from B-02-03-4: {tops}"));
-    assert_eq!(ours["face_qty"], 2);
+        .find(|t| t["to"] == face.as_str())
+        .unwrap_or_else(|| panic!("{face} is low again: {tops}"))
+        .clone();
+    assert_eq!(relisted["qty"], ours["qty"]);
+    // The supervisor sends the low faces; then nothing is left to list.
+    let (s, sent) = api
+        .json(with_token(
+            post(
+                "/v1/supervisor/tasks/top-ups",
+                &serde_json::json!({ "warehouse": "WH1" }),
+                None,
+            ),
+            &token,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
     assert_eq!(
-        ours["qty"].as_i64().unwrap(),
-        moved.min(ours["capacity"].as_i64().unwrap() - 2)
+        sent.as_array().unwrap().len(),
+        tops.as_array().unwrap().len()
     );
+    let (_, tops) = api
+        .json(get("/v1/supervisor/pick-faces?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(tops, serde_json::json!([]), "every low face has its task");
+
+    // The device pulls the task, carries out part of it, then the rest: done exactly once.
+    let (_, page) = api
+        .json(get(
+            &format!("/v1/pull?cursor={}&rev={}", snap["cursor"], snap["rev"]),
+            Some(&device_token),
+        ))
+        .await;
+    assert_matches_schema(&doc, "PullResponse", &page);
+    let pulled = page["tasks"].as_array().unwrap();
+    assert_eq!(pulled.len(), 1 + sent.as_array().unwrap().len(), "{page}");
+    assert!(
+        pulled
+            .iter()
+            .any(|t| t["id"] == ours["id"] && t["status"] == "cancelled"),
+        "the device learns of the cancellation: {page}"
+    );
+    let ours = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["to"] == ours["to"])
+        .unwrap()
+        .clone();
+    let task = pulled.iter().find(|t| t["id"] == ours["id"]).unwrap();
+    assert_matches_schema(&doc, "Task", task);
+    let qty = task["qty"].as_i64().unwrap();
+    let wh = snap["master"]["warehouses"][0]["id"].clone();
+    let entry = |seq: u64, qty: i64| {
+        serde_json::json!({
+            "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": seq, "schema_version": 1,
+            "warehouse_id": wh, "operator": "ALICE", "device_time": chrono::Utc::now(), "scans": [],
+            "seen_cursor": page["cursor"],
+            "op": { "type": "move", "item": task["item_id"], "from": task["from"], "to": task["to"], "qty": qty, "task": task["id"] }
+        })
+    };
+    let push = |entries: Vec<Value>| {
+        post(
+            "/v1/push",
+            &serde_json::json!({ "device_id": device, "epoch": snap["epoch"], "entries": entries }),
+            Some(&device_token),
+        )
+    };
+    let first = entry(2, qty - 1);
+    let (s, v) = api.json(push(vec![first.clone()])).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let open_task = |tasks: &Value| {
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == ours["id"])
+            .cloned()
+    };
+    let (_, tasks) = api
+        .json(get("/v1/supervisor/tasks?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(
+        open_task(&tasks).unwrap()["done_qty"],
+        qty - 1,
+        "partly done, still open"
+    );
+    // A retried push of the same entry changes nothing; the last unit finishes the task.
+    let (s, v) = api.json(push(vec![first, entry(3, 1)])).await;
+    assert_eq!(
+        (s, v["duplicates"].as_u64(), v["applied"].as_u64()),
+        (StatusCode::OK, Some(1), Some(1)),
+        "{v}"
+    );
+    let (_, tasks) = api
+        .json(get("/v1/supervisor/tasks?warehouse=WH1", Some(&token)))
+        .await;
+    assert!(
+        open_task(&tasks).is_none(),
+        "done tasks leave the open list"
+    );
+    let (_, all) = api
+        .json(get(
+            "/v1/supervisor/tasks?warehouse=WH1&all=true",
+            Some(&token),
+        ))
+        .await;
+    let done = open_task(&all).unwrap();
+    assert_eq!(
+        (done["status"].as_str(), done["done_qty"].as_i64()),
+        (Some("done"), Some(qty))
+    );
+    let (_, page) = api
+        .json(get(
+            &format!("/v1/pull?cursor={}&rev={}", page["cursor"], page["rev"]),
+            Some(&device_token),
+        ))
+        .await;
+    assert!(
+        page["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == ours["id"] && t["status"] == "done"),
+        "devices learn it is done: {page}"
+    );
+}
+
+#[tokio::test]
+async fn count_tasks_recounts_and_rejected_counts_restore_the_books() {
+    let api = Api::with_items(10);
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let token = api.supervisor_token().await;
+    let (device_token, device) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let row = snap["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["qty"].as_i64().unwrap() >= 10)
+        .unwrap()
+        .clone();
+    let sku = snap["master"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == row["key"]["item"])
+        .unwrap()["sku"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Count tasks for one item: one per location that holds it, blind, not sent twice.
+    let release = |skus: Vec<&str>| {
+        with_token(
+            post(
+                "/v1/supervisor/tasks/counts",
+                &serde_json::json!({ "warehouse": "WH1", "skus": skus }),
+                None,
+            ),
+            &token,
+        )
+    };
+    let (s, sent) = api.json(release(vec![&sku])).await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    let sent = sent.as_array().unwrap().clone();
+    let holding = snap["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["key"]["item"] == row["key"]["item"])
+        .map(|r| r["key"]["location"].to_string())
+        .collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(sent.len(), holding.len(), "{sent:?}");
+    for t in &sent {
+        assert_matches_schema(&doc, "Task", t);
+        assert_eq!(
+            (t["type"].as_str(), t["blind"].as_bool()),
+            (Some("count"), Some(true))
+        );
+        assert!(t["reason"].as_str().unwrap().contains(&sku), "{t}");
+    }
+    let (_, again) = api.json(release(vec![&sku])).await;
+    assert_eq!(
+        again,
+        serde_json::json!([]),
+        "open counts are not sent twice"
+    );
+    let (s, v) = api.json(release(vec!["NO-SUCH-SKU"])).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+
+    // The device counts far below the books, naming the task: the task is done, and the
+    // variance waits for the supervisor.
+    let task = sent
+        .iter()
+        .find(|t| t["location_id"] == row["key"]["location"])
+        .unwrap();
+    let booked = row["qty"].as_i64().unwrap();
+    let op = serde_json::json!({ "type": "count", "key": row["key"], "counted": 1, "expected": booked, "blind": true, "task": task["id"] });
+    let (s, v) = api.push_first(&device_token, &device, &snap, op).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, all) = api
+        .json(get(
+            "/v1/supervisor/tasks?warehouse=WH1&all=true",
+            Some(&token),
+        ))
+        .await;
+    let counted = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == task["id"])
+        .unwrap();
+    assert_eq!(counted["status"], "done");
+    let (_, exceptions) = api
+        .json(get("/v1/supervisor/exceptions", Some(&token)))
+        .await;
+    let x = exceptions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "count_variance")
+        .unwrap()
+        .clone();
+
+    // A recount goes to the devices (blind); the exception stays open meanwhile.
+    let recount = |id: &Value| {
+        with_token(
+            post(
+                &format!("/v1/supervisor/exceptions/{}/recount", id.as_str().unwrap()),
+                &serde_json::json!(null),
+                None,
+            ),
+            &token,
+        )
+    };
+    let (s, re) = api.json(recount(&x["id"])).await;
+    assert_eq!(s, StatusCode::CREATED, "{re}");
+    assert!(
+        re["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("recount asked by SUP1"),
+        "{re}"
+    );
+    let (s, _) = api.json(recount(&x["id"])).await;
+    assert_eq!(s, StatusCode::CONFLICT, "one recount at a time");
+    let (s, cancelled) = api
+        .json(with_token(
+            post(
+                &format!("/v1/supervisor/tasks/{}/cancel", re["id"].as_str().unwrap()),
+                &serde_json::json!(null),
+                None,
+            ),
+            &token,
+        ))
+        .await;
+    assert_eq!(
+        (s, cancelled["status"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
+    );
+
+    // Rejecting the count puts the books back to the figure before it.
+    let on_hand = |api: &Api| {
+        let key: aisle_domain::StockKey = serde_json::from_value(row["key"].clone()).unwrap();
+        let mut out = Vec::new();
+        api.state
+            .storage
+            .export(aisle_server::storage::ExportKind::Stock, &mut out)
+            .unwrap();
+        (key, String::from_utf8(out).unwrap())
+    };
+    let (_, before) = on_hand(&api);
+    let resolve = |body: Value| {
+        with_token(
+            post(
+                &format!(
+                    "/v1/supervisor/exceptions/{}/resolve",
+                    x["id"].as_str().unwrap()
+                ),
+                &body,
+                None,
+            ),
+            &token,
+        )
+    };
+    let (s, done) = api
+        .json(resolve(
+            serde_json::json!({ "reject": { "note": "shelf was blocked" } }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert!(
+        done["resolution"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("back to {booked}")),
+        "{done}"
+    );
+    let (_, after) = on_hand(&api);
+    assert_ne!(before, after);
+    let (_, page) = api
+        .json(get(
+            &format!("/v1/pull?cursor={}&rev=0", snap["cursor"]),
+            Some(&device_token),
+        ))
+        .await;
+    let adjust = page["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["entry"]["op"]["type"] == "adjust")
+        .unwrap();
+    assert_eq!(
+        adjust["entry"]["op"]["qty"].as_i64().unwrap(),
+        booked - 1,
+        "the count's difference, reversed"
+    );
+    // Only count variances can be rejected.
+    let (_, exceptions) = api
+        .json(get("/v1/supervisor/exceptions", Some(&token)))
+        .await;
+    if let Some(other) = exceptions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] != "count_variance")
+    {
+        let req = with_token(
+            post(
+                &format!(
+                    "/v1/supervisor/exceptions/{}/resolve",
+                    other["id"].as_str().unwrap()
+                ),
+                &serde_json::json!({ "reject": { "note": "no" } }),
+                None,
+            ),
+            &token,
+        );
+        let (s, v) = api.json(req).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    }
+}
+
+#[tokio::test]
+async fn stock_is_valued_at_unit_cost_and_uncosted_items_are_named() {
+    let api = Api::with_items(4);
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let token = api.supervisor_token().await;
+    let mut csv = "sku,unit_cost,currency\n".to_string();
+    let (_, v) = api
+        .json(get("/v1/supervisor/valuation?warehouse=WH1", Some(&token)))
+        .await;
+    assert_matches_schema(&doc, "Valuation", &v);
+    let items = v["items"].as_array().unwrap().clone();
+    assert!(items.len() >= 2, "{v}");
+    // Known costs: 2.50 for the first, 0.125 for the second, zero for the rest.
+    let (a, b) = (&items[0], &items[1]);
+    csv += &format!(
+        "{},2.50,EUR\n{},0.125,EUR\n",
+        a["sku"].as_str().unwrap(),
+        b["sku"].as_str().unwrap()
+    );
+    let storage = &api.state.storage;
+    storage
+        .import(
+            aisle_server::storage::ImportKind::Costs,
+            &mut csv.as_bytes(),
+        )
+        .unwrap();
+    let mut zero = "sku,unit_cost,currency\n".to_string();
+    for i in &items[2..] {
+        zero += &format!("{},0,EUR\n", i["sku"].as_str().unwrap());
+    }
+    storage
+        .import(
+            aisle_server::storage::ImportKind::Costs,
+            &mut zero.as_bytes(),
+        )
+        .unwrap();
+    // A new item without a cost, received by a device: its value is unknown, not zero.
+    storage
+        .import(
+            aisle_server::storage::ImportKind::Items,
+            &mut "sku,description,barcodes\nNEW-1,New thing,INT-NEW-1\n".as_bytes(),
+        )
+        .unwrap();
+    let (device_token, device) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let new_item = snap["master"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["sku"] == "NEW-1")
+        .unwrap()["id"]
+        .clone();
+    let dock = snap["master"]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] == "receiving")
+        .unwrap()["id"]
+        .clone();
+    let op = serde_json::json!({ "type": "receive", "key": { "item": new_item, "location": dock }, "qty": 3 });
+    let (s, r) = api.push_first(&device_token, &device, &snap, op).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (_, v) = api
+        .json(get("/v1/supervisor/valuation?warehouse=WH1", Some(&token)))
+        .await;
+    let find = |sku: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["sku"] == *sku)
+            .unwrap()
+            .clone()
+    };
+    let (qa, qb) = (
+        a["on_hand"].as_i64().unwrap(),
+        b["on_hand"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        find(&a["sku"])["value"].as_str().unwrap(),
+        aisle_server::inventory::money(i128::from(qa) * 2_500_000)
+    );
+    assert_eq!(
+        find(&b["sku"])["unit_cost"],
+        "0.13",
+        "shown rounded to cents"
+    );
+    assert_eq!(
+        find(&b["sku"])["value"].as_str().unwrap(),
+        aisle_server::inventory::money(i128::from(qb) * 125_000)
+    );
+    let total = i128::from(qa) * 2_500_000 + i128::from(qb) * 125_000;
+    assert_eq!(
+        v["totals"],
+        serde_json::json!([{ "currency": "EUR", "value": aisle_server::inventory::money(total) }])
+    );
+    assert_eq!(v["uncosted"], 1, "{v}");
+    let new = find(&serde_json::json!("NEW-1"));
+    assert_eq!(
+        (new["on_hand"].as_i64(), new["value"].as_str()),
+        (Some(3), None)
+    );
+    assert_eq!(
+        v["items"].as_array().unwrap().last().unwrap()["sku"],
+        "NEW-1",
+        "uncosted items come last"
+    );
+    // A bad cost file changes nothing and says where it is wrong.
+    let err = api
+        .state
+        .storage
+        .import(
+            aisle_server::storage::ImportKind::Costs,
+            &mut "sku,unit_cost,currency\nNOPE,1,EUR\n".as_bytes(),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("line 2") || err.to_string().contains("NOPE"),
+        "{err}"
+    );
+    let (_, same) = api
+        .json(get("/v1/supervisor/valuation?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(same, v);
+    assert_eq!(aisle_server::inventory::money(-1_234_567), "-1.23");
+    assert_eq!(aisle_server::inventory::money(4_999), "0.00");
+    assert_eq!(aisle_server::inventory::money(5_000), "0.01");
+}
+
+#[tokio::test]
+async fn devices_say_their_version_and_what_waits_on_them() {
+    let api = Api::new();
+    let token = api.supervisor_token().await;
+    let (device_token, _) = api.token().await;
+    let mut req = get("/v1/snapshot", Some(&device_token));
+    req.headers_mut()
+        .insert("aisle-app-version", "0.9.1".parse().unwrap());
+    req.headers_mut()
+        .insert("aisle-log-end", "17".parse().unwrap());
+    let (s, _) = api.json(req).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, devices) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
+    let d = &devices[0];
+    assert_eq!(
+        (
+            d["app_version"].as_str(),
+            d["log_end"].as_u64(),
+            d["waiting"].as_u64()
+        ),
+        (Some("0.9.1"), Some(17), Some(17)),
+        "{d}"
+    );
+    for (name, value) in [
+        ("aisle-log-end", "seventeen"),
+        ("aisle-app-version", &"x".repeat(65)[..]),
+    ] {
+        let mut req = get("/v1/snapshot", Some(&device_token));
+        req.headers_mut().insert(name, value.parse().unwrap());
+        let (s, v) = api.json(req).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {v}");
+        assert!(v["message"].as_str().unwrap().contains(name), "{v}");
+    }
+    let (_, after) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
+    assert_eq!(after[0]["log_end"], 17, "a refused call records nothing");
 }

@@ -294,6 +294,11 @@ pub fn device_stock(store: &Store) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// Every stock line the device knows, in all warehouses.
+pub fn all_stock(store: &Store) -> Vec<StockLine> {
+    all_lines(store)
+}
+
 fn all_lines(store: &Store) -> Vec<StockLine> {
     let conn = store.conn();
     let mut stmt = conn.prepare("SELECT DISTINCT item_id FROM stock").unwrap();
@@ -364,4 +369,37 @@ fn relay(client: TcpStream, target: SocketAddr, drops: &AtomicUsize) {
         }
     }
     let _ = c_write.shutdown(Shutdown::Both);
+}
+
+/// A storage bin of the demo's warehouse WH1.
+pub const RESERVE: &str = "B-02-03-4";
+
+/// A plain pick-face stock line (no lot, expiry or plate) of an untracked item, with some of
+/// the item received into the reserve bin [`RESERVE`] so that a top-up has stock to come from.
+pub fn face_with_reserve(device: &mut Device) -> (StockLine, String) {
+    let face = all_stock(&device.store)
+        .into_iter()
+        .find(|l| {
+            l.location_kind == aisle_domain::master::LocationKind::PickFace
+                && l.warehouse == "WH1"
+                && l.lot.is_none()
+                && l.expiry.is_none()
+                && l.plate.is_none()
+                && l.qty >= 4
+                && device
+                    .store
+                    .item(l.item_id)
+                    .is_ok_and(|i| i.tracking == aisle_domain::Tracking::None && !i.expiry_tracked)
+        })
+        .expect("the demo has plain pick-face stock");
+    let barcode = device.store.item(face.item_id).unwrap().barcodes[0].clone();
+    let req = aisle_device::work::ReceiveRequest {
+        location: format!("LOC:WH1:{RESERVE}"),
+        item: barcode.clone(),
+        qty: Some(500),
+        pack: Some(aisle_domain::PackKind::Each),
+        ..Default::default()
+    };
+    device.store.receive(&req, &device.ctx).unwrap();
+    (face, barcode)
 }

@@ -1,6 +1,7 @@
 //! The supervisor web pages in headless Chromium against a real server: sign in, resolve an
-//! exception raised by a device's count, and turn a reorder suggestion into a purchase order that
-//! the device then downloads. Screenshots go to docs/screenshots.
+//! exception raised by a device's count, turn a reorder suggestion into a purchase order that
+//! the device then downloads, see a top-up task a pick raised, send a count to the device and
+//! reject its result. Screenshots go to docs/screenshots.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -59,6 +60,16 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         };
         device.store.pick(&pick, &device.ctx).unwrap();
     }
+    // A pick that leaves a pick face low: its top-up goes to the devices by itself.
+    let (face, face_barcode) = aisle_e2e::face_with_reserve(&mut device);
+    let pick = aisle_device::work::PickRequest {
+        location: format!("LOC:WH1:{}", face.location),
+        item: face_barcode,
+        qty: Some(face.qty - 1),
+        pack: Some(aisle_domain::master::PackKind::Each),
+        ..Default::default()
+    };
+    device.store.pick(&pick, &device.ctx).unwrap();
     device.sync();
     // An item that is short by its policy.
     server.admin(&[
@@ -109,6 +120,11 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         t.contains("HAR-00002")
     });
     assert!(line.contains("reorder point 1000"), "{line}");
+    let moves = web.wait_text("move-tasks", "the top-up task", |t| t.contains(&face.sku));
+    assert!(
+        moves.contains(&format!("{} → {}", aisle_e2e::RESERVE, face.location)),
+        "{moves}"
+    );
     web.screenshot("web-reorder");
     web.tap("raise-po");
     let said = web.wait_text("message", "a purchase order", |t| {
@@ -132,6 +148,10 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     // Stock search, then the item page with its demand chart.
     web.tap("nav-stock");
     web.find_testid("expiring");
+    let value = web.wait_text("valuation-total", "the stock value", |t| {
+        t.contains("EUR at unit cost")
+    });
+    assert!(value.contains("stocked item(s)"), "{value}");
     web.fill("stock-q", "HAR-00001");
     web.tap("stock-search");
     let hit = web.wait_text("hit-HAR-00001", "the bolt", |t| t.contains("Hex bolt"));
@@ -188,12 +208,56 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     web.wait_text("counts-summary", "the plan's summary", |t| {
         t.contains("every 30 days")
     });
+    web.find_testid("no-approvals");
+    // Count tasks for an item go to the device; its count comes back far off, and the
+    // supervisor rejects it: the books return to what they were.
+    web.tap(&format!("count-now-{}", face.sku));
+    web.wait_text("message", "count tasks sent", |t| {
+        t.contains("count task(s) sent to the devices")
+    });
+    web.wait_text("count-tasks", "the count task", |t| t.contains(&face.sku));
+    device.sync();
+    let task = device
+        .store
+        .task_list()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.sku == face.sku && t.target.code == aisle_e2e::RESERVE)
+        .unwrap();
+    let before = server.stock("WH1");
+    let req = CountRequest {
+        location: task.target.barcode.clone(),
+        item: device.store.item(task.item_id()).unwrap().barcodes[0].clone(),
+        counted: 0,
+        blind: true,
+        task: Some(task.task.id),
+        ..Default::default()
+    };
+    device.store.count(&req, &device.ctx).unwrap();
+    device.sync();
+    // The queue has it, and so does the Counts page.
+    web.tap("nav-exceptions");
+    web.wait_text("exception", "the count variance", |t| t.contains("counted 0"));
+    web.tap("nav-counts");
+    let approval = web.wait_text("approval", "the count awaiting approval", |t| {
+        t.contains("counted 0")
+    });
+    assert!(approval.contains(&task.target.code), "{approval}");
     web.screenshot("web-counts");
+    web.tap("reject");
+    web.wait_text("message", "rejected", |t| t.starts_with("Rejected"));
+    web.find_testid("no-approvals");
+    assert_eq!(
+        server.stock("WH1"),
+        before,
+        "the books are as before the count"
+    );
 
     // Devices page, and signing out ends the session.
     web.tap("nav-devices");
     let device_row = web.wait_text("device", "the tablet", |t| t.contains("T1"));
     assert!(device_row.contains("WH1"), "{device_row}");
+    assert_eq!(web.text("waiting"), "0", "everything recorded was synced");
     web.tap("signout");
     web.find_testid("signin");
 }

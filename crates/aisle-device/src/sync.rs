@@ -12,9 +12,9 @@ use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::{Delta, StockKey, net};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_proto::{
-    EnrollRequest, EnrollResponse, ErrorBody, Exception, MasterData, OperatorRecord, OrderLine,
-    APP_VERSION_HEADER, LOG_END_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, ReceiptLine,
-    Snapshot, StockSummary, Task,
+    APP_VERSION_HEADER, EnrollRequest, EnrollResponse, ErrorBody, Exception, LOG_END_HEADER,
+    MasterData, OperatorRecord, OrderLine, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse,
+    PushRequest, PushResponse, ReceiptLine, Snapshot, StockSummary, Task,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;

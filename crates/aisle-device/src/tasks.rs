@@ -436,6 +436,15 @@ pub struct TaskView {
     walk_seq: Option<i64>,
 }
 
+impl TaskView {
+    /// The item the task is about.
+    pub fn item_id(&self) -> ItemId {
+        match &self.task.work {
+            TaskWork::Move { item_id, .. } | TaskWork::Count { item_id, .. } => *item_id,
+        }
+    }
+}
+
 impl Store {
     /// Open tasks with something left to do, in walk order (by where each one starts).
     pub fn task_list(&self) -> Result<Vec<TaskView>> {

@@ -599,7 +599,10 @@ pub fn parse_costs(input: impl Read) -> Result<Vec<CostRow>, ImportError> {
             );
         }
         if let Some(first) = seen.insert(sku.clone(), r.line) {
-            r.err("sku", format!("item {sku:?} already appears on line {first}"));
+            r.err(
+                "sku",
+                format!("item {sku:?} already appears on line {first}"),
+            );
         }
         Some(CostRow {
             line_no: r.line,
@@ -615,11 +618,24 @@ pub fn parse_costs(input: impl Read) -> Result<Vec<CostRow>, ImportError> {
 mod tests {
     #[test]
     fn costs_parse_exactly_and_bad_amounts_are_refused_with_their_place() {
-        let ok = parse_costs("sku,unit_cost,currency\nA,12.5,EUR\nB,0.000125,EUR\nC,3,USD\n".as_bytes())
-            .unwrap();
-        let got: Vec<_> = ok.iter().map(|c| (c.sku.as_str(), c.unit_cost_micros)).collect();
+        let ok =
+            parse_costs("sku,unit_cost,currency\nA,12.5,EUR\nB,0.000125,EUR\nC,3,USD\n".as_bytes())
+                .unwrap();
+        let got: Vec<_> = ok
+            .iter()
+            .map(|c| (c.sku.as_str(), c.unit_cost_micros))
+            .collect();
         assert_eq!(got, vec![("A", 12_500_000), ("B", 125), ("C", 3_000_000)]);
-        for bad in ["-1", "1e3", "1.", ".5", "1.1234567", "12,5", "x", "99999999999"] {
+        for bad in [
+            "-1",
+            "1e3",
+            "1.",
+            ".5",
+            "1.1234567",
+            "12,5",
+            "x",
+            "99999999999",
+        ] {
             assert!(parse_money(bad).is_err(), "{bad} must be refused");
         }
         let e = parse_costs("sku,unit_cost,currency\nA,-2,EUR\nA,2,euro\n".as_bytes()).unwrap_err();
@@ -630,7 +646,11 @@ mod tests {
             .collect();
         assert_eq!(
             cols,
-            vec![(2, "unit_cost".into()), (3, "currency".into()), (3, "sku".into())]
+            vec![
+                (2, "unit_cost".into()),
+                (3, "currency".into()),
+                (3, "sku".into())
+            ]
         );
     }
 

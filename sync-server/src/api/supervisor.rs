@@ -9,10 +9,10 @@ use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
     Shipment, StockHit, Valuation,
 };
-use crate::tasks::TaskLine;
-use aisle_domain::TaskId;
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
+use crate::tasks::TaskLine;
+use aisle_domain::TaskId;
 use aisle_proto::{Exception, Task};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
