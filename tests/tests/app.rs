@@ -188,6 +188,37 @@ fn a_shift_offline_then_sync_reaches_the_server() {
     assert!(kinds.contains(&"over_receipt".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"count_variance".to_string()), "{kinds:?}");
 
+    step("A count task from the office");
+    // The supervisor asks for a count of the bolt; the tablet gets it with the next sync and
+    // walks the counter through it; once synced, the server has it done.
+    let sent = server.admin(&["tasks", "counts", "--warehouse", "WH1", "--sku", bolt]);
+    assert!(sent.contains("task(s) sent to the devices"), "{sent}");
+    app.tap("sync-now");
+    app.wait_text("sync-pending", "0 waiting", |t| t == "0");
+    app.tap("home-button");
+    app.tap("tile-tasks");
+    let at = app.wait_text("task-target", "the count task", |t| !t.is_empty());
+    let books = after.get(&key(&at, bolt)).copied().unwrap_or(0);
+    app.scan("LOC:WH1:NOT-THERE");
+    app.feedback("scan the location");
+    app.scan(&format!("LOC:WH1:{at}"));
+    app.feedback(&format!("At {at}"));
+    app.scan(&bolt_ean);
+    app.type_slowly("qty", &books.to_string(), true);
+    app.feedback(&format!("Counted {books} × {bolt} at {at}"));
+    app.screenshot("tasks");
+    app.tap("home-button");
+    app.tap("tile-sync");
+    app.tap("sync-now");
+    app.wait_text("sync-pending", "0 waiting", |t| t == "0");
+    let listed = server.admin(&["tasks", "list", "--warehouse", "WH1", "--all"]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains(" done ") && l.contains(bolt) && l.contains(&at)),
+        "{listed}"
+    );
+
     step("Portrait");
     // A label for the bolt, drawn on the tablet, ready to print.
     app.tap("home-button");

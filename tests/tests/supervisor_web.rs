@@ -237,7 +237,9 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     device.sync();
     // The queue has it, and so does the Counts page.
     web.tap("nav-exceptions");
-    web.wait_text("exception", "the count variance", |t| t.contains("counted 0"));
+    web.wait_text("exception", "the count variance", |t| {
+        t.contains("counted 0")
+    });
     web.tap("nav-counts");
     let approval = web.wait_text("approval", "the count awaiting approval", |t| {
         t.contains("counted 0")

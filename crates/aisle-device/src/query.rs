@@ -291,3 +291,45 @@ pub(crate) fn all_stock(
     })
     .collect()
 }
+
+/// When each stock key first received stock on this device's books, for FIFO: the creation
+/// time in the earliest operation id (UUIDv7) that added to it. Keys known only from a
+/// snapshot have no such operation here and are left out (the caller treats them as oldest).
+pub(crate) fn first_arrivals(
+    conn: &rusqlite::Connection,
+) -> Result<std::collections::HashMap<StockKey, chrono::DateTime<chrono::Utc>>> {
+    // One pass over the ledger; snapshot rows carry "snapshot:N" ids, not UUIDs.
+    let mut stmt = conn.prepare(
+        "SELECT item_id, location_id, lot, expiry, plate_id, MIN(op_id) FROM ledger
+         WHERE qty > 0 AND op_id NOT LIKE 'snapshot:%'
+         GROUP BY item_id, location_id, lot, expiry, plate_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut out = std::collections::HashMap::new();
+    for row in rows {
+        let (item, loc, lot, exp, plate, op) = row?;
+        let when = uuid::Uuid::parse_str(&op)
+            .ok()
+            .and_then(|u| u.get_timestamp())
+            .and_then(|t| {
+                let (secs, nanos) = t.to_unix();
+                chrono::DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
+            });
+        if let Some(when) = when {
+            out.insert(
+                crate::record::key_from_columns(&item, &loc, lot, exp, plate)?,
+                when,
+            );
+        }
+    }
+    Ok(out)
+}

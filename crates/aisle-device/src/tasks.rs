@@ -5,8 +5,9 @@
 use crate::query::StockLine;
 use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
+use aisle_domain::allocation;
 use aisle_domain::master::{Location, LocationKind, Tracking};
-use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, TaskId};
+use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
 use aisle_proto::{Exception, Task, TaskWork};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -44,69 +45,85 @@ pub struct PickList {
 }
 
 impl Store {
-    /// Allocates the open quantity of every downloaded order line to the stock this device knows:
-    /// earliest expiry first (FEFO) for dated stock, then pick faces before reserve, then walk
-    /// order; returns the tasks sorted by walk sequence so the picker never walks back.
+    /// Allocates the open quantity of every downloaded order line (by order, then line) to the
+    /// stock this device knows in pick faces and storage bins, with the same rule as the
+    /// server's allocation (`aisle_domain::allocation`: FEFO for dated stock, FIFO otherwise;
+    /// ties go to pick faces, then walk order), and returns the tasks sorted by walk sequence so
+    /// the picker never walks back.
     pub fn pick_list(&self) -> Result<PickList> {
         let mut list = PickList::default();
-        // Stock already promised to earlier lines in this list.
-        let mut taken: Vec<(aisle_domain::StockKey, i64)> = Vec::new();
         let local = self.unsynced_picks()?;
+        let mut open_lines = Vec::new();
         for line in self.order_lines()? {
-            let mut open = line.qty - line.picked_qty - local.get(&line.id).copied().unwrap_or(0);
-            if open <= 0 {
-                continue;
+            let open = line.qty - line.picked_qty - local.get(&line.id).copied().unwrap_or(0);
+            if open > 0 {
+                open_lines.push((line, open));
             }
-            let item = self.item(line.item_id)?;
-            let mut lines: Vec<(StockLine, Location)> = Vec::new();
-            for l in self.stock_of_item(line.item_id)? {
-                if l.qty <= 0
-                    || !matches!(
+        }
+        if open_lines.is_empty() {
+            return Ok(list);
+        }
+        let arrived = crate::query::first_arrivals(&self.conn)?;
+        // Candidate stock, in tie-break order: pick faces first, then along the walk.
+        let mut supply: Vec<(StockLine, Location)> = Vec::new();
+        let mut items: Vec<ItemId> = open_lines.iter().map(|(l, _)| l.item_id).collect();
+        items.sort_unstable();
+        items.dedup();
+        for item in items {
+            for l in self.stock_of_item(item)? {
+                if l.qty > 0
+                    && matches!(
                         l.location_kind,
                         LocationKind::PickFace | LocationKind::Storage
                     )
                 {
-                    continue;
-                }
-                let loc = self.location(l.location_id)?;
-                if loc.warehouse_id == line.warehouse_id {
-                    lines.push((l, loc));
+                    let loc = self.location(l.location_id)?;
+                    supply.push((l, loc));
                 }
             }
-            lines.sort_by(|(a, la), (b, lb)| {
-                let face = |l: &StockLine| l.location_kind != LocationKind::PickFace;
-                (
-                    a.expiry.is_none(),
-                    a.expiry,
-                    face(a),
-                    la.walk_seq.unwrap_or(i64::MAX),
-                    &la.code,
-                )
-                    .cmp(&(
-                        b.expiry.is_none(),
-                        b.expiry,
-                        face(b),
-                        lb.walk_seq.unwrap_or(i64::MAX),
-                        &lb.code,
-                    ))
-            });
-            for (stock, loc) in lines {
-                if open == 0 {
-                    break;
-                }
-                let key = stock.key();
-                let already: i64 = taken
-                    .iter()
-                    .filter(|(k, _)| *k == key)
-                    .map(|(_, q)| q)
-                    .sum();
-                let available = stock.qty - already;
-                if available <= 0 {
-                    continue;
-                }
-                let qty = available.min(open);
-                taken.push((key, qty));
-                open -= qty;
+        }
+        supply.sort_by(|(a, la), (b, lb)| {
+            (
+                a.location_kind != LocationKind::PickFace,
+                la.walk_seq.unwrap_or(i64::MAX),
+                &la.code,
+            )
+                .cmp(&(
+                    b.location_kind != LocationKind::PickFace,
+                    lb.walk_seq.unwrap_or(i64::MAX),
+                    &lb.code,
+                ))
+        });
+        // Lines take stock of their own warehouse only: the allocation's "item" is both.
+        let what = |wh: WarehouseId, item: ItemId| format!("{wh}/{item}");
+        let offers: Vec<allocation::Supply<usize>> = supply
+            .iter()
+            .enumerate()
+            .map(|(i, (l, loc))| allocation::Supply {
+                key: i,
+                item: what(loc.warehouse_id, l.item_id),
+                expiry: l.expiry,
+                arrived: arrived
+                    .get(&l.key())
+                    .copied()
+                    .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+                qty: l.qty,
+            })
+            .collect();
+        let demands: Vec<allocation::Demand<usize>> = open_lines
+            .iter()
+            .enumerate()
+            .map(|(i, (line, open))| allocation::Demand {
+                line: i,
+                item: what(line.warehouse_id, line.item_id),
+                qty: *open,
+            })
+            .collect();
+        for a in allocation::allocate(&demands, &offers) {
+            let (line, _) = &open_lines[a.line];
+            let item = self.item(line.item_id)?;
+            for (i, qty) in a.picks {
+                let (stock, loc) = &supply[i];
                 list.tasks.push(PickTask {
                     order_line: line.id,
                     order: line.order.clone(),
@@ -122,11 +139,11 @@ impl Store {
                     qty,
                 });
             }
-            if open > 0 {
+            if a.short > 0 {
                 list.shortages.push(Shortage {
                     order_line: line.id,
                     sku: item.sku.clone(),
-                    missing: open,
+                    missing: a.short,
                 });
             }
         }

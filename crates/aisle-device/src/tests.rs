@@ -803,6 +803,41 @@ fn pick_list_allocates_earliest_expiry_first_and_walks_forward() {
 }
 
 #[test]
+fn pick_list_takes_undated_stock_first_in_first_out_like_the_server() {
+    let mut f = fixture();
+    // Older bolts in the storage bin, newer ones on the pick face.
+    for loc in ["LOC:WH1:A-01-1", "LOC:WH1:A-01-2"] {
+        f.store
+            .receive(
+                &ReceiveRequest {
+                    location: loc.into(),
+                    item: "INT-BOLT".into(),
+                    qty: Some(10),
+                    ..Default::default()
+                },
+                &f.ctx,
+            )
+            .unwrap();
+        // Arrival times come from the operations' time-ordered ids (millisecond precision).
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    download_order_line(&f, "BOLT", 12, 1);
+    let tasks: Vec<_> = f
+        .store
+        .pick_list()
+        .unwrap()
+        .tasks
+        .into_iter()
+        .map(|t| (t.location, t.qty))
+        .collect();
+    assert_eq!(
+        tasks,
+        vec![("A-01-1".to_string(), 10), ("A-01-2".to_string(), 2)],
+        "the oldest stock goes first, even from reserve"
+    );
+}
+
+#[test]
 fn putaway_goes_home_or_to_the_first_empty_bin() {
     let mut f = fixture();
     let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
