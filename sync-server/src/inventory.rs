@@ -337,6 +337,8 @@ pub struct ItemDetail {
     pub naive_mase: Option<f64>,
     pub service_level: f64,
     pub forecast: Vec<ForecastDay>,
+    /// On hand, allocated to open orders and on order here (available = on hand − allocated).
+    pub position: Position,
     /// The latest movements of the item here, newest first.
     pub movements: Vec<Movement>,
 }
@@ -347,6 +349,7 @@ pub struct Movement {
     pub server_seq: u64,
     pub at: String,
     pub op_type: String,
+    pub sku: String,
     pub location: String,
     pub lot: Option<String>,
     pub qty: i64,
@@ -355,20 +358,32 @@ pub struct Movement {
     pub scans: Vec<String>,
 }
 
-/// Movements shown on the item page.
+/// Movements shown on the item and location pages.
 pub const MOVEMENTS: u32 = 50;
 
-fn movements(conn: &Connection, wh: &str, item: &str) -> StorageResult<Vec<Movement>> {
-    let mut stmt = conn.prepare(
+/// Whose movements: an item's, or a location's.
+#[derive(Debug, Clone, Copy)]
+enum Of<'a> {
+    Item(&'a str),
+    Location(&'a str),
+}
+
+fn movements(conn: &Connection, wh: &str, of: Of<'_>) -> StorageResult<Vec<Movement>> {
+    let (column, id) = match of {
+        Of::Item(id) => ("g.item_id", id),
+        Of::Location(id) => ("g.location_id", id),
+    };
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT o.server_seq, json_extract(o.entry, '$.device_time'), o.op_type, l.code, g.lot, g.qty,
-                json_extract(o.entry, '$.operator'), COALESCE(d.name, 'server'), json_extract(o.entry, '$.scans')
+                json_extract(o.entry, '$.operator'), COALESCE(d.name, 'server'), json_extract(o.entry, '$.scans'), i.sku
          FROM ledger g JOIN ops o ON o.op_id = g.op_id JOIN locations l ON l.id = g.location_id
+         JOIN items i ON i.id = g.item_id
          LEFT JOIN devices d ON d.id = o.device_id
-         WHERE g.item_id = ?1 AND l.warehouse_id = ?2
-         ORDER BY o.server_seq DESC, g.id DESC LIMIT ?3",
-    )?;
+         WHERE {column} = ?1 AND l.warehouse_id = ?2
+         ORDER BY o.server_seq DESC, g.id DESC LIMIT ?3"
+    ))?;
     let rows = stmt
-        .query_map(params![item, wh, MOVEMENTS], |r| {
+        .query_map(params![id, wh, MOVEMENTS], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -379,16 +394,18 @@ fn movements(conn: &Connection, wh: &str, item: &str) -> StorageResult<Vec<Movem
                 r.get::<_, String>(6)?,
                 r.get::<_, String>(7)?,
                 r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(
-            |(seq, at, op_type, location, lot, qty, operator, device, scans)| {
+            |(seq, at, op_type, location, lot, qty, operator, device, scans, sku)| {
                 Ok(Movement {
                     server_seq: seq as u64,
                     at,
                     op_type,
+                    sku,
                     location,
                     lot: none_if_empty(lot),
                     qty,
@@ -474,8 +491,116 @@ pub(crate) fn item_detail(
         naive_mase: choice.naive_mase,
         service_level,
         forecast,
-        movements: movements(conn, &wh, &item)?,
+        position: position(conn, &wh, &item)?,
+        movements: movements(conn, &wh, Of::Item(&item))?,
     })
+}
+
+/// A stock line at a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldStock {
+    pub sku: String,
+    pub description: String,
+    pub lot: Option<String>,
+    pub expiry: Option<String>,
+    pub plate: Option<String>,
+    pub qty: i64,
+}
+
+/// Everything the location page shows: what is there, and what happened there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocationDetail {
+    pub warehouse: String,
+    pub code: String,
+    pub barcode: String,
+    pub kind: String,
+    pub capacity: Option<i64>,
+    pub stock: Vec<HeldStock>,
+    /// The latest movements at the location, newest first.
+    pub movements: Vec<Movement>,
+}
+
+pub(crate) fn location_detail(
+    conn: &Connection,
+    warehouse: &str,
+    code: &str,
+) -> StorageResult<LocationDetail> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let found: Option<(String, String, String, Option<i64>)> = conn
+        .query_row(
+            "SELECT id, barcode, kind, capacity FROM locations WHERE warehouse_id = ?1 AND code = ?2",
+            params![wh, code],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let (id, barcode, kind, capacity) = found.ok_or_else(|| {
+        StorageError::NotFound(format!("no location {code:?} in warehouse {warehouse}"))
+    })?;
+    let mut stmt = conn.prepare(
+        "SELECT i.sku, i.description, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
+         JOIN items i ON i.id = s.item_id LEFT JOIN plates p ON p.id = s.plate_id
+         WHERE s.location_id = ?1 AND s.qty <> 0 ORDER BY i.sku, s.expiry, s.lot",
+    )?;
+    let stock = stmt
+        .query_map([&id], |r| {
+            Ok(HeldStock {
+                sku: r.get(0)?,
+                description: r.get(1)?,
+                lot: none_if_empty(r.get(2)?),
+                expiry: none_if_empty(r.get(3)?),
+                plate: none_if_empty(r.get(4)?),
+                qty: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(LocationDetail {
+        warehouse: warehouse.to_string(),
+        code: code.to_string(),
+        barcode,
+        kind,
+        capacity,
+        stock,
+        movements: movements(conn, &wh, Of::Location(&id))?,
+    })
+}
+
+/// Stock of one lot, wherever it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LotStock {
+    pub warehouse: String,
+    pub location: String,
+    pub sku: String,
+    pub description: String,
+    pub expiry: Option<String>,
+    pub plate: Option<String>,
+    pub qty: i64,
+}
+
+/// Every stock line of a lot (exact lot number) in every warehouse, by warehouse and location.
+pub(crate) fn lot_stock(conn: &Connection, lot: &str) -> StorageResult<Vec<LotStock>> {
+    let lot = lot.trim();
+    if lot.is_empty() {
+        return Err(StorageError::Invalid("name a lot number".into()));
+    }
+    let mut stmt = conn.prepare(
+        "SELECT w.code, l.code, i.sku, i.description, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
+         JOIN locations l ON l.id = s.location_id JOIN warehouses w ON w.id = l.warehouse_id
+         JOIN items i ON i.id = s.item_id LEFT JOIN plates p ON p.id = s.plate_id
+         WHERE s.lot = ?1 AND s.qty <> 0 ORDER BY w.code, l.code, i.sku",
+    )?;
+    Ok(stmt
+        .query_map([lot], |r| {
+            Ok(LotStock {
+                warehouse: r.get(0)?,
+                location: r.get(1)?,
+                sku: r.get(2)?,
+                description: r.get(3)?,
+                expiry: none_if_empty(r.get(4)?),
+                plate: none_if_empty(r.get(5)?),
+                qty: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// Days of picks that decide an item's ABC class.

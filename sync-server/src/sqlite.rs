@@ -4,8 +4,8 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{
-    self, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus,
-    ReplenishmentLine, Shipment, StockHit, Valuation,
+    self, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
+    OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
 };
 use crate::schema;
 use crate::storage::{
@@ -47,12 +47,12 @@ pub struct SqliteStorage {
     rules: Rules,
 }
 
-fn parse<T: std::str::FromStr>(s: &str) -> StorageResult<T> {
+pub(crate) fn parse<T: std::str::FromStr>(s: &str) -> StorageResult<T> {
     s.parse()
         .map_err(|_| StorageError::Internal(format!("stored id {s:?} is not valid")))
 }
 
-fn time(s: &str) -> StorageResult<DateTime<Utc>> {
+pub(crate) fn time(s: &str) -> StorageResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.to_utc())
         .map_err(|e| StorageError::Internal(format!("stored time {s:?}: {e}")))
@@ -1795,6 +1795,16 @@ impl Storage for SqliteStorage {
             device.to_string()
         ])?;
         Ok(())
+    }
+
+    fn location_detail(&self, warehouse: &str, code: &str) -> StorageResult<LocationDetail> {
+        let conn = self.lock()?;
+        inventory::location_detail(&conn, warehouse, code)
+    }
+
+    fn lot_stock(&self, lot: &str) -> StorageResult<Vec<LotStock>> {
+        let conn = self.lock()?;
+        inventory::lot_stock(&conn, lot)
     }
 
     fn valuation(&self, warehouse: &str) -> StorageResult<Valuation> {

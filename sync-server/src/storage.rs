@@ -5,8 +5,8 @@
 
 use crate::error::StorageResult;
 use crate::inventory::{
-    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
-    Shipment, StockHit, Valuation,
+    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
+    OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
 };
 use crate::tasks::TaskLine;
 use aisle_domain::op::ChangeLogEntry;
@@ -202,6 +202,10 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         today: NaiveDate,
         service_level: f64,
     ) -> StorageResult<ItemDetail>;
+    /// A location of a warehouse: what it holds and its latest movements.
+    fn location_detail(&self, warehouse: &str, code: &str) -> StorageResult<LocationDetail>;
+    /// Every stock line of a lot, in every warehouse.
+    fn lot_stock(&self, lot: &str) -> StorageResult<Vec<LotStock>>;
     /// Stock expiring within `days` of `today` (or already expired), earliest first.
     fn expiring(
         &self,

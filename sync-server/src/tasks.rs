@@ -6,11 +6,12 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{self, Faces, warehouse_id};
+use crate::sqlite::{parse, time};
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::ExceptionKind;
 use aisle_domain::{ItemId, LocationId, TaskId, WarehouseId};
 use aisle_proto::{Exception, Task, TaskStatus, TaskWork};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
@@ -23,11 +24,6 @@ fn changed(tx: &Connection, id: &TaskId) -> StorageResult<()> {
     tx.prepare_cached("INSERT INTO changes (kind, id) VALUES ('task', ?1)")?
         .execute([id.to_string()])?;
     Ok(())
-}
-
-fn parse<T: std::str::FromStr>(s: &str) -> StorageResult<T> {
-    s.parse()
-        .map_err(|_| StorageError::Internal(format!("stored task field {s:?} is not valid")))
 }
 
 /// Tasks matching an SQL condition on the `tasks` table, oldest first.
@@ -115,9 +111,7 @@ pub(crate) fn tasks_where(
                     reason,
                     status,
                     done_qty: done,
-                    created_at: DateTime::parse_from_rfc3339(&created)
-                        .map(|t| t.to_utc())
-                        .map_err(|e| StorageError::Internal(format!("stored time: {e}")))?,
+                    created_at: time(&created)?,
                 })
             },
         )

@@ -1360,3 +1360,92 @@ async fn devices_say_their_version_and_what_waits_on_them() {
     let (_, after) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
     assert_eq!(after[0]["log_end"], 17, "a refused call records nothing");
 }
+
+#[tokio::test]
+async fn stock_by_location_and_by_lot_with_its_history() {
+    let api = Api::with_items(12);
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let token = api.supervisor_token().await;
+    let stock = api.state.storage.as_ref();
+    let mut csv = Vec::new();
+    stock
+        .export(aisle_server::storage::ExportKind::Stock, &mut csv)
+        .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    // warehouse,location,sku,lot,expiry,plate,qty
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let with_lot = rows
+        .iter()
+        .find(|r| r[0] == "WH1" && !r[3].is_empty())
+        .unwrap();
+    let (location, lot) = (with_lot[1], with_lot[3]);
+
+    let (s, loc) = api
+        .json(get(
+            &format!("/v1/supervisor/locations/{location}?warehouse=WH1"),
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{loc}");
+    assert_matches_schema(&doc, "LocationDetail", &loc);
+    let here: i64 = rows
+        .iter()
+        .filter(|r| r[0] == "WH1" && r[1] == location)
+        .map(|r| r[6].parse::<i64>().unwrap())
+        .sum();
+    let shown: i64 = loc["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["qty"].as_i64().unwrap())
+        .sum();
+    assert_eq!(shown, here, "{loc}");
+    let moves = loc["movements"].as_array().unwrap();
+    assert!(!moves.is_empty(), "the opening stock is a movement here");
+    for m in moves {
+        assert_matches_schema(&doc, "Movement", m);
+        assert_eq!(m["location"], location);
+    }
+    let (s, _) = api
+        .json(get(
+            "/v1/supervisor/locations/NOPE-1?warehouse=WH1",
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, lots) = api
+        .json(get(&format!("/v1/supervisor/lots/{lot}"), Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lots}");
+    let lines = lots.as_array().unwrap();
+    let expected = rows.iter().filter(|r| r[3] == lot).count();
+    assert_eq!(lines.len(), expected, "{lots}");
+    for l in lines {
+        assert_matches_schema(&doc, "LotStock", l);
+    }
+    let (_, none) = api
+        .json(get("/v1/supervisor/lots/NO-SUCH-LOT", Some(&token)))
+        .await;
+    assert_eq!(none, serde_json::json!([]));
+
+    // The item page's position: on hand, allocated, on order.
+    let sku = with_lot[2];
+    let (_, item) = api
+        .json(get(
+            &format!("/v1/supervisor/items/{sku}?warehouse=WH1"),
+            Some(&token),
+        ))
+        .await;
+    assert_matches_schema(&doc, "Position", &item["position"]);
+    let on_hand: i64 = rows
+        .iter()
+        .filter(|r| r[0] == "WH1" && r[2] == sku)
+        .map(|r| r[6].parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(item["position"]["on_hand"], on_hand);
+}

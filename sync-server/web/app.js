@@ -260,7 +260,7 @@ function hashParams() {
 async function stockPage() {
   const params = hashParams();
   const q = params.get("q") ?? "";
-  const input = el("input", { name: "q", value: q, placeholder: "SKU, description or barcode", "aria-label": "search", "data-testid": "stock-q" });
+  const input = el("input", { name: "q", value: q, placeholder: "SKU, description, barcode, lot or location", "aria-label": "search", "data-testid": "stock-q" });
   const form = el(
     "form",
     { class: "inline", onsubmit: (e) => { e.preventDefault(); location.hash = `#/stock?q=${encodeURIComponent(input.value.trim())}`; } },
@@ -307,7 +307,24 @@ async function stockPage() {
       ),
     );
   } else {
-    const hits = await api("GET", `/v1/supervisor/stock?q=${encodeURIComponent(q)}`);
+    const warehouse = params.get("warehouse") ?? "WH1";
+    const [hits, lots, place] = await Promise.all([
+      api("GET", `/v1/supervisor/stock?q=${encodeURIComponent(q)}`),
+      api("GET", `/v1/supervisor/lots/${encodeURIComponent(q)}`),
+      api("GET", `/v1/supervisor/locations/${encodeURIComponent(q.toUpperCase())}?warehouse=${encodeURIComponent(warehouse)}`).catch(() => null),
+    ]);
+    if (place !== null) parts.push(el("p", { "data-testid": "location-hit" }, "Location ", locationLink(place.code, warehouse), ` in ${warehouse}: ${place.stock.length} line(s).`));
+    if (lots.length > 0) {
+      parts.push(
+        el("h2", {}, `Lot ${q}`),
+        el(
+          "table",
+          { "data-testid": "lot-stock" },
+          el("thead", {}, el("tr", {}, el("th", {}, "Warehouse"), el("th", {}, "Location"), el("th", {}, "Item"), el("th", {}, "Expiry"), el("th", { class: "num" }, "Qty"))),
+          el("tbody", {}, lots.map((l) => el("tr", {}, el("td", {}, l.warehouse), el("td", {}, locationLink(l.location, l.warehouse)), el("td", {}, itemLink(l.sku, l.warehouse), ` ${l.description}`), el("td", {}, l.expiry ?? ""), el("td", { class: "num" }, l.qty)))),
+        ),
+      );
+    }
     parts.push(
       el("p", {}, `${hits.length} item(s)`),
       el(
@@ -369,37 +386,69 @@ function demandChart(item) {
   );
 }
 
+function locationLink(code, warehouse) {
+  return el("a", { href: `#/location?code=${encodeURIComponent(code)}&warehouse=${encodeURIComponent(warehouse)}`, "data-testid": `location-link-${code}` }, code);
+}
+
+function itemLink(sku, warehouse) {
+  return el("a", { href: `#/item?sku=${encodeURIComponent(sku)}&warehouse=${encodeURIComponent(warehouse)}` }, sku);
+}
+
+/** The latest ledger entries, with who did them, on which device, by which scans. */
+function movementsTable(movements, warehouse) {
+  return el(
+    "table",
+    { "data-testid": "movements" },
+    el("thead", {}, el("tr", {}, el("th", {}, "When"), el("th", {}, "What"), el("th", {}, "Item"), el("th", {}, "Location"), el("th", { class: "num" }, "Qty"), el("th", {}, "Who"), el("th", {}, "Device"), el("th", { class: "why" }, "Scans"))),
+    el(
+      "tbody",
+      {},
+      movements.map((m) =>
+        el("tr", {}, el("td", {}, new Date(m.at).toLocaleString()), el("td", {}, m.op_type.replaceAll("_", " ")), el("td", {}, itemLink(m.sku, warehouse)), el("td", {}, locationLink(m.location, warehouse), m.lot ? ` lot ${m.lot}` : ""), el("td", { class: "num" }, m.qty > 0 ? `+${m.qty}` : m.qty), el("td", {}, m.operator), el("td", {}, m.device), el("td", { class: "why" }, m.scans.join(" · "))),
+      ),
+    ),
+  );
+}
+
+async function locationPage() {
+  const params = hashParams();
+  const code = params.get("code") ?? "";
+  const warehouse = params.get("warehouse") ?? "WH1";
+  const loc = await api("GET", `/v1/supervisor/locations/${encodeURIComponent(code)}?warehouse=${encodeURIComponent(warehouse)}`);
+  const total = loc.stock.reduce((a, l) => a + l.qty, 0);
+  main.replaceChildren(
+    el("h1", { "data-testid": "location-title" }, `${loc.code} · ${loc.kind.replaceAll("_", " ")} · ${warehouse}`),
+    el("p", {}, `${total} unit(s) in ${loc.stock.length} line(s)`, loc.capacity ? ` of a capacity of ${loc.capacity}.` : ".", ` Label: ${loc.barcode}`),
+    el(
+      "table",
+      { "data-testid": "location-stock" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "Lot"), el("th", {}, "Expiry"), el("th", {}, "Pallet"), el("th", { class: "num" }, "Qty"))),
+      el("tbody", {}, loc.stock.map((l) => el("tr", {}, el("td", {}, itemLink(l.sku, warehouse), ` ${l.description}`), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, l.qty)))),
+    ),
+    el("h2", {}, "Latest movements"),
+    movementsTable(loc.movements, warehouse),
+  );
+}
+
 async function itemPage() {
   const params = hashParams();
   const sku = params.get("sku") ?? "";
   const warehouse = params.get("warehouse") ?? "WH1";
   const item = await api("GET", `/v1/supervisor/items/${encodeURIComponent(sku)}?warehouse=${encodeURIComponent(warehouse)}`);
-  const total = item.stock.reduce((a, l) => a + l.qty, 0);
   main.replaceChildren(
     el("h1", { "data-testid": "item-title" }, `${item.sku} · ${item.description}`),
-    el("p", {}, `${total} on hand in ${warehouse}, in ${item.stock.length} line(s).`),
+    el("p", { "data-testid": "item-position" }, `${item.position.on_hand} on hand in ${warehouse} (${item.stock.length} line(s)), ${item.position.allocated} allocated to open orders, ${item.position.on_hand - item.position.allocated} available, ${item.position.on_order} on order.`),
     el(
       "table",
       { "data-testid": "item-stock" },
       el("thead", {}, el("tr", {}, el("th", {}, "Location"), el("th", {}, "Lot"), el("th", {}, "Expiry"), el("th", {}, "Pallet"), el("th", { class: "num" }, "Qty"))),
-      el("tbody", {}, item.stock.map((l) => el("tr", {}, el("td", {}, l.location), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, l.qty)))),
+      el("tbody", {}, item.stock.map((l) => el("tr", {}, el("td", {}, locationLink(l.location, warehouse)), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, l.qty)))),
     ),
     el("h2", {}, "Demand"),
     demandChart(item),
     el("p", { class: "why", "data-testid": "forecast-reason" }, `${item.reason}. The band is the ${Math.round(item.service_level * 100)}% interval.`),
     el("h2", {}, "Latest movements"),
-    el(
-      "table",
-      { "data-testid": "movements" },
-      el("thead", {}, el("tr", {}, el("th", {}, "When"), el("th", {}, "What"), el("th", {}, "Location"), el("th", { class: "num" }, "Qty"), el("th", {}, "Who"), el("th", {}, "Device"), el("th", { class: "why" }, "Scans"))),
-      el(
-        "tbody",
-        {},
-        item.movements.map((m) =>
-          el("tr", {}, el("td", {}, new Date(m.at).toLocaleString()), el("td", {}, m.op_type.replaceAll("_", " ")), el("td", {}, m.location + (m.lot ? ` lot ${m.lot}` : "")), el("td", { class: "num" }, m.qty > 0 ? `+${m.qty}` : m.qty), el("td", {}, m.operator), el("td", {}, m.device), el("td", { class: "why" }, m.scans.join(" · "))),
-        ),
-      ),
-    ),
+    movementsTable(item.movements, warehouse),
   );
 }
 
@@ -562,13 +611,14 @@ const PAGES = {
   "#/orders": ordersPage,
   "#/counts": countsPage,
   "#/stock": stockPage,
-  "#/item": itemPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };
+  "#/item": itemPage,
+  "#/location": locationPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };
 
 async function route() {
   if (!token) return showSignIn();
   const page = location.hash.split("?")[0];
   const show = PAGES[page] ?? exceptionsPage;
-  for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.getAttribute("href") === page || (page === "#/item" && a.getAttribute("href") === "#/stock"));
+  for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.getAttribute("href") === page || ((page === "#/item" || page === "#/location") && a.getAttribute("href") === "#/stock"));
   try {
     await show();
   } catch (err) {

@@ -171,7 +171,36 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         moves.contains("OP-T1") && moves.contains("T1") && moves.contains("5012345000015"),
         "{moves}"
     );
+    let position = web.text("item-position");
+    assert!(
+        position.contains("allocated to open orders") && position.contains("on order"),
+        "{position}"
+    );
     web.screenshot("web-item");
+
+    // The bin of the count: what it holds, and what happened there.
+    web.tap(&format!("location-link-{}", bin.location));
+    web.wait_text("location-title", "the location page", |t| {
+        t.starts_with(&bin.location)
+    });
+    let here = web.wait_text("movements", "the count at the bin", |t| t.contains("count"));
+    assert!(
+        here.contains("HAR-00001") && here.contains("OP-T1"),
+        "{here}"
+    );
+
+    // A lot number finds that lot wherever it is.
+    let lot = server
+        .export("stock")
+        .into_iter()
+        .find(|r| &r[0] == "WH1" && !r[3].is_empty())
+        .unwrap();
+    web.tap("nav-stock");
+    web.find_testid("expiring");
+    web.fill("stock-q", &lot[3]);
+    web.tap("stock-search");
+    let lots = web.wait_text("lot-stock", "the lot's stock", |t| t.contains(&lot[1]));
+    assert!(lots.contains(&lot[2]), "{lots}");
 
     // Orders: the picked one is confirmed packed, then shipped; open ones show their stock.
     web.tap("nav-orders");

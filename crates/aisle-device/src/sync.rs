@@ -727,16 +727,24 @@ impl Store {
         }
     }
 
-    /// Exceptions the server raised in this device's warehouse, as last pulled.
-    pub fn exceptions(&self, open_only: bool) -> Result<Vec<Exception>> {
-        let sql = if open_only {
-            "SELECT body FROM exceptions WHERE status = 'open' ORDER BY id"
+    /// Rows of a pulled table kept as JSON bodies with a status (`exceptions`, `tasks`), oldest
+    /// first; only the open ones with `open_only`.
+    fn bodies<T: DeserializeOwned>(&self, table: &str, open_only: bool) -> Result<Vec<T>> {
+        let only = if open_only {
+            "WHERE status = 'open'"
         } else {
-            "SELECT body FROM exceptions ORDER BY id"
+            ""
         };
-        let mut stmt = self.conn.prepare(sql)?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT body FROM {table} {only} ORDER BY id"))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+    }
+
+    /// Exceptions the server raised in this device's warehouse, as last pulled.
+    pub fn exceptions(&self, open_only: bool) -> Result<Vec<Exception>> {
+        self.bodies("exceptions", open_only)
     }
 
     /// Order lines downloaded for this warehouse (pick work), as last pulled.
@@ -752,14 +760,7 @@ impl Store {
 
     /// Tasks downloaded for this warehouse, as last pulled (open ones only with `open_only`).
     pub fn tasks(&self, open_only: bool) -> Result<Vec<Task>> {
-        let sql = if open_only {
-            "SELECT body FROM tasks WHERE status = 'open' ORDER BY id"
-        } else {
-            "SELECT body FROM tasks ORDER BY id"
-        };
-        let mut stmt = self.conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+        self.bodies("tasks", open_only)
     }
 
     /// Expected receipt lines downloaded for this warehouse, as last pulled.

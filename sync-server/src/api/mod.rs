@@ -129,6 +129,8 @@ pub fn router(state: AppState) -> Router {
             post(supervisor::cancel_task),
         )
         .route("/v1/supervisor/valuation", get(supervisor::valuation))
+        .route("/v1/supervisor/locations/{code}", get(supervisor::location))
+        .route("/v1/supervisor/lots/{lot}", get(supervisor::lot))
         .route("/v1/supervisor/devices", get(supervisor::devices))
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/expiring", get(supervisor::expiring))

@@ -6,8 +6,8 @@ use super::auth::bearer;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
 use crate::inventory::{
-    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, OrderStatus, ReplenishmentLine,
-    Shipment, StockHit, Valuation,
+    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
+    OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
 };
 use crate::sqlite::{hash_secret, random_code};
 use crate::storage::{DeviceRecord, Resolution, SessionRecord};
@@ -249,6 +249,27 @@ pub async fn cancel_task(
 ) -> Result<Json<Task>, ApiError> {
     let by = who.session.badge;
     Ok(Json(state.blocking(move |s| s.cancel_task(id, &by)).await?))
+}
+
+pub async fn location(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Path(code): Path<String>,
+    Query(q): Query<WarehouseQuery>,
+) -> Result<Json<LocationDetail>, ApiError> {
+    Ok(Json(
+        state
+            .blocking(move |s| s.location_detail(&q.warehouse, &code))
+            .await?,
+    ))
+}
+
+pub async fn lot(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    Path(lot): Path<String>,
+) -> Result<Json<Vec<LotStock>>, ApiError> {
+    Ok(Json(state.blocking(move |s| s.lot_stock(&lot)).await?))
 }
 
 pub async fn valuation(
