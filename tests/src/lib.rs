@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod app;
+pub mod chaos;
 
 use aisle_device::query::StockLine;
 use aisle_device::sync::{SyncOptions, SyncReport};
