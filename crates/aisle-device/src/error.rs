@@ -41,7 +41,17 @@ pub enum DeviceError {
     #[error("the database file is not usable: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The disk (or the database's size limit) is full: the transaction was rolled back whole.
+    #[error(
+        "the device's storage is full, so this was not recorded and nothing changed; free space on the device (or sync and ask IT), then try again"
+    )]
+    StorageFull,
+    /// SQLite found the file damaged.
+    #[error(
+        "the device database is damaged ({0}); nothing more is written to it. Run `aisle check`, then `aisle recover --into NEW.db` to save its work"
+    )]
+    Damaged(String),
     #[error("stored data could not be decoded: {0}")]
     Decode(String),
     /// The server could not be reached or did not answer; the work stays on the device.
@@ -53,6 +63,19 @@ pub enum DeviceError {
     /// The server expects another sequence number next (handled inside sync).
     #[error("the server expects operation #{expected} next")]
     SequenceGap { expected: u64 },
+}
+
+impl From<rusqlite::Error> for DeviceError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Self::StorageFull,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                Self::Damaged(e.to_string())
+            }
+            _ => Self::Sqlite(e),
+        }
+    }
 }
 
 impl From<serde_json::Error> for DeviceError {
@@ -78,6 +101,8 @@ impl DeviceError {
             Self::Import(_) => "bad_import",
             Self::Pattern(_) => "bad_configuration",
             Self::Migration(_) | Self::Sqlite(_) | Self::Decode(_) => "storage",
+            Self::StorageFull => "storage_full",
+            Self::Damaged(_) => "damaged",
             Self::Network(_) => "offline",
             Self::Sync { .. } | Self::SequenceGap { .. } => "sync_refused",
         }
