@@ -151,6 +151,19 @@ pub fn run() {
     let result = tauri::Builder::default()
         .setup(|app| {
             let path = store_path(app)?;
+            // Never write into a damaged file: say so and leave it for `aisle recover`.
+            if path.exists() {
+                let problems = aisle_device::recover::check(&path)?;
+                if !problems.is_empty() {
+                    return Err(format!(
+                        "the device database {} is damaged ({}); nothing was written to it. Recover its work with `aisle --db {} recover --into NEW.db`",
+                        path.display(),
+                        problems.join("; "),
+                        path.display()
+                    )
+                    .into());
+                }
+            }
             let interval = sync_interval()?;
             let state = AppState::new(Store::open(&path)?);
             state.sync.spawn(path, interval, background_options());

@@ -163,6 +163,18 @@ pub enum Command {
         #[arg(long, global = true)]
         out: Option<String>,
     },
+    /// Check the store file for damage (SQLite's integrity check); exits 1 when damaged.
+    Check,
+    /// Save what can be read from a damaged store into a new one: identity, enrolment, settings
+    /// and every readable change-log entry. Sync it afterwards (a fresh snapshot rebuilds stock).
+    #[command(
+        after_help = "Example:\n  aisle --db t7.db check\n  aisle --db t7.db recover --into t7-recovered.db\n  aisle --db t7-recovered.db sync"
+    )]
+    Recover {
+        /// The new store file (must not exist yet).
+        #[arg(long)]
+        into: String,
+    },
     /// Move and count tasks from the server still to do here, in walk order (as of the last sync).
     #[command(
         after_help = "Example:\n  aisle tasks\n  aisle move --task TASK --what 5012345000084 --from LOC:WH1:B-01-01-1 --to LOC:WH1:A-01-01-1 --qty 30"

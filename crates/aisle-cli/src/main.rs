@@ -61,6 +61,29 @@ fn open_file(path: &str) -> Result<File, CliError> {
 
 /// Finds an item by scan, or by SKU when the text is not a barcode.
 fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
+    // Checking and recovering read the file as it is: opening it as a store would write to it.
+    match &cli.command {
+        Command::Check => {
+            let problems = aisle_device::recover::check(std::path::Path::new(&cli.db))?;
+            out.checked(&cli.db, &problems)?;
+            return if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError::Device(DeviceError::Damaged(format!(
+                    "{} problem(s) found",
+                    problems.len()
+                ))))
+            };
+        }
+        Command::Recover { into } => {
+            let r = aisle_device::recover::recover(
+                std::path::Path::new(&cli.db),
+                std::path::Path::new(into),
+            )?;
+            return out.recovered(into, &r);
+        }
+        _ => {}
+    }
     let mut store = Store::open(&cli.db)?;
     let ctx = || operator(&cli.operator);
     match cli.command {
@@ -234,5 +257,6 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
         }
         Command::Exceptions { all } => out.exceptions(&store.exceptions(!all)?),
         Command::Tasks => out.tasks(&store.task_list()?),
+        Command::Check | Command::Recover { .. } => Ok(()),
     }
 }

@@ -432,6 +432,46 @@ impl Out {
         Ok(())
     }
 
+    pub fn checked(&self, path: &str, problems: &[String]) -> R {
+        if self.json {
+            return self.print_json(
+                &json!({ "file": path, "ok": problems.is_empty(), "problems": problems }),
+            );
+        }
+        if problems.is_empty() {
+            say!("{path}: no damage found");
+        } else {
+            for p in problems {
+                say!("{p}");
+            }
+            say!("{path} is damaged: run `aisle --db {path} recover --into NEW.db`");
+        }
+        Ok(())
+    }
+
+    pub fn recovered(&self, into: &str, r: &aisle_device::recover::Recovery) -> R {
+        if self.json {
+            return self.print_json(r);
+        }
+        say!("saved {} change-log entries into {into}", r.entries);
+        if !r.unreadable.is_empty() {
+            say!(
+                "could not read entries {:?}; those already pushed ({} were) are safe on the server",
+                r.unreadable,
+                r.pushed
+            );
+        }
+        if !r.tables_lost.is_empty() {
+            say!("could not copy: {}", r.tables_lost.join(", "));
+        }
+        if r.enrolled {
+            say!(
+                "next: `aisle --db {into} sync` takes a fresh snapshot and sends what was not pushed"
+            );
+        }
+        Ok(())
+    }
+
     pub fn signed_in(&self, o: &aisle_proto::OperatorRecord) -> R {
         if self.json {
             return self.print_json(&json!({ "badge": o.badge, "name": o.name, "role": o.role }));

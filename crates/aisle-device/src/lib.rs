@@ -15,6 +15,7 @@ pub mod master;
 pub mod pin;
 pub mod query;
 pub mod record;
+pub mod recover;
 pub mod resolve;
 pub mod schema;
 pub mod sync;
@@ -91,6 +92,13 @@ impl Store {
         };
         store.scan_config = store.load_scan_config()?;
         Ok(store)
+    }
+
+    /// Reads the identity and settings again after they were written behind the cache.
+    pub(crate) fn reload_identity(&mut self) -> Result<()> {
+        self.device = read_device(&self.conn)?;
+        self.scan_config = self.load_scan_config()?;
+        Ok(())
     }
 
     /// The underlying connection, for queries in this crate and for tests.

@@ -1034,8 +1034,15 @@ fn a_full_disk_refuses_the_scan_whole_and_says_so() {
         .iter()
         .map(|l| l.qty)
         .sum();
-    assert_eq!(on_hand, 1 + 2 * (log as i64 - 1), "stock is exactly the logged work");
-    assert!(f.store.audit_stock().unwrap().is_empty(), "ledger and stock agree");
+    assert_eq!(
+        on_hand,
+        1 + 2 * (log as i64 - 1),
+        "stock is exactly the logged work"
+    );
+    assert!(
+        f.store.audit_stock().unwrap().is_empty(),
+        "ledger and stock agree"
+    );
     assert_eq!(stock_before, f.store.audit_stock().unwrap());
     // With space again, scanning goes on where it stopped.
     f.store
