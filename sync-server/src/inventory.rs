@@ -66,7 +66,7 @@ pub(crate) fn demand_history(
 ) -> StorageResult<Vec<(NaiveDate, i64)>> {
     let first = today - Days::new(u64::from(days.saturating_sub(1)));
     let mut stmt = conn.prepare_cached(
-        "SELECT substr(json_extract(entry, '$.device_time'), 1, 10) AS day,
+        "SELECT substr(at, 1, 10) AS day,
                 SUM(json_extract(entry, '$.op.qty'))
          FROM ops
          WHERE op_type = 'pick' AND warehouse_id = ?1
@@ -374,7 +374,7 @@ fn movements(conn: &Connection, wh: &str, of: Of<'_>) -> StorageResult<Vec<Movem
         Of::Location(id) => ("g.location_id", id),
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT o.server_seq, json_extract(o.entry, '$.device_time'), o.op_type, l.code, g.lot, g.qty,
+        "SELECT o.server_seq, o.at, o.op_type, l.code, g.lot, g.qty,
                 json_extract(o.entry, '$.operator'), COALESCE(d.name, 'server'), json_extract(o.entry, '$.scans'), i.sku
          FROM ledger g JOIN ops o ON o.op_id = g.op_id JOIN locations l ON l.id = g.location_id
          JOIN items i ON i.id = g.item_id
@@ -634,8 +634,8 @@ pub(crate) fn count_plan(
             (SELECT COALESCE(SUM(json_extract(o.entry, '$.op.qty')), 0) FROM ops o
               WHERE o.op_type = 'pick' AND o.warehouse_id = ?1
                 AND json_extract(o.entry, '$.op.key.item') = i.id
-                AND substr(json_extract(o.entry, '$.device_time'), 1, 10) >= ?2),
-            (SELECT MAX(substr(json_extract(o.entry, '$.device_time'), 1, 10)) FROM ops o
+                AND substr(o.at, 1, 10) >= ?2),
+            (SELECT MAX(substr(o.at, 1, 10)) FROM ops o
               WHERE o.op_type = 'count' AND o.warehouse_id = ?1
                 AND json_extract(o.entry, '$.op.key.item') = i.id),
             (SELECT group_concat(code, ' ') FROM (SELECT DISTINCT l.code FROM stock s
@@ -886,7 +886,7 @@ fn stock_lines(
 ) -> StorageResult<Vec<allocation::Supply<AllocatedStock>>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT i.sku, l.code, s.lot, s.expiry, s.qty,
-            (SELECT MIN(json_extract(o.entry, '$.device_time')) FROM ledger g JOIN ops o ON o.op_id = g.op_id
+            (SELECT MIN(o.at) FROM ledger g JOIN ops o ON o.op_id = g.op_id
               WHERE g.item_id = s.item_id AND g.location_id = s.location_id AND g.lot = s.lot
                 AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0),
             l.id, i.id

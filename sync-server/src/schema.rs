@@ -205,6 +205,17 @@ CREATE TABLE item_costs (
 ) WITHOUT ROWID;
 "#;
 
+/// When each operation happened on the server's clock (`at`: the device's time corrected by the
+/// offset its clock reported at the push), and each device's last reported clock offset, so that
+/// a device with a wrong clock cannot move demand, FIFO or count dates.
+const V6_CLOCKS: &str = r#"
+ALTER TABLE devices ADD COLUMN clock_offset_s INTEGER;
+ALTER TABLE ops ADD COLUMN at TEXT;
+DROP TRIGGER ops_immutable;
+UPDATE ops SET at = json_extract(entry, '$.device_time');
+CREATE TRIGGER ops_immutable BEFORE UPDATE ON ops BEGIN SELECT RAISE(ABORT, 'logged operations are immutable'); END;
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -214,6 +225,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V3_SESSIONS),
     M::up(V4_SHIPMENTS),
     M::up(V5_TASKS),
+    M::up(V6_CLOCKS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -9,7 +9,7 @@ use crate::inventory::{
 };
 use crate::schema;
 use crate::storage::{
-    DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
+    Contact, DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
     RawServerOp, Resolution, SessionRecord, Stats, Storage,
 };
 use crate::tasks;
@@ -37,6 +37,11 @@ use serde_json::value::RawValue;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
+
+/// Clock offsets up to this many seconds are taken as network delay and left alone.
+pub const CLOCK_TOLERANCE_S: i64 = 5;
+/// Offsets above this many seconds are reported (log, device list).
+pub const CLOCK_REPORT_S: i64 = 120;
 
 /// The SQLite backend.
 #[derive(Debug)]
@@ -139,11 +144,17 @@ impl SqliteStorage {
             seen_cursor: max_seq(tx)?,
             op,
         };
-        self.apply_entry(tx, &entry)
+        self.apply_entry(tx, &entry, when)
     }
 
-    /// Logs one entry, raises its exceptions against the state before it, and applies it.
-    fn apply_entry(&self, tx: &Connection, e: &ChangeLogEntry) -> StorageResult<u64> {
+    /// Logs one entry (that happened `at`, on the server's clock), raises its exceptions against
+    /// the state before it, and applies it.
+    fn apply_entry(
+        &self,
+        tx: &Connection,
+        e: &ChangeLogEntry,
+        at: DateTime<Utc>,
+    ) -> StorageResult<u64> {
         let drafts = reconcile::assess(
             e,
             &TxView {
@@ -153,8 +164,8 @@ impl SqliteStorage {
             &self.rules,
         );
         tx.prepare_cached(
-            "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             e.op_id.to_string(),
@@ -163,7 +174,8 @@ impl SqliteStorage {
             e.warehouse_id.to_string(),
             e.op.kind().as_str(),
             Utc::now().to_rfc3339(),
-            serde_json::to_string(e)?
+            serde_json::to_string(e)?,
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         ])
         .map_err(|err| match err {
             rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => StorageError::Conflict(format!(
@@ -266,7 +278,7 @@ impl SqliteStorage {
         key: &str,
     ) -> StorageResult<Option<DeviceRecord>> {
         let sql = format!(
-            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end, d.clock_offset_s
              FROM devices d JOIN warehouses w ON w.id = d.warehouse_id WHERE {clause}"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -286,6 +298,7 @@ type DeviceRow = (
     i64,
     String,
     Option<i64>,
+    Option<i64>,
 );
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
@@ -300,11 +313,13 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
         r.get(7)?,
         r.get(8)?,
         r.get(9)?,
+        r.get(10)?,
     ))
 }
 
 fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
-    let (id, name, wh, wh_code, enrolled, revoked, seen, durable, app_version, log_end) = row;
+    let (id, name, wh, wh_code, enrolled, revoked, seen, durable, app_version, log_end, clock) =
+        row;
     Ok(DeviceRecord {
         id: parse(&id)?,
         name,
@@ -316,6 +331,7 @@ fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
         durable_seq: durable as u64,
         app_version,
         log_end: log_end.map(|n| n as u64),
+        clock_offset_s: clock,
     })
 }
 
@@ -785,7 +801,7 @@ impl Storage for SqliteStorage {
     fn devices(&self) -> StorageResult<Vec<DeviceRecord>> {
         let conn = self.lock()?;
         let mut stmt = conn.prepare(
-            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end, d.clock_offset_s
              FROM devices d JOIN warehouses w ON w.id = d.warehouse_id ORDER BY d.name",
         )?;
         let rows = stmt.query_map([], device_row)?;
@@ -827,11 +843,15 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<PushOutcome> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let durable: i64 = tx.query_row(
-            "SELECT durable_seq FROM devices WHERE id = ?1",
+        let (durable, offset): (i64, Option<i64>) = tx.query_row(
+            "SELECT durable_seq, clock_offset_s FROM devices WHERE id = ?1",
             [device.id.to_string()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        // A clock off by more than a few seconds is corrected; a device that never said its
+        // time (an older app) is taken at its word.
+        let correction =
+            chrono::Duration::seconds(offset.filter(|o| o.abs() > CLOCK_TOLERANCE_S).unwrap_or(0));
         let mut expected = durable as u64 + 1;
         let (mut applied, mut duplicates) = (0u32, 0u32);
         for e in entries {
@@ -879,7 +899,7 @@ impl Storage for SqliteStorage {
             e.op.check().map_err(|err| {
                 StorageError::Invalid(format!("entry #{} is not a valid operation: {err}", e.seq))
             })?;
-            self.apply_entry(&tx, e)?;
+            self.apply_entry(&tx, e, e.device_time - correction)?;
             applied += 1;
             expected += 1;
         }
@@ -1778,22 +1798,22 @@ impl Storage for SqliteStorage {
         tasks::task_lines(&conn, warehouse, open_only)
     }
 
-    fn note_contact(
-        &self,
-        device: DeviceId,
-        app_version: Option<&str>,
-        log_end: Option<u64>,
-    ) -> StorageResult<()> {
+    fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()> {
         let conn = self.lock()?;
         conn.prepare_cached(
-            "UPDATE devices SET app_version = COALESCE(?1, app_version), log_end = COALESCE(?2, log_end), last_seen_at = ?3 WHERE id = ?4",
+            "UPDATE devices SET app_version = COALESCE(?1, app_version), log_end = COALESCE(?2, log_end),
+               clock_offset_s = COALESCE(?3, clock_offset_s), last_seen_at = ?4 WHERE id = ?5",
         )?
         .execute(params![
-            app_version,
-            log_end.map(|n| n as i64),
+            contact.app_version,
+            contact.log_end.map(|n| n as i64),
+            contact.clock_offset_s,
             Utc::now().to_rfc3339(),
             device.to_string()
         ])?;
+        if let Some(o) = contact.clock_offset_s.filter(|o| o.abs() > CLOCK_REPORT_S) {
+            tracing::warn!(device = %device, offset_s = o, "a device's clock is off; its times are corrected by the offset");
+        }
         Ok(())
     }
 

@@ -60,6 +60,23 @@ pub struct DeviceRecord {
     pub app_version: String,
     /// The end of the device's change log when it last called, if it said.
     pub log_end: Option<u64>,
+    /// How far the device's clock was ahead (+) or behind (−) the server's at its last call.
+    pub clock_offset_s: Option<i64>,
+}
+
+/// What a device says of itself with a call (all optional: older apps say nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub app_version: Option<String>,
+    pub log_end: Option<u64>,
+    /// Device clock − server clock, in seconds.
+    pub clock_offset_s: Option<i64>,
+}
+
+impl Contact {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 impl DeviceRecord {
@@ -266,12 +283,7 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     fn tasks(&self, warehouse: &str, open_only: bool) -> StorageResult<Vec<TaskLine>>;
     /// What a device said of itself on its last call: its app version and the end of its
     /// change log (so that "operations waiting" = log end − durable sequence).
-    fn note_contact(
-        &self,
-        device: DeviceId,
-        app_version: Option<&str>,
-        log_end: Option<u64>,
-    ) -> StorageResult<()>;
+    fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()>;
     /// Stock of a warehouse valued at unit cost, by item.
     fn valuation(&self, warehouse: &str) -> StorageResult<Valuation>;
 

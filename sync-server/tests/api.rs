@@ -1449,3 +1449,67 @@ async fn stock_by_location_and_by_lot_with_its_history() {
         .sum();
     assert_eq!(item["position"]["on_hand"], on_hand);
 }
+
+#[tokio::test]
+async fn a_device_with_a_wrong_clock_is_reported_and_its_times_corrected() {
+    let api = Api::with_items(5);
+    let token = api.supervisor_token().await;
+    let (device_token, device) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let row = snap["stock"].as_array().unwrap()[0].clone();
+    let sku = snap["master"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == row["key"]["item"])
+        .unwrap()["sku"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let today = chrono::Utc::now().date_naive();
+    let history = |api: &Api| {
+        api.state
+            .storage
+            .demand_history("WH1", &sku, 7, today)
+            .unwrap()
+            .last()
+            .copied()
+            .unwrap()
+    };
+    let before = history(&api);
+    // The tablet's clock runs three days fast: it says so with its call, and stamps its pick
+    // with its own wrong time.
+    let fast = chrono::Duration::days(3);
+    let entry = serde_json::json!({
+        "op_id": aisle_domain::OpId::new(), "device_id": device, "seq": 1, "schema_version": 1,
+        "warehouse_id": snap["master"]["warehouses"][0]["id"], "operator": "ALICE",
+        "device_time": chrono::Utc::now() + fast, "scans": [], "seen_cursor": snap["cursor"],
+        "op": { "type": "pick", "key": row["key"], "qty": 2 }
+    });
+    let mut req = post(
+        "/v1/push",
+        &serde_json::json!({ "device_id": device, "epoch": snap["epoch"], "entries": [entry] }),
+        Some(&device_token),
+    );
+    req.headers_mut().insert(
+        "aisle-device-time",
+        (chrono::Utc::now() + fast).to_rfc3339().parse().unwrap(),
+    );
+    let (s, v) = api.json(req).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The pick counts as today's demand, not as a day three days from now.
+    let after = history(&api);
+    assert_eq!((after.0, after.1), (today, before.1 + 2));
+    let (_, devices) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
+    let offset = devices[0]["clock_offset_s"].as_i64().unwrap();
+    assert!(
+        (fast.num_seconds() - 5..=fast.num_seconds() + 1).contains(&offset),
+        "{offset}"
+    );
+    // A time that is not a time is refused.
+    let mut bad = get("/v1/snapshot", Some(&device_token));
+    bad.headers_mut()
+        .insert("aisle-device-time", "yesterday".parse().unwrap());
+    let (s, v) = api.json(bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+}

@@ -234,6 +234,19 @@ async function replenishmentPage() {
   );
 }
 
+/** A device clock more than two minutes off is flagged: its times are corrected, but it should be set right. */
+function clockOff(d) {
+  return d.clock_offset_s !== null && Math.abs(d.clock_offset_s) > 120;
+}
+
+function clockText(d) {
+  if (d.clock_offset_s === null) return "not reported";
+  const s = Math.abs(d.clock_offset_s);
+  if (s <= 120) return "right";
+  const span = s >= 7200 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 60)} min`;
+  return `${span} ${d.clock_offset_s > 0 ? "ahead" : "behind"}: set the device's clock`;
+}
+
 async function devicesPage() {
   const devices = await api("GET", "/v1/supervisor/devices");
   main.replaceChildren(
@@ -241,12 +254,12 @@ async function devicesPage() {
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Warehouse"), el("th", {}, "Last sync"), el("th", { class: "num" }, "Operations received"), el("th", { class: "num" }, "Waiting on the device"), el("th", {}, "App"), el("th", {}, "State"))),
+      el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Warehouse"), el("th", {}, "Last sync"), el("th", { class: "num" }, "Operations received"), el("th", { class: "num" }, "Waiting on the device"), el("th", {}, "Clock"), el("th", {}, "App"), el("th", {}, "State"))),
       el(
         "tbody",
         {},
         devices.map((d) =>
-          el("tr", { "data-testid": "device" }, el("td", {}, d.name), el("td", {}, d.warehouse_code), el("td", {}, d.last_seen_at ? new Date(d.last_seen_at).toLocaleString() : "never"), el("td", { class: "num" }, d.durable_seq), el("td", { class: "num", "data-testid": "waiting" }, d.waiting ?? "unknown"), el("td", {}, d.app_version), el("td", {}, d.revoked ? "revoked" : "active")),
+          el("tr", { "data-testid": "device" }, el("td", {}, d.name), el("td", {}, d.warehouse_code), el("td", {}, d.last_seen_at ? new Date(d.last_seen_at).toLocaleString() : "never"), el("td", { class: "num" }, d.durable_seq), el("td", { class: "num", "data-testid": "waiting" }, d.waiting ?? "unknown"), el("td", { class: clockOff(d) ? "due" : "", "data-testid": "clock" }, clockText(d)), el("td", {}, d.app_version), el("td", {}, d.revoked ? "revoked" : "active")),
         ),
       ),
     ),

@@ -12,9 +12,9 @@ use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::{Delta, StockKey, net};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_proto::{
-    APP_VERSION_HEADER, EnrollRequest, EnrollResponse, ErrorBody, Exception, LOG_END_HEADER,
-    MasterData, OperatorRecord, OrderLine, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse,
-    PushRequest, PushResponse, ReceiptLine, Snapshot, StockSummary, Task,
+    APP_VERSION_HEADER, DEVICE_TIME_HEADER, EnrollRequest, EnrollResponse, ErrorBody, Exception,
+    LOG_END_HEADER, MasterData, OperatorRecord, OrderLine, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    PullResponse, PushRequest, PushResponse, ReceiptLine, Snapshot, StockSummary, Task,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -144,6 +144,7 @@ impl Client {
                 .request(method.clone(), format!("{}{path}", self.base))
                 .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
                 .header(APP_VERSION_HEADER, APP_VERSION)
+                .header(DEVICE_TIME_HEADER, chrono::Utc::now().to_rfc3339())
                 .query(query);
             if let Some(end) = self.log_end {
                 req = req.header(LOG_END_HEADER, end.to_string());

@@ -20,6 +20,9 @@ pub const PROTOCOL_HEADER: &str = "aisle-protocol";
 /// number in its change log, so the server can show how much work waits on each device.
 pub const APP_VERSION_HEADER: &str = "aisle-app-version";
 pub const LOG_END_HEADER: &str = "aisle-log-end";
+/// The device's clock when it sent the call (RFC 3339): the server measures the device's clock
+/// offset from it and corrects the times of the device's operations.
+pub const DEVICE_TIME_HEADER: &str = "aisle-device-time";
 
 /// Largest number of change-log entries in one push.
 pub const MAX_PUSH_ENTRIES: usize = 5_000;

@@ -4,8 +4,10 @@
 use super::{AppState, Metrics};
 use crate::error::ApiError;
 use crate::sqlite::hash_secret;
-use crate::storage::DeviceRecord;
-use aisle_proto::{APP_VERSION_HEADER, LOG_END_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION};
+use crate::storage::{Contact, DeviceRecord};
+use aisle_proto::{
+    APP_VERSION_HEADER, DEVICE_TIME_HEADER, LOG_END_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -38,9 +40,9 @@ pub fn check_protocol(parts: &Parts) -> Result<(), ApiError> {
     }
 }
 
-/// What a device says of itself on every call: its app version ([`APP_VERSION_HEADER`]) and
-/// the end of its change log ([`LOG_END_HEADER`]), for the supervisor's device list.
-fn contact(parts: &Parts) -> Result<(Option<String>, Option<u64>), ApiError> {
+/// What a device says of itself on every call: its app version ([`APP_VERSION_HEADER`]), the
+/// end of its change log ([`LOG_END_HEADER`]) and its clock ([`DEVICE_TIME_HEADER`]).
+fn contact(parts: &Parts) -> Result<Contact, ApiError> {
     let text = |name: &str| -> Result<Option<String>, ApiError> {
         parts
             .headers
@@ -69,7 +71,22 @@ fn contact(parts: &Parts) -> Result<(Option<String>, Option<u64>), ApiError> {
             })
         })
         .transpose()?;
-    Ok((version, log_end))
+    let clock_offset_s = text(DEVICE_TIME_HEADER)?
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(&v)
+                .map(|t| (t.to_utc() - chrono::Utc::now()).num_seconds())
+                .map_err(|_| {
+                    ApiError::BadRequest(format!(
+                        "the {DEVICE_TIME_HEADER} header must be an RFC 3339 time, not {v:?}"
+                    ))
+                })
+        })
+        .transpose()?;
+    Ok(Contact {
+        app_version: version,
+        log_end,
+        clock_offset_s,
+    })
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header, if there is a non-empty one.
@@ -99,14 +116,14 @@ impl FromRequestParts<AppState> for AuthDevice {
         let Some(token) = token else {
             return Err(fail("missing bearer token; enrol the device first"));
         };
-        let (app_version, log_end) = contact(parts)?;
+        let contact = contact(parts)?;
         let hash = hash_secret(token);
         match state.blocking(move |s| s.device_by_token(&hash)).await? {
             Some(d) if !d.revoked => {
-                if app_version.is_some() || log_end.is_some() {
+                if !contact.is_empty() {
                     let id = d.id;
                     state
-                        .blocking(move |s| s.note_contact(id, app_version.as_deref(), log_end))
+                        .blocking(move |s| s.note_contact(id, &contact))
                         .await?;
                 }
                 Ok(Self(d))
