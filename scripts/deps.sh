@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need when it is missing (Debian/Ubuntu): WebKitGTK and
 # friends for the Tauri app; Xvfb, WebKitWebDriver and tauri-driver for the app's WebDriver
-# tests; Chromium and chromedriver for the supervisor pages' browser test. Node.js 20+ with npm
-# must be present for the UI.
+# tests; Chromium and chromedriver for the supervisor pages' browser test; Python 3 with venv for
+# the API fuzz. Node.js 20+ with npm must be present for the UI.
 set -euo pipefail
 packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev xvfb webkit2gtk-driver chromium chromium-driver)
 missing=0
@@ -22,3 +22,10 @@ if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver
   cargo install tauri-driver --locked --version 2.1.0
 fi
 command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer" >&2; exit 1; }
+# Python 3 with venv for the API fuzz (scripts/api-fuzz.sh installs schemathesis from PyPI).
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3 python3-venv
+fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the UI's unit tests, then the unit, property and end-to-end
-# tests of all Rust crates (the Tauri app's included). This is the README's test command; .ci/run
+# tests of all Rust crates (the Tauri app's included, and the chaos test's quick run), then the
+# API fuzz (scripts/api-fuzz.sh). This is the README's test command; .ci/run
 # calls it after the format and lint checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,3 +12,5 @@ cd "$(dirname "$0")/.."
 # The end-to-end tests in tests/ start the real binaries (aisle-server, aisle) as processes.
 cargo build --workspace --bins --locked
 cargo test --workspace --locked
+# The HTTP API fuzzed from its OpenAPI document (schemathesis): no 5xx, every answer documented.
+./scripts/api-fuzz.sh 45

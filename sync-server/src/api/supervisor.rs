@@ -3,7 +3,7 @@
 //! devices, replenishment and purchase orders.
 
 use super::auth::bearer;
-use super::{ApiJson, AppState};
+use super::{ApiJson, ApiPath, ApiQuery, AppState};
 use crate::error::ApiError;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
@@ -15,7 +15,7 @@ use crate::tasks::TaskLine;
 use aisle_domain::TaskId;
 use aisle_proto::{Exception, Task};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::{NaiveDate, Utc};
@@ -111,7 +111,7 @@ pub struct ExceptionQuery {
 pub async fn exceptions(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<ExceptionQuery>,
+    ApiQuery(q): ApiQuery<ExceptionQuery>,
 ) -> Result<Json<Vec<Exception>>, ApiError> {
     Ok(Json(state.blocking(move |s| s.exceptions(!q.all)).await?))
 }
@@ -129,7 +129,7 @@ pub enum ResolveIn {
 pub async fn resolve(
     State(state): State<AppState>,
     who: Supervisor,
-    Path(id): Path<uuid::Uuid>,
+    ApiPath(id): ApiPath<uuid::Uuid>,
     ApiJson(req): ApiJson<ResolveIn>,
 ) -> Result<Json<Exception>, ApiError> {
     let resolution = match req {
@@ -180,7 +180,7 @@ pub struct TaskQuery {
 pub async fn tasks(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<TaskQuery>,
+    ApiQuery(q): ApiQuery<TaskQuery>,
 ) -> Result<Json<Vec<TaskLine>>, ApiError> {
     Ok(Json(
         state
@@ -235,7 +235,7 @@ pub async fn release_counts(
 pub async fn recount(
     State(state): State<AppState>,
     who: Supervisor,
-    Path(id): Path<uuid::Uuid>,
+    ApiPath(id): ApiPath<uuid::Uuid>,
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
     let by = who.session.badge;
     let task = state.blocking(move |s| s.recount(id, &by)).await?;
@@ -245,7 +245,7 @@ pub async fn recount(
 pub async fn cancel_task(
     State(state): State<AppState>,
     who: Supervisor,
-    Path(id): Path<TaskId>,
+    ApiPath(id): ApiPath<TaskId>,
 ) -> Result<Json<Task>, ApiError> {
     let by = who.session.badge;
     Ok(Json(state.blocking(move |s| s.cancel_task(id, &by)).await?))
@@ -254,8 +254,8 @@ pub async fn cancel_task(
 pub async fn location(
     State(state): State<AppState>,
     _who: Supervisor,
-    Path(code): Path<String>,
-    Query(q): Query<WarehouseQuery>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<WarehouseQuery>,
 ) -> Result<Json<LocationDetail>, ApiError> {
     Ok(Json(
         state
@@ -267,7 +267,7 @@ pub async fn location(
 pub async fn lot(
     State(state): State<AppState>,
     _who: Supervisor,
-    Path(lot): Path<String>,
+    ApiPath(lot): ApiPath<String>,
 ) -> Result<Json<Vec<LotStock>>, ApiError> {
     Ok(Json(state.blocking(move |s| s.lot_stock(&lot)).await?))
 }
@@ -275,7 +275,7 @@ pub async fn lot(
 pub async fn valuation(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<WarehouseQuery>,
+    ApiQuery(q): ApiQuery<WarehouseQuery>,
 ) -> Result<Json<Valuation>, ApiError> {
     Ok(Json(
         state.blocking(move |s| s.valuation(&q.warehouse)).await?,
@@ -291,7 +291,7 @@ pub struct ReplenishQuery {
 pub async fn replenishment(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<ReplenishQuery>,
+    ApiQuery(q): ApiQuery<ReplenishQuery>,
 ) -> Result<Json<Vec<ReplenishmentLine>>, ApiError> {
     let today = Utc::now().date_naive();
     let level = q.service_level.unwrap_or(0.95);
@@ -352,7 +352,7 @@ pub struct StockQuery {
 pub async fn stock(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<StockQuery>,
+    ApiQuery(q): ApiQuery<StockQuery>,
 ) -> Result<Json<Vec<StockHit>>, ApiError> {
     Ok(Json(
         state.blocking(move |s| s.stock_search(&q.q, 50)).await?,
@@ -362,8 +362,8 @@ pub async fn stock(
 pub async fn item(
     State(state): State<AppState>,
     _who: Supervisor,
-    Path(sku): Path<String>,
-    Query(q): Query<ReplenishQuery>,
+    ApiPath(sku): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ReplenishQuery>,
 ) -> Result<Json<ItemDetail>, ApiError> {
     let today = Utc::now().date_naive();
     let level = q.service_level.unwrap_or(0.95);
@@ -382,7 +382,7 @@ pub struct WarehouseQuery {
 pub async fn counts(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<WarehouseQuery>,
+    ApiQuery(q): ApiQuery<WarehouseQuery>,
 ) -> Result<Json<Vec<CountTask>>, ApiError> {
     let today = Utc::now().date_naive();
     Ok(Json(
@@ -395,7 +395,7 @@ pub async fn counts(
 pub async fn allocation(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<WarehouseQuery>,
+    ApiQuery(q): ApiQuery<WarehouseQuery>,
 ) -> Result<Json<Vec<LineAllocation>>, ApiError> {
     Ok(Json(
         state.blocking(move |s| s.allocation(&q.warehouse)).await?,
@@ -405,7 +405,7 @@ pub async fn allocation(
 pub async fn orders(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<WarehouseQuery>,
+    ApiQuery(q): ApiQuery<WarehouseQuery>,
 ) -> Result<Json<Vec<OrderStatus>>, ApiError> {
     Ok(Json(state.blocking(move |s| s.orders(&q.warehouse)).await?))
 }
@@ -413,7 +413,7 @@ pub async fn orders(
 pub async fn ship(
     State(state): State<AppState>,
     who: Supervisor,
-    Path(order): Path<String>,
+    ApiPath(order): ApiPath<String>,
     ApiJson(step): ApiJson<Shipment>,
 ) -> Result<Json<OrderStatus>, ApiError> {
     let by = who.session.badge.clone();
@@ -427,7 +427,7 @@ pub async fn ship(
 pub async fn face_top_ups(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<WarehouseQuery>,
+    ApiQuery(q): ApiQuery<WarehouseQuery>,
 ) -> Result<Json<Vec<FaceTopUp>>, ApiError> {
     Ok(Json(
         state
@@ -445,7 +445,7 @@ pub struct ExpiringQuery {
 pub async fn expiring(
     State(state): State<AppState>,
     _who: Supervisor,
-    Query(q): Query<ExpiringQuery>,
+    ApiQuery(q): ApiQuery<ExpiringQuery>,
 ) -> Result<Json<Vec<Expiring>>, ApiError> {
     let today = Utc::now().date_naive();
     let days = q.days.unwrap_or(30).min(3650);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Fuzzes the sync server's HTTP API from its own OpenAPI document with schemathesis (PyPI):
+# every generated request, valid or not, must get an answer the document describes (status
+# code, content type, body schema) and never a 5xx. Runs a real `aisle-server` on a loopback
+# port with the demo company: once as a signed-in supervisor, once as an enrolled device.
+#
+# Usage: scripts/api-fuzz.sh [SECONDS per pass, default 60]. Needs target/debug/aisle-server and
+# target/debug/aisle (cargo build --workspace --bins) and python3; installs schemathesis into
+# target/schemathesis (a virtualenv) the first time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+venv=target/schemathesis
+if [ ! -x "$venv/bin/st" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+fi
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bin=target/debug
+"$bin/aisle-server" --db "$work/s.db" demo --items 20 >/dev/null
+"$bin/aisle-server" --db "$work/s.db" serve --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+server_pid=$!
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^listening on //p' "$work/serve.log" | head -n 1)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "the server did not start:"; cat "$work/serve.log"; exit 1; }
+
+supervisor=$(python3 - "$url" <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/v1/supervisor/session",
+    data=json.dumps({"badge": "SUP1", "pin": "4321"}).encode(),
+    headers={"content-type": "application/json"})
+print(json.load(urllib.request.urlopen(req))["token"])
+PY
+)
+"$bin/aisle" --db "$work/d.db" init --name FUZZ >/dev/null
+code=$("$bin/aisle-server" --db "$work/s.db" device enroll --warehouse WH1 --name FUZZ | awk '/^enrolment code:/ {print $3}')
+"$bin/aisle" --db "$work/d.db" enroll --server "$url" --code "$code" >/dev/null
+device=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select token from sync_state').fetchone()[0])" "$work/d.db")
+
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+run() {
+  local token=$1 paths=$2
+  # Not the coverage phase: schemathesis 4.32.5 fails inside its own generator there on our
+  # oneOf bodies (a KeyError in its code, not an answer of ours); fuzzing and stateful runs cover
+  # every operation.
+  "$venv/bin/st" run "$url/v1/openapi.json" \
+    -H "Authorization: Bearer $token" -H "aisle-protocol: 1" \
+    --include-path-regex "$paths" --phases examples,fuzzing,stateful --checks "$checks" \
+    --max-time "$seconds" --workers 2 --seed 1 --no-color
+}
+echo "== API fuzz as a supervisor (${seconds}s)"
+# Signing out would end the pass's own session; the session routes are tested in api.rs.
+run "$supervisor" '^/v1/supervisor/(?!session)'
+echo "== API fuzz as a device (${seconds}s)"
+run "$device" '^/(v1/(pull|push|snapshot|enroll|openapi\.json)|healthz|metrics)$'
+echo "API fuzz: every generated request got a documented answer"
