@@ -56,10 +56,17 @@ pub enum ApiError {
     BadRequest(String),
     PayloadTooLarge(String),
     NotFound(String),
-    Gap { expected: u64 },
+    Gap {
+        expected: u64,
+    },
     Conflict(String),
     Unprocessable(String),
     UpgradeRequired(String),
+    /// Too many requests; try again after the given time.
+    TooManyRequests {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     Internal(String),
 }
 
@@ -79,6 +86,24 @@ impl From<StorageError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Self::TooManyRequests {
+            message,
+            retry_after,
+        } = self
+        {
+            let secs = retry_after.as_secs().max(1);
+            let body = ErrorBody {
+                kind: "rate_limited".into(),
+                message,
+                expected_seq: None,
+            };
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, secs.to_string())],
+                Json(body),
+            )
+                .into_response();
+        }
         let (status, kind, message, expected_seq) = match self {
             Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, None),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, None),
@@ -96,6 +121,9 @@ impl IntoResponse for ApiError {
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
             Self::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, None),
             Self::UpgradeRequired(m) => (StatusCode::BAD_REQUEST, "version_mismatch", m, None),
+            Self::TooManyRequests { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None)
+            }
             Self::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (

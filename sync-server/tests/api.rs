@@ -1513,3 +1513,102 @@ async fn a_device_with_a_wrong_clock_is_reported_and_its_times_corrected() {
     let (s, v) = api.json(bad).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
+
+#[tokio::test]
+async fn a_device_that_floods_the_server_is_slowed_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(dir.path().join("s.db")).unwrap();
+    storage.load_demo(1, 3).unwrap();
+    let api = Api {
+        _dir: dir,
+        state: AppState::with_limits(
+            Arc::new(storage),
+            aisle_server::api::limits::Limits::new(0.5, 3.0),
+        ),
+    };
+    let (token, _) = api.token().await;
+    for _ in 0..3 {
+        let (s, _) = api.call(get("/v1/snapshot", Some(&token))).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let resp = router(api.state.clone())
+        .oneshot(get("/v1/snapshot", Some(&token)))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["kind"], "rate_limited", "{v}");
+    let (_, metrics) = api.call(get("/metrics", None)).await;
+    assert!(
+        String::from_utf8(metrics)
+            .unwrap()
+            .contains("aisle_requests_rate_limited_total 1"),
+    );
+    // Another device is not slowed by this one.
+    let (other, _) = api.token().await;
+    assert_eq!(
+        api.call(get("/v1/snapshot", Some(&other))).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn guessing_a_supervisor_pin_locks_the_badge() {
+    let api = Api::new();
+    let sign_in = |pin: &str| {
+        post(
+            "/v1/supervisor/session",
+            &serde_json::json!({ "badge": "SUP1", "pin": pin }),
+            None,
+        )
+    };
+    for guess in ["0000", "1111", "2222", "3333", "5555"] {
+        let (s, v) = api.json(sign_in(guess)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    }
+    // Even the right PIN is refused now, with how long the lock lasts.
+    let (s, v) = api.json(sign_in("4321")).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("locked for 15 more minute(s)"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_sends_too_slowly_is_cut_off() {
+    let mut api = Api::new();
+    api.state.request_timeout = std::time::Duration::from_millis(300);
+    let (token, device) = api.token().await;
+    // A body that starts and never finishes.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    tx.send(Ok(format!("{{\"device_id\": \"{device}\", ").into_bytes()))
+        .await
+        .unwrap();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let req = Request::post("/v1/push")
+        .header("aisle-protocol", "1")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from_stream(stream))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let resp = router(api.state.clone()).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    drop(tx);
+}

@@ -166,6 +166,17 @@ impl Client {
                 Ok(resp) if resp.status().is_server_error() => {
                     last = format!("HTTP {}", resp.status())
                 }
+                // Told to slow down: wait as long as the server asks (within reason), then retry.
+                Ok(resp) if resp.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                    let asked = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map_or(delay, Duration::from_secs);
+                    delay = delay.max(asked).min(Duration::from_secs(10));
+                    last = "the server asked this device to slow down (HTTP 429)".into();
+                }
                 Ok(resp) => {
                     let status = resp.status();
                     let body: ErrorBody = resp.json().unwrap_or(ErrorBody {

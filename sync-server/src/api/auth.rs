@@ -120,6 +120,16 @@ impl FromRequestParts<AppState> for AuthDevice {
         let hash = hash_secret(token);
         match state.blocking(move |s| s.device_by_token(&hash)).await? {
             Some(d) if !d.revoked => {
+                if let Err(wait) = state.limits.take(&format!("device:{}", d.id)) {
+                    Metrics::add(&state.metrics.rate_limited, 1);
+                    return Err(ApiError::TooManyRequests {
+                        message: format!(
+                            "this device is sending too many requests; try again in {} s (nothing was changed)",
+                            wait.as_secs().max(1)
+                        ),
+                        retry_after: wait,
+                    });
+                }
                 if !contact.is_empty() {
                     let id = d.id;
                     state

@@ -54,6 +54,11 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
             "Sync requests refused (gaps, conflicts, epoch, invalid).",
             m.rejected.load(Ordering::Relaxed),
         ),
+        (
+            "aisle_requests_rate_limited_total",
+            "Device requests refused because the device sent too many.",
+            m.rate_limited.load(Ordering::Relaxed),
+        ),
     ];
     let gauges = [
         (

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod enroll;
 pub mod health;
+pub mod limits;
 pub mod supervisor;
 pub mod sync;
 pub mod web;
@@ -20,10 +21,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (after decompression limits are applied per body).
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Longest a request may take by default, from its first byte to its answer.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
@@ -35,6 +40,7 @@ pub struct Metrics {
     pub ops_pulled: AtomicU64,
     pub auth_failures: AtomicU64,
     pub rejected: AtomicU64,
+    pub rate_limited: AtomicU64,
 }
 
 impl Metrics {
@@ -48,13 +54,22 @@ impl Metrics {
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub metrics: Arc<Metrics>,
+    pub limits: Arc<limits::Limits>,
+    /// Longest a request may take, from its first byte to its answer ([`REQUEST_TIMEOUT`]).
+    pub request_timeout: std::time::Duration,
 }
 
 impl AppState {
     pub fn new(storage: Arc<dyn Storage>) -> Self {
+        Self::with_limits(storage, limits::Limits::default())
+    }
+
+    pub fn with_limits(storage: Arc<dyn Storage>, limits: limits::Limits) -> Self {
         Self {
             storage,
             metrics: Arc::new(Metrics::default()),
+            limits: Arc::new(limits),
+            request_timeout: REQUEST_TIMEOUT,
         }
     }
 
@@ -183,6 +198,12 @@ pub fn router(state: AppState) -> Router {
             post(supervisor::purchase_order),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A client that sends its request too slowly (or a handler stuck behind the database)
+        // gets a 408 instead of holding a connection and a worker forever.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.request_timeout,
+        ))
         .layer(RequestDecompressionLayer::new())
         // Fastest gzip: pages are large and compress well even at level 1; a better ratio is not
         // worth the server's CPU while many devices sync at once.

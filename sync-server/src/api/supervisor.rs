@@ -75,6 +75,16 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SignIn>,
 ) -> Result<Json<SessionOut>, ApiError> {
+    let badge = req.badge.trim().to_string();
+    if let Err(wait) = state.limits.sign_in_allowed(&badge) {
+        return Err(ApiError::TooManyRequests {
+            message: format!(
+                "too many wrong PINs for badge {badge}; it is locked for {} more minute(s)",
+                wait.as_secs().div_ceil(60)
+            ),
+            retry_after: wait,
+        });
+    }
     let token = random_code(32).map_err(ApiError::from)?;
     let hash = hash_secret(&token);
     let expires = Utc::now() + chrono::Duration::hours(SESSION_HOURS);
@@ -82,9 +92,13 @@ pub async fn sign_in(
         .blocking(move |s| s.open_session(&req.badge, &req.pin, &hash, expires))
         .await
         .map_err(|e| match e {
-            ApiError::Forbidden(m) => ApiError::Unauthorized(m),
+            ApiError::Forbidden(m) => {
+                state.limits.sign_in_failed(&badge);
+                ApiError::Unauthorized(m)
+            }
             other => other,
         })?;
+    state.limits.sign_in_succeeded(&session.badge);
     tracing::info!(badge = %session.badge, "supervisor signed in");
     Ok(Json(SessionOut { token, session }))
 }
