@@ -71,7 +71,9 @@ pub fn recover(from: &Path, into: &Path) -> Result<Recovery> {
     let Some((device_id, name, warehouse_id, created_at)) = identity else {
         return Err(DeviceError::NotInitialised);
     };
-    let sync: Option<(Option<String>, Option<String>, Option<String>, i64)> = old
+    /// Server address, token, epoch and pushed sequence, as the damaged file has them.
+    type SyncRow = (Option<String>, Option<String>, Option<String>, i64);
+    let sync: Option<SyncRow> = old
         .query_row(
             "SELECT server_url, token, epoch, pushed_seq FROM sync_state",
             [],
