@@ -17,6 +17,11 @@ pub struct FileConfig {
     pub log_json: Option<bool>,
     /// The address devices reach the server at (for enrolment QR payloads).
     pub public_url: Option<String>,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on an address other machines can reach.
+    pub allow_plain_http: Option<bool>,
 }
 
 /// A configuration file that cannot be used, with where and why.

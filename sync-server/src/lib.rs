@@ -11,6 +11,7 @@ pub mod schema;
 pub mod sqlite;
 pub mod storage;
 pub mod tasks;
+pub mod transport;
 
 pub use api::{AppState, router};
 

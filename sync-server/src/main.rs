@@ -7,6 +7,7 @@ use aisle_domain::replenish::{Policy, PolicyKind};
 use aisle_server::config::FileConfig;
 use aisle_server::sqlite::SqliteStorage;
 use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Resolution, Storage};
+use aisle_server::transport::TlsFiles;
 use aisle_server::{AppState, router};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -50,6 +51,15 @@ enum Command {
         /// Log as JSON lines instead of text.
         #[arg(long, env = "AISLE_LOG_JSON")]
         log_json: bool,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Allow plain HTTP on an address other machines can reach (only on a trusted network).
+        #[arg(long)]
+        allow_plain_http: bool,
     },
     /// Import master data or work from CSV (all rows or none).
     Import { kind: ImportArg, file: PathBuf },
@@ -285,6 +295,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             log_json,
+            tls_cert,
+            tls_key,
+            allow_plain_http,
         } => {
             init_logging(log_json || file.log_json.unwrap_or(false));
             let listen = listen
@@ -297,7 +310,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 storage.load_demo(1, 300)?;
                 tracing::info!("demo company loaded");
             }
-            serve(Arc::new(storage), listen)
+            let tls = match (
+                tls_cert.or(file.tls_cert.clone()),
+                tls_key.or(file.tls_key.clone()),
+            ) {
+                (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+                (None, None) => None,
+                _ => bail!(
+                    "a TLS certificate needs its key and the other way round (tls_cert and tls_key)"
+                ),
+            };
+            let plain_ok = allow_plain_http || file.allow_plain_http.unwrap_or(false);
+            aisle_server::transport::check(listen, tls.as_ref(), plain_ok)
+                .map_err(anyhow::Error::msg)?;
+            serve(Arc::new(storage), listen, tls)
         }
         Command::Import { kind, file } => {
             let mut f = std::fs::File::open(&file)
@@ -630,21 +656,58 @@ fn init_logging(json: bool) {
     }
 }
 
-fn serve(storage: Arc<dyn Storage>, listen: SocketAddr) -> anyhow::Result<()> {
+fn serve(
+    storage: Arc<dyn Storage>,
+    listen: SocketAddr,
+    tls: Option<TlsFiles>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        let addr = listener.local_addr()?;
-        // Tests and scripts read this line to find the port when listening on port 0.
-        println!("listening on http://{addr}");
-        tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening");
-        axum::serve(listener, router(AppState::new(storage)))
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let app = router(AppState::new(storage.clone()));
+        match tls {
+            None => {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                let addr = listener.local_addr()?;
+                // Tests and scripts read this line to find the port when listening on port 0.
+                println!("listening on http://{addr}");
+                tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await?;
+            }
+            Some(files) => {
+                let config =
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                        .await
+                        .with_context(|| {
+                            format!(
+                                "cannot use the TLS certificate {} with the key {}",
+                                files.cert.display(),
+                                files.key.display()
+                            )
+                        })?;
+                let listener = std::net::TcpListener::bind(listen)
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                listener.set_nonblocking(true)?;
+                let addr = listener.local_addr()?;
+                println!("listening on https://{addr}");
+                tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening (TLS)");
+                let handle = axum_server::Handle::new();
+                let stop = handle.clone();
+                tokio::spawn(async move {
+                    shutdown_signal().await;
+                    stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                axum_server::from_tcp_rustls(listener, config)?
+                    .handle(handle)
+                    .serve(app.into_make_service())
+                    .await?;
+            }
+        }
         Ok(())
     })
 }

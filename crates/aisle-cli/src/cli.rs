@@ -122,7 +122,7 @@ pub enum Command {
     Audit,
     /// Enrol this device with a sync server, using a one-time code from warehouse IT.
     #[command(
-        after_help = "Examples:\n  aisle enroll --server http://aisle.example:8740 --code K7QX2M9PLA\n  aisle enroll --qr 'aisle-enroll:1?server=http://aisle.example:8740&code=K7QX2M9PLA'"
+        after_help = "Examples:\n  aisle enroll --server https://aisle.example:8740 --code K7QX2M9PLA --ca-cert warehouse-ca.pem\n  aisle enroll --qr 'aisle-enroll:1?server=http://aisle.example:8740&code=K7QX2M9PLA'"
     )]
     Enroll {
         #[arg(long, required_unless_present = "qr", requires = "code")]
@@ -132,6 +132,14 @@ pub enum Command {
         /// The scanned enrolment QR code, instead of --server and --code.
         #[arg(long, conflicts_with_all = ["server", "code"])]
         qr: Option<String>,
+        /// The warehouse's own CA certificate (PEM), when the server's certificate is not
+        /// signed by a public CA.
+        #[arg(long)]
+        ca_cert: Option<String>,
+        /// Allow plain http:// to a server other than this machine (the token travels
+        /// unencrypted; only on a network you trust).
+        #[arg(long)]
+        allow_plain_http: bool,
     },
     /// Push this device's work, then pull everyone else's (resumable; safe to repeat).
     Sync {

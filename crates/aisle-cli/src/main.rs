@@ -206,7 +206,13 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             ScanCommand::Lookup { data } => out.lookup(&store, &store.resolve(&data)?),
         },
         Command::Audit => out.audit(&store.audit_stock()?),
-        Command::Enroll { server, code, qr } => {
+        Command::Enroll {
+            server,
+            code,
+            qr,
+            ca_cert,
+            allow_plain_http,
+        } => {
             let (server, code) = match (qr, server, code) {
                 (Some(payload), _, _) => {
                     let p =
@@ -216,7 +222,18 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
                 (None, Some(server), Some(code)) => (server, code),
                 _ => return Err(CliError::Usage("give --server and --code, or --qr".into())),
             };
-            let resp = store.enroll(&server, &code, SyncOptions::default())?;
+            let ca_pem = match &ca_cert {
+                Some(path) => Some(std::fs::read_to_string(path).map_err(|e| CliError::File {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?),
+                None => None,
+            };
+            let transport = aisle_device::sync::Transport {
+                ca_pem,
+                allow_plain_http,
+            };
+            let resp = store.enroll_with(&server, &code, SyncOptions::default(), &transport)?;
             out.enrolled(&resp)
         }
         Command::Sync {

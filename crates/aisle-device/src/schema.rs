@@ -216,7 +216,13 @@ CREATE TABLE tasks (
 );
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
+/// Version 4: the warehouse's own CA certificate (PEM) that the server's TLS certificate is
+/// checked against, when it is not signed by a public CA.
+const V4: &str = r#"
+ALTER TABLE sync_state ADD COLUMN ca_pem TEXT;
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -104,17 +104,75 @@ struct Client {
     log_end: Option<u64>,
 }
 
-fn network(e: impl std::fmt::Display) -> DeviceError {
-    DeviceError::Network(e.to_string())
+/// A transport failure with its causes (the TLS or DNS reason is in the source chain).
+fn network(e: impl std::error::Error) -> DeviceError {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let part = c.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = c.source();
+    }
+    DeviceError::Network(text)
+}
+
+/// How a device reaches its server: the CA to trust beyond the public ones, and whether plain
+/// HTTP to a host other than this machine is allowed.
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    /// A PEM certificate of the warehouse's own CA.
+    pub ca_pem: Option<String>,
+    /// Plain HTTP beyond loopback: the token travels unencrypted. Only on a network you trust.
+    pub allow_plain_http: bool,
+}
+
+/// Refuses a server address that would send the token in the clear over a network, unless
+/// that is explicitly allowed.
+pub fn check_server_url(server: &str, allow_plain_http: bool) -> Result<()> {
+    let url = url::Url::parse(server.trim()).map_err(|e| {
+        DeviceError::Invalid(format!(
+            "{server:?} is not a server address like https://aisle.example:8740 ({e})"
+        ))
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback || allow_plain_http => Ok(()),
+        "http" => Err(DeviceError::Invalid(format!(
+            "plain HTTP to {} would send this device's token and work unencrypted; use https:// (with the warehouse's CA certificate if it has its own), or allow plain HTTP explicitly on a network you trust",
+            url.host_str().unwrap_or("the server")
+        ))),
+        other => Err(DeviceError::Invalid(format!(
+            "{other}:// is not a server address; use https://"
+        ))),
+    }
 }
 
 impl Client {
-    fn new(base: &str, token: Option<String>, options: SyncOptions) -> Result<Self> {
-        let http = reqwest::blocking::Client::builder()
+    fn new(
+        base: &str,
+        token: Option<String>,
+        options: SyncOptions,
+        ca_pem: Option<&str>,
+    ) -> Result<Self> {
+        let mut builder = reqwest::blocking::Client::builder()
             .timeout(options.timeout)
-            .gzip(true)
-            .build()
-            .map_err(network)?;
+            .gzip(true);
+        if let Some(pem) = ca_pem {
+            let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+                DeviceError::Invalid(format!("the CA certificate is not a PEM certificate: {e}"))
+            })?;
+            builder = builder.add_root_certificate(ca);
+        }
+        let http = builder.build().map_err(network)?;
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_string(),
@@ -194,7 +252,12 @@ impl Client {
                         },
                     });
                 }
-                Err(e) => last = e.to_string(),
+                Err(e) => {
+                    last = match network(e) {
+                        DeviceError::Network(text) => text,
+                        other => other.to_string(),
+                    }
+                }
             }
             if attempt < self.options.attempts {
                 std::thread::sleep(delay);
@@ -351,6 +414,18 @@ impl Store {
         code: &str,
         options: SyncOptions,
     ) -> Result<EnrollResponse> {
+        self.enroll_with(server_url, code, options, &Transport::default())
+    }
+
+    /// [`Store::enroll`] with a CA to trust and the plain-HTTP choice.
+    pub fn enroll_with(
+        &mut self,
+        server_url: &str,
+        code: &str,
+        options: SyncOptions,
+        transport: &Transport,
+    ) -> Result<EnrollResponse> {
+        check_server_url(server_url, transport.allow_plain_http)?;
         let device = self.device()?;
         let state = self.sync_state()?;
         if state.token.is_some() {
@@ -368,7 +443,7 @@ impl Store {
                 "this store already holds stand-alone data ({ops} operations, {items} items); enrol a new store"
             )));
         }
-        let client = Client::new(server_url, None, options)?;
+        let client = Client::new(server_url, None, options, transport.ca_pem.as_deref())?;
         let req = EnrollRequest {
             code: code.trim().to_string(),
             device_id: device.device_id,
@@ -389,11 +464,12 @@ impl Store {
             params![resp.warehouse_id.to_string()],
         )?;
         tx.execute(
-            "UPDATE sync_state SET server_url = ?1, token = ?2, epoch = ?3",
+            "UPDATE sync_state SET server_url = ?1, token = ?2, epoch = ?3, ca_pem = ?4",
             params![
-                server_url.trim_end_matches('/'),
+                server_url.trim().trim_end_matches('/'),
                 resp.token,
-                resp.epoch.to_string()
+                resp.epoch.to_string(),
+                transport.ca_pem
             ],
         )?;
         tx.commit()?;
@@ -452,7 +528,10 @@ impl Store {
         let epoch = state
             .epoch
             .ok_or_else(|| DeviceError::Decode("enrolled without an epoch".into()))?;
-        let mut client = Client::new(&url, Some(token), options)?;
+        let ca: Option<String> = self
+            .conn
+            .query_row("SELECT ca_pem FROM sync_state", [], |r| r.get(0))?;
+        let mut client = Client::new(&url, Some(token), options, ca.as_deref())?;
         client.log_end = Some(self.conn.query_row(
             "SELECT COALESCE(MAX(seq), 0) FROM change_log",
             [],

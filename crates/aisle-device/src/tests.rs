@@ -1052,3 +1052,33 @@ fn a_full_disk_refuses_the_scan_whole_and_says_so() {
     let next = f.store.receive(&big, &f.ctx).unwrap();
     assert_eq!(next.entry.seq, log as u64 + 1, "no gap, no lost number");
 }
+
+#[test]
+fn plain_http_is_only_for_this_machine_unless_allowed() {
+    use crate::sync::check_server_url;
+    for ok in [
+        "https://aisle.example:8740",
+        "https://10.1.2.3",
+        "http://127.0.0.1:8740",
+        "http://localhost:8740/",
+        "http://[::1]:8740",
+    ] {
+        assert!(check_server_url(ok, false).is_ok(), "{ok}");
+    }
+    let e = check_server_url("http://10.1.2.3:8740", false).unwrap_err();
+    assert!(
+        e.to_string().contains("unencrypted") && e.to_string().contains("10.1.2.3"),
+        "{e}"
+    );
+    assert!(
+        check_server_url("http://10.1.2.3:8740", true).is_ok(),
+        "when allowed"
+    );
+    assert!(check_server_url("ftp://x", true).is_err());
+    assert!(
+        check_server_url("aisle.example", false)
+            .unwrap_err()
+            .to_string()
+            .contains("not a server address")
+    );
+}

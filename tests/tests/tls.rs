@@ -1,0 +1,215 @@
+//! Transport security end to end: the server serves HTTPS with a warehouse's own certificate,
+//! a device that trusts the warehouse's CA enrols and syncs, a device that does not is refused
+//! before anything is sent, and plain HTTP off this machine is refused on both sides unless
+//! explicitly allowed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aisle_e2e::bin;
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+struct Pki {
+    ca: String,
+    cert: String,
+    key: String,
+}
+
+/// A warehouse CA and a server certificate it signed, for localhost and 127.0.0.1.
+fn pki() -> Pki {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "Warehouse test CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    Pki {
+        ca: ca_cert.pem(),
+        cert: server.pem(),
+        key: key.serialize_pem(),
+    }
+}
+
+fn aisle(db: &Path, args: &[&str]) -> Output {
+    Command::new(bin("aisle"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("AISLE_OPERATOR", "ALICE")
+        .output()
+        .unwrap()
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = pki();
+    let (ca, cert, key) = (
+        dir.path().join("ca.pem"),
+        dir.path().join("server.pem"),
+        dir.path().join("server.key"),
+    );
+    std::fs::write(&ca, &p.ca).unwrap();
+    std::fs::write(&cert, &p.cert).unwrap();
+    std::fs::write(&key, &p.key).unwrap();
+    let db = dir.path().join("server.db");
+    let server = |args: &[&str]| {
+        Command::new(bin("aisle-server"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(server(&["demo", "--items", "5"]).status.success());
+
+    // Plain HTTP on a reachable address is refused before anything listens.
+    let out = server(&["serve", "--listen", "0.0.0.0:0"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("refusing to serve plain HTTP") && said.contains("--tls-cert"),
+        "{said}"
+    );
+    // A key that does not belong to a certificate is refused with both names.
+    let out = server(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        key.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot use the TLS certificate"));
+
+    let mut child = Command::new(bin("aisle-server"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Killed(child);
+    let port = line
+        .trim()
+        .strip_prefix("listening on https://127.0.0.1:")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let url = format!("https://localhost:{port}");
+    let code = || {
+        let out = server(&["device", "enroll", "--warehouse", "WH1", "--name", "T1"]);
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("enrolment code: ").map(String::from))
+            .unwrap()
+    };
+
+    // Without the warehouse CA the certificate is not trusted: refused, and the code unused.
+    let stranger = dir.path().join("stranger.db");
+    assert!(aisle(&stranger, &["init", "--name", "T1"]).status.success());
+    let first = code();
+    let out = aisle(&stranger, &["enroll", "--server", &url, "--code", &first]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.to_lowercase().contains("certificate"), "{said}");
+
+    // With it: enrolment, work and sync over HTTPS.
+    let t1 = dir.path().join("t1.db");
+    assert!(aisle(&t1, &["init", "--name", "T1"]).status.success());
+    let out = aisle(
+        &t1,
+        &[
+            "enroll",
+            "--server",
+            &url,
+            "--code",
+            &first,
+            "--ca-cert",
+            ca.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap = aisle(&t1, &["sync"]);
+    assert!(snap.status.success(), "the snapshot over HTTPS");
+    let out = aisle(
+        &t1,
+        &[
+            "receive",
+            "--at",
+            "LOC:WH1:RCV-01",
+            "--item",
+            "5012345000015",
+            "--qty",
+            "2",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = aisle(&t1, &["sync"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ops = server(&["export", "operations"]);
+    let ops = String::from_utf8(ops.stdout).unwrap();
+    let device = aisle_device::Store::open(&t1)
+        .unwrap()
+        .device()
+        .unwrap()
+        .device_id;
+    assert_eq!(
+        ops.lines()
+            .filter(|l| l.contains(&device.to_string()))
+            .count(),
+        1,
+        "{ops}"
+    );
+
+    // A device will not send its token in the clear to another machine unless told to.
+    let other = dir.path().join("other.db");
+    assert!(aisle(&other, &["init", "--name", "T2"]).status.success());
+    let out = aisle(
+        &other,
+        &["enroll", "--server", "http://10.1.2.3:8740", "--code", "X"],
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("unencrypted"), "{said}");
+}
