@@ -287,3 +287,85 @@ fn background_sync_waits_for_enrolment() {
     );
     assert_eq!(status(&st).unwrap().sync.online, None);
 }
+
+/// The names in a Rust list literal that follows `marker` (`"a", "b"` or `a, b`), up to `end`.
+fn listed(source: &str, marker: &str, end: char) -> Vec<String> {
+    let start = source.find(marker).unwrap() + marker.len();
+    let rest = &source[start..];
+    rest[..rest.find(end).unwrap()]
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The window loads only the app's own files, may call only the app's own commands, and its
+/// content security policy allows nothing from elsewhere: a review of the shell's attack
+/// surface that fails when any of it widens.
+#[test]
+fn the_app_loads_nothing_remote_and_may_call_only_its_own_commands() {
+    let conf: serde_json::Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+    assert_eq!(
+        conf["build"]["frontendDist"], "../ui/dist",
+        "bundled files, not a URL"
+    );
+    assert!(
+        conf["build"].get("devUrl").is_none(),
+        "no dev server in the shipped config"
+    );
+    for w in conf["app"]["windows"].as_array().unwrap() {
+        assert!(
+            w.get("url").is_none(),
+            "windows load the bundled index: {w}"
+        );
+    }
+    let csp = conf["app"]["security"]["csp"].as_str().unwrap();
+    for directive in csp.split(';').map(str::trim).filter(|d| !d.is_empty()) {
+        let mut words = directive.split_whitespace();
+        let name = words.next().unwrap();
+        for source in words {
+            let allowed = match name {
+                "img-src" => ["'self'", "data:"].contains(&source),
+                "connect-src" => ["ipc:", "http://ipc.localhost"].contains(&source),
+                _ => ["'self'", "'none'"].contains(&source),
+            };
+            assert!(allowed, "{name} allows {source}");
+        }
+    }
+    for needed in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(needed), "the policy says {needed}");
+    }
+    let html = include_str!("../../ui/index.html");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "index.html loads nothing remote"
+    );
+
+    // The commands the shell registers, the ones the build step declares, and the ones the
+    // capability grants are the same set: nothing else (no core, file, shell or HTTP API).
+    let build = listed(include_str!("../build.rs"), ".commands(&[", ']');
+    let handlers = listed(include_str!("lib.rs"), "generate_handler![", ']');
+    assert_eq!(
+        build, handlers,
+        "build.rs declares every registered command"
+    );
+    let cap: serde_json::Value =
+        serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+    assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    let granted: Vec<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = build
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    assert_eq!(granted, expected);
+}

@@ -216,6 +216,19 @@ UPDATE ops SET at = json_extract(entry, '$.device_time');
 CREATE TRIGGER ops_immutable BEFORE UPDATE ON ops BEGIN SELECT RAISE(ABORT, 'logged operations are immutable'); END;
 "#;
 
+/// Supervisor actions, append-only: who did what, when, and how it ended.
+const V7_AUDIT: &str = r#"
+CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    badge   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    outcome TEXT NOT NULL
+);
+CREATE TRIGGER audit_immutable BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_append_only BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -226,6 +239,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V4_SHIPMENTS),
     M::up(V5_TASKS),
     M::up(V6_CLOCKS),
+    M::up(V7_AUDIT),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -9,8 +9,8 @@ use crate::inventory::{
 };
 use crate::schema;
 use crate::storage::{
-    Contact, DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage, PushOutcome,
-    RawServerOp, Resolution, SessionRecord, Stats, Storage,
+    AuditEntry, Contact, DeviceRecord, Enrolment, ExportKind, ImportKind, NewOperator, PullPage,
+    PushOutcome, RawServerOp, Resolution, SessionRecord, Stats, Storage,
 };
 use crate::tasks;
 use crate::tasks::TaskLine;
@@ -1815,6 +1815,37 @@ impl Storage for SqliteStorage {
             tracing::warn!(device = %device, offset_s = o, "a device's clock is off; its times are corrected by the offset");
         }
         Ok(())
+    }
+
+    fn audit(&self, badge: &str, action: &str, outcome: &str) -> StorageResult<()> {
+        let conn = self.lock()?;
+        conn.prepare_cached(
+            "INSERT INTO audit (at, badge, action, outcome) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![Utc::now().to_rfc3339(), badge, action, outcome])?;
+        Ok(())
+    }
+
+    fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, badge, action, outcome FROM audit ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows: Vec<(String, String, String, String)> = stmt
+            .query_map([limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(at, badge, action, outcome)| {
+                Ok(AuditEntry {
+                    at: time(&at)?,
+                    badge,
+                    action,
+                    outcome,
+                })
+            })
+            .collect()
     }
 
     fn location_detail(&self, warehouse: &str, code: &str) -> StorageResult<LocationDetail> {

@@ -64,6 +64,17 @@ pub struct DeviceRecord {
     pub clock_offset_s: Option<i64>,
 }
 
+/// One supervisor action in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub badge: String,
+    /// What was asked, e.g. `POST /v1/supervisor/exceptions/ID/resolve` or `sign in`.
+    pub action: String,
+    /// How it ended: the HTTP status, or `refused: wrong PIN`.
+    pub outcome: String,
+}
+
 /// What a device says of itself with a call (all optional: older apps say nothing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contact {
@@ -286,6 +297,11 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()>;
     /// Stock of a warehouse valued at unit cost, by item.
     fn valuation(&self, warehouse: &str) -> StorageResult<Valuation>;
+
+    /// Appends to the audit log of supervisor actions.
+    fn audit(&self, badge: &str, action: &str, outcome: &str) -> StorageResult<()>;
+    /// The latest `limit` audit entries, newest first.
+    fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>>;
 
     /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
     fn resolve_exception(

@@ -194,6 +194,9 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/tasks/{id}/cancel",
         "/v1/supervisor/exceptions/{id}/recount",
         "/v1/supervisor/valuation",
+        "/v1/supervisor/audit",
+        "/v1/supervisor/locations/{code}",
+        "/v1/supervisor/lots/{lot}",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -1611,4 +1614,97 @@ async fn a_client_that_sends_too_slowly_is_cut_off() {
     assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     drop(tx);
+}
+
+#[tokio::test]
+async fn supervisor_actions_are_audited_and_operators_are_kept_out() {
+    let api = Api::with_items(5);
+    // An operator (not a supervisor) cannot sign in to the supervisor API at all.
+    api.state
+        .storage
+        .add_operator(&aisle_server::storage::NewOperator {
+            badge: "OP7".into(),
+            name: "Olive".into(),
+            pin: "7777".into(),
+            supervisor: false,
+        })
+        .unwrap();
+    let (s, v) = api
+        .json(post(
+            "/v1/supervisor/session",
+            &serde_json::json!({ "badge": "OP7", "pin": "7777" }),
+            None,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    // A device token is not a supervisor session either, and the other way round.
+    let (device_token, _) = api.token().await;
+    let (s, _) = api
+        .json(get("/v1/supervisor/exceptions", Some(&device_token)))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let token = api.supervisor_token().await;
+    let (s, _) = api.json(get("/v1/snapshot", Some(&token))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Changes are audited with who asked and how it ended; reads are not.
+    let (s, _) = api
+        .json(with_token(
+            post(
+                "/v1/supervisor/tasks/top-ups",
+                &serde_json::json!({ "warehouse": "WH1" }),
+                None,
+            ),
+            &token,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = api
+        .json(with_token(
+            post(
+                "/v1/supervisor/tasks/counts",
+                &serde_json::json!({ "warehouse": "WH9" }),
+                None,
+            ),
+            &token,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let _ = api
+        .json(get("/v1/supervisor/exceptions", Some(&token)))
+        .await;
+    let (s, log) = api.json(get("/v1/supervisor/audit", Some(&token))).await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let entries: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_matches_schema(&doc, "AuditEntry", e);
+            (
+                e["badge"].as_str().unwrap().to_string(),
+                e["action"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expect = |badge: &str, action: &str, outcome: &str| {
+        (badge.to_string(), action.to_string(), outcome.to_string())
+    };
+    assert_eq!(
+        entries,
+        vec![
+            expect("SUP1", "POST /v1/supervisor/tasks/counts", "404 Not Found"),
+            expect("SUP1", "POST /v1/supervisor/tasks/top-ups", "201 Created"),
+            expect("SUP1", "sign in", "200 OK"),
+            expect("OP7", "sign in", "refused: wrong badge or PIN"),
+        ],
+        "newest first, reads left out"
+    );
+    // The log cannot be edited, even from inside the database.
+    let dir_db = api._dir.path().join("s.db");
+    let conn = rusqlite::Connection::open(dir_db).unwrap();
+    assert!(conn.execute("DELETE FROM audit", []).is_err());
+    assert!(conn.execute("UPDATE audit SET badge = 'X'", []).is_err());
 }

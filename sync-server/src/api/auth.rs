@@ -91,8 +91,12 @@ fn contact(parts: &Parts) -> Result<Contact, ApiError> {
 
 /// The token of an `Authorization: Bearer TOKEN` header, if there is a non-empty one.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    bearer_token(&parts.headers)
+}
+
+/// [`bearer`] from the headers alone.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))

@@ -175,6 +175,7 @@ pub fn router(state: AppState) -> Router {
             post(supervisor::cancel_task),
         )
         .route("/v1/supervisor/valuation", get(supervisor::valuation))
+        .route("/v1/supervisor/audit", get(supervisor::audit))
         .route("/v1/supervisor/locations/{code}", get(supervisor::location))
         .route("/v1/supervisor/lots/{lot}", get(supervisor::lot))
         .route("/v1/supervisor/devices", get(supervisor::devices))
@@ -197,6 +198,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/supervisor/purchase-orders",
             post(supervisor::purchase_order),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            supervisor::record_actions,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A client that sends its request too slowly (or a handler stuck behind the database)
         // gets a 408 instead of holding a connection and a worker forever.

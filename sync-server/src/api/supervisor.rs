@@ -2,7 +2,7 @@
 //! bearer session token, stored only as its hash), the exception queue and its resolution,
 //! devices, replenishment and purchase orders.
 
-use super::auth::bearer;
+use super::auth::{bearer, bearer_token};
 use super::{ApiJson, ApiPath, ApiQuery, AppState};
 use crate::error::ApiError;
 use crate::inventory::{
@@ -10,7 +10,7 @@ use crate::inventory::{
     OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
 };
 use crate::sqlite::{hash_secret, random_code};
-use crate::storage::{DeviceRecord, Resolution, SessionRecord};
+use crate::storage::{AuditEntry, DeviceRecord, Resolution, SessionRecord};
 use crate::tasks::TaskLine;
 use aisle_domain::TaskId;
 use aisle_proto::{Exception, Task};
@@ -88,17 +88,26 @@ pub async fn sign_in(
     let token = random_code(32).map_err(ApiError::from)?;
     let hash = hash_secret(&token);
     let expires = Utc::now() + chrono::Duration::hours(SESSION_HOURS);
-    let session = state
+    let opened = state
         .blocking(move |s| s.open_session(&req.badge, &req.pin, &hash, expires))
-        .await
-        .map_err(|e| match e {
-            ApiError::Forbidden(m) => {
-                state.limits.sign_in_failed(&badge);
-                ApiError::Unauthorized(m)
-            }
-            other => other,
-        })?;
+        .await;
+    let session = match opened {
+        Ok(s) => s,
+        Err(ApiError::Forbidden(m)) => {
+            state.limits.sign_in_failed(&badge);
+            let who = badge.clone();
+            state
+                .blocking(move |s| s.audit(&who, "sign in", "refused: wrong badge or PIN"))
+                .await?;
+            return Err(ApiError::Unauthorized(m));
+        }
+        Err(other) => return Err(other),
+    };
     state.limits.sign_in_succeeded(&session.badge);
+    let who = session.badge.clone();
+    state
+        .blocking(move |s| s.audit(&who, "sign in", "200 OK"))
+        .await?;
     tracing::info!(badge = %session.badge, "supervisor signed in");
     Ok(Json(SessionOut { token, session }))
 }
@@ -263,6 +272,60 @@ pub async fn cancel_task(
 ) -> Result<Json<Task>, ApiError> {
     let by = who.session.badge;
     Ok(Json(state.blocking(move |s| s.cancel_task(id, &by)).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    pub limit: Option<u32>,
+}
+
+/// The latest supervisor actions (200 unless `limit` says otherwise, at most 1,000).
+pub async fn audit(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let limit = q.limit.unwrap_or(200).clamp(1, 1_000);
+    Ok(Json(state.blocking(move |s| s.audit_log(limit)).await?))
+}
+
+/// Records every change a supervisor asks for (not the reads) with its outcome, after the
+/// answer is known. Sign-in records itself, since the badge is in its body.
+pub async fn record_actions(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let watched = path.starts_with("/v1/supervisor/")
+        && method != axum::http::Method::GET
+        && !(path == "/v1/supervisor/session" && method == axum::http::Method::POST);
+    if !watched {
+        return next.run(req).await;
+    }
+    // Who asked: the session's badge (a request without a live session is refused anyway).
+    let badge = match bearer_token(req.headers()).map(hash_secret) {
+        Some(h) => state
+            .blocking(move |s| s.session(&h))
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.badge),
+        None => None,
+    };
+    let resp = next.run(req).await;
+    if let Some(badge) = badge {
+        let action = format!("{method} {path}");
+        let outcome = resp.status().to_string();
+        if let Err(e) = state
+            .blocking(move |s| s.audit(&badge, &action, &outcome))
+            .await
+        {
+            tracing::error!(error = ?e, "the audit log could not be written");
+        }
+    }
+    resp
 }
 
 pub async fn location(
