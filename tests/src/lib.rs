@@ -295,6 +295,14 @@ pub fn device_stock(store: &Store) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// The device's bearer token, read from its store as the sync client does.
+pub fn device_token(store: &Store) -> String {
+    store
+        .conn()
+        .query_row("SELECT token FROM sync_state", [], |r| r.get(0))
+        .unwrap()
+}
+
 /// Every stock line the device knows, in all warehouses.
 pub fn all_stock(store: &Store) -> Vec<StockLine> {
     all_lines(store)

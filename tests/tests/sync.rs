@@ -383,10 +383,7 @@ fn device_killed_mid_pull_resumes_without_losing_or_doubling() {
 }
 
 fn token(store: &Store) -> String {
-    store
-        .conn()
-        .query_row("SELECT token FROM sync_state", [], |r| r.get(0))
-        .unwrap()
+    aisle_e2e::device_token(store)
 }
 
 #[test]
