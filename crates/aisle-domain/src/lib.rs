@@ -9,6 +9,7 @@ pub mod allocation;
 pub mod cycle_count;
 pub mod demo;
 pub mod forecast;
+pub mod fuzzing;
 pub mod ids;
 pub mod import;
 pub mod ledger;
