@@ -665,19 +665,28 @@ fn serve(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let app = router(AppState::new(storage.clone()));
+        let app = router(AppState::new(storage.clone())).into_make_service();
+        let listener = std::net::TcpListener::bind(listen)
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let handle = axum_server::Handle::new();
+        let stop = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
         match tls {
             None => {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
-                let addr = listener.local_addr()?;
+                let mut server = axum_server::from_tcp(listener)?;
+                server
+                    .http_builder()
+                    .http1()
+                    .header_read_timeout(HEADER_TIMEOUT);
                 // Tests and scripts read this line to find the port when listening on port 0.
                 println!("listening on http://{addr}");
                 tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown_signal())
-                    .await?;
+                server.handle(handle).serve(app).await?;
             }
             Some(files) => {
                 let config =
@@ -690,24 +699,20 @@ fn serve(
                                 files.key.display()
                             )
                         })?;
-                let listener = std::net::TcpListener::bind(listen)
-                    .with_context(|| format!("cannot listen on {listen}"))?;
-                listener.set_nonblocking(true)?;
-                let addr = listener.local_addr()?;
+                let mut server = axum_server::from_tcp_rustls(listener, config)?;
+                server
+                    .http_builder()
+                    .http1()
+                    .header_read_timeout(HEADER_TIMEOUT);
                 println!("listening on https://{addr}");
                 tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening (TLS)");
-                let handle = axum_server::Handle::new();
-                let stop = handle.clone();
-                tokio::spawn(async move {
-                    shutdown_signal().await;
-                    stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-                });
-                axum_server::from_tcp_rustls(listener, config)?
-                    .handle(handle)
-                    .serve(app.into_make_service())
-                    .await?;
+                server.handle(handle).serve(app).await?;
             }
         }
         Ok(())
     })
 }
+
+/// A client gets this long to send a request's headers; a slow trickle (slowloris) is cut off
+/// instead of holding a connection. The body is covered by the API's request timeout.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

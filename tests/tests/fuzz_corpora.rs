@@ -10,7 +10,10 @@ use std::path::PathBuf;
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut out = Vec::new();
-    for dir in [root.join("corpus").join(target), root.join("regressions").join(target)] {
+    for dir in [
+        root.join("corpus").join(target),
+        root.join("regressions").join(target),
+    ] {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -27,7 +30,10 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 
 fn replay(target: &str, run: fn(&[u8])) {
     let all = inputs(target);
-    assert!(!all.is_empty(), "the {target} corpus is in fuzz/corpus/{target}");
+    assert!(
+        !all.is_empty(),
+        "the {target} corpus is in fuzz/corpus/{target}"
+    );
     for (path, data) in &all {
         // A panic names the input that caused it.
         let outcome = std::panic::catch_unwind(|| run(data));

@@ -213,3 +213,28 @@ fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("unencrypted"), "{said}");
 }
+
+/// A client that trickles its request headers (slowloris) is cut off instead of holding a
+/// connection for ever.
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = aisle_e2e::Server::with_demo(dir.path(), 3);
+    let mut s = std::net::TcpStream::connect(server.addr).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: aisle\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let n = s.read(&mut buf).unwrap_or(0);
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(20),
+        "the connection was held for {waited:?}"
+    );
+    // Closed, or answered with a timeout status: either way not held.
+    let said = String::from_utf8_lossy(&buf[..n]);
+    assert!(n == 0 || said.starts_with("HTTP/1.1 408"), "{said}");
+}
