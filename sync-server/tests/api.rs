@@ -197,6 +197,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/audit",
         "/v1/supervisor/locations/{code}",
         "/v1/supervisor/lots/{lot}",
+        "/v1/supervisor/receipts",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }
@@ -1707,4 +1708,122 @@ async fn supervisor_actions_are_audited_and_operators_are_kept_out() {
     let conn = rusqlite::Connection::open(dir_db).unwrap();
     assert!(conn.execute("DELETE FROM audit", []).is_err());
     assert!(conn.execute("UPDATE audit SET badge = 'X'", []).is_err());
+}
+
+#[tokio::test]
+async fn an_erp_sends_orders_and_receipts_that_reach_the_devices() {
+    let api = Api::with_items(5);
+    let token = api.supervisor_token().await;
+    let (device_token, _) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let sku = snap["master"]["items"][0]["sku"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let send = |path: &str, body: Value| with_token(post(path, &body, None), &token);
+    let order = serde_json::json!({
+        "order": "ERP-77", "customer": "Corner Shop",
+        "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku, "qty": 4 }]
+    });
+    let (s, v) = api.json(send("/v1/supervisor/orders", order.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v, serde_json::json!({ "document": "ERP-77", "lines": 1 }));
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/receipts",
+            serde_json::json!({
+                "receipt": "ASN-5", "expected_date": "2026-12-24",
+                "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku, "qty": 40 }]
+            }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Both reach the device with its next pull.
+    let (_, page) = api
+        .json(get(
+            &format!("/v1/pull?cursor={}&rev={}", snap["cursor"], snap["rev"]),
+            Some(&device_token),
+        ))
+        .await;
+    let orders = page["order_lines"].as_array().unwrap();
+    assert!(
+        orders
+            .iter()
+            .any(|l| l["order"] == "ERP-77" && l["qty"] == 4 && l["customer"] == "Corner Shop"),
+        "{page}"
+    );
+    let receipts = page["receipt_lines"].as_array().unwrap();
+    assert!(
+        receipts.iter().any(|l| l["receipt"] == "ASN-5"
+            && l["expected_qty"] == 40
+            && l["expected_date"] == "2026-12-24"),
+        "{page}"
+    );
+    // Sent again with another quantity: the line is updated, not doubled.
+    let mut again = order;
+    again["lines"][0]["qty"] = serde_json::json!(6);
+    let (s, _) = api.json(send("/v1/supervisor/orders", again)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, orders) = api
+        .json(get("/v1/supervisor/orders?warehouse=WH1", Some(&token)))
+        .await;
+    let erp = orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["order"] == "ERP-77")
+        .unwrap();
+    assert_eq!(
+        (erp["lines"].as_i64(), erp["ordered"].as_i64()),
+        (Some(1), Some(6)),
+        "{erp}"
+    );
+    // Bad lines: all refused, each named by its place in the body; nothing imported.
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/orders",
+            serde_json::json!({
+                "order": "ERP-78",
+                "lines": [
+                    { "line": 1, "warehouse": "WH1", "sku": sku, "qty": 2 },
+                    { "line": 2, "warehouse": "WH9", "sku": "NOPE", "qty": 0 }
+                ]
+            }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let m = v["message"].as_str().unwrap();
+    assert!(m.contains("lines[1].qty: must be at least 1"), "{m}");
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/orders",
+            serde_json::json!({
+                "order": "ERP-78",
+                "lines": [{ "line": 1, "warehouse": "WH9", "sku": "NOPE", "qty": 2 }]
+            }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let m = v["message"].as_str().unwrap();
+    assert!(
+        m.contains("lines[0].warehouse") && m.contains("lines[0].sku"),
+        "{m}"
+    );
+    let (_, orders) = api
+        .json(get("/v1/supervisor/orders?warehouse=WH1", Some(&token)))
+        .await;
+    assert!(
+        !orders
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["order"] == "ERP-78")
+    );
+    let (s, _) = api
+        .json(send(
+            "/v1/supervisor/orders",
+            serde_json::json!({ "order": "E", "lines": [] }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }

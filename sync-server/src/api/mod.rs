@@ -8,6 +8,7 @@ pub mod limits;
 pub mod supervisor;
 pub mod sync;
 pub mod web;
+pub mod work;
 
 use crate::error::ApiError;
 use crate::storage::Storage;
@@ -183,7 +184,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/expiring", get(supervisor::expiring))
         .route("/v1/supervisor/counts", get(supervisor::counts))
         .route("/v1/supervisor/allocation", get(supervisor::allocation))
-        .route("/v1/supervisor/orders", get(supervisor::orders))
+        .route(
+            "/v1/supervisor/orders",
+            get(supervisor::orders).post(work::order),
+        )
+        .route("/v1/supervisor/receipts", post(work::receipt))
         .route("/v1/supervisor/pick-faces", get(supervisor::face_top_ups))
         .route(
             "/v1/supervisor/orders/{order}/shipment",

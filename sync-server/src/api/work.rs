@@ -1,0 +1,159 @@
+//! Outbound orders and expected receipts over the API, for an ERP that pushes its documents
+//! instead of exporting CSV files. A document goes through exactly the CSV import (the same
+//! checks, all lines or none, lines matched by document and line number so sending it again
+//! updates it); problems are reported by the body's own line indexes.
+
+use super::supervisor::Supervisor;
+use super::{ApiJson, AppState};
+use crate::error::{ApiError, StorageError};
+use crate::storage::ImportKind;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentLine {
+    pub line: u32,
+    pub warehouse: String,
+    pub sku: String,
+    pub qty: i64,
+}
+
+/// `POST /v1/supervisor/orders`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderIn {
+    pub order: String,
+    #[serde(default)]
+    pub customer: Option<String>,
+    pub lines: Vec<DocumentLine>,
+}
+
+/// `POST /v1/supervisor/receipts`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptIn {
+    pub receipt: String,
+    #[serde(default)]
+    pub expected_date: Option<chrono::NaiveDate>,
+    pub lines: Vec<DocumentLine>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Imported {
+    pub document: String,
+    pub lines: usize,
+}
+
+/// The document as the CSV the importer reads: one header line, then one row per body line.
+fn as_csv(
+    doc_col: &str,
+    extra_col: &str,
+    doc: &str,
+    extra: Option<&str>,
+    lines: &[DocumentLine],
+) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(format!("writing the document as CSV: {e}"));
+    w.write_record([doc_col, "line", "warehouse", "sku", "qty", extra_col])
+        .map_err(fail)?;
+    for l in lines {
+        w.write_record([
+            doc,
+            &l.line.to_string(),
+            &l.warehouse,
+            &l.sku,
+            &l.qty.to_string(),
+            extra.unwrap_or(""),
+        ])
+        .map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing the document as CSV: {e}")))
+}
+
+async fn import(state: &AppState, kind: ImportKind, csv: Vec<u8>) -> Result<usize, ApiError> {
+    let storage = state.storage.clone();
+    let outcome = tokio::task::spawn_blocking(move || storage.import(kind, &mut csv.as_slice()))
+        .await
+        .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))?;
+    outcome.map_err(|e| match e {
+        // CSV line 2 is the body's `lines[0]`.
+        StorageError::Import(i) => ApiError::Unprocessable(
+            i.errors
+                .iter()
+                .map(|r| {
+                    let at = if r.line >= 2 {
+                        format!("lines[{}]", r.line - 2)
+                    } else {
+                        "the document".into()
+                    };
+                    match &r.column {
+                        Some(c) => format!("{at}.{c}: {}", r.reason),
+                        None => format!("{at}: {}", r.reason),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => other.into(),
+    })
+}
+
+fn refuse_empty(lines: &[DocumentLine]) -> Result<(), ApiError> {
+    if lines.is_empty() {
+        return Err(ApiError::Unprocessable(
+            "a document needs at least one line".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn order(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    ApiJson(req): ApiJson<OrderIn>,
+) -> Result<(StatusCode, Json<Imported>), ApiError> {
+    refuse_empty(&req.lines)?;
+    let csv = as_csv(
+        "order",
+        "customer",
+        &req.order,
+        req.customer.as_deref(),
+        &req.lines,
+    )?;
+    let lines = import(&state, ImportKind::Orders, csv).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Imported {
+            document: req.order,
+            lines,
+        }),
+    ))
+}
+
+pub async fn receipt(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    ApiJson(req): ApiJson<ReceiptIn>,
+) -> Result<(StatusCode, Json<Imported>), ApiError> {
+    refuse_empty(&req.lines)?;
+    let date = req.expected_date.map(|d| d.to_string());
+    let csv = as_csv(
+        "receipt",
+        "expected_date",
+        &req.receipt,
+        date.as_deref(),
+        &req.lines,
+    )?;
+    let lines = import(&state, ImportKind::Receipts, csv).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Imported {
+            document: req.receipt,
+            lines,
+        }),
+    ))
+}
