@@ -207,15 +207,23 @@ pub struct Enrolment {
     pub payload: Option<String>,
     pub server: String,
     pub code: String,
+    /// The warehouse CA's certificate (PEM), typed or pasted; a QR payload may carry it instead.
+    #[serde(default)]
+    pub ca_pem: Option<String>,
 }
 
 pub fn enroll(state: &AppState, e: &Enrolment) -> Result<Status, CommandError> {
-    let (server, code) = match e.payload.as_deref().filter(|p| !p.trim().is_empty()) {
+    let typed_ca = e.ca_pem.clone().filter(|c| !c.trim().is_empty());
+    let (server, code, ca_pem) = match e.payload.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => {
             let p = aisle_proto::EnrolmentPayload::parse(p.trim()).map_err(DeviceError::Invalid)?;
-            (p.server, p.code)
+            (p.server, p.code, p.ca_pem.or(typed_ca))
         }
-        None => (e.server.trim().to_string(), e.code.trim().to_string()),
+        None => (
+            e.server.trim().to_string(),
+            e.code.trim().to_string(),
+            typed_ca,
+        ),
     };
     if server.is_empty() || code.is_empty() {
         return Err(DeviceError::Invalid(
@@ -223,7 +231,11 @@ pub fn enroll(state: &AppState, e: &Enrolment) -> Result<Status, CommandError> {
         )
         .into());
     }
-    state.with(|s| s.enroll_as(&e.name, &server, &code, SyncOptions::default()))?;
+    let transport = aisle_device::sync::Transport {
+        ca_pem,
+        allow_plain_http: false,
+    };
+    state.with(|s| s.enroll_as(&e.name, &server, &code, SyncOptions::default(), &transport))?;
     state.sync.request();
     status(state)
 }

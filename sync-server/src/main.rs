@@ -162,6 +162,10 @@ enum DeviceCommand {
         /// Also draw the QR code in the terminal, for a tablet's camera.
         #[arg(long)]
         qr: bool,
+        /// The warehouse CA's certificate (PEM) to put in the QR payload, when the server's
+        /// certificate is signed by the warehouse's own CA.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
     },
     List,
     Revoke {
@@ -364,7 +368,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 valid_hours,
                 server_url,
                 qr,
+                ca_cert,
             } => {
+                let ca_pem = ca_cert
+                    .map(|p| {
+                        std::fs::read_to_string(&p).with_context(|| {
+                            format!("cannot read the CA certificate {}", p.display())
+                        })
+                    })
+                    .transpose()?;
                 let server_url = server_url
                     .or(file.public_url.clone())
                     .unwrap_or_else(|| "http://127.0.0.1:8740".into());
@@ -386,6 +398,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let payload = aisle_proto::EnrolmentPayload {
                     server: server_url.clone(),
                     code: e.code.clone(),
+                    ca_pem,
                 }
                 .encode();
                 println!("QR payload: {payload}");

@@ -202,6 +202,39 @@ fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local() {
         "{ops}"
     );
 
+    // The enrolment QR code can carry the CA: a tablet that scans it needs nothing else.
+    let out = server(&[
+        "device",
+        "enroll",
+        "--warehouse",
+        "WH1",
+        "--name",
+        "T3",
+        "--server-url",
+        &url,
+        "--ca-cert",
+        ca.to_str().unwrap(),
+    ]);
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let payload = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("QR payload: "))
+        .unwrap()
+        .to_string();
+    assert!(payload.contains("&ca="), "{payload}");
+    let t3 = dir.path().join("t3.db");
+    assert!(aisle(&t3, &["init", "--name", "T3"]).status.success());
+    let out = aisle(&t3, &["enroll", "--qr", &payload]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        aisle(&t3, &["sync"]).status.success(),
+        "the CA from the QR code is trusted"
+    );
+
     // A device will not send its token in the clear to another machine unless told to.
     let other = dir.path().join("other.db");
     assert!(aisle(&other, &["init", "--name", "T2"]).status.success());

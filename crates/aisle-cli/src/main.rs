@@ -213,13 +213,13 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             ca_cert,
             allow_plain_http,
         } => {
-            let (server, code) = match (qr, server, code) {
+            let (server, code, qr_ca) = match (qr, server, code) {
                 (Some(payload), _, _) => {
                     let p =
                         aisle_proto::EnrolmentPayload::parse(&payload).map_err(CliError::Usage)?;
-                    (p.server, p.code)
+                    (p.server, p.code, p.ca_pem)
                 }
-                (None, Some(server), Some(code)) => (server, code),
+                (None, Some(server), Some(code)) => (server, code, None),
                 _ => return Err(CliError::Usage("give --server and --code, or --qr".into())),
             };
             let ca_pem = match &ca_cert {
@@ -227,7 +227,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?),
-                None => None,
+                None => qr_ca,
             };
             let transport = aisle_device::sync::Transport {
                 ca_pem,

@@ -485,6 +485,7 @@ impl Store {
         server_url: &str,
         code: &str,
         options: SyncOptions,
+        transport: &Transport,
     ) -> Result<EnrollResponse> {
         if self.device_opt()?.is_none() {
             if name.trim().is_empty() {
@@ -494,7 +495,7 @@ impl Store {
             }
             self.init_device(name.trim(), None)?;
         }
-        self.enroll(server_url, code, options)
+        self.enroll_with(server_url, code, options, transport)
     }
 
     /// Push, then (the first time) a snapshot, then pull until up to date.

@@ -282,39 +282,67 @@ pub struct ErrorBody {
     pub expected_seq: Option<u64>,
 }
 
-/// What an enrolment QR code holds: `aisle-enroll:1?server=URL&code=CODE`. Warehouse IT prints it;
-/// the tablet scans it instead of typing the server address and the code.
+/// What an enrolment QR code holds: `aisle-enroll:1?server=URL&code=CODE`, and `&ca=…` (the
+/// warehouse CA's PEM certificate, base64url) when the server's certificate is signed by the
+/// warehouse's own CA. Warehouse IT prints it; the tablet scans it instead of typing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrolmentPayload {
     pub server: String,
     pub code: String,
+    /// The CA certificate to trust for this server (PEM).
+    pub ca_pem: Option<String>,
 }
 
 impl EnrolmentPayload {
     const PREFIX: &'static str = "aisle-enroll:1?";
 
     pub fn encode(&self) -> String {
-        format!("{}server={}&code={}", Self::PREFIX, self.server, self.code)
+        use base64::Engine;
+        let mut s = format!("{}server={}&code={}", Self::PREFIX, self.server, self.code);
+        if let Some(ca) = &self.ca_pem {
+            s.push_str("&ca=");
+            s.push_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(ca.as_bytes()));
+        }
+        s
     }
 
     /// Reads a scanned payload, saying what is wrong with a bad one.
     pub fn parse(text: &str) -> Result<Self, String> {
+        use base64::Engine;
         let query = text.trim().strip_prefix(Self::PREFIX).ok_or_else(|| {
             format!(
                 "{text:?} is not an Aisle enrolment code (it must start with {:?})",
                 Self::PREFIX
             )
         })?;
-        let (mut server, mut code) = (None, None);
+        let (mut server, mut code, mut ca_pem) = (None, None, None);
         for pair in query.split('&') {
             match pair.split_once('=') {
                 Some(("server", v)) if !v.is_empty() => server = Some(v.to_string()),
                 Some(("code", v)) if !v.is_empty() => code = Some(v.to_string()),
+                Some(("ca", v)) if !v.is_empty() => {
+                    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(v)
+                        .map_err(|e| {
+                            format!("the CA certificate in the enrolment code is damaged ({e})")
+                        })?;
+                    let pem = String::from_utf8(bytes).map_err(|_| {
+                        "the CA certificate in the enrolment code is not text".to_string()
+                    })?;
+                    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                        return Err("the CA in the enrolment code is not a PEM certificate".into());
+                    }
+                    ca_pem = Some(pem);
+                }
                 _ => return Err(format!("unexpected part {pair:?} in the enrolment code")),
             }
         }
         match (server, code) {
-            (Some(server), Some(code)) => Ok(Self { server, code }),
+            (Some(server), Some(code)) => Ok(Self {
+                server,
+                code,
+                ca_pem,
+            }),
             _ => Err("the enrolment code lacks the server address or the code".into()),
         }
     }
@@ -329,8 +357,24 @@ mod tests {
         let p = EnrolmentPayload {
             server: "http://10.1.2.3:8740".into(),
             code: "K7QX2M9PLA".into(),
+            ca_pem: None,
         };
-        assert_eq!(EnrolmentPayload::parse(&p.encode()), Ok(p));
+        assert_eq!(EnrolmentPayload::parse(&p.encode()), Ok(p.clone()));
+        let with_ca = EnrolmentPayload {
+            ca_pem: Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into()),
+            ..p
+        };
+        let encoded = with_ca.encode();
+        assert!(
+            !encoded.contains('\n') && !encoded.contains('+'),
+            "{encoded}"
+        );
+        assert_eq!(EnrolmentPayload::parse(&encoded), Ok(with_ca));
+        assert!(
+            EnrolmentPayload::parse("aisle-enroll:1?server=a&code=b&ca=!!")
+                .unwrap_err()
+                .contains("damaged")
+        );
         assert!(
             EnrolmentPayload::parse("https://example.com")
                 .unwrap_err()

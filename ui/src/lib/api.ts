@@ -294,6 +294,8 @@ export interface Enrolment {
   payload?: string;
   server: string;
   code: string;
+  /** The warehouse CA's certificate (PEM) when the server's is signed by the warehouse's own CA. */
+  ca_pem?: string;
 }
 
 export interface LabelRequest {
