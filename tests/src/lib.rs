@@ -295,6 +295,17 @@ pub fn device_stock(store: &Store) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// Runs the `aisle` CLI on a store as operator ALICE and returns what it did.
+pub fn aisle_cli(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin("aisle"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("AISLE_OPERATOR", "ALICE")
+        .output()
+        .unwrap()
+}
+
 /// The device's bearer token, read from its store as the sync client does.
 pub fn device_token(store: &Store) -> String {
     store

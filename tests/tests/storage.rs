@@ -5,20 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_device::Store;
-use aisle_e2e::{Server, bin, device_stock};
+use aisle_e2e::aisle_cli as aisle;
+use aisle_e2e::{Server, device_stock};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn aisle(db: &Path, args: &[&str]) -> Output {
-    Command::new(bin("aisle"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("AISLE_OPERATOR", "ALICE")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn ok(out: Output) -> String {
     assert!(

@@ -5,11 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use aisle_e2e::aisle_cli as aisle;
 use aisle_e2e::bin;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
 struct Pki {
     ca: String,
@@ -36,16 +36,6 @@ fn pki() -> Pki {
         cert: server.pem(),
         key: key.serialize_pem(),
     }
-}
-
-fn aisle(db: &Path, args: &[&str]) -> Output {
-    Command::new(bin("aisle"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("AISLE_OPERATOR", "ALICE")
-        .output()
-        .unwrap()
 }
 
 struct Killed(Child);
