@@ -64,6 +64,11 @@ impl Api {
         session["token"].as_str().unwrap().to_string()
     }
 
+    /// A supervisor's POST of `body` to `path` with session `token`.
+    async fn supervise(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.json(with_token(post(path, body, None), token)).await
+    }
+
     /// Pushes `op` as the first operation of a device that has just taken `snap`.
     async fn push_first(
         &self,
@@ -832,17 +837,14 @@ async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
     // Cancelled, the task no longer covers the face: it is listed again, and the supervisor
     // sends it anew.
     let (s, c) = api
-        .json(with_token(
-            post(
-                &format!(
-                    "/v1/supervisor/tasks/{}/cancel",
-                    ours["id"].as_str().unwrap()
-                ),
-                &serde_json::json!(null),
-                None,
-            ),
+        .supervise(
             &token,
-        ))
+            &format!(
+                "/v1/supervisor/tasks/{}/cancel",
+                ours["id"].as_str().unwrap()
+            ),
+            &serde_json::json!(null),
+        )
         .await;
     assert_eq!(
         (s, c["status"].as_str()),
@@ -862,14 +864,11 @@ async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
     assert_eq!(relisted["qty"], ours["qty"]);
     // The supervisor sends the low faces; then nothing is left to list.
     let (s, sent) = api
-        .json(with_token(
-            post(
-                "/v1/supervisor/tasks/top-ups",
-                &serde_json::json!({ "warehouse": "WH1" }),
-                None,
-            ),
+        .supervise(
             &token,
-        ))
+            "/v1/supervisor/tasks/top-ups",
+            &serde_json::json!({ "warehouse": "WH1" }),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{sent}");
     assert_eq!(
@@ -1103,14 +1102,11 @@ async fn count_tasks_recounts_and_rejected_counts_restore_the_books() {
     let (s, _) = api.json(recount(&x["id"])).await;
     assert_eq!(s, StatusCode::CONFLICT, "one recount at a time");
     let (s, cancelled) = api
-        .json(with_token(
-            post(
-                &format!("/v1/supervisor/tasks/{}/cancel", re["id"].as_str().unwrap()),
-                &serde_json::json!(null),
-                None,
-            ),
+        .supervise(
             &token,
-        ))
+            &format!("/v1/supervisor/tasks/{}/cancel", re["id"].as_str().unwrap()),
+            &serde_json::json!(null),
+        )
         .await;
     assert_eq!(
         (s, cancelled["status"].as_str()),
@@ -1650,25 +1646,19 @@ async fn supervisor_actions_are_audited_and_operators_are_kept_out() {
 
     // Changes are audited with who asked and how it ended; reads are not.
     let (s, _) = api
-        .json(with_token(
-            post(
-                "/v1/supervisor/tasks/top-ups",
-                &serde_json::json!({ "warehouse": "WH1" }),
-                None,
-            ),
+        .supervise(
             &token,
-        ))
+            "/v1/supervisor/tasks/top-ups",
+            &serde_json::json!({ "warehouse": "WH1" }),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let (s, _) = api
-        .json(with_token(
-            post(
-                "/v1/supervisor/tasks/counts",
-                &serde_json::json!({ "warehouse": "WH9" }),
-                None,
-            ),
+        .supervise(
             &token,
-        ))
+            "/v1/supervisor/tasks/counts",
+            &serde_json::json!({ "warehouse": "WH9" }),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let _ = api

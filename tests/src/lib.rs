@@ -60,6 +60,16 @@ impl Server {
     }
 
     fn serve(db: PathBuf, listen: SocketAddr) -> Self {
+        Self::serve_with(db, listen, &[])
+    }
+
+    /// Serves `db` on a free loopback port with extra `serve` arguments (e.g. TLS files); the
+    /// URL is `https://` when the server says so.
+    pub fn start(db: PathBuf, extra: &[&str]) -> Self {
+        Self::serve_with(db, "127.0.0.1:0".parse().unwrap(), extra)
+    }
+
+    fn serve_with(db: PathBuf, listen: SocketAddr, extra: &[&str]) -> Self {
         let mut child = Command::new(bin("aisle-server"))
             .args([
                 "--db",
@@ -68,6 +78,7 @@ impl Server {
                 "--listen",
                 &listen.to_string(),
             ])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -82,7 +93,11 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("server said {line:?}"))
             .to_string();
-        let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+        let addr: SocketAddr = url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap();
         Self {
             db,
             addr,

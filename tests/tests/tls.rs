@@ -8,8 +8,7 @@
 use aisle_e2e::aisle_cli as aisle;
 use aisle_e2e::bin;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 struct Pki {
     ca: String,
@@ -35,15 +34,6 @@ fn pki() -> Pki {
         ca: ca_cert.pem(),
         cert: server.pem(),
         key: key.serialize_pem(),
-    }
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -91,27 +81,19 @@ fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot use the TLS certificate"));
 
-    let mut child = Command::new(bin("aisle-server"))
-        .arg("--db")
-        .arg(&db)
-        .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Killed(child);
-    let port = line
-        .trim()
-        .strip_prefix("listening on https://127.0.0.1:")
-        .unwrap_or_else(|| panic!("{line}"))
+    let https = aisle_e2e::Server::start(
+        db.clone(),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let port = https
+        .url
+        .strip_prefix("https://127.0.0.1:")
+        .unwrap_or_else(|| panic!("{}", https.url))
         .to_string();
     let url = format!("https://localhost:{port}");
     let code = || {
