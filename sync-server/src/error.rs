@@ -30,6 +30,12 @@ impl From<rusqlite::Error> for StorageError {
     }
 }
 
+impl From<aisle_domain::reconcile::ViewError> for StorageError {
+    fn from(e: aisle_domain::reconcile::ViewError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
 impl From<serde_json::Error> for StorageError {
     fn from(e: serde_json::Error) -> Self {
         Self::Internal(format!("stored JSON: {e}"))

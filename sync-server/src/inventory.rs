@@ -849,6 +849,11 @@ pub(crate) fn confirm_shipment(
                  WHERE order_no = ?1",
                 params![order, carrier.trim(), tracking.trim(), by, now],
             )?;
+            // Devices learn that the order is final: its lines leave their pick lists.
+            conn.execute(
+                "INSERT INTO changes (kind, id) SELECT 'order_line', id FROM order_lines WHERE order_no = ?1",
+                [order],
+            )?;
         }
         (step, status) => {
             let want = match step {

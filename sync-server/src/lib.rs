@@ -12,6 +12,7 @@ pub mod sqlite;
 pub mod storage;
 pub mod tasks;
 pub mod transport;
+mod views;
 
 pub use api::{AppState, router};
 

@@ -180,17 +180,21 @@ enum ExceptionCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Resolve an exception: accept the books as they are, or adjust the stock line.
+    /// Resolve an exception: accept the books as they are, adjust the stock line, or release a
+    /// held operation (apply it as it was sent).
     #[command(
-        after_help = "Examples:\n  aisle-server exception resolve ID --by SUP1 --accept --note 'recounted, fine'\n  aisle-server exception resolve ID --by SUP1 --adjust=-3 --reason damaged"
+        after_help = "Examples:\n  aisle-server exception resolve ID --by SUP1 --accept --note 'recounted, fine'\n  aisle-server exception resolve ID --by SUP1 --adjust=-3 --reason damaged\n  aisle-server exception resolve ID --by SUP1 --release --note 'Bob was covering for me'"
     )]
     Resolve {
         id: uuid::Uuid,
         /// Badge of the supervisor deciding.
         #[arg(long)]
         by: String,
-        #[arg(long, conflicts_with = "adjust")]
+        #[arg(long, conflicts_with_all = ["adjust", "release"])]
         accept: bool,
+        /// Apply a held operation (unauthorized or invalid_operation) as it was sent.
+        #[arg(long, conflicts_with = "adjust")]
+        release: bool,
         #[arg(long, default_value = "")]
         note: String,
         #[arg(long, allow_hyphen_values = true, requires = "reason")]
@@ -467,17 +471,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 id,
                 by,
                 accept,
+                release,
                 note,
                 adjust,
                 reason,
             } => {
-                let resolution = match (accept, adjust) {
-                    (true, None) => Resolution::Accept { note },
-                    (false, Some(qty)) => Resolution::Adjust {
+                let resolution = match (accept, release, adjust) {
+                    (true, false, None) => Resolution::Accept { note },
+                    (false, true, None) => Resolution::Release { note },
+                    (false, false, Some(qty)) => Resolution::Adjust {
                         qty,
                         reason: reason.unwrap_or_default(),
                     },
-                    _ => bail!("give either --accept or --adjust QTY --reason R"),
+                    _ => bail!("give one of --accept, --release, or --adjust QTY --reason R"),
                 };
                 let x = storage.resolve_exception(id, &by, &resolution)?;
                 println!("resolved: {}", x.resolution.unwrap_or_default());

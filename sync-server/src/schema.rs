@@ -229,6 +229,29 @@ CREATE TRIGGER audit_immutable BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 
 CREATE TRIGGER audit_append_only BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#;
 
+/// Many hands: an operation the server may not apply as sent is logged as `held` (kept, not
+/// applied, never pulled by other devices); operators' roles keep their history so that work is
+/// judged by the role its operator had when it was done; plates are numbered changes, so that
+/// devices pull them like master data.
+const V8_AUTHORITY: &str = r#"
+ALTER TABLE ops ADD COLUMN status TEXT NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'held'));
+CREATE TABLE operator_roles (
+    badge      TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('operator', 'supervisor')),
+    valid_from TEXT NOT NULL,
+    PRIMARY KEY (badge, valid_from)
+) WITHOUT ROWID;
+INSERT INTO operator_roles (badge, role, valid_from) SELECT badge, role, '0000-01-01T00:00:00.000Z' FROM operators;
+CREATE TRIGGER operator_roles_i AFTER INSERT ON operators BEGIN
+    INSERT OR REPLACE INTO operator_roles (badge, role, valid_from) VALUES (NEW.badge, NEW.role, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
+CREATE TRIGGER operator_roles_u AFTER UPDATE OF role ON operators WHEN OLD.role <> NEW.role BEGIN
+    INSERT OR REPLACE INTO operator_roles (badge, role, valid_from) VALUES (NEW.badge, NEW.role, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
+CREATE TRIGGER plates_changed_i AFTER INSERT ON plates BEGIN INSERT INTO changes (kind, id) VALUES ('plate', NEW.id); END;
+CREATE TRIGGER plates_changed_u AFTER UPDATE ON plates BEGIN INSERT INTO changes (kind, id) VALUES ('plate', NEW.id); END;
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -240,6 +263,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V5_TASKS),
     M::up(V6_CLOCKS),
     M::up(V7_AUDIT),
+    M::up(V8_AUTHORITY),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

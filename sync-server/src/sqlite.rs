@@ -14,17 +14,19 @@ use crate::storage::{
 };
 use crate::tasks;
 use crate::tasks::TaskLine;
+use crate::views::TxView;
 use aisle_device::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
-    load_location, load_locations, load_warehouses, upsert_item, upsert_location,
+    load_location, load_locations, load_plates, load_warehouses, upsert_item, upsert_location,
 };
-use aisle_device::record::{apply, key_columns, key_from_columns};
+use aisle_device::record::{apply, key_from_columns};
+use aisle_domain::admission::{self, Admission, Verdict};
 use aisle_domain::import::{
     ImportError, RowError, WorkRow, parse_costs, parse_orders, parse_receipts,
 };
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
-use aisle_domain::reconcile::{self, ExceptionKind, LineProgress, Rules, StateView};
+use aisle_domain::reconcile::{self, ExceptionKind, Rules};
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
 use aisle_proto::{
@@ -34,6 +36,7 @@ use aisle_proto::{
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -144,28 +147,36 @@ impl SqliteStorage {
             seen_cursor: max_seq(tx)?,
             op,
         };
-        self.apply_entry(tx, &entry, when)
+        self.apply_entry(tx, &entry, when, None)
     }
 
     /// Logs one entry (that happened `at`, on the server's clock), raises its exceptions against
-    /// the state before it, and applies it.
+    /// the state before it, and applies it. A device's entry (`device_warehouse` given) is
+    /// admitted first ([`aisle_domain::admission`]): one the server may not apply as sent is
+    /// logged as held, with the exception that says why, and changes no stock; one whose work
+    /// reference does not fit is applied without it. Server operations are trusted.
     fn apply_entry(
         &self,
         tx: &Connection,
         e: &ChangeLogEntry,
         at: DateTime<Utc>,
+        device_warehouse: Option<WarehouseId>,
     ) -> StorageResult<u64> {
-        let drafts = reconcile::assess(
-            e,
-            &TxView {
-                conn: tx,
-                device: e.device_id,
+        let view = TxView {
+            conn: tx,
+            device: e.device_id,
+        };
+        let admission = match device_warehouse {
+            Some(wh) => admission::admit(e, wh, at, &view)?,
+            None => Admission {
+                verdict: Verdict::Apply { work: true },
+                exceptions: vec![],
             },
-            &self.rules,
-        );
+        };
+        let held = admission.verdict == Verdict::Hold;
         tx.prepare_cached(
-            "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry, at, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             e.op_id.to_string(),
@@ -175,7 +186,8 @@ impl SqliteStorage {
             e.op.kind().as_str(),
             Utc::now().to_rfc3339(),
             serde_json::to_string(e)?,
-            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            if held { "held" } else { "applied" },
         ])
         .map_err(|err| match err {
             rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => StorageError::Conflict(format!(
@@ -185,18 +197,43 @@ impl SqliteStorage {
             other => other.into(),
         })?;
         let server_seq = tx.last_insert_rowid() as u64;
-        apply(tx, e.op_id, &e.op).map_err(|err| match err {
-            aisle_device::DeviceError::Sqlite(s) if is_foreign_key(&s) => StorageError::Invalid(format!(
-                "operation #{} ({}) refers to an item or location this server does not know; import the master data on the server, then sync again",
-                e.seq,
-                e.op.kind()
-            )),
-            other => other.into(),
-        })?;
-        self.track_work(tx, e)?;
-        if let Operation::Count(c) = &e.op {
-            tx.prepare_cached("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                .execute(params![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
+        let mut drafts = admission.exceptions;
+        for d in &mut drafts {
+            d.message.push_str(match d.kind {
+                ExceptionKind::WorkMismatch => {
+                    "; the stock moved as scanned, the line or task it names is unchanged"
+                }
+                k if k.holds_operation() => {
+                    "; held: logged but not applied anywhere until a supervisor releases it"
+                }
+                _ => "",
+            });
+        }
+        if let Verdict::Apply { work } = admission.verdict {
+            // Work that may not count against the line or task it names is applied without it.
+            let applied: Cow<'_, ChangeLogEntry> = if work {
+                Cow::Borrowed(e)
+            } else {
+                Cow::Owned(ChangeLogEntry {
+                    op: e.op.without_work(),
+                    ..e.clone()
+                })
+            };
+            drafts.extend(reconcile::assess(&applied, &view, &self.rules)?);
+            apply(tx, e.op_id, &applied.op).map_err(|err| match err {
+                aisle_device::DeviceError::Sqlite(s) if is_foreign_key(&s) => StorageError::Internal(format!(
+                    "operation #{} ({}) of device {} refers to master data this server does not have: {s}",
+                    e.seq,
+                    e.op.kind(),
+                    e.device_id
+                )),
+                other => other.into(),
+            })?;
+            self.track_work(tx, &applied)?;
+            if let Operation::Count(c) = &e.op {
+                tx.prepare_cached("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                    .execute(params![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
+            }
         }
         for d in drafts {
             let mut op_ids = vec![e.op_id];
@@ -209,7 +246,7 @@ impl SqliteStorage {
             .execute(params![
                 id.to_string(),
                 d.kind.as_str(),
-                e.warehouse_id.to_string(),
+                device_warehouse.unwrap_or(e.warehouse_id).to_string(),
                 e.device_id.to_string(),
                 serde_json::to_string(&op_ids)?,
                 d.location.map(|l| l.to_string()),
@@ -357,126 +394,6 @@ fn changed(tx: &Connection, kind: &str, id: &str) -> StorageResult<()> {
     Ok(())
 }
 
-/// The reconciliation rules' view of the state, inside the push transaction.
-struct TxView<'a> {
-    conn: &'a Connection,
-    /// The device whose operation is assessed (its own counts are never "unseen" by it).
-    device: DeviceId,
-}
-
-impl TxView<'_> {
-    fn line(
-        &self,
-        table: &str,
-        done_col: &str,
-        target_col: &str,
-        id: &str,
-    ) -> Option<LineProgress> {
-        let sql = format!("SELECT {target_col}, {done_col} FROM {table} WHERE id = ?1");
-        let (target, done): (i64, i64) = self
-            .conn
-            .prepare_cached(&sql)
-            .ok()?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .ok()??;
-        let ops = self
-            .conn
-            .prepare_cached("SELECT op_id FROM line_ops WHERE line_id = ?1")
-            .ok()?
-            .query_map([id], |r| r.get::<_, String>(0))
-            .ok()?
-            .filter_map(|r| r.ok()?.parse().ok())
-            .collect();
-        Some(LineProgress { target, done, ops })
-    }
-}
-
-impl StateView for TxView<'_> {
-    fn on_hand(&self, key: &StockKey) -> i64 {
-        let (i, l, lot, exp, plate) = key_columns(key);
-        self.conn
-            .prepare_cached("SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5")
-            .and_then(|mut s| s.query_row([i, l, lot, exp, plate], |r| r.get(0)).optional())
-            .ok()
-            .flatten()
-            .unwrap_or(0)
-    }
-
-    fn receipt_line(&self, id: ReceiptLineId) -> Option<LineProgress> {
-        self.line(
-            "receipt_lines",
-            "received_qty",
-            "expected_qty",
-            &id.to_string(),
-        )
-    }
-
-    fn order_line(&self, id: OrderLineId) -> Option<LineProgress> {
-        self.line("order_lines", "picked_qty", "qty", &id.to_string())
-    }
-
-    fn serial_in_stock(&self, item: ItemId, serial: &str) -> Option<OpId> {
-        let op: Option<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT op_id FROM serials WHERE item_id = ?1 AND serial = ?2 AND in_stock = 1",
-            )
-            .ok()?
-            .query_row(params![item.to_string(), serial], |r| r.get(0))
-            .optional()
-            .ok()?;
-        op?.parse().ok()
-    }
-
-    fn unseen_counts(
-        &self,
-        item: ItemId,
-        location: aisle_domain::LocationId,
-        seen_cursor: u64,
-    ) -> Vec<OpId> {
-        let Ok(mut stmt) = self.conn.prepare_cached(
-            "SELECT op_id FROM counts WHERE item_id = ?1 AND location_id = ?2 AND server_seq > ?3 AND device_id <> ?4",
-        ) else {
-            return vec![];
-        };
-        stmt.query_map(
-            params![
-                item.to_string(),
-                location.to_string(),
-                seen_cursor as i64,
-                self.device.to_string()
-            ],
-            |r| r.get::<_, String>(0),
-        )
-        .map(|rows| rows.filter_map(|r| r.ok()?.parse().ok()).collect())
-        .unwrap_or_default()
-    }
-
-    fn describe(&self, key: &StockKey) -> String {
-        let names: Option<(String, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
-            )
-            .ok()
-            .and_then(|mut s| {
-                s.query_row(
-                    params![key.item.to_string(), key.location.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .ok()
-                .flatten()
-            });
-        let (sku, loc) = names.unwrap_or_else(|| (key.item.to_string(), key.location.to_string()));
-        match &key.lot {
-            Some(lot) => format!("{sku} lot {lot} at {loc}"),
-            None => format!("{sku} at {loc}"),
-        }
-    }
-}
-
 /// Random text from an unambiguous alphabet, for enrolment codes and tokens.
 pub fn random_code(len: usize) -> StorageResult<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -588,7 +505,8 @@ fn receipt_lines(
 
 fn order_lines(conn: &Connection, clause: &str, args: &[String]) -> StorageResult<Vec<OrderLine>> {
     let sql = format!(
-        "SELECT id, order_no, line, warehouse_id, item_id, qty, picked_qty, customer FROM order_lines WHERE {clause} ORDER BY order_no, line"
+        "SELECT o.id, o.order_no, o.line, o.warehouse_id, o.item_id, o.qty, o.picked_qty, o.customer, s.status = 'shipped'
+         FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no WHERE {clause} ORDER BY o.order_no, o.line"
     );
     load_rows(conn, &sql, args, |r| {
         Ok(OrderLine {
@@ -600,6 +518,7 @@ fn order_lines(conn: &Connection, clause: &str, args: &[String]) -> StorageResul
             qty: r.get(5)?,
             picked_qty: r.get(6)?,
             customer: r.get(7)?,
+            shipped: r.get::<_, Option<bool>>(8)?.unwrap_or(false),
         })
     })
 }
@@ -625,6 +544,17 @@ fn other_warehouses(conn: &Connection, own: WarehouseId) -> StorageResult<Vec<St
         })
     })
     .collect()
+}
+
+/// A logged operation by its id.
+fn logged_entry(conn: &Connection, op: OpId) -> StorageResult<ChangeLogEntry> {
+    let entry: Option<String> = conn
+        .prepare_cached("SELECT entry FROM ops WHERE op_id = ?1")?
+        .query_row([op.to_string()], |r| r.get(0))
+        .optional()?;
+    let entry =
+        entry.ok_or_else(|| StorageError::Internal(format!("logged operation {op} is missing")))?;
+    Ok(serde_json::from_str(&entry)?)
 }
 
 fn max_rev(conn: &Connection) -> StorageResult<u64> {
@@ -855,6 +785,11 @@ impl Storage for SqliteStorage {
         let mut expected = durable as u64 + 1;
         let (mut applied, mut duplicates) = (0u32, 0u32);
         for e in entries {
+            if e.seq == 0 {
+                return Err(StorageError::Invalid(
+                    "an entry has sequence number 0; a device's change log starts at #1".into(),
+                ));
+            }
             if e.device_id != device.id {
                 return Err(StorageError::Forbidden(format!(
                     "entry #{} belongs to device {}, not to the device whose token was used",
@@ -890,16 +825,14 @@ impl Storage for SqliteStorage {
                     e.seq, e.schema_version
                 )));
             }
-            if e.warehouse_id != device.warehouse_id {
-                return Err(StorageError::Forbidden(format!(
-                    "entry #{} is for another warehouse than the one this device is enrolled in",
-                    e.seq
-                )));
-            }
-            e.op.check().map_err(|err| {
-                StorageError::Invalid(format!("entry #{} is not a valid operation: {err}", e.seq))
-            })?;
-            self.apply_entry(&tx, e, e.device_time - correction)?;
+            // From here on, nothing in the entry's content can refuse the push: what the server
+            // may not apply as sent is held with an exception, and the device moves on.
+            self.apply_entry(
+                &tx,
+                e,
+                e.device_time - correction,
+                Some(device.warehouse_id),
+            )?;
             applied += 1;
             expected += 1;
         }
@@ -945,7 +878,7 @@ impl Storage for SqliteStorage {
         {
             let mut stmt = tx.prepare_cached(
                 "SELECT server_seq, entry FROM ops WHERE warehouse_id = ?1 AND server_seq > ?2 AND device_id <> ?3
-                 ORDER BY server_seq LIMIT ?4",
+                 AND status = 'applied' ORDER BY server_seq LIMIT ?4",
             )?;
             let rows = stmt.query_map(
                 params![
@@ -1029,6 +962,7 @@ impl Storage for SqliteStorage {
         let (oc, oa) = since("order_line");
         let (ec, ea) = since("exception");
         let (tc, ta) = since("task");
+        let (pc, pa) = since("plate");
         let response = PullPage {
             epoch: self.epoch,
             ops,
@@ -1054,6 +988,12 @@ impl Storage for SqliteStorage {
             rev,
             tasks: if rev > query.rev {
                 tasks::tasks_where(&tx, &tc, &ta)?
+            } else {
+                vec![]
+            },
+            plates: if rev > query.rev {
+                let args: Vec<&str> = pa.iter().map(String::as_str).collect();
+                load_plates(&tx, &pc, &args)?
             } else {
                 vec![]
             },
@@ -1114,6 +1054,7 @@ impl Storage for SqliteStorage {
                 "warehouse_id = ?1 AND status = 'open'",
                 std::slice::from_ref(&wh),
             )?,
+            plates: load_plates(&tx, "warehouse_id = ?1", &[&wh])?,
         };
         tx.commit()?;
         Ok(snapshot)
@@ -1192,6 +1133,30 @@ impl Storage for SqliteStorage {
             ImportKind::Orders => {
                 let rows = parse_orders(csv)?;
                 let ids = resolve_work(&tx, "orders", &rows)?;
+                let mut errors = Vec::new();
+                for r in &rows {
+                    let status: Option<String> = tx
+                        .prepare_cached("SELECT status FROM shipments WHERE order_no = ?1")?
+                        .query_row([&r.document], |x| x.get(0))
+                        .optional()?;
+                    if status.as_deref() == Some("shipped") {
+                        errors.push(RowError {
+                            line: r.line_no,
+                            column: Some("order".into()),
+                            reason: format!(
+                                "order {:?} is shipped; a shipped order is final (raise a new order)",
+                                r.document
+                            ),
+                        });
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(ImportError {
+                        what: "orders",
+                        errors,
+                    }
+                    .into());
+                }
                 for (r, (wh, item)) in rows.iter().zip(ids) {
                     let id = OrderLineId::new().to_string();
                     tx.execute(
@@ -1665,24 +1630,11 @@ impl Storage for SqliteStorage {
             Resolution::Reject { note } => {
                 let count = match x.op_ids.first() {
                     Some(op) if x.kind == ExceptionKind::CountVariance => {
-                        let entry: Option<String> = tx
-                            .query_row(
-                                "SELECT entry FROM ops WHERE op_id = ?1",
-                                [op.to_string()],
-                                |r| r.get(0),
-                            )
-                            .optional()?;
-                        match entry
-                            .map(|e| serde_json::from_str::<ChangeLogEntry>(&e))
-                            .transpose()?
-                        {
-                            Some(ChangeLogEntry {
-                                op: Operation::Count(c),
-                                ..
-                            }) => c,
+                        match logged_entry(&tx, *op)?.op {
+                            Operation::Count(c) => c,
                             _ => {
                                 return Err(StorageError::Internal(format!(
-                                    "the count behind exception {id} is missing"
+                                    "the operation behind count exception {id} is not a count"
                                 )));
                             }
                         }
@@ -1704,6 +1656,39 @@ impl Storage for SqliteStorage {
                 format!(
                     "count rejected by {by}: the books go back to {} ({qty:+}, server operation #{seq}); {}",
                     count.expected,
+                    note.trim()
+                )
+            }
+            Resolution::Release { note } => {
+                let entry = match x.op_ids.first() {
+                    Some(op) if x.kind.holds_operation() => logged_entry(&tx, *op)?,
+                    _ => {
+                        return Err(StorageError::Invalid(
+                            "only a held operation (unauthorized or invalid_operation) can be released; accept or adjust this exception".into(),
+                        ));
+                    }
+                };
+                // Released as if the supervisor had done it: still only what any replica can apply.
+                let as_supervisor = ChangeLogEntry {
+                    operator: by.to_string(),
+                    warehouse_id: x.warehouse_id,
+                    ..entry.clone()
+                };
+                let view = TxView {
+                    conn: &tx,
+                    device: entry.device_id,
+                };
+                let check = admission::admit(&as_supervisor, x.warehouse_id, Utc::now(), &view)?;
+                if check.verdict == Verdict::Hold {
+                    return Err(StorageError::Invalid(format!(
+                        "this operation cannot be applied: {}; accept the exception to leave it out",
+                        check.reason().unwrap_or("it breaks a rule")
+                    )));
+                }
+                let seq = self.server_op_by(&tx, x.warehouse_id, entry.op, by)?;
+                format!(
+                    "released by {by}: the held {} is applied as server operation #{seq}; {}",
+                    x.op_ids.first().map(|o| o.to_string()).unwrap_or_default(),
                     note.trim()
                 )
             }

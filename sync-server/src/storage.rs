@@ -9,6 +9,7 @@ use crate::inventory::{
     OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
 };
 use crate::tasks::TaskLine;
+use aisle_domain::master::LicensePlate;
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, TaskId, WarehouseId};
@@ -43,6 +44,7 @@ pub struct PullPage {
     pub other_warehouses: Vec<StockSummary>,
     pub rev: u64,
     pub tasks: Vec<Task>,
+    pub plates: Vec<LicensePlate>,
 }
 
 /// An enrolled device, as authentication finds it.
@@ -170,6 +172,9 @@ pub enum Resolution {
     /// A count variance the supervisor does not believe: the books go back to what they were
     /// before the count (a compensating adjustment of the count's difference).
     Reject { note: String },
+    /// A held operation (an `unauthorized` or `invalid_operation` exception) the supervisor
+    /// vouches for: applied now, as a server operation every device pulls.
+    Release { note: String },
 }
 
 pub trait Storage: std::fmt::Debug + Send + Sync + 'static {

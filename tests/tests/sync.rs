@@ -409,8 +409,12 @@ fn only_enrolled_devices_get_in_and_only_as_themselves() {
     };
     assert_eq!(pull(None, Some("1")).0, 401);
     assert_eq!(pull(Some("not-a-token"), Some("1")).0, 401);
+    // A missing protocol header is a version this server does not speak (docs/sync-protocol.md).
     let (status, body) = pull(Some(&token(&a.store)), None);
-    assert_eq!((status, body["kind"].as_str()), (400, Some("bad_request")));
+    assert_eq!(
+        (status, body["kind"].as_str()),
+        (400, Some("version_mismatch"))
+    );
     let (status, body) = pull(Some(&token(&a.store)), Some("0"));
     assert_eq!(
         (status, body["kind"].as_str()),

@@ -313,7 +313,11 @@ impl Out {
                     say!("  ({}) {:<24} {}", e.ai, e.title, e.value);
                 }
             }
-            ScanContent::Location { code } => say!("location label, code {code}"),
+            ScanContent::Location {
+                code,
+                warehouse: Some(wh),
+            } => say!("location label, code {code} in warehouse {wh}"),
+            ScanContent::Location { code, .. } => say!("location label, code {code}"),
             ScanContent::LicensePlate { code } => say!("license plate {code}"),
             ScanContent::Text { text } => say!("text {text:?} (looked up as an internal code)"),
         }

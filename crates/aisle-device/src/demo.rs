@@ -79,7 +79,8 @@ impl Store {
             }
             Some(_) => {}
         }
-        let ctx = OpContext::new("DEMO");
+        // Opening stock is booked by the demo's supervisor, a badge the rules know.
+        let ctx = OpContext::new(demo::DEMO_SUPERVISOR);
         let device_wh = self.device()?.warehouse_id;
         let mut lines = 0;
         for o in &opening {

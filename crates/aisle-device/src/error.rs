@@ -54,6 +54,9 @@ pub enum DeviceError {
     Damaged(String),
     #[error("stored data could not be decoded: {0}")]
     Decode(String),
+    /// The rules could not read the state they check (a storage failure, never a verdict).
+    #[error("checking the operation against this device's data: {0}")]
+    View(#[from] aisle_domain::reconcile::ViewError),
     /// The server could not be reached or did not answer; the work stays on the device.
     #[error("the server cannot be reached: {0}; everything stays on this device and syncs later")]
     Network(String),
@@ -100,7 +103,7 @@ impl DeviceError {
             Self::AlreadyInitialised { .. } => "already_initialised",
             Self::Import(_) => "bad_import",
             Self::Pattern(_) => "bad_configuration",
-            Self::Migration(_) | Self::Sqlite(_) | Self::Decode(_) => "storage",
+            Self::Migration(_) | Self::Sqlite(_) | Self::Decode(_) | Self::View(_) => "storage",
             Self::StorageFull => "storage_full",
             Self::Damaged(_) => "damaged",
             Self::Network(_) => "offline",

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod authority;
 pub mod demo;
 pub mod error;
 pub mod labels;

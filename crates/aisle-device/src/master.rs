@@ -236,21 +236,7 @@ impl Store {
     }
 
     fn plate_where(&self, clause: &str, key: &str) -> Result<Option<LicensePlate>> {
-        let sql = format!("SELECT id, code, warehouse_id, location_id FROM plates WHERE {clause}");
-        let row: Option<(String, String, String, Option<String>)> = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .optional()?;
-        row.map(|(id, code, wh, loc)| {
-            Ok(LicensePlate {
-                id: parse_id(&id)?,
-                code,
-                warehouse_id: parse_id(&wh)?,
-                location_id: loc.as_deref().map(parse_id).transpose()?,
-            })
-        })
-        .transpose()
+        Ok(load_plates(&self.conn, clause, &[key])?.into_iter().next())
     }
 
     /// Imports `code,name` rows. All or nothing.
@@ -668,6 +654,50 @@ pub fn load_locations(conn: &Connection, warehouse: WarehouseId) -> Result<Vec<L
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([warehouse.to_string()], location_from_row)?;
     rows.map(|r| location_decode(r?)).collect()
+}
+
+/// License plates matching an SQL condition on `plates`.
+pub fn load_plates(conn: &Connection, clause: &str, args: &[&str]) -> Result<Vec<LicensePlate>> {
+    let sql = format!(
+        "SELECT id, code, warehouse_id, location_id FROM plates WHERE {clause} ORDER BY id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, code, wh, loc) = row?;
+        Ok(LicensePlate {
+            id: parse_id(&id)?,
+            code,
+            warehouse_id: parse_id(&wh)?,
+            location_id: loc.as_deref().map(parse_id).transpose()?,
+        })
+    })
+    .collect()
+}
+
+/// Creates or moves a plate. A code that is already another plate's keeps that plate: two ids for
+/// one label can only come from an older app (ids are made from codes now), and the server
+/// raises a `plate_conflict` for it.
+pub fn upsert_plate(conn: &Connection, plate: &LicensePlate) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO plates (id, code, warehouse_id, location_id) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET warehouse_id = excluded.warehouse_id, location_id = excluded.location_id
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![
+        plate.id.to_string(),
+        plate.code,
+        plate.warehouse_id.to_string(),
+        plate.location_id.map(|l| l.to_string())
+    ])?;
+    Ok(())
 }
 
 /// Every item.

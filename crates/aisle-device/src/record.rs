@@ -99,9 +99,9 @@ impl Store {
         let seq: i64 = tx
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM change_log")?
             .query_row([], |r| r.get(0))?;
-        let seen: i64 = tx
-            .prepare_cached("SELECT pull_cursor FROM sync_state")?
-            .query_row([], |r| r.get(0))?;
+        let (seen, pushed): (i64, i64) = tx
+            .prepare_cached("SELECT pull_cursor, pushed_seq FROM sync_state")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let entry = ChangeLogEntry {
             op_id: OpId::new(),
             device_id: device.device_id,
@@ -114,6 +114,8 @@ impl Store {
             seen_cursor: seen as u64,
             op,
         };
+        // The server's rules, as far as this device can tell: refused here rather than held there.
+        crate::authority::check(&tx, &entry, pushed as u64)?;
         append_log(&tx, &entry)?;
         let negative = apply(&tx, entry.op_id, &entry.op)?;
         let warnings = negative
@@ -211,7 +213,8 @@ fn place_plate(
     conn.prepare_cached(
         "INSERT INTO plates (id, code, warehouse_id, location_id)
          SELECT ?1, ?2, warehouse_id, id FROM locations WHERE id = ?3
-         ON CONFLICT(id) DO UPDATE SET location_id = excluded.location_id, warehouse_id = excluded.warehouse_id",
+         ON CONFLICT(id) DO UPDATE SET location_id = excluded.location_id, warehouse_id = excluded.warehouse_id
+         ON CONFLICT DO NOTHING",
     )?
     .execute(params![plate.to_string(), code, location.to_string()])?;
     Ok(())

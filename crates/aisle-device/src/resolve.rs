@@ -107,18 +107,49 @@ impl Store {
             });
         }
         if let Some(gln) = scan.gln() {
-            return Ok(self
-                .location_by_label(gln, None)?
-                .map_or(Resolved::Unknown, Resolved::Location));
+            return match self.location_by_label(gln, None)? {
+                Some(l) => Ok(Resolved::Location(
+                    self.in_warehouse(l, warehouse, &scan.raw)?,
+                )),
+                None => Ok(Resolved::Unknown),
+            };
         }
         match &scan.content {
-            ScanContent::Location { code } => {
-                let by_label = self.location_by_label(&scan.data, warehouse)?;
-                let found = match by_label {
-                    Some(l) => Some(l),
-                    None => self.location_by_label(code, warehouse)?,
+            ScanContent::Location {
+                code,
+                warehouse: named,
+            } => {
+                // A label that names its warehouse resolves there and nowhere else.
+                let target = match named {
+                    None => warehouse,
+                    Some(wh_code) => {
+                        let wh = self.warehouse_by_code(wh_code).map_err(|_| {
+                            DeviceError::Invalid(format!(
+                                "location label {:?} is for warehouse {wh_code}, which does not exist; nothing was recorded",
+                                scan.raw
+                            ))
+                        })?;
+                        if let Some(own) = warehouse
+                            && own != wh.id
+                        {
+                            return Err(self.other_warehouse(&scan.raw, &wh.code, own));
+                        }
+                        Some(wh.id)
+                    }
                 };
-                Ok(found.map_or(Resolved::Unknown, Resolved::Location))
+                let found = match self.location_by_label(&scan.data, target)? {
+                    Some(l) if target.is_none_or(|t| t == l.warehouse_id) => Some(l),
+                    _ => match target {
+                        Some(_) => self.location_by_label(code, target)?,
+                        None => None,
+                    },
+                };
+                match found {
+                    Some(l) => Ok(Resolved::Location(
+                        self.in_warehouse(l, warehouse, &scan.raw)?,
+                    )),
+                    None => Ok(Resolved::Unknown),
+                }
             }
             ScanContent::LicensePlate { code } => Ok(match self.plate_by_code(code)? {
                 Some(p) => Resolved::Plate(p),
@@ -146,6 +177,37 @@ impl Store {
             // GS1 data without a key this device knows how to use (e.g. only a batch number).
             ScanContent::Gs1 { .. } | ScanContent::Gtin { .. } => Ok(Resolved::Unknown),
         }
+    }
+
+    /// A location found by its label, refused when it belongs to another warehouse than the
+    /// device's: nothing may be recorded in a warehouse this device does not work in.
+    fn in_warehouse(
+        &self,
+        l: Location,
+        own: Option<aisle_domain::WarehouseId>,
+        raw: &str,
+    ) -> Result<Location> {
+        match own {
+            Some(own) if own != l.warehouse_id => {
+                let code = self.warehouse(l.warehouse_id)?.code;
+                Err(self.other_warehouse(raw, &code, own))
+            }
+            _ => Ok(l),
+        }
+    }
+
+    fn other_warehouse(
+        &self,
+        raw: &str,
+        theirs: &str,
+        own: aisle_domain::WarehouseId,
+    ) -> DeviceError {
+        let mine = self
+            .warehouse(own)
+            .map_or_else(|_| own.to_string(), |w| w.code);
+        DeviceError::Invalid(format!(
+            "location label {raw:?} is in warehouse {theirs}; this device works in {mine}, so nothing was recorded"
+        ))
     }
 
     /// Records a well-formed scan that matched nothing, and returns the error to show.

@@ -222,7 +222,17 @@ const V4: &str = r#"
 ALTER TABLE sync_state ADD COLUMN ca_pem TEXT;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
+/// Version 5: this device's operations the server held (logged, not applied) and that were taken
+/// back out of local stock (`reversed`), or that a snapshot had already left out.
+const V5: &str = r#"
+CREATE TABLE held_ops (
+    op_id        TEXT PRIMARY KEY,
+    exception_id TEXT NOT NULL,
+    reversed     INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

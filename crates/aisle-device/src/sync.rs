@@ -5,11 +5,13 @@
 //! interrupted sync simply continues from where it stopped. Sync may run on its own connection
 //! while scans are recorded on another: each step is a short immediate transaction.
 
-use crate::master::{upsert_item, upsert_location};
+use crate::authority::take_back_held;
+use crate::master::{upsert_item, upsert_location, upsert_plate};
 use crate::query::LogFilter;
 use crate::record::{apply, apply_deltas};
 use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::{Delta, StockKey, net};
+use aisle_domain::master::LicensePlate;
 use aisle_domain::op::ChangeLogEntry;
 use aisle_proto::{
     APP_VERSION_HEADER, DEVICE_TIME_HEADER, EnrollRequest, EnrollResponse, ErrorBody, Exception,
@@ -358,6 +360,7 @@ struct Work<'a> {
     exceptions: &'a [Exception],
     others: &'a [StockSummary],
     tasks: &'a [Task],
+    plates: &'a [LicensePlate],
 }
 
 fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
@@ -367,7 +370,11 @@ fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
         exceptions,
         others,
         tasks,
+        plates,
     } = work;
+    for p in plates {
+        upsert_plate(tx, p)?;
+    }
     for r in receipts {
         store_json(tx, "receipt_lines", r.id.to_string(), r)?;
     }
@@ -664,6 +671,7 @@ impl Store {
     /// Makes local stock equal the snapshot plus this device's not-yet-pushed operations, in one
     /// transaction with the cursors the snapshot is consistent with.
     fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<()> {
+        let own = self.device()?.device_id;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -706,8 +714,10 @@ impl Store {
                 exceptions: &snap.exceptions,
                 others: &snap.other_warehouses,
                 tasks: &snap.tasks,
+                plates: &snap.plates,
             },
         )?;
+        take_back_held(&tx, own, &snap.exceptions, Some(state.pushed_seq))?;
         tx.execute(
             "UPDATE sync_state SET pull_cursor = ?1, rev = ?2, bootstrapped = 1",
             params![snap.cursor as i64, snap.rev as i64],
@@ -752,8 +762,10 @@ impl Store {
                 exceptions: &page.exceptions,
                 others: &page.other_warehouses,
                 tasks: &page.tasks,
+                plates: &page.plates,
             },
         )?;
+        take_back_held(&tx, own, &page.exceptions, None)?;
         tx.execute(
             "UPDATE sync_state SET pull_cursor = MAX(pull_cursor, ?1), rev = MAX(rev, ?2)",
             params![page.cursor as i64, page.rev as i64],

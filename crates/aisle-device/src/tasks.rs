@@ -7,7 +7,7 @@ use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::allocation;
 use aisle_domain::master::{Location, LocationKind, Tracking};
-use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
+use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, WarehouseId};
 use aisle_proto::{Exception, Task, TaskWork};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -54,7 +54,8 @@ impl Store {
         let mut list = PickList::default();
         let local = self.unsynced_picks()?;
         let mut open_lines = Vec::new();
-        for line in self.order_lines()? {
+        // A shipped order is final: its lines take no more picks.
+        for line in self.order_lines()?.into_iter().filter(|l| !l.shipped) {
             let open = line.qty - line.picked_qty - local.get(&line.id).copied().unwrap_or(0);
             if open > 0 {
                 open_lines.push((line, open));
@@ -506,16 +507,5 @@ impl Store {
             ))
         });
         Ok(out)
-    }
-
-    /// A downloaded task by id, for work that says it carries it out.
-    pub(crate) fn task(&self, id: TaskId) -> Result<Task> {
-        self.tasks(false)?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or_else(|| DeviceError::NotFound {
-                what: "task (sync to download tasks)",
-                key: id.to_string(),
-            })
     }
 }

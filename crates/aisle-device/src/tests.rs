@@ -199,10 +199,12 @@ fn change_log_is_gapless_and_rolls_back_with_stock() {
         serials: vec![],
         task: None,
     });
-    assert!(matches!(
-        f.store.record(op, &f.ctx),
-        Err(DeviceError::Sqlite(_))
-    ));
+    // An unknown location is refused before anything is written (the server would hold it).
+    let refused = f.store.record(op, &f.ctx);
+    assert!(
+        matches!(&refused, Err(DeviceError::Invalid(m)) if m.contains("not known")),
+        "{refused:?}"
+    );
     assert_eq!(f.store.stock_of_item(bolt.id).unwrap(), before);
     assert_eq!(log_len(&f.store), 1);
     let rec = receive(&mut f, "INT-BOLT", 1);
@@ -372,7 +374,7 @@ fn locations_of_another_warehouse_and_structural_nodes_are_refused() {
             .receive(&req, &f.ctx)
             .unwrap_err()
             .to_string()
-            .contains("belongs to warehouse WH2")
+            .contains("in warehouse WH2; this device works in WH1")
     );
     let req = ReceiveRequest {
         location: "LOC:WH1:A".into(),
@@ -716,6 +718,7 @@ fn download_order_line(f: &Fixture, sku: &str, qty: i64, line: u32) -> aisle_dom
         qty,
         picked_qty: 0,
         customer: None,
+        shipped: false,
     };
     f.store
         .conn()

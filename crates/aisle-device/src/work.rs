@@ -14,8 +14,7 @@ use aisle_domain::master::{Location, PackKind, Tracking};
 use aisle_domain::op::{
     Adjust, Count, Operation, PackCount, Pick, PlateLine, PlateMove, Receive, Transfer,
 };
-use aisle_domain::{ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId};
-use aisle_proto::TaskWork;
+use aisle_domain::{OrderLineId, PlateId, ReceiptLineId, TaskId};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -283,7 +282,7 @@ impl Store {
             Some(raw) => {
                 scans.push(raw.clone());
                 match self.resolve(raw)?.resolved {
-                    Resolved::NewPlate { code } => (Some(PlateId::new()), Some(code)),
+                    Resolved::NewPlate { code } => (Some(PlateId::for_code(&code)), Some(code)),
                     Resolved::Plate(p) if p.location_id.is_none_or(|l| l == loc.id) => {
                         (Some(p.id), Some(p.code))
                     }
@@ -361,65 +360,6 @@ impl Store {
             Operation::Count(c) => c.task.map(|id| (id, 1)),
             _ => None,
         })
-    }
-
-    /// Refuses work that names a task but does something else: the wrong item, the wrong
-    /// place, or a task that is no longer open.
-    fn check_task(
-        &self,
-        id: TaskId,
-        item: ItemId,
-        from: Option<LocationId>,
-        to: LocationId,
-    ) -> Result<()> {
-        let task = self.task(id)?;
-        if task.status != aisle_proto::TaskStatus::Open {
-            return Err(DeviceError::Invalid(format!(
-                "task {id} is {}; there is nothing left to do for it",
-                task.status.as_str()
-            )));
-        }
-        let (want_item, want_from, want_to, what) = match task.work {
-            TaskWork::Move {
-                item_id, from, to, ..
-            } => (item_id, Some(from), to, "move"),
-            TaskWork::Count {
-                item_id,
-                location_id,
-                ..
-            } => (item_id, None, location_id, "count"),
-        };
-        let is_move = from.is_some();
-        if is_move != want_from.is_some() {
-            return Err(DeviceError::Invalid(format!(
-                "task {id} is a {what} task; record it with a {what}"
-            )));
-        }
-        if want_item != item {
-            let want = self.item(want_item)?;
-            return Err(DeviceError::Invalid(format!(
-                "task {id} is for item {}; scan that item",
-                want.sku
-            )));
-        }
-        if let (Some(want), Some(got)) = (want_from, from)
-            && want != got
-        {
-            return Err(DeviceError::Invalid(format!(
-                "task {id} takes the stock from {}, not from {}",
-                self.location(want)?.code,
-                self.location(got)?.code
-            )));
-        }
-        if want_to != to {
-            let (want, got) = (self.location(want_to)?, self.location(to)?);
-            let verb = if is_move { "goes to" } else { "counts at" };
-            return Err(DeviceError::Invalid(format!(
-                "task {id} {verb} {}, not {}",
-                want.code, got.code
-            )));
-        }
-        Ok(())
     }
 
     /// Picked per order line on this device and not yet pushed.
@@ -507,9 +447,6 @@ impl Store {
                 let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
                 let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
                 let key = self.take_key(&scan, &from, lot, expiry)?;
-                if let Some(task) = req.task {
-                    self.check_task(task, scan.item.id, Some(from.id), to.id)?;
-                }
                 let t = Transfer {
                     item: scan.item.id,
                     lot: key.lot,
@@ -574,9 +511,6 @@ impl Store {
         let (counted, _) = base_units(&scan, req.pack, req.counted)?;
         let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
         let key = self.take_key(&scan, &loc, lot, expiry)?;
-        if let Some(task) = req.task {
-            self.check_task(task, scan.item.id, None, loc.id)?;
-        }
         let expected = self.on_hand(&key)?;
         let op = Operation::Count(Count {
             key,

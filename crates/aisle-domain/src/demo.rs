@@ -49,6 +49,9 @@ const COMPANY_PREFIX: &str = "5012345";
 
 /// The demo's staff: badge, name, PIN, supervisor. Demo data only: real sites add their own
 /// operators (`aisle-server operator add`).
+/// The demo's supervisor badge (one of [`DEMO_OPERATORS`]).
+pub const DEMO_SUPERVISOR: &str = "SUP1";
+
 pub const DEMO_OPERATORS: &[(&str, &str, &str, bool)] = &[
     ("ALICE", "Alice Smith", "1234", false),
     ("BOB", "Bob Jones", "2345", false),

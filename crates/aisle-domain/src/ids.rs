@@ -57,6 +57,19 @@ id_type!(
     /// A license plate: a pallet or tote that holds stock and moves as a unit.
     PlateId
 );
+impl PlateId {
+    /// The one id of the plate with this code: an SSCC is unique in the world (a site's own plate
+    /// labels are unique in its company), so every device that meets a code offline, first or
+    /// not, gives it the same id and their work lands on one plate.
+    pub fn for_code(code: &str) -> Self {
+        Self(Uuid::new_v5(&PLATE_NAMESPACE, code.trim().as_bytes()))
+    }
+}
+
+/// Namespace of the name-based (UUIDv5) plate ids. Never change it: plate ids in every ledger
+/// depend on it.
+const PLATE_NAMESPACE: Uuid = Uuid::from_u128(0x6a1e_5f1d_0c3b_4d2e_9a7f_5c1b_2d3e_4f50);
+
 id_type!(
     /// One operation in a change log, unique across all devices.
     OpId
@@ -96,5 +109,14 @@ mod tests {
         let parsed: ItemId = id.to_string().parse().unwrap();
         assert_eq!(parsed, id);
         assert!("not-a-uuid".parse::<ItemId>().is_err());
+    }
+
+    #[test]
+    fn a_plate_code_has_one_id_everywhere() {
+        let a = PlateId::for_code("340299910000000025");
+        assert_eq!(a, PlateId::for_code("340299910000000025"));
+        assert_eq!(a, PlateId::for_code(" 340299910000000025\n"));
+        assert_ne!(a, PlateId::for_code("340299910000000032"));
+        assert_eq!(a.0.get_version_num(), 5);
     }
 }

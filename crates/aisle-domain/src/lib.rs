@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod allocation;
 pub mod cycle_count;
 pub mod demo;

@@ -3,7 +3,7 @@
 
 #![forbid(unsafe_code)]
 
-use aisle_domain::master::{Item, Location, Warehouse};
+use aisle_domain::master::{Item, LicensePlate, Location, Warehouse};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, ReceiptLineId, StockKey, TaskId, WarehouseId,
@@ -131,6 +131,9 @@ pub struct OrderLine {
     pub qty: i64,
     pub picked_qty: i64,
     pub customer: Option<String>,
+    /// The order is shipped: final, no more picks count against it (absent from older servers).
+    #[serde(default)]
+    pub shipped: bool,
 }
 
 /// What a task asks a device to do.
@@ -244,6 +247,9 @@ pub struct PullResponse {
     /// Tasks for the device's warehouse changed since `rev` (absent from servers before tasks).
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// License plates of the device's warehouse changed since `rev` (absent from older servers).
+    #[serde(default)]
+    pub plates: Vec<LicensePlate>,
 }
 
 /// One line of stock in a snapshot.
@@ -269,6 +275,9 @@ pub struct Snapshot {
     /// Open tasks of the device's warehouse.
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// License plates of the device's warehouse (absent from older servers).
+    #[serde(default)]
+    pub plates: Vec<LicensePlate>,
 }
 
 /// Every error response's body.

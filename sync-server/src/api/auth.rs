@@ -18,8 +18,10 @@ pub struct AuthDevice(pub DeviceRecord);
 /// Refuses a request whose protocol version this server does not speak.
 pub fn check_protocol(parts: &Parts) -> Result<(), ApiError> {
     let Some(v) = parts.headers.get(PROTOCOL_HEADER) else {
-        return Err(ApiError::BadRequest(format!(
-            "missing the {PROTOCOL_HEADER} header; this server speaks sync protocol {PROTOCOL_VERSION}"
+        // Not a client of this protocol (or one from before it was versioned): the same answer
+        // as any other version this server does not speak.
+        return Err(ApiError::UpgradeRequired(format!(
+            "missing the {PROTOCOL_HEADER} header; this server speaks sync protocol {PROTOCOL_VERSION}, so update the app (its unsynced work stays on the device)"
         )));
     };
     let v: u32 = v

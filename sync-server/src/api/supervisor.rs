@@ -139,14 +139,15 @@ pub async fn exceptions(
     Ok(Json(state.blocking(move |s| s.exceptions(!q.all)).await?))
 }
 
-/// `{"accept": {"note": …}}`, `{"adjust": {"qty": -2, "reason": …}}` or, for a count
-/// variance, `{"reject": {"note": …}}`.
+/// `{"accept": {"note": …}}`, `{"adjust": {"qty": -2, "reason": …}}`, for a count variance
+/// `{"reject": {"note": …}}`, and for a held operation `{"release": {"note": …}}`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ResolveIn {
     Accept { note: String },
     Adjust { qty: i64, reason: String },
     Reject { note: String },
+    Release { note: String },
 }
 
 pub async fn resolve(
@@ -159,6 +160,7 @@ pub async fn resolve(
         ResolveIn::Accept { note } => Resolution::Accept { note },
         ResolveIn::Adjust { qty, reason } => Resolution::Adjust { qty, reason },
         ResolveIn::Reject { note } => Resolution::Reject { note },
+        ResolveIn::Release { note } => Resolution::Release { note },
     };
     let by = who.session.badge.clone();
     let x = state

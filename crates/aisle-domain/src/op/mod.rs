@@ -450,6 +450,20 @@ impl Operation {
         }
     }
 
+    /// The same physical work without the order line, receipt line or task it names: what is
+    /// applied when that work may not count it ([`crate::admission`]).
+    pub fn without_work(&self) -> Self {
+        let mut op = self.clone();
+        match &mut op {
+            Self::Receive(r) => r.receipt_line = None,
+            Self::Putaway(t) | Self::Move(t) => t.task = None,
+            Self::Pick(p) => p.order_line = None,
+            Self::Count(c) => c.task = None,
+            Self::MovePlate(_) | Self::Adjust(_) | Self::UnknownScan(_) => {}
+        }
+        op
+    }
+
     /// The location an operation happened at (for display and for exceptions).
     pub fn location(&self) -> Option<LocationId> {
         match self {

@@ -28,10 +28,24 @@ pub enum ExceptionKind {
     UnknownBarcode,
     /// A serial number received while the same serial is already in stock.
     DuplicateSerial,
+    /// Held, not applied: the operator's badge is unknown, or their role may not do this (an
+    /// adjustment by an operator who is not a supervisor) at the operation's time.
+    Unauthorized,
+    /// Held, not applied: the operation cannot be applied as sent (an item or location the server
+    /// does not know, another warehouse's location, a quantity no replica accepts).
+    InvalidOperation,
+    /// Applied to stock, but not counted against the work it names: the wrong item for an order
+    /// line, receipt line or task, a shipped order, a task already done or cancelled.
+    WorkMismatch,
+    /// A license plate code that is already another plate, or a plate received in two places.
+    PlateConflict,
+    /// A kind this build does not know (sent by a newer server): shown, never acted on.
+    #[serde(other)]
+    Other,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 7] = [
+    pub const ALL: [ExceptionKind; 11] = [
         Self::NegativeStock,
         Self::OverPick,
         Self::CountVariance,
@@ -39,7 +53,18 @@ impl ExceptionKind {
         Self::OverReceipt,
         Self::UnknownBarcode,
         Self::DuplicateSerial,
+        Self::Unauthorized,
+        Self::InvalidOperation,
+        Self::WorkMismatch,
+        Self::PlateConflict,
     ];
+
+    /// True when an exception of this kind means its first operation was logged but not applied
+    /// (held for a supervisor): every replica leaves it out of stock, and the device that
+    /// recorded it takes its effects back.
+    pub fn holds_operation(self) -> bool {
+        matches!(self, Self::Unauthorized | Self::InvalidOperation)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,6 +75,11 @@ impl ExceptionKind {
             Self::OverReceipt => "over_receipt",
             Self::UnknownBarcode => "unknown_barcode",
             Self::DuplicateSerial => "duplicate_serial",
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidOperation => "invalid_operation",
+            Self::WorkMismatch => "work_mismatch",
+            Self::PlateConflict => "plate_conflict",
+            Self::Other => "other",
         }
     }
 
@@ -69,18 +99,31 @@ pub struct LineProgress {
     pub ops: Vec<OpId>,
 }
 
+/// A state view could not be read (a storage failure). Never turned into a value: a rule that
+/// cannot read the state fails, and so does the transaction it runs in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("reading the state: {0}")]
+pub struct ViewError(pub String);
+
+pub type ViewResult<T> = Result<T, ViewError>;
+
 /// The state the rules read, before the operation is applied.
 pub trait StateView {
-    fn on_hand(&self, key: &StockKey) -> i64;
-    fn receipt_line(&self, id: ReceiptLineId) -> Option<LineProgress>;
-    fn order_line(&self, id: OrderLineId) -> Option<LineProgress>;
+    fn on_hand(&self, key: &StockKey) -> ViewResult<i64>;
+    fn receipt_line(&self, id: ReceiptLineId) -> ViewResult<Option<LineProgress>>;
+    fn order_line(&self, id: OrderLineId) -> ViewResult<Option<LineProgress>>;
     /// The operation that put this serial into stock, if it is in stock now.
-    fn serial_in_stock(&self, item: ItemId, serial: &str) -> Option<OpId>;
+    fn serial_in_stock(&self, item: ItemId, serial: &str) -> ViewResult<Option<OpId>>;
     /// Counts of `item` at `location` by other devices, logged after `seen_cursor`: counts the
     /// device recording a movement could not have known about.
-    fn unseen_counts(&self, item: ItemId, location: LocationId, seen_cursor: u64) -> Vec<OpId>;
+    fn unseen_counts(
+        &self,
+        item: ItemId,
+        location: LocationId,
+        seen_cursor: u64,
+    ) -> ViewResult<Vec<OpId>>;
     /// Human words for a key (SKU, location code, lot), for messages.
-    fn describe(&self, key: &StockKey) -> String;
+    fn describe(&self, key: &StockKey) -> ViewResult<String>;
 }
 
 /// Thresholds a site can tune.
@@ -113,7 +156,11 @@ pub struct ExceptionDraft {
 }
 
 /// Decides the exceptions an operation raises against the state before it.
-pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Vec<ExceptionDraft> {
+pub fn assess(
+    entry: &ChangeLogEntry,
+    view: &dyn StateView,
+    rules: &Rules,
+) -> ViewResult<Vec<ExceptionDraft>> {
     let mut out = Vec::new();
     // Negative stock from any decrement. A key appearing twice in one operation is summed first.
     let mut net: Vec<(StockKey, i64)> = Vec::new();
@@ -128,7 +175,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
         _ => None,
     };
     for (key, qty) in &net {
-        let before = view.on_hand(key);
+        let before = view.on_hand(key)?;
         // A count sets a quantity; it is judged by the count rules below, not as a decrement.
         if *qty < 0 && before + qty < 0 && count_key != Some(key) {
             out.push(ExceptionDraft {
@@ -138,7 +185,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                 related: vec![],
                 message: format!(
                     "{}: {} taken with {} on hand; stock is now {}",
-                    view.describe(key),
+                    view.describe(key)?,
                     -qty,
                     before,
                     before + qty
@@ -155,7 +202,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                 continue;
             }
             seen_places.push((key.item, key.location));
-            let counts = view.unseen_counts(key.item, key.location, entry.seen_cursor);
+            let counts = view.unseen_counts(key.item, key.location, entry.seen_cursor)?;
             if !counts.is_empty() {
                 out.push(ExceptionDraft {
                     kind: ExceptionKind::CountDuringMovement,
@@ -164,7 +211,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                     related: counts,
                     message: format!(
                         "{}: stock moved ({}) by a device that had not seen a count of it; check the count",
-                        view.describe(key),
+                        view.describe(key)?,
                         entry.op.kind()
                     ),
                 });
@@ -173,7 +220,8 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
     }
     match &entry.op {
         Operation::Pick(p) => {
-            if let Some(line) = p.order_line.and_then(|id| view.order_line(id))
+            let line = p.order_line.map(|id| view.order_line(id)).transpose()?;
+            if let Some(line) = line.flatten()
                 && line.done + p.qty > line.target
             {
                 out.push(ExceptionDraft {
@@ -183,7 +231,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                     related: line.ops.clone(),
                     message: format!(
                         "order line for {} picked {} in all against {} ordered",
-                        view.describe(&p.key),
+                        view.describe(&p.key)?,
                         line.done + p.qty,
                         line.target
                     ),
@@ -191,7 +239,8 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
             }
         }
         Operation::Receive(r) => {
-            if let Some(line) = r.receipt_line.and_then(|id| view.receipt_line(id))
+            let line = r.receipt_line.map(|id| view.receipt_line(id)).transpose()?;
+            if let Some(line) = line.flatten()
                 && line.done + r.qty > line.target
             {
                 out.push(ExceptionDraft {
@@ -201,14 +250,14 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                     related: line.ops.clone(),
                     message: format!(
                         "{} received {} in all against {} expected",
-                        view.describe(&r.key),
+                        view.describe(&r.key)?,
                         line.done + r.qty,
                         line.target
                     ),
                 });
             }
             for s in &r.serials {
-                if let Some(first) = view.serial_in_stock(r.key.item, s) {
+                if let Some(first) = view.serial_in_stock(r.key.item, s)? {
                     out.push(ExceptionDraft {
                         kind: ExceptionKind::DuplicateSerial,
                         key: Some(r.key.clone()),
@@ -216,14 +265,14 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                         related: vec![first],
                         message: format!(
                             "serial {s} of {} is already in stock",
-                            view.describe(&r.key)
+                            view.describe(&r.key)?
                         ),
                     });
                 }
             }
         }
         Operation::Count(c) => {
-            let server = view.on_hand(&c.key);
+            let server = view.on_hand(&c.key)?;
             if server != c.expected {
                 out.push(ExceptionDraft {
                     kind: ExceptionKind::CountDuringMovement,
@@ -232,7 +281,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                     related: vec![],
                     message: format!(
                         "{}: counted {} while the device expected {}, but the books had {} (stock moved during the count)",
-                        view.describe(&c.key),
+                        view.describe(&c.key)?,
                         c.counted,
                         c.expected,
                         server
@@ -249,7 +298,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
                     related: vec![],
                     message: format!(
                         "{}: counted {} against {} expected ({:+})",
-                        view.describe(&c.key),
+                        view.describe(&c.key)?,
                         c.counted,
                         c.expected,
                         c.counted - c.expected
@@ -269,7 +318,7 @@ pub fn assess(entry: &ChangeLogEntry, view: &dyn StateView, rules: &Rules) -> Ve
         }),
         _ => {}
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -139,8 +139,13 @@ pub enum ScanContent {
         elements: Vec<Element>,
         digital_link: bool,
     },
-    /// Matched a configured location pattern.
-    Location { code: String },
+    /// Matched a configured location pattern. `warehouse` is the warehouse code the label names
+    /// (the pattern's `warehouse` group), if it names one.
+    Location {
+        code: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        warehouse: Option<String>,
+    },
     /// Matched a configured license-plate pattern.
     LicensePlate { code: String },
     /// Anything else: an internal item code, a badge, or something unknown.
@@ -226,7 +231,8 @@ impl Scan {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScanPatterns {
     /// Regular expressions for location labels. A named group `code` picks the location code out
-    /// of a longer label; without it the whole scan is the code.
+    /// of a longer label; without it the whole scan is the code. A named group `warehouse` is the
+    /// warehouse the label belongs to: such a label resolves only in that warehouse.
     pub location: Vec<String>,
     /// Regular expressions for internal license-plate labels (SSCCs are recognised anyway).
     pub plate: Vec<String>,
@@ -235,7 +241,9 @@ pub struct ScanPatterns {
 impl Default for ScanPatterns {
     fn default() -> Self {
         Self {
-            location: vec![r"^LOC:(?:[A-Z0-9]+:)?(?<code>[A-Z0-9][A-Z0-9-]*)$".into()],
+            location: vec![
+                r"^LOC:(?:(?<warehouse>[A-Z0-9]+):)?(?<code>[A-Z0-9][A-Z0-9-]*)$".into(),
+            ],
             plate: vec![r"^LP[0-9]{6,12}$".into()],
         }
     }
@@ -458,6 +466,7 @@ fn classify(data: &str, config: &ScanConfig) -> Result<ScanContent, ScanError> {
             let code = caps.name("code").map_or(data, |m| m.as_str());
             return Ok(ScanContent::Location {
                 code: code.to_string(),
+                warehouse: caps.name("warehouse").map(|m| m.as_str().to_string()),
             });
         }
     }

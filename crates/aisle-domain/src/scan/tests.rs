@@ -173,7 +173,15 @@ fn site_patterns_for_locations_and_plates() {
     assert_eq!(
         s.content,
         ScanContent::Location {
-            code: "A-01-03-2".into()
+            code: "A-01-03-2".into(),
+            warehouse: Some("WH1".into()),
+        }
+    );
+    assert_eq!(
+        p("LOC:A-01-03-2").unwrap().content,
+        ScanContent::Location {
+            code: "A-01-03-2".into(),
+            warehouse: None,
         }
     );
     let s = p("LP00001234").unwrap();
@@ -191,7 +199,8 @@ fn site_patterns_for_locations_and_plates() {
     assert_eq!(
         parse("B12-07", &cfg).unwrap().content,
         ScanContent::Location {
-            code: "B12-07".into()
+            code: "B12-07".into(),
+            warehouse: None,
         }
     );
     assert!(matches!(

@@ -1,0 +1,375 @@
+//! Admission: may an operation be applied as it was sent? One implementation for the server,
+//! which is the authority over every pushed operation, and for devices, which check the same
+//! rules offline so that the operator hears about a problem at the scan.
+//!
+//! Three outcomes, in order of severity:
+//! - **held**: the operation is kept in the log but not applied anywhere (an unknown operator, a
+//!   role that may not do it, an item or location the state does not know, another warehouse's
+//!   location, a quantity no replica accepts). The device that recorded it takes it back; a
+//!   supervisor can apply it later.
+//! - **applied without its work**: the stock moved (the scan happened), but the order line,
+//!   receipt line or task it names does not count it (the wrong item, a shipped order, a task that
+//!   is done or cancelled). A `work_mismatch` exception says why.
+//! - **applied**, possibly with a `plate_conflict` note.
+//!
+//! Rules read the state through [`WorkView`], so they are the same whatever stores it.
+
+use crate::ids::{ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId};
+use crate::ledger::StockKey;
+use crate::op::{ChangeLogEntry, Operation};
+use crate::reconcile::{ExceptionDraft, ExceptionKind, ViewResult};
+use chrono::{DateTime, Utc};
+
+/// What an operator may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Operator,
+    Supervisor,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "operator" => Some(Self::Operator),
+            "supervisor" => Some(Self::Supervisor),
+            _ => None,
+        }
+    }
+}
+
+/// An order or receipt line as admission needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkLine {
+    /// Words for messages, e.g. `SO-1001/2`.
+    pub reference: String,
+    pub warehouse: WarehouseId,
+    pub item: ItemId,
+    /// Why no more work may count against it (e.g. `order SO-1001 is shipped`), if so.
+    pub closed: Option<String>,
+}
+
+/// A task as admission needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskTarget {
+    pub warehouse: WarehouseId,
+    pub item: ItemId,
+    /// Where a move task takes stock from; `None` for a count task.
+    pub from: Option<LocationId>,
+    /// Where a move task puts stock, or where a count task counts.
+    pub to: LocationId,
+    /// Why no more work may count against it (`done`, `cancelled`, ...), if so.
+    pub closed: Option<String>,
+}
+
+/// The state admission reads.
+pub trait WorkView {
+    /// The operator's role at `at`, or `None` for a badge that is not an operator.
+    fn operator_role(&self, badge: &str, at: DateTime<Utc>) -> ViewResult<Option<Role>>;
+    /// The SKU of an item, if the item is known.
+    fn item_sku(&self, item: ItemId) -> ViewResult<Option<String>>;
+    /// The warehouse and code of a location, if known.
+    fn location(&self, id: LocationId) -> ViewResult<Option<(WarehouseId, String)>>;
+    /// The plate that has this code, if any.
+    fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>>;
+    fn order_line(&self, id: OrderLineId) -> ViewResult<Option<WorkLine>>;
+    fn receipt_line(&self, id: ReceiptLineId) -> ViewResult<Option<WorkLine>>;
+    fn task(&self, id: TaskId) -> ViewResult<Option<TaskTarget>>;
+}
+
+/// What happens to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Apply its stock effects; count it against the work it names only when `work` is true.
+    Apply { work: bool },
+    /// Log it, apply nothing: a supervisor decides.
+    Hold,
+}
+
+/// The verdict and the exceptions that explain it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admission {
+    pub verdict: Verdict,
+    pub exceptions: Vec<ExceptionDraft>,
+}
+
+impl Admission {
+    /// Nothing to say: apply it and count its work.
+    pub fn is_clean(&self) -> bool {
+        self.verdict == Verdict::Apply { work: true } && self.exceptions.is_empty()
+    }
+
+    /// The first reason, for an operator refused at the scan.
+    pub fn reason(&self) -> Option<&str> {
+        self.exceptions.first().map(|x| x.message.as_str())
+    }
+
+    fn hold(kind: ExceptionKind, at: Option<LocationId>, message: String) -> Self {
+        Self {
+            verdict: Verdict::Hold,
+            exceptions: vec![ExceptionDraft {
+                kind,
+                key: None,
+                location: at,
+                related: vec![],
+                message,
+            }],
+        }
+    }
+}
+
+/// Items and locations an operation refers to.
+fn references(op: &Operation) -> (Vec<ItemId>, Vec<LocationId>) {
+    match op {
+        Operation::Receive(r) => (vec![r.key.item], vec![r.key.location]),
+        Operation::Putaway(t) | Operation::Move(t) => (vec![t.item], vec![t.from, t.to]),
+        Operation::MovePlate(m) => (
+            m.contents.iter().map(|l| l.item).collect(),
+            vec![m.from, m.to],
+        ),
+        Operation::Pick(p) => (vec![p.key.item], vec![p.key.location]),
+        Operation::Count(c) => (vec![c.key.item], vec![c.key.location]),
+        Operation::Adjust(a) => (vec![a.key.item], vec![a.key.location]),
+        Operation::UnknownScan(u) => (vec![], u.location.into_iter().collect()),
+    }
+}
+
+/// The plate an operation creates or names with its code.
+fn named_plate(op: &Operation) -> Option<(PlateId, &str)> {
+    match op {
+        Operation::Receive(r) => r.key.plate.zip(r.plate_code.as_deref()),
+        Operation::MovePlate(m) => Some((m.plate, m.plate_code.as_str())),
+        _ => None,
+    }
+}
+
+/// Decides whether `entry`, recorded by a device of `warehouse` at `at` (the server's corrected
+/// time for the device's clock), may be applied as sent.
+pub fn admit(
+    entry: &ChangeLogEntry,
+    warehouse: WarehouseId,
+    when: DateTime<Utc>,
+    view: &dyn WorkView,
+) -> ViewResult<Admission> {
+    let op = &entry.op;
+    let at = op.location();
+    if let Err(e) = op.check() {
+        return Ok(Admission::hold(
+            ExceptionKind::InvalidOperation,
+            None,
+            format!("{}: {e}", op.kind()),
+        ));
+    }
+    if entry.warehouse_id != warehouse {
+        return Ok(Admission::hold(
+            ExceptionKind::InvalidOperation,
+            None,
+            format!(
+                "{} recorded for another warehouse than the device's",
+                op.kind()
+            ),
+        ));
+    }
+    let (items, locations) = references(op);
+    for item in items {
+        if view.item_sku(item)?.is_none() {
+            return Ok(Admission::hold(
+                ExceptionKind::InvalidOperation,
+                None,
+                format!("{} names item {item}, which is not known", op.kind()),
+            ));
+        }
+    }
+    for loc in locations {
+        match view.location(loc)? {
+            None => {
+                return Ok(Admission::hold(
+                    ExceptionKind::InvalidOperation,
+                    None,
+                    format!("{} names location {loc}, which is not known", op.kind()),
+                ));
+            }
+            Some((wh, code)) if wh != warehouse => {
+                return Ok(Admission::hold(
+                    ExceptionKind::InvalidOperation,
+                    None,
+                    format!(
+                        "{} names location {code} of another warehouse; nothing was recorded there",
+                        op.kind()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    // An unknown scan is a report, not stock work: anyone may make it.
+    if !matches!(op, Operation::UnknownScan(_)) {
+        let operator = entry.operator.trim();
+        match view.operator_role(operator, when)? {
+            None => {
+                return Ok(Admission::hold(
+                    ExceptionKind::Unauthorized,
+                    at,
+                    format!("badge {operator:?} is not a known operator"),
+                ));
+            }
+            Some(Role::Operator) if matches!(op, Operation::Adjust(_)) => {
+                return Ok(Admission::hold(
+                    ExceptionKind::Unauthorized,
+                    at,
+                    format!(
+                        "{operator} is not a supervisor; an adjustment needs a supervisor to sign in"
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut out = Admission {
+        verdict: Verdict::Apply { work: true },
+        exceptions: vec![],
+    };
+    if let Some((plate, code)) = named_plate(op)
+        && let Some(other) = view.plate_with_code(code)?
+        && other != plate
+    {
+        out.exceptions.push(ExceptionDraft {
+            kind: ExceptionKind::PlateConflict,
+            key: None,
+            location: at,
+            related: vec![],
+            message: format!(
+                "license plate {code} already exists under another identity; the stock is kept under this operation's plate, which has no label of its own"
+            ),
+        });
+    }
+    if let Some(why) = work_mismatch(op, warehouse, view)? {
+        out.verdict = Verdict::Apply { work: false };
+        out.exceptions.push(ExceptionDraft {
+            kind: ExceptionKind::WorkMismatch,
+            key: stock_key(op),
+            location: at,
+            related: vec![],
+            message: why,
+        });
+    }
+    Ok(out)
+}
+
+fn stock_key(op: &Operation) -> Option<StockKey> {
+    match op {
+        Operation::Receive(r) => Some(r.key.clone()),
+        Operation::Pick(p) => Some(p.key.clone()),
+        Operation::Count(c) => Some(c.key.clone()),
+        _ => None,
+    }
+}
+
+/// Why the work an operation names cannot count it, if so.
+fn work_mismatch(
+    op: &Operation,
+    warehouse: WarehouseId,
+    view: &dyn WorkView,
+) -> ViewResult<Option<String>> {
+    let sku = |item| -> ViewResult<String> {
+        Ok(view.item_sku(item)?.unwrap_or_else(|| item.to_string()))
+    };
+    let line_check = |line: Option<WorkLine>, what: &str, item: ItemId| -> ViewResult<_> {
+        Ok(match line {
+            None => Some(format!("the {what} line it names is not known")),
+            Some(l) if l.warehouse != warehouse => Some(format!(
+                "{what} line {} belongs to another warehouse",
+                l.reference
+            )),
+            Some(l) if l.item != item => Some(format!(
+                "{} is not the item of {what} line {} ({})",
+                sku(item)?,
+                l.reference,
+                sku(l.item)?
+            )),
+            Some(WorkLine {
+                closed: Some(why),
+                reference,
+                ..
+            }) => Some(format!("{what} line {reference} takes no more work: {why}")),
+            Some(_) => None,
+        })
+    };
+    match op {
+        Operation::Pick(p) => match p.order_line {
+            Some(id) => line_check(view.order_line(id)?, "order", p.key.item),
+            None => Ok(None),
+        },
+        Operation::Receive(r) => match r.receipt_line {
+            Some(id) => line_check(view.receipt_line(id)?, "receipt", r.key.item),
+            None => Ok(None),
+        },
+        Operation::Putaway(t) | Operation::Move(t) => match t.task {
+            Some(id) => task_check(view, warehouse, id, t.item, Some(t.from), t.to, &sku),
+            None => Ok(None),
+        },
+        Operation::Count(c) => match c.task {
+            Some(id) => task_check(view, warehouse, id, c.key.item, None, c.key.location, &sku),
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
+fn task_check(
+    view: &dyn WorkView,
+    warehouse: WarehouseId,
+    id: TaskId,
+    item: ItemId,
+    from: Option<LocationId>,
+    to: LocationId,
+    sku: &dyn Fn(ItemId) -> ViewResult<String>,
+) -> ViewResult<Option<String>> {
+    let Some(task) = view.task(id)? else {
+        return Ok(Some(format!("task {id} is not known")));
+    };
+    let code = |l: LocationId| -> ViewResult<String> {
+        Ok(view.location(l)?.map_or_else(|| l.to_string(), |(_, c)| c))
+    };
+    let what = if task.from.is_some() { "move" } else { "count" };
+    Ok(if let Some(why) = &task.closed {
+        Some(format!(
+            "{what} task {id} is {why}; work on it no longer counts"
+        ))
+    } else if task.warehouse != warehouse {
+        Some(format!("task {id} belongs to another warehouse"))
+    } else if task.from.is_some() != from.is_some() {
+        Some(format!(
+            "task {id} is a {what} task; record it with a {what}"
+        ))
+    } else if task.item != item {
+        Some(format!(
+            "task {id} is for {}, not {}",
+            sku(task.item)?,
+            sku(item)?
+        ))
+    } else if let (Some(want), Some(got)) = (task.from, from)
+        && want != got
+    {
+        Some(format!(
+            "task {id} takes the stock from {}, not from {}",
+            code(want)?,
+            code(got)?
+        ))
+    } else if task.to != to {
+        Some(format!(
+            "task {id} {} {}, not {}",
+            if from.is_some() {
+                "goes to"
+            } else {
+                "counts at"
+            },
+            code(task.to)?,
+            code(to)?
+        ))
+    } else {
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! The domain rules' view of the server's state inside the push transaction: what
+//! reconciliation ([`aisle_domain::reconcile::StateView`]) and admission
+//! ([`aisle_domain::admission::WorkView`]) read before an operation is applied. Every read that
+//! fails is an error, never a value: a database error must not invent or hide an exception.
+
+use aisle_device::record::key_columns;
+use aisle_domain::admission::{Role, TaskTarget, WorkLine, WorkView};
+use aisle_domain::ledger::StockKey;
+use aisle_domain::reconcile::{LineProgress, StateView, ViewError, ViewResult};
+use aisle_domain::{
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The state as of the current point of a push transaction.
+pub(crate) struct TxView<'a> {
+    pub conn: &'a Connection,
+    /// The device whose operation is assessed (its own counts are never "unseen" by it).
+    pub device: DeviceId,
+}
+
+fn fail(e: rusqlite::Error) -> ViewError {
+    ViewError(e.to_string())
+}
+
+fn id<T: std::str::FromStr>(s: &str) -> ViewResult<T> {
+    s.parse()
+        .map_err(|_| ViewError(format!("stored id {s:?} is not valid")))
+}
+
+/// Time as role history stores it (SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ')`): fixed width, so
+/// that text order is time order.
+fn stored_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl TxView<'_> {
+    fn one<T>(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> ViewResult<Option<T>> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(args, row).optional())
+            .map_err(fail)
+    }
+
+    fn progress(&self, sql: &str, line: &str) -> ViewResult<Option<LineProgress>> {
+        let Some((target, done)) = self.one(sql, [line], |r| Ok((r.get(0)?, r.get(1)?)))? else {
+            return Ok(None);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT op_id FROM line_ops WHERE line_id = ?1")
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map([line], |r| r.get::<_, String>(0))
+            .map_err(fail)?;
+        let mut ops = Vec::new();
+        for r in rows {
+            ops.push(id::<OpId>(&r.map_err(fail)?)?);
+        }
+        Ok(Some(LineProgress { target, done, ops }))
+    }
+
+    fn work_line(&self, sql: &str, line: &str) -> ViewResult<Option<WorkLine>> {
+        let found: Option<(String, u32, String, String, Option<String>)> =
+            self.one(sql, [line], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+        found
+            .map(|(doc, n, wh, item, closed)| {
+                Ok(WorkLine {
+                    reference: format!("{doc}/{n}"),
+                    warehouse: id(&wh)?,
+                    item: id(&item)?,
+                    closed,
+                })
+            })
+            .transpose()
+    }
+}
+
+impl StateView for TxView<'_> {
+    fn on_hand(&self, key: &StockKey) -> ViewResult<i64> {
+        let (i, l, lot, exp, plate) = key_columns(key);
+        Ok(self
+            .one(
+                "SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
+                [i, l, lot, exp, plate],
+                |r| r.get(0),
+            )?
+            .unwrap_or(0))
+    }
+
+    fn receipt_line(&self, id: ReceiptLineId) -> ViewResult<Option<LineProgress>> {
+        self.progress(
+            "SELECT expected_qty, received_qty FROM receipt_lines WHERE id = ?1",
+            &id.to_string(),
+        )
+    }
+
+    fn order_line(&self, id: OrderLineId) -> ViewResult<Option<LineProgress>> {
+        self.progress(
+            "SELECT qty, picked_qty FROM order_lines WHERE id = ?1",
+            &id.to_string(),
+        )
+    }
+
+    fn serial_in_stock(&self, item: ItemId, serial: &str) -> ViewResult<Option<OpId>> {
+        self.one(
+            "SELECT op_id FROM serials WHERE item_id = ?1 AND serial = ?2 AND in_stock = 1",
+            params![item.to_string(), serial],
+            |r| r.get::<_, String>(0),
+        )?
+        .map(|s| id(&s))
+        .transpose()
+    }
+
+    fn unseen_counts(
+        &self,
+        item: ItemId,
+        location: LocationId,
+        seen_cursor: u64,
+    ) -> ViewResult<Vec<OpId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT op_id FROM counts WHERE item_id = ?1 AND location_id = ?2 AND server_seq > ?3 AND device_id <> ?4",
+        ).map_err(fail)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    item.to_string(),
+                    location.to_string(),
+                    seen_cursor as i64,
+                    self.device.to_string()
+                ],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(fail)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(id(&r.map_err(fail)?)?);
+        }
+        Ok(out)
+    }
+
+    fn describe(&self, key: &StockKey) -> ViewResult<String> {
+        let names: Option<(String, String)> = self.one(
+            "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
+            params![key.item.to_string(), key.location.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (sku, loc) = names.unwrap_or_else(|| (key.item.to_string(), key.location.to_string()));
+        Ok(match &key.lot {
+            Some(lot) => format!("{sku} lot {lot} at {loc}"),
+            None => format!("{sku} at {loc}"),
+        })
+    }
+}
+
+impl WorkView for TxView<'_> {
+    fn operator_role(&self, badge: &str, at: DateTime<Utc>) -> ViewResult<Option<Role>> {
+        // The role in force at the operation's time; a badge whose history starts later (a clock
+        // that was off before the server corrected it) is judged by its first role.
+        let role: Option<String> = self.one(
+            "SELECT role FROM operator_roles WHERE badge = ?1
+             ORDER BY (valid_from <= ?2) DESC, CASE WHEN valid_from <= ?2 THEN valid_from END DESC, valid_from
+             LIMIT 1",
+            params![badge, stored_time(at)],
+            |r| r.get(0),
+        )?;
+        role.map(|r| Role::parse(&r).ok_or_else(|| ViewError(format!("stored role {r:?}"))))
+            .transpose()
+    }
+
+    fn item_sku(&self, item: ItemId) -> ViewResult<Option<String>> {
+        self.one(
+            "SELECT sku FROM items WHERE id = ?1",
+            [item.to_string()],
+            |r| r.get(0),
+        )
+    }
+
+    fn location(&self, loc: LocationId) -> ViewResult<Option<(WarehouseId, String)>> {
+        let found: Option<(String, String)> = self.one(
+            "SELECT warehouse_id, code FROM locations WHERE id = ?1",
+            [loc.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        found.map(|(wh, code)| Ok((id(&wh)?, code))).transpose()
+    }
+
+    fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>> {
+        self.one("SELECT id FROM plates WHERE code = ?1", [code], |r| {
+            r.get::<_, String>(0)
+        })?
+        .map(|s| id(&s))
+        .transpose()
+    }
+
+    fn order_line(&self, line: OrderLineId) -> ViewResult<Option<WorkLine>> {
+        self.work_line(
+            "SELECT o.order_no, o.line, o.warehouse_id, o.item_id,
+                    CASE WHEN s.status = 'shipped' THEN 'order ' || o.order_no || ' is shipped' END
+             FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no WHERE o.id = ?1",
+            &line.to_string(),
+        )
+    }
+
+    fn receipt_line(&self, line: ReceiptLineId) -> ViewResult<Option<WorkLine>> {
+        self.work_line(
+            "SELECT receipt, line, warehouse_id, item_id, NULL FROM receipt_lines WHERE id = ?1",
+            &line.to_string(),
+        )
+    }
+
+    fn task(&self, task: TaskId) -> ViewResult<Option<TaskTarget>> {
+        type Row = (String, String, Option<String>, String, String);
+        let found: Option<Row> = self.one(
+            "SELECT warehouse_id, item_id, from_location_id, location_id, status FROM tasks WHERE id = ?1",
+            [task.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        found
+            .map(|(wh, item, from, to, status)| {
+                Ok(TaskTarget {
+                    warehouse: id(&wh)?,
+                    item: id(&item)?,
+                    from: from.as_deref().map(id).transpose()?,
+                    to: id(&to)?,
+                    closed: (status != "open").then_some(status),
+                })
+            })
+            .transpose()
+    }
+}
