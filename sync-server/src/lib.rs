@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod books;
 pub mod config;
 pub mod error;
 pub mod inventory;

@@ -135,6 +135,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the books: stock equals the ledger and the ledger equals the applied operations, per
+    /// warehouse. Exits 1 when they do not.
+    #[command(after_help = "Examples:\n  aisle-server audit\n  aisle-server audit --json")]
+    Audit {
+        #[arg(long)]
+        json: bool,
+    },
     /// Fill an empty database with the demo company.
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -616,6 +623,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if v.uncosted > 0 {
                     println!("{} stocked item(s) have no unit cost", v.uncosted);
                 }
+            }
+            Ok(())
+        }
+        Command::Audit { json } => {
+            let audit = storage.audit_books()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&audit)?);
+            } else {
+                for w in &audit.warehouses {
+                    println!(
+                        "{}: {} operations applied, {} held, {} ledger rows: {}",
+                        w.warehouse,
+                        w.applied,
+                        w.held,
+                        w.ledger_rows,
+                        if w.problems.is_empty() {
+                            "the books balance".to_string()
+                        } else {
+                            format!("{} problem(s)", w.problems.len())
+                        }
+                    );
+                    for p in &w.problems {
+                        println!("  {p}");
+                    }
+                }
+            }
+            let problems: usize = audit.warehouses.iter().map(|w| w.problems.len()).sum();
+            if problems > 0 {
+                bail!("the books do not balance: {problems} problem(s)");
             }
             Ok(())
         }

@@ -1596,6 +1596,15 @@ impl Storage for SqliteStorage {
         )
     }
 
+    fn audit_books(&self) -> StorageResult<crate::books::BooksAudit> {
+        let mut conn = self.lock()?;
+        // One read transaction: the ledger, the log and stock as one consistent state.
+        let tx = conn.transaction()?;
+        let audit = crate::books::audit(&tx)?;
+        tx.commit()?;
+        Ok(audit)
+    }
+
     fn resolve_exception(
         &self,
         id: Uuid,

@@ -308,6 +308,10 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     /// The latest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>>;
 
+    /// The books audit: stock equals the ledger, the ledger equals the applied operations, per
+    /// warehouse (`aisle-server audit`).
+    fn audit_books(&self) -> StorageResult<crate::books::BooksAudit>;
+
     /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
     fn resolve_exception(
         &self,

@@ -10,7 +10,7 @@ pub mod chaos;
 use aisle_device::query::StockLine;
 use aisle_device::sync::{SyncOptions, SyncReport};
 use aisle_device::{OpContext, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -245,6 +245,12 @@ pub fn quick() -> SyncOptions {
 impl Device {
     pub fn enrolled(dir: &Path, server: &Server, name: &str, url: &str) -> Self {
         let path = dir.join(format!("{name}.db"));
+        // Its operator exists on the server, so that its work is admitted (and the device knows
+        // the badge from its first snapshot).
+        let badge = format!("OP-{name}");
+        server.admin(&[
+            "operator", "add", "--badge", &badge, "--name", name, "--pin", "0000",
+        ]);
         let mut store = Store::open(&path).unwrap();
         store.init_device(name, None).unwrap();
         store
@@ -254,7 +260,7 @@ impl Device {
         Self {
             store,
             path,
-            ctx: OpContext::new(format!("OP-{name}")),
+            ctx: OpContext::new(badge),
         }
     }
 
@@ -286,6 +292,30 @@ impl Device {
             .map(|e| e.op_id.to_string())
             .collect()
     }
+}
+
+/// Every device has exactly the server's stock of WH1, audits clean and has nothing left to push,
+/// and the server logged every device operation exactly once.
+pub fn assert_converged(server: &Server, devices: &mut [&mut Device]) {
+    let expected = server.stock("WH1");
+    assert!(!expected.is_empty());
+    for d in devices.iter() {
+        assert_eq!(
+            device_stock(&d.store),
+            expected,
+            "device {} differs from the server",
+            d.store.device().unwrap().name
+        );
+        assert!(d.store.audit_stock().unwrap().is_empty());
+        assert_eq!(d.store.pending_count().unwrap(), 0);
+    }
+    // Exactly once: the server's log holds every device operation once, and nothing else of theirs.
+    let ids: Vec<String> = devices.iter().map(|d| d.id()).collect();
+    let logged = server.device_op_ids(&ids);
+    let unique: BTreeSet<&String> = logged.iter().collect();
+    assert_eq!(unique.len(), logged.len(), "an operation was logged twice");
+    let union: BTreeSet<String> = devices.iter().flat_map(|d| d.op_ids()).collect();
+    assert_eq!(unique.into_iter().cloned().collect::<BTreeSet<_>>(), union);
 }
 
 /// A device's stock of its own warehouse, keyed `location|sku|lot|expiry|plate`.

@@ -5,7 +5,7 @@
 
 use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
 use aisle_device::{DeviceError, Store};
-use aisle_e2e::{Device, Proxy, Server, bin, device_stock, quick};
+use aisle_e2e::{Device, Proxy, Server, assert_converged, bin, device_stock, quick};
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::atomic::Ordering;
@@ -27,28 +27,6 @@ fn first_stock(d: &Device) -> (String, i64) {
         .find(|l| l.qty > 20)
         .expect("demo stock of HAR-00001");
     (format!("LOC:WH1:{}", l.location), l.qty)
-}
-
-fn assert_converged(server: &Server, devices: &mut [&mut Device]) {
-    let expected = server.stock("WH1");
-    assert!(!expected.is_empty());
-    for d in devices.iter() {
-        assert_eq!(
-            device_stock(&d.store),
-            expected,
-            "device {} differs from the server",
-            d.store.device().unwrap().name
-        );
-        assert!(d.store.audit_stock().unwrap().is_empty());
-        assert_eq!(d.store.pending_count().unwrap(), 0);
-    }
-    // Exactly once: the server's log holds every device operation once, and nothing else of theirs.
-    let ids: Vec<String> = devices.iter().map(|d| d.id()).collect();
-    let logged = server.device_op_ids(&ids);
-    let unique: BTreeSet<&String> = logged.iter().collect();
-    assert_eq!(unique.len(), logged.len(), "an operation was logged twice");
-    let union: BTreeSet<String> = devices.iter().flat_map(|d| d.op_ids()).collect();
-    assert_eq!(unique.into_iter().cloned().collect::<BTreeSet<_>>(), union);
 }
 
 #[test]
@@ -111,7 +89,8 @@ fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions() {
             &c.ctx,
         )
         .unwrap();
-    // B writes off more than there is at the staging area; C scans a barcode nobody knows.
+    // A supervisor on B writes off more than there is at the staging area (adjustments are a
+    // supervisor's); C scans a barcode nobody knows.
     b.store
         .adjust(
             &AdjustRequest {
@@ -121,7 +100,7 @@ fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions() {
                 reason: "damaged".into(),
                 ..Default::default()
             },
-            &b.ctx,
+            &aisle_device::OpContext::new("SUP1"),
         )
         .unwrap();
     let e = c
@@ -530,9 +509,9 @@ fn scanning_goes_on_while_a_sync_runs() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let path = a.path.clone();
     let stop_scanning = stop.clone();
+    let ctx = a.ctx.clone();
     let scanner = std::thread::spawn(move || {
         let mut store = Store::open(&path).unwrap();
-        let ctx = aisle_device::OpContext::new("SCANNER");
         let req = ReceiveRequest {
             location: "LOC:WH1:RCV-01".into(),
             item: ITEM.into(),

@@ -242,3 +242,6 @@ pub(crate) fn take_back_held(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

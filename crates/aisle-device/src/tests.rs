@@ -17,14 +17,14 @@ const ITEMS: &str = "sku,description,barcodes,case_gtin,case_qty,tracking,expiry
 const LOCATIONS: &str = "warehouse,code,type,parent,walk_seq\n\
     WH1,RCV-01,receiving,,\nWH1,A,zone,,\nWH1,A-01-1,storage,A,10\nWH1,A-01-2,pick_face,A,20\nWH2,B-01,storage,,\n";
 
-struct Fixture {
-    _dir: TempDir,
-    path: std::path::PathBuf,
-    store: Store,
-    ctx: OpContext,
+pub(crate) struct Fixture {
+    pub _dir: TempDir,
+    pub path: std::path::PathBuf,
+    pub store: Store,
+    pub ctx: OpContext,
 }
 
-fn fixture() -> Fixture {
+pub(crate) fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("device.db");
     let mut store = Store::open(&path).unwrap();
@@ -42,7 +42,7 @@ fn fixture() -> Fixture {
     }
 }
 
-fn receive(f: &mut Fixture, item: &str, qty: i64) -> Recorded {
+pub(crate) fn receive(f: &mut Fixture, item: &str, qty: i64) -> Recorded {
     let req = ReceiveRequest {
         location: "LOC:WH1:RCV-01".into(),
         item: item.into(),
@@ -213,6 +213,35 @@ fn change_log_is_gapless_and_rolls_back_with_stock() {
         "the failed operation did not consume a sequence number"
     );
     assert!(f.store.audit_stock().unwrap().is_empty());
+}
+
+/// The audit finds books that disagree: stock changed without a ledger row, and a ledger row
+/// written without its stock change.
+#[test]
+fn the_audit_finds_stock_and_ledger_that_disagree() {
+    let mut f = fixture();
+    receive(&mut f, "INT-BOLT", 10);
+    assert!(f.store.audit_stock().unwrap().is_empty());
+    let conn = f.store.conn();
+    conn.execute("UPDATE stock SET qty = qty + 1", []).unwrap();
+    let found = f.store.audit_stock().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("ledger says 10, stock says 11"),
+        "{found:?}"
+    );
+    conn.execute("UPDATE stock SET qty = qty - 1", []).unwrap();
+    conn.execute(
+        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty)
+         SELECT 'planted', item_id, location_id, lot, expiry, plate_id, 3 FROM stock",
+        [],
+    )
+    .unwrap();
+    let found = f.store.audit_stock().unwrap();
+    assert!(
+        found.len() == 1 && found[0].contains("ledger says 13, stock says 10"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -707,7 +736,12 @@ fn label_lots_are_dropped_for_untracked_items_but_typed_ones_are_refused() {
 }
 
 /// Order lines as a sync would have stored them (tests of work lists need no server).
-fn download_order_line(f: &Fixture, sku: &str, qty: i64, line: u32) -> aisle_domain::OrderLineId {
+pub(crate) fn download_order_line(
+    f: &Fixture,
+    sku: &str,
+    qty: i64,
+    line: u32,
+) -> aisle_domain::OrderLineId {
     let item = f.store.item_by_sku(sku).unwrap().unwrap();
     let ol = aisle_proto::OrderLine {
         id: aisle_domain::OrderLineId::new(),

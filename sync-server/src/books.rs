@@ -1,0 +1,201 @@
+//! The books audit (`aisle-server audit`): per warehouse, on-hand stock equals the sum of the
+//! ledger, and the ledger equals the effects of the applied operations (each logged operation's
+//! ledger rows are exactly its effects; a held operation has none; no ledger row belongs to no
+//! operation). A mismatch is a bug or tampering, never a warehouse event: exceptions are where
+//! warehouse events go.
+
+use crate::error::StorageResult;
+use aisle_device::query::ledger_against_stock;
+use aisle_device::record::key_from_columns;
+use aisle_domain::ledger::{StockKey, net};
+use aisle_domain::op::ChangeLogEntry;
+use rusqlite::Connection;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// What the audit found in one warehouse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WarehouseBooks {
+    pub warehouse: String,
+    /// Logged operations applied to stock.
+    pub applied: u64,
+    /// Logged operations held for a supervisor (no ledger rows).
+    pub held: u64,
+    pub ledger_rows: u64,
+    /// Everything that disagrees, in words.
+    pub problems: Vec<String>,
+}
+
+/// The whole audit; `ok` when no warehouse has a problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BooksAudit {
+    pub ok: bool,
+    pub warehouses: Vec<WarehouseBooks>,
+}
+
+fn describe(key: &StockKey) -> String {
+    let mut s = format!("item {} at {}", key.item, key.location);
+    if let Some(lot) = &key.lot {
+        s.push_str(&format!(" lot {lot}"));
+    }
+    if let Some(p) = key.plate {
+        s.push_str(&format!(" plate {p}"));
+    }
+    s
+}
+
+fn differences(want: &BTreeMap<StockKey, i64>, got: &BTreeMap<StockKey, i64>) -> String {
+    let mut keys: Vec<&StockKey> = want.keys().chain(got.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| want.get(*k) != got.get(*k))
+        .map(|k| {
+            format!(
+                "{}: effects {:+}, ledger {:+}",
+                describe(k),
+                want.get(k).copied().unwrap_or(0),
+                got.get(k).copied().unwrap_or(0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Audits every warehouse. Reads the whole ledger once (grouped by operation in memory) and
+/// streams the operation log.
+pub(crate) fn audit(conn: &Connection) -> StorageResult<BooksAudit> {
+    let mut books: BTreeMap<String, WarehouseBooks> = BTreeMap::new();
+    let mut codes: HashMap<String, String> = HashMap::new();
+    {
+        let mut stmt = conn.prepare("SELECT id, code FROM warehouses")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, code) = row?;
+            books.insert(
+                code.clone(),
+                WarehouseBooks {
+                    warehouse: code.clone(),
+                    ..WarehouseBooks::default()
+                },
+            );
+            codes.insert(id, code);
+        }
+    }
+    let mut location_wh: HashMap<String, String> = HashMap::new();
+    {
+        let mut stmt = conn.prepare("SELECT id, warehouse_id FROM locations")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (loc, wh) = row?;
+            location_wh.insert(loc, codes.get(&wh).cloned().unwrap_or(wh));
+        }
+    }
+    let wh_of = |loc: &str| location_wh.get(loc).cloned().unwrap_or_else(|| "?".into());
+    let problem = |books: &mut BTreeMap<String, WarehouseBooks>, wh: String, p: String| {
+        books
+            .entry(wh.clone())
+            .or_insert_with(|| WarehouseBooks {
+                warehouse: wh,
+                ..WarehouseBooks::default()
+            })
+            .problems
+            .push(p);
+    };
+
+    // The ledger, grouped by operation.
+    let mut ledger: HashMap<String, Vec<(StockKey, i64)>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT op_id, item_id, location_id, lot, expiry, plate_id, qty FROM ledger",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let key = key_from_columns(
+                &r.get::<_, String>(1)?,
+                &r.get::<_, String>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            )?;
+            if let Some(b) = books.get_mut(&wh_of(&key.location.to_string())) {
+                b.ledger_rows += 1;
+            }
+            ledger.entry(r.get(0)?).or_default().push((key, r.get(6)?));
+        }
+    }
+
+    // Every logged operation against its ledger rows.
+    {
+        let mut stmt = conn.prepare(
+            "SELECT o.op_id, w.code, o.status, o.entry FROM ops o LEFT JOIN warehouses w ON w.id = o.warehouse_id ORDER BY o.server_seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let op_id: String = r.get(0)?;
+            let wh: String = r.get::<_, Option<String>>(1)?.unwrap_or_else(|| "?".into());
+            let held = r.get::<_, String>(2)? == "held";
+            let entry: ChangeLogEntry = serde_json::from_str(&r.get::<_, String>(3)?)?;
+            let rows = ledger.remove(&op_id).unwrap_or_default();
+            let got = net(rows
+                .into_iter()
+                .map(|(key, qty)| aisle_domain::Delta { key, qty }));
+            let want = if held {
+                BTreeMap::new()
+            } else {
+                net(entry.op.effects())
+            };
+            if let Some(b) = books.get_mut(&wh) {
+                if held {
+                    b.held += 1;
+                } else {
+                    b.applied += 1;
+                }
+            }
+            if got != want {
+                let what = if held { "held " } else { "" };
+                problem(
+                    &mut books,
+                    wh,
+                    format!(
+                        "{what}operation {op_id} (#{} of device {}, {}): {}",
+                        entry.seq,
+                        entry.device_id,
+                        entry.op.kind(),
+                        differences(&want, &got)
+                    ),
+                );
+            }
+        }
+    }
+    // Ledger rows of no logged operation.
+    let mut orphans: Vec<(String, Vec<(StockKey, i64)>)> = ledger.into_iter().collect();
+    orphans.sort_by(|a, b| a.0.cmp(&b.0));
+    for (op_id, rows) in orphans {
+        let got = net(rows
+            .into_iter()
+            .map(|(key, qty)| aisle_domain::Delta { key, qty }));
+        let Some(first) = got.keys().next() else {
+            continue;
+        };
+        let wh = wh_of(&first.location.to_string());
+        problem(
+            &mut books,
+            wh,
+            format!(
+                "ledger rows under {op_id} belong to no logged operation: {}",
+                differences(&BTreeMap::new(), &got)
+            ),
+        );
+    }
+    // Materialized stock against the ledger.
+    for m in ledger_against_stock(conn)? {
+        let wh = wh_of(&m.location_id);
+        problem(&mut books, wh, format!("stock line {m}"));
+    }
+    let warehouses: Vec<WarehouseBooks> = books.into_values().collect();
+    Ok(BooksAudit {
+        ok: warehouses.iter().all(|w| w.problems.is_empty()),
+        warehouses,
+    })
+}

@@ -1,0 +1,551 @@
+//! The server is the authority over pushed work (docs/sync-protocol.md, "Admission"): several
+//! devices of one warehouse push conflicting or unacceptable work, and the server never answers
+//! 5xx, never stops a device's progress, applies exactly what may be applied and raises the
+//! exceptions the rules name. Driven through `router(state)` on a real SQLite file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use aisle_domain::PlateId;
+use axum::http::StatusCode;
+use common::{Api, get, post};
+use serde_json::{Value, json};
+
+/// An enrolled device that has taken its snapshot, numbering its own entries.
+struct Device {
+    token: String,
+    id: String,
+    snap: Value,
+    seq: u64,
+}
+
+impl Device {
+    async fn enrol(api: &Api) -> Self {
+        let (token, id) = api.token().await;
+        let (s, snap) = api.json(get("/v1/snapshot", Some(&token))).await;
+        assert_eq!(s, StatusCode::OK, "{snap}");
+        Self {
+            token,
+            id,
+            snap,
+            seq: 0,
+        }
+    }
+
+    /// The next change-log entry of this device: `op` done by `operator`.
+    fn entry(&mut self, operator: &str, op: Value) -> Value {
+        self.seq += 1;
+        json!({
+            "op_id": aisle_domain::OpId::new(), "device_id": self.id, "seq": self.seq,
+            "schema_version": 1, "warehouse_id": self.warehouse(), "operator": operator,
+            "device_time": chrono::Utc::now(), "scans": [], "seen_cursor": self.snap["cursor"],
+            "op": op
+        })
+    }
+
+    fn warehouse(&self) -> Value {
+        self.snap["master"]["warehouses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == "WH1")
+            .unwrap()["id"]
+            .clone()
+    }
+
+    async fn push(&self, api: &Api, entries: &[Value]) -> (StatusCode, Value) {
+        api.json(post(
+            "/v1/push",
+            &json!({ "device_id": self.id, "epoch": self.snap["epoch"], "entries": entries }),
+            Some(&self.token),
+        ))
+        .await
+    }
+
+    /// Pushes and insists on success: every entry is durable.
+    async fn push_ok(&self, api: &Api, entries: &[Value]) -> Value {
+        let (s, v) = self.push(api, entries).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let last = entries.last().map_or(json!(0), |e| e["seq"].clone());
+        assert_eq!(v["durable_seq"], last, "{v}");
+        v
+    }
+
+    async fn pull(&self, api: &Api) -> Value {
+        let (s, v) = api
+            .json(get(
+                &format!("/v1/pull?cursor={}&rev=0", self.snap["cursor"]),
+                Some(&self.token),
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+}
+
+fn location(snap: &Value, code: &str) -> Value {
+    snap["master"]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == code)
+        .unwrap_or_else(|| panic!("no location {code}"))["id"]
+        .clone()
+}
+
+fn item(snap: &Value, index: usize) -> (Value, String) {
+    let i = &snap["master"]["items"][index];
+    (i["id"].clone(), i["sku"].as_str().unwrap().to_string())
+}
+
+/// On-hand quantity under a key, as a fresh snapshot reports it.
+async fn on_hand(api: &Api, d: &Device, key: &Value) -> i64 {
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&d.token))).await;
+    snap["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            ["item", "location", "lot", "expiry", "plate"]
+                .iter()
+                .all(|f| r["key"][f] == key[f])
+        })
+        .map(|r| r["qty"].as_i64().unwrap())
+        .sum()
+}
+
+/// The open exceptions of a kind, as a supervisor sees them.
+async fn exceptions(api: &Api, kind: &str) -> Vec<Value> {
+    let token = api.supervisor_token().await;
+    let (_, all) = api
+        .json(common::with_token(
+            get("/v1/supervisor/exceptions", None),
+            &token,
+        ))
+        .await;
+    all.as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+/// A receive of `qty` of the first item in stock at `RCV-01`, on `plate` when given.
+fn receive(snap: &Value, qty: i64, plate: Option<(PlateId, &str)>) -> Value {
+    let mut op = json!({
+        "type": "receive",
+        "key": { "item": item(snap, 0).0, "location": location(snap, "RCV-01") },
+        "qty": qty
+    });
+    if let Some((id, code)) = plate {
+        op["key"]["plate"] = json!(id);
+        op["plate_code"] = json!(code);
+    }
+    op
+}
+
+#[tokio::test]
+async fn two_devices_receiving_onto_one_new_plate_end_with_one_plate() {
+    let api = Api::new();
+    let mut a = Device::enrol(&api).await;
+    let mut b = Device::enrol(&api).await;
+    let code = "340299910000000025";
+    let plate = PlateId::for_code(code);
+    // Both received onto the same supplier pallet before either synced.
+    let ea = a.entry("ALICE", receive(&a.snap, 4, Some((plate, code))));
+    let eb = b.entry("BOB", receive(&b.snap, 6, Some((plate, code))));
+    a.push_ok(&api, &[ea]).await;
+    b.push_ok(&api, &[eb]).await;
+    let key = receive(&a.snap, 1, Some((plate, code)))["key"].clone();
+    assert_eq!(on_hand(&api, &a, &key).await, 10);
+    assert!(exceptions(&api, "plate_conflict").await.is_empty());
+    // A device enrolled afterwards knows the plate from its snapshot.
+    let c = Device::enrol(&api).await;
+    let plates = c.snap["plates"].as_array().unwrap();
+    assert!(
+        plates
+            .iter()
+            .any(|p| p["code"] == code && p["id"] == json!(plate)),
+        "{plates:?}"
+    );
+    // An older app made its own id for the same code: the push is taken (never a 5xx), the stock
+    // is kept under that id, the conflict goes to a supervisor, and the device goes on syncing.
+    let mut old = Device::enrol(&api).await;
+    let e1 = old.entry("BOB", receive(&old.snap, 2, Some((PlateId::new(), code))));
+    let e2 = old.entry("BOB", receive(&old.snap, 1, None));
+    old.push_ok(&api, &[e1]).await;
+    old.push_ok(&api, &[e2]).await;
+    let conflicts = exceptions(&api, "plate_conflict").await;
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(on_hand(&api, &a, &key).await, 10);
+    // Pulls carry plates that changed.
+    let page = a.pull(&api).await;
+    assert!(
+        page["plates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == code),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn work_the_server_may_not_apply_is_held_and_the_device_moves_on() {
+    let api = Api::new();
+    let mut a = Device::enrol(&api).await;
+    let b = Device::enrol(&api).await;
+    let (item0, _) = item(&a.snap, 0);
+    let rcv = location(&a.snap, "RCV-01");
+    let key = json!({ "item": item0, "location": rcv });
+    let adjust = json!({ "type": "adjust", "key": key, "qty": 5, "reason": "found" });
+    let wh2_location = {
+        // A location of WH2, which this WH1 device may not record in.
+        let (wh2, _) = api.token_in("WH2").await;
+        let (_, snap) = api.json(get("/v1/snapshot", Some(&wh2))).await;
+        location(&snap, "RCV-01")
+    };
+    let entries = vec![
+        // An operator adjusting: needs a supervisor.
+        a.entry("ALICE", adjust.clone()),
+        // A badge nobody knows.
+        a.entry("MALLORY", receive(&a.snap, 3, None)),
+        // Another warehouse's location.
+        a.entry(
+            "ALICE",
+            json!({ "type": "receive", "key": { "item": item0, "location": wh2_location }, "qty": 1 }),
+        ),
+        // An item nobody knows.
+        a.entry(
+            "ALICE",
+            json!({ "type": "receive", "key": { "item": aisle_domain::ItemId::new(), "location": rcv }, "qty": 1 }),
+        ),
+        // A quantity no replica accepts.
+        a.entry("ALICE", receive(&a.snap, 0, None)),
+        // And good work behind all of it.
+        a.entry("ALICE", receive(&a.snap, 2, None)),
+    ];
+    let before = on_hand(&api, &a, &key).await;
+    let v = a.push_ok(&api, &entries).await;
+    assert_eq!(v["applied"], 6, "every entry is logged: {v}");
+    assert_eq!(
+        on_hand(&api, &a, &key).await,
+        before + 2,
+        "only the good receive"
+    );
+    let unauthorized = exceptions(&api, "unauthorized").await;
+    let invalid = exceptions(&api, "invalid_operation").await;
+    assert_eq!(
+        (unauthorized.len(), invalid.len()),
+        (2, 3),
+        "{unauthorized:?} {invalid:?}"
+    );
+    assert!(
+        unauthorized
+            .iter()
+            .any(|x| x["message"].as_str().unwrap().contains("not a supervisor"))
+    );
+    // Other devices never pull held work.
+    let page = b.pull(&api).await;
+    let pulled: Vec<&Value> = page["ops"].as_array().unwrap().iter().collect();
+    assert_eq!(pulled.len(), 1, "{pulled:?}");
+    assert_eq!(pulled[0]["entry"]["seq"], 6);
+    // A supervisor vouches for the adjustment: it is applied as a server operation that every
+    // device pulls, the originating one included.
+    let held = unauthorized
+        .iter()
+        .find(|x| x["message"].as_str().unwrap().contains("not a supervisor"))
+        .unwrap();
+    let token = api.supervisor_token().await;
+    let (s, done) = api
+        .supervise(
+            &token,
+            &format!(
+                "/v1/supervisor/exceptions/{}/resolve",
+                held["id"].as_str().unwrap()
+            ),
+            &json!({ "release": { "note": "checked" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(on_hand(&api, &a, &key).await, before + 7);
+    let page = a.pull(&api).await;
+    assert!(
+        page["ops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["entry"]["op"]["type"] == "adjust" && o["entry"]["operator"] == "SUP1"),
+        "{page}"
+    );
+    // The unknown item cannot be released: it would not apply anywhere.
+    let unknown_item = invalid
+        .iter()
+        .find(|x| x["message"].as_str().unwrap().contains("not known"))
+        .unwrap();
+    let (s, v) = api
+        .supervise(
+            &token,
+            &format!(
+                "/v1/supervisor/exceptions/{}/resolve",
+                unknown_item["id"].as_str().unwrap()
+            ),
+            &json!({ "release": { "note": "try" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+}
+
+#[tokio::test]
+async fn picks_against_an_order_line_count_only_when_they_fit_it() {
+    let api = Api::new();
+    let token = api.supervisor_token().await;
+    let mut a = Device::enrol(&api).await;
+    let (item0, sku0) = item(&a.snap, 0);
+    let (item1, _) = item(&a.snap, 1);
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/orders",
+            &json!({ "order": "SO-77", "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku0, "qty": 5 }] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let line = a.pull(&api).await["order_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["order"] == "SO-77")
+        .unwrap()["id"]
+        .clone();
+    let rcv = location(&a.snap, "RCV-01");
+    let pick = |item: &Value, qty: i64| json!({ "type": "pick", "key": { "item": item, "location": rcv }, "qty": qty, "order_line": line });
+    // Stock to pick from, then a pick of the wrong item against the line.
+    let e1 = a.entry(
+        "ALICE",
+        json!({ "type": "receive", "key": { "item": item1, "location": rcv }, "qty": 9 }),
+    );
+    let e2 = a.entry("ALICE", receive(&a.snap, 9, None));
+    let e3 = a.entry("ALICE", pick(&item1, 3));
+    a.push_ok(&api, &[e1, e2, e3]).await;
+    let mismatch = exceptions(&api, "work_mismatch").await;
+    assert_eq!(mismatch.len(), 1, "{mismatch:?}");
+    let key1 = json!({ "item": item1, "location": rcv });
+    assert_eq!(on_hand(&api, &a, &key1).await, 6, "the goods left the bin");
+    let line_now = |page: &Value| {
+        page["order_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["order"] == "SO-77")
+            .unwrap()["picked_qty"]
+            .clone()
+    };
+    assert_eq!(line_now(&a.pull(&api).await), 0, "the line did not move");
+    // Exactly the ordered quantity is no over-pick; one more is.
+    let e4 = a.entry("ALICE", pick(&item0, 5));
+    a.push_ok(&api, &[e4]).await;
+    assert!(exceptions(&api, "over_pick").await.is_empty());
+    assert_eq!(line_now(&a.pull(&api).await), 5);
+    let e5 = a.entry("ALICE", pick(&item0, 1));
+    a.push_ok(&api, &[e5]).await;
+    assert_eq!(exceptions(&api, "over_pick").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_shipped_order_is_final() {
+    let api = Api::new();
+    let token = api.supervisor_token().await;
+    let mut a = Device::enrol(&api).await;
+    let (item0, sku0) = item(&a.snap, 0);
+    let order = |qty: i64| json!({ "order": "SO-88", "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku0, "qty": qty }] });
+    let (s, _) = api
+        .supervise(&token, "/v1/supervisor/orders", &order(2))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let line = a.pull(&api).await["order_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["order"] == "SO-88")
+        .unwrap()["id"]
+        .clone();
+    let rcv = location(&a.snap, "RCV-01");
+    let pick = json!({ "type": "pick", "key": { "item": item0, "location": rcv }, "qty": 2, "order_line": line });
+    let e1 = a.entry("ALICE", receive(&a.snap, 4, None));
+    let e2 = a.entry("ALICE", pick.clone());
+    a.push_ok(&api, &[e1, e2]).await;
+    for body in [
+        json!("packed"),
+        json!({ "shipped": { "carrier": "DHL", "tracking": "T1" } }),
+    ] {
+        let (s, v) = api
+            .supervise(&token, "/v1/supervisor/orders/SO-88/shipment", &body)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    // The ERP cannot change it any more.
+    let (s, v) = api
+        .supervise(&token, "/v1/supervisor/orders", &order(3))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("shipped"), "{v}");
+    // Devices learn it is shipped, and a late pick against it does not count.
+    let page = a.pull(&api).await;
+    let l = page["order_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["order"] == "SO-88")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (l["shipped"].clone(), l["qty"].clone()),
+        (json!(true), json!(2))
+    );
+    let e3 = a.entry("ALICE", pick);
+    a.push_ok(&api, &[e3]).await;
+    let mismatch = exceptions(&api, "work_mismatch").await;
+    assert!(
+        mismatch
+            .iter()
+            .any(|x| x["message"].as_str().unwrap().contains("shipped")),
+        "{mismatch:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_task_done_by_two_devices_counts_once() {
+    let api = Api::new();
+    let token = api.supervisor_token().await;
+    let mut a = Device::enrol(&api).await;
+    let mut b = Device::enrol(&api).await;
+    let (item0, sku0) = item(&a.snap, 0);
+    let rcv = location(&a.snap, "RCV-01");
+    let e = a.entry("ALICE", receive(&a.snap, 5, None));
+    a.push_ok(&api, &[e]).await;
+    let (s, sent) = api
+        .json(common::with_token(
+            post(
+                "/v1/supervisor/tasks/counts",
+                &json!({ "warehouse": "WH1", "skus": [sku0] }),
+                None,
+            ),
+            &token,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    let task = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["location_id"] == rcv)
+        .unwrap_or_else(|| panic!("no count task at RCV-01: {sent}"))["id"]
+        .clone();
+    let count = |counted: i64| json!({ "type": "count", "key": { "item": item0, "location": rcv }, "counted": counted, "expected": counted, "blind": true, "task": task });
+    let ea = a.entry("ALICE", count(5));
+    let eb = b.entry("BOB", count(5));
+    a.push_ok(&api, &[ea]).await;
+    b.push_ok(&api, &[eb]).await;
+    let (_, tasks) = api
+        .json(common::with_token(
+            get("/v1/supervisor/tasks?all=true&warehouse=WH1", None),
+            &token,
+        ))
+        .await;
+    let t = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == task)
+        .unwrap_or_else(|| panic!("{tasks}"));
+    assert_eq!(
+        (t["status"].clone(), t["done_qty"].clone()),
+        (json!("done"), json!(1)),
+        "{t}"
+    );
+    let mismatch = exceptions(&api, "work_mismatch").await;
+    assert_eq!(mismatch.len(), 1, "{mismatch:?}");
+    assert!(mismatch[0]["message"].as_str().unwrap().contains("is done"));
+}
+
+#[tokio::test]
+async fn a_repeated_push_is_acknowledged_and_not_applied_again() {
+    let api = Api::new();
+    let mut a = Device::enrol(&api).await;
+    let key = receive(&a.snap, 1, None)["key"].clone();
+    let before = on_hand(&api, &a, &key).await;
+    let e = a.entry("ALICE", receive(&a.snap, 7, None));
+    a.push_ok(&api, std::slice::from_ref(&e)).await;
+    let again = a.push_ok(&api, &[e]).await;
+    assert_eq!(
+        (again["applied"].clone(), again["duplicates"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(on_hand(&api, &a, &key).await, before + 7);
+}
+
+#[tokio::test]
+async fn protocol_edges_answer_4xx_in_the_error_shape() {
+    let api = Api::new();
+    let mut a = Device::enrol(&api).await;
+    let mut e = a.entry("ALICE", receive(&a.snap, 1, None));
+    e["seq"] = json!(0);
+    let (s, v) = a.push(&api, &[e]).await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    let req = axum::http::Request::get("/v1/pull?cursor=0&rev=0")
+        .header("authorization", format!("Bearer {}", a.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (s, v) = api.json(req).await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("version_mismatch")),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn the_books_audit_balances_held_work_and_catches_a_planted_ledger_row() {
+    let api = Api::new();
+    let mut a = Device::enrol(&api).await;
+    let key = receive(&a.snap, 1, None)["key"].clone();
+    let adjust = json!({ "type": "adjust", "key": key, "qty": -1, "reason": "damaged" });
+    let entries = [
+        a.entry("ALICE", receive(&a.snap, 3, None)),
+        a.entry("ALICE", adjust),
+    ];
+    a.push_ok(&api, &entries).await;
+    let audit = api.state.storage.audit_books().unwrap();
+    assert!(audit.ok, "{audit:?}");
+    let wh1 = audit
+        .warehouses
+        .iter()
+        .find(|w| w.warehouse == "WH1")
+        .unwrap();
+    assert_eq!(wh1.held, 1, "{wh1:?}");
+    // A ledger row written without its stock change, under no operation.
+    let db = rusqlite::Connection::open(api._dir.path().join("s.db")).unwrap();
+    db.execute(
+        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty)
+         SELECT 'planted', item_id, location_id, lot, expiry, plate_id, 2 FROM stock LIMIT 1",
+        [],
+    )
+    .unwrap();
+    let audit = api.state.storage.audit_books().unwrap();
+    assert!(!audit.ok);
+    let problems: Vec<&String> = audit.warehouses.iter().flat_map(|w| &w.problems).collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("planted belong to no logged operation"))
+            && problems.iter().any(|p| p.starts_with("stock line")),
+        "{problems:?}"
+    );
+}
