@@ -19,6 +19,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+/// Where the browser and app tests put their screenshots: `target/screenshots`, or the folder in
+/// `AISLE_SCREENSHOTS` (`scripts/screenshots.sh` sets it to `docs/screenshots` to refresh the
+/// README's pictures). Tests never write to tracked files on their own.
+pub fn screenshots_dir() -> PathBuf {
+    std::env::var_os("AISLE_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots"))
+}
+
 /// A workspace binary, built by `cargo build --workspace --bins` (scripts/test.sh does it).
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();

@@ -1,13 +1,12 @@
 //! The real tablet app (Tauri, WebKitGTK) driven through WebDriver, against a real sync server:
 //! enrol, sign in, then receive, put away, pick and count with the server stopped; start it
-//! again, sync, and check the server's stock and exceptions. Screenshots go to docs/screenshots.
+//! again, sync, and check the server's stock and exceptions. Screenshots go to `aisle_e2e::screenshots_dir()`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_e2e::app::TabletApp;
 use aisle_e2e::{Server, bin};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 
 const ITEMS: usize = 60;
 
@@ -22,10 +21,6 @@ fn barcodes() -> HashMap<String, String> {
             (i.sku, gtin.strip_prefix('0').unwrap_or(&gtin).to_string())
         })
         .collect()
-}
-
-fn shots() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
 }
 
 fn key(location: &str, sku: &str) -> String {
@@ -56,7 +51,7 @@ fn a_shift_offline_then_sync_reaches_the_server() {
 
     let t0 = std::time::Instant::now();
     let step = |what: &str| eprintln!("[{:>6.1}s] {what}", t0.elapsed().as_secs_f64());
-    let app = TabletApp::start(&bin("aisle-app"), &dir.path().join("tablet.db"), &shots());
+    let app = TabletApp::start(&bin("aisle-app"), &dir.path().join("tablet.db"), &aisle_e2e::screenshots_dir());
 
     step("A new tablet asks");
     // A new tablet asks to be enrolled; the first sync brings operators, items and work.

@@ -1,18 +1,13 @@
 //! The supervisor web pages in headless Chromium against a real server: sign in, resolve an
 //! exception raised by a device's count, turn a reorder suggestion into a purchase order that
 //! the device then downloads, see a top-up task a pick raised, send a count to the device and
-//! reject its result. Screenshots go to docs/screenshots.
+//! reject its result. Screenshots go to `aisle_e2e::screenshots_dir()`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_device::work::CountRequest;
 use aisle_e2e::app::Browser;
 use aisle_e2e::{Device, Server};
-use std::path::PathBuf;
-
-fn shots() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
-}
 
 #[test]
 fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
@@ -84,7 +79,7 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         "100",
     ]);
 
-    let web = Browser::chromium(&dir.path().join("chromium"), &shots());
+    let web = Browser::chromium(&dir.path().join("chromium"), &aisle_e2e::screenshots_dir());
     web.goto(&format!("{}/", server.url));
 
     // Only a supervisor with the right PIN gets in.
