@@ -137,11 +137,19 @@ fn sync_interval() -> Result<Duration, String> {
     }
 }
 
+/// Work a tablet holds at once: whole orders to pick and tasks (top-ups, counts). Every sync
+/// renews what it holds and tops it up to this, so two tablets never get the same work.
+const CLAIM: aisle_proto::ClaimRequest = aisle_proto::ClaimRequest {
+    orders: 3,
+    tasks: 5,
+};
+
 /// A background attempt gives up quickly: the next one is never far away.
 fn background_options() -> SyncOptions {
     SyncOptions {
         attempts: 1,
         timeout: Duration::from_secs(15),
+        claim: Some(CLAIM),
         ..SyncOptions::default()
     }
 }

@@ -8,6 +8,7 @@ pub mod books;
 pub mod config;
 pub mod error;
 pub mod inventory;
+pub mod leases;
 pub mod schema;
 pub mod sqlite;
 pub mod storage;

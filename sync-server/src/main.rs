@@ -3,6 +3,8 @@
 
 #![forbid(unsafe_code)]
 
+mod leases_cli;
+
 use aisle_domain::replenish::{Policy, PolicyKind};
 use aisle_server::config::FileConfig;
 use aisle_server::sqlite::SqliteStorage;
@@ -127,6 +129,14 @@ enum Command {
     Tasks {
         #[command(subcommand)]
         command: TaskCommand,
+    },
+    /// Who holds which work (leases), and taking it back or giving it to another device.
+    #[command(
+        after_help = "Examples:\n  aisle-server leases list --warehouse WH1\n  aisle-server leases release --order-line ID --by SUP1\n  aisle-server leases assign --task ID --device DEVICE_ID --by SUP1"
+    )]
+    Leases {
+        #[command(subcommand)]
+        command: leases_cli::LeaseCommand,
     },
     /// Stock of a warehouse valued at unit cost (import costs with `import costs FILE.csv`).
     Valuation {
@@ -626,6 +636,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Leases { command } => leases_cli::run(&storage, command),
         Command::Audit { json } => {
             let audit = storage.audit_books()?;
             if json {

@@ -252,6 +252,25 @@ CREATE TRIGGER plates_changed_i AFTER INSERT ON plates BEGIN INSERT INTO changes
 CREATE TRIGGER plates_changed_u AFTER UPDATE ON plates BEGIN INSERT INTO changes (kind, id) VALUES ('plate', NEW.id); END;
 "#;
 
+/// Work assigned to one device at a time (`crate::leases`), kept as history so that admission
+/// can judge an operation by the leases that covered its time.
+const V9_LEASES: &str = r#"
+CREATE TABLE leases (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    work_kind    TEXT NOT NULL CHECK (work_kind IN ('order_line', 'task')),
+    work_id      TEXT NOT NULL,
+    warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+    device_id    TEXT NOT NULL REFERENCES devices(id),
+    granted_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    ended_at     TEXT,
+    ended_by     TEXT
+);
+CREATE INDEX leases_work ON leases(work_kind, work_id);
+CREATE INDEX leases_device ON leases(device_id) WHERE ended_at IS NULL;
+CREATE INDEX leases_warehouse ON leases(warehouse_id) WHERE ended_at IS NULL;
+"#;
+
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());
 
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -264,6 +283,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V6_CLOCKS),
     M::up(V7_AUDIT),
     M::up(V8_AUTHORITY),
+    M::up(V9_LEASES),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -997,6 +997,7 @@ impl Storage for SqliteStorage {
             } else {
                 vec![]
             },
+            leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
         };
         tx.commit()?;
         Ok(response)
@@ -1055,6 +1056,7 @@ impl Storage for SqliteStorage {
                 std::slice::from_ref(&wh),
             )?,
             plates: load_plates(&tx, "warehouse_id = ?1", &[&wh])?,
+            leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
         };
         tx.commit()?;
         Ok(snapshot)
@@ -1594,6 +1596,47 @@ impl Storage for SqliteStorage {
             },
             &[],
         )
+    }
+
+    fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &aisle_proto::ClaimRequest,
+    ) -> StorageResult<Vec<aisle_proto::Lease>> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = crate::leases::claim(&tx, device, req, Utc::now())?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn leases(&self, warehouse: &str) -> StorageResult<Vec<aisle_proto::Lease>> {
+        let conn = self.lock()?;
+        let wh: WarehouseId = parse(&inventory::warehouse_id(&conn, warehouse)?)?;
+        crate::leases::current(&conn, wh, Utc::now())
+    }
+
+    fn release_lease(&self, work: aisle_proto::WorkRef, by: &str) -> StorageResult<()> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        crate::leases::release(&tx, work, by, Utc::now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn assign_lease(
+        &self,
+        work: aisle_proto::WorkRef,
+        device: DeviceId,
+        by: &str,
+    ) -> StorageResult<aisle_proto::Lease> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let dev = Self::device_where(&tx, "d.id = ?1", &device.to_string())?
+            .ok_or_else(|| StorageError::NotFound(format!("no device {device}")))?;
+        let lease = crate::leases::assign(&tx, work, &dev, by, Utc::now())?;
+        tx.commit()?;
+        Ok(lease)
     }
 
     fn audit_books(&self) -> StorageResult<crate::books::BooksAudit> {

@@ -45,6 +45,7 @@ pub struct PullPage {
     pub rev: u64,
     pub tasks: Vec<Task>,
     pub plates: Vec<LicensePlate>,
+    pub leases: Vec<aisle_proto::Lease>,
 }
 
 /// An enrolled device, as authentication finds it.
@@ -307,6 +308,24 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     fn audit(&self, badge: &str, action: &str, outcome: &str) -> StorageResult<()>;
     /// The latest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>>;
+
+    /// Renews a device's leases and gives it more free work (docs/sync-protocol.md, "Leases").
+    fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &aisle_proto::ClaimRequest,
+    ) -> StorageResult<Vec<aisle_proto::Lease>>;
+    /// Current leases of a warehouse.
+    fn leases(&self, warehouse: &str) -> StorageResult<Vec<aisle_proto::Lease>>;
+    /// Takes work back from whoever holds it, as supervisor `by`.
+    fn release_lease(&self, work: aisle_proto::WorkRef, by: &str) -> StorageResult<()>;
+    /// Gives work to a device, as supervisor `by`.
+    fn assign_lease(
+        &self,
+        work: aisle_proto::WorkRef,
+        device: DeviceId,
+        by: &str,
+    ) -> StorageResult<aisle_proto::Lease>;
 
     /// The books audit: stock equals the ledger, the ledger equals the applied operations, per
     /// warehouse (`aisle-server audit`).

@@ -4,7 +4,7 @@
 //! fails is an error, never a value: a database error must not invent or hide an exception.
 
 use aisle_device::record::key_columns;
-use aisle_domain::admission::{Role, TaskTarget, WorkLine, WorkView};
+use aisle_domain::admission::{Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::reconcile::{LineProgress, StateView, ViewError, ViewResult};
 use aisle_domain::{
@@ -162,6 +162,10 @@ impl StateView for TxView<'_> {
 }
 
 impl WorkView for TxView<'_> {
+    fn lease_holders(&self, work: WorkRef, at: DateTime<Utc>) -> ViewResult<Vec<Holder>> {
+        crate::leases::holders(self.conn, work, at).map_err(fail)
+    }
+
     fn operator_role(&self, badge: &str, at: DateTime<Utc>) -> ViewResult<Option<Role>> {
         // The role in force at the operation's time; a badge whose history starts later (a clock
         // that was off before the server corrected it) is judged by its first role.

@@ -73,6 +73,10 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/locations/{code}",
         "/v1/supervisor/lots/{lot}",
         "/v1/supervisor/receipts",
+        "/v1/claims",
+        "/v1/supervisor/leases",
+        "/v1/supervisor/leases/release",
+        "/v1/supervisor/leases/assign",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }

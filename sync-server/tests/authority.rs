@@ -549,3 +549,124 @@ async fn the_books_audit_balances_held_work_and_catches_a_planted_ledger_row() {
         "{problems:?}"
     );
 }
+
+#[tokio::test]
+async fn work_is_assigned_one_device_at_a_time_and_a_supervisor_can_move_it() {
+    let api = Api::new();
+    let token = api.supervisor_token().await;
+    let mut a = Device::enrol(&api).await;
+    let b = Device::enrol(&api).await;
+    let (_, sku0) = item(&a.snap, 0);
+    for order in ["SO-A", "SO-B"] {
+        let (s, v) = api
+            .supervise(
+                &token,
+                "/v1/supervisor/orders",
+                &json!({ "order": order, "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku0, "qty": 2 }] }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let claim = |d: &Device, orders: u32| {
+        api.json(post(
+            "/v1/claims",
+            &json!({ "orders": orders }),
+            Some(&d.token),
+        ))
+    };
+    let (s, mine_a) = claim(&a, 1).await;
+    assert_eq!(s, StatusCode::OK, "{mine_a}");
+    let (_, mine_b) = claim(&b, 1).await;
+    let held = |v: &Value| -> Vec<Value> {
+        v["leases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["work"]["order_line"].clone())
+            .collect()
+    };
+    let (la, lb) = (held(&mine_a), held(&mine_b));
+    assert!(!la.is_empty() && !lb.is_empty(), "{mine_a} {mine_b}");
+    assert!(la.iter().all(|l| !lb.contains(l)), "no line given twice");
+    // Claiming again renews: nothing new while the device holds its one order.
+    let (_, again) = claim(&a, 1).await;
+    assert_eq!(held(&again), la);
+    // Every device sees who holds what.
+    let page = b.pull(&api).await;
+    assert_eq!(
+        page["leases"].as_array().unwrap().len(),
+        la.len() + lb.len(),
+        "{page}"
+    );
+    // B picks A's line anyway (an older app): the stock moves, the line does not count it.
+    let rcv = location(&a.snap, "RCV-01");
+    let lines = page["order_lines"].as_array().unwrap().clone();
+    let item_of =
+        |line: &Value| lines.iter().find(|l| &l["id"] == line).unwrap()["item_id"].clone();
+    let stock = json!({ "type": "receive", "key": { "item": item_of(&la[0]), "location": rcv }, "qty": 10 });
+    let e = a.entry("ALICE", stock);
+    a.push_ok(&api, &[e]).await;
+    let mut b = b;
+    let pick = |line: &Value| json!({ "type": "pick", "key": { "item": item_of(line), "location": rcv }, "qty": 1, "order_line": line });
+    let e = b.entry("BOB", pick(&la[0]));
+    b.push_ok(&api, &[e]).await;
+    let mismatch = exceptions(&api, "work_mismatch").await;
+    assert!(
+        mismatch.iter().any(|x| x["message"]
+            .as_str()
+            .unwrap()
+            .contains("was assigned to T1")),
+        "{mismatch:?}"
+    );
+    // Its holder's pick counts.
+    let e = a.entry("ALICE", pick(&la[0]));
+    a.push_ok(&api, &[e]).await;
+    let picked = |page: &Value, line: &Value| {
+        page["order_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| &l["id"] == line)
+            .unwrap()["picked_qty"]
+            .clone()
+    };
+    assert_eq!(picked(&a.pull(&api).await, &la[0]), 1);
+    // A supervisor gives A's line to B; B's picks count from then on.
+    let (s, lease) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/leases/assign",
+            &json!({ "work": { "order_line": la[0] }, "device_id": b.id }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lease}");
+    assert_eq!(lease["device_id"], json!(b.id));
+    let e = b.entry("BOB", pick(&la[0]));
+    b.push_ok(&api, &[e]).await;
+    assert_eq!(picked(&a.pull(&api).await, &la[0]), 2);
+    // Released, the work goes back to the pool.
+    let (s, _) = api
+        .call(common::with_token(
+            post(
+                "/v1/supervisor/leases/release",
+                &json!({ "work": { "order_line": lb[0] } }),
+                None,
+            ),
+            &token,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, list) = api
+        .json(common::with_token(
+            get("/v1/supervisor/leases?warehouse=WH1", None),
+            &token,
+        ))
+        .await;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["work"]["order_line"] != lb[0]),
+        "{list}"
+    );
+}

@@ -51,7 +51,11 @@ fn a_shift_offline_then_sync_reaches_the_server() {
 
     let t0 = std::time::Instant::now();
     let step = |what: &str| eprintln!("[{:>6.1}s] {what}", t0.elapsed().as_secs_f64());
-    let app = TabletApp::start(&bin("aisle-app"), &dir.path().join("tablet.db"), &aisle_e2e::screenshots_dir());
+    let app = TabletApp::start(
+        &bin("aisle-app"),
+        &dir.path().join("tablet.db"),
+        &aisle_e2e::screenshots_dir(),
+    );
 
     step("A new tablet asks");
     // A new tablet asks to be enrolled; the first sync brings operators, items and work.

@@ -164,3 +164,90 @@ fn work_held_by_the_server_is_taken_back_by_the_device_that_did_it() {
         1
     );
 }
+
+/// The order lines on a device's pick list (tasks and shortages).
+fn listed_lines(d: &Device) -> std::collections::BTreeSet<aisle_domain::OrderLineId> {
+    let list = d.store.pick_list().unwrap();
+    list.tasks
+        .iter()
+        .map(|t| t.order_line)
+        .chain(list.shortages.iter().map(|s| s.order_line))
+        .collect()
+}
+
+#[test]
+fn devices_claim_different_orders_and_work_only_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 40);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
+    let before = listed_lines(&a);
+    assert!(!before.is_empty(), "the demo has orders to pick");
+    // Each tablet takes one whole order at its sync (as the app does), then goes offline.
+    let claim = aisle_device::sync::SyncOptions {
+        claim: Some(aisle_proto::ClaimRequest {
+            orders: 1,
+            tasks: 0,
+        }),
+        ..aisle_e2e::quick()
+    };
+    assert!(a.store.sync(claim, &mut |_| {}).unwrap().claimed > 0);
+    assert!(b.store.sync(claim, &mut |_| {}).unwrap().claimed > 0);
+    a.sync();
+    let (la, lb) = (listed_lines(&a), listed_lines(&b));
+    assert!(!la.is_empty() && !lb.is_empty());
+    assert!(la.is_disjoint(&lb), "{la:?} {lb:?}");
+    assert!(la.len() < before.len(), "A no longer sees every line");
+    // A picks B's work anyway: refused at the scan, nothing recorded.
+    let task = b.store.pick_list().unwrap().tasks[0].clone();
+    let barcode = a
+        .store
+        .item(task.item_id)
+        .unwrap()
+        .barcodes
+        .first()
+        .cloned()
+        .unwrap();
+    let pick = |t: &aisle_device::tasks::PickTask| aisle_device::work::PickRequest {
+        location: t.location_barcode.clone(),
+        item: barcode.to_string(),
+        qty: Some(1),
+        requested: Some(1),
+        lot: t.lot.clone(),
+        expiry: t.expiry,
+        order_line: Some(t.order_line),
+        ..Default::default()
+    };
+    let logged = a.op_ids().len();
+    let e = a.store.pick(&pick(&task), &a.ctx).unwrap_err();
+    assert!(e.to_string().contains("assigned to B"), "{e}");
+    assert_eq!(a.op_ids().len(), logged);
+    // B picks it; a supervisor moves B's order to A; A's sync renews it and A picks the rest.
+    b.store.pick(&pick(&task), &b.ctx).unwrap();
+    b.sync();
+    server.admin(&[
+        "leases",
+        "assign",
+        "--order-line",
+        &task.order_line.to_string(),
+        "--device",
+        &a.id(),
+        "--by",
+        "SUP1",
+    ]);
+    a.store.sync(claim, &mut |_| {}).unwrap();
+    assert!(listed_lines(&a).contains(&task.order_line));
+    b.store.sync(claim, &mut |_| {}).unwrap();
+    assert!(!listed_lines(&b).contains(&task.order_line));
+    let list = server.admin(&["leases", "list", "--warehouse", "WH1"]);
+    assert!(list.contains("held by A"), "{list}");
+    assert_converged(&server, &mut [&mut a, &mut b]);
+    assert!(
+        server
+            .exceptions()
+            .iter()
+            .all(|(k, _)| k != "work_mismatch" && k != "over_pick"),
+        "{:?}",
+        server.exceptions()
+    );
+}

@@ -152,6 +152,12 @@ pub enum Command {
         /// Show where sync stands instead of syncing.
         #[arg(long)]
         status: bool,
+        /// Claim work: hold up to this many whole orders (renewing what this device holds).
+        #[arg(long)]
+        orders: Option<u32>,
+        /// Claim work: hold up to this many tasks (renewing what this device holds).
+        #[arg(long)]
+        tasks: Option<u32>,
     },
     /// Check an operator's badge and PIN against the operators synced from the server (offline).
     SignIn {

@@ -240,13 +240,20 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             attempts,
             pull_limit,
             status,
+            orders,
+            tasks,
         } => {
             if status {
                 return out.sync_state(&store.sync_state()?, store.pending_count()?);
             }
+            let claim = (orders.is_some() || tasks.is_some()).then(|| aisle_proto::ClaimRequest {
+                orders: orders.unwrap_or(0),
+                tasks: tasks.unwrap_or(0),
+            });
             let options = SyncOptions {
                 attempts,
                 pull_limit,
+                claim,
                 ..SyncOptions::default()
             };
             let json = out.json;

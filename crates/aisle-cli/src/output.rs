@@ -398,6 +398,12 @@ impl Out {
             r.exceptions,
             r.pending
         );
+        if r.claimed > 0 {
+            say!(
+                "holding {} pieces of work (order lines and tasks) for this device",
+                r.claimed
+            );
+        }
         Ok(())
     }
 

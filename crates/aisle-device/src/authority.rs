@@ -9,7 +9,7 @@
 
 use crate::record::apply_deltas;
 use crate::{DeviceError, Result};
-use aisle_domain::admission::{self, Role, TaskTarget, WorkLine, WorkView};
+use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::Delta;
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::{ExceptionKind, ViewError, ViewResult};
@@ -67,6 +67,27 @@ impl LocalView<'_> {
 }
 
 impl WorkView for LocalView<'_> {
+    fn lease_holders(&self, work: WorkRef, at: DateTime<Utc>) -> ViewResult<Vec<Holder>> {
+        // As last pulled; a lease this device's clock says has run out holds nothing.
+        let found: Option<(String, String)> = self.one(
+            "SELECT device_id, device_name FROM leases WHERE work = ?1 AND expires_at > ?2",
+            params![
+                format!("{}:{}", work.kind(), work.id_text()),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        found
+            .map(|(device, name)| {
+                Ok(Holder {
+                    device: device.parse().map_err(fail)?,
+                    name,
+                })
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn operator_role(&self, badge: &str, _at: DateTime<Utc>) -> ViewResult<Option<Role>> {
         let any: bool = self
             .one("SELECT EXISTS (SELECT 1 FROM operators)", [], |r| r.get(0))?

@@ -232,7 +232,25 @@ CREATE TABLE held_ops (
 ) WITHOUT ROWID;
 "#;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
+/// Version 6: who holds which work (leases), as last pulled: `work` is `order_line:ID` or
+/// `task:ID`.
+const V6: &str = r#"
+CREATE TABLE leases (
+    work        TEXT PRIMARY KEY,
+    device_id   TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+) WITHOUT ROWID;
+"#;
+
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(V1),
+    M::up(V2),
+    M::up(V3),
+    M::up(V4),
+    M::up(V5),
+    M::up(V6),
+];
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -14,9 +14,10 @@ use aisle_domain::ledger::{Delta, StockKey, net};
 use aisle_domain::master::LicensePlate;
 use aisle_domain::op::ChangeLogEntry;
 use aisle_proto::{
-    APP_VERSION_HEADER, DEVICE_TIME_HEADER, EnrollRequest, EnrollResponse, ErrorBody, Exception,
-    LOG_END_HEADER, MasterData, OperatorRecord, OrderLine, PROTOCOL_HEADER, PROTOCOL_VERSION,
-    PullResponse, PushRequest, PushResponse, ReceiptLine, Snapshot, StockSummary, Task,
+    APP_VERSION_HEADER, ClaimRequest, ClaimResponse, DEVICE_TIME_HEADER, EnrollRequest,
+    EnrollResponse, ErrorBody, Exception, LOG_END_HEADER, Lease, MasterData, OperatorRecord,
+    OrderLine, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
+    ReceiptLine, Snapshot, StockSummary, Task,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -40,6 +41,9 @@ pub struct SyncOptions {
     pub first_backoff: Duration,
     pub timeout: Duration,
     pub pull_limit: u32,
+    /// Work to claim at this sync (renewing what the device holds); `None` claims nothing and
+    /// leaves the device's leases to run out.
+    pub claim: Option<ClaimRequest>,
 }
 
 impl Default for SyncOptions {
@@ -49,6 +53,7 @@ impl Default for SyncOptions {
             first_backoff: Duration::from_millis(250),
             timeout: Duration::from_secs(30),
             pull_limit: 2_000,
+            claim: None,
         }
     }
 }
@@ -81,6 +86,8 @@ pub struct SyncReport {
     pub exceptions: u64,
     pub pending: u64,
     pub cursor: u64,
+    /// Leases this device holds after the sync's claim (0 when it claimed nothing).
+    pub claimed: u64,
 }
 
 /// Where this device syncs to, once enrolled.
@@ -361,6 +368,7 @@ struct Work<'a> {
     others: &'a [StockSummary],
     tasks: &'a [Task],
     plates: &'a [LicensePlate],
+    leases: &'a [Lease],
 }
 
 fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
@@ -371,9 +379,23 @@ fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
         others,
         tasks,
         plates,
+        leases,
     } = work;
     for p in plates {
         upsert_plate(tx, p)?;
+    }
+    // Leases come whole with every page: who holds what now.
+    tx.execute("DELETE FROM leases", [])?;
+    for l in leases {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO leases (work, device_id, device_name, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            format!("{}:{}", l.work.kind(), l.work.id_text()),
+            l.device_id.to_string(),
+            l.device_name,
+            l.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        ])?;
     }
     for r in receipts {
         store_json(tx, "receipt_lines", r.id.to_string(), r)?;
@@ -512,6 +534,10 @@ impl Store {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<SyncReport> {
         let mut report = self.push(options, progress)?;
+        if let Some(req) = options.claim {
+            // Before the pull, so that the pull brings the leases as they now are.
+            report.claimed = self.claim(options, req)?;
+        }
         let pulled = self.pull(options, progress)?;
         report.snapshot = pulled.snapshot;
         report.pulled = pulled.pulled;
@@ -619,6 +645,21 @@ impl Store {
         Ok(report)
     }
 
+    /// Renews this device's leases and takes more work (`POST /v1/claims`); returns how many
+    /// leases it now holds. A server from before leases (404) gives none.
+    pub fn claim(&mut self, options: SyncOptions, req: ClaimRequest) -> Result<u64> {
+        let (client, _) = self.client(options)?;
+        match client.call::<ClaimResponse>(reqwest::Method::POST, "/v1/claims", Some(&req), &[]) {
+            Ok(resp) => Ok(resp.leases.len() as u64),
+            Err(DeviceError::Sync { kind, message })
+                if kind == "not_found" || message.starts_with("HTTP 404") =>
+            {
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Takes a snapshot the first time, then pulls pages until the server has no more.
     pub fn pull(
         &mut self,
@@ -715,6 +756,7 @@ impl Store {
                 others: &snap.other_warehouses,
                 tasks: &snap.tasks,
                 plates: &snap.plates,
+                leases: &snap.leases,
             },
         )?;
         take_back_held(&tx, own, &snap.exceptions, Some(state.pushed_seq))?;
@@ -763,6 +805,7 @@ impl Store {
                 others: &page.other_warehouses,
                 tasks: &page.tasks,
                 plates: &page.plates,
+                leases: &page.leases,
             },
         )?;
         take_back_held(&tx, own, &page.exceptions, None)?;

@@ -5,12 +5,14 @@
 use crate::query::StockLine;
 use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
+use aisle_domain::admission::WorkRef;
 use aisle_domain::allocation;
 use aisle_domain::master::{Location, LocationKind, Tracking};
 use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, WarehouseId};
 use aisle_proto::{Exception, Task, TaskWork};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// One stop on the picking walk: take `qty` of an item (lot) from a location for an order line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,7 +46,61 @@ pub struct PickList {
     pub shortages: Vec<Shortage>,
 }
 
+/// Which kind of assignable work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WorkKind {
+    OrderLine,
+    Task,
+}
+
+/// Who holds which work of one kind, from this device's point of view.
+#[derive(Debug, Default)]
+struct Assigned {
+    /// Work held by this device.
+    mine: HashSet<String>,
+    /// Work held by other devices.
+    others: HashSet<String>,
+}
+
+impl Assigned {
+    /// Whether this device's lists show `work`: its own, or (while it holds none) unheld work.
+    fn allows(&self, work: &WorkRef) -> bool {
+        let key = format!("{}:{}", work.kind(), work.id_text());
+        if self.mine.is_empty() {
+            !self.others.contains(&key)
+        } else {
+            self.mine.contains(&key)
+        }
+    }
+}
+
 impl Store {
+    /// Leases of one kind of work as last pulled that have not run out by this device's clock.
+    fn assigned(&self, kind: WorkKind) -> Result<Assigned> {
+        let own = self.device()?.device_id.to_string();
+        let prefix = match kind {
+            WorkKind::OrderLine => "order_line:",
+            WorkKind::Task => "task:",
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT work, device_id FROM leases WHERE substr(work, 1, length(?1)) = ?1 AND expires_at > ?2",
+        )?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let rows = stmt.query_map(rusqlite::params![prefix, now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Assigned::default();
+        for row in rows {
+            let (work, device) = row?;
+            if device == own {
+                out.mine.insert(work);
+            } else {
+                out.others.insert(work);
+            }
+        }
+        Ok(out)
+    }
+
     /// Allocates the open quantity of every downloaded order line (by order, then line) to the
     /// stock this device knows in pick faces and storage bins, with the same rule as the
     /// server's allocation (`aisle_domain::allocation`: FEFO for dated stock, FIFO otherwise;
@@ -54,8 +110,14 @@ impl Store {
         let mut list = PickList::default();
         let local = self.unsynced_picks()?;
         let mut open_lines = Vec::new();
-        // A shipped order is final: its lines take no more picks.
-        for line in self.order_lines()?.into_iter().filter(|l| !l.shipped) {
+        // A shipped order is final: its lines take no more picks. Work another device holds is
+        // not this device's; once this device holds work, it sees only its own.
+        let mine = self.assigned(WorkKind::OrderLine)?;
+        for line in self
+            .order_lines()?
+            .into_iter()
+            .filter(|l| !l.shipped && mine.allows(&WorkRef::OrderLine(l.id)))
+        {
             let open = line.qty - line.picked_qty - local.get(&line.id).copied().unwrap_or(0);
             if open > 0 {
                 open_lines.push((line, open));
@@ -467,8 +529,13 @@ impl Store {
     /// Open tasks with something left to do, in walk order (by where each one starts).
     pub fn task_list(&self) -> Result<Vec<TaskView>> {
         let local = self.unsynced_task_work()?;
+        let mine = self.assigned(WorkKind::Task)?;
         let mut out = Vec::new();
-        for task in self.tasks(true)? {
+        for task in self
+            .tasks(true)?
+            .into_iter()
+            .filter(|t| mine.allows(&WorkRef::Task(t.id)))
+        {
             let done = task.done_qty + local.get(&task.id).copied().unwrap_or(0);
             let (item, from, to, remaining) = match &task.work {
                 TaskWork::Move {

@@ -14,11 +14,14 @@
 //!
 //! Rules read the state through [`WorkView`], so they are the same whatever stores it.
 
-use crate::ids::{ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId};
+use crate::ids::{
+    DeviceId, ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
+};
 use crate::ledger::StockKey;
 use crate::op::{ChangeLogEntry, Operation};
 use crate::reconcile::{ExceptionDraft, ExceptionKind, ViewResult};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// What an operator may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +64,55 @@ pub struct TaskTarget {
     pub closed: Option<String>,
 }
 
+/// Work that can be assigned to one device at a time (a lease).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkRef {
+    OrderLine(OrderLineId),
+    Task(TaskId),
+}
+
+impl WorkRef {
+    /// `order_line` or `task`, as stored.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::OrderLine(_) => "order_line",
+            Self::Task(_) => "task",
+        }
+    }
+
+    /// The id as text, as stored.
+    pub fn id_text(self) -> String {
+        match self {
+            Self::OrderLine(id) => id.to_string(),
+            Self::Task(id) => id.to_string(),
+        }
+    }
+
+    /// The assignable work an operation names, if any.
+    pub fn of(op: &Operation) -> Option<Self> {
+        match op {
+            Operation::Pick(p) => p.order_line.map(Self::OrderLine),
+            Operation::Putaway(t) | Operation::Move(t) => t.task.map(Self::Task),
+            Operation::Count(c) => c.task.map(Self::Task),
+            _ => None,
+        }
+    }
+}
+
+/// A device holding a lease on some work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub device: DeviceId,
+    /// The device's name, for messages.
+    pub name: String,
+}
+
 /// The state admission reads.
 pub trait WorkView {
+    /// The devices whose lease on `work` covered the time `at` (usually none or one). Work that
+    /// nobody held may be done by anyone; work that others held is not counted for this device.
+    fn lease_holders(&self, work: WorkRef, at: DateTime<Utc>) -> ViewResult<Vec<Holder>>;
     /// The operator's role at `at`, or `None` for a badge that is not an operator.
     fn operator_role(&self, badge: &str, at: DateTime<Utc>) -> ViewResult<Option<Role>>;
     /// The SKU of an item, if the item is known.
@@ -242,7 +292,26 @@ pub fn admit(
             ),
         });
     }
-    if let Some(why) = work_mismatch(op, warehouse, view)? {
+    let lost_lease = match WorkRef::of(op) {
+        Some(work) => {
+            let holders = view.lease_holders(work, when)?;
+            if !holders.is_empty() && !holders.iter().any(|h| h.device == entry.device_id) {
+                let names: Vec<&str> = holders.iter().map(|h| h.name.as_str()).collect();
+                Some(format!(
+                    "this {} was assigned to {} when the work was done",
+                    match work {
+                        WorkRef::OrderLine(_) => "order line",
+                        WorkRef::Task(_) => "task",
+                    },
+                    names.join(", ")
+                ))
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    if let Some(why) = work_mismatch(op, warehouse, view)?.or(lost_lease) {
         out.verdict = Verdict::Apply { work: false };
         out.exceptions.push(ExceptionDraft {
             kind: ExceptionKind::WorkMismatch,

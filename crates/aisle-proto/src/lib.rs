@@ -218,6 +218,35 @@ pub struct Exception {
     pub resolution: Option<String>,
 }
 
+pub use aisle_domain::admission::WorkRef;
+
+/// Work assigned to one device until `expires_at` (renewed at each of its syncs). Only its holder
+/// works it; the server does not count work on it by anyone else while the lease lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub work: WorkRef,
+    pub device_id: DeviceId,
+    pub device_name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /v1/claims`: renew this device's leases and take more work, up to `orders` whole orders
+/// and `tasks` tasks held at once (0 takes nothing new).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    #[serde(default)]
+    pub orders: u32,
+    #[serde(default)]
+    pub tasks: u32,
+}
+
+/// The answer to a claim: every lease this device now holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimResponse {
+    pub leases: Vec<Lease>,
+}
+
 /// Stock of an item in a warehouse other than the device's own: a summary, not a ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockSummary {
@@ -250,6 +279,9 @@ pub struct PullResponse {
     /// License plates of the device's warehouse changed since `rev` (absent from older servers).
     #[serde(default)]
     pub plates: Vec<LicensePlate>,
+    /// Every current lease of the device's warehouse (replaces what the device had).
+    #[serde(default)]
+    pub leases: Vec<Lease>,
 }
 
 /// One line of stock in a snapshot.
@@ -278,6 +310,9 @@ pub struct Snapshot {
     /// License plates of the device's warehouse (absent from older servers).
     #[serde(default)]
     pub plates: Vec<LicensePlate>,
+    /// Every current lease of the device's warehouse.
+    #[serde(default)]
+    pub leases: Vec<Lease>,
 }
 
 /// Every error response's body.

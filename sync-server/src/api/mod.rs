@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod enroll;
 pub mod health;
+pub mod leases;
 pub mod limits;
 pub mod supervisor;
 pub mod sync;
@@ -147,6 +148,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(sync::push))
         .route("/v1/pull", get(sync::pull))
         .route("/v1/snapshot", get(sync::snapshot))
+        .route("/v1/claims", post(sync::claim))
+        .route("/v1/supervisor/leases", get(leases::list))
+        .route("/v1/supervisor/leases/release", post(leases::release))
+        .route("/v1/supervisor/leases/assign", post(leases::assign))
         .route(
             "/v1/supervisor/session",
             post(supervisor::sign_in)

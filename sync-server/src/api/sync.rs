@@ -4,7 +4,9 @@ use super::auth::AuthDevice;
 use super::{ApiJson, AppState, Metrics};
 use crate::error::ApiError;
 use crate::storage::PullPage;
-use aisle_proto::{MAX_PUSH_ENTRIES, PullQuery, PushRequest, PushResponse, Snapshot};
+use aisle_proto::{
+    ClaimRequest, ClaimResponse, MAX_PUSH_ENTRIES, PullQuery, PushRequest, PushResponse, Snapshot,
+};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -74,4 +76,20 @@ pub async fn snapshot(
     AuthDevice(device): AuthDevice,
 ) -> Result<Json<Snapshot>, ApiError> {
     Ok(Json(state.blocking(move |s| s.snapshot(&device)).await?))
+}
+
+/// `POST /v1/claims`: renew this device's leases and take more work.
+pub async fn claim(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    ApiJson(req): ApiJson<ClaimRequest>,
+) -> Result<Json<ClaimResponse>, ApiError> {
+    const MOST: u32 = 100;
+    if req.orders > MOST || req.tasks > MOST {
+        return Err(ApiError::Unprocessable(format!(
+            "a device holds at most {MOST} orders and {MOST} tasks at once"
+        )));
+    }
+    let leases = state.blocking(move |s| s.claim(&device, &req)).await?;
+    Ok(Json(ClaimResponse { leases }))
 }

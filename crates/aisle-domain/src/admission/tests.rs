@@ -15,9 +15,13 @@ struct Fake {
     plates: HashMap<String, PlateId>,
     orders: HashMap<OrderLineId, WorkLine>,
     tasks: HashMap<TaskId, TaskTarget>,
+    leases: HashMap<WorkRef, Holder>,
 }
 
 impl WorkView for Fake {
+    fn lease_holders(&self, work: WorkRef, _at: DateTime<Utc>) -> ViewResult<Vec<Holder>> {
+        Ok(self.leases.get(&work).cloned().into_iter().collect())
+    }
     fn operator_role(&self, badge: &str, _at: DateTime<Utc>) -> ViewResult<Option<Role>> {
         Ok(self.roles.get(badge).copied())
     }
@@ -69,6 +73,7 @@ fn world() -> World {
         plates: HashMap::new(),
         orders: HashMap::new(),
         tasks: HashMap::new(),
+        leases: HashMap::new(),
     };
     World {
         view,
@@ -333,4 +338,53 @@ fn unknown_exception_kinds_from_a_newer_server_decode() {
         assert_eq!(serde_json::from_str::<ExceptionKind>(&text).unwrap(), k);
         assert_eq!(ExceptionKind::parse(k.as_str()), Some(k));
     }
+}
+
+#[test]
+fn work_assigned_to_another_device_does_not_count() {
+    let mut w = world();
+    let line = OrderLineId::new();
+    w.view.orders.insert(
+        line,
+        WorkLine {
+            reference: "SO-1/1".into(),
+            warehouse: w.view.wh,
+            item: w.bolt,
+            closed: None,
+        },
+    );
+    let e = entry(&w, "ALICE", pick(&w, w.bolt, Some(line)));
+    // Nobody holds it: anyone may do it.
+    assert!(
+        admit(&e, w.view.wh, e.device_time, &w.view)
+            .unwrap()
+            .is_clean()
+    );
+    // This device holds it.
+    w.view.leases.insert(
+        WorkRef::OrderLine(line),
+        Holder {
+            device: e.device_id,
+            name: "T1".into(),
+        },
+    );
+    assert!(
+        admit(&e, w.view.wh, e.device_time, &w.view)
+            .unwrap()
+            .is_clean()
+    );
+    // Another device held it when the pick was made: applied, not counted.
+    w.view.leases.insert(
+        WorkRef::OrderLine(line),
+        Holder {
+            device: DeviceId::new(),
+            name: "T2".into(),
+        },
+    );
+    let a = admit(&e, w.view.wh, e.device_time, &w.view).unwrap();
+    assert_eq!(a.verdict, Verdict::Apply { work: false });
+    assert!(
+        a.reason().is_some_and(|r| r.contains("assigned to T2")),
+        "{a:?}"
+    );
 }

@@ -1,0 +1,334 @@
+//! Work assigned to one device at a time: leases on order lines (granted a whole order at a time)
+//! and tasks. A device claims work when it syncs and renews what it holds; a lease runs out
+//! [`LEASE_MINUTES`] after its last renewal, so the work of a tablet that went flat goes back to
+//! the pool; a supervisor can release or reassign it. Leases are kept as history: admission
+//! judges an operation by the leases that covered its time ([`holders`]).
+
+use crate::error::{StorageError, StorageResult};
+use crate::storage::DeviceRecord;
+use aisle_domain::DeviceId;
+use aisle_domain::admission::{Holder, WorkRef};
+use aisle_proto::{ClaimRequest, Lease};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// How long a lease lasts after its last renewal: long enough for a shift's stretch offline,
+/// short enough that a lost tablet's work is not stuck for the day.
+pub const LEASE_MINUTES: i64 = 120;
+
+/// Time as leases store it: fixed width, so that text order is time order.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Work that is still open: an order line not picked in full of an order not shipped, or an
+/// open task. SQL over a lease row `l`.
+const STILL_OPEN: &str = "((l.work_kind = 'order_line' AND EXISTS (
+        SELECT 1 FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
+        WHERE o.id = l.work_id AND o.picked_qty < o.qty AND COALESCE(s.status, '') <> 'shipped'))
+     OR (l.work_kind = 'task' AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = l.work_id AND t.status = 'open')))";
+
+fn work_ref(kind: &str, id: &str) -> StorageResult<WorkRef> {
+    let bad = || StorageError::Internal(format!("stored lease on {kind} {id:?}"));
+    match kind {
+        "order_line" => Ok(WorkRef::OrderLine(id.parse().map_err(|_| bad())?)),
+        "task" => Ok(WorkRef::Task(id.parse().map_err(|_| bad())?)),
+        _ => Err(bad()),
+    }
+}
+
+/// Current leases matching an SQL condition on `l` (a lease row) and `d` (its device).
+fn current_where(
+    conn: &Connection,
+    clause: &str,
+    args: &[&dyn rusqlite::ToSql],
+    now: DateTime<Utc>,
+) -> StorageResult<Vec<Lease>> {
+    let sql = format!(
+        "SELECT l.work_kind, l.work_id, l.device_id, d.name, l.expires_at
+         FROM leases l JOIN devices d ON d.id = l.device_id
+         WHERE l.ended_at IS NULL AND l.expires_at > ?1 AND {STILL_OPEN} AND ({clause})
+         ORDER BY l.id"
+    );
+    let now = stamp(now);
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&now];
+    all.extend_from_slice(args);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(all.as_slice(), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (kind, id, device, name, expires) = row?;
+        Ok(Lease {
+            work: work_ref(&kind, &id)?,
+            device_id: crate::sqlite::parse(&device)?,
+            device_name: name,
+            expires_at: crate::sqlite::time(&expires)?,
+        })
+    })
+    .collect()
+}
+
+/// Every current lease of a warehouse.
+pub(crate) fn current(
+    conn: &Connection,
+    warehouse: aisle_domain::WarehouseId,
+    now: DateTime<Utc>,
+) -> StorageResult<Vec<Lease>> {
+    current_where(conn, "l.warehouse_id = ?2", &[&warehouse.to_string()], now)
+}
+
+fn grant(
+    tx: &Connection,
+    device: &DeviceRecord,
+    work: WorkRef,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO leases (work_kind, work_id, warehouse_id, device_id, granted_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        work.kind(),
+        work.id_text(),
+        device.warehouse_id.to_string(),
+        device.id.to_string(),
+        stamp(now),
+        stamp(now + chrono::Duration::minutes(LEASE_MINUTES)),
+    ])?;
+    Ok(())
+}
+
+/// Ends the current lease(s) on `work`, saying why.
+fn end(tx: &Connection, work: WorkRef, why: &str, now: DateTime<Utc>) -> StorageResult<usize> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE leases SET ended_at = ?1, ended_by = ?2
+             WHERE work_kind = ?3 AND work_id = ?4 AND ended_at IS NULL AND expires_at > ?1",
+        )?
+        .execute(params![stamp(now), why, work.kind(), work.id_text()])?)
+}
+
+/// Renews what `device` holds and gives it more free work, up to `req.orders` whole orders and
+/// `req.tasks` tasks held at once. Returns its leases.
+pub(crate) fn claim(
+    tx: &Connection,
+    device: &DeviceRecord,
+    req: &ClaimRequest,
+    now: DateTime<Utc>,
+) -> StorageResult<Vec<Lease>> {
+    let dev = device.id.to_string();
+    let wh = device.warehouse_id.to_string();
+    // Renew its leases (even run-out ones, unless someone else took the work meanwhile).
+    let mine: Vec<(i64, String, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, work_kind, work_id FROM leases WHERE device_id = ?1 AND ended_at IS NULL",
+        )?;
+        let rows = stmt.query_map([&dev], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (id, kind, work) in mine {
+        let taken: Option<i64> = tx
+            .prepare_cached(
+                "SELECT id FROM leases WHERE work_kind = ?1 AND work_id = ?2 AND device_id <> ?3
+                 AND ended_at IS NULL AND expires_at > ?4 LIMIT 1",
+            )?
+            .query_row(params![kind, work, dev, stamp(now)], |r| r.get(0))
+            .optional()?;
+        if taken.is_some() {
+            tx.prepare_cached("UPDATE leases SET ended_at = ?1, ended_by = 'lost' WHERE id = ?2")?
+                .execute(params![stamp(now), id])?;
+        } else {
+            tx.prepare_cached("UPDATE leases SET expires_at = ?1 WHERE id = ?2")?
+                .execute(params![
+                    stamp(now + chrono::Duration::minutes(LEASE_MINUTES)),
+                    id
+                ])?;
+        }
+    }
+    let held = current_where(tx, "l.device_id = ?2", &[&dev], now)?;
+    // More orders, oldest order number first, whole orders whose open lines nobody holds.
+    let held_orders: std::collections::BTreeSet<String> = {
+        let mut orders = std::collections::BTreeSet::new();
+        for l in &held {
+            if let WorkRef::OrderLine(id) = l.work {
+                let order: Option<String> = tx
+                    .prepare_cached("SELECT order_no FROM order_lines WHERE id = ?1")?
+                    .query_row([id.to_string()], |r| r.get(0))
+                    .optional()?;
+                orders.extend(order);
+            }
+        }
+        orders
+    };
+    let want = (req.orders as usize).saturating_sub(held_orders.len());
+    if want > 0 {
+        let free: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT o.order_no FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
+                 WHERE o.warehouse_id = ?1 AND o.picked_qty < o.qty AND COALESCE(s.status, '') <> 'shipped'
+                 GROUP BY o.order_no
+                 HAVING NOT EXISTS (
+                     SELECT 1 FROM leases l JOIN order_lines o2 ON o2.id = l.work_id
+                     WHERE l.work_kind = 'order_line' AND o2.order_no = o.order_no
+                       AND l.ended_at IS NULL AND l.expires_at > ?2)
+                 ORDER BY o.order_no LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![wh, stamp(now), want as i64], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for order in free {
+            let lines: Vec<String> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id FROM order_lines WHERE order_no = ?1 AND picked_qty < qty ORDER BY line",
+                )?;
+                let rows = stmt.query_map([&order], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for line in lines {
+                grant(
+                    tx,
+                    device,
+                    WorkRef::OrderLine(crate::sqlite::parse(&line)?),
+                    now,
+                )?;
+            }
+        }
+    }
+    let held_tasks = held
+        .iter()
+        .filter(|l| matches!(l.work, WorkRef::Task(_)))
+        .count();
+    let want = (req.tasks as usize).saturating_sub(held_tasks);
+    if want > 0 {
+        let free: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT t.id FROM tasks t WHERE t.warehouse_id = ?1 AND t.status = 'open'
+                 AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.work_kind = 'task' AND l.work_id = t.id
+                                 AND l.ended_at IS NULL AND l.expires_at > ?2)
+                 ORDER BY t.created_at, t.id LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![wh, stamp(now), want as i64], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for task in free {
+            grant(tx, device, WorkRef::Task(crate::sqlite::parse(&task)?), now)?;
+        }
+    }
+    current_where(tx, "l.device_id = ?2", &[&dev], now)
+}
+
+/// Takes work back from whoever holds it, as supervisor `by`.
+pub(crate) fn release(
+    tx: &Connection,
+    work: WorkRef,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
+    if end(tx, work, &format!("released by {by}"), now)? == 0 {
+        return Err(StorageError::NotFound(format!(
+            "nobody holds {} {}",
+            work.kind(),
+            work.id_text()
+        )));
+    }
+    Ok(())
+}
+
+/// Gives work to `device` (taking it from whoever held it), as supervisor `by`.
+pub(crate) fn assign(
+    tx: &Connection,
+    work: WorkRef,
+    device: &DeviceRecord,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<Lease> {
+    let wh: Option<String> = match work {
+        WorkRef::OrderLine(id) => tx
+            .query_row(
+                "SELECT warehouse_id FROM order_lines WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?,
+        WorkRef::Task(id) => tx
+            .query_row(
+                "SELECT warehouse_id FROM tasks WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    match wh {
+        None => {
+            return Err(StorageError::NotFound(format!(
+                "no {} {}",
+                work.kind(),
+                work.id_text()
+            )));
+        }
+        Some(wh) if wh != device.warehouse_id.to_string() => {
+            return Err(StorageError::Invalid(format!(
+                "device {} works in another warehouse than this work",
+                device.name
+            )));
+        }
+        Some(_) => {}
+    }
+    if device.revoked {
+        return Err(StorageError::Invalid(format!(
+            "device {} is revoked",
+            device.name
+        )));
+    }
+    end(tx, work, &format!("reassigned by {by}"), now)?;
+    grant(tx, device, work, now)?;
+    current_where(
+        tx,
+        "l.work_kind = ?2 AND l.work_id = ?3",
+        &[&work.kind(), &work.id_text()],
+        now,
+    )?
+    .into_iter()
+    .next()
+    .ok_or_else(|| {
+        StorageError::Invalid(format!(
+            "{} {} is no longer open; there is nothing to assign",
+            work.kind(),
+            work.id_text()
+        ))
+    })
+}
+
+/// The devices whose lease on `work` covered `at`.
+pub(crate) fn holders(
+    conn: &Connection,
+    work: WorkRef,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Holder>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.device_id, COALESCE(d.name, l.device_id) FROM leases l LEFT JOIN devices d ON d.id = l.device_id
+         WHERE l.work_kind = ?1 AND l.work_id = ?2 AND l.granted_at <= ?3
+           AND ?3 < COALESCE(l.ended_at, l.expires_at)",
+    )?;
+    let rows = stmt.query_map(params![work.kind(), work.id_text(), stamp(at)], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (device, name) = row?;
+        let device: DeviceId = device.parse().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        if !out.iter().any(|h: &Holder| h.device == device) {
+            out.push(Holder { device, name });
+        }
+    }
+    Ok(out)
+}
