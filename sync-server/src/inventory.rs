@@ -727,6 +727,7 @@ pub(crate) fn allocation(conn: &Connection, warehouse: &str) -> StorageResult<Ve
         "SELECT o.order_no, o.line, o.customer, i.sku, o.qty - o.picked_qty FROM order_lines o
          JOIN items i ON i.id = o.item_id
          WHERE o.warehouse_id = ?1 AND o.qty > o.picked_qty
+           AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_no = o.order_no AND s.status = 'shipped')
          ORDER BY o.order_no, o.line",
     )?;
     type Line = (String, u32, Option<String>, String, i64);
@@ -772,6 +773,9 @@ pub struct OrderStatus {
     pub lines: u32,
     pub ordered: i64,
     pub picked: i64,
+    /// Units a supervisor cut from the order after a short pick (shipped partial, or moved to a
+    /// backorder).
+    pub cut: i64,
     /// `open`, `picked` (every line in full), `packed` or `shipped`.
     pub status: String,
     pub carrier: Option<String>,
@@ -782,23 +786,25 @@ pub(crate) fn orders(conn: &Connection, warehouse: &str) -> StorageResult<Vec<Or
     let wh = warehouse_id(conn, warehouse)?;
     let mut stmt = conn.prepare(
         "SELECT o.order_no, MAX(o.customer), COUNT(*), SUM(o.qty), SUM(MIN(o.picked_qty, o.qty)),
-                s.status, s.carrier, s.tracking
+                s.status, s.carrier, s.tracking, SUM(COALESCE(o.ordered_qty, o.qty))
          FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
          WHERE o.warehouse_id = ?1 GROUP BY o.order_no ORDER BY o.order_no",
     )?;
     let rows = stmt
         .query_map([&wh], |r| {
-            let ordered: i64 = r.get(3)?;
+            let to_pick: i64 = r.get(3)?;
             let picked: i64 = r.get(4)?;
             let shipped: Option<String> = r.get(5)?;
+            let ordered: i64 = r.get(8)?;
             Ok(OrderStatus {
                 order: r.get(0)?,
                 customer: r.get(1)?,
                 lines: r.get(2)?,
                 ordered,
                 picked,
+                cut: ordered - to_pick,
                 status: shipped.unwrap_or_else(|| {
-                    if picked >= ordered { "picked" } else { "open" }.to_string()
+                    if picked >= to_pick { "picked" } else { "open" }.to_string()
                 }),
                 carrier: r.get(6)?,
                 tracking: r.get(7)?,
@@ -897,6 +903,8 @@ fn stock_lines(
             l.id, i.id
          FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
          WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds} AND (?2 IS NULL OR s.item_id = ?2)
+           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = 'count' AND t.status = 'open'
+                           AND t.blocks_picking = 1 AND t.item_id = s.item_id AND t.location_id = s.location_id)
          ORDER BY l.code"
     ))?;
     type Stock = (

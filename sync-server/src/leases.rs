@@ -45,7 +45,9 @@ fn current_where(
     now: DateTime<Utc>,
 ) -> StorageResult<Vec<Lease>> {
     let sql = format!(
-        "SELECT l.work_kind, l.work_id, l.device_id, d.name, l.expires_at
+        "SELECT l.work_kind, l.work_id, l.device_id, d.name, l.expires_at,
+                COALESCE((SELECT o.order_no || '/' || o.line FROM order_lines o WHERE o.id = l.work_id),
+                         (SELECT t.reason FROM tasks t WHERE t.id = l.work_id), l.work_id)
          FROM leases l JOIN devices d ON d.id = l.device_id
          WHERE l.ended_at IS NULL AND l.expires_at > ?1 AND {STILL_OPEN} AND ({clause})
          ORDER BY l.id"
@@ -61,12 +63,14 @@ fn current_where(
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
             r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
         ))
     })?;
     rows.map(|row| {
-        let (kind, id, device, name, expires) = row?;
+        let (kind, id, device, name, expires, reference) = row?;
         Ok(Lease {
             work: work_ref(&kind, &id)?,
+            reference,
             device_id: crate::sqlite::parse(&device)?,
             device_name: name,
             expires_at: crate::sqlite::time(&expires)?,

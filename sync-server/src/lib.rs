@@ -10,6 +10,7 @@ pub mod error;
 pub mod inventory;
 pub mod leases;
 pub mod schema;
+pub mod shortfall;
 pub mod sqlite;
 pub mod storage;
 pub mod tasks;

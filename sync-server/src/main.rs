@@ -3,7 +3,7 @@
 
 #![forbid(unsafe_code)]
 
-mod leases_cli;
+mod work_cli;
 
 use aisle_domain::replenish::{Policy, PolicyKind};
 use aisle_server::config::FileConfig;
@@ -136,7 +136,15 @@ enum Command {
     )]
     Leases {
         #[command(subcommand)]
-        command: leases_cli::LeaseCommand,
+        command: work_cli::LeaseCommand,
+    },
+    /// Outbound orders: settle one picked short.
+    #[command(
+        after_help = "Examples:\n  aisle-server orders short SO-1001 --choice backorder --by SUP1\n  aisle-server orders short SO-1001 --choice ship-partial --by SUP1"
+    )]
+    Orders {
+        #[command(subcommand)]
+        command: work_cli::OrderCommand,
     },
     /// Stock of a warehouse valued at unit cost (import costs with `import costs FILE.csv`).
     Valuation {
@@ -636,7 +644,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Leases { command } => leases_cli::run(&storage, command),
+        Command::Leases { command } => work_cli::run(&storage, command),
+        Command::Orders { command } => work_cli::run_orders(&storage, command),
         Command::Audit { json } => {
             let audit = storage.audit_books()?;
             if json {

@@ -253,7 +253,8 @@ CREATE TRIGGER plates_changed_u AFTER UPDATE ON plates BEGIN INSERT INTO changes
 "#;
 
 /// Work assigned to one device at a time (`crate::leases`), kept as history so that admission
-/// can judge an operation by the leases that covered its time.
+/// can judge an operation by the leases that covered its time; recounts that block picking; short-picked
+/// orders settled by a supervisor.
 const V9_LEASES: &str = r#"
 CREATE TABLE leases (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -269,6 +270,12 @@ CREATE TABLE leases (
 CREATE INDEX leases_work ON leases(work_kind, work_id);
 CREATE INDEX leases_device ON leases(device_id) WHERE ended_at IS NULL;
 CREATE INDEX leases_warehouse ON leases(warehouse_id) WHERE ended_at IS NULL;
+-- A recount raised by a "not found" short pick keeps allocation away from the bin until counted.
+ALTER TABLE tasks ADD COLUMN blocks_picking INTEGER NOT NULL DEFAULT 0;
+-- What a line was ordered as; `qty` is what is to be picked, which a supervisor's short-pick
+-- decision brings down to what was picked (`crate::shortfall`).
+ALTER TABLE order_lines ADD COLUMN ordered_qty INTEGER;
+UPDATE order_lines SET ordered_qty = qty;
 "#;
 
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());

@@ -1162,10 +1162,10 @@ impl Storage for SqliteStorage {
                 for (r, (wh, item)) in rows.iter().zip(ids) {
                     let id = OrderLineId::new().to_string();
                     tx.execute(
-                        "INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, customer)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                        "INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
                          ON CONFLICT(order_no, line) DO UPDATE SET item_id = excluded.item_id, qty = excluded.qty,
-                           customer = excluded.customer, warehouse_id = excluded.warehouse_id",
+                           ordered_qty = excluded.qty, customer = excluded.customer, warehouse_id = excluded.warehouse_id",
                         params![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra],
                     )?;
                     let id: String = tx.query_row(
@@ -1596,6 +1596,19 @@ impl Storage for SqliteStorage {
             },
             &[],
         )
+    }
+
+    fn settle_short(
+        &self,
+        order: &str,
+        choice: crate::shortfall::ShortChoice,
+        by: &str,
+    ) -> StorageResult<crate::shortfall::ShortOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = crate::shortfall::settle(&tx, order, choice, by)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     fn claim(

@@ -309,6 +309,14 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
     /// The latest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>>;
 
+    /// An order picked short: ship what was picked, or backorder the rest (`crate::shortfall`).
+    fn settle_short(
+        &self,
+        order: &str,
+        choice: crate::shortfall::ShortChoice,
+        by: &str,
+    ) -> StorageResult<crate::shortfall::ShortOutcome>;
+
     /// Renews a device's leases and gives it more free work (docs/sync-protocol.md, "Leases").
     fn claim(
         &self,

@@ -34,7 +34,7 @@ pub(crate) fn tasks_where(
 ) -> StorageResult<Vec<Task>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind,
-                reason, status, done_qty, created_at
+                reason, status, done_qty, created_at, blocks_picking
          FROM tasks WHERE {clause} ORDER BY id"
     ))?;
     type Row = (
@@ -51,6 +51,7 @@ pub(crate) fn tasks_where(
         String,
         i64,
         String,
+        bool,
     );
     let rows: Vec<Row> = stmt
         .query_map(rusqlite::params_from_iter(args), |r| {
@@ -68,12 +69,28 @@ pub(crate) fn tasks_where(
                 r.get(10)?,
                 r.get(11)?,
                 r.get(12)?,
+                r.get(13)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
         .map(
-            |(id, wh, kind, item, from, loc, lot, qty, blind, reason, status, done, created)| {
+            |(
+                id,
+                wh,
+                kind,
+                item,
+                from,
+                loc,
+                lot,
+                qty,
+                blind,
+                reason,
+                status,
+                done,
+                created,
+                blocks,
+            )| {
                 let item_id: ItemId = parse(&item)?;
                 let work = match (kind.as_str(), from) {
                     ("move", Some(from)) => TaskWork::Move {
@@ -112,6 +129,7 @@ pub(crate) fn tasks_where(
                     status,
                     done_qty: done,
                     created_at: time(&created)?,
+                    blocks_picking: blocks,
                 })
             },
         )
@@ -170,6 +188,54 @@ fn insert(
     ])?;
     changed(tx, &id)?;
     one(tx, &id)
+}
+
+/// A picker did not find the stock: a blind recount of the bin, which keeps allocation (and so
+/// every pick list) away from the item there until somebody counts it. One open recount per bin.
+fn recount_missing(
+    tx: &Connection,
+    warehouse: WarehouseId,
+    p: &aisle_domain::op::Pick,
+    operator: &str,
+) -> StorageResult<()> {
+    let open: Option<String> = tx
+        .prepare_cached(
+            "SELECT id FROM tasks WHERE kind = 'count' AND status = 'open' AND blocks_picking = 1
+             AND item_id = ?1 AND location_id = ?2",
+        )?
+        .query_row(
+            params![p.key.item.to_string(), p.key.location.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if open.is_some() {
+        return Ok(());
+    }
+    let names: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
+        )?
+        .query_row(
+            params![p.key.item.to_string(), p.key.location.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (sku, code) = names.unwrap_or_else(|| (p.key.item.to_string(), p.key.location.to_string()));
+    let reason = format!(
+        "recount {sku} at {code}: {operator} picked {} of {} ({}); nothing is picked there until it is counted",
+        p.qty,
+        p.requested.unwrap_or(p.qty),
+        p.short_reason.as_deref().unwrap_or("").trim()
+    );
+    let work = TaskWork::Count {
+        item_id: p.key.item,
+        location_id: p.key.location,
+        blind: true,
+    };
+    let task = insert(tx, warehouse, &work, &reason, "server", None)?;
+    tx.prepare_cached("UPDATE tasks SET blocks_picking = 1 WHERE id = ?1")?
+        .execute([task.id.to_string()])?;
+    Ok(())
 }
 
 /// Turns the pick faces that are below their minimum into move tasks from reserve (faces with
@@ -332,12 +398,36 @@ pub(crate) fn track(tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
             Some(id) => (id, "move", t.qty),
             None => return Ok(()),
         },
-        Operation::Count(c) => match c.task {
-            Some(id) => (id, "count", 1),
-            None => return Ok(()),
-        },
+        // A count without a task still settles a blocking recount of its bin (below).
+        Operation::Count(c) => (c.task.unwrap_or_default(), "count", 1),
+        Operation::Pick(p) if p.reports_missing_stock() => {
+            return recount_missing(tx, e.warehouse_id, p, &e.operator);
+        }
         _ => return Ok(()),
     };
+    if let Operation::Count(c) = &e.op {
+        // Any count of the bin settles a recount that kept pickers away from it.
+        let lifted: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id FROM tasks WHERE kind = 'count' AND status = 'open' AND blocks_picking = 1
+                 AND item_id = ?1 AND location_id = ?2 AND id <> ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![
+                    c.key.item.to_string(),
+                    c.key.location.to_string(),
+                    id.to_string()
+                ],
+                |r| r.get(0),
+            )?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for other in lifted {
+            tx.prepare_cached("UPDATE tasks SET status = 'done', done_qty = 1 WHERE id = ?1")?
+                .execute([&other])?;
+            changed(tx, &parse(&other)?)?;
+        }
+    }
     let n = tx
         .prepare_cached(
             "UPDATE tasks SET done_qty = done_qty + ?1,

@@ -561,14 +561,70 @@ function shipmentCell(o) {
     );
   }
   if (o.status === "shipped") return `${o.carrier} ${o.tracking}`;
+  if (o.status === "open" && o.picked > 0) {
+    // Picked short: the supervisor decides what happens to the rest.
+    const settle = async (choice) => {
+      try {
+        const r = await api("POST", `/v1/supervisor/orders/${encodeURIComponent(o.order)}/short`, { choice });
+        say("ok", r.backorder ? `Order ${o.order} ships what was picked; the rest is backorder ${r.backorder}` : `Order ${o.order} ships what was picked; the rest is cut`);
+        await route();
+      } catch (err) {
+        say("error", err.message);
+      }
+    };
+    return el(
+      "span",
+      {},
+      el("button", { onclick: () => void settle("backorder"), "data-testid": `backorder-${o.order}` }, "Backorder the rest"),
+      " ",
+      el("button", { onclick: () => void settle("ship_partial"), "data-testid": `ship-partial-${o.order}` }, "Ship what was picked"),
+    );
+  }
   return "";
+}
+
+/** Who holds which work (leases), with a way to take it back. */
+function workInHand(warehouse, leases) {
+  const release = async (l) => {
+    try {
+      await api("POST", "/v1/supervisor/leases/release", { work: l.work });
+      say("ok", `${l.reference} is free for any device again`);
+      await route();
+    } catch (err) {
+      say("error", err.message);
+    }
+  };
+  return [
+    el("h2", {}, "Work in hand"),
+    el("p", {}, leases.length ? `${leases.length} piece(s) of work held by devices in ${warehouse}; a lease runs out two hours after the device's last sync.` : "No device holds work: each tablet claims orders and tasks when it syncs."),
+    el(
+      "table",
+      { "data-testid": "leases" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Work"), el("th", {}, "Device"), el("th", {}, "Until"), el("th", {}, ""))),
+      el(
+        "tbody",
+        {},
+        leases.map((l) =>
+          el(
+            "tr",
+            {},
+            el("td", {}, l.reference),
+            el("td", {}, l.device_name),
+            el("td", {}, new Date(l.expires_at).toLocaleString()),
+            el("td", {}, el("button", { onclick: () => void release(l), "data-testid": `release-${l.reference}` }, "Release")),
+          ),
+        ),
+      ),
+    ),
+  ];
 }
 
 async function ordersPage() {
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const [orders, lines] = await Promise.all([
+  const [orders, lines, leases] = await Promise.all([
     api("GET", `/v1/supervisor/orders?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", `/v1/supervisor/leases?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
   const short = lines.filter((l) => l.short > 0).length;
   main.replaceChildren(
@@ -587,13 +643,14 @@ async function ordersPage() {
             el("td", {}, o.order),
             el("td", {}, o.customer ?? ""),
             el("td", { class: "num" }, o.lines),
-            el("td", { class: "num" }, `${o.picked} / ${o.ordered}`),
+            el("td", { class: "num" }, `${o.picked} / ${o.ordered}${o.cut ? ` (${o.cut} cut)` : ""}`),
             el("td", {}, o.status),
             el("td", {}, shipmentCell(o)),
           ),
         ),
       ),
     ),
+    ...workInHand(warehouse, leases),
     el("h2", {}, "Open lines and their stock"),
     el("p", { "data-testid": "orders-summary" }, `${lines.length} open line(s), ${short} short. Stock is allocated earliest expiry first for dated items, first in first out otherwise; devices pick in walk order.`),
     el(

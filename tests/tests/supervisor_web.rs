@@ -55,6 +55,27 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         };
         device.store.pick(&pick, &device.ctx).unwrap();
     }
+    // SO-5001's first line picked one short (damaged goods): the supervisor will decide.
+    let first = device
+        .store
+        .pick_list()
+        .unwrap()
+        .tasks
+        .into_iter()
+        .find(|t| t.order == "SO-5001" && t.line == 1 && t.qty > 1)
+        .expect("SO-5001/1 on the pick list");
+    let item = device.store.item(first.item_id).unwrap();
+    let short = aisle_device::work::PickRequest {
+        location: first.location_barcode.clone(),
+        item: item.barcodes[0].clone(),
+        qty: Some(first.qty - 1),
+        pack: Some(aisle_domain::master::PackKind::Each),
+        requested: Some(first.qty),
+        short_reason: Some("damaged".into()),
+        order_line: Some(first.order_line),
+        ..Default::default()
+    };
+    device.store.pick(&short, &device.ctx).unwrap();
     // A pick that leaves a pick face low: its top-up goes to the devices by itself.
     let (face, face_barcode) = aisle_e2e::face_with_reserve(&mut device);
     let pick = aisle_device::work::PickRequest {
@@ -65,7 +86,15 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         ..Default::default()
     };
     device.store.pick(&pick, &device.ctx).unwrap();
-    device.sync();
+    // The tablet syncs as the app does, holding two orders.
+    let claim = aisle_device::sync::SyncOptions {
+        claim: Some(aisle_proto::ClaimRequest {
+            orders: 2,
+            tasks: 0,
+        }),
+        ..aisle_e2e::quick()
+    };
+    device.store.sync(claim, &mut |_| {}).unwrap();
     // An item that is short by its policy.
     server.admin(&[
         "policy",
@@ -216,8 +245,19 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         t.contains("JD014600003")
     });
     assert!(shipped.contains("shipped"), "{shipped}");
-    let order = web.wait_text("order-SO-5001-1", "the demo's first order line", |t| {
-        t.contains("SO-5001/1")
+    // SO-5001 was picked short and its lines are the tablet's: back-order the rest.
+    let held = web.wait_text("leases", "the tablet's work", |t| t.contains("SO-5001/1"));
+    assert!(held.contains("T1"), "{held}");
+    web.tap("backorder-SO-5001");
+    web.wait_text("message", "the backorder", |t| {
+        t.contains("the rest is backorder SO-5001-BO1")
+    });
+    let settled = web.wait_text("orderstate-SO-5001", "the settled order", |t| {
+        t.contains("picked")
+    });
+    assert!(settled.contains("cut)"), "{settled}");
+    let order = web.wait_text("order-SO-5001-BO1-1", "the backorder's first line", |t| {
+        t.contains("SO-5001-BO1/1")
     });
     assert!(order.contains(" from "), "allocated to a location: {order}");
     web.screenshot("web-orders");

@@ -127,6 +127,20 @@ impl Store {
             return Ok(list);
         }
         let arrived = crate::query::first_arrivals(&self.conn)?;
+        // Bins where a picker did not find the item wait for their recount, as on the server.
+        let blocked: HashSet<(ItemId, LocationId)> = self
+            .tasks(true)?
+            .into_iter()
+            .filter(|t| t.blocks_picking)
+            .filter_map(|t| match t.work {
+                TaskWork::Count {
+                    item_id,
+                    location_id,
+                    ..
+                } => Some((item_id, location_id)),
+                TaskWork::Move { .. } => None,
+            })
+            .collect();
         // Candidate stock, in tie-break order: pick faces first, then along the walk.
         let mut supply: Vec<(StockLine, Location)> = Vec::new();
         let mut items: Vec<ItemId> = open_lines.iter().map(|(l, _)| l.item_id).collect();
@@ -139,6 +153,7 @@ impl Store {
                         l.location_kind,
                         LocationKind::PickFace | LocationKind::Storage
                     )
+                    && !blocked.contains(&(l.item_id, l.location_id))
                 {
                     let loc = self.location(l.location_id)?;
                     supply.push((l, loc));
@@ -576,3 +591,6 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests;

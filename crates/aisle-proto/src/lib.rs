@@ -190,6 +190,10 @@ pub struct Task {
     /// Units moved so far (moves), or counts recorded (counts).
     pub done_qty: i64,
     pub created_at: DateTime<Utc>,
+    /// A recount of a bin where a picker did not find the stock: until it is counted, nothing is
+    /// allocated or picked from the item at that location (absent from older servers).
+    #[serde(default)]
+    pub blocks_picking: bool,
 }
 
 pub use aisle_domain::reconcile::ExceptionKind;
@@ -225,6 +229,9 @@ pub use aisle_domain::admission::WorkRef;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
     pub work: WorkRef,
+    /// The work in words: `SO-1001/2` for an order line, the task's reason for a task.
+    #[serde(default)]
+    pub reference: String,
     pub device_id: DeviceId,
     pub device_name: String,
     pub expires_at: DateTime<Utc>,

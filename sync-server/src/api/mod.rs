@@ -199,6 +199,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/supervisor/orders/{order}/shipment",
             post(supervisor::ship),
         )
+        .route(
+            "/v1/supervisor/orders/{order}/short",
+            post(supervisor::settle_short),
+        )
         .route("/v1/supervisor/items/{sku}", get(supervisor::item))
         .route(
             "/v1/supervisor/replenishment",

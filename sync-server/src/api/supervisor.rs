@@ -503,6 +503,29 @@ pub async fn ship(
     Ok(Json(status))
 }
 
+/// `{"choice": "ship_partial"}` or `{"choice": "backorder"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortIn {
+    pub choice: crate::shortfall::ShortChoice,
+}
+
+/// `POST /v1/supervisor/orders/{order}/short`: an order picked short ships what was picked, and
+/// the rest is cut or becomes a backorder.
+pub async fn settle_short(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiPath(order): ApiPath<String>,
+    ApiJson(req): ApiJson<ShortIn>,
+) -> Result<Json<crate::shortfall::ShortOutcome>, ApiError> {
+    let by = who.session.badge.clone();
+    Ok(Json(
+        state
+            .blocking(move |s| s.settle_short(&order, req.choice, &by))
+            .await?,
+    ))
+}
+
 pub async fn face_top_ups(
     State(state): State<AppState>,
     _who: Supervisor,

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+pub mod device;
+
 use aisle_server::sqlite::SqliteStorage;
 use aisle_server::storage::Storage;
 use aisle_server::{AppState, router};

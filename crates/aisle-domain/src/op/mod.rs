@@ -108,6 +108,31 @@ pub struct Pick {
     pub serials: Vec<String>,
 }
 
+/// Short-pick reasons that say the stock is not where the books have it (the words the app
+/// offers, and their plain forms): such a pick raises a recount of the bin, and allocation stays
+/// away from it until it is counted.
+pub const MISSING_STOCK_REASONS: &[&str] = &[
+    "not found",
+    "location empty",
+    "not enough in the location",
+    "wrong item in location",
+];
+
+impl Pick {
+    /// A short pick whose reason says the stock was not there ([`MISSING_STOCK_REASONS`]).
+    pub fn reports_missing_stock(&self) -> bool {
+        let short = self.requested.is_some_and(|r| self.qty < r);
+        let reason = self
+            .short_reason
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_lowercase()
+            .replace('_', " ");
+        short && MISSING_STOCK_REASONS.contains(&reason.as_str())
+    }
+}
+
 /// A quantity observed at a location. `expected` is the device's on-hand figure at that moment;
 /// the ledger moves by the difference.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

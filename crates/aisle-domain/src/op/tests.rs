@@ -233,3 +233,29 @@ proptest! {
         prop_assert_eq!(total, counted);
     }
 }
+
+#[test]
+fn a_short_pick_says_when_the_stock_was_not_there() {
+    let pick = |qty, requested: Option<i64>, reason: Option<&str>| Pick {
+        key: StockKey {
+            item: ItemId::new(),
+            location: LocationId::new(),
+            lot: None,
+            expiry: None,
+            plate: None,
+        },
+        qty,
+        requested,
+        short_reason: reason.map(String::from),
+        order_line: None,
+        serials: vec![],
+    };
+    assert!(pick(0, Some(3), Some("Location empty")).reports_missing_stock());
+    assert!(pick(1, Some(3), Some("not_found")).reports_missing_stock());
+    assert!(!pick(1, Some(3), Some("damaged")).reports_missing_stock());
+    assert!(
+        !pick(3, Some(3), Some("not found")).reports_missing_stock(),
+        "not short"
+    );
+    assert!(!pick(3, None, None).reports_missing_stock());
+}

@@ -1,8 +1,10 @@
-//! `aisle-server leases`: who holds which work, and moving it (the command line's side of
-//! `crate::leases`, for warehouse IT and scripts).
+//! The command line's side of work in progress, for warehouse IT and scripts: `aisle-server
+//! leases` (who holds which work, and moving it) and `aisle-server orders short` (ship what was
+//! picked, or backorder the rest).
 
 use aisle_domain::{DeviceId, OrderLineId, TaskId};
 use aisle_proto::WorkRef;
+use aisle_server::shortfall::ShortChoice;
 use aisle_server::storage::Storage;
 use anyhow::bail;
 use clap::Subcommand;
@@ -37,6 +39,45 @@ pub enum LeaseCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// An order picked short: ship what was picked (`--choice ship-partial`) or move the rest to
+    /// a backorder that stays open for picking (`--choice backorder`).
+    Short {
+        order: String,
+        #[arg(long, value_enum)]
+        choice: Choice,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Choice {
+    ShipPartial,
+    Backorder,
+}
+
+pub fn run_orders(storage: &dyn Storage, command: OrderCommand) -> anyhow::Result<()> {
+    match command {
+        OrderCommand::Short { order, choice, by } => {
+            let choice = match choice {
+                Choice::ShipPartial => ShortChoice::ShipPartial,
+                Choice::Backorder => ShortChoice::Backorder,
+            };
+            let out = storage.settle_short(&order, choice, &by)?;
+            println!(
+                "order {} is {}: {} of {} to ship",
+                out.order.order, out.order.status, out.order.picked, out.order.ordered
+            );
+            if let Some(bo) = out.backorder {
+                println!("the rest is backorder {bo}, open for picking");
+            }
+        }
+    }
+    Ok(())
+}
+
 fn work(order_line: Option<OrderLineId>, task: Option<TaskId>) -> anyhow::Result<WorkRef> {
     match (order_line, task) {
         (Some(l), None) => Ok(WorkRef::OrderLine(l)),
@@ -51,8 +92,9 @@ pub fn run(storage: &dyn Storage, command: LeaseCommand) -> anyhow::Result<()> {
             let leases = storage.leases(&warehouse)?;
             for l in &leases {
                 println!(
-                    "{:<10} {} held by {} until {}",
+                    "{:<10} {} ({}) held by {} until {}",
                     l.work.kind(),
+                    l.reference,
                     l.work.id_text(),
                     l.device_name,
                     l.expires_at.format("%Y-%m-%d %H:%M UTC")

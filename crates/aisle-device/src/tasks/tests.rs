@@ -1,0 +1,99 @@
+//! Pick lists as several devices share them: only this device's work once it holds some, never a
+//! shipped order, and never a bin waiting for a recount after a picker found it empty.
+
+use crate::tests::{Fixture, download_order_line, fixture};
+use crate::work::MoveRequest;
+use aisle_domain::{DeviceId, OrderLineId, TaskId};
+use aisle_proto::{Task, TaskStatus, TaskWork};
+
+/// Stock of BOLT in both storage bins: 10 in the pick face A-01-2, 10 in A-01-1.
+fn stocked() -> Fixture {
+    let mut f = fixture();
+    crate::tests::receive(&mut f, "INT-BOLT", 20);
+    for (to, qty) in [("LOC:WH1:A-01-2", 10), ("LOC:WH1:A-01-1", 10)] {
+        let req = MoveRequest {
+            what: "INT-BOLT".into(),
+            from: Some("LOC:WH1:RCV-01".into()),
+            to: to.into(),
+            qty: Some(qty),
+            ..Default::default()
+        };
+        f.store.move_stock(&req, &f.ctx).unwrap();
+    }
+    f
+}
+
+fn listed(f: &Fixture) -> Vec<(OrderLineId, String, i64)> {
+    f.store
+        .pick_list()
+        .unwrap()
+        .tasks
+        .into_iter()
+        .map(|t| (t.order_line, t.location, t.qty))
+        .collect()
+}
+
+fn lease(f: &Fixture, work: &str, device: DeviceId, name: &str) {
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO leases (work, device_id, device_name, expires_at) VALUES (?1, ?2, ?3, '2999-01-01T00:00:00.000Z')",
+            [work, &device.to_string(), name],
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_device_that_holds_work_lists_only_its_own() {
+    let f = stocked();
+    let a = download_order_line(&f, "BOLT", 2, 1);
+    let b = download_order_line(&f, "BOLT", 3, 2);
+    assert_eq!(listed(&f).len(), 2, "nobody holds anything: all of it");
+    lease(&f, &format!("order_line:{b}"), DeviceId::new(), "T2");
+    let lines: Vec<OrderLineId> = listed(&f).into_iter().map(|t| t.0).collect();
+    assert_eq!(lines, vec![a], "another device's line is not on this list");
+    let own = f.store.device().unwrap().device_id;
+    let c = download_order_line(&f, "BOLT", 1, 3);
+    lease(&f, &format!("order_line:{c}"), own, "T1");
+    let lines: Vec<OrderLineId> = listed(&f).into_iter().map(|t| t.0).collect();
+    assert_eq!(lines, vec![c], "once it holds work, only its own");
+}
+
+#[test]
+fn a_bin_waiting_for_its_recount_is_not_picked_from() {
+    let f = stocked();
+    download_order_line(&f, "BOLT", 4, 1);
+    let first = listed(&f);
+    assert_eq!(first.len(), 1);
+    let (_, bin, _) = first[0].clone();
+    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
+    let loc = f
+        .store
+        .location_by_label(&bin, f.store.device().unwrap().warehouse_id)
+        .unwrap()
+        .unwrap();
+    let task = Task {
+        id: TaskId::new(),
+        warehouse_id: loc.warehouse_id,
+        work: TaskWork::Count {
+            item_id: bolt.id,
+            location_id: loc.id,
+            blind: true,
+        },
+        reason: "recount".into(),
+        status: TaskStatus::Open,
+        done_qty: 0,
+        created_at: chrono::Utc::now(),
+        blocks_picking: true,
+    };
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO tasks (id, status, body) VALUES (?1, 'open', ?2)",
+            [task.id.to_string(), serde_json::to_string(&task).unwrap()],
+        )
+        .unwrap();
+    let now = listed(&f);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now[0].1, bin, "the pick goes to the other bin");
+}

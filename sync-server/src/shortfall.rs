@@ -1,0 +1,125 @@
+//! Short-picked orders: the supervisor's choice. An order whose lines were picked short cannot be
+//! packed as it is; the supervisor either ships what was picked (the rest is cut from the order)
+//! or moves the rest to a backorder, a new order (`SO-1001-BO1`) that stays open for allocation
+//! and picking. Either way the order's lines now ask for what was picked, so it can be packed,
+//! and devices learn it with their next pull.
+
+use crate::error::{StorageError, StorageResult};
+use crate::inventory::{OrderStatus, orders};
+use aisle_domain::OrderLineId;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// What to do with the part of an order that was not picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortChoice {
+    /// Ship what was picked; the rest is cut from the order.
+    ShipPartial,
+    /// Ship what was picked; the rest becomes a new order, open for picking.
+    Backorder,
+}
+
+/// The order after the decision, and the backorder made, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShortOutcome {
+    pub order: OrderStatus,
+    pub backorder: Option<String>,
+}
+
+/// Settles the short lines of `order` as supervisor `by`.
+pub(crate) fn settle(
+    tx: &Connection,
+    order: &str,
+    choice: ShortChoice,
+    by: &str,
+) -> StorageResult<ShortOutcome> {
+    let found: Option<(String, Option<String>)> = tx
+        .query_row(
+            "SELECT w.code, s.status FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id
+             LEFT JOIN shipments s ON s.order_no = o.order_no WHERE o.order_no = ?1 LIMIT 1",
+            [order],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((wh_code, status)) = found else {
+        return Err(StorageError::NotFound(format!("no order {order:?}")));
+    };
+    if let Some(status) = status {
+        return Err(StorageError::Conflict(format!(
+            "order {order} is {status}; only an order still being picked can be settled"
+        )));
+    }
+    type Short = (String, u32, String, String, i64, i64, Option<String>);
+    let short: Vec<Short> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, line, warehouse_id, item_id, qty, picked_qty, customer FROM order_lines
+             WHERE order_no = ?1 AND picked_qty < qty ORDER BY line",
+        )?;
+        let rows = stmt.query_map([order], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    // Only once picking has fallen short (a pick recorded on a line it did not fill); an order
+    // nobody has picked yet is not a short pick to settle.
+    let mut attempted = false;
+    for (id, ..) in &short {
+        attempted |= tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM line_ops WHERE line_id = ?1)")?
+            .query_row([id], |r| r.get::<_, bool>(0))?;
+    }
+    if !attempted {
+        return Err(StorageError::Conflict(format!(
+            "order {order} has no line picked short; pick it, or pack it if it is complete"
+        )));
+    }
+    let backorder = match choice {
+        ShortChoice::ShipPartial => None,
+        ShortChoice::Backorder => {
+            let earlier: i64 = tx.query_row(
+                "SELECT COUNT(DISTINCT order_no) FROM order_lines WHERE order_no LIKE ?1 ESCAPE '\\'",
+                [format!("{}-BO%", order.replace('%', "\\%").replace('_', "\\_"))],
+                |r| r.get(0),
+            )?;
+            Some(format!("{order}-BO{}", earlier + 1))
+        }
+    };
+    for (id, line, wh, item, qty, picked, customer) in &short {
+        // The line now asks for what was picked; it was ordered as `ordered_qty`.
+        tx.execute(
+            "UPDATE order_lines SET qty = MAX(picked_qty, 0) WHERE id = ?1",
+            [id],
+        )?;
+        tx.execute(
+            "INSERT INTO changes (kind, id) VALUES ('order_line', ?1)",
+            [id],
+        )?;
+        if let Some(bo) = &backorder {
+            let new_id = OrderLineId::new().to_string();
+            tx.execute(
+                "INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                params![new_id, bo, line, wh, item, qty - picked.max(&0), customer],
+            )?;
+            tx.execute(
+                "INSERT INTO changes (kind, id) VALUES ('order_line', ?1)",
+                [&new_id],
+            )?;
+        }
+    }
+    tracing::info!(order, by, ?choice, backorder = ?backorder, "short order settled");
+    let order = orders(tx, &wh_code)?
+        .into_iter()
+        .find(|o| o.order == order)
+        .ok_or_else(|| StorageError::Internal("the order vanished".into()))?;
+    Ok(ShortOutcome { order, backorder })
+}
