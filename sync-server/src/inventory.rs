@@ -970,6 +970,7 @@ pub struct FaceTopUp {
     pub capacity: i64,
     pub from: String,
     pub lot: Option<String>,
+    pub expiry: Option<String>,
     pub qty: i64,
     /// Ids behind the codes, for turning the suggestion into a task.
     #[serde(skip)]
@@ -1087,6 +1088,7 @@ pub(crate) fn face_top_ups(
             capacity: t.face.capacity,
             from: t.from.location,
             lot: t.from.lot,
+            expiry: t.from.expiry,
             qty: t.qty,
         })
         .collect())

@@ -272,6 +272,8 @@ CREATE INDEX leases_device ON leases(device_id) WHERE ended_at IS NULL;
 CREATE INDEX leases_warehouse ON leases(warehouse_id) WHERE ended_at IS NULL;
 -- A recount raised by a "not found" short pick keeps allocation away from the bin until counted.
 ALTER TABLE tasks ADD COLUMN blocks_picking INTEGER NOT NULL DEFAULT 0;
+-- A move task's lot comes with its expiry, so the device moves exactly that stock.
+ALTER TABLE tasks ADD COLUMN expiry TEXT;
 -- What a line was ordered as; `qty` is what is to be picked, which a supervisor's short-pick
 -- decision brings down to what was picked (`crate::shortfall`).
 ALTER TABLE order_lines ADD COLUMN ordered_qty INTEGER;

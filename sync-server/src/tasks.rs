@@ -34,7 +34,7 @@ pub(crate) fn tasks_where(
 ) -> StorageResult<Vec<Task>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind,
-                reason, status, done_qty, created_at, blocks_picking
+                reason, status, done_qty, created_at, blocks_picking, expiry
          FROM tasks WHERE {clause} ORDER BY id"
     ))?;
     type Row = (
@@ -52,6 +52,7 @@ pub(crate) fn tasks_where(
         i64,
         String,
         bool,
+        Option<String>,
     );
     let rows: Vec<Row> = stmt
         .query_map(rusqlite::params_from_iter(args), |r| {
@@ -70,6 +71,7 @@ pub(crate) fn tasks_where(
                 r.get(11)?,
                 r.get(12)?,
                 r.get(13)?,
+                r.get(14)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -90,6 +92,7 @@ pub(crate) fn tasks_where(
                 done,
                 created,
                 blocks,
+                expiry,
             )| {
                 let item_id: ItemId = parse(&item)?;
                 let work = match (kind.as_str(), from) {
@@ -98,6 +101,7 @@ pub(crate) fn tasks_where(
                         from: parse(&from)?,
                         to: parse(&loc)?,
                         lot,
+                        expiry: expiry.as_deref().map(parse).transpose()?,
                         qty,
                     },
                     ("count", None) => TaskWork::Count {
@@ -153,23 +157,33 @@ fn insert(
     exception: Option<Uuid>,
 ) -> StorageResult<Task> {
     let id = TaskId::new();
-    let (kind, item, from, to, lot, qty, blind) = match work {
+    let (kind, item, from, to, lot, expiry, qty, blind) = match work {
         TaskWork::Move {
             item_id,
             from,
             to,
             lot,
+            expiry,
             qty,
-        } => ("move", item_id, Some(from), to, lot.clone(), *qty, false),
+        } => (
+            "move",
+            item_id,
+            Some(from),
+            to,
+            lot.clone(),
+            expiry.map(|d| d.to_string()),
+            *qty,
+            false,
+        ),
         TaskWork::Count {
             item_id,
             location_id,
             blind,
-        } => ("count", item_id, None, location_id, None, 1, *blind),
+        } => ("count", item_id, None, location_id, None, None, 1, *blind),
     };
     tx.prepare_cached(
-        "INSERT INTO tasks (id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind, reason, status, created_at, created_by, exception_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?13)",
+        "INSERT INTO tasks (id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind, reason, status, created_at, created_by, exception_id, expiry)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         id.to_string(),
@@ -185,6 +199,7 @@ fn insert(
         Utc::now().to_rfc3339(),
         by,
         exception.map(|x| x.to_string()),
+        expiry,
     ])?;
     changed(tx, &id)?;
     one(tx, &id)
@@ -255,6 +270,7 @@ pub(crate) fn release_top_ups(
             from: parse(&t.ids.from)?,
             to: parse(&t.ids.to)?,
             lot: t.lot.clone(),
+            expiry: t.expiry.as_deref().map(parse).transpose()?,
             qty: t.qty,
         };
         let reason = format!(

@@ -251,3 +251,84 @@ fn devices_claim_different_orders_and_work_only_their_own() {
         server.exceptions()
     );
 }
+
+#[test]
+fn the_command_line_lists_work_by_reference_and_takes_the_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo(dir.path(), 40);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    let claim = aisle_device::sync::SyncOptions {
+        claim: Some(aisle_proto::ClaimRequest {
+            orders: 1,
+            tasks: 0,
+        }),
+        ..aisle_e2e::quick()
+    };
+    a.store.sync(claim, &mut |_| {}).unwrap();
+    let picks = aisle_e2e::aisle_cli(&a.path, &["picks"]);
+    let text = String::from_utf8_lossy(&picks.stdout).to_string();
+    assert!(picks.status.success(), "{text}");
+    let first = a.store.pick_list().unwrap().tasks[0].clone();
+    let reference = format!("{}/{}", first.order, first.line);
+    assert!(
+        text.contains(&format!("{reference} pick {}", first.qty)),
+        "{text}"
+    );
+    let barcode = a.store.item(first.item_id).unwrap().barcodes[0].clone();
+    let qty = first.qty.to_string();
+    let done = aisle_e2e::aisle_cli(
+        &a.path,
+        &[
+            "pick",
+            "--at",
+            &first.location_barcode,
+            "--item",
+            &barcode,
+            "--qty",
+            &qty,
+            "--pack",
+            "each",
+            "--requested",
+            &qty,
+            "--order-line",
+            &reference,
+        ],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let unknown = aisle_e2e::aisle_cli(
+        &a.path,
+        &[
+            "pick",
+            "--at",
+            &first.location_barcode,
+            "--item",
+            &barcode,
+            "--order-line",
+            "SO-0000/9",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("SO-0000/9"));
+    let receipts = aisle_e2e::aisle_cli(&a.path, &["receipts"]);
+    let text = String::from_utf8_lossy(&receipts.stdout);
+    assert!(
+        receipts.status.success() && text.contains(" received"),
+        "{text}"
+    );
+    a.sync();
+    let line = a
+        .store
+        .order_lines()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.id == first.order_line)
+        .unwrap();
+    assert_eq!(
+        line.picked_qty, first.qty,
+        "the server counted the pick against {reference}"
+    );
+}

@@ -194,6 +194,15 @@ pub enum Command {
         after_help = "Example:\n  aisle tasks\n  aisle move --task TASK --what 5012345000084 --from LOC:WH1:B-01-01-1 --to LOC:WH1:A-01-01-1 --qty 30"
     )]
     Tasks,
+    /// Pick work held by (or open to) this device, in walk order, with references such as
+    /// `SO-1001/2` that `aisle pick --order-line` accepts (as of the last sync).
+    #[command(
+        after_help = "Example:\n  aisle picks\n  aisle pick --at LOC:WH1:A-01-01-1 --item 5012345000015 --qty 4 --requested 4 --order-line SO-5001/1"
+    )]
+    Picks,
+    /// Expected receipt lines with what is still to come, with references such as `PO-1001/1`
+    /// that `aisle receive --receipt-line` accepts (as of the last sync).
+    Receipts,
     /// Exceptions the server raised about this warehouse (as of the last sync).
     Exceptions {
         /// Include resolved ones.
@@ -323,12 +332,13 @@ pub struct ReceiveArgs {
     /// License plate: an SSCC or plate label; a new one is created.
     #[arg(long)]
     pub plate: Option<String>,
+    /// The receipt line received against: `PO-1001/1` (see `aisle receipts`) or its id.
     #[arg(long)]
-    pub receipt_line: Option<ReceiptLineId>,
+    pub receipt_line: Option<String>,
 }
 
 impl ReceiveArgs {
-    pub fn request(self) -> ReceiveRequest {
+    pub fn request(self, receipt_line: Option<ReceiptLineId>) -> ReceiveRequest {
         ReceiveRequest {
             location: self.at,
             item: self.item.item,
@@ -338,7 +348,7 @@ impl ReceiveArgs {
             expiry: self.item.expiry,
             serials: self.item.serial,
             plate: self.plate,
-            receipt_line: self.receipt_line,
+            receipt_line,
         }
     }
 }
@@ -397,12 +407,13 @@ pub struct PickArgs {
     /// Why less than requested was picked.
     #[arg(long)]
     pub short_reason: Option<String>,
+    /// The order line picked for: `SO-1001/2` (see `aisle picks`) or its id.
     #[arg(long)]
-    pub order_line: Option<OrderLineId>,
+    pub order_line: Option<String>,
 }
 
 impl PickArgs {
-    pub fn request(self) -> PickRequest {
+    pub fn request(self, order_line: Option<OrderLineId>) -> PickRequest {
         PickRequest {
             location: self.at,
             item: self.item.item,
@@ -412,7 +423,7 @@ impl PickArgs {
             expiry: self.item.expiry,
             requested: self.requested,
             short_reason: self.short_reason,
-            order_line: self.order_line,
+            order_line,
             serials: self.item.serial,
         }
     }

@@ -119,7 +119,12 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
         }
         Command::Demo { items, seed, name } => out.demo(&store.load_demo(seed, items, &name)?),
         Command::Receive(a) => {
-            let r = store.receive(&a.request(), &ctx()?)?;
+            let line = a
+                .receipt_line
+                .as_deref()
+                .map(|r| store.receipt_line_ref(r))
+                .transpose()?;
+            let r = store.receive(&a.request(line), &ctx()?)?;
             out.recorded(&store, &r)
         }
         Command::Putaway(a) => {
@@ -131,7 +136,12 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             out.recorded(&store, &r)
         }
         Command::Pick(a) => {
-            let r = store.pick(&a.request(), &ctx()?)?;
+            let line = a
+                .order_line
+                .as_deref()
+                .map(|r| store.order_line_ref(r))
+                .transpose()?;
+            let r = store.pick(&a.request(line), &ctx()?)?;
             out.recorded(&store, &r)
         }
         Command::Count(a) => {
@@ -281,6 +291,8 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
         }
         Command::Exceptions { all } => out.exceptions(&store.exceptions(!all)?),
         Command::Tasks => out.tasks(&store.task_list()?),
+        Command::Picks => out.picks(&store, &store.pick_list()?),
+        Command::Receipts => out.receipts(&store, &store.receipt_lines()?),
         Command::Check | Command::Recover { .. } => Ok(()),
     }
 }

@@ -442,6 +442,63 @@ impl Out {
         Ok(())
     }
 
+    pub fn picks(&self, store: &Store, list: &aisle_device::tasks::PickList) -> R {
+        if self.json {
+            return self.print_json(list);
+        }
+        for t in &list.tasks {
+            let lot = t
+                .lot
+                .as_deref()
+                .map(|l| format!(" lot {l}"))
+                .unwrap_or_default();
+            say!(
+                "{}/{} pick {} {}{lot} at {} ({})",
+                t.order,
+                t.line,
+                t.qty,
+                t.sku,
+                t.location,
+                t.location_barcode
+            );
+        }
+        let lines = store.order_lines()?;
+        for s in &list.shortages {
+            let reference = lines.iter().find(|l| l.id == s.order_line).map_or_else(
+                || s.order_line.to_string(),
+                |l| format!("{}/{}", l.order, l.line),
+            );
+            say!(
+                "{reference} short: {} of {} not in stock here",
+                s.missing,
+                s.sku
+            );
+        }
+        say!("{} picks, {} short", list.tasks.len(), list.shortages.len());
+        Ok(())
+    }
+
+    pub fn receipts(&self, store: &Store, lines: &[aisle_proto::ReceiptLine]) -> R {
+        if self.json {
+            return self.print_json(&json!({ "receipt_lines": lines }));
+        }
+        for l in lines {
+            say!(
+                "{}/{} {}: {} of {} received{}",
+                l.receipt,
+                l.line,
+                store.item(l.item_id)?.sku,
+                l.received_qty,
+                l.expected_qty,
+                l.expected_date
+                    .map(|d| format!(", expected {d}"))
+                    .unwrap_or_default()
+            );
+        }
+        say!("{} receipt lines", lines.len());
+        Ok(())
+    }
+
     pub fn checked(&self, path: &str, problems: &[String]) -> R {
         if self.json {
             return self.print_json(

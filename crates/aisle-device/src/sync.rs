@@ -351,6 +351,27 @@ fn upsert_master(tx: &Connection, m: &MasterData) -> Result<()> {
     Ok(())
 }
 
+/// A downloaded line named by its id or by `DOCUMENT/LINE`.
+fn find_line<'a, Id: Copy + std::str::FromStr + PartialEq>(
+    reference: &str,
+    what: &'static str,
+    lines: impl Iterator<Item = (Id, &'a str, u32)>,
+) -> Result<Id> {
+    let reference = reference.trim();
+    let by_id = reference.parse::<Id>().ok();
+    let by_ref = reference
+        .rsplit_once('/')
+        .and_then(|(doc, n)| Some((doc, n.parse::<u32>().ok()?)));
+    lines
+        .filter(|(id, doc, n)| by_id == Some(*id) || by_ref == Some((*doc, *n)))
+        .map(|(id, ..)| id)
+        .next()
+        .ok_or(DeviceError::NotFound {
+            what,
+            key: format!("{reference} (give DOCUMENT/LINE, e.g. SO-1001/2, or the line's id; sync to download work)"),
+        })
+}
+
 fn store_json<T: Serialize>(tx: &Connection, table: &str, id: String, value: &T) -> Result<()> {
     let sql = format!(
         "INSERT INTO {table} (id, line) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET line = excluded.line"
@@ -903,6 +924,26 @@ impl Store {
             .collect::<Result<_>>()?;
         lines.sort_by(|a, b| (&a.order, a.line).cmp(&(&b.order, b.line)));
         Ok(lines)
+    }
+
+    /// An order line by its id or its reference `ORDER/LINE` (e.g. `SO-1001/2`), as downloaded.
+    pub fn order_line_ref(&self, reference: &str) -> Result<aisle_domain::OrderLineId> {
+        let lines = self.order_lines()?;
+        find_line(
+            reference,
+            "order line",
+            lines.iter().map(|l| (l.id, l.order.as_str(), l.line)),
+        )
+    }
+
+    /// A receipt line by its id or its reference `RECEIPT/LINE` (e.g. `PO-1001/1`).
+    pub fn receipt_line_ref(&self, reference: &str) -> Result<aisle_domain::ReceiptLineId> {
+        let lines = self.receipt_lines()?;
+        find_line(
+            reference,
+            "receipt line",
+            lines.iter().map(|l| (l.id, l.receipt.as_str(), l.line)),
+        )
     }
 
     /// Tasks downloaded for this warehouse, as last pulled (open ones only with `open_only`).

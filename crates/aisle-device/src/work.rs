@@ -15,6 +15,7 @@ use aisle_domain::op::{
     Adjust, Count, Operation, PackCount, Pick, PlateLine, PlateMove, Receive, Transfer,
 };
 use aisle_domain::{OrderLineId, PlateId, ReceiptLineId, TaskId};
+use aisle_proto::TaskWork;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -445,7 +446,26 @@ impl Store {
                 })?;
                 let from = self.work_location(from_raw, ctx)?;
                 let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
-                let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
+                let (mut lot, mut expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
+                // A top-up task names the exact stock to move: its lot and that lot's expiry.
+                let task_work = match req.task {
+                    Some(id) => self
+                        .tasks(false)?
+                        .into_iter()
+                        .find(|t| t.id == id)
+                        .map(|t| t.work),
+                    None => None,
+                };
+                if let Some(TaskWork::Move {
+                    lot: task_lot,
+                    expiry: task_expiry,
+                    ..
+                }) = task_work
+                    && (lot.is_none() || lot == task_lot)
+                {
+                    lot = lot.or(task_lot);
+                    expiry = expiry.or(task_expiry);
+                }
                 let key = self.take_key(&scan, &from, lot, expiry)?;
                 let t = Transfer {
                     item: scan.item.id,

@@ -148,6 +148,10 @@ pub enum TaskWork {
         to: LocationId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lot: Option<String>,
+        /// The lot's expiry, so that the move takes exactly that stock (absent from older
+        /// servers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expiry: Option<NaiveDate>,
         qty: i64,
     },
     /// Count an item at a location (a cycle count, or a recount a supervisor asked for).

@@ -97,3 +97,53 @@ fn a_bin_waiting_for_its_recount_is_not_picked_from() {
     assert_eq!(now.len(), 1, "{now:?}");
     assert_ne!(now[0].1, bin, "the pick goes to the other bin");
 }
+
+#[test]
+fn a_top_up_task_moves_exactly_its_lot_and_expiry() {
+    let mut f = fixture();
+    let oil = f.store.item_by_sku("OIL").unwrap().unwrap();
+    let wh = f.store.device().unwrap().warehouse_id;
+    let at = |code: &str| f.store.location_by_label(code, wh).unwrap().unwrap();
+    let (from, to) = (at("A-01-1"), at("A-01-2"));
+    let expiry = chrono::NaiveDate::from_ymd_opt(2030, 1, 31);
+    let task = Task {
+        id: TaskId::new(),
+        warehouse_id: from.warehouse_id,
+        work: TaskWork::Move {
+            item_id: oil.id,
+            from: from.id,
+            to: to.id,
+            lot: Some("L9".into()),
+            expiry,
+            qty: 2,
+        },
+        reason: "top up".into(),
+        status: TaskStatus::Open,
+        done_qty: 0,
+        created_at: chrono::Utc::now(),
+        blocks_picking: false,
+    };
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO tasks (id, status, body) VALUES (?1, 'open', ?2)",
+            [task.id.to_string(), serde_json::to_string(&task).unwrap()],
+        )
+        .unwrap();
+    // The device knows no stock at the source (its view is stale); the scan has no lot.
+    let req = MoveRequest {
+        what: "5012345000015".into(),
+        from: Some("LOC:WH1:A-01-1".into()),
+        to: "LOC:WH1:A-01-2".into(),
+        qty: Some(2),
+        task: Some(task.id),
+        ..Default::default()
+    };
+    let rec = f.store.move_stock(&req, &f.ctx).unwrap();
+    match rec.entry.op {
+        aisle_domain::op::Operation::Move(t) => {
+            assert_eq!((t.lot.as_deref(), t.expiry), (Some("L9"), expiry));
+        }
+        other => panic!("not a move: {other:?}"),
+    }
+}
