@@ -3,6 +3,7 @@
 //! ([`aisle_domain::admission::WorkView`]) read before an operation is applied. Every read that
 //! fails is an error, never a value: a database error must not invent or hide an exception.
 
+use aisle_device::authority::SharedMaster;
 use aisle_device::record::key_columns;
 use aisle_domain::admission::{Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::StockKey;
@@ -181,28 +182,15 @@ impl WorkView for TxView<'_> {
     }
 
     fn item_sku(&self, item: ItemId) -> ViewResult<Option<String>> {
-        self.one(
-            "SELECT sku FROM items WHERE id = ?1",
-            [item.to_string()],
-            |r| r.get(0),
-        )
+        SharedMaster(self.conn).item_sku(item)
     }
 
     fn location(&self, loc: LocationId) -> ViewResult<Option<(WarehouseId, String)>> {
-        let found: Option<(String, String)> = self.one(
-            "SELECT warehouse_id, code FROM locations WHERE id = ?1",
-            [loc.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        found.map(|(wh, code)| Ok((id(&wh)?, code))).transpose()
+        SharedMaster(self.conn).location(loc)
     }
 
     fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>> {
-        self.one("SELECT id FROM plates WHERE code = ?1", [code], |r| {
-            r.get::<_, String>(0)
-        })?
-        .map(|s| id(&s))
-        .transpose()
+        SharedMaster(self.conn).plate_with_code(code)
     }
 
     fn order_line(&self, line: OrderLineId) -> ViewResult<Option<WorkLine>> {

@@ -21,6 +21,43 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
+/// The master-data answers admission needs (items, locations, plates), over the tables devices
+/// and the server share: one implementation for the device's view and the server's.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedMaster<'a>(pub &'a Connection);
+
+impl SharedMaster<'_> {
+    pub fn item_sku(&self, item: ItemId) -> ViewResult<Option<String>> {
+        self.0
+            .prepare_cached("SELECT sku FROM items WHERE id = ?1")
+            .and_then(|mut s| s.query_row([item.to_string()], |r| r.get(0)).optional())
+            .map_err(fail)
+    }
+
+    pub fn location(&self, id: LocationId) -> ViewResult<Option<(WarehouseId, String)>> {
+        let found: Option<(String, String)> = self
+            .0
+            .prepare_cached("SELECT warehouse_id, code FROM locations WHERE id = ?1")
+            .and_then(|mut s| {
+                s.query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(fail)?;
+        found
+            .map(|(wh, code)| Ok((wh.parse().map_err(fail)?, code)))
+            .transpose()
+    }
+
+    pub fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>> {
+        let id: Option<String> = self
+            .0
+            .prepare_cached("SELECT id FROM plates WHERE code = ?1")
+            .and_then(|mut s| s.query_row([code], |r| r.get(0)).optional())
+            .map_err(fail)?;
+        id.map(|s| s.parse().map_err(fail)).transpose()
+    }
+}
+
 /// The device's state inside the recording transaction.
 struct LocalView<'a> {
     conn: &'a Connection,
@@ -106,30 +143,15 @@ impl WorkView for LocalView<'_> {
     }
 
     fn item_sku(&self, item: ItemId) -> ViewResult<Option<String>> {
-        self.one(
-            "SELECT sku FROM items WHERE id = ?1",
-            [item.to_string()],
-            |r| r.get(0),
-        )
+        SharedMaster(self.conn).item_sku(item)
     }
 
     fn location(&self, id: LocationId) -> ViewResult<Option<(WarehouseId, String)>> {
-        let found: Option<(String, String)> = self.one(
-            "SELECT warehouse_id, code FROM locations WHERE id = ?1",
-            [id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        found
-            .map(|(wh, code)| Ok((wh.parse().map_err(fail)?, code)))
-            .transpose()
+        SharedMaster(self.conn).location(id)
     }
 
     fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>> {
-        self.one("SELECT id FROM plates WHERE code = ?1", [code], |r| {
-            r.get::<_, String>(0)
-        })?
-        .map(|s| s.parse().map_err(fail))
-        .transpose()
+        SharedMaster(self.conn).plate_with_code(code)
     }
 
     fn order_line(&self, id: OrderLineId) -> ViewResult<Option<WorkLine>> {
