@@ -119,8 +119,9 @@ fn end(tx: &Connection, work: WorkRef, why: &str, now: DateTime<Utc>) -> Storage
         .execute(params![stamp(now), why, work.kind(), work.id_text()])?)
 }
 
-/// Renews what `device` holds and gives it more free work, up to `req.orders` whole orders and
-/// `req.tasks` tasks held at once. Returns its leases.
+/// Renews what `device` holds and gives it more free work, up to `req.orders` whole orders (of
+/// released waves first, then orders in no wave; `crate::waves`) and `req.tasks` tasks held at
+/// once. Returns its leases.
 pub(crate) fn claim(
     tx: &Connection,
     device: &DeviceRecord,
@@ -174,7 +175,7 @@ pub(crate) fn claim(
     let want = (req.orders as usize).saturating_sub(held_orders.len());
     if want > 0 {
         let free: Vec<String> = {
-            let mut stmt = tx.prepare_cached(
+            let mut stmt = tx.prepare_cached(&format!(
                 "SELECT o.order_no FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
                  WHERE o.warehouse_id = ?1 AND o.picked_qty < o.qty AND COALESCE(s.status, '') <> 'shipped'
                  GROUP BY o.order_no
@@ -182,8 +183,11 @@ pub(crate) fn claim(
                      SELECT 1 FROM leases l JOIN order_lines o2 ON o2.id = l.work_id
                      WHERE l.work_kind = 'order_line' AND o2.order_no = o.order_no
                        AND l.ended_at IS NULL AND l.expires_at > ?2)
-                 ORDER BY o.order_no LIMIT ?3",
-            )?;
+                   AND {released}
+                 ORDER BY {rank}, o.order_no LIMIT ?3",
+                released = crate::waves::RELEASED,
+                rank = crate::waves::WAVE_RANK,
+            ))?;
             let rows = stmt.query_map(params![wh, stamp(now), want as i64], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };

@@ -16,6 +16,7 @@ pub mod storage;
 pub mod tasks;
 pub mod transport;
 mod views;
+pub mod waves;
 
 pub use api::{AppState, router};
 

@@ -138,6 +138,14 @@ enum Command {
         #[command(subcommand)]
         command: work_cli::LeaseCommand,
     },
+    /// Waves: orders grouped and released to the devices together.
+    #[command(
+        after_help = "Examples:\n  aisle-server waves create --warehouse WH1 --order SO-1001 --order SO-1002 --by SUP1\n  aisle-server waves release W-1 --by SUP1"
+    )]
+    Waves {
+        #[command(subcommand)]
+        command: work_cli::WaveCommand,
+    },
     /// Outbound orders: settle one picked short.
     #[command(
         after_help = "Examples:\n  aisle-server orders short SO-1001 --choice backorder --by SUP1\n  aisle-server orders short SO-1001 --choice ship-partial --by SUP1"
@@ -646,6 +654,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Leases { command } => work_cli::run(&storage, command),
         Command::Orders { command } => work_cli::run_orders(&storage, command),
+        Command::Waves { command } => work_cli::run_waves(&storage, command),
         Command::Audit { json } => {
             let audit = storage.audit_books()?;
             if json {

@@ -278,6 +278,20 @@ ALTER TABLE tasks ADD COLUMN expiry TEXT;
 -- decision brings down to what was picked (`crate::shortfall`).
 ALTER TABLE order_lines ADD COLUMN ordered_qty INTEGER;
 UPDATE order_lines SET ordered_qty = qty;
+-- Waves of orders a supervisor releases together (`crate::waves`).
+CREATE TABLE waves (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+    created_by   TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    released_at  TEXT,
+    released_by  TEXT
+);
+CREATE TABLE wave_orders (
+    wave_id  INTEGER NOT NULL REFERENCES waves(id),
+    order_no TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (wave_id, order_no)
+) WITHOUT ROWID;
 "#;
 
 const V1: &str = concat!(aisle_device::master_ddl!(), aisle_device::ledger_ddl!());

@@ -1598,6 +1598,32 @@ impl Storage for SqliteStorage {
         )
     }
 
+    fn waves(&self, warehouse: &str) -> StorageResult<Vec<crate::waves::Wave>> {
+        let conn = self.lock()?;
+        crate::waves::list(&conn, warehouse)
+    }
+
+    fn create_wave(
+        &self,
+        warehouse: &str,
+        orders: &[String],
+        by: &str,
+    ) -> StorageResult<crate::waves::Wave> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let wave = crate::waves::create(&tx, warehouse, orders, by)?;
+        tx.commit()?;
+        Ok(wave)
+    }
+
+    fn release_wave(&self, wave: &str, by: &str) -> StorageResult<crate::waves::Wave> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let wave = crate::waves::release(&tx, wave, by)?;
+        tx.commit()?;
+        Ok(wave)
+    }
+
     fn settle_short(
         &self,
         order: &str,

@@ -317,6 +317,18 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         by: &str,
     ) -> StorageResult<crate::shortfall::ShortOutcome>;
 
+    /// The waves of a warehouse (`crate::waves`).
+    fn waves(&self, warehouse: &str) -> StorageResult<Vec<crate::waves::Wave>>;
+    /// A new wave of orders, held until released.
+    fn create_wave(
+        &self,
+        warehouse: &str,
+        orders: &[String],
+        by: &str,
+    ) -> StorageResult<crate::waves::Wave>;
+    /// Releases a wave to the devices.
+    fn release_wave(&self, wave: &str, by: &str) -> StorageResult<crate::waves::Wave>;
+
     /// Renews a device's leases and gives it more free work (docs/sync-protocol.md, "Leases").
     fn claim(
         &self,

@@ -1,6 +1,6 @@
 //! The command line's side of work in progress, for warehouse IT and scripts: `aisle-server
-//! leases` (who holds which work, and moving it) and `aisle-server orders short` (ship what was
-//! picked, or backorder the rest).
+//! leases` (who holds which work, and moving it), `aisle-server waves` (orders released together)
+//! and `aisle-server orders short` (ship what was picked, or backorder the rest).
 
 use aisle_domain::{DeviceId, OrderLineId, TaskId};
 use aisle_proto::WorkRef;
@@ -37,6 +37,58 @@ pub enum LeaseCommand {
         #[arg(long, default_value = "cli")]
         by: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WaveCommand {
+    /// The waves of a warehouse and their orders.
+    List {
+        #[arg(long)]
+        warehouse: String,
+    },
+    /// Group open orders into a wave, held until it is released.
+    Create {
+        #[arg(long)]
+        warehouse: String,
+        /// An order number (repeat for each order).
+        #[arg(long = "order", required = true)]
+        orders: Vec<String>,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Release a wave: devices take its orders first at their next sync.
+    Release {
+        wave: String,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+}
+
+fn print_wave(w: &aisle_server::waves::Wave) {
+    println!(
+        "{} {} {}: {}",
+        w.wave,
+        w.warehouse,
+        if w.released { "released" } else { "held" },
+        w.orders.join(", ")
+    );
+}
+
+pub fn run_waves(storage: &dyn Storage, command: WaveCommand) -> anyhow::Result<()> {
+    match command {
+        WaveCommand::List { warehouse } => {
+            for w in storage.waves(&warehouse)? {
+                print_wave(&w);
+            }
+        }
+        WaveCommand::Create {
+            warehouse,
+            orders,
+            by,
+        } => print_wave(&storage.create_wave(&warehouse, &orders, &by)?),
+        WaveCommand::Release { wave, by } => print_wave(&storage.release_wave(&wave, &by)?),
+    }
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

@@ -78,6 +78,8 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/leases/release",
         "/v1/supervisor/leases/assign",
         "/v1/supervisor/orders/{order}/short",
+        "/v1/supervisor/waves",
+        "/v1/supervisor/waves/{wave}/release",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }

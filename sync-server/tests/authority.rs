@@ -537,3 +537,113 @@ async fn work_is_assigned_one_device_at_a_time_and_a_supervisor_can_move_it() {
         "{list}"
     );
 }
+
+#[tokio::test]
+async fn a_held_wave_waits_and_a_released_one_goes_first() {
+    let api = Api::new();
+    let token = api.supervisor_token().await;
+    let (_, sku0) = {
+        let a = Device::enrol(&api).await;
+        item(&a.snap, 0)
+    };
+    for order in ["SO-W1", "SO-W2"] {
+        let (s, v) = api
+            .supervise(
+                &token,
+                "/v1/supervisor/orders",
+                &json!({ "order": order, "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku0, "qty": 1 }] }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (s, wave) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/waves",
+            &json!({ "warehouse": "WH1", "orders": ["SO-W1", "SO-W2"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{wave}");
+    assert_eq!(
+        (wave["wave"].clone(), wave["released"].clone()),
+        (json!("W-1"), json!(false))
+    );
+    // An order can be in one wave only; a wave of nothing or of unknown orders is refused.
+    let (s, _) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/waves",
+            &json!({ "warehouse": "WH1", "orders": ["SO-W1"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/waves",
+            &json!({ "warehouse": "WH1", "orders": ["NOPE"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let d = Device::enrol(&api).await;
+    let orders_of = |v: &Value, page: &Value| -> Vec<String> {
+        let lines = page["order_lines"].as_array().unwrap();
+        let mut out: Vec<String> = v["leases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| {
+                lines
+                    .iter()
+                    .find(|x| x["id"] == l["work"]["order_line"])
+                    .map(|x| x["order"].as_str().unwrap().to_string())
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    };
+    // Held: a device taking every order it can gets none of the wave's.
+    let (_, held) = api
+        .json(post(
+            "/v1/claims",
+            &json!({ "orders": 100 }),
+            Some(&d.token),
+        ))
+        .await;
+    let page = d.pull(&api).await;
+    let got = orders_of(&held, &page);
+    assert!(!got.iter().any(|o| o.starts_with("SO-W")), "{got:?}");
+    // Released: a device taking two orders gets the wave's first, ahead of an order in no wave
+    // that comes first by number.
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/orders",
+            &json!({ "order": "SO-0001", "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku0, "qty": 1 }] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, released) = api
+        .supervise(&token, "/v1/supervisor/waves/W-1/release", &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{released}");
+    assert_eq!(released["released_by"], "SUP1");
+    let e = Device::enrol(&api).await;
+    let (_, mine) = api
+        .json(post("/v1/claims", &json!({ "orders": 2 }), Some(&e.token)))
+        .await;
+    let page = e.pull(&api).await;
+    assert_eq!(
+        orders_of(&mine, &page),
+        vec!["SO-W1".to_string(), "SO-W2".to_string()]
+    );
+    let (_, more) = api
+        .json(post("/v1/claims", &json!({ "orders": 3 }), Some(&e.token)))
+        .await;
+    assert!(orders_of(&more, &e.pull(&api).await).contains(&"SO-0001".to_string()));
+    let (s, _) = api
+        .supervise(&token, "/v1/supervisor/waves/W-1/release", &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}

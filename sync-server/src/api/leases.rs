@@ -1,9 +1,10 @@
-//! Who holds which work: the supervisor's view of leases, and taking work back or giving it to
-//! another device (docs/sync-protocol.md, "Leases").
+//! Work assignment for supervisors: who holds which work (leases), taking it back or giving it to
+//! another device (docs/sync-protocol.md, "Leases"), and waves of orders released together.
 
 use super::supervisor::{Supervisor, WarehouseQuery};
-use super::{ApiJson, ApiQuery, AppState};
+use super::{ApiJson, ApiPath, ApiQuery, AppState};
 use crate::error::ApiError;
+use crate::waves::Wave;
 use aisle_domain::DeviceId;
 use aisle_proto::{Lease, WorkRef};
 use axum::Json;
@@ -58,5 +59,46 @@ pub async fn assign(
         state
             .blocking(move |s| s.assign_lease(req.work, req.device_id, &by))
             .await?,
+    ))
+}
+
+/// `GET /v1/supervisor/waves?warehouse=WH1`.
+pub async fn waves(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    ApiQuery(q): ApiQuery<WarehouseQuery>,
+) -> Result<Json<Vec<Wave>>, ApiError> {
+    Ok(Json(state.blocking(move |s| s.waves(&q.warehouse)).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaveIn {
+    pub warehouse: String,
+    pub orders: Vec<String>,
+}
+
+/// `POST /v1/supervisor/waves`: a wave of orders, held until it is released.
+pub async fn create_wave(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiJson(req): ApiJson<WaveIn>,
+) -> Result<(StatusCode, Json<Wave>), ApiError> {
+    let by = who.session.badge.clone();
+    let wave = state
+        .blocking(move |s| s.create_wave(&req.warehouse, &req.orders, &by))
+        .await?;
+    Ok((StatusCode::CREATED, Json(wave)))
+}
+
+/// `POST /v1/supervisor/waves/{wave}/release`: its orders go to the devices.
+pub async fn release_wave(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiPath(wave): ApiPath<String>,
+) -> Result<Json<Wave>, ApiError> {
+    let by = who.session.badge.clone();
+    Ok(Json(
+        state.blocking(move |s| s.release_wave(&wave, &by)).await?,
     ))
 }

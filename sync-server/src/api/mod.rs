@@ -153,6 +153,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/leases/release", post(leases::release))
         .route("/v1/supervisor/leases/assign", post(leases::assign))
         .route(
+            "/v1/supervisor/waves",
+            get(leases::waves).post(leases::create_wave),
+        )
+        .route(
+            "/v1/supervisor/waves/{wave}/release",
+            post(leases::release_wave),
+        )
+        .route(
             "/v1/supervisor/session",
             post(supervisor::sign_in)
                 .get(supervisor::me)

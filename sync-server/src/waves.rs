@@ -1,0 +1,164 @@
+//! Waves: a supervisor groups orders to be picked together (a truck's orders, a cut-off time) and
+//! releases them when the floor should start. Orders in a wave that is not yet released are not
+//! handed out to devices; orders in a released wave go first, in wave order, then orders in no
+//! wave (the free flow every site starts with). Devices take several orders at once (leases) and
+//! walk them in one pass: batch picking.
+
+use crate::error::{StorageError, StorageResult};
+use crate::inventory::warehouse_id;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+/// A wave and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Wave {
+    /// `W-1`, `W-2`, … per server.
+    pub wave: String,
+    pub warehouse: String,
+    pub orders: Vec<String>,
+    pub released: bool,
+    pub created_by: String,
+    pub released_by: Option<String>,
+}
+
+/// SQL over an order number `o.order_no`: the order may be handed out now.
+pub(crate) const RELEASED: &str =
+    "NOT EXISTS (SELECT 1 FROM wave_orders wo JOIN waves w ON w.id = wo.wave_id
+        WHERE wo.order_no = o.order_no AND w.released_at IS NULL)";
+
+/// SQL over `o.order_no`: its wave's number for ordering (released waves first, by age; orders
+/// in no wave after them).
+pub(crate) const WAVE_RANK: &str = "COALESCE((SELECT MIN(wo.wave_id) FROM wave_orders wo WHERE wo.order_no = o.order_no), 9223372036854775807)";
+
+fn load(
+    conn: &Connection,
+    clause: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> StorageResult<Vec<Wave>> {
+    let sql = format!(
+        "SELECT w.id, wh.code, w.released_at IS NOT NULL, w.created_by, w.released_by
+         FROM waves w JOIN warehouses wh ON wh.id = w.warehouse_id WHERE {clause} ORDER BY w.id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(args, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, warehouse, released, created_by, released_by) = row?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT order_no FROM wave_orders WHERE wave_id = ?1 ORDER BY order_no",
+        )?;
+        let orders = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        out.push(Wave {
+            wave: format!("W-{id}"),
+            warehouse,
+            orders,
+            released,
+            created_by,
+            released_by,
+        });
+    }
+    Ok(out)
+}
+
+fn number(wave: &str) -> StorageResult<i64> {
+    wave.trim()
+        .strip_prefix("W-")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| {
+            StorageError::NotFound(format!("no wave {wave:?} (waves are named W-1, W-2, ...)"))
+        })
+}
+
+/// The waves of a warehouse, oldest first.
+pub(crate) fn list(conn: &Connection, warehouse: &str) -> StorageResult<Vec<Wave>> {
+    let wh = warehouse_id(conn, warehouse)?;
+    load(conn, "w.warehouse_id = ?1", &[&wh])
+}
+
+/// A new wave of open orders of one warehouse, held until it is released. An order belongs to
+/// one wave at a time; every order must exist in that warehouse and be neither shipped nor in
+/// another wave.
+pub(crate) fn create(
+    tx: &Connection,
+    warehouse: &str,
+    orders: &[String],
+    by: &str,
+) -> StorageResult<Wave> {
+    let wh = warehouse_id(tx, warehouse)?;
+    if orders.is_empty() {
+        return Err(StorageError::Invalid(
+            "a wave needs at least one order".into(),
+        ));
+    }
+    let mut problems = Vec::new();
+    for order in orders {
+        let found: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT o.warehouse_id, s.status FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
+                 WHERE o.order_no = ?1 LIMIT 1",
+                [order],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let in_wave: Option<i64> = tx
+            .query_row(
+                "SELECT wave_id FROM wave_orders WHERE order_no = ?1",
+                [order],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match (found, in_wave) {
+            (None, _) => problems.push(format!("order {order} does not exist")),
+            (Some((w, _)), _) if w != wh => {
+                problems.push(format!("order {order} is not of warehouse {warehouse}"))
+            }
+            (Some((_, Some(status))), _) => problems.push(format!("order {order} is {status}")),
+            (_, Some(w)) => problems.push(format!("order {order} is in wave W-{w} already")),
+            _ => {}
+        }
+    }
+    if !problems.is_empty() {
+        return Err(StorageError::Invalid(problems.join("; ")));
+    }
+    tx.execute(
+        "INSERT INTO waves (warehouse_id, created_by, created_at) VALUES (?1, ?2, ?3)",
+        params![wh, by, chrono::Utc::now().to_rfc3339()],
+    )?;
+    let id = tx.last_insert_rowid();
+    for order in orders {
+        tx.execute(
+            "INSERT OR IGNORE INTO wave_orders (wave_id, order_no) VALUES (?1, ?2)",
+            params![id, order],
+        )?;
+    }
+    load(tx, "w.id = ?1", &[&id])?
+        .pop()
+        .ok_or_else(|| StorageError::Internal("the wave vanished".into()))
+}
+
+/// Releases a wave: its orders go to the devices at their next claims.
+pub(crate) fn release(tx: &Connection, wave: &str, by: &str) -> StorageResult<Wave> {
+    let id = number(wave)?;
+    let n = tx.execute(
+        "UPDATE waves SET released_at = ?1, released_by = ?2 WHERE id = ?3 AND released_at IS NULL",
+        params![chrono::Utc::now().to_rfc3339(), by, id],
+    )?;
+    let found = load(tx, "w.id = ?1", &[&id])?.pop();
+    match (n, found) {
+        (_, None) => Err(StorageError::NotFound(format!("no wave {wave}"))),
+        (0, Some(_)) => Err(StorageError::Conflict(format!(
+            "wave {wave} is released already"
+        ))),
+        (_, Some(w)) => Ok(w),
+    }
+}
