@@ -71,7 +71,8 @@ fn record_scan() {
         "CREATE TABLE scans (id INTEGER PRIMARY KEY, raw TEXT NOT NULL, payload TEXT NOT NULL)",
     )
     .unwrap();
-    let ctx = OpContext::new("BENCH");
+    // A demo operator: the scan path checks the badge as the server would.
+    let ctx = OpContext::new("ALICE");
     let req = ReceiveRequest {
         location: "LOC:WH1:RCV-01".into(),
         item: "]C10105012345000015".into(),
