@@ -647,3 +647,22 @@ async fn a_held_wave_waits_and_a_released_one_goes_first() {
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_quantity_the_size_of_a_barcode_is_held_and_never_overflows_stock() {
+    let api = Api::new();
+    let mut a = Device::enrol(&api).await;
+    let key = receive(&a.snap, 1, None)["key"].clone();
+    let before = on_hand(&api, &a, &key).await;
+    let entries = [
+        a.entry("ALICE", receive(&a.snap, i64::MAX, None)),
+        a.entry("ALICE", receive(&a.snap, i64::MAX, None)),
+        a.entry("ALICE", receive(&a.snap, 5_012_345_000_022, None)),
+        a.entry("ALICE", receive(&a.snap, 2, None)),
+    ];
+    a.push_ok(&api, &entries).await;
+    assert_eq!(on_hand(&api, &a, &key).await, before + 2);
+    let held = exceptions(&api, "invalid_operation").await;
+    assert_eq!(held.len(), 3, "{held:?}");
+    assert!(api.state.storage.audit_books().unwrap().ok);
+}

@@ -260,6 +260,11 @@ fn check_serials(serials: &[String], qty: i64) -> Result<(), OpError> {
     Ok(())
 }
 
+/// The largest quantity, in base units, one operation may carry: far above any real movement,
+/// far below where sums of quantities could overflow. A number this large is a barcode typed or
+/// scanned into a quantity field, never stock.
+pub const MAX_QTY: i64 = 1_000_000_000;
+
 fn positive(qty: i64) -> Result<(), OpError> {
     if qty > 0 {
         Ok(())
@@ -285,8 +290,31 @@ impl Operation {
         }
     }
 
+    /// Every quantity the operation carries, in base units.
+    fn quantities(&self) -> Vec<i64> {
+        match self {
+            Self::Receive(r) => vec![r.qty],
+            Self::Putaway(t) | Self::Move(t) => vec![t.qty],
+            Self::MovePlate(m) => m.contents.iter().map(|l| l.qty).collect(),
+            Self::Pick(p) => vec![p.qty, p.requested.unwrap_or(0)],
+            Self::Count(c) => vec![c.counted, c.expected],
+            Self::Adjust(a) => vec![a.qty],
+            Self::UnknownScan(_) => vec![],
+        }
+    }
+
     /// Rules that hold for any operation, whatever the stock.
     pub fn check(&self) -> Result<(), OpError> {
+        if let Some(qty) = self
+            .quantities()
+            .into_iter()
+            .find(|q| q.unsigned_abs() > MAX_QTY.unsigned_abs())
+        {
+            return Err(OpError::Quantity {
+                rule: "at most 1,000,000,000 base units (a barcode is not a quantity)",
+                qty,
+            });
+        }
         match self {
             Self::Receive(r) => {
                 positive(r.qty)?;

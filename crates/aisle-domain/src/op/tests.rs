@@ -259,3 +259,37 @@ fn a_short_pick_says_when_the_stock_was_not_there() {
     );
     assert!(!pick(3, None, None).reports_missing_stock());
 }
+
+#[test]
+fn a_quantity_the_size_of_a_barcode_is_refused() {
+    let key = StockKey {
+        item: ItemId::new(),
+        location: LocationId::new(),
+        lot: None,
+        expiry: None,
+        plate: None,
+    };
+    let receive = |qty| {
+        Operation::Receive(Receive {
+            key: key.clone(),
+            qty,
+            pack: None,
+            serials: vec![],
+            receipt_line: None,
+            plate_code: None,
+        })
+    };
+    assert!(receive(MAX_QTY).check().is_ok());
+    let e = receive(5_012_345_000_022).check().unwrap_err();
+    assert!(e.to_string().contains("a barcode is not a quantity"), "{e}");
+    let adjust = Operation::Adjust(Adjust {
+        key: key.clone(),
+        qty: i64::MIN,
+        reason: "x".into(),
+        note: None,
+    });
+    assert!(
+        adjust.check().is_err(),
+        "no overflow on the most negative number either"
+    );
+}
