@@ -583,8 +583,27 @@ function shipmentCell(o) {
   return "";
 }
 
-/** Who holds which work (leases), with a way to take it back. */
-function workInHand(warehouse, leases) {
+/** Who holds which work (leases), with ways to take it back or give it to another tablet. */
+function workInHand(warehouse, leases, devices) {
+  const tablets = devices.filter((d) => d.warehouse_code === warehouse && !d.revoked);
+  const give = async (l, device) => {
+    try {
+      const r = await api("POST", "/v1/supervisor/leases/assign", { work: l.work, device_id: device });
+      say("ok", `${r.reference} now belongs to ${r.device_name}`);
+      await route();
+    } catch (err) {
+      say("error", err.message);
+    }
+  };
+  const giveTo = (l) => {
+    const choice = el("select", { "aria-label": `give ${l.reference} to`, "data-testid": `give-to-${l.reference}` }, tablets.filter((d) => d.id !== l.device_id).map((d) => el("option", { value: d.id }, d.name)));
+    return el(
+      "form",
+      { class: "inline", onsubmit: (e) => { e.preventDefault(); if (choice.value) void give(l, choice.value); } },
+      choice,
+      el("button", { type: "submit", "data-testid": `give-${l.reference}` }, "Give to"),
+    );
+  };
   const release = async (l) => {
     try {
       await api("POST", "/v1/supervisor/leases/release", { work: l.work });
@@ -611,7 +630,7 @@ function workInHand(warehouse, leases) {
             el("td", {}, l.reference),
             el("td", {}, l.device_name),
             el("td", {}, new Date(l.expires_at).toLocaleString()),
-            el("td", {}, el("button", { onclick: () => void release(l), "data-testid": `release-${l.reference}` }, "Release")),
+            el("td", {}, el("button", { onclick: () => void release(l), "data-testid": `release-${l.reference}` }, "Release"), " ", giveTo(l)),
           ),
         ),
       ),
@@ -619,12 +638,69 @@ function workInHand(warehouse, leases) {
   ];
 }
 
+/** Waves: open orders grouped and held, then released to the tablets together. */
+function wavesSection(warehouse, orders, waves) {
+  const inWave = new Set(waves.flatMap((w) => w.orders));
+  const open = orders.filter((o) => o.status === "open" && !inWave.has(o.order));
+  const boxes = open.map((o) => el("input", { type: "checkbox", value: o.order, "aria-label": o.order, "data-testid": `wave-pick-${o.order}` }));
+  const act = async (method, path, body, done) => {
+    try {
+      const w = await api(method, path, body);
+      say("ok", done(w));
+      await route();
+    } catch (err) {
+      say("error", err.message);
+    }
+  };
+  return [
+    el("h2", {}, "Waves"),
+    el("p", {}, "Orders in a wave wait until it is released; then tablets take them first, ahead of orders in no wave."),
+    el(
+      "table",
+      { "data-testid": "waves" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Wave"), el("th", {}, "Orders"), el("th", {}, "State"), el("th", {}, ""))),
+      el(
+        "tbody",
+        {},
+        waves.map((w) =>
+          el(
+            "tr",
+            { "data-testid": `wave-${w.wave}` },
+            el("td", {}, w.wave),
+            el("td", {}, w.orders.join(", ")),
+            el("td", {}, w.released ? `released by ${w.released_by}` : "held"),
+            el("td", {}, w.released ? "" : el("button", { "data-testid": `release-${w.wave}`, onclick: () => void act("POST", `/v1/supervisor/waves/${encodeURIComponent(w.wave)}/release`, undefined, (r) => `${r.wave} is released: tablets take its orders first`) }, "Release")),
+          ),
+        ),
+      ),
+    ),
+    open.length
+      ? el(
+          "form",
+          {
+            class: "inline",
+            onsubmit: (e) => {
+              e.preventDefault();
+              const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
+              if (chosen.length === 0) return say("error", "tick the orders for the wave first");
+              void act("POST", "/v1/supervisor/waves", { warehouse, orders: chosen }, (w) => `${w.wave} holds ${w.orders.join(", ")} until it is released`);
+            },
+          },
+          open.map((o, i) => el("label", { class: "check" }, boxes[i], ` ${o.order} `)),
+          el("button", { type: "submit", "data-testid": "make-wave" }, "Make a wave"),
+        )
+      : el("p", {}, "No open order outside a wave."),
+  ];
+}
+
 async function ordersPage() {
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const [orders, lines, leases] = await Promise.all([
+  const [orders, lines, leases, devices, waves] = await Promise.all([
     api("GET", `/v1/supervisor/orders?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/leases?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", "/v1/supervisor/devices"),
+    api("GET", `/v1/supervisor/waves?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
   const short = lines.filter((l) => l.short > 0).length;
   main.replaceChildren(
@@ -650,7 +726,8 @@ async function ordersPage() {
         ),
       ),
     ),
-    ...workInHand(warehouse, leases),
+    ...workInHand(warehouse, leases, devices),
+    ...wavesSection(warehouse, orders, waves),
     el("h2", {}, "Open lines and their stock"),
     el("p", { "data-testid": "orders-summary" }, `${lines.length} open line(s), ${short} short. Stock is allocated earliest expiry first for dated items, first in first out otherwise; devices pick in walk order.`),
     el(
