@@ -273,14 +273,18 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     let mut other = Device::enrolled(dir.path(), &server, "T2", &server.url);
     web.tap("wave-pick-SO-5001-BO1");
     web.tap("make-wave");
-    web.wait_text("message", "the wave", |t| t.contains("W-1 holds SO-5001-BO1"));
+    web.wait_text("message", "the wave", |t| {
+        t.contains("W-1 holds SO-5001-BO1")
+    });
     web.wait_text("wave-W-1", "the held wave", |t| t.contains("held"));
     web.tap("release-W-1");
     web.wait_text("message", "the release", |t| t.contains("W-1 is released"));
     device.store.sync(claim, &mut |_| {}).unwrap();
     web.tap("nav-replenishment");
     web.tap("nav-orders");
-    let held = web.wait_text("leases", "the backorder's lease", |t| t.contains("SO-5001-BO1/1"));
+    let held = web.wait_text("leases", "the backorder's lease", |t| {
+        t.contains("SO-5001-BO1/1")
+    });
     assert!(held.contains("T1"), "{held}");
     web.screenshot("web-orders");
     web.tap("give-SO-5001-BO1/1");
