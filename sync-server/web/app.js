@@ -114,6 +114,9 @@ function taskTable(tasks, testid) {
   );
 }
 
+/** Exception kinds whose operation the server held (logged, not applied): a supervisor may release it. */
+const HELD_KINDS = ["unauthorized", "invalid_operation"];
+
 async function exceptionsPage() {
   const list = await api("GET", "/v1/supervisor/exceptions");
   const rows = list.map((x) => {
@@ -143,6 +146,10 @@ async function exceptionsPage() {
           note,
           el("button", { type: "submit", "data-testid": "accept" }, "Accept"),
         ),
+        // Held work (an unknown badge, an operator's adjustment...) is applied only if released.
+        HELD_KINDS.includes(x.kind)
+          ? el("button", { "data-testid": "release-held", onclick: () => void resolve({ release: { note: note.value.trim() || "released" } }) }, "Release (apply it)")
+          : "",
         el(
           "form",
           {

@@ -13,6 +13,18 @@ use aisle_e2e::{Device, Server};
 fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_demo(dir.path(), 40);
+    server.admin(&[
+        "operator",
+        "add",
+        "--badge",
+        "SUP2",
+        "--name",
+        "Sue",
+        "--pin",
+        "1111",
+        "--role",
+        "supervisor",
+    ]);
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
 
     // A blind count that finds nothing where the books say there is stock: an exception.
@@ -94,6 +106,23 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
         }),
         ..aisle_e2e::quick()
     };
+    // SUP2 stops being a supervisor; the tablet has not heard and lets her adjust: the server
+    // holds that adjustment for a supervisor.
+    server.admin(&[
+        "operator", "add", "--badge", "SUP2", "--name", "Sue", "--pin", "1111",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let adjust = aisle_device::work::AdjustRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: "5012345000015".into(),
+        qty: 5,
+        reason: "found".into(),
+        ..Default::default()
+    };
+    device
+        .store
+        .adjust(&adjust, &aisle_device::OpContext::new("SUP2"))
+        .unwrap();
     device.store.sync(claim, &mut |_| {}).unwrap();
     // An item that is short by its policy.
     server.admin(&[
@@ -130,6 +159,28 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     web.screenshot("web-exceptions");
     web.tap("accept");
     web.wait_text("message", "resolved", |t| t.starts_with("Resolved:"));
+    // The held adjustment: the supervisor vouches for it, and it is applied.
+    let held = web.wait_text("exception", "the held adjustment", |t| {
+        t.contains("unauthorized") && t.contains("SUP2 is not a supervisor")
+    });
+    assert!(held.contains("Release"), "{held}");
+    let before: i64 = server
+        .stock("WH1")
+        .iter()
+        .filter(|(k, _)| k.starts_with("RCV-01|HAR-00001|"))
+        .map(|(_, q)| q)
+        .sum();
+    web.tap("release-held");
+    web.wait_text("message", "released", |t| {
+        t.contains("SUP2 is not a supervisor")
+    });
+    let after: i64 = server
+        .stock("WH1")
+        .iter()
+        .filter(|(k, _)| k.starts_with("RCV-01|HAR-00001|"))
+        .map(|(_, q)| q)
+        .sum();
+    assert_eq!(after, before + 5, "the released adjustment is applied");
     web.wait_text("no-exceptions", "an empty queue", |t| {
         t.contains("Nothing waits")
     });
