@@ -161,6 +161,17 @@ impl Server {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Adds an operator (or changes their role) with PIN 0000.
+    pub fn set_operator(&self, badge: &str, supervisor: bool) {
+        let mut args = vec![
+            "operator", "add", "--badge", badge, "--name", badge, "--pin", "0000",
+        ];
+        if supervisor {
+            args.extend(["--role", "supervisor"]);
+        }
+        self.admin(&args);
+    }
+
     /// A one-time enrolment code.
     pub fn enrolment_code(&self, warehouse: &str, name: &str) -> String {
         let out = self.admin(&["device", "enroll", "--warehouse", warehouse, "--name", name]);
@@ -257,9 +268,7 @@ impl Device {
         // Its operator exists on the server, so that its work is admitted (and the device knows
         // the badge from its first snapshot).
         let badge = format!("OP-{name}");
-        server.admin(&[
-            "operator", "add", "--badge", &badge, "--name", name, "--pin", "0000",
-        ]);
+        server.set_operator(&badge, false);
         let mut store = Store::open(&path).unwrap();
         store.init_device(name, None).unwrap();
         store

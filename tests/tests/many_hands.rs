@@ -95,27 +95,14 @@ fn devices_sharing_a_new_pallet_offline_converge_on_one_plate() {
 fn work_held_by_the_server_is_taken_back_by_the_device_that_did_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_demo(dir.path(), 20);
-    server.admin(&[
-        "operator",
-        "add",
-        "--badge",
-        "SUP2",
-        "--name",
-        "Sue",
-        "--pin",
-        "1111",
-        "--role",
-        "supervisor",
-    ]);
+    server.set_operator("SUP2", true);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
     let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
     a.receive_units(5);
     a.sync();
     b.sync();
     // SUP2 stops being a supervisor; device A has not heard yet and lets her adjust.
-    server.admin(&[
-        "operator", "add", "--badge", "SUP2", "--name", "Sue", "--pin", "1111",
-    ]);
+    server.set_operator("SUP2", false);
     std::thread::sleep(std::time::Duration::from_millis(20));
     a.store
         .adjust(

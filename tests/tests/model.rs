@@ -113,18 +113,7 @@ fn run(seed: u64) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_demo(dir.path(), 8);
-    server.admin(&[
-        "operator",
-        "add",
-        "--badge",
-        "SUP2",
-        "--name",
-        "Sue",
-        "--pin",
-        "1111",
-        "--role",
-        "supervisor",
-    ]);
+    server.set_operator("SUP2", true);
     let proxy = Proxy::start(server.addr);
     let n = 3;
     let mut devices: Vec<Device> = (0..n)
@@ -242,9 +231,7 @@ fn run(seed: u64) {
                 }
             }
             7 if !model.demoted => {
-                server.admin(&[
-                    "operator", "add", "--badge", "SUP2", "--name", "Sue", "--pin", "1111",
-                ]);
+                server.set_operator("SUP2", false);
                 model.demoted = true;
                 // Work recorded from now on is judged by the new role (times have milliseconds).
                 std::thread::sleep(std::time::Duration::from_millis(5));

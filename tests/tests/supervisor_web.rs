@@ -13,18 +13,7 @@ use aisle_e2e::{Device, Server};
 fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_demo(dir.path(), 40);
-    server.admin(&[
-        "operator",
-        "add",
-        "--badge",
-        "SUP2",
-        "--name",
-        "Sue",
-        "--pin",
-        "1111",
-        "--role",
-        "supervisor",
-    ]);
+    server.set_operator("SUP2", true);
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
 
     // A blind count that finds nothing where the books say there is stock: an exception.
@@ -108,9 +97,7 @@ fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
     };
     // SUP2 stops being a supervisor; the tablet has not heard and lets her adjust: the server
     // holds that adjustment for a supervisor.
-    server.admin(&[
-        "operator", "add", "--badge", "SUP2", "--name", "Sue", "--pin", "1111",
-    ]);
+    server.set_operator("SUP2", false);
     std::thread::sleep(std::time::Duration::from_millis(20));
     let adjust = aisle_device::work::AdjustRequest {
         location: "LOC:WH1:RCV-01".into(),

@@ -984,8 +984,9 @@ fn pick_list_leaves_out_what_this_device_already_picked() {
     assert!(list.tasks.is_empty() && list.shortages.is_empty());
 }
 
-#[test]
-fn only_supervisors_pass_the_supervisor_check() {
+/// The fixture with an operator list (ALICE an operator, SUP1 a supervisor), as every enrolled
+/// device has.
+pub(crate) fn staffed() -> Fixture {
     let f = fixture();
     for (badge, role) in [("ALICE", "operator"), ("SUP1", "supervisor")] {
         f.store
@@ -996,6 +997,12 @@ fn only_supervisors_pass_the_supervisor_check() {
             )
             .unwrap();
     }
+    f
+}
+
+#[test]
+fn only_supervisors_pass_the_supervisor_check() {
+    let f = staffed();
     assert!(f.store.require_supervisor("SUP1").is_ok());
     let e = f.store.require_supervisor("ALICE").unwrap_err();
     assert_eq!(e.kind(), "forbidden");

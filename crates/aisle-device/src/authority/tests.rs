@@ -3,24 +3,9 @@
 
 use crate::DeviceError;
 use crate::record::OpContext;
-use crate::tests::{Fixture, download_order_line, fixture, receive};
+use crate::tests::{Fixture, download_order_line, receive, staffed};
 use crate::work::{AdjustRequest, MoveRequest, PickRequest, ReceiveRequest};
 use aisle_domain::PlateId;
-
-/// The fixture with an operator list, as every enrolled device has.
-fn staffed() -> Fixture {
-    let f = fixture();
-    for (badge, role) in [("ALICE", "operator"), ("SUP1", "supervisor")] {
-        f.store
-            .conn()
-            .execute(
-                "INSERT INTO operators (badge, name, role, pin_hash) VALUES (?1, ?1, ?2, 'x')",
-                [badge, role],
-            )
-            .unwrap();
-    }
-    f
-}
 
 fn log_len(f: &Fixture) -> usize {
     f.store.change_log(Default::default()).unwrap().len()
