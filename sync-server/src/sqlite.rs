@@ -686,15 +686,30 @@ impl Storage for SqliteStorage {
         let Some((wh, expires, used_by)) = found else {
             return Err(StorageError::NotFound("enrolment code is not known".into()));
         };
-        if !used_by.is_empty() {
-            return Err(StorageError::NotFound(
-                "enrolment code was already used".into(),
-            ));
-        }
         if time(&expires)? < Utc::now() {
             return Err(StorageError::NotFound(
                 "enrolment code has expired; ask for a new one".into(),
             ));
+        }
+        if !used_by.is_empty() {
+            // The same device asking again with its code, before it ever used the token it was
+            // given: the answer was lost on the way (weak network), so it gets a new token and
+            // the lost one stops working. Any other reuse of a code is refused.
+            let device = req.device_id.to_string();
+            let retry = used_by == device
+                && tx.execute(
+                    "UPDATE devices SET token_hash = ?1 WHERE id = ?2 AND last_seen_at IS NULL AND revoked_at IS NULL",
+                    params![token_hash, device],
+                )? == 1;
+            if !retry {
+                return Err(StorageError::NotFound(
+                    "enrolment code was already used".into(),
+                ));
+            }
+            let rec = Self::device_where(&tx, "d.id = ?1", &device)?
+                .ok_or_else(|| StorageError::Internal("device vanished during enrolment".into()))?;
+            tx.commit()?;
+            return Ok(rec);
         }
         let exists: Option<String> = tx
             .query_row(

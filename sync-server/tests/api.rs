@@ -110,6 +110,48 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
 }
 
 #[tokio::test]
+async fn an_enrolment_whose_answer_was_lost_can_be_asked_again_until_the_token_is_used() {
+    let api = Api::new();
+    let code = api
+        .state
+        .storage
+        .create_enrolment("WH1", "T1", chrono::Duration::hours(1))
+        .unwrap()
+        .code;
+    let device = aisle_domain::DeviceId::new().to_string();
+    let body = serde_json::json!({ "code": code, "device_id": device, "name": "T1", "app_version": "test" });
+    // The first answer never reached the tablet; it asks again and gets a new token.
+    let (s, first) = api.json(post("/v1/enroll", &body, None)).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let (s, again) = api.json(post("/v1/enroll", &body, None)).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_ne!(first["token"], again["token"]);
+    let lost = first["token"].as_str().unwrap();
+    let token = again["token"].as_str().unwrap();
+    let (s, _) = api.json(get("/v1/pull?cursor=0&rev=0", Some(lost))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the lost token is dead");
+    // Another device cannot use the code.
+    let other = serde_json::json!({ "code": code, "device_id": aisle_domain::DeviceId::new(), "name": "T2", "app_version": "test" });
+    let (s, v) = api.json(post("/v1/enroll", &other, None)).await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+        "{v}"
+    );
+    // Once the device has used its token, the code is spent for it too.
+    let (s, _) = api.json(get("/v1/pull?cursor=0&rev=0", Some(token))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = api.json(post("/v1/enroll", &body, None)).await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+        "{v}"
+    );
+    let (s, _) = api.json(get("/v1/pull?cursor=0&rev=0", Some(token))).await;
+    assert_eq!(s, StatusCode::OK, "and its token still works");
+}
+
+#[tokio::test]
 async fn bad_requests_get_precise_errors_in_one_shape() {
     let api = Api::new();
     let (token, device) = api.token().await;

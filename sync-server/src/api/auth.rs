@@ -136,12 +136,12 @@ impl FromRequestParts<AppState> for AuthDevice {
                         retry_after: wait,
                     });
                 }
-                if !contact.is_empty() {
-                    let id = d.id;
-                    state
-                        .blocking(move |s| s.note_contact(id, &contact))
-                        .await?;
-                }
+                // Always noted, even with no contact headers: a token that has been used ends
+                // the retry window of its enrolment code.
+                let id = d.id;
+                state
+                    .blocking(move |s| s.note_contact(id, &contact))
+                    .await?;
                 Ok(Self(d))
             }
             Some(_) => Err(fail(
