@@ -315,6 +315,25 @@ impl TabletApp {
         }
     }
 
+    /// Chooses an option of a drop-down by its value. A native drop-down's pop-up list is drawn
+    /// outside the page, where WebDriver cannot tap, so the choice is made as the pop-up makes
+    /// it: the value set and a `change` event sent; the page's own binding does the rest.
+    pub fn choose(&self, testid: &str, value: &str) {
+        self.find(testid);
+        let script = "const s = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); \
+                      s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));";
+        let done = self.rt.block_on(
+            self.client()
+                .execute(script, vec![testid.into(), value.into()]),
+        );
+        if let Err(err) = done {
+            self.fail(&format!("choosing {value:?} in {testid} failed: {err}"));
+        }
+        if self.value(testid) != value {
+            self.fail(&format!("{testid} did not take {value:?}"));
+        }
+    }
+
     /// A barcode scan: the whole code and Enter, at a scanner's speed, into the screen's scan
     /// field (the badge field at sign-in).
     pub fn scan(&self, raw: &str) {

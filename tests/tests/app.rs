@@ -1,12 +1,14 @@
 //! The real tablet app (Tauri, WebKitGTK) driven through WebDriver, against a real sync server:
-//! enrol, sign in, then receive, put away, pick and count with the server stopped; start it
-//! again, sync, and check the server's stock and exceptions. Screenshots go to `aisle_e2e::screenshots_dir()`.
+//! enrol (claiming orders while another picker's tablet holds one), sign in, then receive, put
+//! away, pick a batch of orders into totes (one line short, with the reason chosen) and count
+//! with the server stopped; start it again, sync, and check the server's stock, exceptions and
+//! the recount the short pick raised. Screenshots go to `aisle_e2e::screenshots_dir()`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_e2e::app::TabletApp;
 use aisle_e2e::{Server, bin};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const ITEMS: usize = 60;
 
@@ -49,6 +51,42 @@ fn a_shift_offline_then_sync_reaches_the_server() {
         })
         .expect("the demo bolt has a pick face");
 
+    // A third order (a shop's top-up of the first order's items), so that a batch is left for
+    // this tablet when another picker's tablet (the CLI) already holds one order: this tablet
+    // must never be sent to pick that one.
+    let demo_orders =
+        aisle_domain::demo::generate(1, ITEMS, chrono::Utc::now().date_naive()).orders_csv();
+    let mut extra = String::from("order,line,warehouse,sku,qty,customer\n");
+    for (n, row) in demo_orders.lines().skip(1).take(2).enumerate() {
+        let sku = row.split(',').nth(3).unwrap();
+        extra.push_str(&format!("SO-7001,{},WH1,{sku},2,Corner Shop\n", n + 1));
+    }
+    let extra_csv = dir.path().join("orders.csv");
+    std::fs::write(&extra_csv, extra).unwrap();
+    server.admin(&["import", "orders", extra_csv.to_str().unwrap()]);
+    let other = dir.path().join("picker2.db");
+    let cli = |args: &[&str]| {
+        let out = aisle_e2e::aisle_cli(&other, args);
+        assert!(
+            out.status.success(),
+            "aisle {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    cli(&["init", "--name", "PICKER-2"]);
+    let code2 = server.enrolment_code("WH1", "PICKER-2");
+    cli(&["enroll", "--server", &server.url, "--code", &code2]);
+    cli(&["sync", "--orders", "1"]);
+    let picks: serde_json::Value = serde_json::from_slice(&cli(&["picks", "--json"])).unwrap();
+    let theirs: BTreeSet<String> = picks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["order"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(theirs.len(), 1, "{picks}");
+
     let t0 = std::time::Instant::now();
     let step = |what: &str| eprintln!("[{:>6.1}s] {what}", t0.elapsed().as_secs_f64());
     let app = TabletApp::start(
@@ -74,6 +112,21 @@ fn a_shift_offline_then_sync_reaches_the_server() {
     app.type_slowly("pin", "1234", true);
     app.wait_text("operator", "Alice", |t| t.contains("Alice Smith"));
     app.screenshot("home");
+    // The first sync claimed whole orders for this tablet, none of the other picker's.
+    let held = server.admin(&["leases", "list", "--warehouse", "WH1"]);
+    let ours: BTreeSet<String> = held
+        .lines()
+        .filter(|l| l.contains("held by TABLET-E2E"))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .nth(1)?
+                .split('/')
+                .next()
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(ours.len() >= 2, "a batch of orders: {held}");
+    assert!(ours.is_disjoint(&theirs), "{held}");
 
     step("The server goes away");
     // The server goes away for the rest of the shift.
@@ -116,13 +169,31 @@ fn a_shift_offline_then_sync_reaches_the_server() {
     add(&mut expect, key(&home, bolt), 30);
 
     step("Pick the first");
-    // Pick the first two tasks of the walk: the first one short, the second in full.
+    // One walk over this tablet's orders, each into its own tote. Pick the first two tasks: the
+    // first one short (the bin is empty: chosen from the list), the second in full.
     app.tap("home-button");
     app.tap("tile-pick");
+    let walk = app.text("pick-walk");
+    let orders: usize = walk
+        .split(" · ")
+        .nth(1)
+        .and_then(|w| w.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{walk}"));
+    assert!(orders >= 2, "a batch of orders in one walk: {walk}");
+    app.screenshot("pick-batch");
+    let mut short_at = None;
     for n in 0..2 {
         let location = app.text("pick-location");
         let qty: i64 = app.text("pick-qty").parse().unwrap();
         let sku = app.text("pick-sku");
+        let order = app.text("pick-order");
+        let tote = app.text("pick-tote");
+        assert!(
+            ours.contains(&order),
+            "{order} is this tablet's, not {theirs:?}"
+        );
+        assert!(tote.parse::<u32>().is_ok_and(|t| t >= 1), "{tote}");
         app.scan(&format!("LOC:WH1:{location}"));
         app.feedback(&format!("At {location}"));
         app.scan(&codes[&sku]);
@@ -130,13 +201,17 @@ fn a_shift_offline_then_sync_reaches_the_server() {
         let picked = if n == 0 {
             app.type_slowly("qty", &(qty - 1).to_string(), true);
             app.feedback("choose why");
+            app.choose("short-reason", "location empty");
             app.screenshot("pick");
             app.tap("do-pick");
             app.feedback(&format!("Short pick: {} of {qty} × {sku}", qty - 1));
+            short_at = Some((location.clone(), sku.clone()));
             qty - 1
         } else {
             app.type_slowly("qty", "", true);
-            app.feedback(&format!("Picked {qty} × {sku}"));
+            app.feedback(&format!(
+                "Picked {qty} × {sku} for {order}: into tote {tote}"
+            ));
             qty
         };
         add(&mut expect, key(&location, &sku), -picked);
@@ -186,6 +261,16 @@ fn a_shift_offline_then_sync_reaches_the_server() {
     let kinds: Vec<String> = server.exceptions().into_iter().map(|(k, _)| k).collect();
     assert!(kinds.contains(&"over_receipt".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"count_variance".to_string()), "{kinds:?}");
+
+    // The short pick said the bin was empty: the server asks for a recount of it.
+    let (short_bin, short_sku) = short_at.unwrap();
+    let tasks = server.admin(&["tasks", "list", "--warehouse", "WH1"]);
+    assert!(
+        tasks
+            .lines()
+            .any(|l| l.contains(&short_sku) && l.contains(&short_bin) && l.contains("open")),
+        "a recount of {short_bin}: {tasks}"
+    );
 
     step("A count task from the office");
     // The supervisor asks for a count of the bolt; the tablet gets it with the next sync and

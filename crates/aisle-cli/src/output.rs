@@ -453,13 +453,14 @@ impl Out {
                 .map(|l| format!(" lot {l}"))
                 .unwrap_or_default();
             say!(
-                "{}/{} pick {} {}{lot} at {} ({})",
+                "{}/{} pick {} {}{lot} at {} ({}) into tote {}",
                 t.order,
                 t.line,
                 t.qty,
                 t.sku,
                 t.location,
-                t.location_barcode
+                t.location_barcode,
+                t.tote
             );
         }
         let lines = store.order_lines()?;

@@ -243,6 +243,15 @@ CREATE TABLE leases (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 7: cluster picking: the tote each order on this device's pick walk goes into. An
+/// order keeps its tote until it has nothing left to pick here; then the number is free again.
+const V7: &str = r#"
+CREATE TABLE totes (
+    order_code TEXT PRIMARY KEY,
+    tote       INTEGER NOT NULL UNIQUE CHECK (tote >= 1)
+) WITHOUT ROWID;
+"#;
+
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -250,6 +259,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V4),
     M::up(V5),
     M::up(V6),
+    M::up(V7),
 ];
 
 /// All migrations, oldest first. Version N means the first N have been applied.

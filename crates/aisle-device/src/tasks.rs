@@ -29,6 +29,8 @@ pub struct PickTask {
     pub lot: Option<String>,
     pub expiry: Option<NaiveDate>,
     pub qty: i64,
+    /// The tote this order's goods go into on this walk (cluster picking: one tote per order).
+    pub tote: u32,
 }
 
 /// An order line this device cannot fill from the stock it knows of.
@@ -124,6 +126,7 @@ impl Store {
             }
         }
         if open_lines.is_empty() {
+            self.place_in_totes(&mut list.tasks)?;
             return Ok(list);
         }
         let arrived = crate::query::first_arrivals(&self.conn)?;
@@ -215,6 +218,7 @@ impl Store {
                     lot: stock.lot.clone(),
                     expiry: stock.expiry,
                     qty,
+                    tote: 0,
                 });
             }
             if a.short > 0 {
@@ -239,7 +243,49 @@ impl Store {
                     b.line,
                 ))
         });
+        self.place_in_totes(&mut list.tasks)?;
         Ok(list)
+    }
+
+    /// Gives every order on the walk a tote: the one it already has, else the lowest free number.
+    /// Orders with nothing left to pick here give theirs back.
+    fn place_in_totes(&self, tasks: &mut [PickTask]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut orders: Vec<String> = Vec::new();
+        for t in tasks.iter() {
+            if !orders.contains(&t.order) {
+                orders.push(t.order.clone());
+            }
+        }
+        let mut totes: std::collections::BTreeMap<String, u32> = tx
+            .prepare_cached("SELECT order_code, tote FROM totes")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let gone: Vec<String> = totes
+            .keys()
+            .filter(|o| !orders.contains(o))
+            .cloned()
+            .collect();
+        for o in gone {
+            tx.prepare_cached("DELETE FROM totes WHERE order_code = ?1")?
+                .execute([&o])?;
+            totes.remove(&o);
+        }
+        for o in &orders {
+            if totes.contains_key(o) {
+                continue;
+            }
+            let taken: HashSet<u32> = totes.values().copied().collect();
+            let free = (1..).find(|n| !taken.contains(n)).unwrap_or(1);
+            tx.prepare_cached("INSERT INTO totes (order_code, tote) VALUES (?1, ?2)")?
+                .execute(rusqlite::params![o, free])?;
+            totes.insert(o.clone(), free);
+        }
+        tx.commit()?;
+        for t in tasks.iter_mut() {
+            t.tote = totes.get(&t.order).copied().unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// Where to put an item away: the pick face or storage bin that already holds it (its home,

@@ -742,10 +742,21 @@ pub(crate) fn download_order_line(
     qty: i64,
     line: u32,
 ) -> aisle_domain::OrderLineId {
+    download_order_line_of(f, "SO-1", sku, qty, line)
+}
+
+/// A line of `order`, as a pull would bring it.
+pub(crate) fn download_order_line_of(
+    f: &Fixture,
+    order: &str,
+    sku: &str,
+    qty: i64,
+    line: u32,
+) -> aisle_domain::OrderLineId {
     let item = f.store.item_by_sku(sku).unwrap().unwrap();
     let ol = aisle_proto::OrderLine {
         id: aisle_domain::OrderLineId::new(),
-        order: "SO-1".into(),
+        order: order.into(),
         line,
         warehouse_id: f.store.device().unwrap().warehouse_id.unwrap(),
         item_id: item.id,

@@ -151,6 +151,8 @@ export interface PickTask {
   lot: string | null;
   expiry: string | null;
   qty: number;
+  /** Cluster picking: the tote this order's goods go into on this walk. */
+  tote: number;
 }
 
 export interface PickList {

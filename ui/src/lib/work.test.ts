@@ -16,6 +16,7 @@ const task: PickTask = {
   lot: "L-EARLY",
   expiry: "2026-12-31",
   qty: 4,
+  tote: 1,
 };
 
 describe("quantities", () => {

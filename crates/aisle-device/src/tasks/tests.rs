@@ -1,7 +1,8 @@
 //! Pick lists as several devices share them: only this device's work once it holds some, never a
-//! shipped order, and never a bin waiting for a recount after a picker found it empty.
+//! shipped order, and never a bin waiting for a recount after a picker found it empty; several
+//! orders in one walk, each in its own tote.
 
-use crate::tests::{Fixture, download_order_line, fixture};
+use crate::tests::{Fixture, download_order_line, download_order_line_of, fixture};
 use crate::work::MoveRequest;
 use aisle_domain::{DeviceId, OrderLineId, TaskId};
 use aisle_proto::{Task, TaskStatus, TaskWork};
@@ -57,6 +58,57 @@ fn a_device_that_holds_work_lists_only_its_own() {
     lease(&f, &format!("order_line:{c}"), own, "T1");
     let lines: Vec<OrderLineId> = listed(&f).into_iter().map(|t| t.0).collect();
     assert_eq!(lines, vec![c], "once it holds work, only its own");
+}
+
+fn totes(f: &Fixture) -> Vec<(String, u32)> {
+    let mut v: Vec<(String, u32)> = f
+        .store
+        .pick_list()
+        .unwrap()
+        .tasks
+        .into_iter()
+        .map(|t| (t.order, t.tote))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn each_order_on_a_walk_keeps_its_own_tote_until_it_is_picked() {
+    let mut f = stocked();
+    download_order_line_of(&f, "SO-A", "BOLT", 2, 1);
+    download_order_line_of(&f, "SO-B", "BOLT", 3, 1);
+    download_order_line_of(&f, "SO-B", "BOLT", 1, 2);
+    assert_eq!(
+        totes(&f),
+        vec![("SO-A".to_string(), 1), ("SO-B".to_string(), 2)],
+        "one tote per order, lines of one order together"
+    );
+    // SO-A is picked: its tote is free; SO-B keeps tote 2 and a new order takes tote 1.
+    let a = f
+        .store
+        .pick_list()
+        .unwrap()
+        .tasks
+        .into_iter()
+        .find(|t| t.order == "SO-A")
+        .unwrap();
+    let req = crate::work::PickRequest {
+        location: format!("LOC:WH1:{}", a.location),
+        item: "INT-BOLT".into(),
+        qty: Some(a.qty),
+        order_line: Some(a.order_line),
+        ..Default::default()
+    };
+    f.store.pick(&req, &f.ctx).unwrap();
+    assert_eq!(totes(&f), vec![("SO-B".to_string(), 2)]);
+    download_order_line_of(&f, "SO-C", "BOLT", 1, 1);
+    assert_eq!(
+        totes(&f),
+        vec![("SO-B".to_string(), 2), ("SO-C".to_string(), 1)],
+        "a tote in use is never renumbered"
+    );
 }
 
 #[test]
