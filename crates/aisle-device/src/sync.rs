@@ -698,9 +698,10 @@ impl Store {
             });
             let snap: Snapshot =
                 client.call(reqwest::Method::GET, "/v1/snapshot", None::<&()>, &[])?;
-            self.apply_snapshot(&snap)?;
-            report.snapshot = true;
-            report.exceptions += snap.exceptions.len() as u64;
+            if self.apply_snapshot(&snap)? {
+                report.snapshot = true;
+                report.exceptions += snap.exceptions.len() as u64;
+            }
         }
 
         // Pull pages until the server says there is no more.
@@ -731,14 +732,19 @@ impl Store {
     }
 
     /// Makes local stock equal the snapshot plus this device's not-yet-pushed operations, in one
-    /// transaction with the cursors the snapshot is consistent with.
-    fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<()> {
+    /// transaction with the cursors the snapshot is consistent with. A device that another sync
+    /// (a second process, or the app's timer) bootstrapped meanwhile keeps what it has: the
+    /// snapshot may be older than what that sync has pulled since. Returns whether it applied.
+    fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<bool> {
         let own = self.device()?.device_id;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let state = read_state(&tx)?;
         check_epoch(&state, snap.epoch)?;
+        if state.bootstrapped {
+            return Ok(false);
+        }
         tx.pragma_update(None, "defer_foreign_keys", "ON")?;
         upsert_master(&tx, &snap.master)?;
         let mut target: BTreeMap<StockKey, i64> =
@@ -786,10 +792,15 @@ impl Store {
             params![snap.cursor as i64, snap.rev as i64],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// Applies one pulled page and its cursors atomically. Returns the operations applied.
+    ///
+    /// Two syncs of one device can run at once (two processes, or a timer and a tap) and apply
+    /// their pages in either order. Operations are safe by their cursor; master data, work,
+    /// exceptions and plates are the state as of the page's revision, so a page older than what
+    /// the device already has must not overwrite it (a resolved exception would reopen for good).
     fn apply_page(&mut self, page: &PullResponse) -> Result<u64> {
         let own = self.device()?.device_id;
         let tx = self
@@ -798,7 +809,10 @@ impl Store {
         let state = read_state(&tx)?;
         check_epoch(&state, page.epoch)?;
         tx.pragma_update(None, "defer_foreign_keys", "ON")?;
-        upsert_master(&tx, &page.master)?;
+        let stale = page.rev < state.rev;
+        if !stale {
+            upsert_master(&tx, &page.master)?;
+        }
         let mut applied = 0;
         for op in &page.ops {
             if op.entry.device_id == own || op.server_seq <= state.pull_cursor {
@@ -817,19 +831,21 @@ impl Store {
                 applied += 1;
             }
         }
-        store_work(
-            &tx,
-            Work {
-                receipts: &page.receipt_lines,
-                orders: &page.order_lines,
-                exceptions: &page.exceptions,
-                others: &page.other_warehouses,
-                tasks: &page.tasks,
-                plates: &page.plates,
-                leases: &page.leases,
-            },
-        )?;
-        take_back_held(&tx, own, &page.exceptions, None)?;
+        if !stale {
+            store_work(
+                &tx,
+                Work {
+                    receipts: &page.receipt_lines,
+                    orders: &page.order_lines,
+                    exceptions: &page.exceptions,
+                    others: &page.other_warehouses,
+                    tasks: &page.tasks,
+                    plates: &page.plates,
+                    leases: &page.leases,
+                },
+            )?;
+            take_back_held(&tx, own, &page.exceptions, None)?;
+        }
         tx.execute(
             "UPDATE sync_state SET pull_cursor = MAX(pull_cursor, ?1), rev = MAX(rev, ?2)",
             params![page.cursor as i64, page.rev as i64],
@@ -971,3 +987,6 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+#[cfg(test)]
+mod tests;

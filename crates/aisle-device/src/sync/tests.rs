@@ -1,0 +1,111 @@
+//! Two syncs of one device at once: pages and snapshots applied out of order never take the
+//! device back to an older state (found by the chaos test: a resolved exception reopened for
+//! good on a tablet that ran two syncs while a supervisor resolved it).
+
+use crate::tests::fixture;
+use aisle_domain::reconcile::ExceptionKind;
+use aisle_proto::{Exception, ExceptionStatus, PullResponse, Snapshot};
+use uuid::Uuid;
+
+fn exception(warehouse: aisle_domain::WarehouseId, id: Uuid, resolved: bool) -> Exception {
+    Exception {
+        id,
+        kind: ExceptionKind::NegativeStock,
+        warehouse_id: warehouse,
+        device_id: None,
+        op_ids: vec![],
+        location_id: None,
+        key: None,
+        message: "BOLT at A-01-1: 3 taken with 1 on hand".into(),
+        status: if resolved {
+            ExceptionStatus::Resolved
+        } else {
+            ExceptionStatus::Open
+        },
+        created_at: chrono::Utc::now(),
+        resolution: resolved.then(|| "accepted by SUP1: fine".to_string()),
+    }
+}
+
+fn page(epoch: Uuid, rev: u64, exceptions: Vec<Exception>) -> PullResponse {
+    PullResponse {
+        epoch,
+        ops: vec![],
+        cursor: 0,
+        more: false,
+        master: Default::default(),
+        receipt_lines: vec![],
+        order_lines: vec![],
+        exceptions,
+        other_warehouses: vec![],
+        rev,
+        tasks: vec![],
+        plates: vec![],
+        leases: vec![],
+    }
+}
+
+#[test]
+fn an_older_page_applied_late_never_reopens_a_resolved_exception() {
+    let mut f = fixture();
+    let epoch = Uuid::now_v7();
+    f.store
+        .conn()
+        .execute("UPDATE sync_state SET epoch = ?1", [epoch.to_string()])
+        .unwrap();
+    let wh = f.store.device().unwrap().warehouse_id.unwrap();
+    let id = Uuid::now_v7();
+    // The second sync's page (the exception resolved, revision 7) lands first; the first sync's
+    // page, fetched earlier (the exception still open, revision 5), lands after it.
+    f.store
+        .apply_page(&page(epoch, 7, vec![exception(wh, id, true)]))
+        .unwrap();
+    f.store
+        .apply_page(&page(epoch, 5, vec![exception(wh, id, false)]))
+        .unwrap();
+    let xs = f.store.exceptions(false).unwrap();
+    assert_eq!(xs.len(), 1);
+    assert_eq!(xs[0].status, ExceptionStatus::Resolved, "{xs:?}");
+    assert_eq!(f.store.sync_state().unwrap().rev, 7);
+    // A page of the same revision carries the same state and is applied as usual.
+    f.store
+        .apply_page(&page(epoch, 7, vec![exception(wh, id, true)]))
+        .unwrap();
+    assert_eq!(f.store.exceptions(true).unwrap().len(), 0);
+}
+
+#[test]
+fn a_snapshot_that_arrives_after_another_sync_bootstrapped_the_device_is_left_alone() {
+    let mut f = fixture();
+    crate::tests::receive(&mut f, "INT-BOLT", 5);
+    let before = crate::query::all_stock(f.store.conn()).unwrap();
+    let epoch = Uuid::now_v7();
+    f.store
+        .conn()
+        .execute(
+            "UPDATE sync_state SET epoch = ?1, bootstrapped = 1, rev = 9, pull_cursor = 40",
+            [epoch.to_string()],
+        )
+        .unwrap();
+    let wh = f.store.device().unwrap().warehouse_id.unwrap();
+    let old = Snapshot {
+        epoch,
+        cursor: 10,
+        rev: 3,
+        master: Default::default(),
+        stock: vec![],
+        receipt_lines: vec![],
+        order_lines: vec![],
+        exceptions: vec![exception(wh, Uuid::now_v7(), false)],
+        other_warehouses: vec![],
+        tasks: vec![],
+        plates: vec![],
+        leases: vec![],
+    };
+    assert!(!f.store.apply_snapshot(&old).unwrap());
+    let state = f.store.sync_state().unwrap();
+    assert_eq!((state.rev, state.pull_cursor), (9, 40));
+    assert!(f.store.exceptions(false).unwrap().is_empty());
+    assert_eq!(crate::query::all_stock(f.store.conn()).unwrap(), before);
+    assert!(f.store.audit_stock().unwrap().is_empty());
+}
