@@ -5,11 +5,12 @@
 //! as a map from (location, plate) to units of one item, what each device believes it holds, who
 //! is a supervisor and since when, which device has heard of it and of which counts, and the
 //! exceptions the rules promise (negative stock, held work, count variances, counts that stock
-//! moved under, and movements by a device that had not seen a count of that bin). One order line
-//! of the item is picked against while a supervisor assigns it to one device or another and takes
-//! it back: the model knows who held it when, what each device believes, and so which picks are
-//! refused at the scan, which count for the line, which are an over-pick and which, done on a
-//! lease the device had lost, move stock without counting (`work_mismatch`).
+//! moved under, and movements by a device that had not seen a count of that bin). Devices claim
+//! whole orders at sync (oldest order first, only orders nobody holds a line of) and one order
+//! line of the item is picked against while a supervisor also assigns it to one device or
+//! another and takes it back: the model knows who held it when, what each device believes, and
+//! so which picks are refused at the scan, which count for the line, which are an over-pick and
+//! which, done on a lease the device had lost, move stock without counting (`work_mismatch`).
 //!
 //! After everything has synced, the server's stock of the item, every device's and the model's
 //! are equal, and the exceptions equal the model's. Seeds are printed and replay:
@@ -18,8 +19,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_device::OpContext;
+use aisle_device::sync::SyncOptions;
 use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
 use aisle_e2e::{Device, Proxy, Server};
+use aisle_proto::ClaimRequest;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
@@ -56,15 +59,61 @@ struct Model {
     line: Line,
 }
 
-/// The order line the devices pick against.
+/// An order line: (order, line number).
+type LineRef = (String, u32);
+
+/// The order line the devices pick against, and the leases on every line of the demo's orders.
 #[derive(Debug, Default)]
 struct Line {
+    this: LineRef,
     target: i64,
     done: i64,
-    /// The device the server has assigned it to now.
-    holder: Option<usize>,
-    /// Per device, who held it as of that device's last sync.
+    /// Every line of every order, and who holds each now.
+    all: Vec<LineRef>,
+    leases: BTreeMap<LineRef, usize>,
+    /// Per device, who held this line as of that device's last sync.
     believed: Vec<Option<usize>>,
+}
+
+impl Line {
+    fn holder(&self) -> Option<usize> {
+        self.leases.get(&self.this).copied()
+    }
+
+    /// Only this line is ever picked; the others stay open.
+    fn open(&self, l: &LineRef) -> bool {
+        *l != self.this || self.done < self.target
+    }
+
+    /// A claim of one order at sync: a device holding any line keeps what it has; otherwise it
+    /// gets every open line of the oldest order that has an open line and no line anyone holds.
+    fn claim(&mut self, d: usize) {
+        if self.leases.values().any(|h| *h == d) {
+            return;
+        }
+        let mut orders: Vec<&String> = self.all.iter().map(|(o, _)| o).collect();
+        orders.sort();
+        orders.dedup();
+        for order in orders {
+            let lines: Vec<LineRef> = self
+                .all
+                .iter()
+                .filter(|(o, _)| o == order)
+                .cloned()
+                .collect();
+            if lines.iter().any(|l| self.leases.contains_key(l))
+                || !lines.iter().any(|l| self.open(l))
+            {
+                continue;
+            }
+            for l in lines {
+                if self.open(&l) {
+                    self.leases.insert(l, d);
+                }
+            }
+            return;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -100,7 +149,7 @@ impl Model {
 
     /// The server applies a device's pending work in order, as its sync pushes it; then the
     /// device hears everything the server has.
-    fn sync(&mut self, d: usize) {
+    fn sync(&mut self, d: usize, claim: bool) {
         for w in std::mem::take(&mut self.pending[d]) {
             self.logged += 1;
             if w.held {
@@ -159,7 +208,10 @@ impl Model {
         }
         self.seen[d] = self.logged;
         self.views[d] = self.stock.clone();
-        self.line.believed[d] = self.line.holder;
+        if claim {
+            self.line.claim(d);
+        }
+        self.line.believed[d] = self.line.holder();
     }
 }
 
@@ -230,7 +282,15 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
         heard: vec![false; n],
         seen: vec![0; n],
         line: Line {
+            this: (line.order.clone(), line.line),
             target: line.qty,
+            all: devices[1]
+                .store
+                .order_lines()
+                .unwrap()
+                .into_iter()
+                .map(|l| (l.order, l.line))
+                .collect(),
             believed: vec![None; n],
             ..Line::default()
         },
@@ -376,7 +436,7 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
                     },
                 );
             }
-            9 if rng.bool() => {
+            9 | 10 if rng.bool() => {
                 // A pick against the order line, as this device believes it is assigned.
                 let at = BINS[rng.usize(..BINS.len())];
                 let req = PickRequest {
@@ -399,7 +459,7 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
                         d,
                         Work {
                             changes: vec![(loose(at), -q)],
-                            line_pick: Some(model.line.holder),
+                            line_pick: Some(model.line.holder()),
                             ..Work::default()
                         },
                     );
@@ -411,20 +471,36 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
                 let id = line.id.to_string();
                 std::thread::sleep(std::time::Duration::from_millis(5));
                 if give < n {
-                    server.admin(&[
-                        "leases",
-                        "assign",
-                        "--order-line",
-                        &id,
-                        "--device",
-                        &ids[give],
-                        "--by",
-                        "SUP1",
-                    ]);
-                    model.line.holder = Some(give);
-                } else if model.line.holder.is_some() {
+                    // A line picked in full is no longer open: there is nothing to assign.
+                    let out = std::process::Command::new(aisle_e2e::bin("aisle-server"))
+                        .arg("--db")
+                        .arg(&server.db)
+                        .args([
+                            "leases",
+                            "assign",
+                            "--order-line",
+                            &id,
+                            "--device",
+                            &ids[give],
+                        ])
+                        .args(["--by", "SUP1"])
+                        .output()
+                        .unwrap();
+                    let open = model.line.done < model.line.target;
+                    assert_eq!(
+                        out.status.success(),
+                        open,
+                        "seed {seed} step {step}: assigning the line (done {} of {}): {}",
+                        model.line.done,
+                        model.line.target,
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    if open {
+                        model.line.leases.insert(model.line.this.clone(), give);
+                    }
+                } else if model.line.holder().is_some() {
                     server.admin(&["leases", "release", "--order-line", &id, "--by", "SUP1"]);
-                    model.line.holder = None;
+                    model.line.leases.remove(&model.line.this);
                 }
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
@@ -439,8 +515,17 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
                     // The reply to this sync is lost after the server committed it.
                     proxy.drop_responses.store(1, Ordering::SeqCst);
                 }
-                dev.sync();
-                model.sync(d);
+                // Now and then the device claims an order as it syncs.
+                let claim = rng.bool();
+                let options = SyncOptions {
+                    claim: claim.then_some(ClaimRequest {
+                        orders: 1,
+                        tasks: 0,
+                    }),
+                    ..aisle_e2e::quick()
+                };
+                dev.store.sync(options, &mut |_| {}).unwrap();
+                model.sync(d, claim);
             }
         }
     }
@@ -449,7 +534,7 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
     rng.shuffle(&mut order);
     for &d in &order {
         devices[d].sync();
-        model.sync(d);
+        model.sync(d, false);
     }
     for d in &mut devices {
         d.sync();
