@@ -3,15 +3,21 @@
 //! swallowed or cut short after the server has acted on it. Faults are drawn from a seeded
 //! generator, so a failing schedule can be replayed from its seed.
 //!
+//! Also the chaos test's tally and small helpers it shares.
+//!
 //! The proxy reads one whole request (headers and `Content-Length` body), adds
 //! `Connection: close` so the server answers it alone, and relays the answer until the server
 //! closes: one request per connection keeps it from having to parse responses.
 
+use crate::{Server, bin};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What happened to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -223,4 +229,146 @@ fn relay_one(mut client: TcpStream, target: SocketAddr, fault: Fault, delay: u64
     let _ = client.write_all(&answer[..keep]);
     let _ = client.shutdown(Shutdown::Both);
     Some(fault)
+}
+
+/// What one seed of the chaos test did, for the summary.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub ops_tried: u64,
+    pub ops_acknowledged: u64,
+    pub ops_refused: u64,
+    pub order_picks: u64,
+    pub device_kills_in_writes: u64,
+    pub device_kills_in_syncs: u64,
+    pub server_kills: u64,
+    pub syncs: u64,
+    pub background_syncs: u64,
+    pub double_syncs: u64,
+    pub late_enrolments: u64,
+    pub enrolment_retries: u64,
+    pub resolutions: u64,
+    pub resolutions_refused: u64,
+    pub faults: u64,
+    pub requests: u64,
+    pub ops_checked: u64,
+    pub exceptions: u64,
+    pub held: u64,
+    pub plates: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: &Self) {
+        macro_rules! sum {
+            ($($f:ident),*) => { $(self.$f += o.$f;)* };
+        }
+        sum!(
+            ops_tried,
+            ops_acknowledged,
+            ops_refused,
+            order_picks,
+            device_kills_in_writes,
+            device_kills_in_syncs,
+            server_kills,
+            syncs,
+            background_syncs,
+            double_syncs,
+            late_enrolments,
+            enrolment_retries,
+            resolutions,
+            resolutions_refused,
+            faults,
+            requests,
+            ops_checked,
+            exceptions,
+            held,
+            plates
+        );
+    }
+}
+
+/// Waits for a child at most `limit`, then kills it.
+pub fn finish(mut child: Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A valid SSCC (GS1 check digit) for supplier pallet `n`.
+pub fn sscc(n: u64) -> String {
+    let body = format!("34029991{n:09}");
+    (0..10)
+        .map(|d| format!("{body}{d}"))
+        .find(|c| aisle_domain::scan::gtin::has_valid_check_digit(c))
+        .unwrap()
+}
+
+/// What every thread of one seed shares.
+#[derive(Debug)]
+pub struct Warehouse {
+    pub seed: u64,
+    pub dir: PathBuf,
+    pub db: PathBuf,
+    pub server: Mutex<Server>,
+    pub proxy: ChaosProxy,
+    pub items: Vec<String>,
+    /// Every item's first barcode by SKU, to scan what a pick list names.
+    pub barcodes: BTreeMap<String, String>,
+    pub bins: Vec<String>,
+    pub plates: Vec<String>,
+    pub start: Instant,
+    pub journal: Mutex<Vec<String>>,
+    /// Set when every tablet has finished its shift: the server killer and supervisor stop.
+    pub shift_over: AtomicBool,
+}
+
+impl Warehouse {
+    pub fn note(&self, what: String) {
+        let line = format!("{:>6} ms {what}", self.start.elapsed().as_millis());
+        if let Ok(mut j) = self.journal.lock() {
+            j.push(line);
+        }
+    }
+
+    pub fn context(&self) -> String {
+        let journal = self
+            .journal
+            .lock()
+            .map(|j| j.join("\n"))
+            .unwrap_or_default();
+        format!(
+            "seed {} (replay with AISLE_CHAOS_SEED={}); journal:\n{journal}\nfaults: {:?}",
+            self.seed,
+            self.seed,
+            self.proxy.counts.snapshot()
+        )
+    }
+
+    /// An `aisle-server` administration command on the server's database (it works whether the
+    /// server process is up or not).
+    pub fn admin(&self, args: &[&str]) -> Output {
+        Command::new(bin("aisle-server"))
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+pub fn aisle(db: &Path, operator: &str) -> Command {
+    let mut c = Command::new(bin("aisle"));
+    c.arg("--db")
+        .arg(db)
+        .env("AISLE_OPERATOR", operator)
+        .stdin(Stdio::null());
+    c
 }

@@ -32,13 +32,13 @@
 
 use aisle_device::Store;
 use aisle_domain::master::LocationKind;
-use aisle_e2e::chaos::ChaosProxy;
+use aisle_e2e::chaos::{ChaosProxy, Tally, Warehouse, aisle, finish, sscc};
 use aisle_e2e::{Server, all_stock, bin, device_stock};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -53,147 +53,6 @@ const FAULT_RATE: f64 = 0.3;
 const SHARED_PLATES: u64 = 3;
 /// The supervisor tablet 0 works as, demoted mid-shift.
 const CHIEF: &str = "CHIEF";
-
-/// What one seed did, for the summary.
-#[derive(Debug, Default, Clone)]
-struct Tally {
-    ops_tried: u64,
-    ops_acknowledged: u64,
-    ops_refused: u64,
-    order_picks: u64,
-    device_kills_in_writes: u64,
-    device_kills_in_syncs: u64,
-    server_kills: u64,
-    syncs: u64,
-    background_syncs: u64,
-    double_syncs: u64,
-    late_enrolments: u64,
-    enrolment_retries: u64,
-    resolutions: u64,
-    resolutions_refused: u64,
-    faults: u64,
-    requests: u64,
-    ops_checked: u64,
-    exceptions: u64,
-    held: u64,
-    plates: u64,
-}
-
-impl Tally {
-    fn add(&mut self, o: &Self) {
-        macro_rules! sum {
-            ($($f:ident),*) => { $(self.$f += o.$f;)* };
-        }
-        sum!(
-            ops_tried,
-            ops_acknowledged,
-            ops_refused,
-            order_picks,
-            device_kills_in_writes,
-            device_kills_in_syncs,
-            server_kills,
-            syncs,
-            background_syncs,
-            double_syncs,
-            late_enrolments,
-            enrolment_retries,
-            resolutions,
-            resolutions_refused,
-            faults,
-            requests,
-            ops_checked,
-            exceptions,
-            held,
-            plates
-        );
-    }
-}
-
-/// What every thread of one seed shares.
-struct Warehouse {
-    seed: u64,
-    dir: PathBuf,
-    db: PathBuf,
-    server: Mutex<Server>,
-    proxy: ChaosProxy,
-    items: Vec<String>,
-    /// Every item's first barcode by SKU, to scan what a pick list names.
-    barcodes: BTreeMap<String, String>,
-    bins: Vec<String>,
-    plates: Vec<String>,
-    start: Instant,
-    journal: Mutex<Vec<String>>,
-    /// Set when every tablet has finished its shift: the server killer and supervisor stop.
-    shift_over: AtomicBool,
-}
-
-impl Warehouse {
-    fn note(&self, what: String) {
-        let line = format!("{:>6} ms {what}", self.start.elapsed().as_millis());
-        if let Ok(mut j) = self.journal.lock() {
-            j.push(line);
-        }
-    }
-
-    fn context(&self) -> String {
-        let journal = self
-            .journal
-            .lock()
-            .map(|j| j.join("\n"))
-            .unwrap_or_default();
-        format!(
-            "seed {} (replay with AISLE_CHAOS_SEED={}); journal:\n{journal}\nfaults: {:?}",
-            self.seed,
-            self.seed,
-            self.proxy.counts.snapshot()
-        )
-    }
-
-    /// An `aisle-server` administration command on the server's database (it works whether the
-    /// server process is up or not).
-    fn admin(&self, args: &[&str]) -> Output {
-        Command::new(bin("aisle-server"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-}
-
-fn aisle(db: &Path, operator: &str) -> Command {
-    let mut c = Command::new(bin("aisle"));
-    c.arg("--db")
-        .arg(db)
-        .env("AISLE_OPERATOR", operator)
-        .stdin(Stdio::null());
-    c
-}
-
-/// Waits for a child at most `limit`, then kills it.
-fn finish(mut child: Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// A valid SSCC (GS1 check digit) for supplier pallet `n`.
-fn sscc(n: u64) -> String {
-    let body = format!("34029991{n:09}");
-    (0..10)
-        .map(|d| format!("{body}{d}"))
-        .find(|c| aisle_domain::scan::gtin::has_valid_check_digit(c))
-        .unwrap()
-}
 
 /// One tablet: its store file, the operator using it, and what it acknowledged.
 struct Tablet {
