@@ -11,6 +11,10 @@
 //! another and takes it back: the model knows who held it when, what each device believes, and
 //! so which picks are refused at the scan, which count for the line, which are an over-pick and
 //! which, done on a lease the device had lost, move stock without counting (`work_mismatch`).
+//! Count tasks of the item (one per bin that holds it) are claimed at sync too and carried out
+//! by counts that name them: a task counts once, for the first device whose count reaches the
+//! server on a lease it held; a count of a task done or held elsewhere is refused at the scan
+//! when the device knows it, and is a `work_mismatch` when it does not.
 //!
 //! After everything has synced, the server's stock of the item, every device's and the model's
 //! are equal, and the exceptions equal the model's. Seeds are printed and replay:
@@ -57,6 +61,46 @@ struct Model {
     /// Per device, the log position it had heard up to at its last sync.
     seen: Vec<u64>,
     line: Line,
+    tasks: Tasks,
+}
+
+/// The count tasks of the item, in the order claims hand them out.
+#[derive(Debug, Default)]
+struct Tasks {
+    list: Vec<CountTask>,
+    /// Per device and task: who held it and whether it was done, as of the device's last sync.
+    believed: Vec<Vec<Option<usize>>>,
+    known_done: Vec<Vec<bool>>,
+}
+
+#[derive(Debug, Clone)]
+struct CountTask {
+    id: aisle_domain::TaskId,
+    bin: String,
+    done: bool,
+    holder: Option<usize>,
+}
+
+impl Tasks {
+    /// A claim of one task at sync: a device holding an open one keeps it; otherwise it gets the
+    /// first open task nobody holds.
+    fn claim(&mut self, d: usize) {
+        if self.list.iter().any(|t| t.holder == Some(d) && !t.done) {
+            return;
+        }
+        if let Some(t) = self.list.iter_mut().find(|t| !t.done && t.holder.is_none()) {
+            t.holder = Some(d);
+        }
+    }
+
+    fn heard(&mut self, d: usize) {
+        self.believed[d] = self
+            .list
+            .iter()
+            .map(|t| t.holder.filter(|_| !t.done))
+            .collect();
+        self.known_done[d] = self.list.iter().map(|t| t.done).collect();
+    }
 }
 
 /// An order line: (order, line number).
@@ -88,7 +132,9 @@ impl Line {
     /// A claim of one order at sync: a device holding any line keeps what it has; otherwise it
     /// gets every open line of the oldest order that has an open line and no line anyone holds.
     fn claim(&mut self, d: usize) {
-        if self.leases.values().any(|h| *h == d) {
+        // Leases on lines picked in full no longer count as work in hand (but still keep their
+        // order from being handed out).
+        if self.leases.iter().any(|(l, h)| *h == d && self.open(l)) {
             return;
         }
         let mut orders: Vec<&String> = self.all.iter().map(|(o, _)| o).collect();
@@ -127,6 +173,8 @@ struct Work {
     seen: u64,
     /// A pick against the order line: who held the line when it was picked.
     line_pick: Option<Option<usize>>,
+    /// A count carrying out a task: the task, and who held it when the count was made.
+    task: Option<(usize, Option<usize>)>,
 }
 
 fn loose(loc: &str) -> Place {
@@ -135,11 +183,13 @@ fn loose(loc: &str) -> Place {
 
 impl Model {
     fn raise(&mut self, kind: &str) {
+        trace(&format!("  server raises {kind}"));
         *self.exceptions.entry(kind.into()).or_default() += 1;
     }
 
     /// A device records work offline: only its own view changes.
     fn record(&mut self, d: usize, mut w: Work) {
+        trace(&format!("  D{d} records {w:?}"));
         for (place, delta) in &w.changes {
             *self.views[d].entry(place.clone()).or_default() += delta;
         }
@@ -150,6 +200,10 @@ impl Model {
     /// The server applies a device's pending work in order, as its sync pushes it; then the
     /// device hears everything the server has.
     fn sync(&mut self, d: usize, claim: bool) {
+        trace(&format!(
+            "  D{d} syncs{}",
+            if claim { " and claims" } else { "" }
+        ));
         for w in std::mem::take(&mut self.pending[d]) {
             self.logged += 1;
             if w.held {
@@ -186,6 +240,14 @@ impl Model {
                     }
                 }
             }
+            if let Some((t, holder)) = w.task {
+                let task = &mut self.tasks.list[t];
+                if task.done || holder.is_some_and(|h| h != d) {
+                    self.raise("work_mismatch");
+                } else {
+                    task.done = true;
+                }
+            }
             if let Some(holder) = w.line_pick {
                 let qty: i64 = -w.changes.iter().map(|(_, q)| q).sum::<i64>();
                 if holder.is_some_and(|h| h != d) {
@@ -210,8 +272,21 @@ impl Model {
         self.views[d] = self.stock.clone();
         if claim {
             self.line.claim(d);
+            self.tasks.claim(d);
         }
-        self.line.believed[d] = self.line.holder();
+        self.tasks.heard(d);
+        // A device hears of the leases on open work only.
+        self.line.believed[d] = self
+            .line
+            .holder()
+            .filter(|_| self.line.done < self.line.target);
+    }
+}
+
+/// With `AISLE_MODEL_TRACE` set, what the model does, step by step (for a failing seed).
+fn trace(what: &str) {
+    if std::env::var_os("AISLE_MODEL_TRACE").is_some() {
+        eprintln!("{what}");
     }
 }
 
@@ -257,6 +332,23 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
     let server = Server::with_demo(dir.path(), 8);
     server.set_operator("SUP2", true);
     let proxy = Proxy::start(server.addr);
+    // Count tasks of the item, one per bin holding it, before any device enrols.
+    server.admin(&["tasks", "counts", "--warehouse", "WH1", "--sku", SKU]);
+    let mut count_tasks: Vec<CountTask> = server
+        .admin(&["tasks", "list", "--warehouse", "WH1"])
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() > 3 && f[2] == SKU).then(|| CountTask {
+                id: f[0].parse().unwrap(),
+                bin: f[3].to_string(),
+                done: false,
+                holder: None,
+            })
+        })
+        .collect();
+    count_tasks.sort_by_key(|t| t.id.to_string());
+    assert!(!count_tasks.is_empty(), "the item has bins to count");
     let n = 3;
     let mut devices: Vec<Device> = (0..n)
         .map(|i| {
@@ -294,6 +386,11 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
             believed: vec![None; n],
             ..Line::default()
         },
+        tasks: Tasks {
+            believed: vec![vec![None; count_tasks.len()]; n],
+            known_done: vec![vec![false; count_tasks.len()]; n],
+            list: count_tasks,
+        },
         ..Model::default()
     };
     let steps = 25 + rng.usize(..25);
@@ -301,6 +398,18 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
         let d = rng.usize(..n);
         let dev = &mut devices[d];
         let q = rng.i64(1..7);
+        trace(&format!(
+            "step {step}: D{d}; line {:?} done {} of {}; tasks {:?}",
+            model.line.holder(),
+            model.line.done,
+            model.line.target,
+            model
+                .tasks
+                .list
+                .iter()
+                .map(|t| (t.holder, t.done))
+                .collect::<Vec<_>>()
+        ));
         match rng.u8(..11) {
             0 | 1 => {
                 let at = BINS[rng.usize(..BINS.len())];
@@ -415,26 +524,49 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
                 }
             }
             7 | 8 if rng.bool() => {
-                // A blind count: the device expects what it believes is there.
-                let at = BINS[rng.usize(..BINS.len())];
+                // A blind count, of a bin or for one of the count tasks: the device expects what
+                // it believes is there.
+                let task = rng.bool().then(|| rng.usize(..model.tasks.list.len()));
+                let at = match task {
+                    Some(t) => model.tasks.list[t].bin.clone(),
+                    None => BINS[rng.usize(..BINS.len())].to_string(),
+                };
                 let counted = rng.i64(0..25);
-                let expected = model.views[d].get(&loose(at)).copied().unwrap_or(0);
+                let expected = model.views[d].get(&loose(&at)).copied().unwrap_or(0);
                 let req = CountRequest {
                     location: format!("LOC:WH1:{at}"),
                     item: ITEM.into(),
                     counted,
                     blind: true,
+                    task: task.map(|t| model.tasks.list[t].id),
                     ..Default::default()
                 };
-                dev.store.count(&req, &dev.ctx).unwrap();
-                model.record(
-                    d,
-                    Work {
-                        changes: vec![(loose(at), counted - expected)],
-                        count: Some((at.to_string(), expected, counted)),
-                        ..Work::default()
-                    },
+                let done = dev.store.count(&req, &dev.ctx);
+                // Refused when the device knows the task is done (here or as last heard) or
+                // held by another device.
+                let refused = task.is_some_and(|t| {
+                    model.tasks.known_done[d][t]
+                        || model.tasks.believed[d][t].is_some_and(|h| h != d)
+                        || model.pending[d]
+                            .iter()
+                            .any(|w| w.task.is_some_and(|(x, _)| x == t))
+                });
+                assert_eq!(
+                    done.is_err(),
+                    refused,
+                    "seed {seed} step {step}: D{d} counting for task {task:?}: {done:?}"
                 );
+                if done.is_ok() {
+                    model.record(
+                        d,
+                        Work {
+                            changes: vec![(loose(&at), counted - expected)],
+                            count: Some((at.clone(), expected, counted)),
+                            task: task.map(|t| (t, model.tasks.list[t].holder)),
+                            ..Work::default()
+                        },
+                    );
+                }
             }
             9 | 10 if rng.bool() => {
                 // A pick against the order line, as this device believes it is assigned.
@@ -520,7 +652,7 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
                 let options = SyncOptions {
                     claim: claim.then_some(ClaimRequest {
                         orders: 1,
-                        tasks: 0,
+                        tasks: 1,
                     }),
                     ..aisle_e2e::quick()
                 };
@@ -554,6 +686,40 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
         );
     }
     assert_eq!(server.1, model.exceptions, "seed {seed}: the exceptions");
+    let done: Vec<bool> = model.tasks.list.iter().map(|t| t.done).collect();
+    let listed = server
+        .2
+        .admin(&["tasks", "list", "--warehouse", "WH1", "--all"]);
+    let on_server: Vec<bool> = model
+        .tasks
+        .list
+        .iter()
+        .map(|t| {
+            listed
+                .lines()
+                .find(|l| l.starts_with(&t.id.to_string()))
+                .is_some_and(|l| l.split_whitespace().nth(1) == Some("done"))
+        })
+        .collect();
+    assert_eq!(
+        on_server, done,
+        "seed {seed}: the count tasks done on the server"
+    );
+    for (i, d) in devices.iter().enumerate() {
+        let open: Vec<bool> = d.store.tasks(true).unwrap().iter().map(|t| t.id).fold(
+            vec![true; model.tasks.list.len()],
+            |mut v, id| {
+                if let Some(k) = model.tasks.list.iter().position(|t| t.id == id) {
+                    v[k] = false;
+                }
+                v
+            },
+        );
+        assert_eq!(
+            open, done,
+            "seed {seed}: the count tasks D{i} has left to do"
+        );
+    }
     for (i, d) in devices.iter().enumerate() {
         let picked = d
             .store
