@@ -774,8 +774,11 @@ fn nothing_is_lost_doubled_or_diverged_whatever_breaks() {
         total.add(&one_seed(*seed));
     }
     eprintln!("chaos: {} seed(s): {total:?}", seeds.len());
+    // A single seed may, by chance, see no server kill (seed 93 of the long run): the check that
+    // the chaos happened is over a run of several.
     assert!(
-        total.faults > 0 && total.server_kills > 0 && total.late_enrolments > 0,
+        seeds.len() == 1
+            || (total.faults > 0 && total.server_kills > 0 && total.late_enrolments > 0),
         "chaos happened: {total:?}"
     );
 }
