@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { ExpectedLine, Item, PickTask, TaskView } from "./api";
-import { checkPickItem, checkPickLocation, checkTaskScan, taskPrompt, taskStep, expectedLineFor, isSuggested, packChoices, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent } from "./work";
+import { checkPickItem, checkPickLocation, checkTaskScan, keepCurrentFirst, taskPrompt, taskStep, expectedLineFor, isSuggested, packChoices, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent } from "./work";
 
 const task: PickTask = {
   order_line: "ol-1",
@@ -189,5 +189,29 @@ describe("tasks from the office", () => {
     expect(checkTaskScan(topUp, "item", { ...oil, lot: "L-LATE" })).toBe("wrong lot: the label says L-LATE, the task is for lot L-EARLY");
     expect(checkTaskScan(topUp, "item", { resolved: "item", item: { id: "x", sku: "SALT" } })).toBe("wrong item: this is SALT, the task is for OIL");
     expect(checkTaskScan(count, "from", at("LOC:WH1:B-01-1", "B-01-1"))).toBe("this task has no such step");
+  });
+});
+
+describe("a task list refreshed by a sync", () => {
+  const ids = (l: { id: string }[]): string[] => l.map((t) => t.id);
+  it("keeps the task on screen first while it is still to do", () => {
+    const fresh = [{ id: "new" }, { id: "b" }, { id: "shown" }, { id: "c" }];
+    expect(ids(keepCurrentFirst(fresh, "shown"))).toEqual(["shown", "new", "b", "c"]);
+  });
+  it("takes the fresh order when the task on screen is done or there was none", () => {
+    const fresh = [{ id: "new" }, { id: "b" }];
+    expect(ids(keepCurrentFirst(fresh, "gone"))).toEqual(["new", "b"]);
+    expect(ids(keepCurrentFirst(fresh, null))).toEqual(["new", "b"]);
+  });
+  it("never loses or doubles a task", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string(), { maxLength: 12 }), fc.nat(), (list, pick) => {
+        const fresh = list.map((id) => ({ id }));
+        const current = list.length === 0 ? null : (list[pick % list.length] ?? null);
+        const out = ids(keepCurrentFirst(fresh, current));
+        expect([...out].sort()).toEqual([...list].sort());
+        if (current !== null) expect(out[0]).toBe(current);
+      }),
+    );
   });
 });

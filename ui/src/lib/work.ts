@@ -90,6 +90,14 @@ export function sinceText(iso: string | null, now: Date): string {
 export type TaskStep = "from" | "item" | "to" | "qty";
 
 /** The next step of a task, given what has been scanned so far. */
+/** A fresh task list after a sync, with the task on screen kept first while it is still to do:
+ *  new work never swaps the task an operator is walking to. */
+export function keepCurrentFirst<T extends { id: string }>(fresh: T[], currentId: string | null): T[] {
+  const at = currentId === null ? -1 : fresh.findIndex((t) => t.id === currentId);
+  const kept = fresh[at];
+  return at > 0 && kept !== undefined ? [kept, ...fresh.slice(0, at), ...fresh.slice(at + 1)] : fresh;
+}
+
 export function taskStep(task: TaskView, got: { place: boolean; item: boolean }): TaskStep {
   if (task.type === "move") {
     if (!got.place) return "from";
