@@ -18,7 +18,8 @@
 //!
 //! After everything has synced, the server's stock of the item, every device's and the model's
 //! are equal, and the exceptions equal the model's. Seeds are printed and replay:
-//! `AISLE_MODEL_SEED=N` runs one seed, `AISLE_MODEL_SEEDS=N` sets how many (CI runs the default).
+//! `AISLE_MODEL_SEED=N` runs one seed, `AISLE_MODEL_SEEDS=N` sets how many (CI runs the default),
+//! `AISLE_MODEL_FROM=K` starts the run at seed K (to split a long run).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -325,38 +326,99 @@ fn server_exceptions(server: &Server) -> BTreeMap<String, usize> {
     out
 }
 
+/// What every seed starts from, made once per test run: the demo company's server database with
+/// SUP2 and the devices' operators, the item's count tasks, and an unused enrolment code per
+/// device (each seed serves its own copy of the file, so the codes are fresh every time).
+struct Template {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    codes: Vec<String>,
+    tasks: Vec<CountTask>,
+    stock: BTreeMap<Place, i64>,
+}
+
+const DEVICES: usize = 3;
+
+fn template() -> &'static Template {
+    static TEMPLATE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::with_demo(dir.path(), 8);
+        server.set_operator("SUP2", true);
+        for i in 0..DEVICES {
+            server.set_operator(&format!("OP-D{i}"), false);
+        }
+        // Count tasks of the item, one per bin holding it, before any device enrols.
+        server.admin(&["tasks", "counts", "--warehouse", "WH1", "--sku", SKU]);
+        let mut tasks: Vec<CountTask> = server
+            .admin(&["tasks", "list", "--warehouse", "WH1"])
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() > 3 && f[2] == SKU).then(|| CountTask {
+                    id: f[0].parse().unwrap(),
+                    bin: f[3].to_string(),
+                    done: false,
+                    holder: None,
+                })
+            })
+            .collect();
+        tasks.sort_by_key(|t| t.id.to_string());
+        assert!(!tasks.is_empty(), "the item has bins to count");
+        let codes = (0..DEVICES)
+            .map(|i| server.enrolment_code("WH1", &format!("D{i}")))
+            .collect();
+        let stock = server_stock(&server);
+        let db = server.db.clone();
+        // Stopped cleanly enough for a copy: every write above was an administration process
+        // that committed and exited; the file is copied with its write-ahead log.
+        drop(server);
+        Template {
+            _dir: dir,
+            db,
+            codes,
+            tasks,
+            stock,
+        }
+    })
+}
+
+/// A device enrolled with the seed's server through `url`, working as `OP-D{i}`.
+fn enrol(dir: &std::path::Path, i: usize, code: &str, url: &str) -> Device {
+    let path = dir.join(format!("D{i}.db"));
+    let mut store = aisle_device::Store::open(&path).unwrap();
+    store.init_device(&format!("D{i}"), None).unwrap();
+    store.enroll(url, code, aisle_e2e::quick()).unwrap();
+    store.sync(aisle_e2e::quick(), &mut |_| {}).unwrap();
+    Device {
+        store,
+        path,
+        ctx: OpContext::new(format!("OP-D{i}")),
+    }
+}
+
 fn run(seed: u64) -> BTreeMap<String, usize> {
     eprintln!("model seed {seed} (replay with AISLE_MODEL_SEED={seed})");
     let mut rng = fastrand::Rng::with_seed(seed);
+    let t = template();
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 8);
-    server.set_operator("SUP2", true);
+    let db = dir.path().join("server.db");
+    std::fs::copy(&t.db, &db).unwrap();
+    let wal = t.db.with_extension("db-wal");
+    if wal.exists() {
+        std::fs::copy(&wal, db.with_extension("db-wal")).unwrap();
+    }
+    let server = Server::start(db, &[]);
     let proxy = Proxy::start(server.addr);
-    // Count tasks of the item, one per bin holding it, before any device enrols.
-    server.admin(&["tasks", "counts", "--warehouse", "WH1", "--sku", SKU]);
-    let mut count_tasks: Vec<CountTask> = server
-        .admin(&["tasks", "list", "--warehouse", "WH1"])
-        .lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() > 3 && f[2] == SKU).then(|| CountTask {
-                id: f[0].parse().unwrap(),
-                bin: f[3].to_string(),
-                done: false,
-                holder: None,
-            })
-        })
-        .collect();
-    count_tasks.sort_by_key(|t| t.id.to_string());
-    assert!(!count_tasks.is_empty(), "the item has bins to count");
-    let n = 3;
+    let count_tasks = t.tasks.clone();
+    let n = DEVICES;
     let mut devices: Vec<Device> = (0..n)
         .map(|i| {
             let url = if i == 0 { &proxy.url } else { &server.url };
-            Device::enrolled(dir.path(), &server, &format!("D{i}"), url)
+            enrol(dir.path(), i, &t.codes[i], url)
         })
         .collect();
-    let stock = server_stock(&server);
+    let stock = t.stock.clone();
     // The demo's first order line of the item: nothing picked, nobody holding it.
     let line = devices[1]
         .store
@@ -762,7 +824,11 @@ fn random_offline_histories_of_several_devices_match_the_model() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for seed in 1..=seeds {
+    let from: u64 = std::env::var("AISLE_MODEL_FROM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    for seed in from..from + seeds {
         for (kind, n) in run(seed) {
             *seen.entry(kind).or_default() += n;
         }
