@@ -310,3 +310,6 @@ const MIGRATION_LIST: &[M<'static>] = &[
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
+
+/// The schema version this build writes (`PRAGMA user_version`).
+pub const LATEST: usize = MIGRATION_LIST.len();
