@@ -313,3 +313,88 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIS
 
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const LATEST: usize = MIGRATION_LIST.len();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn sha256(sql: &str) -> String {
+        Sha256::digest(sql.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// A database that ran a migration must never meet a different text under the same version:
+    /// a change is a new migration at the end of the list. Version 1 is spliced from the device
+    /// crate's DDL macros, so an edit there fails here too. A new migration gets its hash pinned
+    /// here when it is released.
+    #[test]
+    fn released_migrations_are_never_edited() {
+        let released = [
+            (
+                "V1 (device master and ledger DDL)",
+                V1,
+                "a24f9de2295ab4bb9fbc1760fec7767ab285fe4c5d680b58650902a23a4dc425",
+            ),
+            (
+                "V1_SERVER",
+                V1_SERVER,
+                "1d7f399b08dd8a729f393bbe863c49d0f4a2d080c58fd0e502e162a6449a95cc",
+            ),
+            (
+                "V2_INVENTORY",
+                V2_INVENTORY,
+                "3730078152603ae3368dac8787ea6bc612fc211a321f5abe56cc1e160d1bf9fa",
+            ),
+            (
+                "V3_SESSIONS",
+                V3_SESSIONS,
+                "72159ea66e78f4b02d47222816fa9cb3ef59e8d370eac98910a4a8255cd5bb3b",
+            ),
+            (
+                "V4_SHIPMENTS",
+                V4_SHIPMENTS,
+                "43ff496b1bd2bb4aeff1864f01d15280aefc00ad24816742bf054a64d13f54ab",
+            ),
+            (
+                "V5_TASKS",
+                V5_TASKS,
+                "5007cd78b501154aa6a0419a63261a135cd8f68e4c5fe47b34d2c27fd354d38b",
+            ),
+            (
+                "V6_CLOCKS",
+                V6_CLOCKS,
+                "58a6d97429b6a8cf17fc54d9939c2baabc5119f306f07eb50c9d051aa3e967b4",
+            ),
+            (
+                "V7_AUDIT",
+                V7_AUDIT,
+                "476a2f6c12c5f94714fb126cc5cb3f544b37726d9e52f5919475593081650614",
+            ),
+            (
+                "V8_AUTHORITY",
+                V8_AUTHORITY,
+                "9e45d038f3c0cbb4b1b100a70a1fe34e126410d9dc8f603a9b330bffee0cc0b7",
+            ),
+            (
+                "V9_LEASES",
+                V9_LEASES,
+                "8f2df3ca4e6a4b5b3dbfbc19b1fd710b072993c2110e968a3d5e0aeddedccf34",
+            ),
+        ];
+        for (name, sql, pinned) in released {
+            assert_eq!(
+                sha256(sql),
+                pinned,
+                "released migration {name} was edited: put the change in a new migration"
+            );
+        }
+        assert_eq!(
+            LATEST,
+            released.len(),
+            "a new migration: pin its hash in this test once it is released"
+        );
+    }
+}

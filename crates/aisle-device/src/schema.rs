@@ -267,3 +267,74 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIS
 
 /// The schema version this build writes.
 pub const LATEST: usize = MIGRATION_LIST.len();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    /// A store that ran a migration must never meet a different text under the same version: a
+    /// change is a new migration at the end of the list. The server's first migration is spliced
+    /// from `master_ddl!` and `ledger_ddl!`, which its own schema test pins as well. A new
+    /// migration gets its hash pinned here when it is released.
+    #[test]
+    fn released_migrations_are_never_edited() {
+        let released = [
+            (
+                "V1",
+                V1,
+                "77638e814ef179d67864d130df21a6ff652e685bc333e31f72731dd3374d255f",
+            ),
+            (
+                "V2",
+                V2,
+                "10c5041b0c74457ab89db902bccc610e26a7d938c29f85e6f5f642618c20649c",
+            ),
+            (
+                "V3",
+                V3,
+                "4804700a03c1b37b4223220420c9db23cd2ae541e6309d3e6a2e32747bc3baa4",
+            ),
+            (
+                "V4",
+                V4,
+                "25cfa373af52f56cba5dee8417bb53ab5aebb0aca395559c1ca323baeb97596c",
+            ),
+            (
+                "V5",
+                V5,
+                "61d51e6822046631728e40f4efcfe5ef3e7dc117462b1d6889ab62daa94546d2",
+            ),
+            (
+                "V6",
+                V6,
+                "653222075c66249ef5df183edb5bc99c0dce8af1568f0a01a8d1a87c09729e90",
+            ),
+            (
+                "V7",
+                V7,
+                "aa0b4a76699e1cee9143b004c3f96776e923c45dbddebf0f3a7d025984cc9192",
+            ),
+        ];
+        let edited: Vec<String> = released
+            .iter()
+            .filter_map(|(name, sql, pinned)| {
+                let now: String = Sha256::digest(sql.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                (now != *pinned).then(|| format!("{name}: pinned {pinned}, now {now}"))
+            })
+            .collect();
+        assert!(
+            edited.is_empty(),
+            "released migrations were edited; put the change in a new migration:\n{}",
+            edited.join("\n")
+        );
+        assert_eq!(
+            LATEST,
+            released.len(),
+            "a new migration: pin its hash in this test once it is released"
+        );
+    }
+}
