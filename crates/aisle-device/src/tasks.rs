@@ -125,8 +125,11 @@ impl Store {
                 open_lines.push((line, open));
             }
         }
+        // An order keeps its tote while anything of it is left to pick here, short lines too.
+        let open_orders: HashSet<String> =
+            open_lines.iter().map(|(l, _)| l.order.clone()).collect();
         if open_lines.is_empty() {
-            self.place_in_totes(&mut list.tasks)?;
+            self.place_in_totes(&mut list.tasks, &open_orders)?;
             return Ok(list);
         }
         let arrived = crate::query::first_arrivals(&self.conn)?;
@@ -243,13 +246,14 @@ impl Store {
                     b.line,
                 ))
         });
-        self.place_in_totes(&mut list.tasks)?;
+        self.place_in_totes(&mut list.tasks, &open_orders)?;
         Ok(list)
     }
 
     /// Gives every order on the walk a tote: the one it already has, else the lowest free number.
-    /// Orders with nothing left to pick here give theirs back.
-    fn place_in_totes(&self, tasks: &mut [PickTask]) -> Result<()> {
+    /// Orders with nothing left to pick here (not in `open`) give theirs back; an order whose
+    /// remaining lines are short keeps its tote, with what was already picked in it.
+    fn place_in_totes(&self, tasks: &mut [PickTask], open: &HashSet<String>) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         let mut orders: Vec<String> = Vec::new();
         for t in tasks.iter() {
@@ -263,7 +267,7 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         let gone: Vec<String> = totes
             .keys()
-            .filter(|o| !orders.contains(o))
+            .filter(|o| !orders.contains(o) && !open.contains(*o))
             .cloned()
             .collect();
         for o in gone {
