@@ -99,9 +99,18 @@ impl Store {
         let seq: i64 = tx
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM change_log")?
             .query_row([], |r| r.get(0))?;
-        let (seen, pushed): (i64, i64) = tx
-            .prepare_cached("SELECT pull_cursor, pushed_seq FROM sync_state")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (seen, pushed, waiting): (i64, i64, bool) = tx
+            .prepare_cached(
+                "SELECT pull_cursor, pushed_seq, token IS NOT NULL AND NOT bootstrapped FROM sync_state",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        // Enrolled, but its first sync has not brought the warehouse yet: every scan would be an
+        // unknown barcode for a supervisor to sort out. Nothing is recorded until it has synced.
+        if waiting {
+            return Err(DeviceError::Invalid(
+                "this device is enrolled but has not downloaded its warehouse yet: sync first (nothing was recorded)".into(),
+            ));
+        }
         let entry = ChangeLogEntry {
             op_id: OpId::new(),
             device_id: device.device_id,

@@ -109,3 +109,33 @@ fn a_snapshot_that_arrives_after_another_sync_bootstrapped_the_device_is_left_al
     assert_eq!(crate::query::all_stock(f.store.conn()).unwrap(), before);
     assert!(f.store.audit_stock().unwrap().is_empty());
 }
+
+#[test]
+fn an_enrolled_device_records_nothing_before_its_first_sync_brought_the_warehouse() {
+    let mut f = fixture();
+    f.store
+        .conn()
+        .execute(
+            "UPDATE sync_state SET token = 'T', server_url = 'http://127.0.0.1:1', bootstrapped = 0",
+            [],
+        )
+        .unwrap();
+    let req = crate::work::ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: "NOT-A-CODE".into(),
+        qty: Some(1),
+        ..Default::default()
+    };
+    let refused = f.store.receive(&req, &f.ctx).unwrap_err();
+    assert!(
+        refused.to_string().contains("sync first"),
+        "{refused}: not an unknown scan for a supervisor"
+    );
+    assert_eq!(f.store.pending_count().unwrap(), 0, "nothing recorded");
+    f.store
+        .conn()
+        .execute("UPDATE sync_state SET bootstrapped = 1", [])
+        .unwrap();
+    crate::tests::receive(&mut f, "INT-BOLT", 2);
+    assert_eq!(f.store.pending_count().unwrap(), 1);
+}
