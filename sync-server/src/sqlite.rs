@@ -821,7 +821,11 @@ impl Storage for SqliteStorage {
                 let prev: ChangeLogEntry = serde_json::from_str(&prev.ok_or_else(|| {
                     StorageError::Internal(format!("entry #{} of {} is missing", e.seq, device.id))
                 })?)?;
-                if prev.op_id == e.op_id && prev.op == e.op {
+                // The same entry again; or one this server held as unreadable, sent again to a
+                // server that now reads it (after an upgrade): a duplicate either way.
+                let same_op = prev.op == e.op
+                    || aisle_domain::op::reread(&prev.op).is_some_and(|op| op == e.op);
+                if prev.op_id == e.op_id && same_op {
                     duplicates += 1;
                     continue;
                 }
@@ -834,7 +838,7 @@ impl Storage for SqliteStorage {
             if e.seq > expected {
                 return Err(StorageError::Gap { expected });
             }
-            if e.schema_version > PAYLOAD_VERSION {
+            if e.schema_version > PAYLOAD_VERSION && !matches!(e.op, Operation::Unreadable(_)) {
                 return Err(StorageError::Invalid(format!(
                     "entry #{} has payload version {}, newer than this server understands ({PAYLOAD_VERSION}); upgrade the server",
                     e.seq, e.schema_version
@@ -1775,9 +1779,13 @@ impl Storage for SqliteStorage {
                     }
                 };
                 // Released as if the supervisor had done it: still only what any replica can apply.
+                // An operation held as unreadable is read again: this server may read it now.
                 let as_supervisor = ChangeLogEntry {
                     operator: by.to_string(),
                     warehouse_id: x.warehouse_id,
+                    op: aisle_domain::op::reread(&entry.op)
+                        .filter(|_| entry.schema_version <= PAYLOAD_VERSION)
+                        .unwrap_or_else(|| entry.op.clone()),
                     ..entry.clone()
                 };
                 let view = TxView {
@@ -1791,7 +1799,7 @@ impl Storage for SqliteStorage {
                         check.reason().unwrap_or("it breaks a rule")
                     )));
                 }
-                let seq = self.server_op_by(&tx, x.warehouse_id, entry.op, by)?;
+                let seq = self.server_op_by(&tx, x.warehouse_id, as_supervisor.op, by)?;
                 format!(
                     "released by {by}: the held {} is applied as server operation #{seq}; {}",
                     x.op_ids.first().map(|o| o.to_string()).unwrap_or_default(),

@@ -166,6 +166,75 @@ async fn work_the_server_may_not_apply_is_held_and_the_device_moves_on() {
 }
 
 #[tokio::test]
+async fn an_operation_this_server_cannot_read_is_held_in_its_place() {
+    let api = Api::new();
+    let mut a = Device::enrol(&api).await;
+    let (item0, _) = item(&a.snap, 0);
+    let rcv = location(&a.snap, "RCV-01");
+    let key = json!({ "item": item0, "location": rcv });
+    let before = on_hand(&api, &a, &key).await;
+    // A newer app's operation (a type this server does not know), with good work behind it.
+    let carton = json!({ "type": "pack_carton", "carton": "C-1", "order": "SO-1" });
+    let entries = vec![
+        a.entry("ALICE", carton.clone()),
+        a.entry("ALICE", receive(&a.snap, 2, None)),
+    ];
+    let v = a.push_ok(&api, &entries).await;
+    assert_eq!(
+        (v["applied"].as_u64(), v["durable_seq"].as_u64()),
+        (Some(2), Some(2)),
+        "{v}"
+    );
+    assert_eq!(
+        on_hand(&api, &a, &key).await,
+        before + 2,
+        "the receipt behind it applied"
+    );
+    let held = exceptions(&api, "invalid_operation").await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(
+        held[0]["message"].as_str().unwrap().contains("pack_carton"),
+        "{held:?}"
+    );
+    // Sent again (a lost reply): a duplicate, not a conflict.
+    let (s, v) = a.push(&api, &entries).await;
+    assert_eq!(
+        (s, v["duplicates"].as_u64()),
+        (StatusCode::OK, Some(2)),
+        "{v}"
+    );
+    // An entry that cannot even be numbered is refused whole, in the API's error shape.
+    let mut broken = a.entry("ALICE", carton);
+    broken.as_object_mut().unwrap().remove("seq");
+    let (s, v) = a.push(&api, &[broken]).await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    // A supervisor cannot release what the server cannot read.
+    let token = api.supervisor_token().await;
+    let (s, v) = api
+        .supervise(
+            &token,
+            &format!(
+                "/v1/supervisor/exceptions/{}/resolve",
+                held[0]["id"].as_str().unwrap()
+            ),
+            &json!({ "release": { "note": "try" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("upgrade the server"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
 async fn picks_against_an_order_line_count_only_when_they_fit_it() {
     let api = Api::new();
     let token = api.supervisor_token().await;

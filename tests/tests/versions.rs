@@ -1,12 +1,13 @@
 //! Versions that do not match, end to end: an app older or newer than the server is refused
-//! with a message that says which side to update, and nothing is lost: the device keeps every
-//! entry the server could not take, and pushes it once the versions agree.
+//! with a message that says which side to update, and nothing is lost. An entry of a newer
+//! payload version is held in its place in the device's log (never applied, shown to a
+//! supervisor) so that the device's sync goes on.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_device::Store;
 use aisle_device::work::ReceiveRequest;
-use aisle_e2e::{Device, Server, quick};
+use aisle_e2e::{Device, Server};
 
 #[test]
 fn mismatched_versions_fail_clearly_and_lose_nothing() {
@@ -55,29 +56,56 @@ fn mismatched_versions_fail_clearly_and_lose_nothing() {
         "nothing was applied"
     );
 
-    // An entry written by a newer app (payload version 2): the server refuses it, saying why,
-    // and the device keeps it.
-    let conn = device.store.conn();
-    conn.execute(
-        "INSERT INTO change_log (seq, op_id, device_id, schema_version, op_type, warehouse_id, operator, device_time, scans, payload, seen_cursor)
-         SELECT seq + 1, ?1, device_id, 2, op_type, warehouse_id, operator, device_time, scans, payload, seen_cursor FROM change_log WHERE seq = 1",
-        [aisle_domain::OpId::new().to_string()],
-    )
-    .unwrap();
-    let e = device.store.sync(quick(), &mut |_| {}).unwrap_err();
-    assert!(
-        e.to_string().contains("newer than this server understands"),
-        "{e}"
-    );
-    assert!(e.to_string().contains("upgrade the server"), "{e}");
-    // A push is one transaction: the batch waits whole on the device until the server is
-    // upgraded, and nothing of it is half applied.
-    let reopened = Store::open(&device.path).unwrap();
-    assert_eq!(reopened.sync_state().unwrap().pushed_seq, 0);
-    assert_eq!(
-        reopened.pending_count().unwrap(),
-        2,
-        "both entries are kept"
-    );
-    assert!(server.device_op_ids(&[device.id()]).is_empty());
+    // An entry written by a newer app (payload version 2): the server cannot read it, so it is
+    // held in its place in the device's log for a supervisor (never applied), and the device's
+    // sync goes on: the device takes the entry's effects back and equals the server.
+    // (A newer app records it as usual; here the receipt is recorded, then stamped version 2.)
+    device.store.receive(&req, &device.ctx).unwrap();
+    device
+        .store
+        .conn()
+        .execute_batch(
+            "DROP TRIGGER change_log_immutable;
+             UPDATE change_log SET schema_version = 2 WHERE seq = 2;
+             CREATE TRIGGER change_log_immutable BEFORE UPDATE ON change_log
+             BEGIN SELECT RAISE(ABORT, 'change log entries are immutable'); END;",
+        )
+        .unwrap();
+    device.sync();
+    device.sync();
+    assert_eq!(device.store.pending_count().unwrap(), 0, "nothing waits");
+    assert_eq!(server.device_op_ids(&[device.id()]).len(), 2);
+    let held: Vec<String> = server
+        .export("exceptions")
+        .iter()
+        .filter(|r| &r[1] == "invalid_operation" && r[5].contains("newer than this server reads"))
+        .map(|r| r[0].to_string())
+        .collect();
+    assert_eq!(held.len(), 1, "{:?}", server.exceptions());
+    assert_eq!(aisle_e2e::device_stock(&device.store), server.stock("WH1"));
+    // The device's later work goes through as usual.
+    device.store.receive(&req, &device.ctx).unwrap();
+    device.sync();
+    assert_eq!(server.device_op_ids(&[device.id()]).len(), 3);
+    assert_eq!(aisle_e2e::device_stock(&device.store), server.stock("WH1"));
+    // Released before the server can read it: refused, saying to upgrade the server.
+    server.set_operator("SUP9", true);
+    let out = std::process::Command::new(aisle_e2e::bin("aisle-server"))
+        .arg("--db")
+        .arg(&server.db)
+        .args([
+            "exception",
+            "resolve",
+            &held[0],
+            "--by",
+            "SUP9",
+            "--release",
+        ])
+        .args(["--note", "try it"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("upgrade the server"), "{said}");
+    let _ = Store::open(&device.path).unwrap();
 }

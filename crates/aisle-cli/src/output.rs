@@ -127,6 +127,7 @@ pub fn describe(store: &Store, op: &Operation) -> String {
             a.reason
         ),
         Operation::UnknownScan(u) => format!("unknown scan {:?} (expected {})", u.raw, u.expected),
+        Operation::Unreadable(u) => format!("an operation this build cannot read ({})", u.reason),
     }
 }
 

@@ -180,6 +180,7 @@ fn references(op: &Operation) -> (Vec<ItemId>, Vec<LocationId>) {
         Operation::Count(c) => (vec![c.key.item], vec![c.key.location]),
         Operation::Adjust(a) => (vec![a.key.item], vec![a.key.location]),
         Operation::UnknownScan(u) => (vec![], u.location.into_iter().collect()),
+        Operation::Unreadable(_) => (vec![], vec![]),
     }
 }
 

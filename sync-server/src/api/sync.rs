@@ -5,16 +5,27 @@ use super::{ApiJson, AppState, Metrics};
 use crate::error::ApiError;
 use crate::storage::PullPage;
 use aisle_proto::{
-    ClaimRequest, ClaimResponse, MAX_PUSH_ENTRIES, PullQuery, PushRequest, PushResponse, Snapshot,
+    ClaimRequest, ClaimResponse, MAX_PUSH_ENTRIES, PullQuery, PushResponse, Snapshot,
 };
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use serde::Deserialize;
+
+/// A push as it arrives ([`aisle_proto::PushRequest`] with its entries not yet read): each entry
+/// is read on its own, so that one this server cannot read is held in its place in the device's
+/// log instead of refusing the whole push and stopping the device's sync for good.
+#[derive(Debug, Deserialize)]
+pub struct PushIn {
+    pub device_id: aisle_domain::DeviceId,
+    pub epoch: uuid::Uuid,
+    pub entries: Vec<serde_json::Value>,
+}
 
 pub async fn push(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
-    ApiJson(req): ApiJson<PushRequest>,
+    ApiJson(req): ApiJson<PushIn>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if req.device_id != device.id {
         Metrics::add(&state.metrics.rejected, 1);
@@ -37,7 +48,15 @@ pub async fn push(
             req.entries.len()
         )));
     }
-    let entries = req.entries;
+    let entries = req
+        .entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            aisle_domain::op::read_entry(v)
+                .map_err(|e| ApiError::Unprocessable(format!("entry {} of the push: {e}", i + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let dev = device.clone();
     let outcome = state.blocking(move |s| s.push(&dev, &entries)).await;
     let outcome = match outcome {

@@ -168,6 +168,19 @@ pub struct UnknownScan {
     pub location: Option<LocationId>,
 }
 
+/// An operation this build could not read: sent by a newer app (a newer payload version, or an
+/// operation type this build does not know) or garbled on the way. Only the server makes one, so
+/// that the entry keeps the device's place in its log: it is held for a supervisor (it fails
+/// [`Operation::check`]), never applied and never sent to devices. A server that can read it
+/// (after an upgrade) turns `raw` back into the operation when a supervisor releases it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    /// The operation as the device sent it (JSON).
+    pub raw: String,
+    /// Why this build could not read it.
+    pub reason: String,
+}
+
 /// One operation, tagged by type in its serialized form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -180,6 +193,7 @@ pub enum Operation {
     Count(Count),
     Adjust(Adjust),
     UnknownScan(UnknownScan),
+    Unreadable(Unreadable),
 }
 
 /// The operation types, as stored in the change log's `op_type` column.
@@ -194,6 +208,7 @@ pub enum OpKind {
     Count,
     Adjust,
     UnknownScan,
+    Unreadable,
 }
 
 impl OpKind {
@@ -207,6 +222,7 @@ impl OpKind {
             Self::Count => "count",
             Self::Adjust => "adjust",
             Self::UnknownScan => "unknown_scan",
+            Self::Unreadable => "unreadable",
         }
     }
 }
@@ -287,6 +303,7 @@ impl Operation {
             Self::Count(_) => OpKind::Count,
             Self::Adjust(_) => OpKind::Adjust,
             Self::UnknownScan(_) => OpKind::UnknownScan,
+            Self::Unreadable(_) => OpKind::Unreadable,
         }
     }
 
@@ -299,7 +316,7 @@ impl Operation {
             Self::Pick(p) => vec![p.qty, p.requested.unwrap_or(0)],
             Self::Count(c) => vec![c.counted, c.expected],
             Self::Adjust(a) => vec![a.qty],
-            Self::UnknownScan(_) => vec![],
+            Self::UnknownScan(_) | Self::Unreadable(_) => vec![],
         }
     }
 
@@ -390,6 +407,10 @@ impl Operation {
                 Ok(())
             }
             Self::UnknownScan(_) => Ok(()),
+            Self::Unreadable(u) => Err(OpError::Other(format!(
+                "this server cannot read the operation ({}); upgrade the server, then release it",
+                u.reason
+            ))),
         }
     }
 
@@ -407,7 +428,7 @@ impl Operation {
             Self::Putaway(t) | Self::Move(t) => (&t.lot, &t.expiry, &t.serials, t.qty, false),
             Self::Count(c) => (&c.key.lot, &c.key.expiry, &Vec::new(), 0, false),
             Self::Adjust(a) => (&a.key.lot, &a.key.expiry, &Vec::new(), 0, false),
-            Self::MovePlate(_) | Self::UnknownScan(_) => return Ok(()),
+            Self::MovePlate(_) | Self::UnknownScan(_) | Self::Unreadable(_) => return Ok(()),
         };
         if item.tracking == Tracking::Lot && lot.is_none() {
             return Err(missing("lot"));
@@ -499,7 +520,7 @@ impl Operation {
                 key: a.key.clone(),
                 qty: a.qty,
             }],
-            Self::UnknownScan(_) => vec![],
+            Self::UnknownScan(_) | Self::Unreadable(_) => vec![],
         }
     }
 
@@ -512,7 +533,7 @@ impl Operation {
             Self::Putaway(t) | Self::Move(t) => t.task = None,
             Self::Pick(p) => p.order_line = None,
             Self::Count(c) => c.task = None,
-            Self::MovePlate(_) | Self::Adjust(_) | Self::UnknownScan(_) => {}
+            Self::MovePlate(_) | Self::Adjust(_) | Self::UnknownScan(_) | Self::Unreadable(_) => {}
         }
         op
     }
@@ -527,6 +548,7 @@ impl Operation {
             Self::Count(c) => Some(c.key.location),
             Self::Adjust(a) => Some(a.key.location),
             Self::UnknownScan(u) => u.location,
+            Self::Unreadable(_) => None,
         }
     }
 }
@@ -553,6 +575,9 @@ pub struct ChangeLogEntry {
     pub seen_cursor: u64,
     pub op: Operation,
 }
+
+mod read;
+pub use read::{read_entry, reread};
 
 #[cfg(test)]
 mod tests;

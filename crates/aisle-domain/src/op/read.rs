@@ -1,0 +1,132 @@
+//! Reading a pushed change-log entry one at a time, so that an entry this build cannot read
+//! keeps its place in the device's log instead of refusing the whole push (which would stop the
+//! device's sync for good): its operation becomes [`Unreadable`], which the server holds for a
+//! supervisor.
+
+use super::{ChangeLogEntry, Operation, PAYLOAD_VERSION, Unreadable};
+use crate::{DeviceId, OpId, WarehouseId};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Everything of an entry but its operation: what numbers it in the device's log.
+#[derive(Deserialize)]
+struct Envelope {
+    op_id: OpId,
+    device_id: DeviceId,
+    seq: u64,
+    schema_version: u32,
+    warehouse_id: WarehouseId,
+    operator: String,
+    device_time: DateTime<Utc>,
+    #[serde(default)]
+    scans: Vec<String>,
+    #[serde(default)]
+    seen_cursor: u64,
+    op: Value,
+}
+
+/// Reads one entry as a device sent it. An entry of a newer payload version, or whose operation
+/// this build cannot decode, comes back with an [`Unreadable`] operation (the raw JSON and the
+/// reason); only an entry whose envelope (id, device, number, warehouse, operator, time) cannot
+/// be read is an error.
+pub fn read_entry(value: Value) -> Result<ChangeLogEntry, String> {
+    let newer = value
+        .get("schema_version")
+        .and_then(Value::as_u64)
+        .is_some_and(|v| v > u64::from(PAYLOAD_VERSION));
+    if !newer && let Ok(entry) = serde_json::from_value::<ChangeLogEntry>(value.clone()) {
+        return Ok(entry);
+    }
+    let env: Envelope = serde_json::from_value(value)
+        .map_err(|e| format!("a change-log entry that cannot be numbered: {e}"))?;
+    let reason = if newer {
+        format!(
+            "payload version {} is newer than this server reads ({PAYLOAD_VERSION})",
+            env.schema_version
+        )
+    } else {
+        match serde_json::from_value::<Operation>(env.op.clone()) {
+            Err(e) => format!("the operation cannot be read: {e}"),
+            // The operation reads on its own, so something else of the entry did not.
+            Ok(_) => "the entry cannot be read as this build knows it".to_string(),
+        }
+    };
+    Ok(ChangeLogEntry {
+        op_id: env.op_id,
+        device_id: env.device_id,
+        seq: env.seq,
+        schema_version: env.schema_version,
+        warehouse_id: env.warehouse_id,
+        operator: env.operator,
+        device_time: env.device_time,
+        scans: env.scans,
+        seen_cursor: env.seen_cursor,
+        op: Operation::Unreadable(Unreadable {
+            raw: env.op.to_string(),
+            reason,
+        }),
+    })
+}
+
+/// What a held unreadable operation is, read again by this build (after an upgrade, say).
+pub fn reread(op: &Operation) -> Option<Operation> {
+    match op {
+        Operation::Unreadable(u) => serde_json::from_str(&u.raw).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn envelope(version: u32, op: Value) -> Value {
+        json!({
+            "op_id": OpId::new(), "device_id": DeviceId::new(), "seq": 7,
+            "schema_version": version, "warehouse_id": WarehouseId::new(), "operator": "ALICE",
+            "device_time": "2026-12-02T10:00:00Z", "scans": ["X"], "op": op
+        })
+    }
+
+    #[test]
+    fn a_readable_entry_reads_as_itself() {
+        let op = json!({ "type": "unknown_scan", "raw": "X", "expected": "item" });
+        let e = read_entry(envelope(PAYLOAD_VERSION, op)).unwrap();
+        assert!(matches!(e.op, Operation::UnknownScan(_)));
+        assert_eq!(e.seq, 7);
+    }
+
+    #[test]
+    fn an_unknown_operation_or_a_newer_version_keeps_its_place_as_unreadable() {
+        let op = json!({ "type": "pack_carton", "carton": "C-1" });
+        let e = read_entry(envelope(PAYLOAD_VERSION, op.clone())).unwrap();
+        let Operation::Unreadable(u) = &e.op else {
+            panic!("{e:?}")
+        };
+        assert_eq!(serde_json::from_str::<Value>(&u.raw).unwrap(), op);
+        assert!(u.reason.contains("pack_carton"), "{}", u.reason);
+        assert_eq!((e.seq, e.scans.clone()), (7, vec!["X".to_string()]));
+        assert!(e.op.check().is_err(), "held, never applied");
+        assert!(e.op.effects().is_empty());
+        // The same entry sent again reads the same: a duplicate, not a conflict.
+        assert_eq!(read_entry(envelope(PAYLOAD_VERSION, op)).unwrap().op, e.op);
+
+        let scan = json!({ "type": "unknown_scan", "raw": "X", "expected": "item" });
+        let newer = read_entry(envelope(PAYLOAD_VERSION + 1, scan.clone())).unwrap();
+        let Operation::Unreadable(u) = &newer.op else {
+            panic!("{newer:?}")
+        };
+        assert!(u.reason.contains("newer"), "{}", u.reason);
+        // A build that reads it (after an upgrade) gets the operation back.
+        assert!(matches!(reread(&newer.op), Some(Operation::UnknownScan(_))));
+    }
+
+    #[test]
+    fn an_entry_that_cannot_be_numbered_is_an_error() {
+        let mut v = envelope(PAYLOAD_VERSION, json!({ "type": "whatever" }));
+        v.as_object_mut().unwrap().remove("seq");
+        assert!(read_entry(v).unwrap_err().contains("cannot be numbered"));
+    }
+}
