@@ -35,7 +35,8 @@ pub fn read_entry(value: Value) -> Result<ChangeLogEntry, String> {
         .get("schema_version")
         .and_then(Value::as_u64)
         .is_some_and(|v| v > u64::from(PAYLOAD_VERSION));
-    if !newer && let Ok(entry) = serde_json::from_value::<ChangeLogEntry>(value.clone()) {
+    // Read in place (no copy of the entry): the common case costs one pass.
+    if !newer && let Ok(entry) = ChangeLogEntry::deserialize(&value) {
         return Ok(entry);
     }
     let env: Envelope = serde_json::from_value(value)
@@ -46,7 +47,7 @@ pub fn read_entry(value: Value) -> Result<ChangeLogEntry, String> {
             env.schema_version
         )
     } else {
-        match serde_json::from_value::<Operation>(env.op.clone()) {
+        match Operation::deserialize(&env.op) {
             Err(e) => format!("the operation cannot be read: {e}"),
             // The operation reads on its own, so something else of the entry did not.
             Ok(_) => "the entry cannot be read as this build knows it".to_string(),
