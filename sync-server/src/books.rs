@@ -5,10 +5,10 @@
 //! warehouse events go.
 
 use crate::error::StorageResult;
-use aisle_device::query::ledger_against_stock;
-use aisle_device::record::key_from_columns;
 use aisle_domain::ledger::{StockKey, net};
 use aisle_domain::op::ChangeLogEntry;
+use aisle_ledger::audit::ledger_against_stock;
+use aisle_ledger::effects::key_from_row;
 use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -111,13 +111,7 @@ pub(crate) fn audit(conn: &Connection) -> StorageResult<BooksAudit> {
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let key = key_from_columns(
-                &r.get::<_, String>(1)?,
-                &r.get::<_, String>(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            )?;
+            let key = key_from_row(r, 1)?;
             if let Some(b) = books.get_mut(&wh_of(&key.location.to_string())) {
                 b.ledger_rows += 1;
             }

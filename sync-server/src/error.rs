@@ -42,11 +42,13 @@ impl From<serde_json::Error> for StorageError {
     }
 }
 
-impl From<aisle_device::DeviceError> for StorageError {
-    fn from(e: aisle_device::DeviceError) -> Self {
+impl From<aisle_ledger::LedgerError> for StorageError {
+    fn from(e: aisle_ledger::LedgerError) -> Self {
+        use aisle_ledger::LedgerError as L;
         match e {
-            aisle_device::DeviceError::Import(i) => Self::Import(i),
-            aisle_device::DeviceError::Invalid(m) => Self::Invalid(m),
+            L::Import(i) => Self::Import(i),
+            L::Invalid(m) => Self::Invalid(m),
+            L::NotFound { what, key } => Self::NotFound(format!("no {what} matches {key:?}")),
             other => Self::Internal(other.to_string()),
         }
     }

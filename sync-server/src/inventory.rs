@@ -4,11 +4,11 @@
 //! receipt lines, which devices download like any imported receipt.
 
 use crate::error::{StorageError, StorageResult};
-use aisle_device::record::none_if_empty;
 use aisle_domain::allocation;
 use aisle_domain::cycle_count::{self, AbcClass};
 use aisle_domain::forecast::{self, Choice};
 use aisle_domain::replenish::{self, Levels, Policy, PolicyKind, Position, Suggestion};
+use aisle_ledger::effects::none_if_empty;
 use chrono::{Days, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;

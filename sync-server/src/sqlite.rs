@@ -15,11 +15,6 @@ use crate::storage::{
 use crate::tasks;
 use crate::tasks::TaskLine;
 use crate::views::TxView;
-use aisle_device::master::{
-    import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
-    load_location, load_locations, load_plates, load_warehouses, upsert_item, upsert_location,
-};
-use aisle_device::record::{apply, key_from_columns};
 use aisle_domain::admission::{self, Admission, Verdict};
 use aisle_domain::import::{
     ImportError, RowError, WorkRow, parse_costs, parse_orders, parse_receipts,
@@ -29,6 +24,11 @@ use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::reconcile::{self, ExceptionKind, Rules};
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
+use aisle_ledger::effects::{apply, key_from_row};
+use aisle_ledger::master::{
+    import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
+    load_location, load_locations, load_plates, load_warehouses, upsert_item, upsert_location,
+};
 use aisle_proto::{
     EnrollRequest, Exception, ExceptionStatus, MasterData, OperatorRecord, OrderLine, PullQuery,
     ReceiptLine, Snapshot, StockRow, StockSummary, Task,
@@ -74,7 +74,7 @@ impl SqliteStorage {
     /// Opens (creating if needed) the server database at `path`.
     pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
         let mut conn = Connection::open(path)?;
-        aisle_device::configure(&conn)?;
+        aisle_ledger::configure(&conn)?;
         schema::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| StorageError::Internal(format!("migrating the database: {e}")))?;
@@ -221,7 +221,7 @@ impl SqliteStorage {
             };
             drafts.extend(reconcile::assess(&applied, &view, &self.rules)?);
             apply(tx, e.op_id, &applied.op).map_err(|err| match err {
-                aisle_device::DeviceError::Sqlite(s) if is_foreign_key(&s) => StorageError::Internal(format!(
+                aisle_ledger::LedgerError::Sqlite(s) if is_foreign_key(&s) => StorageError::Internal(format!(
                     "operation #{} ({}) of device {} refers to master data this server does not have: {s}",
                     e.seq,
                     e.op.kind(),
@@ -771,7 +771,7 @@ impl Storage for SqliteStorage {
                 "an operator needs a badge code and a name".into(),
             ));
         }
-        let hash = aisle_device::pin::hash_pin(&op.pin)?;
+        let hash = aisle_ledger::pin::hash_pin(&op.pin)?;
         let conn = self.lock()?;
         conn.execute(
             "INSERT INTO operators (badge, name, pin_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -951,7 +951,7 @@ impl Storage for SqliteStorage {
                 master.warehouses = load_warehouses(&tx)?;
             }
             for id in loc_ids {
-                if let Some(l) = load_location(&tx, &id)?
+                if let Some(l) = load_location(&tx, parse(&id)?)?
                     && l.warehouse_id == device.warehouse_id
                 {
                     master.locations.push(l);
@@ -959,7 +959,7 @@ impl Storage for SqliteStorage {
             }
             master.locations.sort_by_key(|l| l.id);
             for id in item_ids {
-                if let Some(i) = load_item(&tx, &id)? {
+                if let Some(i) = load_item(&tx, parse(&id)?)? {
                     master.items.push(i);
                 }
             }
@@ -1011,7 +1011,8 @@ impl Storage for SqliteStorage {
                 vec![]
             },
             plates: if rev > query.rev {
-                let args: Vec<&str> = pa.iter().map(String::as_str).collect();
+                let args: Vec<&dyn rusqlite::ToSql> =
+                    pa.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
                 load_plates(&tx, &pc, &args)?
             } else {
                 vec![]
@@ -1033,21 +1034,13 @@ impl Storage for SqliteStorage {
                  JOIN locations l ON l.id = s.location_id WHERE l.warehouse_id = ?1",
             )?;
             let rows = stmt.query_map([&wh], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
+                Ok(StockRow {
+                    key: key_from_row(r, 0)?,
+                    qty: r.get(5)?,
+                })
             })?;
             for row in rows {
-                let (item, loc, lot, exp, plate, qty) = row?;
-                stock.push(StockRow {
-                    key: key_from_columns(&item, &loc, lot, exp, plate)?,
-                    qty,
-                });
+                stock.push(row?);
             }
         }
         let snapshot = Snapshot {
@@ -1453,7 +1446,7 @@ impl Storage for SqliteStorage {
         let Some((badge, name, role, hash)) = found else {
             return Err(refused());
         };
-        if !aisle_device::pin::verify_pin(pin, &hash)? {
+        if !aisle_ledger::pin::verify_pin(pin, &hash)? {
             return Err(refused());
         }
         if role != "supervisor" {

@@ -3,14 +3,14 @@
 //! ([`aisle_domain::admission::WorkView`]) read before an operation is applied. Every read that
 //! fails is an error, never a value: a database error must not invent or hide an exception.
 
-use aisle_device::authority::SharedMaster;
-use aisle_device::record::key_columns;
 use aisle_domain::admission::{Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::reconcile::{LineProgress, StateView, ViewError, ViewResult};
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
+use aisle_ledger::effects::key_columns;
+use aisle_ledger::view::SharedMaster;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 

@@ -32,15 +32,15 @@ struct Old {
 
 fn seed(conn: &Connection) -> Old {
     let tx = conn.unchecked_transaction().unwrap();
-    aisle_device::master::import_warehouses_into(&tx, "code,name\nWH1,Central\n".as_bytes())
+    aisle_ledger::master::import_warehouses_into(&tx, "code,name\nWH1,Central\n".as_bytes())
         .unwrap();
-    aisle_device::master::import_locations_into(
+    aisle_ledger::master::import_locations_into(
         &tx,
         "warehouse,code,type,parent,walk_seq\nWH1,RCV-01,receiving,,\nWH1,A-01-1,storage,,10\n"
             .as_bytes(),
     )
     .unwrap();
-    aisle_device::master::import_items_into(
+    aisle_ledger::master::import_items_into(
         &tx,
         "sku,description,barcodes,case_gtin,case_qty,tracking,expiry_tracked\nBOLT,Hex bolt,9506000134352,,,none,no\n"
             .as_bytes(),
@@ -62,7 +62,7 @@ fn seed(conn: &Connection) -> Old {
     .unwrap();
     tx.execute(
         "INSERT INTO operators (badge, name, pin_hash, role, created_at) VALUES ('SUP9', 'Old Boss', ?1, 'supervisor', ?2)",
-        params![aisle_device::pin::hash_pin("4321").unwrap(), now.to_rfc3339()],
+        params![aisle_ledger::pin::hash_pin("4321").unwrap(), now.to_rfc3339()],
     )
     .unwrap();
     tx.execute(

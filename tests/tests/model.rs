@@ -822,7 +822,7 @@ fn random_offline_histories_of_several_devices_match_the_model() {
     let seeds: u64 = std::env::var("AISLE_MODEL_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(300);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let from: u64 = std::env::var("AISLE_MODEL_FROM")
         .ok()

@@ -7,7 +7,6 @@
 //! Also what a device does when the server held one of its operations anyway (its view was
 //! stale): it takes the operation's effects back out of its stock ([`take_back_held`]).
 
-use crate::record::apply_deltas;
 use crate::{DeviceError, Result};
 use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::Delta;
@@ -16,57 +15,18 @@ use aisle_domain::reconcile::{ExceptionKind, ViewError, ViewResult};
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
+use aisle_ledger::effects::apply_deltas;
+use aisle_ledger::view::{SharedMaster, fail};
 use aisle_proto::{Exception, OrderLine, ReceiptLine, Task, TaskWork};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
-
-/// The master-data answers admission needs (items, locations, plates), over the tables devices
-/// and the server share: one implementation for the device's view and the server's.
-#[derive(Debug, Clone, Copy)]
-pub struct SharedMaster<'a>(pub &'a Connection);
-
-impl SharedMaster<'_> {
-    pub fn item_sku(&self, item: ItemId) -> ViewResult<Option<String>> {
-        self.0
-            .prepare_cached("SELECT sku FROM items WHERE id = ?1")
-            .and_then(|mut s| s.query_row([item.to_string()], |r| r.get(0)).optional())
-            .map_err(fail)
-    }
-
-    pub fn location(&self, id: LocationId) -> ViewResult<Option<(WarehouseId, String)>> {
-        let found: Option<(String, String)> = self
-            .0
-            .prepare_cached("SELECT warehouse_id, code FROM locations WHERE id = ?1")
-            .and_then(|mut s| {
-                s.query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(fail)?;
-        found
-            .map(|(wh, code)| Ok((wh.parse().map_err(fail)?, code)))
-            .transpose()
-    }
-
-    pub fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>> {
-        let id: Option<String> = self
-            .0
-            .prepare_cached("SELECT id FROM plates WHERE code = ?1")
-            .and_then(|mut s| s.query_row([code], |r| r.get(0)).optional())
-            .map_err(fail)?;
-        id.map(|s| s.parse().map_err(fail)).transpose()
-    }
-}
 
 /// The device's state inside the recording transaction.
 struct LocalView<'a> {
     conn: &'a Connection,
     /// Everything after this sequence number is this device's work the server has not seen.
     pushed_seq: u64,
-}
-
-fn fail(e: impl std::fmt::Display) -> ViewError {
-    ViewError(e.to_string())
 }
 
 impl LocalView<'_> {

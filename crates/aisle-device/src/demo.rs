@@ -64,7 +64,7 @@ impl Store {
                     } else {
                         "operator"
                     },
-                    crate::pin::hash_pin(pin)?,
+                    aisle_ledger::pin::hash_pin(pin)?,
                 ),
             )?;
         }

@@ -81,6 +81,21 @@ impl From<rusqlite::Error> for DeviceError {
     }
 }
 
+/// The shared ledger's errors keep their kinds: an invalid item is `invalid`, a bad import row
+/// `bad_import`, a full disk `storage_full`.
+impl From<aisle_ledger::LedgerError> for DeviceError {
+    fn from(e: aisle_ledger::LedgerError) -> Self {
+        use aisle_ledger::LedgerError as L;
+        match e {
+            L::Invalid(m) => Self::Invalid(m),
+            L::NotFound { what, key } => Self::NotFound { what, key },
+            L::Import(i) => Self::Import(i),
+            L::Sqlite(s) => s.into(),
+            L::Decode(m) => Self::Decode(m),
+        }
+    }
+}
+
 impl From<serde_json::Error> for DeviceError {
     fn from(e: serde_json::Error) -> Self {
         Self::Decode(e.to_string())

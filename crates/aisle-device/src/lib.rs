@@ -13,7 +13,6 @@ pub mod demo;
 pub mod error;
 pub mod labels;
 pub mod master;
-pub mod pin;
 pub mod query;
 pub mod record;
 pub mod recover;
@@ -32,24 +31,9 @@ use aisle_domain::{DeviceId, WarehouseId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::Path;
-use std::time::Duration;
 
-/// Applies the durability and integrity settings every connection to a store uses. Kept in one
-/// place so the benchmark's baseline uses exactly the same ones (see `docs/architecture.md`).
-pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    // WAL: readers never block the scan path, and a commit is one sequential append.
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-    // FULL: the WAL is synced at every commit, so a scan acknowledged on screen survives a power
-    // cut or a pulled battery, not only an application crash (which NORMAL would cover).
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    // Reads through a memory map and a larger page cache keep a barcode lookup among a million
-    // items to a few page touches without system calls.
-    conn.pragma_update(None, "mmap_size", 1024 * 1024 * 1024)?;
-    conn.pragma_update(None, "cache_size", -32 * 1024)?;
-    Ok(())
-}
+/// The connection settings every ledger database uses (see `docs/architecture.md`).
+pub use aisle_ledger::configure;
 
 /// Who this device is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -7,6 +7,8 @@ use aisle_domain::ledger::StockKey;
 use aisle_domain::master::LocationKind;
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{ItemId, LocationId, PlateId};
+pub use aisle_ledger::audit::{BooksMismatch, ledger_against_stock};
+use aisle_ledger::effects::key_from_row;
 use chrono::NaiveDate;
 use rusqlite::params_from_iter;
 use serde::Serialize;
@@ -203,51 +205,6 @@ impl Store {
     }
 }
 
-/// A stock line whose materialized quantity differs from the sum of its ledger rows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BooksMismatch {
-    pub item_id: String,
-    pub location_id: String,
-    pub lot: String,
-    pub ledger: i64,
-    pub stock: i64,
-}
-
-impl std::fmt::Display for BooksMismatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "item {} at {} lot {:?}: ledger says {}, stock says {}",
-            self.item_id, self.location_id, self.lot, self.ledger, self.stock
-        )
-    }
-}
-
-/// Every stock line whose quantity is not the sum of its ledger rows: the same check for a
-/// device's store and the server's database, which share the ledger tables.
-pub fn ledger_against_stock(conn: &rusqlite::Connection) -> Result<Vec<BooksMismatch>> {
-    let mut stmt = conn.prepare(
-        "WITH l AS (SELECT item_id, location_id, lot, expiry, plate_id, SUM(qty) AS qty FROM ledger
-                    GROUP BY item_id, location_id, lot, expiry, plate_id HAVING SUM(qty) <> 0)
-         SELECT COALESCE(l.item_id, s.item_id), COALESCE(l.location_id, s.location_id),
-                COALESCE(l.lot, s.lot), COALESCE(l.qty, 0), COALESCE(s.qty, 0)
-         FROM l FULL OUTER JOIN stock s
-           ON s.item_id = l.item_id AND s.location_id = l.location_id AND s.lot = l.lot
-          AND s.expiry = l.expiry AND s.plate_id = l.plate_id
-         WHERE COALESCE(l.qty, 0) <> COALESCE(s.qty, 0)",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(BooksMismatch {
-            item_id: r.get(0)?,
-            location_id: r.get(1)?,
-            lot: r.get(2)?,
-            ledger: r.get(3)?,
-            stock: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// Change-log entries after `after`, on any connection (sync reads them inside its transaction).
 pub(crate) fn change_log_on(
     conn: &rusqlite::Connection,
@@ -300,24 +257,8 @@ pub(crate) fn all_stock(
 ) -> Result<std::collections::BTreeMap<StockKey, i64>> {
     let mut stmt =
         conn.prepare("SELECT item_id, location_id, lot, expiry, plate_id, qty FROM stock")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (item, loc, lot, exp, plate, qty) = row?;
-        Ok((
-            crate::record::key_from_columns(&item, &loc, lot, exp, plate)?,
-            qty,
-        ))
-    })
-    .collect()
+    let rows = stmt.query_map([], |r| Ok((key_from_row(r, 0)?, r.get::<_, i64>(5)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// When each stock key first received stock on this device's books, for FIFO: the creation
@@ -332,19 +273,10 @@ pub(crate) fn first_arrivals(
          WHERE qty > 0 AND op_id NOT LIKE 'snapshot:%'
          GROUP BY item_id, location_id, lot, expiry, plate_id",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-        ))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((key_from_row(r, 0)?, r.get::<_, String>(5)?)))?;
     let mut out = std::collections::HashMap::new();
     for row in rows {
-        let (item, loc, lot, exp, plate, op) = row?;
+        let (key, op) = row?;
         let when = uuid::Uuid::parse_str(&op)
             .ok()
             .and_then(|u| u.get_timestamp())
@@ -353,10 +285,7 @@ pub(crate) fn first_arrivals(
                 chrono::DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
             });
         if let Some(when) = when {
-            out.insert(
-                crate::record::key_from_columns(&item, &loc, lot, exp, plate)?,
-                when,
-            );
+            out.insert(key, when);
         }
     }
     Ok(out)

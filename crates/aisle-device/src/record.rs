@@ -2,9 +2,9 @@
 //! license-plate movement, in one immediate transaction. This is the scan path.
 
 use crate::{DeviceError, Result, Store};
-use aisle_domain::ledger::{Delta, StockKey};
+use aisle_domain::OpId;
+use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{ChangeLogEntry, Operation, PAYLOAD_VERSION};
-use aisle_domain::{OpId, PlateId};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -40,44 +40,7 @@ pub struct Recorded {
     pub warnings: Vec<String>,
 }
 
-/// Optional text as stored in the key columns: empty text means "none".
-pub fn none_if_empty(s: String) -> Option<String> {
-    Some(s).filter(|s| !s.is_empty())
-}
-
-/// Stock key columns as stored: empty text for "none".
-pub fn key_columns(key: &StockKey) -> (String, String, String, String, String) {
-    (
-        key.item.to_string(),
-        key.location.to_string(),
-        key.lot.clone().unwrap_or_default(),
-        key.expiry.map(|d| d.to_string()).unwrap_or_default(),
-        key.plate.map(|p| p.to_string()).unwrap_or_default(),
-    )
-}
-
-/// The stock key from its stored columns: the inverse of [`key_columns`].
-pub fn key_from_columns(
-    item: &str,
-    location: &str,
-    lot: String,
-    expiry: String,
-    plate: String,
-) -> Result<StockKey> {
-    let opt = none_if_empty;
-    Ok(StockKey {
-        item: crate::parse_id(item)?,
-        location: crate::parse_id(location)?,
-        lot: opt(lot),
-        expiry: opt(expiry)
-            .map(|e| {
-                e.parse()
-                    .map_err(|_| DeviceError::Decode(format!("stored expiry {e:?} is not a date")))
-            })
-            .transpose()?,
-        plate: opt(plate).as_deref().map(crate::parse_id).transpose()?,
-    })
-}
+pub use aisle_ledger::effects::{apply, apply_deltas, key_columns, none_if_empty};
 
 impl Store {
     /// Commits `op` to the change log and the stock ledger. Returns only after the transaction is
@@ -154,78 +117,6 @@ fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
         serde_json::to_string(&e.op)?,
         e.seen_cursor as i64,
     ])?;
-    Ok(())
-}
-
-/// Applies an operation's effects: ledger rows, materialized stock and plate whereabouts.
-/// Returns the keys whose stock is now below zero. Shared by local recording and, later, by
-/// applying operations pulled from the server.
-pub fn apply(conn: &Connection, op_id: OpId, op: &Operation) -> Result<Vec<(StockKey, i64)>> {
-    let negative = apply_deltas(conn, &op_id.to_string(), &op.effects())?;
-    match op {
-        Operation::Receive(r) => {
-            if let (Some(plate), Some(code)) = (r.key.plate, &r.plate_code) {
-                place_plate(conn, plate, code, r.key.location)?;
-            }
-        }
-        Operation::MovePlate(m) => place_plate(conn, m.plate, &m.plate_code, m.to)?,
-        Operation::Putaway(t) | Operation::Move(t) => {
-            if let Some(p) = t.to_plate {
-                conn.prepare_cached("UPDATE plates SET location_id = ?1 WHERE id = ?2")?
-                    .execute(params![t.to.to_string(), p.to_string()])?;
-            }
-        }
-        _ => {}
-    }
-    Ok(negative)
-}
-
-/// Writes ledger rows under `op_id` and updates materialized stock. Returns the keys now below
-/// zero.
-pub fn apply_deltas(
-    conn: &Connection,
-    op_id: &str,
-    deltas: &[Delta],
-) -> Result<Vec<(StockKey, i64)>> {
-    let mut negative = Vec::new();
-    let mut ledger = conn.prepare_cached(
-        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    let mut stock = conn.prepare_cached(
-        "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = qty + excluded.qty
-         RETURNING qty",
-    )?;
-    let mut prune = conn.prepare_cached(
-        "DELETE FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5 AND qty = 0",
-    )?;
-    for d in deltas {
-        let (item, loc, lot, expiry, plate) = key_columns(&d.key);
-        ledger.execute(params![op_id, item, loc, lot, expiry, plate, d.qty])?;
-        let now: i64 =
-            stock.query_row(params![item, loc, lot, expiry, plate, d.qty], |r| r.get(0))?;
-        if now == 0 {
-            prune.execute(params![item, loc, lot, expiry, plate])?;
-        } else if now < 0 {
-            negative.push((d.key.clone(), now));
-        }
-    }
-    Ok(negative)
-}
-
-fn place_plate(
-    conn: &Connection,
-    plate: PlateId,
-    code: &str,
-    location: aisle_domain::LocationId,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO plates (id, code, warehouse_id, location_id)
-         SELECT ?1, ?2, warehouse_id, id FROM locations WHERE id = ?3
-         ON CONFLICT(id) DO UPDATE SET location_id = excluded.location_id, warehouse_id = excluded.warehouse_id
-         ON CONFLICT DO NOTHING",
-    )?
-    .execute(params![plate.to_string(), code, location.to_string()])?;
     Ok(())
 }
 

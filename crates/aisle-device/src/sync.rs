@@ -878,7 +878,7 @@ impl Store {
                 key: badge.trim().to_string(),
             });
         };
-        if !crate::pin::verify_pin(pin, &op.pin_hash)? {
+        if !aisle_ledger::pin::verify_pin(pin, &op.pin_hash)? {
             return Err(DeviceError::Invalid(format!(
                 "wrong PIN for badge {}",
                 op.badge

@@ -38,6 +38,27 @@ macro_rules! id_type {
                 Uuid::parse_str(s).map(Self)
             }
         }
+
+        /// Stored as its hyphenated text, which every table and index compares.
+        #[cfg(feature = "sqlite")]
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.0.hyphenated().to_string()))
+            }
+        }
+
+        /// Read from its stored text; anything else is a decoding error naming the column's value.
+        #[cfg(feature = "sqlite")]
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                text.parse().map_err(|e: uuid::Error| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("stored id {text:?} is not a UUID: {e}").into(),
+                    )
+                })
+            }
+        }
     };
 }
 

@@ -1,28 +1,28 @@
 //! Operator PINs: argon2 hashes only. Hashed on the server (or in a demo store), verified on the
-//! device so sign-in works offline.
+//! device so sign-in works offline, and on the server for a supervisor's web sign-in.
 
-use crate::{DeviceError, Result};
+use crate::{LedgerError, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// Hashes a PIN of 4 to 8 digits as an argon2 PHC string.
 pub fn hash_pin(pin: &str) -> Result<String> {
     if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(DeviceError::Invalid("a PIN is 4 to 8 digits".into()));
+        return Err(LedgerError::Invalid("a PIN is 4 to 8 digits".into()));
     }
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt)
-        .map_err(|e| DeviceError::Invalid(format!("no randomness for a salt: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| DeviceError::Invalid(e.to_string()))?;
+        .map_err(|e| LedgerError::Invalid(format!("no randomness for a salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| LedgerError::Invalid(e.to_string()))?;
     Ok(argon2::Argon2::default()
         .hash_password(pin.as_bytes(), &salt)
-        .map_err(|e| DeviceError::Invalid(e.to_string()))?
+        .map_err(|e| LedgerError::Invalid(e.to_string()))?
         .to_string())
 }
 
 /// Whether `pin` matches `hash` (constant-time comparison inside argon2).
 pub fn verify_pin(pin: &str, hash: &str) -> Result<bool> {
     let parsed = PasswordHash::new(hash)
-        .map_err(|e| DeviceError::Decode(format!("stored PIN hash: {e}")))?;
+        .map_err(|e| LedgerError::Decode(format!("stored PIN hash: {e}")))?;
     Ok(argon2::Argon2::default()
         .verify_password(pin.as_bytes(), &parsed)
         .is_ok())

@@ -1,0 +1,6 @@
+
+CREATE TABLE tasks (
+    id     TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    body   TEXT NOT NULL
+);

@@ -1,0 +1,2 @@
+
+ALTER TABLE sync_state ADD COLUMN ca_pem TEXT;

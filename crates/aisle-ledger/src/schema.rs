@@ -1,0 +1,27 @@
+//! The ledger's tables (master data, ledger, materialized stock, plates) as numbered SQL files.
+//!
+//! The device's store and the server's SQLite database each keep their own list of migrations;
+//! each includes these files, in order, at the version where it first took them (both took
+//! `0001` as part of their version 1). A change to the shared tables is a new file here, taken
+//! by both lists as a new migration; a released file is never edited (pinned below and in both
+//! lists' tests).
+
+/// Warehouses, locations, items, barcodes, plates, the ledger and materialized stock.
+pub const V1: &str = include_str!("../migrations/0001_master_and_ledger.sql");
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn released_files_are_never_edited() {
+        let now: String = Sha256::digest(super::V1.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            now, "a24f9de2295ab4bb9fbc1760fec7767ab285fe4c5d680b58650902a23a4dc425",
+            "migrations/0001_master_and_ledger.sql was edited: put the change in a new file"
+        );
+    }
+}
