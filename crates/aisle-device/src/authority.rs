@@ -11,7 +11,7 @@ use crate::{DeviceError, Result};
 use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::Delta;
 use aisle_domain::op::{ChangeLogEntry, Operation};
-use aisle_domain::reconcile::{ExceptionKind, ViewError, ViewResult};
+use aisle_domain::reconcile::{ExceptionKind, ViewResult};
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
