@@ -8,6 +8,7 @@ mod work_cli;
 use aisle_domain::replenish::{Policy, PolicyKind};
 use aisle_server::config::FileConfig;
 use aisle_server::sqlite::SqliteStorage;
+use aisle_server::storage::{Administration, ReadModels, Supervision, SyncEngine};
 use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Resolution, Storage};
 use aisle_server::transport::TlsFiles;
 use aisle_server::{AppState, router};

@@ -1,5 +1,6 @@
-//! The server's storage, behind a trait so that a second backend (Postgres) can be added without
-//! touching the handlers. The backend is chosen once, at start-up.
+//! The server's storage, behind traits so that a second backend (Postgres) can be added without
+//! touching the handlers: [`SyncEngine`] (what devices call), [`Supervision`], [`Administration`]
+//! and [`ReadModels`], together [`Storage`]. The backend is chosen once, at start-up.
 //!
 //! Methods are blocking; handlers call them on tokio's blocking pool.
 
@@ -178,7 +179,9 @@ pub enum Resolution {
     Release { note: String },
 }
 
-pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
+/// What devices talk to: enrolment, push, pull, snapshots and claims of work. The single writer of
+/// the operation log: every push is one transaction.
+pub trait SyncEngine {
     /// Identity of this database; changes only if the database is replaced.
     fn epoch(&self) -> Uuid;
 
@@ -188,87 +191,49 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         name: &str,
         valid_for: chrono::Duration,
     ) -> StorageResult<Enrolment>;
+
     /// Consumes an enrolment code and registers the device with the token's hash.
     fn enroll(&self, req: &EnrollRequest, token_hash: &str) -> StorageResult<DeviceRecord>;
+
     fn device_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceRecord>>;
+
     fn devices(&self) -> StorageResult<Vec<DeviceRecord>>;
+
     fn revoke_device(&self, id: DeviceId) -> StorageResult<()>;
-    fn add_operator(&self, op: &NewOperator) -> StorageResult<()>;
+
+    /// What a device said of itself on its last call: its app version and the end of its
+    /// change log (so that "operations waiting" = log end − durable sequence).
+    fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()>;
 
     /// Appends a device's entries exactly once and applies them (see docs/sync-protocol.md).
     fn push(&self, device: &DeviceRecord, entries: &[ChangeLogEntry])
     -> StorageResult<PushOutcome>;
+
     fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullPage>;
+
     fn snapshot(&self, device: &DeviceRecord) -> StorageResult<Snapshot>;
 
+    /// Renews a device's leases and gives it more free work (docs/sync-protocol.md, "Leases").
+    fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &aisle_proto::ClaimRequest,
+    ) -> StorageResult<Vec<aisle_proto::Lease>>;
+}
+
+/// Warehouse IT and the server's own bookkeeping: operators, imports and exports, the demo,
+/// supervisor sessions, the audit log and the books audit.
+pub trait Administration {
+    fn add_operator(&self, op: &NewOperator) -> StorageResult<()>;
+
     fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize>;
+
     fn export(&self, kind: ExportKind, out: &mut dyn std::io::Write) -> StorageResult<usize>;
+
     /// Fills an empty server with the demo company and its opening stock.
     fn load_demo(&self, seed: u64, items: usize) -> StorageResult<()>;
+
     fn stats(&self) -> StorageResult<Stats>;
-
-    fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>>;
-
-    /// Sets the reorder policy of an item in a warehouse (replacing the item master's default).
-    fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()>;
-    /// Daily units picked of an item in a warehouse, for the `days` days up to `today`.
-    fn demand_history(
-        &self,
-        warehouse: &str,
-        sku: &str,
-        days: u32,
-        today: NaiveDate,
-    ) -> StorageResult<Vec<(NaiveDate, i64)>>;
-    /// Every item with a policy in a warehouse: position, forecast and what to order now.
-    fn replenishment(
-        &self,
-        warehouse: &str,
-        today: NaiveDate,
-        service_level: f64,
-    ) -> StorageResult<Vec<ReplenishmentLine>>;
-    /// Items matching part of a SKU, description or barcode, with stock per warehouse.
-    fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>>;
-    /// An item in a warehouse: stock by location, daily demand, forecast with its interval.
-    fn item_detail(
-        &self,
-        warehouse: &str,
-        sku: &str,
-        today: NaiveDate,
-        service_level: f64,
-    ) -> StorageResult<ItemDetail>;
-    /// A location of a warehouse: what it holds and its latest movements.
-    fn location_detail(&self, warehouse: &str, code: &str) -> StorageResult<LocationDetail>;
-    /// Every stock line of a lot, in every warehouse.
-    fn lot_stock(&self, lot: &str) -> StorageResult<Vec<LotStock>>;
-    /// Stock expiring within `days` of `today` (or already expired), earliest first.
-    fn expiring(
-        &self,
-        warehouse: &str,
-        today: NaiveDate,
-        days: u32,
-    ) -> StorageResult<Vec<Expiring>>;
-    /// Moves that top up pick faces below a quarter of their capacity from storage bins.
-    fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>>;
-    /// Outbound orders of a warehouse with their picking and shipping state.
-    fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>>;
-    /// Confirms an order packed or shipped, as supervisor `by`.
-    fn confirm_shipment(
-        &self,
-        order: &str,
-        step: &Shipment,
-        by: &str,
-    ) -> StorageResult<OrderStatus>;
-    /// Every open order line of a warehouse allocated to stock (FEFO for dated stock, else FIFO).
-    fn allocation(&self, warehouse: &str) -> StorageResult<Vec<LineAllocation>>;
-    /// The cycle-count plan of a warehouse: ABC class by movement and when each item is due.
-    fn count_plan(&self, warehouse: &str, today: NaiveDate) -> StorageResult<Vec<CountTask>>;
-    /// A purchase order of `(sku, qty)` lines; it becomes expected receipt lines for the devices.
-    fn create_purchase_order(
-        &self,
-        warehouse: &str,
-        lines: &[(String, i64)],
-        expected: Option<NaiveDate>,
-    ) -> StorageResult<String>;
 
     /// Checks a supervisor's badge and PIN and opens a session for `token_hash` until
     /// `expires_at`. Operators who are not supervisors are refused.
@@ -279,12 +244,39 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         token_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> StorageResult<SessionRecord>;
+
     /// The supervisor of a live session.
     fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>>;
+
     fn close_session(&self, token_hash: &str) -> StorageResult<()>;
+
+    /// Appends to the audit log of supervisor actions.
+    fn audit(&self, badge: &str, action: &str, outcome: &str) -> StorageResult<()>;
+
+    /// The latest `limit` audit entries, newest first.
+    fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>>;
+
+    /// The books audit: stock equals the ledger, the ledger equals the applied operations, per
+    /// warehouse (`aisle-server audit`).
+    fn audit_books(&self) -> StorageResult<crate::books::BooksAudit>;
+}
+
+/// A supervisor's work: exceptions and their resolutions, tasks, leases, waves, shipments,
+/// shortfalls, reorder policies and purchase orders. Writes, serialized with the sync engine.
+pub trait Supervision {
+    fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>>;
+
+    /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
+    fn resolve_exception(
+        &self,
+        id: Uuid,
+        by: &str,
+        resolution: &Resolution,
+    ) -> StorageResult<Exception>;
 
     /// Pick faces below their minimum as move tasks from reserve, sent to the devices.
     fn release_top_ups(&self, warehouse: &str, by: &str) -> StorageResult<Vec<Task>>;
+
     /// Blind count tasks for the named items, or for the most overdue items of the count plan.
     fn release_counts(
         &self,
@@ -293,21 +285,22 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         today: NaiveDate,
         by: &str,
     ) -> StorageResult<Vec<Task>>;
+
     /// A blind recount of the stock behind a count exception (which stays open).
     fn recount(&self, exception: Uuid, by: &str) -> StorageResult<Task>;
+
     fn cancel_task(&self, id: TaskId, by: &str) -> StorageResult<Task>;
+
     /// The tasks of a warehouse: open ones, or the latest of any state.
     fn tasks(&self, warehouse: &str, open_only: bool) -> StorageResult<Vec<TaskLine>>;
-    /// What a device said of itself on its last call: its app version and the end of its
-    /// change log (so that "operations waiting" = log end − durable sequence).
-    fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()>;
-    /// Stock of a warehouse valued at unit cost, by item.
-    fn valuation(&self, warehouse: &str) -> StorageResult<Valuation>;
 
-    /// Appends to the audit log of supervisor actions.
-    fn audit(&self, badge: &str, action: &str, outcome: &str) -> StorageResult<()>;
-    /// The latest `limit` audit entries, newest first.
-    fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>>;
+    /// Confirms an order packed or shipped, as supervisor `by`.
+    fn confirm_shipment(
+        &self,
+        order: &str,
+        step: &Shipment,
+        by: &str,
+    ) -> StorageResult<OrderStatus>;
 
     /// An order picked short: ship what was picked, or backorder the rest (`crate::shortfall`).
     fn settle_short(
@@ -319,6 +312,7 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
 
     /// The waves of a warehouse (`crate::waves`).
     fn waves(&self, warehouse: &str) -> StorageResult<Vec<crate::waves::Wave>>;
+
     /// A new wave of orders, held until released.
     fn create_wave(
         &self,
@@ -326,19 +320,16 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         orders: &[String],
         by: &str,
     ) -> StorageResult<crate::waves::Wave>;
+
     /// Releases a wave to the devices.
     fn release_wave(&self, wave: &str, by: &str) -> StorageResult<crate::waves::Wave>;
 
-    /// Renews a device's leases and gives it more free work (docs/sync-protocol.md, "Leases").
-    fn claim(
-        &self,
-        device: &DeviceRecord,
-        req: &aisle_proto::ClaimRequest,
-    ) -> StorageResult<Vec<aisle_proto::Lease>>;
     /// Current leases of a warehouse.
     fn leases(&self, warehouse: &str) -> StorageResult<Vec<aisle_proto::Lease>>;
+
     /// Takes work back from whoever holds it, as supervisor `by`.
     fn release_lease(&self, work: aisle_proto::WorkRef, by: &str) -> StorageResult<()>;
+
     /// Gives work to a device, as supervisor `by`.
     fn assign_lease(
         &self,
@@ -347,15 +338,96 @@ pub trait Storage: std::fmt::Debug + Send + Sync + 'static {
         by: &str,
     ) -> StorageResult<aisle_proto::Lease>;
 
-    /// The books audit: stock equals the ledger, the ledger equals the applied operations, per
-    /// warehouse (`aisle-server audit`).
-    fn audit_books(&self) -> StorageResult<crate::books::BooksAudit>;
+    /// Sets the reorder policy of an item in a warehouse (replacing the item master's default).
+    fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()>;
 
-    /// Resolves an exception as supervisor `by` (a badge with the supervisor role).
-    fn resolve_exception(
+    /// A purchase order of `(sku, qty)` lines; it becomes expected receipt lines for the devices.
+    fn create_purchase_order(
         &self,
-        id: Uuid,
-        by: &str,
-        resolution: &Resolution,
-    ) -> StorageResult<Exception>;
+        warehouse: &str,
+        lines: &[(String, i64)],
+        expected: Option<NaiveDate>,
+    ) -> StorageResult<String>;
+}
+
+/// The read-only pages: stock, items, locations, lots, expiry, orders, allocation, count plans,
+/// demand, replenishment and valuation. Backends answer them on read connections, so a page
+/// never waits behind a push.
+pub trait ReadModels {
+    /// Items matching part of a SKU, description or barcode, with stock per warehouse.
+    fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>>;
+
+    /// An item in a warehouse: stock by location, daily demand, forecast with its interval.
+    fn item_detail(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<ItemDetail>;
+
+    /// A location of a warehouse: what it holds and its latest movements.
+    fn location_detail(&self, warehouse: &str, code: &str) -> StorageResult<LocationDetail>;
+
+    /// Every stock line of a lot, in every warehouse.
+    fn lot_stock(&self, lot: &str) -> StorageResult<Vec<LotStock>>;
+
+    /// Stock expiring within `days` of `today` (or already expired), earliest first.
+    fn expiring(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        days: u32,
+    ) -> StorageResult<Vec<Expiring>>;
+
+    /// Moves that top up pick faces below a quarter of their capacity from storage bins.
+    fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>>;
+
+    /// Outbound orders of a warehouse with their picking and shipping state.
+    fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>>;
+
+    /// Every open order line of a warehouse allocated to stock (FEFO for dated stock, else FIFO).
+    fn allocation(&self, warehouse: &str) -> StorageResult<Vec<LineAllocation>>;
+
+    /// The cycle-count plan of a warehouse: ABC class by movement and when each item is due.
+    fn count_plan(&self, warehouse: &str, today: NaiveDate) -> StorageResult<Vec<CountTask>>;
+
+    /// Daily units picked of an item in a warehouse, for the `days` days up to `today`.
+    fn demand_history(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        days: u32,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<(NaiveDate, i64)>>;
+
+    /// Every item with a policy in a warehouse: position, forecast and what to order now.
+    fn replenishment(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<Vec<ReplenishmentLine>>;
+
+    /// Stock of a warehouse valued at unit cost, by item.
+    fn valuation(&self, warehouse: &str) -> StorageResult<Valuation>;
+}
+
+/// Everything a backend provides; handlers hold an `Arc<dyn Storage>`. Implemented for every type
+/// that implements the four parts.
+pub trait Storage:
+    SyncEngine + Administration + Supervision + ReadModels + std::fmt::Debug + Send + Sync + 'static
+{
+}
+
+impl<T> Storage for T where
+    T: SyncEngine
+        + Administration
+        + Supervision
+        + ReadModels
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static
+{
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use aisle_server::sqlite::SqliteStorage;
-use aisle_server::storage::Storage;
+use aisle_server::storage::Administration;
 use aisle_server::{AppState, OPENAPI, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -12,7 +12,7 @@ use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{DeviceId, OpId};
 use aisle_server::schema::MIGRATIONS;
 use aisle_server::sqlite::{SqliteStorage, hash_secret};
-use aisle_server::storage::{ExportKind, Storage};
+use aisle_server::storage::{Administration, ExportKind, SyncEngine};
 use rusqlite::{Connection, params};
 use serde_json::json;
 

@@ -6,7 +6,7 @@
 
 use aisle_device::work::{PickRequest, ReceiveRequest};
 use aisle_e2e::{Device, Server};
-use aisle_server::storage::Storage;
+use aisle_server::storage::{ReadModels, Supervision};
 
 const BOLT: &str = "HAR-00001";
 const BOLT_EAN: &str = "5012345000015";

@@ -6,7 +6,7 @@
 pub mod device;
 
 use aisle_server::sqlite::SqliteStorage;
-use aisle_server::storage::Storage;
+use aisle_server::storage::Administration;
 use aisle_server::{AppState, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -1,0 +1,196 @@
+//! Outbound orders: open lines allocated to stock (FEFO for dated stock, else FIFO), the orders'
+//! picking and shipping state, and a supervisor's packed/shipped confirmation.
+
+use super::*;
+
+/// Where one open order line will be picked from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineAllocation {
+    pub order: String,
+    pub line: u32,
+    pub customer: Option<String>,
+    pub sku: String,
+    pub open: i64,
+    pub picks: Vec<AllocatedStock>,
+    pub short: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllocatedStock {
+    pub location: String,
+    pub lot: Option<String>,
+    pub expiry: Option<String>,
+    pub qty: i64,
+    #[serde(skip)]
+    pub(crate) location_id: String,
+    #[serde(skip)]
+    pub(crate) item_id: String,
+}
+
+/// Allocates every open order line of the warehouse (by order, then line) to the stock in its
+/// pick faces and storage bins: FEFO for dated stock, FIFO otherwise (see
+/// `aisle_domain::allocation`). Devices build their pick walks from the same open lines.
+pub(crate) fn allocation(conn: &Connection, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let mut stmt = conn.prepare(
+        "SELECT o.order_no, o.line, o.customer, i.sku, o.qty - o.picked_qty FROM order_lines o
+         JOIN items i ON i.id = o.item_id
+         WHERE o.warehouse_id = ?1 AND o.qty > o.picked_qty
+           AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_no = o.order_no AND s.status = 'shipped')
+         ORDER BY o.order_no, o.line",
+    )?;
+    type Line = (String, u32, Option<String>, String, i64);
+    let lines: Vec<Line> = stmt
+        .query_map([&wh], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let supply = stock_lines(conn, &wh, "('pick_face', 'storage')", None)?;
+    let demands: Vec<allocation::Demand<usize>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| allocation::Demand {
+            line: i,
+            item: l.3.clone(),
+            qty: l.4,
+        })
+        .collect();
+    Ok(allocation::allocate(&demands, &supply)
+        .into_iter()
+        .zip(lines)
+        .map(|(a, (order, line, customer, sku, open))| LineAllocation {
+            order,
+            line,
+            customer,
+            sku,
+            open,
+            picks: a
+                .picks
+                .into_iter()
+                .map(|(k, qty)| AllocatedStock { qty, ..k })
+                .collect(),
+            short: a.short,
+        })
+        .collect())
+}
+
+/// An outbound order's progress: lines picked, and whether it is packed or shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderStatus {
+    pub order: String,
+    pub customer: Option<String>,
+    pub lines: u32,
+    pub ordered: i64,
+    pub picked: i64,
+    /// Units a supervisor cut from the order after a short pick (shipped partial, or moved to a
+    /// backorder).
+    pub cut: i64,
+    /// `open`, `picked` (every line in full), `packed` or `shipped`.
+    pub status: String,
+    pub carrier: Option<String>,
+    pub tracking: Option<String>,
+}
+
+pub(crate) fn orders(conn: &Connection, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {
+    let wh = warehouse_id(conn, warehouse)?;
+    let mut stmt = conn.prepare(
+        "SELECT o.order_no, MAX(o.customer), COUNT(*), SUM(o.qty), SUM(MIN(o.picked_qty, o.qty)),
+                s.status, s.carrier, s.tracking, SUM(COALESCE(o.ordered_qty, o.qty))
+         FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
+         WHERE o.warehouse_id = ?1 GROUP BY o.order_no ORDER BY o.order_no",
+    )?;
+    let rows = stmt
+        .query_map([&wh], |r| {
+            let to_pick: i64 = r.get(3)?;
+            let picked: i64 = r.get(4)?;
+            let shipped: Option<String> = r.get(5)?;
+            let ordered: i64 = r.get(8)?;
+            Ok(OrderStatus {
+                order: r.get(0)?,
+                customer: r.get(1)?,
+                lines: r.get(2)?,
+                ordered,
+                picked,
+                cut: ordered - to_pick,
+                status: shipped.unwrap_or_else(|| {
+                    if picked >= to_pick { "picked" } else { "open" }.to_string()
+                }),
+                carrier: r.get(6)?,
+                tracking: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Confirms an order packed, or shipped with its carrier and tracking number. Only a fully
+/// picked order can be packed, only a packed one shipped, and a shipped one is final.
+pub(crate) fn confirm_shipment(
+    conn: &Connection,
+    order: &str,
+    step: &Shipment,
+    by: &str,
+) -> StorageResult<OrderStatus> {
+    let wh: Option<String> = conn
+        .query_row(
+            "SELECT w.code FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id WHERE o.order_no = ?1 LIMIT 1",
+            [order],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(wh) = wh else {
+        return Err(StorageError::NotFound(format!("no order {order:?}")));
+    };
+    let current = orders(conn, &wh)?
+        .into_iter()
+        .find(|o| o.order == order)
+        .ok_or_else(|| StorageError::NotFound(format!("no order {order:?}")))?;
+    let now = chrono::Utc::now().to_rfc3339();
+    match (step, current.status.as_str()) {
+        (Shipment::Packed, "picked") => {
+            conn.execute(
+                "INSERT INTO shipments (order_no, status, by_badge, updated_at) VALUES (?1, 'packed', ?2, ?3)",
+                params![order, by, now],
+            )?;
+        }
+        (Shipment::Shipped { carrier, tracking }, "packed") => {
+            if carrier.trim().is_empty() || tracking.trim().is_empty() {
+                return Err(StorageError::Invalid(
+                    "a shipment needs the carrier and the tracking number".into(),
+                ));
+            }
+            conn.execute(
+                "UPDATE shipments SET status = 'shipped', carrier = ?2, tracking = ?3, by_badge = ?4, updated_at = ?5
+                 WHERE order_no = ?1",
+                params![order, carrier.trim(), tracking.trim(), by, now],
+            )?;
+            // Devices learn that the order is final: its lines leave their pick lists.
+            conn.execute(
+                "INSERT INTO changes (kind, id) SELECT 'order_line', id FROM order_lines WHERE order_no = ?1",
+                [order],
+            )?;
+        }
+        (step, status) => {
+            let want = match step {
+                Shipment::Packed => "packed once every line is picked in full",
+                Shipment::Shipped { .. } => "shipped once it is packed",
+            };
+            return Err(StorageError::Conflict(format!(
+                "order {order} is {status} ({} of {} picked); it can be {want}",
+                current.picked, current.ordered
+            )));
+        }
+    }
+    orders(conn, &wh)?
+        .into_iter()
+        .find(|o| o.order == order)
+        .ok_or_else(|| StorageError::Internal("the order vanished".into()))
+}
+
+/// A step of shipping confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Shipment {
+    Packed,
+    Shipped { carrier: String, tracking: String },
+}

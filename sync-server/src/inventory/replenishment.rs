@@ -1,0 +1,230 @@
+//! Replenishment: each item's stock position per warehouse (on hand, allocated to open orders,
+//! on order from suppliers), its reorder policy, its daily demand from picks, a forecast chosen by
+//! backtest, and what to order. A purchase order becomes expected receipt lines, which devices
+//! download like any imported receipt.
+
+use super::*;
+
+/// Days of demand history the forecast looks at, and the backtest's holdout.
+pub const HISTORY_DAYS: u32 = 182;
+pub const HOLDOUT_DAYS: usize = 28;
+
+/// One item's replenishment in one warehouse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplenishmentLine {
+    pub sku: String,
+    pub description: String,
+    pub position: Position,
+    pub policy: Policy,
+    /// `policy` when set for the warehouse, else `item` (the item master's reorder fields).
+    pub policy_source: &'static str,
+    pub suggestion: Option<Suggestion>,
+    pub forecast: ForecastSummary,
+}
+
+/// What the forecast says about the policy, in numbers and words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastSummary {
+    pub method: forecast::Method,
+    pub mase: Option<f64>,
+    pub naive_mase: Option<f64>,
+    pub reason: String,
+    pub levels: Levels,
+}
+
+/// Units picked per day for the last `days` days up to `today`, oldest first, zeros included.
+/// Days come from the device clock of each pick (when it happened, not when it synced).
+pub(crate) fn demand_history(
+    conn: &Connection,
+    warehouse: &str,
+    item: &str,
+    days: u32,
+    today: NaiveDate,
+) -> StorageResult<Vec<(NaiveDate, i64)>> {
+    let first = today - Days::new(u64::from(days.saturating_sub(1)));
+    let mut stmt = conn.prepare_cached(
+        "SELECT substr(at, 1, 10) AS day,
+                SUM(json_extract(entry, '$.op.qty'))
+         FROM ops
+         WHERE op_type = 'pick' AND warehouse_id = ?1
+           AND json_extract(entry, '$.op.key.item') = ?2
+           AND day >= ?3 AND day <= ?4
+         GROUP BY day",
+    )?;
+    let by_day: HashMap<String, i64> = stmt
+        .query_map(
+            params![warehouse, item, first.to_string(), today.to_string()],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(first
+        .iter_days()
+        .take(days as usize)
+        .map(|d| (d, by_day.get(&d.to_string()).copied().unwrap_or(0)))
+        .collect())
+}
+
+pub(crate) fn set_policy(
+    conn: &Connection,
+    warehouse: &str,
+    sku: &str,
+    policy: &Policy,
+) -> StorageResult<()> {
+    policy.check().map_err(StorageError::Invalid)?;
+    let wh = warehouse_id(conn, warehouse)?;
+    let item = item_id(conn, sku)?;
+    conn.execute(
+        "INSERT INTO reorder_policies (warehouse_id, item_id, policy) VALUES (?1, ?2, ?3)
+         ON CONFLICT(warehouse_id, item_id) DO UPDATE SET policy = excluded.policy",
+        params![wh, item, serde_json::to_string(policy)?],
+    )?;
+    Ok(())
+}
+
+pub(super) fn position(conn: &Connection, wh: &str, item: &str) -> StorageResult<Position> {
+    let one = |sql: &str| -> StorageResult<i64> {
+        Ok(conn.query_row(sql, params![wh, item], |r| r.get(0))?)
+    };
+    Ok(Position {
+        on_hand: one(
+            "SELECT COALESCE(SUM(s.qty), 0) FROM stock s JOIN locations l ON l.id = s.location_id
+             WHERE l.warehouse_id = ?1 AND s.item_id = ?2",
+        )?,
+        allocated: one(
+            "SELECT COALESCE(SUM(MAX(qty - picked_qty, 0)), 0) FROM order_lines
+             WHERE warehouse_id = ?1 AND item_id = ?2",
+        )?,
+        on_order: one(
+            "SELECT COALESCE(SUM(MAX(expected_qty - received_qty, 0)), 0) FROM receipt_lines
+             WHERE warehouse_id = ?1 AND item_id = ?2",
+        )?,
+    })
+}
+
+/// Every item of the warehouse that has a policy (its own or from the item master), with what
+/// to order now. Items that need ordering come first.
+pub(crate) fn replenishment(
+    conn: &Connection,
+    warehouse: &str,
+    today: NaiveDate,
+    service_level: f64,
+) -> StorageResult<Vec<ReplenishmentLine>> {
+    if !(service_level > 0.0 && service_level < 1.0) {
+        return Err(StorageError::Invalid(format!(
+            "service level {service_level} must be between 0 and 1 (for example 0.95)"
+        )));
+    }
+    let wh = warehouse_id(conn, warehouse)?;
+    let mut stmt = conn.prepare(
+        "SELECT i.id, i.sku, i.description, i.reorder_point, i.min_qty, i.max_qty, p.policy
+         FROM items i LEFT JOIN reorder_policies p ON p.item_id = i.id AND p.warehouse_id = ?1
+         ORDER BY i.sku",
+    )?;
+    type Row = (
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = stmt
+        .query_map([&wh], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for (id, sku, description, rop, min, max, stored) in rows {
+        let (policy, source) = match stored {
+            Some(json) => (serde_json::from_str::<Policy>(&json)?, "policy"),
+            None => match (rop.or(min), max) {
+                (Some(min), Some(max)) if max > min => (
+                    Policy {
+                        kind: PolicyKind::MinMax { min, max },
+                        safety_stock: 0,
+                        lead_time_days: 7,
+                    },
+                    "item",
+                ),
+                _ => continue,
+            },
+        };
+        let pos = position(conn, &wh, &id)?;
+        let history: Vec<f64> = demand_history(conn, &wh, &id, HISTORY_DAYS, today)?
+            .into_iter()
+            .map(|(_, q)| q as f64)
+            .collect();
+        let choice: Choice =
+            forecast::choose(&history, HOLDOUT_DAYS, policy.lead_time_days as usize);
+        let levels = replenish::levels(&choice, policy.lead_time_days, service_level)
+            .map_err(StorageError::Invalid)?;
+        let mase = choice.chosen_mase();
+        out.push(ReplenishmentLine {
+            sku,
+            description,
+            suggestion: replenish::suggest(&policy, &pos),
+            position: pos,
+            policy,
+            policy_source: source,
+            forecast: ForecastSummary {
+                method: choice.fit.method,
+                mase,
+                naive_mase: choice.naive_mase,
+                reason: choice.reason,
+                levels,
+            },
+        });
+    }
+    out.sort_by_key(|l| l.suggestion.is_none());
+    Ok(out)
+}
+
+/// Creates purchase order `PO-<n>` with one expected receipt line per `(sku, qty)`.
+pub(crate) fn create_purchase_order(
+    tx: &Connection,
+    warehouse: &str,
+    lines: &[(String, i64)],
+    expected: Option<NaiveDate>,
+    changed: impl Fn(&Connection, &str, &str) -> StorageResult<()>,
+) -> StorageResult<String> {
+    if lines.is_empty() {
+        return Err(StorageError::Invalid(
+            "a purchase order needs at least one line".into(),
+        ));
+    }
+    let wh = warehouse_id(tx, warehouse)?;
+    let mut items = Vec::with_capacity(lines.len());
+    for (sku, qty) in lines {
+        if *qty < 1 {
+            return Err(StorageError::Invalid(format!(
+                "{sku}: quantity {qty} must be at least 1"
+            )));
+        }
+        items.push(item_id(tx, sku)?);
+    }
+    let n: i64 = tx.query_row(
+        "UPDATE po_counter SET last = last + 1 RETURNING last",
+        [],
+        |r| r.get(0),
+    )?;
+    let po = format!("PO-{n:06}");
+    for (i, ((_, qty), item)) in lines.iter().zip(items).enumerate() {
+        let id = aisle_domain::ReceiptLineId::new().to_string();
+        tx.execute(
+            "INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, po, i as i64 + 1, wh, item, qty, expected.map(|d| d.to_string())],
+        )?;
+        changed(tx, "receipt_line", &id)?;
+    }
+    Ok(po)
+}

@@ -1,0 +1,503 @@
+//! The sync engine's writes: enrolment and devices, pushes, and what applying one operation
+//! writes (its log row, exceptions, stock, work progress).
+
+use super::*;
+
+impl SyncEngine for SqliteStorage {
+    fn epoch(&self) -> Uuid {
+        self.epoch
+    }
+
+    fn create_enrolment(
+        &self,
+        warehouse_code: &str,
+        name: &str,
+        valid_for: chrono::Duration,
+    ) -> StorageResult<Enrolment> {
+        let conn = self.lock()?;
+        let wh: Option<String> = conn
+            .query_row(
+                "SELECT id FROM warehouses WHERE code = ?1",
+                [warehouse_code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let wh = wh.ok_or_else(|| {
+            StorageError::NotFound(format!("warehouse {warehouse_code:?} does not exist"))
+        })?;
+        if name.trim().is_empty() {
+            return Err(StorageError::Invalid("the device name is empty".into()));
+        }
+        let code = random_code(10)?;
+        let now = Utc::now();
+        let expires_at = now + valid_for;
+        conn.execute(
+            "INSERT INTO enrolments (code_hash, warehouse_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash_secret(&code), wh, name.trim(), now.to_rfc3339(), expires_at.to_rfc3339()],
+        )?;
+        Ok(Enrolment {
+            code,
+            warehouse_code: warehouse_code.to_string(),
+            name: name.trim().to_string(),
+            expires_at,
+        })
+    }
+
+    fn enroll(&self, req: &EnrollRequest, token_hash: &str) -> StorageResult<DeviceRecord> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let code = req.code.trim().to_ascii_uppercase();
+        let found: Option<(String, String, String)> = tx
+            .query_row(
+                "SELECT warehouse_id, expires_at, COALESCE(used_by, '') FROM enrolments WHERE code_hash = ?1",
+                [hash_secret(&code)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((wh, expires, used_by)) = found else {
+            return Err(StorageError::NotFound("enrolment code is not known".into()));
+        };
+        if time(&expires)? < Utc::now() {
+            return Err(StorageError::NotFound(
+                "enrolment code has expired; ask for a new one".into(),
+            ));
+        }
+        if !used_by.is_empty() {
+            // The same device asking again with its code, before it ever used the token it was
+            // given: the answer was lost on the way (weak network), so it gets a new token and
+            // the lost one stops working. Any other reuse of a code is refused.
+            let device = req.device_id.to_string();
+            let retry = used_by == device
+                && tx.execute(
+                    "UPDATE devices SET token_hash = ?1 WHERE id = ?2 AND last_seen_at IS NULL AND revoked_at IS NULL",
+                    params![token_hash, device],
+                )? == 1;
+            if !retry {
+                return Err(StorageError::NotFound(
+                    "enrolment code was already used".into(),
+                ));
+            }
+            let rec = Self::device_where(&tx, "d.id = ?1", &device)?
+                .ok_or_else(|| StorageError::Internal("device vanished during enrolment".into()))?;
+            tx.commit()?;
+            return Ok(rec);
+        }
+        let exists: Option<String> = tx
+            .query_row(
+                "SELECT id FROM devices WHERE id = ?1",
+                [req.device_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_some() {
+            return Err(StorageError::Conflict(format!(
+                "device {} is already enrolled",
+                req.device_id
+            )));
+        }
+        tx.execute(
+            "INSERT INTO devices (id, name, warehouse_id, token_hash, enrolled_at, app_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![req.device_id.to_string(), req.name, wh, token_hash, Utc::now().to_rfc3339(), req.app_version],
+        )?;
+        tx.execute(
+            "UPDATE enrolments SET used_by = ?1 WHERE code_hash = ?2",
+            params![req.device_id.to_string(), hash_secret(&code)],
+        )?;
+        let rec = Self::device_where(&tx, "d.id = ?1", &req.device_id.to_string())?
+            .ok_or_else(|| StorageError::Internal("device vanished during enrolment".into()))?;
+        tx.commit()?;
+        Ok(rec)
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceRecord>> {
+        let conn = self.read()?;
+        Self::device_where(&conn, "d.token_hash = ?1", token_hash)
+    }
+
+    fn devices(&self) -> StorageResult<Vec<DeviceRecord>> {
+        let conn = self.read()?;
+        let mut stmt = conn.prepare(
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end, d.clock_offset_s
+             FROM devices d JOIN warehouses w ON w.id = d.warehouse_id ORDER BY d.name",
+        )?;
+        let rows = stmt.query_map([], device_row)?;
+        rows.map(|r| decode_device(r?)).collect()
+    }
+
+    fn revoke_device(&self, id: DeviceId) -> StorageResult<()> {
+        let conn = self.lock()?;
+        let n = conn.execute(
+            "UPDATE devices SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            params![Utc::now().to_rfc3339(), id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StorageError::NotFound(format!("no active device {id}")));
+        }
+        Ok(())
+    }
+
+    fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()> {
+        let conn = self.lock()?;
+        conn.prepare_cached(
+            "UPDATE devices SET app_version = COALESCE(?1, app_version), log_end = COALESCE(?2, log_end),
+               clock_offset_s = COALESCE(?3, clock_offset_s), last_seen_at = ?4 WHERE id = ?5",
+        )?
+        .execute(params![
+            contact.app_version,
+            contact.log_end.map(|n| n as i64),
+            contact.clock_offset_s,
+            Utc::now().to_rfc3339(),
+            device.to_string()
+        ])?;
+        if let Some(o) = contact.clock_offset_s.filter(|o| o.abs() > CLOCK_REPORT_S) {
+            tracing::warn!(device = %device, offset_s = o, "a device's clock is off; its times are corrected by the offset");
+        }
+        Ok(())
+    }
+
+    fn push(
+        &self,
+        device: &DeviceRecord,
+        entries: &[ChangeLogEntry],
+    ) -> StorageResult<PushOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (durable, offset): (i64, Option<i64>) = tx.query_row(
+            "SELECT durable_seq, clock_offset_s FROM devices WHERE id = ?1",
+            [device.id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        // A clock off by more than a few seconds is corrected; a device that never said its
+        // time (an older app) is taken at its word.
+        let correction =
+            chrono::Duration::seconds(offset.filter(|o| o.abs() > CLOCK_TOLERANCE_S).unwrap_or(0));
+        let mut expected = durable as u64 + 1;
+        let (mut applied, mut duplicates) = (0u32, 0u32);
+        for e in entries {
+            if e.seq == 0 {
+                return Err(StorageError::Invalid(
+                    "an entry has sequence number 0; a device's change log starts at #1".into(),
+                ));
+            }
+            if e.device_id != device.id {
+                return Err(StorageError::Forbidden(format!(
+                    "entry #{} belongs to device {}, not to the device whose token was used",
+                    e.seq, e.device_id
+                )));
+            }
+            if e.seq < expected {
+                let prev: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT entry FROM ops WHERE device_id = ?1 AND device_seq = ?2",
+                    )?
+                    .query_row(params![device.id.to_string(), e.seq as i64], |r| r.get(0))
+                    .optional()?;
+                let prev: ChangeLogEntry = serde_json::from_str(&prev.ok_or_else(|| {
+                    StorageError::Internal(format!("entry #{} of {} is missing", e.seq, device.id))
+                })?)?;
+                // The same entry again; or one this server held as unreadable, sent again to a
+                // server that now reads it (after an upgrade): a duplicate either way.
+                let same_op = prev.op == e.op
+                    || aisle_domain::op::reread(&prev.op).is_some_and(|op| op == e.op);
+                if prev.op_id == e.op_id && same_op {
+                    duplicates += 1;
+                    continue;
+                }
+                tracing::warn!(device = %device.id, seq = e.seq, logged = %prev.op_id, sent = %e.op_id, "a device sent different content for a sequence number already logged");
+                return Err(StorageError::Conflict(format!(
+                    "entry #{} differs from the one already logged under that number (op {} vs {}); nothing from this request was applied",
+                    e.seq, prev.op_id, e.op_id
+                )));
+            }
+            if e.seq > expected {
+                return Err(StorageError::Gap { expected });
+            }
+            if e.schema_version > PAYLOAD_VERSION && !matches!(e.op, Operation::Unreadable(_)) {
+                return Err(StorageError::Invalid(format!(
+                    "entry #{} has payload version {}, newer than this server understands ({PAYLOAD_VERSION}); upgrade the server",
+                    e.seq, e.schema_version
+                )));
+            }
+            // From here on, nothing in the entry's content can refuse the push: what the server
+            // may not apply as sent is held with an exception, and the device moves on.
+            self.apply_entry(
+                &tx,
+                e,
+                e.device_time - correction,
+                Some(device.warehouse_id),
+            )?;
+            applied += 1;
+            expected += 1;
+        }
+        if applied > 0 {
+            // Picks and moves may have left pick faces low: top them up from reserve.
+            let fresh = &entries[entries.len() - applied as usize..];
+            let faces = tasks::faces_taken_from(fresh);
+            if !faces.is_empty() {
+                tasks::release_top_ups(
+                    &tx,
+                    &device.warehouse_code,
+                    inventory::Faces::Only(&faces),
+                    "server",
+                )?;
+            }
+        }
+        tx.execute(
+            "UPDATE devices SET durable_seq = ?1, last_seen_at = ?2 WHERE id = ?3",
+            params![
+                (expected - 1) as i64,
+                Utc::now().to_rfc3339(),
+                device.id.to_string()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(PushOutcome {
+            durable_seq: expected - 1,
+            applied,
+            duplicates,
+        })
+    }
+
+    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullPage> {
+        self.pull_page(device, query)
+    }
+
+    fn snapshot(&self, device: &DeviceRecord) -> StorageResult<Snapshot> {
+        self.snapshot_for(device)
+    }
+
+    fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &aisle_proto::ClaimRequest,
+    ) -> StorageResult<Vec<aisle_proto::Lease>> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = crate::leases::claim(&tx, device, req, Utc::now())?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+impl SqliteStorage {
+    /// Logs one entry (that happened `at`, on the server's clock), raises its exceptions against
+    /// the state before it, and applies it. A device's entry (`device_warehouse` given) is
+    /// admitted first ([`aisle_domain::admission`]): one the server may not apply as sent is
+    /// logged as held, with the exception that says why, and changes no stock; one whose work
+    /// reference does not fit is applied without it. Server operations are trusted.
+    pub(super) fn apply_entry(
+        &self,
+        tx: &Connection,
+        e: &ChangeLogEntry,
+        at: DateTime<Utc>,
+        device_warehouse: Option<WarehouseId>,
+    ) -> StorageResult<u64> {
+        let view = TxView {
+            conn: tx,
+            device: e.device_id,
+        };
+        let admission = match device_warehouse {
+            Some(wh) => admission::admit(e, wh, at, &view)?,
+            None => Admission {
+                verdict: Verdict::Apply { work: true },
+                exceptions: vec![],
+            },
+        };
+        let held = admission.verdict == Verdict::Hold;
+        tx.prepare_cached(
+            "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry, at, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            e.op_id.to_string(),
+            e.device_id.to_string(),
+            e.seq as i64,
+            e.warehouse_id.to_string(),
+            e.op.kind().as_str(),
+            Utc::now().to_rfc3339(),
+            serde_json::to_string(e)?,
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            if held { "held" } else { "applied" },
+        ])
+        .map_err(|err| match err {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => StorageError::Conflict(format!(
+                "operation {} is already logged under another device or sequence number",
+                e.op_id
+            )),
+            other => other.into(),
+        })?;
+        let server_seq = tx.last_insert_rowid() as u64;
+        let mut drafts = admission.exceptions;
+        for d in &mut drafts {
+            d.message.push_str(match d.kind {
+                ExceptionKind::WorkMismatch => {
+                    "; the stock moved as scanned, the line or task it names is unchanged"
+                }
+                k if k.holds_operation() => {
+                    "; held: logged but not applied anywhere until a supervisor releases it"
+                }
+                _ => "",
+            });
+        }
+        if let Verdict::Apply { work } = admission.verdict {
+            // Work that may not count against the line or task it names is applied without it.
+            let applied: Cow<'_, ChangeLogEntry> = if work {
+                Cow::Borrowed(e)
+            } else {
+                Cow::Owned(ChangeLogEntry {
+                    op: e.op.without_work(),
+                    ..e.clone()
+                })
+            };
+            drafts.extend(reconcile::assess(&applied, &view, &self.rules)?);
+            apply(tx, e.op_id, &applied.op).map_err(|err| match err {
+                aisle_ledger::LedgerError::Sqlite(s) if is_foreign_key(&s) => StorageError::Internal(format!(
+                    "operation #{} ({}) of device {} refers to master data this server does not have: {s}",
+                    e.seq,
+                    e.op.kind(),
+                    e.device_id
+                )),
+                other => other.into(),
+            })?;
+            self.track_work(tx, &applied)?;
+            if let Operation::Count(c) = &e.op {
+                tx.prepare_cached("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                    .execute(params![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
+            }
+        }
+        for d in drafts {
+            let mut op_ids = vec![e.op_id];
+            op_ids.extend(d.related);
+            let id = Uuid::now_v7();
+            tx.prepare_cached(
+                "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)",
+            )?
+            .execute(params![
+                id.to_string(),
+                d.kind.as_str(),
+                device_warehouse.unwrap_or(e.warehouse_id).to_string(),
+                e.device_id.to_string(),
+                serde_json::to_string(&op_ids)?,
+                d.location.map(|l| l.to_string()),
+                d.key.as_ref().map(serde_json::to_string).transpose()?,
+                d.message,
+                Utc::now().to_rfc3339()
+            ])?;
+            changed(tx, "exception", &id.to_string())?;
+        }
+        Ok(server_seq)
+    }
+
+    /// Receipt and order line progress, and serial numbers in stock.
+    pub(super) fn track_work(&self, tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
+        tasks::track(tx, e)?;
+        let op_id = e.op_id.to_string();
+        match &e.op {
+            Operation::Receive(r) => {
+                if let Some(line) = r.receipt_line {
+                    let n = tx
+                        .prepare_cached("UPDATE receipt_lines SET received_qty = received_qty + ?1 WHERE id = ?2")?
+                        .execute(params![r.qty, line.to_string()])?;
+                    if n > 0 {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)",
+                        )?
+                        .execute(params![line.to_string(), op_id])?;
+                        changed(tx, "receipt_line", &line.to_string())?;
+                    }
+                }
+                for s in &r.serials {
+                    tx.prepare_cached("INSERT OR REPLACE INTO serials (item_id, serial, op_id, in_stock) VALUES (?1, ?2, ?3, 1)")?
+                        .execute(params![r.key.item.to_string(), s, op_id])?;
+                }
+            }
+            Operation::Pick(p) => {
+                if let Some(line) = p.order_line {
+                    let n = tx
+                        .prepare_cached(
+                            "UPDATE order_lines SET picked_qty = picked_qty + ?1 WHERE id = ?2",
+                        )?
+                        .execute(params![p.qty, line.to_string()])?;
+                    if n > 0 {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)",
+                        )?
+                        .execute(params![line.to_string(), op_id])?;
+                        changed(tx, "order_line", &line.to_string())?;
+                    }
+                }
+                for s in &p.serials {
+                    tx.prepare_cached(
+                        "UPDATE serials SET in_stock = 0 WHERE item_id = ?1 AND serial = ?2",
+                    )?
+                    .execute(params![p.key.item.to_string(), s])?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn device_where(
+        conn: &Connection,
+        clause: &str,
+        key: &str,
+    ) -> StorageResult<Option<DeviceRecord>> {
+        let sql = format!(
+            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end, d.clock_offset_s
+             FROM devices d JOIN warehouses w ON w.id = d.warehouse_id WHERE {clause}"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query_map([key], device_row)?;
+        rows.next().transpose()?.map(decode_device).transpose()
+    }
+}
+
+type DeviceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
+}
+
+fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
+    let (id, name, wh, wh_code, enrolled, revoked, seen, durable, app_version, log_end, clock) =
+        row;
+    Ok(DeviceRecord {
+        id: parse(&id)?,
+        name,
+        warehouse_id: parse(&wh)?,
+        warehouse_code: wh_code,
+        enrolled_at: time(&enrolled)?,
+        revoked: revoked.is_some(),
+        last_seen_at: seen.as_deref().map(time).transpose()?,
+        durable_seq: durable as u64,
+        app_version,
+        log_end: log_end.map(|n| n as u64),
+        clock_offset_s: clock,
+    })
+}

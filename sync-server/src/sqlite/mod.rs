@@ -1,0 +1,373 @@
+//! The embedded SQLite backend: one database file, WAL, the same durability settings as devices.
+//! Writes are serialized through one connection (SQLite has one writer anyway); every push is one
+//! immediate transaction, so a push is either wholly durable or not at all. Read-only pages are
+//! answered on their own read connections, so they never queue behind a push.
+//!
+//! One module per part of the storage: [`engine`] (enrolment, push and what applying an
+//! operation writes), [`pull`] (pull pages and snapshots), [`admin`] (imports, exports, the demo,
+//! operators, sessions, audit), [`supervision`] (exceptions and work) and [`read`] (the pages).
+
+mod admin;
+mod engine;
+mod pull;
+mod read;
+mod supervision;
+
+use crate::error::{StorageError, StorageResult};
+use crate::inventory::{
+    self, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
+    OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
+};
+use crate::schema;
+use crate::storage::{
+    Administration, AuditEntry, Contact, DeviceRecord, Enrolment, ExportKind, ImportKind,
+    NewOperator, PullPage, PushOutcome, RawServerOp, ReadModels, Resolution, SessionRecord, Stats,
+    Supervision, SyncEngine,
+};
+use crate::tasks;
+use crate::tasks::TaskLine;
+use crate::views::TxView;
+use aisle_domain::admission::{self, Admission, Verdict};
+use aisle_domain::import::{
+    ImportError, RowError, WorkRow, parse_costs, parse_orders, parse_receipts,
+};
+use aisle_domain::ledger::StockKey;
+use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
+use aisle_domain::reconcile::{self, ExceptionKind, Rules};
+use aisle_domain::replenish::Policy;
+use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
+use aisle_ledger::effects::{apply, key_from_row};
+use aisle_ledger::master::{
+    import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
+    load_location, load_locations, load_plates, load_warehouses, upsert_item, upsert_location,
+};
+use aisle_proto::{
+    EnrollRequest, Exception, ExceptionStatus, MasterData, OperatorRecord, OrderLine, PullQuery,
+    ReceiptLine, Snapshot, StockRow, StockSummary, Task,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+/// Clock offsets up to this many seconds are taken as network delay and left alone.
+pub const CLOCK_TOLERANCE_S: i64 = 5;
+
+/// Offsets above this many seconds are reported (log, device list).
+pub const CLOCK_REPORT_S: i64 = 120;
+
+/// The SQLite backend.
+#[derive(Debug)]
+pub struct SqliteStorage {
+    /// The one writer: pushes, claims, imports and a supervisor's changes, one at a time.
+    conn: Mutex<Connection>,
+    /// Idle read-only connections for pages and lookups (WAL lets them read while a push writes).
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+    epoch: Uuid,
+    server_device: DeviceId,
+    rules: Rules,
+}
+
+/// A pooled read-only connection ([`SqliteStorage::read`]).
+struct Reader<'a> {
+    conn: Option<Connection>,
+    pool: &'a Mutex<Vec<Connection>>,
+}
+
+/// Idle read connections kept open; more are opened under load and closed when returned.
+const IDLE_READERS: usize = 8;
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Only `drop` takes the connection out.
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a reader is used after drop"))
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.pool.lock())
+            && idle.len() < IDLE_READERS
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+pub(crate) fn parse<T: std::str::FromStr>(s: &str) -> StorageResult<T> {
+    s.parse()
+        .map_err(|_| StorageError::Internal(format!("stored id {s:?} is not valid")))
+}
+
+pub(crate) fn time(s: &str) -> StorageResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| StorageError::Internal(format!("stored time {s:?}: {e}")))
+}
+
+fn is_foreign_key(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation && f.extended_code == 787)
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the server database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = Connection::open(&path)?;
+        aisle_ledger::configure(&conn)?;
+        schema::MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|e| StorageError::Internal(format!("migrating the database: {e}")))?;
+        let existing: Option<(String, String)> = conn
+            .query_row(
+                "SELECT epoch, server_device_id FROM server_state",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (epoch, server_device) = match existing {
+            Some((e, d)) => (parse(&e)?, parse(&d)?),
+            None => {
+                let (e, d) = (Uuid::now_v7(), DeviceId::new());
+                conn.execute(
+                    "INSERT INTO server_state (singleton, epoch, server_device_id) VALUES (1, ?1, ?2)",
+                    params![e.to_string(), d.to_string()],
+                )?;
+                (e, d)
+            }
+        };
+        Ok(Self {
+            conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path,
+            epoch,
+            server_device,
+            rules: Rules::default(),
+        })
+    }
+
+    fn lock(&self) -> StorageResult<MutexGuard<'_, Connection>> {
+        self.conn.lock().map_err(|_| {
+            StorageError::Internal("a previous request panicked while holding the database".into())
+        })
+    }
+
+    /// A read-only connection: an idle one, or a new one. It goes back to the pool when dropped.
+    /// Each statement (or transaction) on it sees the database as of its start: never a push's
+    /// uncommitted half.
+    fn read(&self) -> StorageResult<Reader<'_>> {
+        let idle = self
+            .readers
+            .lock()
+            .map_err(|_| StorageError::Internal("the read connection pool is poisoned".into()))?
+            .pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c.pragma_update(None, "cache_size", -32 * 1024)?;
+                c
+            }
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            pool: &self.readers,
+        })
+    }
+
+    /// Runs `f` in one read transaction on a read connection: everything it reads is one
+    /// committed state of the database, while pushes go on on the writer.
+    fn reading<T>(&self, f: impl FnOnce(&Connection) -> StorageResult<T>) -> StorageResult<T> {
+        let conn = self.read()?;
+        let tx = conn.unchecked_transaction()?;
+        let out = f(&tx)?;
+        tx.finish()?;
+        Ok(out)
+    }
+
+    /// A server-originated operation on behalf of `operator` (a supervisor's compensation).
+    fn server_op_by(
+        &self,
+        tx: &Connection,
+        warehouse: WarehouseId,
+        op: Operation,
+        operator: &str,
+    ) -> StorageResult<u64> {
+        self.server_op_at(tx, warehouse, op, operator, Utc::now())
+    }
+
+    /// A server-originated operation that happened at `when` (demo history).
+    fn server_op_at(
+        &self,
+        tx: &Connection,
+        warehouse: WarehouseId,
+        op: Operation,
+        operator: &str,
+        when: DateTime<Utc>,
+    ) -> StorageResult<u64> {
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM ops WHERE device_id = ?1",
+            [self.server_device.to_string()],
+            |r| r.get(0),
+        )?;
+        let entry = ChangeLogEntry {
+            op_id: OpId::new(),
+            device_id: self.server_device,
+            seq: seq as u64,
+            schema_version: PAYLOAD_VERSION,
+            warehouse_id: warehouse,
+            operator: operator.to_string(),
+            device_time: when,
+            scans: vec![],
+            seen_cursor: max_seq(tx)?,
+            op,
+        };
+        self.apply_entry(tx, &entry, when, None)
+    }
+}
+
+/// Operators with their PIN hashes: one by badge, or all.
+fn load_operators(conn: &Connection, badge: Option<&str>) -> StorageResult<Vec<OperatorRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT badge, name, role, pin_hash FROM operators WHERE ?1 IS NULL OR badge = ?1 ORDER BY badge",
+    )?;
+    let rows = stmt.query_map([badge], |r| {
+        Ok(OperatorRecord {
+            badge: r.get(0)?,
+            name: r.get(1)?,
+            role: r.get(2)?,
+            pin_hash: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn changed(tx: &Connection, kind: &str, id: &str) -> StorageResult<()> {
+    tx.prepare_cached("INSERT INTO changes (kind, id) VALUES (?1, ?2)")?
+        .execute(params![kind, id])?;
+    Ok(())
+}
+
+/// Random text from an unambiguous alphabet, for enrolment codes and tokens.
+pub fn random_code(len: usize) -> StorageResult<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StorageError::Internal(format!("no randomness: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// SHA-256 of a secret, hex. Tokens are 160 random bits, so a fast hash is enough for them.
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Runs `sql` with text arguments and decodes every row with `decode`: the plumbing shared by the
+/// loaders below, which differ only in their columns.
+fn load_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    args: &[String],
+    decode: impl Fn(&rusqlite::Row<'_>) -> StorageResult<T>,
+) -> StorageResult<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(decode(r)?);
+    }
+    Ok(out)
+}
+
+fn exceptions_where(
+    conn: &Connection,
+    clause: &str,
+    args: &[String],
+) -> StorageResult<Vec<Exception>> {
+    let sql = format!(
+        "SELECT id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at, resolution
+         FROM exceptions WHERE {clause} ORDER BY created_at, id"
+    );
+    load_rows(conn, &sql, args, |r| {
+        let kind: String = r.get(1)?;
+        let status: String = r.get(8)?;
+        Ok(Exception {
+            id: parse(&r.get::<_, String>(0)?)?,
+            kind: ExceptionKind::parse(&kind)
+                .ok_or_else(|| StorageError::Internal(format!("exception kind {kind:?}")))?,
+            warehouse_id: parse(&r.get::<_, String>(2)?)?,
+            device_id: r
+                .get::<_, Option<String>>(3)?
+                .as_deref()
+                .map(parse)
+                .transpose()?,
+            op_ids: serde_json::from_str(&r.get::<_, String>(4)?)?,
+            location_id: r
+                .get::<_, Option<String>>(5)?
+                .as_deref()
+                .map(parse)
+                .transpose()?,
+            key: r
+                .get::<_, Option<String>>(6)?
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?,
+            message: r.get(7)?,
+            status: if status == "open" {
+                ExceptionStatus::Open
+            } else {
+                ExceptionStatus::Resolved
+            },
+            created_at: time(&r.get::<_, String>(9)?)?,
+            resolution: r.get(10)?,
+        })
+    })
+}
+
+/// A logged operation by its id.
+fn logged_entry(conn: &Connection, op: OpId) -> StorageResult<ChangeLogEntry> {
+    let entry: Option<String> = conn
+        .prepare_cached("SELECT entry FROM ops WHERE op_id = ?1")?
+        .query_row([op.to_string()], |r| r.get(0))
+        .optional()?;
+    let entry =
+        entry.ok_or_else(|| StorageError::Internal(format!("logged operation {op} is missing")))?;
+    Ok(serde_json::from_str(&entry)?)
+}
+
+fn max_rev(conn: &Connection) -> StorageResult<u64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(rev), 0) FROM changes", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
+}
+
+fn max_seq(conn: &Connection) -> StorageResult<u64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(server_seq), 0) FROM ops", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
+}
+
+#[cfg(test)]
+mod tests;

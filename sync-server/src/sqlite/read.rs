@@ -1,0 +1,79 @@
+//! The read-only pages, answered on read connections.
+
+use super::*;
+
+impl ReadModels for SqliteStorage {
+    fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
+        self.reading(|conn| inventory::stock_search(conn, q, limit))
+    }
+
+    fn item_detail(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<ItemDetail> {
+        self.reading(|conn| inventory::item_detail(conn, warehouse, sku, today, service_level))
+    }
+
+    fn location_detail(&self, warehouse: &str, code: &str) -> StorageResult<LocationDetail> {
+        self.reading(|conn| inventory::location_detail(conn, warehouse, code))
+    }
+
+    fn lot_stock(&self, lot: &str) -> StorageResult<Vec<LotStock>> {
+        self.reading(|conn| inventory::lot_stock(conn, lot))
+    }
+
+    fn expiring(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        days: u32,
+    ) -> StorageResult<Vec<Expiring>> {
+        self.reading(|conn| inventory::expiring(conn, warehouse, today, days))
+    }
+
+    fn face_top_ups(&self, warehouse: &str) -> StorageResult<Vec<FaceTopUp>> {
+        self.reading(|conn| inventory::face_top_ups(conn, warehouse, inventory::Faces::All))
+    }
+
+    fn orders(&self, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {
+        self.reading(|conn| inventory::orders(conn, warehouse))
+    }
+
+    fn allocation(&self, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {
+        self.reading(|conn| inventory::allocation(conn, warehouse))
+    }
+
+    fn count_plan(&self, warehouse: &str, today: NaiveDate) -> StorageResult<Vec<CountTask>> {
+        self.reading(|conn| inventory::count_plan(conn, warehouse, today))
+    }
+
+    fn demand_history(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        days: u32,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<(NaiveDate, i64)>> {
+        self.reading(|conn| {
+            let wh = inventory::warehouse_id(conn, warehouse)?;
+            let item = inventory::item_id(conn, sku)?;
+            inventory::demand_history(conn, &wh, &item, days, today)
+        })
+    }
+
+    fn replenishment(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        service_level: f64,
+    ) -> StorageResult<Vec<ReplenishmentLine>> {
+        self.reading(|conn| inventory::replenishment(conn, warehouse, today, service_level))
+    }
+
+    fn valuation(&self, warehouse: &str) -> StorageResult<Valuation> {
+        self.reading(|conn| inventory::valuation(conn, warehouse))
+    }
+}

@@ -1,0 +1,309 @@
+//! A supervisor's work: exceptions and their resolutions, tasks, leases, waves, shipments and
+//! purchase orders.
+
+use super::*;
+
+impl Supervision for SqliteStorage {
+    fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>> {
+        let conn = self.read()?;
+        exceptions_where(
+            &conn,
+            if open_only {
+                "status = 'open'"
+            } else {
+                "1 = 1"
+            },
+            &[],
+        )
+    }
+
+    fn resolve_exception(
+        &self,
+        id: Uuid,
+        by: &str,
+        resolution: &Resolution,
+    ) -> StorageResult<Exception> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let role: Option<String> = tx
+            .query_row("SELECT role FROM operators WHERE badge = ?1", [by], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if role.as_deref() != Some("supervisor") {
+            return Err(StorageError::Forbidden(format!(
+                "{by:?} is not a supervisor; only supervisors resolve exceptions"
+            )));
+        }
+        let found = exceptions_where(&tx, "id = ?1", &[id.to_string()])?;
+        let x = found
+            .into_iter()
+            .next()
+            .ok_or_else(|| StorageError::NotFound(format!("no exception {id}")))?;
+        if x.status == ExceptionStatus::Resolved {
+            return Err(StorageError::Conflict(format!(
+                "exception {id} is already resolved: {}",
+                x.resolution.unwrap_or_default()
+            )));
+        }
+        let text = match resolution {
+            Resolution::Accept { note } => format!("accepted by {by}: {note}"),
+            Resolution::Reject { note } => {
+                let count = match x.op_ids.first() {
+                    Some(op) if x.kind == ExceptionKind::CountVariance => {
+                        match logged_entry(&tx, *op)?.op {
+                            Operation::Count(c) => c,
+                            _ => {
+                                return Err(StorageError::Internal(format!(
+                                    "the operation behind count exception {id} is not a count"
+                                )));
+                            }
+                        }
+                    }
+                    _ => {
+                        return Err(StorageError::Invalid(
+                            "only a count variance can be rejected; accept or adjust this exception".into(),
+                        ));
+                    }
+                };
+                let qty = count.expected - count.counted;
+                let op = Operation::Adjust(Adjust {
+                    key: count.key,
+                    qty,
+                    reason: "count rejected".into(),
+                    note: Some(format!("resolves exception {id}: {}", note.trim())),
+                });
+                let seq = self.server_op_by(&tx, x.warehouse_id, op, by)?;
+                format!(
+                    "count rejected by {by}: the books go back to {} ({qty:+}, server operation #{seq}); {}",
+                    count.expected,
+                    note.trim()
+                )
+            }
+            Resolution::Release { note } => {
+                let entry = match x.op_ids.first() {
+                    Some(op) if x.kind.holds_operation() => logged_entry(&tx, *op)?,
+                    _ => {
+                        return Err(StorageError::Invalid(
+                            "only a held operation (unauthorized or invalid_operation) can be released; accept or adjust this exception".into(),
+                        ));
+                    }
+                };
+                // Released as if the supervisor had done it: still only what any replica can apply.
+                // An operation held as unreadable is read again: this server may read it now.
+                let as_supervisor = ChangeLogEntry {
+                    operator: by.to_string(),
+                    warehouse_id: x.warehouse_id,
+                    op: aisle_domain::op::reread(&entry.op)
+                        .filter(|_| entry.schema_version <= PAYLOAD_VERSION)
+                        .unwrap_or_else(|| entry.op.clone()),
+                    ..entry.clone()
+                };
+                let view = TxView {
+                    conn: &tx,
+                    device: entry.device_id,
+                };
+                let check = admission::admit(&as_supervisor, x.warehouse_id, Utc::now(), &view)?;
+                if check.verdict == Verdict::Hold {
+                    return Err(StorageError::Invalid(format!(
+                        "this operation cannot be applied: {}; accept the exception to leave it out",
+                        check.reason().unwrap_or("it breaks a rule")
+                    )));
+                }
+                let seq = self.server_op_by(&tx, x.warehouse_id, as_supervisor.op, by)?;
+                format!(
+                    "released by {by}: the held {} is applied as server operation #{seq}; {}",
+                    x.op_ids.first().map(|o| o.to_string()).unwrap_or_default(),
+                    note.trim()
+                )
+            }
+            Resolution::Adjust { qty, reason } => {
+                let key = x.key.clone().ok_or_else(|| {
+                    StorageError::Invalid(
+                        "this exception is not about a stock line; accept it instead".into(),
+                    )
+                })?;
+                if *qty == 0 || reason.trim().is_empty() {
+                    return Err(StorageError::Invalid(
+                        "an adjustment needs a non-zero quantity and a reason".into(),
+                    ));
+                }
+                let op = Operation::Adjust(Adjust {
+                    key,
+                    qty: *qty,
+                    reason: reason.trim().to_string(),
+                    note: Some(format!("resolves exception {id}")),
+                });
+                let seq = self.server_op_by(&tx, x.warehouse_id, op, by)?;
+                format!("adjusted by {qty:+} ({reason}) by {by}, server operation #{seq}")
+            }
+        };
+        tx.execute(
+            "UPDATE exceptions SET status = 'resolved', resolution = ?1 WHERE id = ?2",
+            params![text, id.to_string()],
+        )?;
+        changed(&tx, "exception", &id.to_string())?;
+        let resolved = exceptions_where(&tx, "id = ?1", &[id.to_string()])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StorageError::Internal("exception vanished".into()))?;
+        tx.commit()?;
+        tracing::info!(exception = %id, by, resolution = %text, "exception resolved");
+        Ok(resolved)
+    }
+
+    fn release_top_ups(&self, warehouse: &str, by: &str) -> StorageResult<Vec<Task>> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = tasks::release_top_ups(&tx, warehouse, inventory::Faces::All, by)?;
+        tx.commit()?;
+        tracing::info!(warehouse, by, tasks = out.len(), "top-up tasks released");
+        Ok(out)
+    }
+
+    fn release_counts(
+        &self,
+        warehouse: &str,
+        skus: &[String],
+        today: NaiveDate,
+        by: &str,
+    ) -> StorageResult<Vec<Task>> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = tasks::release_counts(&tx, warehouse, skus, today, by)?;
+        tx.commit()?;
+        tracing::info!(warehouse, by, tasks = out.len(), "count tasks released");
+        Ok(out)
+    }
+
+    fn recount(&self, exception: Uuid, by: &str) -> StorageResult<Task> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let x = exceptions_where(&tx, "id = ?1", &[exception.to_string()])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StorageError::NotFound(format!("no exception {exception}")))?;
+        if x.status == ExceptionStatus::Resolved {
+            return Err(StorageError::Conflict(format!(
+                "exception {exception} is already resolved"
+            )));
+        }
+        let task = tasks::recount(&tx, &x, by)?;
+        tx.commit()?;
+        tracing::info!(%exception, by, task = %task.id, "recount requested");
+        Ok(task)
+    }
+
+    fn cancel_task(&self, id: TaskId, by: &str) -> StorageResult<Task> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let task = tasks::cancel(&tx, id)?;
+        tx.commit()?;
+        tracing::info!(task = %id, by, "task cancelled");
+        Ok(task)
+    }
+
+    fn tasks(&self, warehouse: &str, open_only: bool) -> StorageResult<Vec<TaskLine>> {
+        let conn = self.read()?;
+        tasks::task_lines(&conn, warehouse, open_only)
+    }
+
+    fn confirm_shipment(
+        &self,
+        order: &str,
+        step: &Shipment,
+        by: &str,
+    ) -> StorageResult<OrderStatus> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status = inventory::confirm_shipment(&tx, order, step, by)?;
+        tx.commit()?;
+        Ok(status)
+    }
+
+    fn settle_short(
+        &self,
+        order: &str,
+        choice: crate::shortfall::ShortChoice,
+        by: &str,
+    ) -> StorageResult<crate::shortfall::ShortOutcome> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = crate::shortfall::settle(&tx, order, choice, by)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn waves(&self, warehouse: &str) -> StorageResult<Vec<crate::waves::Wave>> {
+        let conn = self.read()?;
+        crate::waves::list(&conn, warehouse)
+    }
+
+    fn create_wave(
+        &self,
+        warehouse: &str,
+        orders: &[String],
+        by: &str,
+    ) -> StorageResult<crate::waves::Wave> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let wave = crate::waves::create(&tx, warehouse, orders, by)?;
+        tx.commit()?;
+        Ok(wave)
+    }
+
+    fn release_wave(&self, wave: &str, by: &str) -> StorageResult<crate::waves::Wave> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let wave = crate::waves::release(&tx, wave, by)?;
+        tx.commit()?;
+        Ok(wave)
+    }
+
+    fn leases(&self, warehouse: &str) -> StorageResult<Vec<aisle_proto::Lease>> {
+        let conn = self.read()?;
+        let wh: WarehouseId = parse(&inventory::warehouse_id(&conn, warehouse)?)?;
+        crate::leases::current(&conn, wh, Utc::now())
+    }
+
+    fn release_lease(&self, work: aisle_proto::WorkRef, by: &str) -> StorageResult<()> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        crate::leases::release(&tx, work, by, Utc::now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn assign_lease(
+        &self,
+        work: aisle_proto::WorkRef,
+        device: DeviceId,
+        by: &str,
+    ) -> StorageResult<aisle_proto::Lease> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let dev = Self::device_where(&tx, "d.id = ?1", &device.to_string())?
+            .ok_or_else(|| StorageError::NotFound(format!("no device {device}")))?;
+        let lease = crate::leases::assign(&tx, work, &dev, by, Utc::now())?;
+        tx.commit()?;
+        Ok(lease)
+    }
+
+    fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()> {
+        let conn = self.lock()?;
+        inventory::set_policy(&conn, warehouse, sku, policy)
+    }
+
+    fn create_purchase_order(
+        &self,
+        warehouse: &str,
+        lines: &[(String, i64)],
+        expected: Option<NaiveDate>,
+    ) -> StorageResult<String> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let po = inventory::create_purchase_order(&tx, warehouse, lines, expected, changed)?;
+        tx.commit()?;
+        Ok(po)
+    }
+}
