@@ -2,9 +2,11 @@
 # Installs what the build and the tests need when it is missing (Debian/Ubuntu): WebKitGTK and
 # friends for the Tauri app; Xvfb, WebKitWebDriver and tauri-driver for the app's WebDriver
 # tests; Chromium and chromedriver for the supervisor pages' browser test; Python 3 with venv for
-# the API fuzz. Node.js 20+ with npm must be present for the UI.
+# the API fuzz; PostgreSQL's server binaries for the tests that run on both backends (the tests
+# start their own throwaway cluster: nothing is started here). Node.js 20+ with npm must be
+# present for the UI.
 set -euo pipefail
-packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev xvfb webkit2gtk-driver chromium chromium-driver)
+packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev xvfb webkit2gtk-driver chromium chromium-driver postgresql)
 missing=0
 pkg-config --exists webkit2gtk-4.1 2>/dev/null || missing=1
 pkg-config --exists librsvg-2.0 2>/dev/null || missing=1
@@ -12,6 +14,7 @@ command -v Xvfb >/dev/null || missing=1
 command -v WebKitWebDriver >/dev/null || missing=1
 command -v chromium >/dev/null || missing=1
 command -v chromedriver >/dev/null || missing=1
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing=1
 if [ "$missing" = 1 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run build)
 # The end-to-end tests in tests/ start the real binaries (aisle-server, aisle) as processes.
 cargo build --workspace --bins --locked
+# Tests that run one body on SQLite and on PostgreSQL start their own throwaway cluster per test
+# process (crates/aisle-testdb); nothing else is needed.
 cargo test --workspace --locked
 # The HTTP API fuzzed from its OpenAPI document (schemathesis): no 5xx, every answer documented.
 ./scripts/api-fuzz.sh 45

@@ -8,6 +8,7 @@ use crate::error::StorageResult;
 use aisle_domain::ledger::{StockKey, net};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_ledger::audit::ledger_against_stock;
+use aisle_ledger::db::Db;
 use aisle_ledger::effects::key_from_row;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -106,17 +107,18 @@ pub(crate) fn audit(conn: &Connection) -> StorageResult<BooksAudit> {
     // The ledger, grouped by operation.
     let mut ledger: HashMap<String, Vec<(StockKey, i64)>> = HashMap::new();
     {
-        let mut stmt = conn.prepare(
+        conn.each(
             "SELECT op_id, item_id, location_id, lot, expiry, plate_id, qty FROM ledger",
+            &[],
+            &mut |r| {
+                let key = key_from_row(r, 1)?;
+                if let Some(b) = books.get_mut(&wh_of(&key.location.to_string())) {
+                    b.ledger_rows += 1;
+                }
+                ledger.entry(r.get(0)?).or_default().push((key, r.get(6)?));
+                Ok(())
+            },
         )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let key = key_from_row(r, 1)?;
-            if let Some(b) = books.get_mut(&wh_of(&key.location.to_string())) {
-                b.ledger_rows += 1;
-            }
-            ledger.entry(r.get(0)?).or_default().push((key, r.get(6)?));
-        }
     }
 
     // Every logged operation against its ledger rows.

@@ -92,6 +92,8 @@ impl From<aisle_ledger::LedgerError> for DeviceError {
             L::Import(i) => Self::Import(i),
             L::Sqlite(s) => s.into(),
             L::Decode(m) => Self::Decode(m),
+            // The server's database errors; a device never opens one.
+            other => Self::Decode(other.to_string()),
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::{DeviceError, Result, Store};
 use aisle_domain::master::{Item, LicensePlate, Location, LocationKind, PackKind, Warehouse};
 use aisle_domain::{ItemId, LocationId, PlateId, WarehouseId};
+use aisle_ledger::args;
 use aisle_ledger::master::{self as rows, ImportSummary as Summary};
 use rusqlite::Connection;
 use std::io::Read;
@@ -60,14 +61,14 @@ impl Store {
         label: &str,
         warehouse: Option<WarehouseId>,
     ) -> Result<Option<Location>> {
-        if let Some(l) = rows::location_where(&self.conn, "barcode = ?1", &[&label])? {
+        if let Some(l) = rows::location_where(&self.conn, "barcode = ?1", args![label])? {
             return Ok(Some(l));
         }
         match warehouse {
             Some(wh) => Ok(rows::location_where(
                 &self.conn,
                 "warehouse_id = ?1 AND code = ?2",
-                &[&wh, &label],
+                args![wh, label],
             )?),
             None => Ok(None),
         }
@@ -104,13 +105,13 @@ impl Store {
     }
 
     pub fn plate_by_code(&self, code: &str) -> Result<Option<LicensePlate>> {
-        Ok(rows::load_plates(&self.conn, "code = ?1", &[&code])?
+        Ok(rows::load_plates(&self.conn, "code = ?1", args![code])?
             .into_iter()
             .next())
     }
 
     pub fn plate(&self, id: PlateId) -> Result<LicensePlate> {
-        rows::load_plates(&self.conn, "id = ?1", &[&id])?
+        rows::load_plates(&self.conn, "id = ?1", args![id])?
             .into_iter()
             .next()
             .ok_or(DeviceError::NotFound {

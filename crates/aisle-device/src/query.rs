@@ -8,6 +8,7 @@ use aisle_domain::master::LocationKind;
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{ItemId, LocationId, PlateId};
 pub use aisle_ledger::audit::{BooksMismatch, ledger_against_stock};
+use aisle_ledger::db::DbExt;
 use aisle_ledger::effects::key_from_row;
 use chrono::NaiveDate;
 use rusqlite::params_from_iter;
@@ -255,10 +256,12 @@ pub(crate) fn change_log_on(
 pub(crate) fn all_stock(
     conn: &rusqlite::Connection,
 ) -> Result<std::collections::BTreeMap<StockKey, i64>> {
-    let mut stmt =
-        conn.prepare("SELECT item_id, location_id, lot, expiry, plate_id, qty FROM stock")?;
-    let rows = stmt.query_map([], |r| Ok((key_from_row(r, 0)?, r.get::<_, i64>(5)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = conn.rows(
+        "SELECT item_id, location_id, lot, expiry, plate_id, qty FROM stock",
+        &[],
+        |r| Ok((key_from_row(r, 0)?, r.get::<i64>(5)?)),
+    )?;
+    Ok(rows.into_iter().collect())
 }
 
 /// When each stock key first received stock on this device's books, for FIFO: the creation
@@ -268,15 +271,15 @@ pub(crate) fn first_arrivals(
     conn: &rusqlite::Connection,
 ) -> Result<std::collections::HashMap<StockKey, chrono::DateTime<chrono::Utc>>> {
     // One pass over the ledger; snapshot rows carry "snapshot:N" ids, not UUIDs.
-    let mut stmt = conn.prepare(
+    let rows = conn.rows(
         "SELECT item_id, location_id, lot, expiry, plate_id, MIN(op_id) FROM ledger
          WHERE qty > 0 AND op_id NOT LIKE 'snapshot:%'
          GROUP BY item_id, location_id, lot, expiry, plate_id",
+        &[],
+        |r| Ok((key_from_row(r, 0)?, r.get::<String>(5)?)),
     )?;
-    let rows = stmt.query_map([], |r| Ok((key_from_row(r, 0)?, r.get::<_, String>(5)?)))?;
     let mut out = std::collections::HashMap::new();
-    for row in rows {
-        let (key, op) = row?;
+    for (key, op) in rows {
         let when = uuid::Uuid::parse_str(&op)
             .ok()
             .and_then(|u| u.get_timestamp())

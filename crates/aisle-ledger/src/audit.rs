@@ -2,6 +2,7 @@
 //! check for a device's store and the server's database, which share the ledger tables.
 
 use crate::Result;
+use crate::db::{Db, DbExt};
 use serde::Serialize;
 
 /// A stock line whose materialized quantity differs from the sum of its ledger rows.
@@ -25,9 +26,9 @@ impl std::fmt::Display for BooksMismatch {
 }
 
 /// Every stock line whose quantity is not the sum of its ledger rows.
-pub fn ledger_against_stock(conn: &rusqlite::Connection) -> Result<Vec<BooksMismatch>> {
-    let mut stmt = conn.prepare(
-        "WITH l AS (SELECT item_id, location_id, lot, expiry, plate_id, SUM(qty) AS qty FROM ledger
+pub fn ledger_against_stock(conn: &dyn Db) -> Result<Vec<BooksMismatch>> {
+    conn.rows(
+        "WITH l AS (SELECT item_id, location_id, lot, expiry, plate_id, CAST(SUM(qty) AS BIGINT) AS qty FROM ledger
                     GROUP BY item_id, location_id, lot, expiry, plate_id HAVING SUM(qty) <> 0)
          SELECT COALESCE(l.item_id, s.item_id), COALESCE(l.location_id, s.location_id),
                 COALESCE(l.lot, s.lot), COALESCE(l.qty, 0), COALESCE(s.qty, 0)
@@ -35,15 +36,15 @@ pub fn ledger_against_stock(conn: &rusqlite::Connection) -> Result<Vec<BooksMism
            ON s.item_id = l.item_id AND s.location_id = l.location_id AND s.lot = l.lot
           AND s.expiry = l.expiry AND s.plate_id = l.plate_id
          WHERE COALESCE(l.qty, 0) <> COALESCE(s.qty, 0)",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(BooksMismatch {
-            item_id: r.get(0)?,
-            location_id: r.get(1)?,
-            lot: r.get(2)?,
-            ledger: r.get(3)?,
-            stock: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        &[],
+        |r| {
+            Ok(BooksMismatch {
+                item_id: r.get(0)?,
+                location_id: r.get(1)?,
+                lot: r.get(2)?,
+                ledger: r.get(3)?,
+                stock: r.get(4)?,
+            })
+        },
+    )
 }

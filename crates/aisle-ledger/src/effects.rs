@@ -2,11 +2,11 @@
 //! movement. The device runs it when it records a scan and when it applies another device's
 //! operation; the server runs it when it admits a pushed one.
 
-use crate::{Result, undecodable};
+use crate::db::{Db, DbExt, Row};
+use crate::{LedgerError, Result, args};
 use aisle_domain::ledger::{Delta, StockKey};
 use aisle_domain::op::Operation;
 use aisle_domain::{LocationId, OpId, PlateId};
-use rusqlite::{Connection, Row, params};
 
 /// Optional text as stored in the key columns: empty text means "none".
 pub fn none_if_empty(s: String) -> Option<String> {
@@ -26,17 +26,17 @@ pub fn key_columns(key: &StockKey) -> (String, String, String, String, String) {
 
 /// The stock key stored in five columns from `first` on (item, location, lot, expiry, plate):
 /// the inverse of [`key_columns`].
-pub fn key_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<StockKey> {
+pub fn key_from_row(r: &Row<'_>, first: usize) -> Result<StockKey> {
     let expiry = none_if_empty(r.get(first + 3)?)
         .map(|e| {
             e.parse()
-                .map_err(|_| undecodable(first + 3, format!("stored expiry {e:?} is not a date")))
+                .map_err(|_| LedgerError::Decode(format!("stored expiry {e:?} is not a date")))
         })
         .transpose()?;
     let plate = none_if_empty(r.get(first + 4)?)
         .map(|p| {
             p.parse()
-                .map_err(|_| undecodable(first + 4, format!("stored plate id {p:?} is not a UUID")))
+                .map_err(|_| LedgerError::Decode(format!("stored plate id {p:?} is not a UUID")))
         })
         .transpose()?;
     Ok(StockKey {
@@ -50,7 +50,7 @@ pub fn key_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<StockKey> {
 
 /// Applies an operation's effects: ledger rows, materialized stock and plate whereabouts.
 /// Returns the keys whose stock is now below zero.
-pub fn apply(conn: &Connection, op_id: OpId, op: &Operation) -> Result<Vec<(StockKey, i64)>> {
+pub fn apply(conn: &dyn Db, op_id: OpId, op: &Operation) -> Result<Vec<(StockKey, i64)>> {
     let negative = apply_deltas(conn, &op_id.to_string(), &op.effects())?;
     match op {
         Operation::Receive(r) => {
@@ -61,8 +61,10 @@ pub fn apply(conn: &Connection, op_id: OpId, op: &Operation) -> Result<Vec<(Stoc
         Operation::MovePlate(m) => place_plate(conn, m.plate, &m.plate_code, m.to)?,
         Operation::Putaway(t) | Operation::Move(t) => {
             if let Some(p) = t.to_plate {
-                conn.prepare_cached("UPDATE plates SET location_id = ?1 WHERE id = ?2")?
-                    .execute(params![t.to, p])?;
+                conn.exec(
+                    "UPDATE plates SET location_id = ?1 WHERE id = ?2",
+                    args![t.to, p],
+                )?;
             }
         }
         _ => {}
@@ -72,30 +74,27 @@ pub fn apply(conn: &Connection, op_id: OpId, op: &Operation) -> Result<Vec<(Stoc
 
 /// Writes ledger rows under `op_id` and updates materialized stock. Returns the keys now below
 /// zero.
-pub fn apply_deltas(
-    conn: &Connection,
-    op_id: &str,
-    deltas: &[Delta],
-) -> Result<Vec<(StockKey, i64)>> {
+pub fn apply_deltas(conn: &dyn Db, op_id: &str, deltas: &[Delta]) -> Result<Vec<(StockKey, i64)>> {
     let mut negative = Vec::new();
-    let mut ledger = conn.prepare_cached(
-        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    let mut stock = conn.prepare_cached(
-        "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = qty + excluded.qty
-         RETURNING qty",
-    )?;
-    let mut prune = conn.prepare_cached(
-        "DELETE FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5 AND qty = 0",
-    )?;
     for d in deltas {
         let (item, loc, lot, expiry, plate) = key_columns(&d.key);
-        ledger.execute(params![op_id, item, loc, lot, expiry, plate, d.qty])?;
-        let now: i64 =
-            stock.query_row(params![item, loc, lot, expiry, plate, d.qty], |r| r.get(0))?;
+        conn.exec(
+            "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            args![op_id, item, loc, lot, expiry, plate, d.qty],
+        )?;
+        let now: i64 = conn
+            .value(
+                "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = stock.qty + excluded.qty
+                 RETURNING qty",
+                args![item, loc, lot, expiry, plate, d.qty],
+            )?
+            .ok_or_else(|| LedgerError::Decode("the stock upsert returned no row".into()))?;
         if now == 0 {
-            prune.execute(params![item, loc, lot, expiry, plate])?;
+            conn.exec(
+                "DELETE FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5 AND qty = 0",
+                args![item, loc, lot, expiry, plate],
+            )?;
         } else if now < 0 {
             negative.push((d.key.clone(), now));
         }
@@ -105,27 +104,28 @@ pub fn apply_deltas(
 
 /// Creates the plate with this id where it now is, or moves it there. A code that is already
 /// another plate's keeps that plate (the server raises a `plate_conflict` for it).
-fn place_plate(conn: &Connection, plate: PlateId, code: &str, location: LocationId) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO plates (id, code, warehouse_id, location_id)
-         SELECT ?1, ?2, warehouse_id, id FROM locations WHERE id = ?3
-         ON CONFLICT(id) DO UPDATE SET location_id = excluded.location_id, warehouse_id = excluded.warehouse_id
-         ON CONFLICT DO NOTHING",
-    )?
-    .execute(params![plate, code, location])?;
+fn place_plate(conn: &dyn Db, plate: PlateId, code: &str, location: LocationId) -> Result<()> {
+    let warehouse: Option<String> = conn.value(
+        "SELECT warehouse_id FROM locations WHERE id = ?1",
+        args![location],
+    )?;
+    if let Some(warehouse) = warehouse {
+        crate::master::place_plate_row(conn, plate, code, &warehouse, Some(location))?;
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::DbExt;
     use chrono::NaiveDate;
 
     /// A key goes into its columns and comes back the same, with and without lot, expiry and
     /// plate.
     #[test]
     fn stock_keys_round_trip_through_their_columns() {
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         let full = StockKey {
             item: aisle_domain::ItemId::new(),
             location: LocationId::new(),
@@ -142,15 +142,18 @@ mod tests {
         for key in [full, bare] {
             let (a, b, c, d, e) = key_columns(&key);
             let back = conn
-                .query_row("SELECT ?1, ?2, ?3, ?4, ?5", params![a, b, c, d, e], |r| {
+                .first("SELECT ?1, ?2, ?3, ?4, ?5", args![a, b, c, d, e], |r| {
                     key_from_row(r, 0)
                 })
+                .unwrap()
                 .unwrap();
             assert_eq!(back, key);
         }
-        let bad = conn.query_row("SELECT ?1, ?1, '', 'soon', ''", [LocationId::new()], |r| {
-            key_from_row(r, 0)
-        });
+        let bad = conn.first(
+            "SELECT ?1, ?1, '', 'soon', ''",
+            args![LocationId::new()],
+            |r| key_from_row(r, 0),
+        );
         assert!(bad.unwrap_err().to_string().contains("soon"));
     }
 }

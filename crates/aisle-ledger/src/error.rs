@@ -3,7 +3,9 @@
 
 use aisle_domain::import::ImportError;
 
+/// Non-exhaustive: the `postgres` feature adds a variant.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LedgerError {
     /// Input that cannot be stored as given (an item whose barcode is another's, an empty code).
     #[error("{0}")]
@@ -16,6 +18,38 @@ pub enum LedgerError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data could not be decoded: {0}")]
     Decode(String),
+    #[cfg(feature = "postgres")]
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
+}
+
+impl LedgerError {
+    /// A unique or primary-key constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                f.code == rusqlite::ErrorCode::ConstraintViolation
+                    && matches!(f.extended_code, 1555 | 2067)
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+
+    /// A foreign-key constraint refused the write.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        match self {
+            Self::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                f.code == rusqlite::ErrorCode::ConstraintViolation && f.extended_code == 787
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(e) => {
+                e.code() == Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<serde_json::Error> for LedgerError {

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod db;
 pub mod effects;
 pub mod error;
 pub mod master;
@@ -39,11 +40,6 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A column's stored text that does not decode, as the error a row mapper returns.
-pub(crate) fn undecodable(column: usize, what: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        what.to_string().into(),
-    )
-}
+#[cfg(test)]
+#[cfg(feature = "postgres")]
+mod backends;

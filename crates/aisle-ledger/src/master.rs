@@ -2,14 +2,14 @@
 //! one row mapper per struct, their upserts and loads, and the all-or-nothing CSV imports run on
 //! a caller's transaction (the device and the server import with the same code).
 
-use crate::{LedgerError, Result, undecodable};
+use crate::db::{Db, DbExt, Row, Value};
+use crate::{LedgerError, Result, args};
 use aisle_domain::import::{self, ImportError, RowError};
 use aisle_domain::master::{
     Item, LicensePlate, Location, LocationKind, PackKind, PackLevel, Tracking, Warehouse,
 };
 use aisle_domain::scan::gtin::Gtin;
-use aisle_domain::{ItemId, LocationId, WarehouseId};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use aisle_domain::{ItemId, LocationId, PlateId, WarehouseId};
 use serde::Serialize;
 use std::io::Read;
 
@@ -23,7 +23,7 @@ pub struct ImportSummary {
 /// The columns [`warehouse_from_row`] reads, in order.
 pub const WAREHOUSE_COLUMNS: &str = "id, code, name";
 
-pub fn warehouse_from_row(r: &Row<'_>) -> rusqlite::Result<Warehouse> {
+pub fn warehouse_from_row(r: &Row<'_>) -> Result<Warehouse> {
     Ok(Warehouse {
         id: r.get(0)?,
         code: r.get(1)?,
@@ -35,7 +35,7 @@ pub fn warehouse_from_row(r: &Row<'_>) -> rusqlite::Result<Warehouse> {
 pub const LOCATION_COLUMNS: &str =
     "id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity";
 
-pub fn location_from_row(r: &Row<'_>) -> rusqlite::Result<Location> {
+pub fn location_from_row(r: &Row<'_>) -> Result<Location> {
     Ok(Location {
         id: r.get(0)?,
         warehouse_id: r.get(1)?,
@@ -49,16 +49,14 @@ pub fn location_from_row(r: &Row<'_>) -> rusqlite::Result<Location> {
 }
 
 /// A location kind stored in column `i`.
-pub fn kind_from(r: &Row<'_>, i: usize) -> rusqlite::Result<LocationKind> {
-    r.get::<_, String>(i)?
-        .parse()
-        .map_err(|e: String| undecodable(i, e))
+pub fn kind_from(r: &Row<'_>, i: usize) -> Result<LocationKind> {
+    r.get::<String>(i)?.parse().map_err(LedgerError::Decode)
 }
 
 /// The columns [`plate_from_row`] reads, in order.
 pub const PLATE_COLUMNS: &str = "id, code, warehouse_id, location_id";
 
-pub fn plate_from_row(r: &Row<'_>) -> rusqlite::Result<LicensePlate> {
+pub fn plate_from_row(r: &Row<'_>) -> Result<LicensePlate> {
     Ok(LicensePlate {
         id: r.get(0)?,
         code: r.get(1)?,
@@ -75,35 +73,34 @@ pub const ITEM_SELECT: &str = "SELECT i.id, i.sku, i.description, i.uom, i.weigh
 /// The number of columns [`ITEM_SELECT`] reads: columns after them are the caller's.
 pub const ITEM_COLUMN_COUNT: usize = 15;
 
-pub fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
-    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+pub fn item_from_row(r: &Row<'_>) -> Result<Item> {
     let raw_packs: Vec<(String, Option<String>, i64)> =
-        serde_json::from_str(&json(13)?).map_err(|e| undecodable(13, e))?;
+        serde_json::from_str(&r.get::<String>(13)?)?;
     let mut packs = raw_packs
         .into_iter()
         .map(|(kind, gtin, quantity)| {
             Ok(PackLevel {
-                kind: kind.parse().map_err(|e: String| undecodable(13, e))?,
+                kind: kind.parse().map_err(LedgerError::Decode)?,
                 gtin: gtin
                     .map(|g| Gtin::parse(&g))
                     .transpose()
-                    .map_err(|e| undecodable(13, e))?,
+                    .map_err(|e| LedgerError::Decode(e.to_string()))?,
                 quantity,
             })
         })
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     packs.sort_by_key(|p| p.kind);
     let dims = (
-        r.get::<_, Option<i64>>(5)?,
-        r.get::<_, Option<i64>>(6)?,
-        r.get::<_, Option<i64>>(7)?,
+        r.get::<Option<i64>>(5)?,
+        r.get::<Option<i64>>(6)?,
+        r.get::<Option<i64>>(7)?,
     );
     Ok(Item {
         id: r.get(0)?,
         sku: r.get(1)?,
         description: r.get(2)?,
         uom: r.get(3)?,
-        barcodes: serde_json::from_str(&json(14)?).map_err(|e| undecodable(14, e))?,
+        barcodes: serde_json::from_str(&r.get::<String>(14)?)?,
         packs,
         weight_g: r.get(4)?,
         dimensions_mm: match dims {
@@ -111,9 +108,9 @@ pub fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
             _ => None,
         },
         tracking: r
-            .get::<_, String>(8)?
+            .get::<String>(8)?
             .parse::<Tracking>()
-            .map_err(|e| undecodable(8, e))?,
+            .map_err(LedgerError::Decode)?,
         expiry_tracked: r.get(9)?,
         reorder_point: r.get(10)?,
         min_qty: r.get(11)?,
@@ -122,143 +119,136 @@ pub fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
 }
 
 /// The item a code identifies and the pack level it stands for (base units per scan).
-pub fn item_by_barcode(conn: &Connection, code: &str) -> Result<Option<(Item, PackKind, i64)>> {
+pub fn item_by_barcode(conn: &dyn Db, code: &str) -> Result<Option<(Item, PackKind, i64)>> {
     let sql = format!(
         "{ITEM_SELECT}, b.pack_kind, b.pack_qty FROM barcodes b JOIN items i ON i.id = b.item_id WHERE b.code = ?1"
     );
     let n = ITEM_COLUMN_COUNT;
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([code], |r| {
-            let kind: String = r.get(n)?;
-            let kind = if kind == "base" {
-                PackKind::Each
-            } else {
-                kind.parse().map_err(|e: String| undecodable(n, e))?
-            };
-            Ok((item_from_row(r)?, kind, r.get(n + 1)?))
-        })
-        .optional()?)
+    conn.first(&sql, args![code], |r| {
+        let kind: String = r.get(n)?;
+        let kind = if kind == "base" {
+            PackKind::Each
+        } else {
+            kind.parse().map_err(LedgerError::Decode)?
+        };
+        Ok((item_from_row(r)?, kind, r.get(n + 1)?))
+    })
 }
 
 /// A location matching an SQL condition on `locations`.
 pub fn location_where(
-    conn: &Connection,
+    conn: &dyn Db,
     where_clause: &str,
-    key: &[&dyn rusqlite::ToSql],
+    key: &[Value],
 ) -> Result<Option<Location>> {
     let sql = format!("SELECT {LOCATION_COLUMNS} FROM locations WHERE {where_clause}");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(key, location_from_row)
-        .optional()?)
+    conn.first(&sql, key, location_from_row)
 }
 
 /// A location by id.
-pub fn load_location(conn: &Connection, id: LocationId) -> Result<Option<Location>> {
-    location_where(conn, "id = ?1", &[&id])
+pub fn load_location(conn: &dyn Db, id: LocationId) -> Result<Option<Location>> {
+    location_where(conn, "id = ?1", args![id])
 }
 
 /// Every location of a warehouse, parents before children (insertion order of their ids).
-pub fn load_locations(conn: &Connection, warehouse: WarehouseId) -> Result<Vec<Location>> {
+pub fn load_locations(conn: &dyn Db, warehouse: WarehouseId) -> Result<Vec<Location>> {
     let sql =
         format!("SELECT {LOCATION_COLUMNS} FROM locations WHERE warehouse_id = ?1 ORDER BY id");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([warehouse], location_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.rows(&sql, args![warehouse], location_from_row)
 }
 
 /// Every warehouse, by code.
-pub fn load_warehouses(conn: &Connection) -> Result<Vec<Warehouse>> {
+pub fn load_warehouses(conn: &dyn Db) -> Result<Vec<Warehouse>> {
     let sql = format!("SELECT {WAREHOUSE_COLUMNS} FROM warehouses ORDER BY code");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([], warehouse_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.rows(&sql, &[], warehouse_from_row)
 }
 
 /// A warehouse by its code.
-pub fn warehouse_by_code(conn: &Connection, code: &str) -> Result<Option<Warehouse>> {
+pub fn warehouse_by_code(conn: &dyn Db, code: &str) -> Result<Option<Warehouse>> {
     let sql = format!("SELECT {WAREHOUSE_COLUMNS} FROM warehouses WHERE code = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([code], warehouse_from_row)
-        .optional()?)
+    conn.first(&sql, args![code], warehouse_from_row)
 }
 
 /// License plates matching an SQL condition on `plates`.
-pub fn load_plates(
-    conn: &Connection,
-    clause: &str,
-    args: &[&dyn rusqlite::ToSql],
-) -> Result<Vec<LicensePlate>> {
+pub fn load_plates(conn: &dyn Db, clause: &str, args: &[Value]) -> Result<Vec<LicensePlate>> {
     let sql = format!("SELECT {PLATE_COLUMNS} FROM plates WHERE {clause} ORDER BY id");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(args, plate_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.rows(&sql, args, plate_from_row)
 }
 
 /// Creates or moves a plate. A code that is already another plate's keeps that plate: two ids for
 /// one label can only come from an older app (ids are made from codes now), and the server
 /// raises a `plate_conflict` for it.
-pub fn upsert_plate(conn: &Connection, plate: &LicensePlate) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO plates (id, code, warehouse_id, location_id) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(id) DO UPDATE SET warehouse_id = excluded.warehouse_id, location_id = excluded.location_id
-         ON CONFLICT DO NOTHING",
-    )?
-    .execute(params![plate.id, plate.code, plate.warehouse_id, plate.location_id])?;
+pub fn upsert_plate(conn: &dyn Db, plate: &LicensePlate) -> Result<()> {
+    place_plate_row(
+        conn,
+        plate.id,
+        &plate.code,
+        &plate.warehouse_id.to_string(),
+        plate.location_id,
+    )
+}
+
+/// The one write of a plate's row (see [`upsert_plate`]): nothing when its code is another
+/// plate's, else created or moved.
+pub(crate) fn place_plate_row(
+    conn: &dyn Db,
+    id: PlateId,
+    code: &str,
+    warehouse: &str,
+    location: Option<LocationId>,
+) -> Result<()> {
+    let taken: Option<String> = conn.value(
+        "SELECT id FROM plates WHERE code = ?1 AND id <> ?2",
+        args![code, id],
+    )?;
+    if taken.is_none() {
+        conn.exec(
+            "INSERT INTO plates (id, code, warehouse_id, location_id) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET warehouse_id = excluded.warehouse_id, location_id = excluded.location_id",
+            args![id, code, warehouse, location],
+        )?;
+    }
     Ok(())
 }
 
 /// An item by id.
-pub fn load_item(conn: &Connection, id: ItemId) -> Result<Option<Item>> {
+pub fn load_item(conn: &dyn Db, id: ItemId) -> Result<Option<Item>> {
     let sql = format!("{ITEM_SELECT} FROM items i WHERE i.id = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], item_from_row)
-        .optional()?)
+    conn.first(&sql, args![id], item_from_row)
 }
 
 /// An item by SKU.
-pub fn item_by_sku(conn: &Connection, sku: &str) -> Result<Option<Item>> {
+pub fn item_by_sku(conn: &dyn Db, sku: &str) -> Result<Option<Item>> {
     let sql = format!("{ITEM_SELECT} FROM items i WHERE i.sku = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([sku], item_from_row)
-        .optional()?)
+    conn.first(&sql, args![sku], item_from_row)
 }
 
 /// Every item, by SKU.
-pub fn load_items(conn: &Connection) -> Result<Vec<Item>> {
+pub fn load_items(conn: &dyn Db) -> Result<Vec<Item>> {
     let sql = format!("{ITEM_SELECT} FROM items i ORDER BY i.sku");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([], item_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.rows(&sql, &[], item_from_row)
 }
 
 /// Creates or renames a warehouse (matched by code). Returns true when it was created.
-pub fn upsert_warehouse(conn: &Connection, code: &str, name: &str) -> Result<bool> {
+pub fn upsert_warehouse(conn: &dyn Db, code: &str, name: &str) -> Result<bool> {
     let code = code.trim();
     if code.is_empty() {
         return Err(LedgerError::Invalid("warehouse code is empty".into()));
     }
-    let existing: Option<WarehouseId> = conn
-        .query_row("SELECT id FROM warehouses WHERE code = ?1", [code], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let existing: Option<WarehouseId> =
+        conn.value("SELECT id FROM warehouses WHERE code = ?1", args![code])?;
     match existing {
         Some(id) => {
-            conn.execute(
+            conn.exec(
                 "UPDATE warehouses SET name = ?1 WHERE id = ?2",
-                params![name, id],
+                args![name, id],
             )?;
             Ok(false)
         }
         None => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
-                params![WarehouseId::new(), code, name],
+                args![WarehouseId::new(), code, name],
             )?;
             Ok(true)
         }
@@ -266,15 +256,14 @@ pub fn upsert_warehouse(conn: &Connection, code: &str, name: &str) -> Result<boo
 }
 
 /// Inserts or replaces a location (matched by id).
-pub fn upsert_location(conn: &Connection, loc: &Location) -> Result<()> {
-    conn.prepare_cached(
+pub fn upsert_location(conn: &dyn Db, loc: &Location) -> Result<()> {
+    conn.exec(
         "INSERT INTO locations (id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(id) DO UPDATE SET warehouse_id = excluded.warehouse_id, code = excluded.code,
            barcode = excluded.barcode, kind = excluded.kind, parent_id = excluded.parent_id,
            walk_seq = excluded.walk_seq, capacity = excluded.capacity",
-    )?
-    .execute(params![
+        args![
         loc.id,
         loc.warehouse_id,
         loc.code,
@@ -283,26 +272,25 @@ pub fn upsert_location(conn: &Connection, loc: &Location) -> Result<()> {
         loc.parent_id,
         loc.walk_seq,
         loc.capacity
-    ])?;
+        ],
+    )?;
     Ok(())
 }
 
 /// Writes an item and its codes (matched by SKU: an existing item keeps its id); returns the
 /// stored item and whether it was new.
-pub fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)> {
+pub fn upsert_item(conn: &dyn Db, item: &Item) -> Result<(Item, bool)> {
     item.validate()
         .map_err(|e| LedgerError::Invalid(format!("item {}: {e}", item.sku)))?;
-    let existing: Option<ItemId> = conn
-        .prepare_cached("SELECT id FROM items WHERE sku = ?1")?
-        .query_row([&item.sku], |r| r.get(0))
-        .optional()?;
+    let existing: Option<ItemId> =
+        conn.value("SELECT id FROM items WHERE sku = ?1", args![item.sku])?;
     let created = existing.is_none();
     let id = existing.unwrap_or(item.id);
     for (code, _) in item.scan_codes() {
-        let owner: Option<String> = conn
-            .prepare_cached("SELECT i.sku FROM barcodes b JOIN items i ON i.id = b.item_id WHERE b.code = ?1 AND b.item_id <> ?2")?
-            .query_row(params![code, id], |r| r.get(0))
-            .optional()?;
+        let owner: Option<String> = conn.value(
+            "SELECT i.sku FROM barcodes b JOIN items i ON i.id = b.item_id WHERE b.code = ?1 AND b.item_id <> ?2",
+            args![code, id],
+        )?;
         if let Some(sku) = owner {
             return Err(LedgerError::Invalid(format!(
                 "barcode {code} of {} already belongs to item {sku}",
@@ -324,7 +312,7 @@ pub fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)> {
             )
         })
         .collect();
-    conn.prepare_cached(
+    conn.exec(
         "INSERT INTO items (id, sku, description, uom, weight_g, length_mm, width_mm, height_mm, tracking,
                             expiry_tracked, reorder_point, min_qty, max_qty, packs, codes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
@@ -334,8 +322,7 @@ pub fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)> {
            expiry_tracked = excluded.expiry_tracked, reorder_point = excluded.reorder_point,
            min_qty = excluded.min_qty, max_qty = excluded.max_qty, packs = excluded.packs,
            codes = excluded.codes",
-    )?
-    .execute(params![
+        args![
         id,
         item.sku,
         item.description,
@@ -351,22 +338,24 @@ pub fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)> {
         item.max_qty,
         serde_json::to_string(&packs_json)?,
         serde_json::to_string(&codes_json)?,
-    ])?;
-    conn.prepare_cached("DELETE FROM barcodes WHERE item_id = ?1")?
-        .execute([id])?;
-    let mut insert_code = conn.prepare_cached(
-        "INSERT INTO barcodes (code, item_id, pack_kind, pack_qty) VALUES (?1, ?2, ?3, ?4)",
+        ],
     )?;
+    conn.exec("DELETE FROM barcodes WHERE item_id = ?1", args![id])?;
+    let insert_code =
+        "INSERT INTO barcodes (code, item_id, pack_kind, pack_qty) VALUES (?1, ?2, ?3, ?4)";
     for b in &item.barcodes {
-        insert_code.execute(params![b, id, "base", 1])?;
+        conn.exec(insert_code, args![b, id, "base", 1])?;
     }
     for p in item.packs.iter().filter(|p| p.gtin.is_some()) {
-        insert_code.execute(params![
-            p.gtin.as_ref().map(Gtin::as_str),
-            id,
-            p.kind.as_str(),
-            p.quantity
-        ])?;
+        conn.exec(
+            insert_code,
+            args![
+                p.gtin.as_ref().map(Gtin::as_str),
+                id,
+                p.kind.as_str(),
+                p.quantity
+            ],
+        )?;
     }
     let stored = load_item(conn, id)?.ok_or(LedgerError::NotFound {
         what: "item",
@@ -376,7 +365,7 @@ pub fn upsert_item(conn: &Connection, item: &Item) -> Result<(Item, bool)> {
 }
 
 /// Imports `code,name` rows. All or nothing (on the caller's transaction).
-pub fn import_warehouses_into(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
+pub fn import_warehouses_into(tx: &dyn Db, input: impl Read) -> Result<ImportSummary> {
     let rows = import::parse_warehouses(input)?;
     let mut summary = ImportSummary {
         created: 0,
@@ -394,7 +383,7 @@ pub fn import_warehouses_into(tx: &Connection, input: impl Read) -> Result<Impor
 
 /// Imports locations. Warehouses and parents must exist (parents may be earlier rows). All or
 /// nothing: one bad row and the caller rolls back.
-pub fn import_locations_into(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
+pub fn import_locations_into(tx: &dyn Db, input: impl Read) -> Result<ImportSummary> {
     let rows = import::parse_locations(input)?;
     let mut summary = ImportSummary {
         created: 0,
@@ -419,7 +408,7 @@ pub fn import_locations_into(tx: &Connection, input: impl Read) -> Result<Import
         };
         let in_warehouse = "warehouse_id = ?1 AND code = ?2";
         let parent = match &r.parent {
-            Some(p) => match location_where(tx, in_warehouse, &[&wh, p])? {
+            Some(p) => match location_where(tx, in_warehouse, args![wh, p])? {
                 Some(l) => Some(l.id),
                 None => {
                     errors.push(err(
@@ -434,8 +423,8 @@ pub fn import_locations_into(tx: &Connection, input: impl Read) -> Result<Import
             },
             None => None,
         };
-        let existing = location_where(tx, in_warehouse, &[&wh, &r.code])?;
-        if let Some(other) = location_where(tx, "barcode = ?1", &[&r.barcode])?
+        let existing = location_where(tx, in_warehouse, args![wh, r.code])?;
+        if let Some(other) = location_where(tx, "barcode = ?1", args![r.barcode])?
             && existing.as_ref().is_none_or(|e| e.id != other.id)
         {
             errors.push(err(
@@ -475,7 +464,7 @@ pub fn import_locations_into(tx: &Connection, input: impl Read) -> Result<Import
 }
 
 /// Imports items (matched by SKU). All or nothing (on the caller's transaction).
-pub fn import_items_into(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
+pub fn import_items_into(tx: &dyn Db, input: impl Read) -> Result<ImportSummary> {
     let items = import::parse_items(input)?;
     let mut summary = ImportSummary {
         created: 0,
@@ -513,8 +502,8 @@ mod tests {
     use aisle_domain::master::LicensePlate;
     use aisle_domain::{PlateId, demo};
 
-    fn ledger_db() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
+    fn ledger_db() -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(crate::schema::V1).unwrap();
         conn
     }
@@ -527,9 +516,9 @@ mod tests {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         let data = demo::generate(7, 40, today);
         for w in &data.warehouses {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
-                params![w.id, w.code, w.name],
+                args![w.id, w.code, w.name],
             )
             .unwrap();
         }
@@ -570,7 +559,7 @@ mod tests {
         };
         upsert_plate(&conn, &plate).unwrap();
         assert_eq!(
-            load_plates(&conn, "code = ?1", &[&plate.code]).unwrap(),
+            load_plates(&conn, "code = ?1", args![plate.code]).unwrap(),
             vec![plate]
         );
     }

@@ -9,6 +9,12 @@
 /// Warehouses, locations, items, barcodes, plates, the ledger and materialized stock.
 pub const V1: &str = include_str!("../migrations/0001_master_and_ledger.sql");
 
+/// The same tables on PostgreSQL (the server's other backend), numbered alike.
+pub mod postgres {
+    /// [`super::V1`]'s tables on PostgreSQL.
+    pub const V1: &str = include_str!("../migrations/postgres/0001_master_and_ledger.sql");
+}
+
 #[cfg(test)]
 mod tests {
     use sha2::{Digest, Sha256};

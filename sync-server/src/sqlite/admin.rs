@@ -232,10 +232,11 @@ impl Administration for SqliteStorage {
                     .map(String::from),
                 )?;
                 let list = exceptions_where(&conn, "1 = 1", &[])?;
-                let codes: std::collections::HashMap<WarehouseId, String> = load_warehouses(&conn)?
-                    .into_iter()
-                    .map(|w| (w.id, w.code))
-                    .collect();
+                let codes: std::collections::HashMap<WarehouseId, String> =
+                    load_warehouses(&*conn)?
+                        .into_iter()
+                        .map(|w| (w.id, w.code))
+                        .collect();
                 for x in list {
                     csv_row(
                         out,

@@ -36,6 +36,7 @@ use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::reconcile::{self, ExceptionKind, Rules};
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
+use aisle_ledger::db::{DbExt, ToValue, Value};
 use aisle_ledger::effects::{apply, key_from_row};
 use aisle_ledger::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,

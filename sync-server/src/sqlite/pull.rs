@@ -134,8 +134,7 @@ impl SqliteStorage {
                 vec![]
             },
             plates: if rev > query.rev {
-                let args: Vec<&dyn rusqlite::ToSql> =
-                    pa.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+                let args: Vec<Value> = pa.iter().map(|a| a.to_value()).collect();
                 load_plates(&tx, &pc, &args)?
             } else {
                 vec![]
@@ -150,22 +149,17 @@ impl SqliteStorage {
         let mut conn = self.lock()?;
         let tx = conn.transaction()?;
         let wh = device.warehouse_id.to_string();
-        let mut stock = Vec::new();
-        {
-            let mut stmt = tx.prepare_cached(
-                "SELECT s.item_id, s.location_id, s.lot, s.expiry, s.plate_id, s.qty FROM stock s
-                 JOIN locations l ON l.id = s.location_id WHERE l.warehouse_id = ?1",
-            )?;
-            let rows = stmt.query_map([&wh], |r| {
+        let stock = tx.rows(
+            "SELECT s.item_id, s.location_id, s.lot, s.expiry, s.plate_id, s.qty FROM stock s
+             JOIN locations l ON l.id = s.location_id WHERE l.warehouse_id = ?1",
+            aisle_ledger::args![wh],
+            |r| {
                 Ok(StockRow {
                     key: key_from_row(r, 0)?,
                     qty: r.get(5)?,
                 })
-            })?;
-            for row in rows {
-                stock.push(row?);
-            }
-        }
+            },
+        )?;
         let snapshot = Snapshot {
             epoch: self.epoch,
             cursor: max_seq(&tx)?,
@@ -190,7 +184,7 @@ impl SqliteStorage {
                 "warehouse_id = ?1 AND status = 'open'",
                 std::slice::from_ref(&wh),
             )?,
-            plates: load_plates(&tx, "warehouse_id = ?1", &[&wh])?,
+            plates: load_plates(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
             leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
         };
         tx.commit()?;

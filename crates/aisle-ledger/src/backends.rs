@@ -1,0 +1,168 @@
+//! One test body, run on a real SQLite file and a real PostgreSQL database: the ledger's SQL
+//! means the same on both.
+
+use crate::db::{Db, DbExt, PgConn};
+use crate::effects::{apply, key_columns};
+use crate::master::*;
+use crate::{args, audit, schema};
+use aisle_domain::ledger::StockKey;
+use aisle_domain::master::LicensePlate;
+use aisle_domain::op::{Operation, Receive};
+use aisle_domain::{OpId, PlateId, demo};
+
+/// Runs `body` on a fresh SQLite file and on a fresh PostgreSQL database, each with the ledger's
+/// tables; says which backend failed.
+fn on_both(body: impl Fn(&dyn Db)) {
+    let dir = std::env::temp_dir().join(format!("aisle-ledger-{}", OpId::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let lite = rusqlite::Connection::open(dir.join("l.db")).unwrap();
+    crate::configure(&lite).unwrap();
+    lite.execute_batch(schema::V1).unwrap();
+    eprintln!("on SQLite");
+    body(&lite);
+    drop(lite);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let pg = PgConn::connect(&aisle_testdb::fresh_database()).unwrap();
+    pg.batch(schema::postgres::V1).unwrap();
+    eprintln!("on PostgreSQL");
+    body(&pg);
+}
+
+fn stock_of(db: &dyn Db, key: &StockKey) -> Option<i64> {
+    let (i, l, lot, e, p) = key_columns(key);
+    db.value(
+        "SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
+        args![i, l, lot, e, p],
+    )
+    .unwrap()
+}
+
+#[test]
+fn master_data_operations_and_the_audit_agree_on_both_backends() {
+    on_both(|db| {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let data = demo::generate(11, 30, today);
+        let csv: String = std::iter::once("code,name\n".to_string())
+            .chain(
+                data.warehouses
+                    .iter()
+                    .map(|w| format!("{},{}\n", w.code, w.name)),
+            )
+            .collect();
+        assert_eq!(
+            import_warehouses_into(db, csv.as_bytes()).unwrap().created,
+            2
+        );
+        // Ids as the demo made them, so its stock can be applied as is.
+        db.exec("DELETE FROM warehouses", &[]).unwrap();
+        for w in &data.warehouses {
+            db.exec(
+                "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
+                args![w.id, w.code, w.name],
+            )
+            .unwrap();
+        }
+        for l in &data.locations {
+            upsert_location(db, l).unwrap();
+        }
+        for i in &data.items {
+            let (stored, created) = upsert_item(db, i).unwrap();
+            assert!(created);
+            assert_eq!(item_by_sku(db, &i.sku).unwrap().as_ref(), Some(&stored));
+        }
+        // The same item again is an update; another item's barcode is refused.
+        let (_, created) = upsert_item(db, &data.items[0]).unwrap();
+        assert!(!created);
+        let mut thief = data.items[1].clone();
+        thief.barcodes = data.items[0].barcodes.clone();
+        let e = upsert_item(db, &thief).unwrap_err();
+        assert!(e.to_string().contains("already belongs"), "{e}");
+        assert_eq!(load_items(db).unwrap().len(), data.items.len());
+        let wh = data.warehouses[0].id;
+        assert_eq!(
+            load_locations(db, wh).unwrap().len(),
+            data.locations
+                .iter()
+                .filter(|l| l.warehouse_id == wh)
+                .count()
+        );
+
+        for o in &data.opening {
+            apply(db, OpId::new(), &o.to_operation()).unwrap();
+        }
+        assert!(audit::ledger_against_stock(db).unwrap().is_empty());
+
+        // A receipt onto a new plate makes the plate where the stock went; taking more than
+        // there is reports the negative line.
+        let first = &data.opening[0];
+        let code = "340299910000000025";
+        let key = StockKey {
+            item: first.item,
+            location: first.location,
+            lot: first.lot.clone(),
+            expiry: first.expiry,
+            plate: Some(PlateId::for_code(code)),
+        };
+        let receive = Operation::Receive(Receive {
+            key: key.clone(),
+            qty: 12,
+            pack: None,
+            serials: vec![],
+            receipt_line: None,
+            plate_code: Some(code.into()),
+        });
+        assert!(apply(db, OpId::new(), &receive).unwrap().is_empty());
+        assert_eq!(stock_of(db, &key), Some(12));
+        let plates = load_plates(db, "code = ?1", args![code]).unwrap();
+        assert_eq!(plates.len(), 1);
+        assert_eq!(plates[0].location_id, Some(first.location));
+        // Another id with the same code keeps the first plate.
+        upsert_plate(
+            db,
+            &LicensePlate {
+                id: PlateId::new(),
+                code: code.into(),
+                warehouse_id: wh,
+                location_id: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(load_plates(db, "code = ?1", args![code]).unwrap(), plates);
+
+        let take = Operation::Adjust(aisle_domain::op::Adjust {
+            key: key.clone(),
+            qty: -20,
+            reason: "damage".into(),
+            note: None,
+        });
+        let negative = apply(db, OpId::new(), &take).unwrap();
+        assert_eq!(negative, vec![(key.clone(), -8)]);
+        // Back to zero: the stock row goes.
+        apply(
+            db,
+            OpId::new(),
+            &Operation::Adjust(aisle_domain::op::Adjust {
+                key: key.clone(),
+                qty: 8,
+                reason: "found".into(),
+                note: None,
+            }),
+        )
+        .unwrap();
+        assert_eq!(stock_of(db, &key), None);
+        assert!(audit::ledger_against_stock(db).unwrap().is_empty());
+
+        // The ledger cannot be edited, and stock changed behind its back is found.
+        assert!(db.exec("UPDATE ledger SET qty = qty + 1", &[]).is_err());
+        assert!(db.exec("DELETE FROM ledger", &[]).is_err());
+        db.exec(
+            "UPDATE stock SET qty = qty + 5 WHERE item_id = ?1",
+            args![first.item],
+        )
+        .unwrap();
+        let found = audit::ledger_against_stock(db).unwrap();
+        assert!(!found.is_empty());
+        assert!(found.iter().all(|m| m.stock == m.ledger + 5), "{found:?}");
+    });
+}

@@ -1,0 +1,516 @@
+//! One way to run SQL on either database the ledger lives in: a device's or the server's SQLite
+//! file, or the server's PostgreSQL (feature `postgres`). Code that both backends share (applying
+//! an operation, master data, the books audit, and the server's engine) is written once against
+//! [`Db`], in SQL both dialects accept, with `?1`-style placeholders.
+//!
+//! Written here rather than taken from a library: the crates that span SQLite and PostgreSQL
+//! (sqlx, diesel) are async or an ORM, and would replace rusqlite on the device's scan path; this
+//! is a thin layer over the two drivers the project already trusts (rusqlite, rust-postgres), with
+//! values typed the way the schema stores them: integers, reals and text only (ids, dates and
+//! times as text, flags as 0/1), so that one SQL text works on both.
+
+use crate::{LedgerError, Result};
+use aisle_domain::{
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
+};
+use chrono::NaiveDate;
+
+/// Which SQL dialect a [`Db`] speaks, for the few statements that must differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a statement or read from a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// Anything bound as an argument: `args![a, b]` calls this on each.
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+/// Anything read from a column.
+pub trait FromValue: Sized {
+    fn from_value(v: Value) -> std::result::Result<Self, String>;
+}
+
+/// Arguments for a statement: `args![id, qty, lot]`.
+#[macro_export]
+macro_rules! args {
+    () => { &[] as &[$crate::db::Value] };
+    ($($a:expr),+ $(,)?) => { &[$($crate::db::ToValue::to_value(&$a)),+] as &[$crate::db::Value] };
+}
+
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+}
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl ToValue for NaiveDate {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+macro_rules! int_values {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Int(*self as i64)
+            }
+        }
+        impl FromValue for $t {
+            fn from_value(v: Value) -> std::result::Result<Self, String> {
+                match v {
+                    Value::Int(n) => <$t>::try_from(n).map_err(|_| format!("{n} is out of range")),
+                    other => Err(format!("expected an integer, found {other:?}")),
+                }
+            }
+        }
+    )*};
+}
+int_values!(i64, i32, u32, u64, usize);
+
+/// Ids are stored as their hyphenated text.
+macro_rules! id_values {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Text(self.to_string())
+            }
+        }
+        impl FromValue for $t {
+            fn from_value(v: Value) -> std::result::Result<Self, String> {
+                let text = String::from_value(v)?;
+                text.parse().map_err(|_| format!("stored id {text:?} is not a UUID"))
+            }
+        }
+    )*};
+}
+id_values!(
+    DeviceId,
+    ItemId,
+    LocationId,
+    OpId,
+    OrderLineId,
+    PlateId,
+    ReceiptLineId,
+    TaskId,
+    WarehouseId
+);
+
+impl FromValue for Value {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        Ok(v)
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(n) => Ok(n != 0),
+            other => Err(format!("expected a 0/1 flag, found {other:?}")),
+        }
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Real(x) => Ok(x),
+            Value::Int(n) => Ok(n as f64),
+            other => Err(format!("expected a number, found {other:?}")),
+        }
+    }
+}
+impl FromValue for NaiveDate {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        let text = String::from_value(v)?;
+        text.parse().map_err(|_| format!("stored date {text:?}"))
+    }
+}
+
+/// One row of a result, from either driver.
+#[derive(Debug)]
+pub struct Row<'a>(RowRef<'a>);
+
+#[derive(Debug)]
+enum RowRef<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    #[cfg(feature = "postgres")]
+    Postgres(&'a postgres::Row),
+}
+
+impl Row<'_> {
+    /// Column `i` as `T`; a value that does not decode is an error naming the column.
+    pub fn get<T: FromValue>(&self, i: usize) -> Result<T> {
+        T::from_value(self.value(i)?).map_err(|e| LedgerError::Decode(format!("column {i}: {e}")))
+    }
+
+    fn value(&self, i: usize) -> Result<Value> {
+        match &self.0 {
+            RowRef::Sqlite(r) => Ok(match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
+                rusqlite::types::ValueRef::Real(x) => Value::Real(x),
+                rusqlite::types::ValueRef::Text(t) => Value::Text(
+                    std::str::from_utf8(t)
+                        .map_err(|e| LedgerError::Decode(format!("column {i}: {e}")))?
+                        .to_string(),
+                ),
+                rusqlite::types::ValueRef::Blob(_) => {
+                    return Err(LedgerError::Decode(format!("column {i} is a blob")));
+                }
+            }),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => pg::value(r, i),
+        }
+    }
+}
+
+/// A connection (or transaction) that runs SQL written for both dialects.
+pub trait Db {
+    fn dialect(&self) -> Dialect;
+    /// Runs a statement; returns the rows it changed.
+    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize>;
+    /// Runs a query and hands each row to `f`.
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()>;
+}
+
+/// Conveniences over [`Db`] for every backend.
+pub trait DbExt: Db {
+    /// Every row, mapped.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        mut map: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.each(sql, args, &mut |r| {
+            out.push(map(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row, mapped, if there is one.
+    fn first<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        mut map: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut out = None;
+        self.each(sql, args, &mut |r| {
+            if out.is_none() {
+                out = Some(map(r)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Column 0 of the first row, if there is one.
+    fn value<T: FromValue>(&self, sql: &str, args: &[Value]) -> Result<Option<T>> {
+        self.first(sql, args, |r| r.get(0))
+    }
+}
+
+impl<D: Db + ?Sized> DbExt for D {}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(n) => ValueRef::Integer(*n),
+            Value::Real(x) => ValueRef::Real(*x),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
+impl Db for rusqlite::Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
+        Ok(self
+            .prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(args))?)
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            f(&Row(RowRef::Sqlite(r)))?;
+        }
+        Ok(())
+    }
+}
+
+impl Db for rusqlite::Transaction<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
+        (**self).exec(sql, args)
+    }
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        (**self).each(sql, args, f)
+    }
+}
+
+#[cfg(feature = "postgres")]
+pub use pg::PgConn;
+
+#[cfg(feature = "postgres")]
+mod pg {
+    //! The PostgreSQL side: `?N` placeholders become `$N`, statements are prepared once per
+    //! connection, and values are converted to the parameter types PostgreSQL inferred.
+
+    use super::{Db, Dialect, Row, RowRef, Value};
+    use crate::{LedgerError, Result};
+    use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    /// A PostgreSQL connection with its prepared statements.
+    pub struct PgConn {
+        client: RefCell<postgres::Client>,
+        statements: RefCell<HashMap<String, postgres::Statement>>,
+    }
+
+    impl std::fmt::Debug for PgConn {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("PgConn").finish_non_exhaustive()
+        }
+    }
+
+    impl PgConn {
+        pub fn new(client: postgres::Client) -> Self {
+            Self {
+                client: RefCell::new(client),
+                statements: RefCell::new(HashMap::new()),
+            }
+        }
+
+        /// Connects to `url` (`postgres://user@host:port/db`), without TLS: the database is on
+        /// the server's own network (see docs/deployment.md).
+        pub fn connect(url: &str) -> Result<Self> {
+            Ok(Self::new(postgres::Client::connect(url, postgres::NoTls)?))
+        }
+
+        /// Runs SQL text as is (several statements, no arguments): migrations, `BEGIN`, `COMMIT`.
+        pub fn batch(&self, sql: &str) -> Result<()> {
+            Ok(self.client.borrow_mut().batch_execute(sql)?)
+        }
+
+        /// Whether the connection is broken (the server restarted or the network dropped).
+        pub fn is_closed(&self) -> bool {
+            self.client.borrow().is_closed()
+        }
+
+        fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+            if let Some(s) = self.statements.borrow().get(sql) {
+                return Ok(s.clone());
+            }
+            let prepared = self.client.borrow_mut().prepare(&dollars(sql))?;
+            self.statements
+                .borrow_mut()
+                .insert(sql.to_string(), prepared.clone());
+            Ok(prepared)
+        }
+    }
+
+    /// `?1` placeholders as PostgreSQL's `$1`, outside quoted text.
+    pub(super) fn dollars(sql: &str) -> String {
+        let mut out = String::with_capacity(sql.len());
+        let mut quoted = false;
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    quoted = !quoted;
+                    out.push(c);
+                }
+                '?' if !quoted && chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn params(args: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+        args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
+    }
+
+    impl Db for PgConn {
+        fn dialect(&self) -> Dialect {
+            Dialect::Postgres
+        }
+
+        fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
+            let stmt = self.statement(sql)?;
+            let n = self.client.borrow_mut().execute(&stmt, &params(args))?;
+            Ok(n as usize)
+        }
+
+        fn each(
+            &self,
+            sql: &str,
+            args: &[Value],
+            f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+        ) -> Result<()> {
+            let stmt = self.statement(sql)?;
+            let rows = self.client.borrow_mut().query(&stmt, &params(args))?;
+            for r in &rows {
+                f(&Row(RowRef::Postgres(r)))?;
+            }
+            Ok(())
+        }
+    }
+
+    /// A column as a [`Value`], by the type PostgreSQL reports for it.
+    pub(super) fn value(r: &postgres::Row, i: usize) -> Result<Value> {
+        let ty = r
+            .columns()
+            .get(i)
+            .map(|c| c.type_().clone())
+            .ok_or_else(|| LedgerError::Decode(format!("no column {i}")))?;
+        let v = match ty {
+            Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+            Type::INT4 => r
+                .try_get::<_, Option<i32>>(i)?
+                .map(|n| Value::Int(n.into())),
+            Type::INT2 => r
+                .try_get::<_, Option<i16>>(i)?
+                .map(|n| Value::Int(n.into())),
+            Type::BOOL => r
+                .try_get::<_, Option<bool>>(i)?
+                .map(|b| Value::Int(b.into())),
+            Type::FLOAT8 => r.try_get::<_, Option<f64>>(i)?.map(Value::Real),
+            Type::FLOAT4 => r
+                .try_get::<_, Option<f32>>(i)?
+                .map(|x| Value::Real(x.into())),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                r.try_get::<_, Option<String>>(i)?.map(Value::Text)
+            }
+            other => {
+                return Err(LedgerError::Decode(format!(
+                    "column {i} has type {other}; cast it to BIGINT, DOUBLE PRECISION or TEXT"
+                )));
+            }
+        };
+        Ok(v.unwrap_or(Value::Null))
+    }
+
+    impl ToSql for Value {
+        fn to_sql(
+            &self,
+            ty: &Type,
+            out: &mut bytes::BytesMut,
+        ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+            match (self, ty) {
+                (Value::Null, _) => Ok(IsNull::Yes),
+                (Value::Int(n), &Type::INT8) => n.to_sql(ty, out),
+                (Value::Int(n), &Type::INT4) => i32::try_from(*n)?.to_sql(ty, out),
+                (Value::Int(n), &Type::INT2) => i16::try_from(*n)?.to_sql(ty, out),
+                (Value::Int(n), &Type::BOOL) => (*n != 0).to_sql(ty, out),
+                (Value::Int(n), &Type::FLOAT8) => (*n as f64).to_sql(ty, out),
+                (Value::Int(n), &Type::TEXT | &Type::VARCHAR) => n.to_string().to_sql(ty, out),
+                (Value::Real(x), &Type::FLOAT8) => x.to_sql(ty, out),
+                (Value::Real(x), &Type::FLOAT4) => (*x as f32).to_sql(ty, out),
+                (Value::Text(s), &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME) => {
+                    s.as_str().to_sql(ty, out)
+                }
+                (v, ty) => Err(format!("cannot bind {v:?} as {ty}").into()),
+            }
+        }
+
+        fn accepts(_: &Type) -> bool {
+            true
+        }
+
+        to_sql_checked!();
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn placeholders_become_dollars_outside_quotes() {
+            assert_eq!(
+                super::dollars("SELECT '?1', x FROM t WHERE a = ?1 AND b = ?12 OR c LIKE '%?%'"),
+                "SELECT '?1', x FROM t WHERE a = $1 AND b = $12 OR c LIKE '%?%'"
+            );
+        }
+    }
+}
