@@ -8,9 +8,8 @@ use crate::error::StorageResult;
 use aisle_domain::ledger::{StockKey, net};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_ledger::audit::ledger_against_stock;
-use aisle_ledger::db::Db;
+use aisle_ledger::db::{Db, DbExt};
 use aisle_ledger::effects::key_from_row;
-use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -65,14 +64,14 @@ fn differences(want: &BTreeMap<StockKey, i64>, got: &BTreeMap<StockKey, i64>) ->
 
 /// Audits every warehouse. Reads the whole ledger once (grouped by operation in memory) and
 /// streams the operation log.
-pub(crate) fn audit(conn: &Connection) -> StorageResult<BooksAudit> {
+pub(crate) fn audit(conn: &dyn Db) -> StorageResult<BooksAudit> {
     let mut books: BTreeMap<String, WarehouseBooks> = BTreeMap::new();
     let mut codes: HashMap<String, String> = HashMap::new();
     {
-        let mut stmt = conn.prepare("SELECT id, code FROM warehouses")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (id, code) = row?;
+        let rows = conn.rows("SELECT id, code FROM warehouses", &[], |r| {
+            Ok((r.get::<String>(0)?, r.get::<String>(1)?))
+        })?;
+        for (id, code) in rows {
             books.insert(
                 code.clone(),
                 WarehouseBooks {
@@ -85,10 +84,10 @@ pub(crate) fn audit(conn: &Connection) -> StorageResult<BooksAudit> {
     }
     let mut location_wh: HashMap<String, String> = HashMap::new();
     {
-        let mut stmt = conn.prepare("SELECT id, warehouse_id FROM locations")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (loc, wh) = row?;
+        let rows = conn.rows("SELECT id, warehouse_id FROM locations", &[], |r| {
+            Ok((r.get::<String>(0)?, r.get::<String>(1)?))
+        })?;
+        for (loc, wh) in rows {
             location_wh.insert(loc, codes.get(&wh).cloned().unwrap_or(wh));
         }
     }
@@ -123,15 +122,14 @@ pub(crate) fn audit(conn: &Connection) -> StorageResult<BooksAudit> {
 
     // Every logged operation against its ledger rows.
     {
-        let mut stmt = conn.prepare(
+        conn.each(
             "SELECT o.op_id, w.code, o.status, o.entry FROM ops o LEFT JOIN warehouses w ON w.id = o.warehouse_id ORDER BY o.server_seq",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
+            &[],
+            &mut |r| {
             let op_id: String = r.get(0)?;
-            let wh: String = r.get::<_, Option<String>>(1)?.unwrap_or_else(|| "?".into());
-            let held = r.get::<_, String>(2)? == "held";
-            let entry: ChangeLogEntry = serde_json::from_str(&r.get::<_, String>(3)?)?;
+            let wh: String = r.get::<Option<String>>(1)?.unwrap_or_else(|| "?".into());
+            let held = r.get::<String>(2)? == "held";
+            let entry: ChangeLogEntry = serde_json::from_str(&r.get::<String>(3)?)?;
             let rows = ledger.remove(&op_id).unwrap_or_default();
             let got = net(rows
                 .into_iter()
@@ -162,7 +160,8 @@ pub(crate) fn audit(conn: &Connection) -> StorageResult<BooksAudit> {
                     ),
                 );
             }
-        }
+            Ok(())
+        })?;
     }
     // Ledger rows of no logged operation.
     let mut orphans: Vec<(String, Vec<(StockKey, i64)>)> = ledger.into_iter().collect();

@@ -8,9 +8,10 @@ use crate::error::{StorageError, StorageResult};
 use crate::storage::DeviceRecord;
 use aisle_domain::DeviceId;
 use aisle_domain::admission::{Holder, WorkRef};
+use aisle_ledger::args;
+use aisle_ledger::db::{Db, DbExt, Value};
 use aisle_proto::{ClaimRequest, Lease};
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// How long a lease lasts after its last renewal: long enough for a shift's stretch offline,
 /// short enough that a lost tablet's work is not stuck for the day.
@@ -39,9 +40,9 @@ fn work_ref(kind: &str, id: &str) -> StorageResult<WorkRef> {
 
 /// Current leases matching an SQL condition on `l` (a lease row) and `d` (its device).
 fn current_where(
-    conn: &Connection,
+    conn: &dyn Db,
     clause: &str,
-    args: &[&dyn rusqlite::ToSql],
+    args: &[Value],
     now: DateTime<Utc>,
 ) -> StorageResult<Vec<Lease>> {
     let sql = format!(
@@ -52,78 +53,76 @@ fn current_where(
          WHERE l.ended_at IS NULL AND l.expires_at > ?1 AND {STILL_OPEN} AND ({clause})
          ORDER BY l.id"
     );
-    let now = stamp(now);
-    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&now];
+    let mut all = vec![Value::Text(stamp(now))];
     all.extend_from_slice(args);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(all.as_slice(), |r| {
+    let rows = conn.rows(&sql, &all, |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
+            r.get::<String>(0)?,
+            r.get::<String>(1)?,
+            r.get::<String>(2)?,
+            r.get::<String>(3)?,
+            r.get::<String>(4)?,
+            r.get::<String>(5)?,
         ))
     })?;
-    rows.map(|row| {
-        let (kind, id, device, name, expires, reference) = row?;
-        Ok(Lease {
-            work: work_ref(&kind, &id)?,
-            reference,
-            device_id: crate::sqlite::parse(&device)?,
-            device_name: name,
-            expires_at: crate::sqlite::time(&expires)?,
+    rows.into_iter()
+        .map(|row| {
+            let (kind, id, device, name, expires, reference) = row;
+            Ok(Lease {
+                work: work_ref(&kind, &id)?,
+                reference,
+                device_id: crate::sqlite::parse(&device)?,
+                device_name: name,
+                expires_at: crate::sqlite::time(&expires)?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Every current lease of a warehouse.
 pub(crate) fn current(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: aisle_domain::WarehouseId,
     now: DateTime<Utc>,
 ) -> StorageResult<Vec<Lease>> {
-    current_where(conn, "l.warehouse_id = ?2", &[&warehouse.to_string()], now)
+    current_where(conn, "l.warehouse_id = ?2", args![warehouse], now)
 }
 
 fn grant(
-    tx: &Connection,
+    tx: &dyn Db,
     device: &DeviceRecord,
     work: WorkRef,
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
-    tx.prepare_cached(
+    tx.exec(
         "INSERT INTO leases (work_kind, work_id, warehouse_id, device_id, granted_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        work.kind(),
-        work.id_text(),
-        device.warehouse_id.to_string(),
-        device.id.to_string(),
-        stamp(now),
-        stamp(now + chrono::Duration::minutes(LEASE_MINUTES)),
-    ])?;
+        args![
+            work.kind(),
+            work.id_text(),
+            device.warehouse_id.to_string(),
+            device.id.to_string(),
+            stamp(now),
+            stamp(now + chrono::Duration::minutes(LEASE_MINUTES)),
+        ],
+    )?;
     Ok(())
 }
 
 /// Ends the current lease(s) on `work`, saying why.
-fn end(tx: &Connection, work: WorkRef, why: &str, now: DateTime<Utc>) -> StorageResult<usize> {
-    Ok(tx
-        .prepare_cached(
-            "UPDATE leases SET ended_at = ?1, ended_by = ?2
+fn end(tx: &dyn Db, work: WorkRef, why: &str, now: DateTime<Utc>) -> StorageResult<usize> {
+    Ok(tx.exec(
+        "UPDATE leases SET ended_at = ?1, ended_by = ?2
              WHERE work_kind = ?3 AND work_id = ?4 AND ended_at IS NULL AND expires_at > ?1",
-        )?
-        .execute(params![stamp(now), why, work.kind(), work.id_text()])?)
+        args![stamp(now), why, work.kind(), work.id_text()],
+    )?)
 }
 
 /// Renews what `device` holds and gives it more free work, up to `req.orders` whole orders (of
 /// released waves first, then orders in no wave; `crate::waves`) and `req.tasks` tasks held at
 /// once. Returns its leases.
 pub(crate) fn claim(
-    tx: &Connection,
+    tx: &dyn Db,
     device: &DeviceRecord,
     req: &ClaimRequest,
     now: DateTime<Utc>,
@@ -131,42 +130,41 @@ pub(crate) fn claim(
     let dev = device.id.to_string();
     let wh = device.warehouse_id.to_string();
     // Renew its leases (even run-out ones, unless someone else took the work meanwhile).
-    let mine: Vec<(i64, String, String)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, work_kind, work_id FROM leases WHERE device_id = ?1 AND ended_at IS NULL",
-        )?;
-        let rows = stmt.query_map([&dev], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+    let mine: Vec<(i64, String, String)> = tx.rows(
+        "SELECT id, work_kind, work_id FROM leases WHERE device_id = ?1 AND ended_at IS NULL",
+        args![dev],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     for (id, kind, work) in mine {
-        let taken: Option<i64> = tx
-            .prepare_cached(
-                "SELECT id FROM leases WHERE work_kind = ?1 AND work_id = ?2 AND device_id <> ?3
+        let taken: Option<i64> = tx.first(
+            "SELECT id FROM leases WHERE work_kind = ?1 AND work_id = ?2 AND device_id <> ?3
                  AND ended_at IS NULL AND expires_at > ?4 LIMIT 1",
-            )?
-            .query_row(params![kind, work, dev, stamp(now)], |r| r.get(0))
-            .optional()?;
+            args![kind, work, dev, stamp(now)],
+            |r| r.get(0),
+        )?;
         if taken.is_some() {
-            tx.prepare_cached("UPDATE leases SET ended_at = ?1, ended_by = 'lost' WHERE id = ?2")?
-                .execute(params![stamp(now), id])?;
+            tx.exec(
+                "UPDATE leases SET ended_at = ?1, ended_by = 'lost' WHERE id = ?2",
+                args![stamp(now), id],
+            )?;
         } else {
-            tx.prepare_cached("UPDATE leases SET expires_at = ?1 WHERE id = ?2")?
-                .execute(params![
-                    stamp(now + chrono::Duration::minutes(LEASE_MINUTES)),
-                    id
-                ])?;
+            tx.exec(
+                "UPDATE leases SET expires_at = ?1 WHERE id = ?2",
+                args![stamp(now + chrono::Duration::minutes(LEASE_MINUTES)), id],
+            )?;
         }
     }
-    let held = current_where(tx, "l.device_id = ?2", &[&dev], now)?;
+    let held = current_where(tx, "l.device_id = ?2", args![dev], now)?;
     // More orders, oldest order number first, whole orders whose open lines nobody holds.
     let held_orders: std::collections::BTreeSet<String> = {
         let mut orders = std::collections::BTreeSet::new();
         for l in &held {
             if let WorkRef::OrderLine(id) = l.work {
-                let order: Option<String> = tx
-                    .prepare_cached("SELECT order_no FROM order_lines WHERE id = ?1")?
-                    .query_row([id.to_string()], |r| r.get(0))
-                    .optional()?;
+                let order: Option<String> = tx.first(
+                    "SELECT order_no FROM order_lines WHERE id = ?1",
+                    args![id.to_string()],
+                    |r| r.get(0),
+                )?;
                 orders.extend(order);
             }
         }
@@ -174,8 +172,8 @@ pub(crate) fn claim(
     };
     let want = (req.orders as usize).saturating_sub(held_orders.len());
     if want > 0 {
-        let free: Vec<String> = {
-            let mut stmt = tx.prepare_cached(&format!(
+        let free: Vec<String> = tx.rows(
+            &format!(
                 "SELECT o.order_no FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
                  WHERE o.warehouse_id = ?1 AND o.picked_qty < o.qty AND COALESCE(s.status, '') <> 'shipped'
                  GROUP BY o.order_no
@@ -187,18 +185,16 @@ pub(crate) fn claim(
                  ORDER BY {rank}, o.order_no LIMIT ?3",
                 released = crate::waves::RELEASED,
                 rank = crate::waves::WAVE_RANK,
-            ))?;
-            let rows = stmt.query_map(params![wh, stamp(now), want as i64], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+            ),
+            args![wh, stamp(now), want as i64],
+            |r| r.get(0),
+        )?;
         for order in free {
-            let lines: Vec<String> = {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT id FROM order_lines WHERE order_no = ?1 AND picked_qty < qty ORDER BY line",
-                )?;
-                let rows = stmt.query_map([&order], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
+            let lines: Vec<String> = tx.rows(
+                "SELECT id FROM order_lines WHERE order_no = ?1 AND picked_qty < qty ORDER BY line",
+                args![order],
+                |r| r.get(0),
+            )?;
             for line in lines {
                 grant(
                     tx,
@@ -215,26 +211,24 @@ pub(crate) fn claim(
         .count();
     let want = (req.tasks as usize).saturating_sub(held_tasks);
     if want > 0 {
-        let free: Vec<String> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT t.id FROM tasks t WHERE t.warehouse_id = ?1 AND t.status = 'open'
-                 AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.work_kind = 'task' AND l.work_id = t.id
-                                 AND l.ended_at IS NULL AND l.expires_at > ?2)
-                 ORDER BY t.created_at, t.id LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(params![wh, stamp(now), want as i64], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let free: Vec<String> = tx.rows(
+            "SELECT t.id FROM tasks t WHERE t.warehouse_id = ?1 AND t.status = 'open'
+             AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.work_kind = 'task' AND l.work_id = t.id
+                             AND l.ended_at IS NULL AND l.expires_at > ?2)
+             ORDER BY t.created_at, t.id LIMIT ?3",
+            args![wh, stamp(now), want as i64],
+            |r| r.get(0),
+        )?;
         for task in free {
             grant(tx, device, WorkRef::Task(crate::sqlite::parse(&task)?), now)?;
         }
     }
-    current_where(tx, "l.device_id = ?2", &[&dev], now)
+    current_where(tx, "l.device_id = ?2", args![dev], now)
 }
 
 /// Takes work back from whoever holds it, as supervisor `by`.
 pub(crate) fn release(
-    tx: &Connection,
+    tx: &dyn Db,
     work: WorkRef,
     by: &str,
     now: DateTime<Utc>,
@@ -251,27 +245,23 @@ pub(crate) fn release(
 
 /// Gives work to `device` (taking it from whoever held it), as supervisor `by`.
 pub(crate) fn assign(
-    tx: &Connection,
+    tx: &dyn Db,
     work: WorkRef,
     device: &DeviceRecord,
     by: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<Lease> {
     let wh: Option<String> = match work {
-        WorkRef::OrderLine(id) => tx
-            .query_row(
-                "SELECT warehouse_id FROM order_lines WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?,
-        WorkRef::Task(id) => tx
-            .query_row(
-                "SELECT warehouse_id FROM tasks WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?,
+        WorkRef::OrderLine(id) => tx.first(
+            "SELECT warehouse_id FROM order_lines WHERE id = ?1",
+            args![id.to_string()],
+            |r| r.get(0),
+        )?,
+        WorkRef::Task(id) => tx.first(
+            "SELECT warehouse_id FROM tasks WHERE id = ?1",
+            args![id.to_string()],
+            |r| r.get(0),
+        )?,
     };
     match wh {
         None => {
@@ -300,7 +290,7 @@ pub(crate) fn assign(
     current_where(
         tx,
         "l.work_kind = ?2 AND l.work_id = ?3",
-        &[&work.kind(), &work.id_text()],
+        args![work.kind(), work.id_text()],
         now,
     )?
     .into_iter()
@@ -316,24 +306,19 @@ pub(crate) fn assign(
 
 /// The devices whose lease on `work` covered `at`.
 pub(crate) fn holders(
-    conn: &Connection,
+    conn: &dyn Db,
     work: WorkRef,
     at: DateTime<Utc>,
-) -> rusqlite::Result<Vec<Holder>> {
-    let mut stmt = conn.prepare_cached(
+) -> aisle_ledger::Result<Vec<Holder>> {
+    let rows = conn.rows(
         "SELECT l.device_id, COALESCE(d.name, l.device_id) FROM leases l LEFT JOIN devices d ON d.id = l.device_id
          WHERE l.work_kind = ?1 AND l.work_id = ?2 AND l.granted_at <= ?3
            AND ?3 < COALESCE(l.ended_at, l.expires_at)",
+        args![work.kind(), work.id_text(), stamp(at)],
+        |r| Ok((r.get::<DeviceId>(0)?, r.get::<String>(1)?)),
     )?;
-    let rows = stmt.query_map(params![work.kind(), work.id_text(), stamp(at)], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (device, name) = row?;
-        let device: DeviceId = device.parse().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })?;
+    for (device, name) in rows {
         if !out.iter().any(|h: &Holder| h.device == device) {
             out.push(Holder { device, name });
         }

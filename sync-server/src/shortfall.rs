@@ -7,7 +7,8 @@
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{OrderStatus, orders};
 use aisle_domain::OrderLineId;
-use rusqlite::{Connection, OptionalExtension, params};
+use aisle_ledger::args;
+use aisle_ledger::db::{Db, DbExt};
 use serde::{Deserialize, Serialize};
 
 /// What to do with the part of an order that was not picked.
@@ -29,19 +30,17 @@ pub struct ShortOutcome {
 
 /// Settles the short lines of `order` as supervisor `by`.
 pub(crate) fn settle(
-    tx: &Connection,
+    tx: &dyn Db,
     order: &str,
     choice: ShortChoice,
     by: &str,
 ) -> StorageResult<ShortOutcome> {
-    let found: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT w.code, s.status FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id
+    let found: Option<(String, Option<String>)> = tx.first(
+        "SELECT w.code, s.status FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id
              LEFT JOIN shipments s ON s.order_no = o.order_no WHERE o.order_no = ?1 LIMIT 1",
-            [order],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+        args![order],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let Some((wh_code, status)) = found else {
         return Err(StorageError::NotFound(format!("no order {order:?}")));
     };
@@ -51,12 +50,11 @@ pub(crate) fn settle(
         )));
     }
     type Short = (String, u32, String, String, i64, i64, Option<String>);
-    let short: Vec<Short> = {
-        let mut stmt = tx.prepare(
-            "SELECT id, line, warehouse_id, item_id, qty, picked_qty, customer FROM order_lines
-             WHERE order_no = ?1 AND picked_qty < qty ORDER BY line",
-        )?;
-        let rows = stmt.query_map([order], |r| {
+    let short: Vec<Short> = tx.rows(
+        "SELECT id, line, warehouse_id, item_id, qty, picked_qty, customer FROM order_lines
+         WHERE order_no = ?1 AND picked_qty < qty ORDER BY line",
+        args![order],
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -66,16 +64,17 @@ pub(crate) fn settle(
                 r.get(5)?,
                 r.get(6)?,
             ))
-        })?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+        },
+    )?;
     // Only once picking has fallen short (a pick recorded on a line it did not fill); an order
     // nobody has picked yet is not a short pick to settle.
     let mut attempted = false;
     for (id, ..) in &short {
-        attempted |= tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM line_ops WHERE line_id = ?1)")?
-            .query_row([id], |r| r.get::<_, bool>(0))?;
+        attempted |= tx.one(
+            "SELECT EXISTS (SELECT 1 FROM line_ops WHERE line_id = ?1)",
+            args![id],
+            |r| r.get::<bool>(0),
+        )?;
     }
     if !attempted {
         return Err(StorageError::Conflict(format!(
@@ -85,34 +84,27 @@ pub(crate) fn settle(
     let backorder = match choice {
         ShortChoice::ShipPartial => None,
         ShortChoice::Backorder => {
-            let earlier: i64 = tx.query_row(
-                "SELECT COUNT(DISTINCT order_no) FROM order_lines WHERE order_no LIKE ?1 ESCAPE '\\'",
-                [format!("{}-BO%", order.replace('%', "\\%").replace('_', "\\_"))],
-                |r| r.get(0),
-            )?;
+            let earlier: i64 = tx.one("SELECT COUNT(DISTINCT order_no) FROM order_lines WHERE order_no LIKE ?1 ESCAPE '\\'", args![format!("{}-BO%", order.replace('%', "\\%").replace('_', "\\_"))], |r| r.get(0))?;
             Some(format!("{order}-BO{}", earlier + 1))
         }
     };
     for (id, line, wh, item, qty, picked, customer) in &short {
         // The line now asks for what was picked; it was ordered as `ordered_qty`.
-        tx.execute(
-            "UPDATE order_lines SET qty = MAX(picked_qty, 0) WHERE id = ?1",
-            [id],
+        tx.exec(
+            "UPDATE order_lines SET qty = CASE WHEN picked_qty > 0 THEN picked_qty ELSE 0 END WHERE id = ?1",
+            args![id],
         )?;
-        tx.execute(
+        tx.exec(
             "INSERT INTO changes (kind, id) VALUES ('order_line', ?1)",
-            [id],
+            args![id],
         )?;
         if let Some(bo) = &backorder {
             let new_id = OrderLineId::new().to_string();
-            tx.execute(
-                "INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
-                params![new_id, bo, line, wh, item, qty - picked.max(&0), customer],
-            )?;
-            tx.execute(
+            tx.exec("INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)", args![new_id, bo, line, wh, item, qty - picked.max(&0), customer])?;
+            tx.exec(
                 "INSERT INTO changes (kind, id) VALUES ('order_line', ?1)",
-                [&new_id],
+                args![new_id],
             )?;
         }
     }

@@ -10,9 +10,10 @@ use crate::sqlite::{parse, time};
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::ExceptionKind;
 use aisle_domain::{ItemId, LocationId, TaskId, WarehouseId};
+use aisle_ledger::args;
+use aisle_ledger::db::{Db, DbExt, Value};
 use aisle_proto::{Exception, Task, TaskStatus, TaskWork};
 use chrono::{NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -20,23 +21,21 @@ use uuid::Uuid;
 /// that has never counted does not flood its tablets.
 pub const MAX_COUNT_ITEMS: usize = 200;
 
-fn changed(tx: &Connection, id: &TaskId) -> StorageResult<()> {
-    tx.prepare_cached("INSERT INTO changes (kind, id) VALUES ('task', ?1)")?
-        .execute([id.to_string()])?;
+fn changed(tx: &dyn Db, id: &TaskId) -> StorageResult<()> {
+    tx.exec(
+        "INSERT INTO changes (kind, id) VALUES ('task', ?1)",
+        args![id.to_string()],
+    )?;
     Ok(())
 }
 
 /// Tasks matching an SQL condition on the `tasks` table, oldest first.
-pub(crate) fn tasks_where(
-    conn: &Connection,
-    clause: &str,
-    args: &[String],
-) -> StorageResult<Vec<Task>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub(crate) fn tasks_where(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<Task>> {
+    let sql = format!(
         "SELECT id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind,
                 reason, status, done_qty, created_at, blocks_picking, expiry
          FROM tasks WHERE {clause} ORDER BY id"
-    ))?;
+    );
     type Row = (
         String,
         String,
@@ -54,27 +53,25 @@ pub(crate) fn tasks_where(
         bool,
         Option<String>,
     );
-    let rows: Vec<Row> = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                r.get(10)?,
-                r.get(11)?,
-                r.get(12)?,
-                r.get(13)?,
-                r.get(14)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<Row> = conn.rows(&sql, args, |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+            r.get(10)?,
+            r.get(11)?,
+            r.get(12)?,
+            r.get(13)?,
+            r.get(14)?,
+        ))
+    })?;
     rows.into_iter()
         .map(
             |(
@@ -140,8 +137,8 @@ pub(crate) fn tasks_where(
         .collect()
 }
 
-fn one(conn: &Connection, id: &TaskId) -> StorageResult<Task> {
-    tasks_where(conn, "id = ?1", &[id.to_string()])?
+fn one(conn: &dyn Db, id: &TaskId) -> StorageResult<Task> {
+    tasks_where(conn, "id = ?1", args![id])?
         .into_iter()
         .next()
         .ok_or_else(|| StorageError::NotFound(format!("no task {id}")))
@@ -149,7 +146,7 @@ fn one(conn: &Connection, id: &TaskId) -> StorageResult<Task> {
 
 /// Adds an open task and numbers the change, so devices pull it.
 fn insert(
-    tx: &Connection,
+    tx: &dyn Db,
     warehouse: WarehouseId,
     work: &TaskWork,
     reason: &str,
@@ -181,11 +178,8 @@ fn insert(
             blind,
         } => ("count", item_id, None, location_id, None, None, 1, *blind),
     };
-    tx.prepare_cached(
-        "INSERT INTO tasks (id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind, reason, status, created_at, created_by, exception_id, expiry)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
+    tx.exec("INSERT INTO tasks (id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind, reason, status, created_at, created_by, exception_id, expiry)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?13, ?14)", args![
         id.to_string(),
         warehouse.to_string(),
         kind,
@@ -208,33 +202,25 @@ fn insert(
 /// A picker did not find the stock: a blind recount of the bin, which keeps allocation (and so
 /// every pick list) away from the item there until somebody counts it. One open recount per bin.
 fn recount_missing(
-    tx: &Connection,
+    tx: &dyn Db,
     warehouse: WarehouseId,
     p: &aisle_domain::op::Pick,
     operator: &str,
 ) -> StorageResult<()> {
-    let open: Option<String> = tx
-        .prepare_cached(
-            "SELECT id FROM tasks WHERE kind = 'count' AND status = 'open' AND blocks_picking = 1
+    let open: Option<String> = tx.first(
+        "SELECT id FROM tasks WHERE kind = 'count' AND status = 'open' AND blocks_picking = 1
              AND item_id = ?1 AND location_id = ?2",
-        )?
-        .query_row(
-            params![p.key.item.to_string(), p.key.location.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
+        args![p.key.item.to_string(), p.key.location.to_string()],
+        |r| r.get(0),
+    )?;
     if open.is_some() {
         return Ok(());
     }
-    let names: Option<(String, String)> = tx
-        .prepare_cached(
-            "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
-        )?
-        .query_row(
-            params![p.key.item.to_string(), p.key.location.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let names: Option<(String, String)> = tx.first(
+        "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
+        args![p.key.item.to_string(), p.key.location.to_string()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let (sku, code) = names.unwrap_or_else(|| (p.key.item.to_string(), p.key.location.to_string()));
     let reason = format!(
         "recount {sku} at {code}: {operator} picked {} of {} ({}); nothing is picked there until it is counted",
@@ -248,8 +234,10 @@ fn recount_missing(
         blind: true,
     };
     let task = insert(tx, warehouse, &work, &reason, "server", None)?;
-    tx.prepare_cached("UPDATE tasks SET blocks_picking = 1 WHERE id = ?1")?
-        .execute([task.id.to_string()])?;
+    tx.exec(
+        "UPDATE tasks SET blocks_picking = 1 WHERE id = ?1",
+        args![task.id.to_string()],
+    )?;
     Ok(())
 }
 
@@ -257,7 +245,7 @@ fn recount_missing(
 /// an open top-up are left alone). `by` is a supervisor's badge, or `server` when a push
 /// triggered it.
 pub(crate) fn release_top_ups(
-    tx: &Connection,
+    tx: &dyn Db,
     warehouse: &str,
     which: Faces<'_>,
     by: &str,
@@ -299,7 +287,7 @@ pub(crate) fn faces_taken_from(entries: &[ChangeLogEntry]) -> Vec<(String, Strin
 /// the named SKUs, or else the most overdue items due by `today` (at most [`MAX_COUNT_ITEMS`]).
 /// Locations with an open count task for the item already are skipped.
 pub(crate) fn release_counts(
-    tx: &Connection,
+    tx: &dyn Db,
     warehouse: &str,
     skus: &[String],
     today: NaiveDate,
@@ -326,9 +314,11 @@ pub(crate) fn release_counts(
     for p in chosen {
         let item: ItemId = parse(&inventory::item_id(tx, &p.sku)?)?;
         for code in &p.locations {
-            let loc: String = tx
-                .prepare_cached("SELECT id FROM locations WHERE warehouse_id = ?1 AND code = ?2")?
-                .query_row(params![wh.to_string(), code], |r| r.get(0))?;
+            let loc: String = tx.one(
+                "SELECT id FROM locations WHERE warehouse_id = ?1 AND code = ?2",
+                args![wh.to_string(), code],
+                |r| r.get(0),
+            )?;
             let location_id: LocationId = parse(&loc)?;
             if open_count(tx, item, location_id)? {
                 continue;
@@ -352,19 +342,15 @@ pub(crate) fn release_counts(
     Ok(out)
 }
 
-fn open_count(tx: &Connection, item: ItemId, location: LocationId) -> StorageResult<bool> {
+fn open_count(tx: &dyn Db, item: ItemId, location: LocationId) -> StorageResult<bool> {
     Ok(tx
-        .prepare_cached(
-            "SELECT 1 FROM tasks WHERE kind = 'count' AND status = 'open' AND item_id = ?1 AND location_id = ?2",
-        )?
-        .query_row(params![item.to_string(), location.to_string()], |_| Ok(()))
-        .optional()?
+        .first("SELECT 1 FROM tasks WHERE kind = 'count' AND status = 'open' AND item_id = ?1 AND location_id = ?2", args![item.to_string(), location.to_string()], |_| Ok(()))?
         .is_some())
 }
 
 /// A blind recount of the stock line behind a count variance, asked for by a supervisor who
 /// doubts the first count. The exception stays open until the supervisor decides.
-pub(crate) fn recount(tx: &Connection, x: &Exception, by: &str) -> StorageResult<Task> {
+pub(crate) fn recount(tx: &dyn Db, x: &Exception, by: &str) -> StorageResult<Task> {
     let counted = matches!(
         x.kind,
         ExceptionKind::CountVariance | ExceptionKind::CountDuringMovement
@@ -391,7 +377,7 @@ pub(crate) fn recount(tx: &Connection, x: &Exception, by: &str) -> StorageResult
 }
 
 /// Cancels an open task (the devices drop it on their next pull).
-pub(crate) fn cancel(tx: &Connection, id: TaskId) -> StorageResult<Task> {
+pub(crate) fn cancel(tx: &dyn Db, id: TaskId) -> StorageResult<Task> {
     let task = one(tx, &id)?;
     if task.status != TaskStatus::Open {
         return Err(StorageError::Conflict(format!(
@@ -399,8 +385,10 @@ pub(crate) fn cancel(tx: &Connection, id: TaskId) -> StorageResult<Task> {
             task.status.as_str()
         )));
     }
-    tx.prepare_cached("UPDATE tasks SET status = 'cancelled' WHERE id = ?1")?
-        .execute([id.to_string()])?;
+    tx.exec(
+        "UPDATE tasks SET status = 'cancelled' WHERE id = ?1",
+        args![id.to_string()],
+    )?;
     changed(tx, &id)?;
     one(tx, &id)
 }
@@ -408,7 +396,7 @@ pub(crate) fn cancel(tx: &Connection, id: TaskId) -> StorageResult<Task> {
 /// Records the progress an arriving operation makes on the task it names: units moved, or the
 /// count done. Work on a task that is unknown or no longer open is still applied to stock (it
 /// happened); only the task's figures ignore it.
-pub(crate) fn track(tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
+pub(crate) fn track(tx: &dyn Db, e: &ChangeLogEntry) -> StorageResult<()> {
     let (id, kind, qty) = match &e.op {
         Operation::Move(t) | Operation::Putaway(t) => match t.task {
             Some(id) => (id, "move", t.qty),
@@ -423,37 +411,31 @@ pub(crate) fn track(tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
     };
     if let Operation::Count(c) = &e.op {
         // Any count of the bin settles a recount that kept pickers away from it.
-        let lifted: Vec<String> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT id FROM tasks WHERE kind = 'count' AND status = 'open' AND blocks_picking = 1
-                 AND item_id = ?1 AND location_id = ?2 AND id <> ?3",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    c.key.item.to_string(),
-                    c.key.location.to_string(),
-                    id.to_string()
-                ],
-                |r| r.get(0),
-            )?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let lifted: Vec<String> = tx.rows(
+            "SELECT id FROM tasks WHERE kind = 'count' AND status = 'open' AND blocks_picking = 1
+             AND item_id = ?1 AND location_id = ?2 AND id <> ?3",
+            args![c.key.item, c.key.location, id],
+            |r| r.get(0),
+        )?;
         for other in lifted {
-            tx.prepare_cached("UPDATE tasks SET status = 'done', done_qty = 1 WHERE id = ?1")?
-                .execute([&other])?;
+            tx.exec(
+                "UPDATE tasks SET status = 'done', done_qty = 1 WHERE id = ?1",
+                args![other],
+            )?;
             changed(tx, &parse(&other)?)?;
         }
     }
-    let n = tx
-        .prepare_cached(
-            "UPDATE tasks SET done_qty = done_qty + ?1,
+    let n = tx.exec(
+        "UPDATE tasks SET done_qty = done_qty + ?1,
                 status = CASE WHEN done_qty + ?1 >= qty THEN 'done' ELSE status END
              WHERE id = ?2 AND kind = ?3 AND status = 'open'",
-        )?
-        .execute(params![qty, id.to_string(), kind])?;
+        args![qty, id.to_string(), kind],
+    )?;
     if n > 0 {
-        tx.prepare_cached("INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)")?
-            .execute(params![id.to_string(), e.op_id.to_string()])?;
+        tx.exec(
+            "INSERT INTO line_ops (line_id, op_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            args![id.to_string(), e.op_id.to_string()],
+        )?;
         changed(tx, &id)?;
     }
     Ok(())
@@ -473,7 +455,7 @@ pub struct TaskLine {
 
 /// The tasks of a warehouse (open ones only, or the latest 200 of any state), newest first.
 pub(crate) fn task_lines(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     open_only: bool,
 ) -> StorageResult<Vec<TaskLine>> {
@@ -484,11 +466,13 @@ pub(crate) fn task_lines(
         "warehouse_id = ?1 AND id IN (SELECT id FROM tasks WHERE warehouse_id = ?1 ORDER BY id DESC LIMIT 200)"
     };
     let mut out = Vec::new();
-    for task in tasks_where(conn, clause, &[wh])? {
+    for task in tasks_where(conn, clause, args![wh])? {
         let code = |id: &LocationId| -> StorageResult<String> {
-            Ok(conn
-                .prepare_cached("SELECT code FROM locations WHERE id = ?1")?
-                .query_row([id.to_string()], |r| r.get(0))?)
+            Ok(conn.one(
+                "SELECT code FROM locations WHERE id = ?1",
+                args![id.to_string()],
+                |r| r.get(0),
+            )?)
         };
         let (item, from, to) = match &task.work {
             TaskWork::Move {
@@ -500,9 +484,11 @@ pub(crate) fn task_lines(
                 ..
             } => (*item_id, None, code(location_id)?),
         };
-        let sku: String = conn
-            .prepare_cached("SELECT sku FROM items WHERE id = ?1")?
-            .query_row([item.to_string()], |r| r.get(0))?;
+        let sku: String = conn.one(
+            "SELECT sku FROM items WHERE id = ?1",
+            args![item.to_string()],
+            |r| r.get(0),
+        )?;
         out.push(TaskLine {
             task,
             sku,

@@ -9,19 +9,20 @@ use aisle_domain::reconcile::{LineProgress, StateView, ViewError, ViewResult};
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
+use aisle_ledger::args;
+use aisle_ledger::db::{Db, DbExt, Row, Value};
 use aisle_ledger::effects::key_columns;
 use aisle_ledger::view::SharedMaster;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The state as of the current point of a push transaction.
 pub(crate) struct TxView<'a> {
-    pub conn: &'a Connection,
+    pub conn: &'a dyn Db,
     /// The device whose operation is assessed (its own counts are never "unseen" by it).
     pub device: DeviceId,
 }
 
-fn fail(e: rusqlite::Error) -> ViewError {
+fn fail(e: aisle_ledger::LedgerError) -> ViewError {
     ViewError(e.to_string())
 }
 
@@ -40,36 +41,31 @@ impl TxView<'_> {
     fn one<T>(
         &self,
         sql: &str,
-        args: impl rusqlite::Params,
-        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        args: &[Value],
+        row: impl FnMut(&Row<'_>) -> aisle_ledger::Result<T>,
     ) -> ViewResult<Option<T>> {
-        self.conn
-            .prepare_cached(sql)
-            .and_then(|mut s| s.query_row(args, row).optional())
-            .map_err(fail)
+        self.conn.first(sql, args, row).map_err(fail)
     }
 
     fn progress(&self, sql: &str, line: &str) -> ViewResult<Option<LineProgress>> {
-        let Some((target, done)) = self.one(sql, [line], |r| Ok((r.get(0)?, r.get(1)?)))? else {
+        let Some((target, done)) = self.one(sql, args![line], |r| Ok((r.get(0)?, r.get(1)?)))?
+        else {
             return Ok(None);
         };
-        let mut stmt = self
+        let ops = self
             .conn
-            .prepare_cached("SELECT op_id FROM line_ops WHERE line_id = ?1")
+            .rows(
+                "SELECT op_id FROM line_ops WHERE line_id = ?1",
+                args![line],
+                |r| r.get::<OpId>(0),
+            )
             .map_err(fail)?;
-        let rows = stmt
-            .query_map([line], |r| r.get::<_, String>(0))
-            .map_err(fail)?;
-        let mut ops = Vec::new();
-        for r in rows {
-            ops.push(id::<OpId>(&r.map_err(fail)?)?);
-        }
         Ok(Some(LineProgress { target, done, ops }))
     }
 
     fn work_line(&self, sql: &str, line: &str) -> ViewResult<Option<WorkLine>> {
         let found: Option<(String, u32, String, String, Option<String>)> =
-            self.one(sql, [line], |r| {
+            self.one(sql, args![line], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?;
         found
@@ -91,7 +87,7 @@ impl StateView for TxView<'_> {
         Ok(self
             .one(
                 "SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
-                [i, l, lot, exp, plate],
+                args![i, l, lot, exp, plate],
                 |r| r.get(0),
             )?
             .unwrap_or(0))
@@ -114,8 +110,8 @@ impl StateView for TxView<'_> {
     fn serial_in_stock(&self, item: ItemId, serial: &str) -> ViewResult<Option<OpId>> {
         self.one(
             "SELECT op_id FROM serials WHERE item_id = ?1 AND serial = ?2 AND in_stock = 1",
-            params![item.to_string(), serial],
-            |r| r.get::<_, String>(0),
+            args![item.to_string(), serial],
+            |r| r.get::<String>(0),
         )?
         .map(|s| id(&s))
         .transpose()
@@ -127,31 +123,19 @@ impl StateView for TxView<'_> {
         location: LocationId,
         seen_cursor: u64,
     ) -> ViewResult<Vec<OpId>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT op_id FROM counts WHERE item_id = ?1 AND location_id = ?2 AND server_seq > ?3 AND device_id <> ?4",
-        ).map_err(fail)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    item.to_string(),
-                    location.to_string(),
-                    seen_cursor as i64,
-                    self.device.to_string()
-                ],
-                |r| r.get::<_, String>(0),
+        self.conn
+            .rows(
+                "SELECT op_id FROM counts WHERE item_id = ?1 AND location_id = ?2 AND server_seq > ?3 AND device_id <> ?4",
+                args![item, location, seen_cursor as i64, self.device],
+                |r| r.get::<OpId>(0),
             )
-            .map_err(fail)?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(id(&r.map_err(fail)?)?);
-        }
-        Ok(out)
+            .map_err(fail)
     }
 
     fn describe(&self, key: &StockKey) -> ViewResult<String> {
         let names: Option<(String, String)> = self.one(
             "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
-            params![key.item.to_string(), key.location.to_string()],
+            args![key.item.to_string(), key.location.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let (sku, loc) = names.unwrap_or_else(|| (key.item.to_string(), key.location.to_string()));
@@ -174,7 +158,7 @@ impl WorkView for TxView<'_> {
             "SELECT role FROM operator_roles WHERE badge = ?1
              ORDER BY (valid_from <= ?2) DESC, CASE WHEN valid_from <= ?2 THEN valid_from END DESC, valid_from
              LIMIT 1",
-            params![badge, stored_time(at)],
+            args![badge, stored_time(at)],
             |r| r.get(0),
         )?;
         role.map(|r| Role::parse(&r).ok_or_else(|| ViewError(format!("stored role {r:?}"))))
@@ -210,10 +194,10 @@ impl WorkView for TxView<'_> {
     }
 
     fn task(&self, task: TaskId) -> ViewResult<Option<TaskTarget>> {
-        type Row = (String, String, Option<String>, String, String);
-        let found: Option<Row> = self.one(
+        type Target = (String, String, Option<String>, String, String);
+        let found: Option<Target> = self.one(
             "SELECT warehouse_id, item_id, from_location_id, location_id, status FROM tasks WHERE id = ?1",
-            [task.to_string()],
+            args![task],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?;
         found

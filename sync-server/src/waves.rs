@@ -6,7 +6,8 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::warehouse_id;
-use rusqlite::{Connection, OptionalExtension, params};
+use aisle_ledger::args;
+use aisle_ledger::db::{Db, DbExt, Value};
 use serde::Serialize;
 
 /// A wave and where it stands.
@@ -30,44 +31,35 @@ pub(crate) const RELEASED: &str =
 /// in no wave after them).
 pub(crate) const WAVE_RANK: &str = "COALESCE((SELECT MIN(wo.wave_id) FROM wave_orders wo WHERE wo.order_no = o.order_no), 9223372036854775807)";
 
-fn load(
-    conn: &Connection,
-    clause: &str,
-    args: &[&dyn rusqlite::ToSql],
-) -> StorageResult<Vec<Wave>> {
+fn load(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<Wave>> {
     let sql = format!(
         "SELECT w.id, wh.code, w.released_at IS NOT NULL, w.created_by, w.released_by
          FROM waves w JOIN warehouses wh ON wh.id = w.warehouse_id WHERE {clause} ORDER BY w.id"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
+    let waves = conn.rows(&sql, args, |r| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, bool>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
+            r.get::<i64>(0)?,
+            Wave {
+                wave: format!("W-{}", r.get::<i64>(0)?),
+                warehouse: r.get(1)?,
+                orders: Vec::new(),
+                released: r.get(2)?,
+                created_by: r.get(3)?,
+                released_by: r.get(4)?,
+            },
         ))
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, warehouse, released, created_by, released_by) = row?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT order_no FROM wave_orders WHERE wave_id = ?1 ORDER BY order_no",
-        )?;
-        let orders = stmt
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        out.push(Wave {
-            wave: format!("W-{id}"),
-            warehouse,
-            orders,
-            released,
-            created_by,
-            released_by,
-        });
-    }
-    Ok(out)
+    waves
+        .into_iter()
+        .map(|(id, mut wave)| {
+            wave.orders = conn.rows(
+                "SELECT order_no FROM wave_orders WHERE wave_id = ?1 ORDER BY order_no",
+                args![id],
+                |r| r.get(0),
+            )?;
+            Ok(wave)
+        })
+        .collect()
 }
 
 fn number(wave: &str) -> StorageResult<i64> {
@@ -80,16 +72,16 @@ fn number(wave: &str) -> StorageResult<i64> {
 }
 
 /// The waves of a warehouse, oldest first.
-pub(crate) fn list(conn: &Connection, warehouse: &str) -> StorageResult<Vec<Wave>> {
+pub(crate) fn list(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<Wave>> {
     let wh = warehouse_id(conn, warehouse)?;
-    load(conn, "w.warehouse_id = ?1", &[&wh])
+    load(conn, "w.warehouse_id = ?1", args![wh])
 }
 
 /// A new wave of open orders of one warehouse, held until it is released. An order belongs to
 /// one wave at a time; every order must exist in that warehouse and be neither shipped nor in
 /// another wave.
 pub(crate) fn create(
-    tx: &Connection,
+    tx: &dyn Db,
     warehouse: &str,
     orders: &[String],
     by: &str,
@@ -102,21 +94,16 @@ pub(crate) fn create(
     }
     let mut problems = Vec::new();
     for order in orders {
-        let found: Option<(String, Option<String>)> = tx
-            .query_row(
-                "SELECT o.warehouse_id, s.status FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
-                 WHERE o.order_no = ?1 LIMIT 1",
-                [order],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let in_wave: Option<i64> = tx
-            .query_row(
-                "SELECT wave_id FROM wave_orders WHERE order_no = ?1",
-                [order],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let found: Option<(String, Option<String>)> = tx.first(
+            "SELECT o.warehouse_id, s.status FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
+             WHERE o.order_no = ?1 LIMIT 1",
+            args![order],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let in_wave: Option<i64> = tx.value(
+            "SELECT wave_id FROM wave_orders WHERE order_no = ?1",
+            args![order],
+        )?;
         match (found, in_wave) {
             (None, _) => problems.push(format!("order {order} does not exist")),
             (Some((w, _)), _) if w != wh => {
@@ -130,30 +117,31 @@ pub(crate) fn create(
     if !problems.is_empty() {
         return Err(StorageError::Invalid(problems.join("; ")));
     }
-    tx.execute(
-        "INSERT INTO waves (warehouse_id, created_by, created_at) VALUES (?1, ?2, ?3)",
-        params![wh, by, chrono::Utc::now().to_rfc3339()],
-    )?;
-    let id = tx.last_insert_rowid();
+    let id: i64 = tx
+        .value(
+            "INSERT INTO waves (warehouse_id, created_by, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+            args![wh, by, chrono::Utc::now().to_rfc3339()],
+        )?
+        .ok_or_else(|| StorageError::Internal("the new wave has no number".into()))?;
     for order in orders {
-        tx.execute(
-            "INSERT OR IGNORE INTO wave_orders (wave_id, order_no) VALUES (?1, ?2)",
-            params![id, order],
+        tx.exec(
+            "INSERT INTO wave_orders (wave_id, order_no) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            args![id, order],
         )?;
     }
-    load(tx, "w.id = ?1", &[&id])?
+    load(tx, "w.id = ?1", args![id])?
         .pop()
         .ok_or_else(|| StorageError::Internal("the wave vanished".into()))
 }
 
 /// Releases a wave: its orders go to the devices at their next claims.
-pub(crate) fn release(tx: &Connection, wave: &str, by: &str) -> StorageResult<Wave> {
+pub(crate) fn release(tx: &dyn Db, wave: &str, by: &str) -> StorageResult<Wave> {
     let id = number(wave)?;
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE waves SET released_at = ?1, released_by = ?2 WHERE id = ?3 AND released_at IS NULL",
-        params![chrono::Utc::now().to_rfc3339(), by, id],
+        args![chrono::Utc::now().to_rfc3339(), by, id],
     )?;
-    let found = load(tx, "w.id = ?1", &[&id])?.pop();
+    let found = load(tx, "w.id = ?1", args![id])?.pop();
     match (n, found) {
         (_, None) => Err(StorageError::NotFound(format!("no wave {wave}"))),
         (0, Some(_)) => Err(StorageError::Conflict(format!(

@@ -9,6 +9,13 @@ const signoutButton = document.getElementById("signout");
 
 let token = sessionStorage.getItem("aisle.token");
 
+/** Which navigation is current: a page whose data arrives after the supervisor has moved on
+ * (another page, or another search) must not paint over what is on screen now. */
+let generation = 0;
+function paint(gen, ...nodes) {
+  if (gen === generation) main.replaceChildren(...nodes);
+}
+
 /** Elements without innerHTML: every value from the API is text, never markup. */
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -118,6 +125,7 @@ function taskTable(tasks, testid) {
 const HELD_KINDS = ["unauthorized", "invalid_operation"];
 
 async function exceptionsPage() {
+  const gen = generation;
   const list = await api("GET", "/v1/supervisor/exceptions");
   const rows = list.map((x) => {
     const note = el("input", { placeholder: "note", "aria-label": "note" });
@@ -167,7 +175,8 @@ async function exceptionsPage() {
       ),
     );
   });
-  main.replaceChildren(
+  paint(
+    gen,
     el("h1", {}, `Exceptions (${list.length} open)`),
     list.length === 0
       ? el("p", { "data-testid": "no-exceptions" }, "Nothing waits for a supervisor.")
@@ -176,6 +185,7 @@ async function exceptionsPage() {
 }
 
 async function replenishmentPage() {
+  const gen = generation;
   const warehouse = hashParams().get("warehouse") ?? "WH1";
   const [lines, tops, tasks] = await Promise.all([
     api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`),
@@ -208,7 +218,8 @@ async function replenishmentPage() {
       el("td", { class: "num" }, l.suggestion?.qty ?? ""),
       el("td", { class: "why" }, l.suggestion?.reason ?? "", el("br"), l.forecast.levels.explanation, el("br"), l.forecast.reason),
     );
-  main.replaceChildren(
+  paint(
+    gen,
     el("h1", {}, `Reorder suggestions · ${warehouse}`),
     el("p", {}, `${suggested.length} item(s) at or below their reorder level, of ${lines.length} with a policy.`),
     el("button", { class: "primary", onclick: order, disabled: suggested.length === 0, "data-testid": "raise-po" }, "Raise a purchase order for the ticked items"),
@@ -255,8 +266,10 @@ function clockText(d) {
 }
 
 async function devicesPage() {
+  const gen = generation;
   const devices = await api("GET", "/v1/supervisor/devices");
-  main.replaceChildren(
+  paint(
+    gen,
     el("h1", {}, "Devices"),
     el(
       "table",
@@ -278,6 +291,7 @@ function hashParams() {
 }
 
 async function stockPage() {
+  const gen = generation;
   const params = hashParams();
   const q = params.get("q") ?? "";
   const input = el("input", { name: "q", value: q, placeholder: "SKU, description, barcode, lot or location", "aria-label": "search", "data-testid": "stock-q" });
@@ -367,7 +381,7 @@ async function stockPage() {
       ),
     );
   }
-  main.replaceChildren(...parts);
+  paint(gen, ...parts);
   input.focus();
 }
 
@@ -431,12 +445,14 @@ function movementsTable(movements, warehouse) {
 }
 
 async function locationPage() {
+  const gen = generation;
   const params = hashParams();
   const code = params.get("code") ?? "";
   const warehouse = params.get("warehouse") ?? "WH1";
   const loc = await api("GET", `/v1/supervisor/locations/${encodeURIComponent(code)}?warehouse=${encodeURIComponent(warehouse)}`);
   const total = loc.stock.reduce((a, l) => a + l.qty, 0);
-  main.replaceChildren(
+  paint(
+    gen,
     el("h1", { "data-testid": "location-title" }, `${loc.code} · ${loc.kind.replaceAll("_", " ")} · ${warehouse}`),
     el("p", {}, `${total} unit(s) in ${loc.stock.length} line(s)`, loc.capacity ? ` of a capacity of ${loc.capacity}.` : ".", ` Label: ${loc.barcode}`),
     el(
@@ -451,11 +467,13 @@ async function locationPage() {
 }
 
 async function itemPage() {
+  const gen = generation;
   const params = hashParams();
   const sku = params.get("sku") ?? "";
   const warehouse = params.get("warehouse") ?? "WH1";
   const item = await api("GET", `/v1/supervisor/items/${encodeURIComponent(sku)}?warehouse=${encodeURIComponent(warehouse)}`);
-  main.replaceChildren(
+  paint(
+    gen,
     el("h1", { "data-testid": "item-title" }, `${item.sku} · ${item.description}`),
     el("p", { "data-testid": "item-position" }, `${item.position.on_hand} on hand in ${warehouse} (${item.stock.length} line(s)), ${item.position.allocated} allocated to open orders, ${item.position.on_hand - item.position.allocated} available, ${item.position.on_order} on order.`),
     el(
@@ -473,6 +491,7 @@ async function itemPage() {
 }
 
 async function countsPage() {
+  const gen = generation;
   const warehouse = hashParams().get("warehouse") ?? "WH1";
   const [plan, open, tasks] = await Promise.all([
     api("GET", `/v1/supervisor/counts?warehouse=${encodeURIComponent(warehouse)}`),
@@ -504,7 +523,8 @@ async function countsPage() {
       ),
     );
   });
-  main.replaceChildren(
+  paint(
+    gen,
     el("h1", {}, `Cycle counts · ${warehouse}`),
     el("h2", {}, `Counts awaiting approval (${waiting.length})`),
     el("p", { class: "why" }, "Counts that differ from the books by more than 2 units and 5%, or that crossed a movement. Approve keeps the counted figure; Reject puts the books back to the figure before the count; Recount sends a blind count to the devices first."),
@@ -701,6 +721,7 @@ function wavesSection(warehouse, orders, waves) {
 }
 
 async function ordersPage() {
+  const gen = generation;
   const warehouse = hashParams().get("warehouse") ?? "WH1";
   const [orders, lines, leases, devices, waves] = await Promise.all([
     api("GET", `/v1/supervisor/orders?warehouse=${encodeURIComponent(warehouse)}`),
@@ -710,7 +731,8 @@ async function ordersPage() {
     api("GET", `/v1/supervisor/waves?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
   const short = lines.filter((l) => l.short > 0).length;
-  main.replaceChildren(
+  paint(
+    gen,
     el("h1", {}, `Orders · ${warehouse}`),
     el(
       "table",
@@ -769,6 +791,7 @@ const PAGES = {
   "#/location": locationPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };
 
 async function route() {
+  generation += 1;
   if (!token) return showSignIn();
   const page = location.hash.split("?")[0];
   const show = PAGES[page] ?? exceptionsPage;

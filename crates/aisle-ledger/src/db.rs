@@ -22,6 +22,29 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// SQL for the text at `path` (object keys) inside the JSON text in `column`.
+    pub fn json_text(self, column: &str, path: &[&str]) -> String {
+        match self {
+            Self::Sqlite => format!("json_extract({column}, '$.{}')", path.join(".")),
+            Self::Postgres => format!("({column}::jsonb #>> '{{{}}}')", path.join(",")),
+        }
+    }
+
+    /// SQL for the integer at `path` inside the JSON text in `column`.
+    pub fn json_int(self, column: &str, path: &[&str]) -> String {
+        format!("CAST({} AS BIGINT)", self.json_text(column, path))
+    }
+
+    /// SQL aggregating the text `expr` of a group, in order, joined by `sep` (a literal).
+    pub fn joined(self, expr: &str, sep: &str) -> String {
+        match self {
+            Self::Sqlite => format!("group_concat({expr}, '{sep}')"),
+            Self::Postgres => format!("string_agg({expr}, '{sep}' ORDER BY {expr})"),
+        }
+    }
+}
+
 /// A value bound to a statement or read from a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -266,6 +289,18 @@ pub trait DbExt: Db {
         Ok(out)
     }
 
+    /// The first row, mapped; a query that returns none (an aggregate always returns one) is an
+    /// error.
+    fn one<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        map: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.first(sql, args, map)?
+            .ok_or_else(|| LedgerError::Decode("the query returned no row".into()))
+    }
+
     /// Column 0 of the first row, if there is one.
     fn value<T: FromValue>(&self, sql: &str, args: &[Value]) -> Result<Option<T>> {
         self.first(sql, args, |r| r.get(0))
@@ -313,6 +348,24 @@ impl Db for rusqlite::Connection {
 }
 
 impl Db for rusqlite::Transaction<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
+        (**self).exec(sql, args)
+    }
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        (**self).each(sql, args, f)
+    }
+}
+
+/// The connection behind a lock (the server's writer).
+impl Db for std::sync::MutexGuard<'_, rusqlite::Connection> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }

@@ -22,32 +22,35 @@ pub struct CountTask {
 /// Every item stocked in the warehouse with its ABC class and when it is next due for counting,
 /// most overdue first.
 pub(crate) fn count_plan(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     today: NaiveDate,
 ) -> StorageResult<Vec<CountTask>> {
     let wh = warehouse_id(conn, warehouse)?;
     let since = (today - Days::new(ABC_DAYS)).to_string();
-    let mut stmt = conn.prepare(
-        "SELECT i.id, i.sku, i.description,
-            (SELECT COALESCE(SUM(json_extract(o.entry, '$.op.qty')), 0) FROM ops o
-              WHERE o.op_type = 'pick' AND o.warehouse_id = ?1
-                AND json_extract(o.entry, '$.op.key.item') = i.id
-                AND substr(o.at, 1, 10) >= ?2),
-            (SELECT MAX(substr(o.at, 1, 10)) FROM ops o
-              WHERE o.op_type = 'count' AND o.warehouse_id = ?1
-                AND json_extract(o.entry, '$.op.key.item') = i.id),
-            (SELECT group_concat(code, ' ') FROM (SELECT DISTINCT l.code FROM stock s
-               JOIN locations l ON l.id = s.location_id
-              WHERE s.item_id = i.id AND l.warehouse_id = ?1 AND s.qty <> 0 ORDER BY l.code))
-         FROM items i
-         WHERE EXISTS (SELECT 1 FROM stock s JOIN locations l ON l.id = s.location_id
-                        WHERE s.item_id = i.id AND l.warehouse_id = ?1 AND s.qty <> 0)
-         ORDER BY i.sku",
-    )?;
     type Row = (String, String, String, i64, Option<String>, Option<String>);
-    let rows: Vec<Row> = stmt
-        .query_map(params![wh, since], |r| {
+    let d = conn.dialect();
+    let rows: Vec<Row> = conn.rows(
+        &format!(
+            "SELECT i.id, i.sku, i.description,
+                (SELECT COALESCE(CAST(SUM({qty}) AS BIGINT), 0) FROM ops o
+                  WHERE o.op_type = 'pick' AND o.warehouse_id = ?1 AND {item} = i.id
+                    AND substr(o.at, 1, 10) >= ?2),
+                (SELECT MAX(substr(o.at, 1, 10)) FROM ops o
+                  WHERE o.op_type = 'count' AND o.warehouse_id = ?1 AND {item} = i.id),
+                (SELECT {codes} FROM (SELECT DISTINCT l.code FROM stock s
+                   JOIN locations l ON l.id = s.location_id
+                  WHERE s.item_id = i.id AND l.warehouse_id = ?1 AND s.qty <> 0 ORDER BY l.code) AS held)
+             FROM items i
+             WHERE EXISTS (SELECT 1 FROM stock s JOIN locations l ON l.id = s.location_id
+                            WHERE s.item_id = i.id AND l.warehouse_id = ?1 AND s.qty <> 0)
+             ORDER BY i.sku",
+            qty = d.json_int("o.entry", &["op", "qty"]),
+            item = d.json_text("o.entry", &["op", "key", "item"]),
+            codes = d.joined("code", " "),
+        ),
+        args![wh, since],
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -56,8 +59,8 @@ pub(crate) fn count_plan(
                 r.get(4)?,
                 r.get(5)?,
             ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     let movement: Vec<(usize, f64)> = rows
         .iter()
         .enumerate()

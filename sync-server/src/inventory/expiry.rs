@@ -16,31 +16,30 @@ pub struct Expiring {
 
 /// Stock lines of the warehouse whose expiry is within `days` of `today` (expired included).
 pub(crate) fn expiring(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     today: NaiveDate,
     days: u32,
 ) -> StorageResult<Vec<Expiring>> {
     let wh = warehouse_id(conn, warehouse)?;
     let until = today + Days::new(u64::from(days));
-    let mut stmt = conn.prepare(
+    let rows = conn.rows(
         "SELECT i.sku, i.description, l.code, s.lot, s.expiry, s.qty FROM stock s
          JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
          WHERE l.warehouse_id = ?1 AND s.qty > 0 AND s.expiry <> '' AND s.expiry <= ?2
          ORDER BY s.expiry, i.sku, l.code",
-    )?;
-    let rows = stmt
-        .query_map(params![wh, until.to_string()], |r| {
+        args![wh, until.to_string()],
+        |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<String>(4)?,
+                r.get::<i64>(5)?,
             ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        },
+    )?;
     rows.into_iter()
         .map(|(sku, description, location, lot, expiry, qty)| {
             let expiry: NaiveDate = expiry.parse().map_err(|_| {

@@ -52,13 +52,13 @@ pub(crate) enum Faces<'a> {
 /// capacity, empty ones included: up to capacity, from storage bins, FEFO/FIFO. Faces that
 /// already have an open move task for the item are left out: that task is on its way.
 pub(crate) fn face_top_ups(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     which: Faces<'_>,
 ) -> StorageResult<Vec<FaceTopUp>> {
     let wh = warehouse_id(conn, warehouse)?;
     const FACE: &str = "SELECT l.id, l.code, i.id, i.sku,
-            COALESCE((SELECT SUM(s.qty) FROM stock s WHERE s.location_id = l.id AND s.item_id = i.id), 0),
+            COALESCE((SELECT CAST(SUM(s.qty) AS BIGINT) FROM stock s WHERE s.location_id = l.id AND s.item_id = i.id), 0),
             l.capacity
          FROM locations l JOIN items i ON i.id = ?3
          WHERE l.id = ?2 AND l.warehouse_id = ?1 AND l.kind = 'pick_face' AND l.capacity IS NOT NULL
@@ -67,30 +67,26 @@ pub(crate) fn face_top_ups(
     let pairs: Vec<(String, String)> = match which {
         Faces::Only(p) => p.to_vec(),
         // The ledger remembers which items a face has held, even once it is empty.
-        Faces::All => conn
-            .prepare(
-                "SELECT DISTINCT g.location_id, g.item_id FROM ledger g
-                 JOIN locations l ON l.id = g.location_id
-                 WHERE l.warehouse_id = ?1 AND l.kind = 'pick_face' AND l.capacity IS NOT NULL",
-            )?
-            .query_map([&wh], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?,
+        Faces::All => conn.rows(
+            "SELECT DISTINCT g.location_id, g.item_id FROM ledger g
+             JOIN locations l ON l.id = g.location_id
+             WHERE l.warehouse_id = ?1 AND l.kind = 'pick_face' AND l.capacity IS NOT NULL",
+            args![wh],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?,
     };
     let mut faces: Vec<allocation::Face<FaceKey>> = Vec::new();
-    let mut stmt = conn.prepare_cached(FACE)?;
     for (loc, item) in &pairs {
-        let row = stmt
-            .query_row(params![wh, loc, item], |r| {
-                Ok(FaceKey {
-                    id: r.get(0)?,
-                    code: r.get(1)?,
-                    item_id: r.get(2)?,
-                    sku: r.get(3)?,
-                    qty: r.get(4)?,
-                    capacity: r.get(5)?,
-                })
+        let row = conn.first(FACE, args![wh, loc, item], |r| {
+            Ok(FaceKey {
+                id: r.get(0)?,
+                code: r.get(1)?,
+                item_id: r.get(2)?,
+                sku: r.get(3)?,
+                qty: r.get(4)?,
+                capacity: r.get(5)?,
             })
-            .optional()?;
+        })?;
         if let Some(key) = row {
             faces.push(allocation::Face {
                 item: key.sku.clone(),

@@ -23,47 +23,38 @@ use aisle_domain::allocation;
 use aisle_domain::cycle_count::{self, AbcClass};
 use aisle_domain::forecast::{self, Choice};
 use aisle_domain::replenish::{self, Levels, Policy, PolicyKind, Position, Suggestion};
+use aisle_ledger::args;
+use aisle_ledger::db::{Db, DbExt};
 use aisle_ledger::effects::none_if_empty;
 use chrono::{Days, NaiveDate};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::collections::HashMap;
 
-pub(crate) fn warehouse_id(conn: &Connection, code: &str) -> StorageResult<String> {
-    conn.query_row("SELECT id FROM warehouses WHERE code = ?1", [code], |r| {
-        r.get(0)
-    })
-    .optional()?
+pub(crate) fn warehouse_id(conn: &dyn Db, code: &str) -> StorageResult<String> {
+    conn.first(
+        "SELECT id FROM warehouses WHERE code = ?1",
+        args![code],
+        |r| r.get(0),
+    )?
     .ok_or_else(|| StorageError::NotFound(format!("no warehouse {code:?}")))
 }
 
-pub(crate) fn item_id(conn: &Connection, sku: &str) -> StorageResult<String> {
-    conn.query_row("SELECT id FROM items WHERE sku = ?1", [sku], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}")))
+pub(crate) fn item_id(conn: &dyn Db, sku: &str) -> StorageResult<String> {
+    conn.first("SELECT id FROM items WHERE sku = ?1", args![sku], |r| {
+        r.get(0)
+    })?
+    .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}")))
 }
 
 /// Each stock line of the warehouse in locations of the given kinds (an SQL list of kind names),
 /// of one item or of all, with when it first arrived (its earliest incoming ledger entry), for
 /// allocation.
 pub(super) fn stock_lines(
-    conn: &Connection,
+    conn: &dyn Db,
     wh: &str,
     kinds: &str,
     item: Option<&str>,
 ) -> StorageResult<Vec<allocation::Supply<AllocatedStock>>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT i.sku, l.code, s.lot, s.expiry, s.qty,
-            (SELECT MIN(o.at) FROM ledger g JOIN ops o ON o.op_id = g.op_id
-              WHERE g.item_id = s.item_id AND g.location_id = s.location_id AND g.lot = s.lot
-                AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0),
-            l.id, i.id
-         FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
-         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds} AND (?2 IS NULL OR s.item_id = ?2)
-           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = 'count' AND t.status = 'open'
-                           AND t.blocks_picking = 1 AND t.item_id = s.item_id AND t.location_id = s.location_id)
-         ORDER BY l.code"
-    ))?;
     type Stock = (
         String,
         String,
@@ -74,8 +65,18 @@ pub(super) fn stock_lines(
         String,
         String,
     );
-    let stock: Vec<Stock> = stmt
-        .query_map(params![wh, item], |r| {
+    let stock: Vec<Stock> = conn.rows(&format!(
+        "SELECT i.sku, l.code, s.lot, s.expiry, s.qty,
+            (SELECT MIN(o.at) FROM ledger g JOIN ops o ON o.op_id = g.op_id
+              WHERE g.item_id = s.item_id AND g.location_id = s.location_id AND g.lot = s.lot
+                AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0),
+            l.id, i.id
+         FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
+         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds} AND (?2 IS NULL OR s.item_id = ?2)
+           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = 'count' AND t.status = 'open'
+                           AND t.blocks_picking = 1 AND t.item_id = s.item_id AND t.location_id = s.location_id)
+         ORDER BY l.code"
+    ), args![wh, item], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -86,8 +87,7 @@ pub(super) fn stock_lines(
                 r.get(6)?,
                 r.get(7)?,
             ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        })?;
     let opt = |s: &str| none_if_empty(s.to_string());
     let mut supply = Vec::with_capacity(stock.len());
     for (sku, location, lot, expiry, qty, arrived, location_id, item_id) in &stock {

@@ -30,21 +30,16 @@ pub struct AllocatedStock {
 /// Allocates every open order line of the warehouse (by order, then line) to the stock in its
 /// pick faces and storage bins: FEFO for dated stock, FIFO otherwise (see
 /// `aisle_domain::allocation`). Devices build their pick walks from the same open lines.
-pub(crate) fn allocation(conn: &Connection, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {
+pub(crate) fn allocation(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {
     let wh = warehouse_id(conn, warehouse)?;
-    let mut stmt = conn.prepare(
-        "SELECT o.order_no, o.line, o.customer, i.sku, o.qty - o.picked_qty FROM order_lines o
+    type Line = (String, u32, Option<String>, String, i64);
+    let lines: Vec<Line> = conn.rows("SELECT o.order_no, o.line, o.customer, i.sku, o.qty - o.picked_qty FROM order_lines o
          JOIN items i ON i.id = o.item_id
          WHERE o.warehouse_id = ?1 AND o.qty > o.picked_qty
            AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_no = o.order_no AND s.status = 'shipped')
-         ORDER BY o.order_no, o.line",
-    )?;
-    type Line = (String, u32, Option<String>, String, i64);
-    let lines: Vec<Line> = stmt
-        .query_map([&wh], |r| {
+         ORDER BY o.order_no, o.line", args![wh], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        })?;
     let supply = stock_lines(conn, &wh, "('pick_face', 'storage')", None)?;
     let demands: Vec<allocation::Demand<usize>> = lines
         .iter()
@@ -91,16 +86,15 @@ pub struct OrderStatus {
     pub tracking: Option<String>,
 }
 
-pub(crate) fn orders(conn: &Connection, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {
+pub(crate) fn orders(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<OrderStatus>> {
     let wh = warehouse_id(conn, warehouse)?;
-    let mut stmt = conn.prepare(
-        "SELECT o.order_no, MAX(o.customer), COUNT(*), SUM(o.qty), SUM(MIN(o.picked_qty, o.qty)),
-                s.status, s.carrier, s.tracking, SUM(COALESCE(o.ordered_qty, o.qty))
+    let rows = conn.rows(
+        "SELECT o.order_no, MAX(o.customer), COUNT(*), CAST(SUM(o.qty) AS BIGINT), CAST(SUM(CASE WHEN o.picked_qty < o.qty THEN o.picked_qty ELSE o.qty END) AS BIGINT),
+                s.status, s.carrier, s.tracking, CAST(SUM(COALESCE(o.ordered_qty, o.qty)) AS BIGINT)
          FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
          WHERE o.warehouse_id = ?1 GROUP BY o.order_no ORDER BY o.order_no",
-    )?;
-    let rows = stmt
-        .query_map([&wh], |r| {
+        args![wh],
+        |r| {
             let to_pick: i64 = r.get(3)?;
             let picked: i64 = r.get(4)?;
             let shipped: Option<String> = r.get(5)?;
@@ -118,26 +112,21 @@ pub(crate) fn orders(conn: &Connection, warehouse: &str) -> StorageResult<Vec<Or
                 carrier: r.get(6)?,
                 tracking: r.get(7)?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     Ok(rows)
 }
 
 /// Confirms an order packed, or shipped with its carrier and tracking number. Only a fully
 /// picked order can be packed, only a packed one shipped, and a shipped one is final.
 pub(crate) fn confirm_shipment(
-    conn: &Connection,
+    conn: &dyn Db,
     order: &str,
     step: &Shipment,
     by: &str,
 ) -> StorageResult<OrderStatus> {
     let wh: Option<String> = conn
-        .query_row(
-            "SELECT w.code FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id WHERE o.order_no = ?1 LIMIT 1",
-            [order],
-            |r| r.get(0),
-        )
-        .optional()?;
+        .first("SELECT w.code FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id WHERE o.order_no = ?1 LIMIT 1", args![order], |r| r.get(0))?;
     let Some(wh) = wh else {
         return Err(StorageError::NotFound(format!("no order {order:?}")));
     };
@@ -148,10 +137,7 @@ pub(crate) fn confirm_shipment(
     let now = chrono::Utc::now().to_rfc3339();
     match (step, current.status.as_str()) {
         (Shipment::Packed, "picked") => {
-            conn.execute(
-                "INSERT INTO shipments (order_no, status, by_badge, updated_at) VALUES (?1, 'packed', ?2, ?3)",
-                params![order, by, now],
-            )?;
+            conn.exec("INSERT INTO shipments (order_no, status, by_badge, updated_at) VALUES (?1, 'packed', ?2, ?3)", args![order, by, now])?;
         }
         (Shipment::Shipped { carrier, tracking }, "packed") => {
             if carrier.trim().is_empty() || tracking.trim().is_empty() {
@@ -159,16 +145,10 @@ pub(crate) fn confirm_shipment(
                     "a shipment needs the carrier and the tracking number".into(),
                 ));
             }
-            conn.execute(
-                "UPDATE shipments SET status = 'shipped', carrier = ?2, tracking = ?3, by_badge = ?4, updated_at = ?5
-                 WHERE order_no = ?1",
-                params![order, carrier.trim(), tracking.trim(), by, now],
-            )?;
+            conn.exec("UPDATE shipments SET status = 'shipped', carrier = ?2, tracking = ?3, by_badge = ?4, updated_at = ?5
+                 WHERE order_no = ?1", args![order, carrier.trim(), tracking.trim(), by, now])?;
             // Devices learn that the order is final: its lines leave their pick lists.
-            conn.execute(
-                "INSERT INTO changes (kind, id) SELECT 'order_line', id FROM order_lines WHERE order_no = ?1",
-                [order],
-            )?;
+            conn.exec("INSERT INTO changes (kind, id) SELECT 'order_line', id FROM order_lines WHERE order_no = ?1", args![order])?;
         }
         (step, status) => {
             let want = match step {

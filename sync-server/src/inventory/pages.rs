@@ -13,7 +13,7 @@ pub struct StockHit {
 }
 
 /// Items whose SKU, description or barcode contains `q` (case-insensitive), by SKU.
-pub(crate) fn stock_search(conn: &Connection, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
+pub(crate) fn stock_search(conn: &dyn Db, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
     let q = q.trim();
     if q.is_empty() {
         return Err(StorageError::Invalid(
@@ -26,26 +26,20 @@ pub(crate) fn stock_search(conn: &Connection, q: &str, limit: u32) -> StorageRes
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let mut stmt = conn.prepare(
-        "SELECT id, sku, description FROM items
+    let items: Vec<(String, String, String)> = conn.rows("SELECT id, sku, description FROM items
          WHERE sku LIKE ?1 ESCAPE '\\' OR description LIKE ?1 ESCAPE '\\' OR codes LIKE ?1 ESCAPE '\\'
-         ORDER BY sku LIMIT ?2",
-    )?;
-    let items: Vec<(String, String, String)> = stmt
-        .query_map(params![pattern, limit], |r| {
+         ORDER BY sku LIMIT ?2", args![pattern, limit], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut per_wh = conn.prepare_cached(
-        "SELECT w.code, SUM(s.qty) FROM stock s JOIN locations l ON l.id = s.location_id
-         JOIN warehouses w ON w.id = l.warehouse_id
-         WHERE s.item_id = ?1 GROUP BY w.code HAVING SUM(s.qty) <> 0 ORDER BY w.code",
-    )?;
+        })?;
     let mut out = Vec::with_capacity(items.len());
     for (id, sku, description) in items {
-        let warehouses = per_wh
-            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let warehouses = conn.rows(
+            "SELECT w.code, CAST(SUM(s.qty) AS BIGINT) FROM stock s JOIN locations l ON l.id = s.location_id
+         JOIN warehouses w ON w.id = l.warehouse_id
+         WHERE s.item_id = ?1 GROUP BY w.code HAVING SUM(s.qty) <> 0 ORDER BY w.code",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         out.push(StockHit {
             sku,
             description,
@@ -119,36 +113,40 @@ pub(super) enum Of<'a> {
     Location(&'a str),
 }
 
-pub(super) fn movements(conn: &Connection, wh: &str, of: Of<'_>) -> StorageResult<Vec<Movement>> {
+pub(super) fn movements(conn: &dyn Db, wh: &str, of: Of<'_>) -> StorageResult<Vec<Movement>> {
     let (column, id) = match of {
         Of::Item(id) => ("g.item_id", id),
         Of::Location(id) => ("g.location_id", id),
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT o.server_seq, o.at, o.op_type, l.code, g.lot, g.qty,
-                json_extract(o.entry, '$.operator'), COALESCE(d.name, 'server'), json_extract(o.entry, '$.scans'), i.sku
+    let d = conn.dialect();
+    let rows = conn.rows(
+        &format!(
+            "SELECT o.server_seq, o.at, o.op_type, l.code, g.lot, g.qty,
+                {operator}, COALESCE(d.name, 'server'), {scans}, i.sku
          FROM ledger g JOIN ops o ON o.op_id = g.op_id JOIN locations l ON l.id = g.location_id
          JOIN items i ON i.id = g.item_id
          LEFT JOIN devices d ON d.id = o.device_id
          WHERE {column} = ?1 AND l.warehouse_id = ?2
-         ORDER BY o.server_seq DESC, g.id DESC LIMIT ?3"
-    ))?;
-    let rows = stmt
-        .query_map(params![id, wh, MOVEMENTS], |r| {
+         ORDER BY o.server_seq DESC, g.id DESC LIMIT ?3",
+            operator = d.json_text("o.entry", &["operator"]),
+            scans = d.json_text("o.entry", &["scans"]),
+        ),
+        args![id, wh, MOVEMENTS],
+        |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, String>(9)?,
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<String>(4)?,
+                r.get::<i64>(5)?,
+                r.get::<String>(6)?,
+                r.get::<String>(7)?,
+                r.get::<String>(8)?,
+                r.get::<String>(9)?,
             ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        },
+    )?;
     rows.into_iter()
         .map(
             |(seq, at, op_type, location, lot, qty, operator, device, scans, sku)| {
@@ -173,7 +171,7 @@ pub(super) fn movements(conn: &Connection, wh: &str, of: Of<'_>) -> StorageResul
 pub const FORECAST_DAYS: usize = 28;
 
 pub(crate) fn item_detail(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     sku: &str,
     today: NaiveDate,
@@ -186,21 +184,20 @@ pub(crate) fn item_detail(
     })?;
     let wh = warehouse_id(conn, warehouse)?;
     let item = item_id(conn, sku)?;
-    let description: String = conn.query_row(
+    let description: String = conn.one(
         "SELECT description FROM items WHERE id = ?1",
-        [&item],
+        args![item],
         |r| r.get(0),
     )?;
-    let mut stmt = conn.prepare(
+    let opt = none_if_empty;
+    let stock = conn.rows(
         "SELECT l.code, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
          JOIN locations l ON l.id = s.location_id
          LEFT JOIN plates p ON p.id = s.plate_id
          WHERE s.item_id = ?1 AND l.warehouse_id = ?2 AND s.qty <> 0
          ORDER BY l.code, s.expiry, s.lot",
-    )?;
-    let opt = none_if_empty;
-    let stock = stmt
-        .query_map(params![item, wh], |r| {
+        args![item, wh],
+        |r| {
             Ok(LocationStock {
                 location: r.get(0)?,
                 lot: opt(r.get(1)?),
@@ -208,8 +205,8 @@ pub(crate) fn item_detail(
                 plate: opt(r.get(3)?),
                 qty: r.get(4)?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     let history = demand_history(conn, &wh, &item, HISTORY_DAYS, today)?;
     let series: Vec<f64> = history.iter().map(|(_, q)| *q as f64).collect();
     let choice = forecast::choose(&series, HOLDOUT_DAYS, FORECAST_DAYS);
@@ -272,28 +269,25 @@ pub struct LocationDetail {
 }
 
 pub(crate) fn location_detail(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     code: &str,
 ) -> StorageResult<LocationDetail> {
     let wh = warehouse_id(conn, warehouse)?;
-    let found: Option<(String, String, String, Option<i64>)> = conn
-        .query_row(
-            "SELECT id, barcode, kind, capacity FROM locations WHERE warehouse_id = ?1 AND code = ?2",
-            params![wh, code],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+    let found: Option<(String, String, String, Option<i64>)> = conn.first(
+        "SELECT id, barcode, kind, capacity FROM locations WHERE warehouse_id = ?1 AND code = ?2",
+        args![wh, code],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let (id, barcode, kind, capacity) = found.ok_or_else(|| {
         StorageError::NotFound(format!("no location {code:?} in warehouse {warehouse}"))
     })?;
-    let mut stmt = conn.prepare(
+    let stock = conn.rows(
         "SELECT i.sku, i.description, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
          JOIN items i ON i.id = s.item_id LEFT JOIN plates p ON p.id = s.plate_id
          WHERE s.location_id = ?1 AND s.qty <> 0 ORDER BY i.sku, s.expiry, s.lot",
-    )?;
-    let stock = stmt
-        .query_map([&id], |r| {
+        args![id],
+        |r| {
             Ok(HeldStock {
                 sku: r.get(0)?,
                 description: r.get(1)?,
@@ -302,8 +296,8 @@ pub(crate) fn location_detail(
                 plate: none_if_empty(r.get(4)?),
                 qty: r.get(5)?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     Ok(LocationDetail {
         warehouse: warehouse.to_string(),
         code: code.to_string(),
@@ -328,19 +322,15 @@ pub struct LotStock {
 }
 
 /// Every stock line of a lot (exact lot number) in every warehouse, by warehouse and location.
-pub(crate) fn lot_stock(conn: &Connection, lot: &str) -> StorageResult<Vec<LotStock>> {
+pub(crate) fn lot_stock(conn: &dyn Db, lot: &str) -> StorageResult<Vec<LotStock>> {
     let lot = lot.trim();
     if lot.is_empty() {
         return Err(StorageError::Invalid("name a lot number".into()));
     }
-    let mut stmt = conn.prepare(
-        "SELECT w.code, l.code, i.sku, i.description, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
+    Ok(conn.rows("SELECT w.code, l.code, i.sku, i.description, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
          JOIN locations l ON l.id = s.location_id JOIN warehouses w ON w.id = l.warehouse_id
          JOIN items i ON i.id = s.item_id LEFT JOIN plates p ON p.id = s.plate_id
-         WHERE s.lot = ?1 AND s.qty <> 0 ORDER BY w.code, l.code, i.sku",
-    )?;
-    Ok(stmt
-        .query_map([lot], |r| {
+         WHERE s.lot = ?1 AND s.qty <> 0 ORDER BY w.code, l.code, i.sku", args![lot], |r| {
             Ok(LotStock {
                 warehouse: r.get(0)?,
                 location: r.get(1)?,
@@ -350,6 +340,5 @@ pub(crate) fn lot_stock(conn: &Connection, lot: &str) -> StorageResult<Vec<LotSt
                 plate: none_if_empty(r.get(5)?),
                 qty: r.get(6)?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+        })?)
 }

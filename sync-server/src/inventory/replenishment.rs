@@ -35,28 +35,30 @@ pub struct ForecastSummary {
 /// Units picked per day for the last `days` days up to `today`, oldest first, zeros included.
 /// Days come from the device clock of each pick (when it happened, not when it synced).
 pub(crate) fn demand_history(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     item: &str,
     days: u32,
     today: NaiveDate,
 ) -> StorageResult<Vec<(NaiveDate, i64)>> {
     let first = today - Days::new(u64::from(days.saturating_sub(1)));
-    let mut stmt = conn.prepare_cached(
-        "SELECT substr(at, 1, 10) AS day,
-                SUM(json_extract(entry, '$.op.qty'))
-         FROM ops
-         WHERE op_type = 'pick' AND warehouse_id = ?1
-           AND json_extract(entry, '$.op.key.item') = ?2
-           AND day >= ?3 AND day <= ?4
-         GROUP BY day",
-    )?;
-    let by_day: HashMap<String, i64> = stmt
-        .query_map(
-            params![warehouse, item, first.to_string(), today.to_string()],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+    let d = conn.dialect();
+    let by_day: HashMap<String, i64> = conn
+        .rows(
+            &format!(
+                "SELECT substr(at, 1, 10), CAST(SUM({qty}) AS BIGINT)
+                 FROM ops
+                 WHERE op_type = 'pick' AND warehouse_id = ?1 AND {item} = ?2
+                   AND substr(at, 1, 10) >= ?3 AND substr(at, 1, 10) <= ?4
+                 GROUP BY substr(at, 1, 10)",
+                qty = d.json_int("entry", &["op", "qty"]),
+                item = d.json_text("entry", &["op", "key", "item"]),
+            ),
+            args![warehouse, item, first.to_string(), today.to_string()],
+            |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)),
         )?
-        .collect::<rusqlite::Result<_>>()?;
+        .into_iter()
+        .collect();
     Ok(first
         .iter_days()
         .take(days as usize)
@@ -65,7 +67,7 @@ pub(crate) fn demand_history(
 }
 
 pub(crate) fn set_policy(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     sku: &str,
     policy: &Policy,
@@ -73,29 +75,28 @@ pub(crate) fn set_policy(
     policy.check().map_err(StorageError::Invalid)?;
     let wh = warehouse_id(conn, warehouse)?;
     let item = item_id(conn, sku)?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO reorder_policies (warehouse_id, item_id, policy) VALUES (?1, ?2, ?3)
          ON CONFLICT(warehouse_id, item_id) DO UPDATE SET policy = excluded.policy",
-        params![wh, item, serde_json::to_string(policy)?],
+        args![wh, item, serde_json::to_string(policy)?],
     )?;
     Ok(())
 }
 
-pub(super) fn position(conn: &Connection, wh: &str, item: &str) -> StorageResult<Position> {
-    let one = |sql: &str| -> StorageResult<i64> {
-        Ok(conn.query_row(sql, params![wh, item], |r| r.get(0))?)
-    };
+pub(super) fn position(conn: &dyn Db, wh: &str, item: &str) -> StorageResult<Position> {
+    let one =
+        |sql: &str| -> StorageResult<i64> { Ok(conn.one(sql, args![wh, item], |r| r.get(0))?) };
     Ok(Position {
         on_hand: one(
-            "SELECT COALESCE(SUM(s.qty), 0) FROM stock s JOIN locations l ON l.id = s.location_id
+            "SELECT COALESCE(CAST(SUM(s.qty) AS BIGINT), 0) FROM stock s JOIN locations l ON l.id = s.location_id
              WHERE l.warehouse_id = ?1 AND s.item_id = ?2",
         )?,
         allocated: one(
-            "SELECT COALESCE(SUM(MAX(qty - picked_qty, 0)), 0) FROM order_lines
+            "SELECT COALESCE(CAST(SUM(CASE WHEN qty > picked_qty THEN qty - picked_qty ELSE 0 END) AS BIGINT), 0) FROM order_lines
              WHERE warehouse_id = ?1 AND item_id = ?2",
         )?,
         on_order: one(
-            "SELECT COALESCE(SUM(MAX(expected_qty - received_qty, 0)), 0) FROM receipt_lines
+            "SELECT COALESCE(CAST(SUM(CASE WHEN expected_qty > received_qty THEN expected_qty - received_qty ELSE 0 END) AS BIGINT), 0) FROM receipt_lines
              WHERE warehouse_id = ?1 AND item_id = ?2",
         )?,
     })
@@ -104,7 +105,7 @@ pub(super) fn position(conn: &Connection, wh: &str, item: &str) -> StorageResult
 /// Every item of the warehouse that has a policy (its own or from the item master), with what
 /// to order now. Items that need ordering come first.
 pub(crate) fn replenishment(
-    conn: &Connection,
+    conn: &dyn Db,
     warehouse: &str,
     today: NaiveDate,
     service_level: f64,
@@ -115,11 +116,6 @@ pub(crate) fn replenishment(
         )));
     }
     let wh = warehouse_id(conn, warehouse)?;
-    let mut stmt = conn.prepare(
-        "SELECT i.id, i.sku, i.description, i.reorder_point, i.min_qty, i.max_qty, p.policy
-         FROM items i LEFT JOIN reorder_policies p ON p.item_id = i.id AND p.warehouse_id = ?1
-         ORDER BY i.sku",
-    )?;
     type Row = (
         String,
         String,
@@ -129,8 +125,12 @@ pub(crate) fn replenishment(
         Option<i64>,
         Option<String>,
     );
-    let rows: Vec<Row> = stmt
-        .query_map([&wh], |r| {
+    let rows: Vec<Row> = conn.rows(
+        "SELECT i.id, i.sku, i.description, i.reorder_point, i.min_qty, i.max_qty, p.policy
+         FROM items i LEFT JOIN reorder_policies p ON p.item_id = i.id AND p.warehouse_id = ?1
+         ORDER BY i.sku",
+        args![wh],
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -140,8 +140,8 @@ pub(crate) fn replenishment(
                 r.get(5)?,
                 r.get(6)?,
             ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     let mut out = Vec::new();
     for (id, sku, description, rop, min, max, stored) in rows {
         let (policy, source) = match stored {
@@ -190,11 +190,11 @@ pub(crate) fn replenishment(
 
 /// Creates purchase order `PO-<n>` with one expected receipt line per `(sku, qty)`.
 pub(crate) fn create_purchase_order(
-    tx: &Connection,
+    tx: &dyn Db,
     warehouse: &str,
     lines: &[(String, i64)],
     expected: Option<NaiveDate>,
-    changed: impl Fn(&Connection, &str, &str) -> StorageResult<()>,
+    changed: impl Fn(&dyn Db, &str, &str) -> StorageResult<()>,
 ) -> StorageResult<String> {
     if lines.is_empty() {
         return Err(StorageError::Invalid(
@@ -211,19 +211,16 @@ pub(crate) fn create_purchase_order(
         }
         items.push(item_id(tx, sku)?);
     }
-    let n: i64 = tx.query_row(
+    let n: i64 = tx.one(
         "UPDATE po_counter SET last = last + 1 RETURNING last",
-        [],
+        &[],
         |r| r.get(0),
     )?;
     let po = format!("PO-{n:06}");
     for (i, ((_, qty), item)) in lines.iter().zip(items).enumerate() {
         let id = aisle_domain::ReceiptLineId::new().to_string();
-        tx.execute(
-            "INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![id, po, i as i64 + 1, wh, item, qty, expected.map(|d| d.to_string())],
-        )?;
+        tx.exec("INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", args![id, po, i as i64 + 1, wh, item, qty, expected.map(|d| d.to_string())])?;
         changed(tx, "receipt_line", &id)?;
     }
     Ok(po)

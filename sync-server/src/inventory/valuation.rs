@@ -39,21 +39,18 @@ pub struct Valuation {
     pub uncosted: usize,
 }
 
-pub(crate) fn valuation(conn: &Connection, warehouse: &str) -> StorageResult<Valuation> {
+pub(crate) fn valuation(conn: &dyn Db, warehouse: &str) -> StorageResult<Valuation> {
     let wh = warehouse_id(conn, warehouse)?;
-    let mut stmt = conn.prepare(
-        "SELECT i.sku, i.description, SUM(s.qty), c.unit_cost_micros, c.currency
+    type Row = (String, String, i64, Option<i64>, Option<String>);
+    let rows: Vec<Row> = conn.rows(
+        "SELECT i.sku, i.description, CAST(SUM(s.qty) AS BIGINT), c.unit_cost_micros, c.currency
          FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
          LEFT JOIN item_costs c ON c.item_id = i.id
          WHERE l.warehouse_id = ?1
          GROUP BY i.id HAVING SUM(s.qty) <> 0",
+        args![wh],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    type Row = (String, String, i64, Option<i64>, Option<String>);
-    let rows: Vec<Row> = stmt
-        .query_map([&wh], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
     let mut totals: std::collections::BTreeMap<String, i128> = Default::default();
     let mut items: Vec<(Option<i128>, ValuedItem)> = rows
         .into_iter()

@@ -11,18 +11,14 @@ impl Administration for SqliteStorage {
             ));
         }
         let hash = aisle_ledger::pin::hash_pin(&op.pin)?;
-        let conn = self.lock()?;
-        conn.execute(
-            "INSERT INTO operators (badge, name, pin_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(badge) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, role = excluded.role",
-            params![op.badge.trim(), op.name.trim(), hash, if op.supervisor { "supervisor" } else { "operator" }, Utc::now().to_rfc3339()],
-        )?;
-        Ok(())
+        let tx = self.write()?;
+        tx.exec("INSERT INTO operators (badge, name, pin_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(badge) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, role = excluded.role", args![op.badge.trim(), op.name.trim(), hash, if op.supervisor { "supervisor" } else { "operator" }, Utc::now().to_rfc3339()])?;
+        tx.commit()
     }
 
     fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let n = match kind {
             ImportKind::Warehouses => {
                 let s = import_warehouses_into(&tx, csv)?;
@@ -40,18 +36,15 @@ impl Administration for SqliteStorage {
                 let rows = parse_costs(csv)?;
                 let mut errors = Vec::new();
                 for r in &rows {
-                    let item: Option<String> = tx
-                        .prepare_cached("SELECT id FROM items WHERE sku = ?1")?
-                        .query_row([&r.sku], |x| x.get(0))
-                        .optional()?;
+                    let item: Option<String> =
+                        tx.first("SELECT id FROM items WHERE sku = ?1", args![r.sku], |x| {
+                            x.get(0)
+                        })?;
                     match item {
                         Some(item) => {
-                            tx.prepare_cached(
-                                "INSERT INTO item_costs (item_id, unit_cost_micros, currency, updated_at) VALUES (?1, ?2, ?3, ?4)
+                            tx.exec("INSERT INTO item_costs (item_id, unit_cost_micros, currency, updated_at) VALUES (?1, ?2, ?3, ?4)
                                  ON CONFLICT(item_id) DO UPDATE SET unit_cost_micros = excluded.unit_cost_micros,
-                                   currency = excluded.currency, updated_at = excluded.updated_at",
-                            )?
-                            .execute(params![item, r.unit_cost_micros, r.currency, Utc::now().to_rfc3339()])?;
+                                   currency = excluded.currency, updated_at = excluded.updated_at", args![item, r.unit_cost_micros, r.currency, Utc::now().to_rfc3339()])?;
                         }
                         None => errors.push(RowError {
                             line: r.line_no,
@@ -74,16 +67,13 @@ impl Administration for SqliteStorage {
                 let ids = resolve_work(&tx, "receipts", &rows)?;
                 for (r, (wh, item)) in rows.iter().zip(ids) {
                     let id = ReceiptLineId::new().to_string();
-                    tx.execute(
-                        "INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
+                    tx.exec("INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                          ON CONFLICT(receipt, line) DO UPDATE SET item_id = excluded.item_id, expected_qty = excluded.expected_qty,
-                           expected_date = excluded.expected_date, warehouse_id = excluded.warehouse_id",
-                        params![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra],
-                    )?;
-                    let id: String = tx.query_row(
+                           expected_date = excluded.expected_date, warehouse_id = excluded.warehouse_id", args![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra])?;
+                    let id: String = tx.one(
                         "SELECT id FROM receipt_lines WHERE receipt = ?1 AND line = ?2",
-                        params![r.document, r.line],
+                        args![r.document, r.line],
                         |x| x.get(0),
                     )?;
                     changed(&tx, "receipt_line", &id)?;
@@ -95,10 +85,11 @@ impl Administration for SqliteStorage {
                 let ids = resolve_work(&tx, "orders", &rows)?;
                 let mut errors = Vec::new();
                 for r in &rows {
-                    let status: Option<String> = tx
-                        .prepare_cached("SELECT status FROM shipments WHERE order_no = ?1")?
-                        .query_row([&r.document], |x| x.get(0))
-                        .optional()?;
+                    let status: Option<String> = tx.first(
+                        "SELECT status FROM shipments WHERE order_no = ?1",
+                        args![r.document],
+                        |x| x.get(0),
+                    )?;
                     if status.as_deref() == Some("shipped") {
                         errors.push(RowError {
                             line: r.line_no,
@@ -119,16 +110,13 @@ impl Administration for SqliteStorage {
                 }
                 for (r, (wh, item)) in rows.iter().zip(ids) {
                     let id = OrderLineId::new().to_string();
-                    tx.execute(
-                        "INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer)
+                    tx.exec("INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
                          ON CONFLICT(order_no, line) DO UPDATE SET item_id = excluded.item_id, qty = excluded.qty,
-                           ordered_qty = excluded.qty, customer = excluded.customer, warehouse_id = excluded.warehouse_id",
-                        params![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra],
-                    )?;
-                    let id: String = tx.query_row(
+                           ordered_qty = excluded.qty, customer = excluded.customer, warehouse_id = excluded.warehouse_id", args![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra])?;
+                    let id: String = tx.one(
                         "SELECT id FROM order_lines WHERE order_no = ?1 AND line = ?2",
-                        params![r.document, r.line],
+                        args![r.document, r.line],
                         |x| x.get(0),
                     )?;
                     changed(&tx, "order_line", &id)?;
@@ -158,21 +146,23 @@ impl Administration for SqliteStorage {
                     ]
                     .map(String::from),
                 )?;
-                let mut stmt = conn.prepare(
+                for_each_row(
+                    &*conn,
                     "SELECT w.code, l.code, i.sku, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
                      JOIN items i ON i.id = s.item_id JOIN locations l ON l.id = s.location_id
                      JOIN warehouses w ON w.id = l.warehouse_id LEFT JOIN plates p ON p.id = s.plate_id
                      ORDER BY w.code, l.code, i.sku, s.lot, s.expiry",
+                    &[],
+                    |r| {
+                        let f: Vec<String> = (0..6)
+                            .map(|i| r.get::<String>(i))
+                            .collect::<Result<_, _>>()?;
+                        let qty: i64 = r.get(6)?;
+                        csv_row(out, &[f, vec![qty.to_string()]].concat())?;
+                        n += 1;
+                        Ok(())
+                    },
                 )?;
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    let f: Vec<String> = (0..6)
-                        .map(|i| r.get::<_, String>(i))
-                        .collect::<Result<_, _>>()?;
-                    let qty: i64 = r.get(6)?;
-                    csv_row(out, &[f, vec![qty.to_string()]].concat())?;
-                    n += 1;
-                }
             }
             ExportKind::Operations => {
                 csv_row(
@@ -191,29 +181,31 @@ impl Administration for SqliteStorage {
                     ]
                     .map(String::from),
                 )?;
-                let mut stmt = conn.prepare(
+                for_each_row(
+                    &*conn,
                     "SELECT o.server_seq, o.entry, w.code, o.received_at FROM ops o JOIN warehouses w ON w.id = o.warehouse_id ORDER BY o.server_seq",
+                    &[],
+                    |r| {
+                        let e: ChangeLogEntry = serde_json::from_str(&r.get::<String>(1)?)?;
+                        csv_row(
+                            out,
+                            &[
+                                r.get::<i64>(0)?.to_string(),
+                                e.op_id.to_string(),
+                                e.device_id.to_string(),
+                                e.seq.to_string(),
+                                r.get(2)?,
+                                e.op.kind().to_string(),
+                                e.operator.clone(),
+                                e.device_time.to_rfc3339(),
+                                r.get(3)?,
+                                serde_json::to_string(&e.op)?,
+                            ],
+                        )?;
+                        n += 1;
+                        Ok(())
+                    },
                 )?;
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    let e: ChangeLogEntry = serde_json::from_str(&r.get::<_, String>(1)?)?;
-                    csv_row(
-                        out,
-                        &[
-                            r.get::<_, i64>(0)?.to_string(),
-                            e.op_id.to_string(),
-                            e.device_id.to_string(),
-                            e.seq.to_string(),
-                            r.get(2)?,
-                            e.op.kind().to_string(),
-                            e.operator.clone(),
-                            e.device_time.to_rfc3339(),
-                            r.get(3)?,
-                            serde_json::to_string(&e.op)?,
-                        ],
-                    )?;
-                    n += 1;
-                }
             }
             ExportKind::Exceptions => {
                 csv_row(
@@ -268,9 +260,8 @@ impl Administration for SqliteStorage {
     }
 
     fn load_demo(&self, seed: u64, items: usize) -> StorageResult<()> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: i64 = tx.query_row("SELECT COUNT(*) FROM warehouses", [], |r| r.get(0))?;
+        let tx = self.write()?;
+        let existing: i64 = tx.one("SELECT COUNT(*) FROM warehouses", &[], |r| r.get(0))?;
         if existing > 0 {
             return Err(StorageError::Invalid(
                 "the server already has master data; demo data goes into a new database".into(),
@@ -278,9 +269,9 @@ impl Administration for SqliteStorage {
         }
         let demo = aisle_domain::demo::generate(seed, items, Utc::now().date_naive());
         for w in &demo.warehouses {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
-                params![w.id.to_string(), w.code, w.name],
+                args![w.id.to_string(), w.code, w.name],
             )?;
         }
         for l in &demo.locations {
@@ -290,10 +281,7 @@ impl Administration for SqliteStorage {
             upsert_item(&tx, i)?;
             // Unit costs from 0.35 to about 50 EUR, so the valuation has figures to show.
             let micros = 350_000 + ((n as i64 * 7_919 + seed as i64 * 104_729) % 4_965) * 10_000;
-            tx.execute(
-                "INSERT INTO item_costs (item_id, unit_cost_micros, currency, updated_at) VALUES (?1, ?2, 'EUR', ?3)",
-                params![i.id.to_string(), micros, Utc::now().to_rfc3339()],
-            )?;
+            tx.exec("INSERT INTO item_costs (item_id, unit_cost_micros, currency, updated_at) VALUES (?1, ?2, 'EUR', ?3)", args![i.id.to_string(), micros, Utc::now().to_rfc3339()])?;
         }
         // Sixteen weeks of picks behind the first 20 items, so forecasts have a history; their
         // opening stock includes what was picked, so today's stock is as generated.
@@ -346,7 +334,6 @@ impl Administration for SqliteStorage {
             self.server_op_at(&tx, wh, pick, "DEMO", when)?;
         }
         tx.commit()?;
-        drop(conn);
         self.import(ImportKind::Receipts, &mut demo.receipts_csv().as_bytes())?;
         self.import(ImportKind::Orders, &mut demo.orders_csv().as_bytes())?;
         for (badge, name, pin, supervisor) in aisle_domain::demo::DEMO_OPERATORS {
@@ -362,10 +349,7 @@ impl Administration for SqliteStorage {
 
     fn stats(&self) -> StorageResult<Stats> {
         let conn = self.read()?;
-        let count = |sql: &str| {
-            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
-                .map(|n| n as u64)
-        };
+        let count = |sql: &str| conn.one(sql, &[], |r| r.get::<i64>(0)).map(|n| n as u64);
         Ok(Stats {
             devices: count("SELECT COUNT(*) FROM devices WHERE revoked_at IS NULL")?,
             operations: count("SELECT COALESCE(MAX(server_seq), 0) FROM ops")?,
@@ -380,14 +364,12 @@ impl Administration for SqliteStorage {
         token_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> StorageResult<SessionRecord> {
-        let conn = self.lock()?;
-        let found: Option<(String, String, String, String)> = conn
-            .query_row(
-                "SELECT badge, name, role, pin_hash FROM operators WHERE badge = ?1",
-                [badge.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
+        // The PIN is checked on a read connection: a deliberately slow hash never holds up pushes.
+        let found: Option<(String, String, String, String)> = self.read()?.first(
+            "SELECT badge, name, role, pin_hash FROM operators WHERE badge = ?1",
+            args![badge.trim()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         // The same answer for an unknown badge and a wrong PIN: no probing for badges.
         let refused = || StorageError::Forbidden("wrong badge or PIN".into());
         let Some((badge, name, role, hash)) = found else {
@@ -401,14 +383,13 @@ impl Administration for SqliteStorage {
                 "{badge} is not a supervisor; these pages are for supervisors"
             )));
         }
-        conn.execute(
+        let tx = self.write()?;
+        tx.exec(
             "DELETE FROM sessions WHERE expires_at < ?1",
-            [Utc::now().to_rfc3339()],
+            args![Utc::now().to_rfc3339()],
         )?;
-        conn.execute(
-            "INSERT INTO sessions (token_hash, badge, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, badge, Utc::now().to_rfc3339(), expires_at.to_rfc3339()],
-        )?;
+        tx.exec("INSERT INTO sessions (token_hash, badge, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", args![token_hash, badge, Utc::now().to_rfc3339(), expires_at.to_rfc3339()])?;
+        tx.commit()?;
         Ok(SessionRecord {
             badge,
             name,
@@ -418,15 +399,13 @@ impl Administration for SqliteStorage {
 
     fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRecord>> {
         let conn = self.read()?;
-        let row: Option<(String, String, String)> = conn
-            .query_row(
-                "SELECT s.badge, o.name, s.expires_at FROM sessions s
+        let row: Option<(String, String, String)> = conn.first(
+            "SELECT s.badge, o.name, s.expires_at FROM sessions s
                  JOIN operators o ON o.badge = s.badge
                  WHERE s.token_hash = ?1 AND o.role = 'supervisor'",
-                [token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
+            args![token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let Some((badge, name, expires)) = row else {
             return Ok(None);
         };
@@ -439,30 +418,30 @@ impl Administration for SqliteStorage {
     }
 
     fn close_session(&self, token_hash: &str) -> StorageResult<()> {
-        self.lock()?
-            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
-        Ok(())
+        let tx = self.write()?;
+        tx.exec(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            args![token_hash],
+        )?;
+        tx.commit()
     }
 
     fn audit(&self, badge: &str, action: &str, outcome: &str) -> StorageResult<()> {
-        let conn = self.lock()?;
-        conn.prepare_cached(
+        let tx = self.write()?;
+        tx.exec(
             "INSERT INTO audit (at, badge, action, outcome) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![Utc::now().to_rfc3339(), badge, action, outcome])?;
-        Ok(())
+            args![Utc::now().to_rfc3339(), badge, action, outcome],
+        )?;
+        tx.commit()
     }
 
     fn audit_log(&self, limit: u32) -> StorageResult<Vec<AuditEntry>> {
         let conn = self.read()?;
-        let mut stmt = conn.prepare_cached(
+        let rows: Vec<(String, String, String, String)> = conn.rows(
             "SELECT at, badge, action, outcome FROM audit ORDER BY id DESC LIMIT ?1",
+            args![limit],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
-        let rows: Vec<(String, String, String, String)> = stmt
-            .query_map([limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
         rows.into_iter()
             .map(|(at, badge, action, outcome)| {
                 Ok(AuditEntry {
@@ -483,21 +462,22 @@ impl Administration for SqliteStorage {
 
 /// Resolves work rows' warehouse and SKU codes, collecting every problem.
 fn resolve_work(
-    conn: &Connection,
+    conn: &dyn Db,
     what: &'static str,
     rows: &[WorkRow],
 ) -> StorageResult<Vec<(WarehouseId, ItemId)>> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for r in rows {
-        let wh: Option<String> = conn
-            .prepare_cached("SELECT id FROM warehouses WHERE code = ?1")?
-            .query_row([&r.warehouse], |x| x.get(0))
-            .optional()?;
-        let item: Option<String> = conn
-            .prepare_cached("SELECT id FROM items WHERE sku = ?1")?
-            .query_row([&r.sku], |x| x.get(0))
-            .optional()?;
+        let wh: Option<String> = conn.first(
+            "SELECT id FROM warehouses WHERE code = ?1",
+            args![r.warehouse],
+            |x| x.get(0),
+        )?;
+        let item: Option<String> =
+            conn.first("SELECT id FROM items WHERE sku = ?1", args![r.sku], |x| {
+                x.get(0)
+            })?;
         match (wh, item) {
             (Some(w), Some(i)) => out.push((parse(&w)?, parse(&i)?)),
             (w, i) => {

@@ -14,14 +14,12 @@ impl SyncEngine for SqliteStorage {
         name: &str,
         valid_for: chrono::Duration,
     ) -> StorageResult<Enrolment> {
-        let conn = self.lock()?;
-        let wh: Option<String> = conn
-            .query_row(
-                "SELECT id FROM warehouses WHERE code = ?1",
-                [warehouse_code],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let tx = self.write()?;
+        let wh: Option<String> = tx.first(
+            "SELECT id FROM warehouses WHERE code = ?1",
+            args![warehouse_code],
+            |r| r.get(0),
+        )?;
         let wh = wh.ok_or_else(|| {
             StorageError::NotFound(format!("warehouse {warehouse_code:?} does not exist"))
         })?;
@@ -31,10 +29,8 @@ impl SyncEngine for SqliteStorage {
         let code = random_code(10)?;
         let now = Utc::now();
         let expires_at = now + valid_for;
-        conn.execute(
-            "INSERT INTO enrolments (code_hash, warehouse_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![hash_secret(&code), wh, name.trim(), now.to_rfc3339(), expires_at.to_rfc3339()],
-        )?;
+        tx.exec("INSERT INTO enrolments (code_hash, warehouse_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)", args![hash_secret(&code), wh, name.trim(), now.to_rfc3339(), expires_at.to_rfc3339()])?;
+        tx.commit()?;
         Ok(Enrolment {
             code,
             warehouse_code: warehouse_code.to_string(),
@@ -44,16 +40,10 @@ impl SyncEngine for SqliteStorage {
     }
 
     fn enroll(&self, req: &EnrollRequest, token_hash: &str) -> StorageResult<DeviceRecord> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let code = req.code.trim().to_ascii_uppercase();
         let found: Option<(String, String, String)> = tx
-            .query_row(
-                "SELECT warehouse_id, expires_at, COALESCE(used_by, '') FROM enrolments WHERE code_hash = ?1",
-                [hash_secret(&code)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
+            .first("SELECT warehouse_id, expires_at, COALESCE(used_by, '') FROM enrolments WHERE code_hash = ?1", args![hash_secret(&code)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let Some((wh, expires, used_by)) = found else {
             return Err(StorageError::NotFound("enrolment code is not known".into()));
         };
@@ -68,10 +58,7 @@ impl SyncEngine for SqliteStorage {
             // the lost one stops working. Any other reuse of a code is refused.
             let device = req.device_id.to_string();
             let retry = used_by == device
-                && tx.execute(
-                    "UPDATE devices SET token_hash = ?1 WHERE id = ?2 AND last_seen_at IS NULL AND revoked_at IS NULL",
-                    params![token_hash, device],
-                )? == 1;
+                && tx.exec("UPDATE devices SET token_hash = ?1 WHERE id = ?2 AND last_seen_at IS NULL AND revoked_at IS NULL", args![token_hash, device])? == 1;
             if !retry {
                 return Err(StorageError::NotFound(
                     "enrolment code was already used".into(),
@@ -82,26 +69,21 @@ impl SyncEngine for SqliteStorage {
             tx.commit()?;
             return Ok(rec);
         }
-        let exists: Option<String> = tx
-            .query_row(
-                "SELECT id FROM devices WHERE id = ?1",
-                [req.device_id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let exists: Option<String> = tx.first(
+            "SELECT id FROM devices WHERE id = ?1",
+            args![req.device_id.to_string()],
+            |r| r.get(0),
+        )?;
         if exists.is_some() {
             return Err(StorageError::Conflict(format!(
                 "device {} is already enrolled",
                 req.device_id
             )));
         }
-        tx.execute(
-            "INSERT INTO devices (id, name, warehouse_id, token_hash, enrolled_at, app_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![req.device_id.to_string(), req.name, wh, token_hash, Utc::now().to_rfc3339(), req.app_version],
-        )?;
-        tx.execute(
+        tx.exec("INSERT INTO devices (id, name, warehouse_id, token_hash, enrolled_at, app_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", args![req.device_id.to_string(), req.name, wh, token_hash, Utc::now().to_rfc3339(), req.app_version])?;
+        tx.exec(
             "UPDATE enrolments SET used_by = ?1 WHERE code_hash = ?2",
-            params![req.device_id.to_string(), hash_secret(&code)],
+            args![req.device_id.to_string(), hash_secret(&code)],
         )?;
         let rec = Self::device_where(&tx, "d.id = ?1", &req.device_id.to_string())?
             .ok_or_else(|| StorageError::Internal("device vanished during enrolment".into()))?;
@@ -116,39 +98,39 @@ impl SyncEngine for SqliteStorage {
 
     fn devices(&self) -> StorageResult<Vec<DeviceRecord>> {
         let conn = self.read()?;
-        let mut stmt = conn.prepare(
-            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end, d.clock_offset_s
-             FROM devices d JOIN warehouses w ON w.id = d.warehouse_id ORDER BY d.name",
-        )?;
-        let rows = stmt.query_map([], device_row)?;
-        rows.map(|r| decode_device(r?)).collect()
+        load_rows(
+            &conn,
+            &format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices d JOIN warehouses w ON w.id = d.warehouse_id ORDER BY d.name"
+            ),
+            &[],
+            device_from_row,
+        )
     }
 
     fn revoke_device(&self, id: DeviceId) -> StorageResult<()> {
-        let conn = self.lock()?;
-        let n = conn.execute(
+        let tx = self.write()?;
+        let n = tx.exec(
             "UPDATE devices SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-            params![Utc::now().to_rfc3339(), id.to_string()],
+            args![Utc::now().to_rfc3339(), id.to_string()],
         )?;
         if n == 0 {
             return Err(StorageError::NotFound(format!("no active device {id}")));
         }
-        Ok(())
+        tx.commit()
     }
 
     fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()> {
-        let conn = self.lock()?;
-        conn.prepare_cached(
-            "UPDATE devices SET app_version = COALESCE(?1, app_version), log_end = COALESCE(?2, log_end),
-               clock_offset_s = COALESCE(?3, clock_offset_s), last_seen_at = ?4 WHERE id = ?5",
-        )?
-        .execute(params![
+        let tx = self.write()?;
+        tx.exec("UPDATE devices SET app_version = COALESCE(?1, app_version), log_end = COALESCE(?2, log_end),
+               clock_offset_s = COALESCE(?3, clock_offset_s), last_seen_at = ?4 WHERE id = ?5", args![
             contact.app_version,
             contact.log_end.map(|n| n as i64),
             contact.clock_offset_s,
             Utc::now().to_rfc3339(),
             device.to_string()
         ])?;
+        tx.commit()?;
         if let Some(o) = contact.clock_offset_s.filter(|o| o.abs() > CLOCK_REPORT_S) {
             tracing::warn!(device = %device, offset_s = o, "a device's clock is off; its times are corrected by the offset");
         }
@@ -160,11 +142,10 @@ impl SyncEngine for SqliteStorage {
         device: &DeviceRecord,
         entries: &[ChangeLogEntry],
     ) -> StorageResult<PushOutcome> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (durable, offset): (i64, Option<i64>) = tx.query_row(
+        let tx = self.write()?;
+        let (durable, offset): (i64, Option<i64>) = tx.one(
             "SELECT durable_seq, clock_offset_s FROM devices WHERE id = ?1",
-            [device.id.to_string()],
+            args![device.id.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         // A clock off by more than a few seconds is corrected; a device that never said its
@@ -186,12 +167,11 @@ impl SyncEngine for SqliteStorage {
                 )));
             }
             if e.seq < expected {
-                let prev: Option<String> = tx
-                    .prepare_cached(
-                        "SELECT entry FROM ops WHERE device_id = ?1 AND device_seq = ?2",
-                    )?
-                    .query_row(params![device.id.to_string(), e.seq as i64], |r| r.get(0))
-                    .optional()?;
+                let prev: Option<String> = tx.first(
+                    "SELECT entry FROM ops WHERE device_id = ?1 AND device_seq = ?2",
+                    args![device.id.to_string(), e.seq as i64],
+                    |r| r.get(0),
+                )?;
                 let prev: ChangeLogEntry = serde_json::from_str(&prev.ok_or_else(|| {
                     StorageError::Internal(format!("entry #{} of {} is missing", e.seq, device.id))
                 })?)?;
@@ -242,9 +222,9 @@ impl SyncEngine for SqliteStorage {
                 )?;
             }
         }
-        tx.execute(
+        tx.exec(
             "UPDATE devices SET durable_seq = ?1, last_seen_at = ?2 WHERE id = ?3",
-            params![
+            args![
                 (expected - 1) as i64,
                 Utc::now().to_rfc3339(),
                 device.id.to_string()
@@ -271,8 +251,7 @@ impl SyncEngine for SqliteStorage {
         device: &DeviceRecord,
         req: &aisle_proto::ClaimRequest,
     ) -> StorageResult<Vec<aisle_proto::Lease>> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let out = crate::leases::claim(&tx, device, req, Utc::now())?;
         tx.commit()?;
         Ok(out)
@@ -287,7 +266,7 @@ impl SqliteStorage {
     /// reference does not fit is applied without it. Server operations are trusted.
     pub(super) fn apply_entry(
         &self,
-        tx: &Connection,
+        tx: &dyn Db,
         e: &ChangeLogEntry,
         at: DateTime<Utc>,
         device_warehouse: Option<WarehouseId>,
@@ -304,11 +283,8 @@ impl SqliteStorage {
             },
         };
         let held = admission.verdict == Verdict::Hold;
-        tx.prepare_cached(
-            "INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry, at, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
-        .execute(params![
+        let server_seq: i64 = tx.one("INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry, at, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING server_seq", args![
             e.op_id.to_string(),
             e.device_id.to_string(),
             e.seq as i64,
@@ -318,15 +294,18 @@ impl SqliteStorage {
             serde_json::to_string(e)?,
             at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             if held { "held" } else { "applied" },
-        ])
-        .map_err(|err| match err {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => StorageError::Conflict(format!(
-                "operation {} is already logged under another device or sequence number",
-                e.op_id
-            )),
-            other => other.into(),
+        ], |r| r.get(0))
+        .map_err(|err| {
+            if err.is_unique_violation() {
+                StorageError::Conflict(format!(
+                    "operation {} is already logged under another device or sequence number",
+                    e.op_id
+                ))
+            } else {
+                err.into()
+            }
         })?;
-        let server_seq = tx.last_insert_rowid() as u64;
+        let server_seq = server_seq as u64;
         let mut drafts = admission.exceptions;
         for d in &mut drafts {
             d.message.push_str(match d.kind {
@@ -361,19 +340,15 @@ impl SqliteStorage {
             })?;
             self.track_work(tx, &applied)?;
             if let Operation::Count(c) = &e.op {
-                tx.prepare_cached("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                    .execute(params![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
+                tx.exec("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)", args![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
             }
         }
         for d in drafts {
             let mut op_ids = vec![e.op_id];
             op_ids.extend(d.related);
             let id = Uuid::now_v7();
-            tx.prepare_cached(
-                "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)",
-            )?
-            .execute(params![
+            tx.exec("INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)", args![
                 id.to_string(),
                 d.kind.as_str(),
                 device_warehouse.unwrap_or(e.warehouse_id).to_string(),
@@ -390,48 +365,48 @@ impl SqliteStorage {
     }
 
     /// Receipt and order line progress, and serial numbers in stock.
-    pub(super) fn track_work(&self, tx: &Connection, e: &ChangeLogEntry) -> StorageResult<()> {
+    pub(super) fn track_work(&self, tx: &dyn Db, e: &ChangeLogEntry) -> StorageResult<()> {
         tasks::track(tx, e)?;
         let op_id = e.op_id.to_string();
         match &e.op {
             Operation::Receive(r) => {
                 if let Some(line) = r.receipt_line {
-                    let n = tx
-                        .prepare_cached("UPDATE receipt_lines SET received_qty = received_qty + ?1 WHERE id = ?2")?
-                        .execute(params![r.qty, line.to_string()])?;
+                    let n = tx.exec(
+                        "UPDATE receipt_lines SET received_qty = received_qty + ?1 WHERE id = ?2",
+                        args![r.qty, line.to_string()],
+                    )?;
                     if n > 0 {
-                        tx.prepare_cached(
-                            "INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)",
-                        )?
-                        .execute(params![line.to_string(), op_id])?;
+                        tx.exec(
+                            "INSERT INTO line_ops (line_id, op_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                            args![line.to_string(), op_id],
+                        )?;
                         changed(tx, "receipt_line", &line.to_string())?;
                     }
                 }
                 for s in &r.serials {
-                    tx.prepare_cached("INSERT OR REPLACE INTO serials (item_id, serial, op_id, in_stock) VALUES (?1, ?2, ?3, 1)")?
-                        .execute(params![r.key.item.to_string(), s, op_id])?;
+                    tx.exec("INSERT INTO serials (item_id, serial, op_id, in_stock) VALUES (?1, ?2, ?3, 1)
+                     ON CONFLICT (item_id, serial) DO UPDATE SET op_id = excluded.op_id, in_stock = 1", args![r.key.item.to_string(), s, op_id])?;
                 }
             }
             Operation::Pick(p) => {
                 if let Some(line) = p.order_line {
-                    let n = tx
-                        .prepare_cached(
-                            "UPDATE order_lines SET picked_qty = picked_qty + ?1 WHERE id = ?2",
-                        )?
-                        .execute(params![p.qty, line.to_string()])?;
+                    let n = tx.exec(
+                        "UPDATE order_lines SET picked_qty = picked_qty + ?1 WHERE id = ?2",
+                        args![p.qty, line.to_string()],
+                    )?;
                     if n > 0 {
-                        tx.prepare_cached(
-                            "INSERT OR IGNORE INTO line_ops (line_id, op_id) VALUES (?1, ?2)",
-                        )?
-                        .execute(params![line.to_string(), op_id])?;
+                        tx.exec(
+                            "INSERT INTO line_ops (line_id, op_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                            args![line.to_string(), op_id],
+                        )?;
                         changed(tx, "order_line", &line.to_string())?;
                     }
                 }
                 for s in &p.serials {
-                    tx.prepare_cached(
+                    tx.exec(
                         "UPDATE serials SET in_stock = 0 WHERE item_id = ?1 AND serial = ?2",
-                    )?
-                    .execute(params![p.key.item.to_string(), s])?;
+                        args![p.key.item.to_string(), s],
+                    )?;
                 }
             }
             _ => {}
@@ -440,64 +415,38 @@ impl SqliteStorage {
     }
 
     pub(super) fn device_where(
-        conn: &Connection,
+        conn: &dyn Db,
         clause: &str,
         key: &str,
     ) -> StorageResult<Option<DeviceRecord>> {
         let sql = format!(
-            "SELECT d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end, d.clock_offset_s
-             FROM devices d JOIN warehouses w ON w.id = d.warehouse_id WHERE {clause}"
+            "SELECT {DEVICE_COLUMNS} FROM devices d JOIN warehouses w ON w.id = d.warehouse_id WHERE {clause}"
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query_map([key], device_row)?;
-        rows.next().transpose()?.map(decode_device).transpose()
+        Ok(load_rows(conn, &sql, args![key], device_from_row)?
+            .into_iter()
+            .next())
     }
 }
 
-type DeviceRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    String,
-    Option<i64>,
-    Option<i64>,
-);
+/// The columns [`device_from_row`] reads, from `devices d JOIN warehouses w`.
+const DEVICE_COLUMNS: &str = "d.id, d.name, d.warehouse_id, w.code, d.enrolled_at, d.revoked_at, d.last_seen_at, d.durable_seq, d.app_version, d.log_end, d.clock_offset_s";
 
-fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
-}
-
-fn decode_device(row: DeviceRow) -> StorageResult<DeviceRecord> {
-    let (id, name, wh, wh_code, enrolled, revoked, seen, durable, app_version, log_end, clock) =
-        row;
+fn device_from_row(r: &Row<'_>) -> StorageResult<DeviceRecord> {
     Ok(DeviceRecord {
-        id: parse(&id)?,
-        name,
-        warehouse_id: parse(&wh)?,
-        warehouse_code: wh_code,
-        enrolled_at: time(&enrolled)?,
-        revoked: revoked.is_some(),
-        last_seen_at: seen.as_deref().map(time).transpose()?,
-        durable_seq: durable as u64,
-        app_version,
-        log_end: log_end.map(|n| n as u64),
-        clock_offset_s: clock,
+        id: r.get(0)?,
+        name: r.get(1)?,
+        warehouse_id: r.get(2)?,
+        warehouse_code: r.get(3)?,
+        enrolled_at: time(&r.get::<String>(4)?)?,
+        revoked: r.get::<Option<String>>(5)?.is_some(),
+        last_seen_at: r
+            .get::<Option<String>>(6)?
+            .as_deref()
+            .map(time)
+            .transpose()?,
+        durable_seq: r.get(7)?,
+        app_version: r.get(8)?,
+        log_end: r.get(9)?,
+        clock_offset_s: r.get(10)?,
     })
 }

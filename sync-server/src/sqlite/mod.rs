@@ -36,7 +36,8 @@ use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::reconcile::{self, ExceptionKind, Rules};
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
-use aisle_ledger::db::{DbExt, ToValue, Value};
+use aisle_ledger::args;
+use aisle_ledger::db::{Db, DbExt, Row, ToValue, Value};
 use aisle_ledger::effects::{apply, key_from_row};
 use aisle_ledger::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
@@ -47,7 +48,7 @@ use aisle_proto::{
     ReceiptLine, Snapshot, StockRow, StockSummary, Task,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,48 @@ pub struct SqliteStorage {
     rules: Rules,
 }
 
+/// A write transaction on the writer ([`SqliteStorage::write`]): `BEGIN IMMEDIATE` when made,
+/// `COMMIT` by [`Tx::commit`], rolled back if dropped before (an error on the way out).
+struct Tx<'a> {
+    conn: MutexGuard<'a, Connection>,
+    open: bool,
+}
+
+impl Tx<'_> {
+    fn commit(mut self) -> StorageResult<()> {
+        self.conn.exec("COMMIT", &[])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open
+            && let Err(e) = self.conn.exec("ROLLBACK", &[])
+        {
+            tracing::error!(error = %e, "rolling back a write transaction");
+        }
+    }
+}
+
+impl Db for Tx<'_> {
+    fn dialect(&self) -> aisle_ledger::db::Dialect {
+        aisle_ledger::db::Dialect::Sqlite
+    }
+    fn exec(&self, sql: &str, args: &[Value]) -> aisle_ledger::Result<usize> {
+        self.conn.exec(sql, args)
+    }
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> aisle_ledger::Result<()>,
+    ) -> aisle_ledger::Result<()> {
+        self.conn.each(sql, args, f)
+    }
+}
+
 /// A pooled read-only connection ([`SqliteStorage::read`]).
 struct Reader<'a> {
     conn: Option<Connection>,
@@ -89,6 +132,23 @@ impl std::ops::Deref for Reader<'_> {
         self.conn
             .as_ref()
             .unwrap_or_else(|| unreachable!("a reader is used after drop"))
+    }
+}
+
+impl Db for Reader<'_> {
+    fn dialect(&self) -> aisle_ledger::db::Dialect {
+        aisle_ledger::db::Dialect::Sqlite
+    }
+    fn exec(&self, sql: &str, args: &[Value]) -> aisle_ledger::Result<usize> {
+        (**self).exec(sql, args)
+    }
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> aisle_ledger::Result<()>,
+    ) -> aisle_ledger::Result<()> {
+        (**self).each(sql, args, f)
     }
 }
 
@@ -160,6 +220,14 @@ impl SqliteStorage {
         })
     }
 
+    /// A write transaction: the writer, `BEGIN IMMEDIATE`. Everything a caller writes through it
+    /// is one transaction, durable at [`Tx::commit`]; dropped uncommitted, it is rolled back.
+    fn write(&self) -> StorageResult<Tx<'_>> {
+        let conn = self.lock()?;
+        conn.exec("BEGIN IMMEDIATE", &[])?;
+        Ok(Tx { conn, open: true })
+    }
+
     /// A read-only connection: an idle one, or a new one. It goes back to the pool when dropped.
     /// Each statement (or transaction) on it sees the database as of its start: never a push's
     /// uncommitted half.
@@ -189,7 +257,7 @@ impl SqliteStorage {
 
     /// Runs `f` in one read transaction on a read connection: everything it reads is one
     /// committed state of the database, while pushes go on on the writer.
-    fn reading<T>(&self, f: impl FnOnce(&Connection) -> StorageResult<T>) -> StorageResult<T> {
+    fn reading<T>(&self, f: impl FnOnce(&dyn Db) -> StorageResult<T>) -> StorageResult<T> {
         let conn = self.read()?;
         let tx = conn.unchecked_transaction()?;
         let out = f(&tx)?;
@@ -200,7 +268,7 @@ impl SqliteStorage {
     /// A server-originated operation on behalf of `operator` (a supervisor's compensation).
     fn server_op_by(
         &self,
-        tx: &Connection,
+        tx: &dyn Db,
         warehouse: WarehouseId,
         op: Operation,
         operator: &str,
@@ -211,15 +279,15 @@ impl SqliteStorage {
     /// A server-originated operation that happened at `when` (demo history).
     fn server_op_at(
         &self,
-        tx: &Connection,
+        tx: &dyn Db,
         warehouse: WarehouseId,
         op: Operation,
         operator: &str,
         when: DateTime<Utc>,
     ) -> StorageResult<u64> {
-        let seq: i64 = tx.query_row(
+        let seq: i64 = tx.one(
             "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM ops WHERE device_id = ?1",
-            [self.server_device.to_string()],
+            args![self.server_device],
             |r| r.get(0),
         )?;
         let entry = ChangeLogEntry {
@@ -239,24 +307,26 @@ impl SqliteStorage {
 }
 
 /// Operators with their PIN hashes: one by badge, or all.
-fn load_operators(conn: &Connection, badge: Option<&str>) -> StorageResult<Vec<OperatorRecord>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT badge, name, role, pin_hash FROM operators WHERE ?1 IS NULL OR badge = ?1 ORDER BY badge",
-    )?;
-    let rows = stmt.query_map([badge], |r| {
-        Ok(OperatorRecord {
-            badge: r.get(0)?,
-            name: r.get(1)?,
-            role: r.get(2)?,
-            pin_hash: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+fn load_operators(conn: &dyn Db, badge: Option<&str>) -> StorageResult<Vec<OperatorRecord>> {
+    Ok(conn.rows(
+        "SELECT badge, name, role, pin_hash FROM operators WHERE CAST(?1 AS TEXT) IS NULL OR badge = ?1 ORDER BY badge",
+        args![badge],
+        |r| {
+            Ok(OperatorRecord {
+                badge: r.get(0)?,
+                name: r.get(1)?,
+                role: r.get(2)?,
+                pin_hash: r.get(3)?,
+            })
+        },
+    )?)
 }
 
-fn changed(tx: &Connection, kind: &str, id: &str) -> StorageResult<()> {
-    tx.prepare_cached("INSERT INTO changes (kind, id) VALUES (?1, ?2)")?
-        .execute(params![kind, id])?;
+fn changed(tx: &dyn Db, kind: &str, id: &str) -> StorageResult<()> {
+    tx.exec(
+        "INSERT INTO changes (kind, id) VALUES (?1, ?2)",
+        args![kind, id],
+    )?;
     Ok(())
 }
 
@@ -281,28 +351,45 @@ pub fn hash_secret(secret: &str) -> String {
         .collect()
 }
 
-/// Runs `sql` with text arguments and decodes every row with `decode`: the plumbing shared by the
-/// loaders below, which differ only in their columns.
-fn load_rows<T>(
-    conn: &Connection,
+/// Runs `sql` and hands each row to `f`, which may fail with a storage error of its own (a row
+/// that does not decode, an export that cannot be written): the first one stops the query and is
+/// returned as it was.
+fn for_each_row(
+    conn: &dyn Db,
     sql: &str,
-    args: &[String],
-    decode: impl Fn(&rusqlite::Row<'_>) -> StorageResult<T>,
-) -> StorageResult<Vec<T>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(decode(r)?);
+    args: &[Value],
+    mut f: impl FnMut(&Row<'_>) -> StorageResult<()>,
+) -> StorageResult<()> {
+    let mut failed = None;
+    let run = conn.each(sql, args, &mut |r| {
+        f(r).map_err(|e| {
+            failed = Some(e);
+            aisle_ledger::LedgerError::Invalid("stopped".into())
+        })
+    });
+    match (failed, run) {
+        (Some(e), _) => Err(e),
+        (None, run) => Ok(run?),
     }
+}
+
+/// Runs `sql` and decodes every row with `decode`: the plumbing shared by the loaders below,
+/// which differ only in their columns.
+fn load_rows<T>(
+    conn: &dyn Db,
+    sql: &str,
+    args: &[Value],
+    decode: impl Fn(&Row<'_>) -> StorageResult<T>,
+) -> StorageResult<Vec<T>> {
+    let mut out = Vec::new();
+    for_each_row(conn, sql, args, |r| {
+        out.push(decode(r)?);
+        Ok(())
+    })?;
     Ok(out)
 }
 
-fn exceptions_where(
-    conn: &Connection,
-    clause: &str,
-    args: &[String],
-) -> StorageResult<Vec<Exception>> {
+fn exceptions_where(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<Exception>> {
     let sql = format!(
         "SELECT id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at, resolution
          FROM exceptions WHERE {clause} ORDER BY created_at, id"
@@ -311,23 +398,15 @@ fn exceptions_where(
         let kind: String = r.get(1)?;
         let status: String = r.get(8)?;
         Ok(Exception {
-            id: parse(&r.get::<_, String>(0)?)?,
+            id: parse(&r.get::<String>(0)?)?,
             kind: ExceptionKind::parse(&kind)
                 .ok_or_else(|| StorageError::Internal(format!("exception kind {kind:?}")))?,
-            warehouse_id: parse(&r.get::<_, String>(2)?)?,
-            device_id: r
-                .get::<_, Option<String>>(3)?
-                .as_deref()
-                .map(parse)
-                .transpose()?,
-            op_ids: serde_json::from_str(&r.get::<_, String>(4)?)?,
-            location_id: r
-                .get::<_, Option<String>>(5)?
-                .as_deref()
-                .map(parse)
-                .transpose()?,
+            warehouse_id: r.get(2)?,
+            device_id: r.get(3)?,
+            op_ids: serde_json::from_str(&r.get::<String>(4)?)?,
+            location_id: r.get(5)?,
             key: r
-                .get::<_, Option<String>>(6)?
+                .get::<Option<String>>(6)?
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()?,
@@ -337,35 +416,36 @@ fn exceptions_where(
             } else {
                 ExceptionStatus::Resolved
             },
-            created_at: time(&r.get::<_, String>(9)?)?,
+            created_at: time(&r.get::<String>(9)?)?,
             resolution: r.get(10)?,
         })
     })
 }
 
 /// A logged operation by its id.
-fn logged_entry(conn: &Connection, op: OpId) -> StorageResult<ChangeLogEntry> {
-    let entry: Option<String> = conn
-        .prepare_cached("SELECT entry FROM ops WHERE op_id = ?1")?
-        .query_row([op.to_string()], |r| r.get(0))
-        .optional()?;
+fn logged_entry(conn: &dyn Db, op: OpId) -> StorageResult<ChangeLogEntry> {
+    let entry: Option<String> = conn.first(
+        "SELECT entry FROM ops WHERE op_id = ?1",
+        args![op.to_string()],
+        |r| r.get(0),
+    )?;
     let entry =
         entry.ok_or_else(|| StorageError::Internal(format!("logged operation {op} is missing")))?;
     Ok(serde_json::from_str(&entry)?)
 }
 
-fn max_rev(conn: &Connection) -> StorageResult<u64> {
+fn max_rev(conn: &dyn Db) -> StorageResult<u64> {
     Ok(
-        conn.query_row("SELECT COALESCE(MAX(rev), 0) FROM changes", [], |r| {
-            r.get::<_, i64>(0)
+        conn.one("SELECT COALESCE(MAX(rev), 0) FROM changes", &[], |r| {
+            r.get::<i64>(0)
         })? as u64,
     )
 }
 
-fn max_seq(conn: &Connection) -> StorageResult<u64> {
+fn max_seq(conn: &dyn Db) -> StorageResult<u64> {
     Ok(
-        conn.query_row("SELECT COALESCE(MAX(server_seq), 0) FROM ops", [], |r| {
-            r.get::<_, i64>(0)
+        conn.one("SELECT COALESCE(MAX(server_seq), 0) FROM ops", &[], |r| {
+            r.get::<i64>(0)
         })? as u64,
     )
 }

@@ -8,36 +8,28 @@ impl SqliteStorage {
         device: &DeviceRecord,
         query: &PullQuery,
     ) -> StorageResult<PullPage> {
-        let mut conn = self.lock()?;
-        // One read transaction: the page, the cursor and the revision are one consistent state.
-        let tx = conn.transaction()?;
+        // One read transaction on a read connection: the page, the cursor and the revision are one
+        // committed state. A push committing meanwhile numbers its operations after everything
+        // this snapshot holds (one writer), so the cursor never passes a row still to come.
+        let conn = self.read()?;
+        let tx = conn.unchecked_transaction()?;
         let limit = query
             .limit
             .unwrap_or(aisle_proto::DEFAULT_PULL_LIMIT)
             .clamp(1, aisle_proto::MAX_PULL_LIMIT);
         let wh = device.warehouse_id.to_string();
         let mut ops = Vec::new();
-        {
-            let mut stmt = tx.prepare_cached(
-                "SELECT server_seq, entry FROM ops WHERE warehouse_id = ?1 AND server_seq > ?2 AND device_id <> ?3
-                 AND status = 'applied' ORDER BY server_seq LIMIT ?4",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    wh,
-                    query.cursor as i64,
-                    device.id.to_string(),
-                    i64::from(limit) + 1
-                ],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )?;
-            for row in rows {
-                let (seq, entry) = row?;
-                ops.push(RawServerOp {
-                    server_seq: seq as u64,
-                    entry: RawValue::from_string(entry)?,
-                });
-            }
+        let rows = tx.rows(
+            "SELECT server_seq, entry FROM ops WHERE warehouse_id = ?1 AND server_seq > ?2 AND device_id <> ?3
+             AND status = 'applied' ORDER BY server_seq LIMIT ?4",
+            args![wh, query.cursor as i64, device.id, i64::from(limit) + 1],
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+        )?;
+        for (seq, entry) in rows {
+            ops.push(RawServerOp {
+                server_seq: seq as u64,
+                entry: RawValue::from_string(entry)?,
+            });
         }
         let more = ops.len() > limit as usize;
         ops.truncate(limit as usize);
@@ -49,18 +41,16 @@ impl SqliteStorage {
         let rev = max_rev(&tx)?;
         let mut master = MasterData::default();
         if rev > query.rev {
-            let mut stmt = tx.prepare_cached(
+            let rows = tx.rows(
                 "SELECT DISTINCT kind, id FROM changes WHERE rev > ?1 AND rev <= ?2 AND kind IN ('warehouse', 'location', 'item', 'operator')",
+                args![query.rev as i64, rev as i64],
+                |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)),
             )?;
-            let rows = stmt.query_map(params![query.rev as i64, rev as i64], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?;
             let mut wh_changed = false;
             let mut loc_ids = Vec::new();
             let mut item_ids = Vec::new();
             let mut operator_badges = Vec::new();
-            for row in rows {
-                let (kind, id) = row?;
+            for (kind, id) in rows {
                 match kind.as_str() {
                     "warehouse" => wh_changed = true,
                     "location" => loc_ids.push(id),
@@ -97,7 +87,11 @@ impl SqliteStorage {
                 format!(
                     "warehouse_id = ?1 AND id IN (SELECT id FROM changes WHERE kind = '{kind}' AND rev > ?2 AND rev <= ?3)"
                 ),
-                vec![wh.clone(), query.rev.to_string(), rev.to_string()],
+                vec![
+                    wh.to_value(),
+                    (query.rev as i64).to_value(),
+                    (rev as i64).to_value(),
+                ],
             )
         };
         let (rc, ra) = since("receipt_line");
@@ -134,8 +128,7 @@ impl SqliteStorage {
                 vec![]
             },
             plates: if rev > query.rev {
-                let args: Vec<Value> = pa.iter().map(|a| a.to_value()).collect();
-                load_plates(&tx, &pc, &args)?
+                load_plates(&tx, &pc, &pa)?
             } else {
                 vec![]
             },
@@ -146,8 +139,8 @@ impl SqliteStorage {
     }
 
     pub(super) fn snapshot_for(&self, device: &DeviceRecord) -> StorageResult<Snapshot> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction()?;
+        let conn = self.read()?;
+        let tx = conn.unchecked_transaction()?;
         let wh = device.warehouse_id.to_string();
         let stock = tx.rows(
             "SELECT s.item_id, s.location_id, s.lot, s.expiry, s.plate_id, s.qty FROM stock s
@@ -171,18 +164,18 @@ impl SqliteStorage {
                 operators: load_operators(&tx, None)?,
             },
             stock,
-            receipt_lines: receipt_lines(&tx, "warehouse_id = ?1", std::slice::from_ref(&wh))?,
-            order_lines: order_lines(&tx, "warehouse_id = ?1", std::slice::from_ref(&wh))?,
+            receipt_lines: receipt_lines(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
+            order_lines: order_lines(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
             exceptions: exceptions_where(
                 &tx,
                 "warehouse_id = ?1 AND status = 'open'",
-                std::slice::from_ref(&wh),
+                aisle_ledger::args![wh],
             )?,
             other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
             tasks: tasks::tasks_where(
                 &tx,
                 "warehouse_id = ?1 AND status = 'open'",
-                std::slice::from_ref(&wh),
+                aisle_ledger::args![wh],
             )?,
             plates: load_plates(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
             leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
@@ -192,71 +185,55 @@ impl SqliteStorage {
     }
 }
 
-fn receipt_lines(
-    conn: &Connection,
-    clause: &str,
-    args: &[String],
-) -> StorageResult<Vec<ReceiptLine>> {
+fn receipt_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<ReceiptLine>> {
     let sql = format!(
         "SELECT id, receipt, line, warehouse_id, item_id, expected_qty, received_qty, expected_date FROM receipt_lines WHERE {clause} ORDER BY receipt, line"
     );
     load_rows(conn, &sql, args, |r| {
         Ok(ReceiptLine {
-            id: parse(&r.get::<_, String>(0)?)?,
+            id: r.get(0)?,
             receipt: r.get(1)?,
             line: r.get(2)?,
-            warehouse_id: parse(&r.get::<_, String>(3)?)?,
-            item_id: parse(&r.get::<_, String>(4)?)?,
+            warehouse_id: r.get(3)?,
+            item_id: r.get(4)?,
             expected_qty: r.get(5)?,
             received_qty: r.get(6)?,
-            expected_date: r
-                .get::<_, Option<String>>(7)?
-                .as_deref()
-                .map(parse)
-                .transpose()?,
+            expected_date: r.get(7)?,
         })
     })
 }
 
-fn order_lines(conn: &Connection, clause: &str, args: &[String]) -> StorageResult<Vec<OrderLine>> {
+fn order_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<OrderLine>> {
     let sql = format!(
         "SELECT o.id, o.order_no, o.line, o.warehouse_id, o.item_id, o.qty, o.picked_qty, o.customer, s.status = 'shipped'
          FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no WHERE {clause} ORDER BY o.order_no, o.line"
     );
     load_rows(conn, &sql, args, |r| {
         Ok(OrderLine {
-            id: parse(&r.get::<_, String>(0)?)?,
+            id: r.get(0)?,
             order: r.get(1)?,
             line: r.get(2)?,
-            warehouse_id: parse(&r.get::<_, String>(3)?)?,
-            item_id: parse(&r.get::<_, String>(4)?)?,
+            warehouse_id: r.get(3)?,
+            item_id: r.get(4)?,
             qty: r.get(5)?,
             picked_qty: r.get(6)?,
             customer: r.get(7)?,
-            shipped: r.get::<_, Option<bool>>(8)?.unwrap_or(false),
+            shipped: r.get::<Option<bool>>(8)?.unwrap_or(false),
         })
     })
 }
 
-fn other_warehouses(conn: &Connection, own: WarehouseId) -> StorageResult<Vec<StockSummary>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT l.warehouse_id, s.item_id, SUM(s.qty) FROM stock s JOIN locations l ON l.id = s.location_id
+fn other_warehouses(conn: &dyn Db, own: WarehouseId) -> StorageResult<Vec<StockSummary>> {
+    Ok(conn.rows(
+        "SELECT l.warehouse_id, s.item_id, CAST(SUM(s.qty) AS BIGINT) FROM stock s JOIN locations l ON l.id = s.location_id
          WHERE l.warehouse_id <> ?1 GROUP BY l.warehouse_id, s.item_id HAVING SUM(s.qty) <> 0",
-    )?;
-    let rows = stmt.query_map([own.to_string()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (wh, item, qty) = row?;
-        Ok(StockSummary {
-            warehouse_id: parse(&wh)?,
-            item_id: parse(&item)?,
-            qty,
-        })
-    })
-    .collect()
+        args![own],
+        |r| {
+            Ok(StockSummary {
+                warehouse_id: r.get(0)?,
+                item_id: r.get(1)?,
+                qty: r.get(2)?,
+            })
+        },
+    )?)
 }

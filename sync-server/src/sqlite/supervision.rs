@@ -23,19 +23,18 @@ impl Supervision for SqliteStorage {
         by: &str,
         resolution: &Resolution,
     ) -> StorageResult<Exception> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let role: Option<String> = tx
-            .query_row("SELECT role FROM operators WHERE badge = ?1", [by], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let tx = self.write()?;
+        let role: Option<String> = tx.first(
+            "SELECT role FROM operators WHERE badge = ?1",
+            args![by],
+            |r| r.get(0),
+        )?;
         if role.as_deref() != Some("supervisor") {
             return Err(StorageError::Forbidden(format!(
                 "{by:?} is not a supervisor; only supervisors resolve exceptions"
             )));
         }
-        let found = exceptions_where(&tx, "id = ?1", &[id.to_string()])?;
+        let found = exceptions_where(&tx, "id = ?1", aisle_ledger::args![id.to_string()])?;
         let x = found
             .into_iter()
             .next()
@@ -138,12 +137,12 @@ impl Supervision for SqliteStorage {
                 format!("adjusted by {qty:+} ({reason}) by {by}, server operation #{seq}")
             }
         };
-        tx.execute(
+        tx.exec(
             "UPDATE exceptions SET status = 'resolved', resolution = ?1 WHERE id = ?2",
-            params![text, id.to_string()],
+            args![text, id.to_string()],
         )?;
         changed(&tx, "exception", &id.to_string())?;
-        let resolved = exceptions_where(&tx, "id = ?1", &[id.to_string()])?
+        let resolved = exceptions_where(&tx, "id = ?1", aisle_ledger::args![id.to_string()])?
             .into_iter()
             .next()
             .ok_or_else(|| StorageError::Internal("exception vanished".into()))?;
@@ -153,8 +152,7 @@ impl Supervision for SqliteStorage {
     }
 
     fn release_top_ups(&self, warehouse: &str, by: &str) -> StorageResult<Vec<Task>> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let out = tasks::release_top_ups(&tx, warehouse, inventory::Faces::All, by)?;
         tx.commit()?;
         tracing::info!(warehouse, by, tasks = out.len(), "top-up tasks released");
@@ -168,8 +166,7 @@ impl Supervision for SqliteStorage {
         today: NaiveDate,
         by: &str,
     ) -> StorageResult<Vec<Task>> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let out = tasks::release_counts(&tx, warehouse, skus, today, by)?;
         tx.commit()?;
         tracing::info!(warehouse, by, tasks = out.len(), "count tasks released");
@@ -177,9 +174,8 @@ impl Supervision for SqliteStorage {
     }
 
     fn recount(&self, exception: Uuid, by: &str) -> StorageResult<Task> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let x = exceptions_where(&tx, "id = ?1", &[exception.to_string()])?
+        let tx = self.write()?;
+        let x = exceptions_where(&tx, "id = ?1", aisle_ledger::args![exception.to_string()])?
             .into_iter()
             .next()
             .ok_or_else(|| StorageError::NotFound(format!("no exception {exception}")))?;
@@ -195,8 +191,7 @@ impl Supervision for SqliteStorage {
     }
 
     fn cancel_task(&self, id: TaskId, by: &str) -> StorageResult<Task> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let task = tasks::cancel(&tx, id)?;
         tx.commit()?;
         tracing::info!(task = %id, by, "task cancelled");
@@ -214,8 +209,7 @@ impl Supervision for SqliteStorage {
         step: &Shipment,
         by: &str,
     ) -> StorageResult<OrderStatus> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let status = inventory::confirm_shipment(&tx, order, step, by)?;
         tx.commit()?;
         Ok(status)
@@ -227,8 +221,7 @@ impl Supervision for SqliteStorage {
         choice: crate::shortfall::ShortChoice,
         by: &str,
     ) -> StorageResult<crate::shortfall::ShortOutcome> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let out = crate::shortfall::settle(&tx, order, choice, by)?;
         tx.commit()?;
         Ok(out)
@@ -245,16 +238,14 @@ impl Supervision for SqliteStorage {
         orders: &[String],
         by: &str,
     ) -> StorageResult<crate::waves::Wave> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let wave = crate::waves::create(&tx, warehouse, orders, by)?;
         tx.commit()?;
         Ok(wave)
     }
 
     fn release_wave(&self, wave: &str, by: &str) -> StorageResult<crate::waves::Wave> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let wave = crate::waves::release(&tx, wave, by)?;
         tx.commit()?;
         Ok(wave)
@@ -267,8 +258,7 @@ impl Supervision for SqliteStorage {
     }
 
     fn release_lease(&self, work: aisle_proto::WorkRef, by: &str) -> StorageResult<()> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         crate::leases::release(&tx, work, by, Utc::now())?;
         tx.commit()?;
         Ok(())
@@ -280,8 +270,7 @@ impl Supervision for SqliteStorage {
         device: DeviceId,
         by: &str,
     ) -> StorageResult<aisle_proto::Lease> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let dev = Self::device_where(&tx, "d.id = ?1", &device.to_string())?
             .ok_or_else(|| StorageError::NotFound(format!("no device {device}")))?;
         let lease = crate::leases::assign(&tx, work, &dev, by, Utc::now())?;
@@ -290,8 +279,9 @@ impl Supervision for SqliteStorage {
     }
 
     fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()> {
-        let conn = self.lock()?;
-        inventory::set_policy(&conn, warehouse, sku, policy)
+        let tx = self.write()?;
+        inventory::set_policy(&tx, warehouse, sku, policy)?;
+        tx.commit()
     }
 
     fn create_purchase_order(
@@ -300,8 +290,7 @@ impl Supervision for SqliteStorage {
         lines: &[(String, i64)],
         expected: Option<NaiveDate>,
     ) -> StorageResult<String> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write()?;
         let po = inventory::create_purchase_order(&tx, warehouse, lines, expected, changed)?;
         tx.commit()?;
         Ok(po)
