@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 pub struct FileConfig {
     /// Address to listen on, e.g. `"0.0.0.0:8740"`.
     pub listen: Option<SocketAddr>,
-    /// The database file.
-    pub database: Option<PathBuf>,
+    /// The database: an SQLite file, or a `postgres://` URL.
+    pub database: Option<String>,
     /// Log as JSON lines.
     pub log_json: Option<bool>,
     /// The address devices reach the server at (for enrolment QR payloads).
@@ -58,10 +58,7 @@ mod tests {
     fn a_full_file_parses() {
         let c = FileConfig::parse("listen = \"0.0.0.0:9000\"\ndatabase = \"/var/lib/aisle/server.db\"\nlog_json = true\npublic_url = \"https://aisle.example\"\n").unwrap();
         assert_eq!(c.listen, Some("0.0.0.0:9000".parse().unwrap()));
-        assert_eq!(
-            c.database.as_deref(),
-            Some(Path::new("/var/lib/aisle/server.db"))
-        );
+        assert_eq!(c.database.as_deref(), Some("/var/lib/aisle/server.db"));
         assert_eq!(
             (c.log_json, c.public_url.as_deref()),
             (Some(true), Some("https://aisle.example"))

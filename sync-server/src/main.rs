@@ -30,9 +30,10 @@ use std::sync::Arc;
   aisle-server export stock --out stock.csv"
 )]
 struct Cli {
-    /// The server's database file (created if missing; default aisle-server.db).
+    /// The server's database: an SQLite file (created if missing; default aisle-server.db), or
+    /// a PostgreSQL URL (postgres://user@host:port/database), which several servers may share.
     #[arg(long, env = "AISLE_SERVER_DB", global = true)]
-    db: Option<PathBuf>,
+    db: Option<String>,
     /// A TOML configuration file (keys: listen, database, log_json, public_url).
     #[arg(long, env = "AISLE_CONFIG", global = true)]
     config: Option<PathBuf>,
@@ -310,6 +311,20 @@ enum ExportArg {
     Exceptions,
 }
 
+/// A database as it may be shown in a message: a URL's password left out.
+fn shown(db: &str) -> String {
+    match db.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((user, host)) => {
+                let user = user.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}@{host}")
+            }
+            None => db.to_string(),
+        },
+        None => db.to_string(),
+    }
+}
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -330,8 +345,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .db
         .clone()
         .or(file.database.clone())
-        .unwrap_or_else(|| PathBuf::from("aisle-server.db"));
-    let storage = SqliteStorage::open(&db).with_context(|| format!("opening {}", db.display()))?;
+        .unwrap_or_else(|| "aisle-server.db".into());
+    let storage = SqliteStorage::open_db(&db).with_context(|| format!("opening {}", shown(&db)))?;
     match cli.command {
         Command::Serve {
             listen,
@@ -801,3 +816,19 @@ fn serve(
 /// A client gets this long to send a request's headers; a slow trickle (slowloris) is cut off
 /// instead of holding a connection. The body is covered by the API's request timeout.
 const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        assert_eq!(
+            super::shown("postgres://aisle:s3cret@db.example:5432/aisle"),
+            "postgres://aisle@db.example:5432/aisle"
+        );
+        assert_eq!(super::shown("postgres://db/aisle"), "postgres://db/aisle");
+        assert_eq!(
+            super::shown("/var/lib/aisle/server.db"),
+            "/var/lib/aisle/server.db"
+        );
+    }
+}

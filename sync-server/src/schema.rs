@@ -52,6 +52,16 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIS
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const LATEST: usize = MIGRATION_LIST.len();
 
+/// The same schema on PostgreSQL, as numbered files in `migrations/postgres/` (the version is kept
+/// in `aisle_schema`). It starts at today's tables; from here on both lists grow together.
+pub mod postgres {
+    /// Oldest first.
+    pub const MIGRATIONS: &[&str] = &[
+        aisle_ledger::schema::postgres::V1,
+        include_str!("../migrations/postgres/0002_server.sql"),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+use common::both;
 
-use aisle_server::sqlite::SqliteStorage;
 use aisle_server::storage::Administration;
 use aisle_server::{AppState, OPENAPI, router};
 use axum::body::Body;
@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-#[tokio::test]
+both!(health_and_metrics);
 async fn health_and_metrics() {
     let api = Api::new();
     let (s, v) = api.json(get("/healthz", None)).await;
@@ -34,7 +34,7 @@ async fn health_and_metrics() {
     );
 }
 
-#[tokio::test]
+both!(the_openapi_document_covers_every_route_and_real_responses);
 async fn the_openapi_document_covers_every_route_and_real_responses() {
     let api = Api::new();
     let (s, doc) = api.json(get("/v1/openapi.json", None)).await;
@@ -109,15 +109,14 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
     assert_matches_schema(&doc, "ErrorBody", &err);
 }
 
-#[tokio::test]
+both!(an_enrolment_whose_answer_was_lost_can_be_asked_again_until_the_token_is_used);
 async fn an_enrolment_whose_answer_was_lost_can_be_asked_again_until_the_token_is_used() {
     let api = Api::new();
-    let code = api
-        .state
-        .storage
-        .create_enrolment("WH1", "T1", chrono::Duration::hours(1))
-        .unwrap()
-        .code;
+    let code = api.with_storage(|s| {
+        s.create_enrolment("WH1", "T1", chrono::Duration::hours(1))
+            .unwrap()
+            .code
+    });
     let device = aisle_domain::DeviceId::new().to_string();
     let body = serde_json::json!({ "code": code, "device_id": device, "name": "T1", "app_version": "test" });
     // The first answer never reached the tablet; it asks again and gets a new token.
@@ -151,7 +150,7 @@ async fn an_enrolment_whose_answer_was_lost_can_be_asked_again_until_the_token_i
     assert_eq!(s, StatusCode::OK, "and its token still works");
 }
 
-#[tokio::test]
+both!(bad_requests_get_precise_errors_in_one_shape);
 async fn bad_requests_get_precise_errors_in_one_shape() {
     let api = Api::new();
     let (token, device) = api.token().await;
@@ -209,7 +208,7 @@ async fn bad_requests_get_precise_errors_in_one_shape() {
     );
 }
 
-#[tokio::test]
+both!(a_large_import_reaches_devices_in_one_pull);
 async fn a_large_import_reaches_devices_in_one_pull() {
     // More lines than SQLite accepts bound parameters in one statement (32,766).
     let api = Api::new();
@@ -218,13 +217,12 @@ async fn a_large_import_reaches_devices_in_one_pull() {
         csv.push_str(&format!("BULK-{i},1,WH1,HAR-00001,1\n"));
     }
     assert_eq!(
-        api.state
-            .storage
+        api.with_storage(|s| s
             .import(
                 aisle_server::storage::ImportKind::Orders,
                 &mut csv.as_bytes()
             )
-            .unwrap(),
+            .unwrap()),
         33_000
     );
     let (token, _) = api.token().await;
@@ -245,7 +243,7 @@ async fn a_large_import_reaches_devices_in_one_pull() {
     assert!(again["order_lines"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
+both!(supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders);
 async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     let api = Api::new();
     let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
@@ -535,18 +533,18 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+both!(orders_are_packed_then_shipped_only_when_picked);
 async fn orders_are_packed_then_shipped_only_when_picked() {
     let api = Api::new();
     let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
-    api.state
-        .storage
-        .import(
+    api.with_storage(|s| {
+        s.import(
             aisle_server::storage::ImportKind::Orders,
             &mut "order,line,warehouse,sku,qty,customer\nSO-T,1,WH1,HAR-00001,2,Test Co\n"
                 .as_bytes(),
         )
-        .unwrap();
+        .unwrap()
+    });
     let token = api.supervisor_token().await;
     let ship = |body: Value| {
         with_token(
@@ -640,7 +638,7 @@ async fn orders_are_packed_then_shipped_only_when_picked() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+both!(pick_faces_below_a_quarter_are_topped_up_from_storage);
 async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
     let api = Api::with_items(20);
     // A device moves most of a pick face's stock into a storage bin: the face is low, and the
@@ -895,7 +893,7 @@ async fn pick_faces_below_a_quarter_are_topped_up_from_storage() {
     );
 }
 
-#[tokio::test]
+both!(count_tasks_recounts_and_rejected_counts_restore_the_books);
 async fn count_tasks_recounts_and_rejected_counts_restore_the_books() {
     let api = Api::with_items(10);
     let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
@@ -1030,10 +1028,10 @@ async fn count_tasks_recounts_and_rejected_counts_restore_the_books() {
     let on_hand = |api: &Api| {
         let key: aisle_domain::StockKey = serde_json::from_value(row["key"].clone()).unwrap();
         let mut out = Vec::new();
-        api.state
-            .storage
-            .export(aisle_server::storage::ExportKind::Stock, &mut out)
-            .unwrap();
+        api.with_storage(|s| {
+            s.export(aisle_server::storage::ExportKind::Stock, &mut out)
+                .unwrap()
+        });
         (key, String::from_utf8(out).unwrap())
     };
     let (_, before) = on_hand(&api);
@@ -1108,7 +1106,7 @@ async fn count_tasks_recounts_and_rejected_counts_restore_the_books() {
     }
 }
 
-#[tokio::test]
+both!(stock_is_valued_at_unit_cost_and_uncosted_items_are_named);
 async fn stock_is_valued_at_unit_cost_and_uncosted_items_are_named() {
     let api = Api::with_items(4);
     let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
@@ -1127,30 +1125,32 @@ async fn stock_is_valued_at_unit_cost_and_uncosted_items_are_named() {
         a["sku"].as_str().unwrap(),
         b["sku"].as_str().unwrap()
     );
-    let storage = &api.state.storage;
-    storage
-        .import(
+    api.with_storage(|s| {
+        s.import(
             aisle_server::storage::ImportKind::Costs,
             &mut csv.as_bytes(),
         )
-        .unwrap();
+    })
+    .unwrap();
     let mut zero = "sku,unit_cost,currency\n".to_string();
     for i in &items[2..] {
         zero += &format!("{},0,EUR\n", i["sku"].as_str().unwrap());
     }
-    storage
-        .import(
+    api.with_storage(|s| {
+        s.import(
             aisle_server::storage::ImportKind::Costs,
             &mut zero.as_bytes(),
         )
-        .unwrap();
+    })
+    .unwrap();
     // A new item without a cost, received by a device: its value is unknown, not zero.
-    storage
-        .import(
+    api.with_storage(|s| {
+        s.import(
             aisle_server::storage::ImportKind::Items,
             &mut "sku,description,barcodes\nNEW-1,New thing,INT-NEW-1\n".as_bytes(),
         )
-        .unwrap();
+    })
+    .unwrap();
     let (device_token, device) = api.token().await;
     let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
     let new_item = snap["master"]["items"]
@@ -1216,14 +1216,13 @@ async fn stock_is_valued_at_unit_cost_and_uncosted_items_are_named() {
         "uncosted items come last"
     );
     // A bad cost file changes nothing and says where it is wrong.
-    let err = api
-        .state
-        .storage
-        .import(
+    let err = api.with_storage(|s| {
+        s.import(
             aisle_server::storage::ImportKind::Costs,
             &mut "sku,unit_cost,currency\nNOPE,1,EUR\n".as_bytes(),
         )
-        .unwrap_err();
+        .unwrap_err()
+    });
     assert!(
         err.to_string().contains("line 2") || err.to_string().contains("NOPE"),
         "{err}"
@@ -1237,7 +1236,7 @@ async fn stock_is_valued_at_unit_cost_and_uncosted_items_are_named() {
     assert_eq!(aisle_server::inventory::money(5_000), "0.01");
 }
 
-#[tokio::test]
+both!(devices_say_their_version_and_what_waits_on_them);
 async fn devices_say_their_version_and_what_waits_on_them() {
     let api = Api::new();
     let token = api.supervisor_token().await;
@@ -1274,15 +1273,13 @@ async fn devices_say_their_version_and_what_waits_on_them() {
     assert_eq!(after[0]["log_end"], 17, "a refused call records nothing");
 }
 
-#[tokio::test]
+both!(stock_by_location_and_by_lot_with_its_history);
 async fn stock_by_location_and_by_lot_with_its_history() {
     let api = Api::with_items(12);
     let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
     let token = api.supervisor_token().await;
-    let stock = api.state.storage.as_ref();
     let mut csv = Vec::new();
-    stock
-        .export(aisle_server::storage::ExportKind::Stock, &mut csv)
+    api.with_storage(|s| s.export(aisle_server::storage::ExportKind::Stock, &mut csv))
         .unwrap();
     let csv = String::from_utf8(csv).unwrap();
     // warehouse,location,sku,lot,expiry,plate,qty
@@ -1363,7 +1360,7 @@ async fn stock_by_location_and_by_lot_with_its_history() {
     assert_eq!(item["position"]["on_hand"], on_hand);
 }
 
-#[tokio::test]
+both!(a_device_with_a_wrong_clock_is_reported_and_its_times_corrected);
 async fn a_device_with_a_wrong_clock_is_reported_and_its_times_corrected() {
     let api = Api::with_items(5);
     let token = api.supervisor_token().await;
@@ -1381,13 +1378,13 @@ async fn a_device_with_a_wrong_clock_is_reported_and_its_times_corrected() {
         .to_string();
     let today = chrono::Utc::now().date_naive();
     let history = |api: &Api| {
-        api.state
-            .storage
-            .demand_history("WH1", &sku, 7, today)
-            .unwrap()
-            .last()
-            .copied()
-            .unwrap()
+        api.with_storage(|s| {
+            s.demand_history("WH1", &sku, 7, today)
+                .unwrap()
+                .last()
+                .copied()
+                .unwrap()
+        })
     };
     let before = history(&api);
     // The tablet's clock runs three days fast: it says so with its call, and stamps its pick
@@ -1427,13 +1424,14 @@ async fn a_device_with_a_wrong_clock_is_reported_and_its_times_corrected() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
 
-#[tokio::test]
+both!(a_device_that_floods_the_server_is_slowed_down);
 async fn a_device_that_floods_the_server_is_slowed_down() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = SqliteStorage::open(dir.path().join("s.db")).unwrap();
-    storage.load_demo(1, 3).unwrap();
+    let (storage, raw) = common::open_storage(dir.path());
+    common::off_runtime(|| storage.load_demo(1, 3).unwrap());
     let api = Api {
         _dir: dir,
+        raw,
         state: AppState::with_limits(
             Arc::new(storage),
             aisle_server::api::limits::Limits::new(0.5, 3.0),
@@ -1474,7 +1472,7 @@ async fn a_device_that_floods_the_server_is_slowed_down() {
     );
 }
 
-#[tokio::test]
+both!(guessing_a_supervisor_pin_locks_the_badge);
 async fn guessing_a_supervisor_pin_locks_the_badge() {
     let api = Api::new();
     let sign_in = |pin: &str| {
@@ -1500,7 +1498,7 @@ async fn guessing_a_supervisor_pin_locks_the_badge() {
     );
 }
 
-#[tokio::test]
+both!(a_client_that_sends_too_slowly_is_cut_off);
 async fn a_client_that_sends_too_slowly_is_cut_off() {
     let mut api = Api::new();
     api.state.request_timeout = std::time::Duration::from_millis(300);
@@ -1526,19 +1524,19 @@ async fn a_client_that_sends_too_slowly_is_cut_off() {
     drop(tx);
 }
 
-#[tokio::test]
+both!(supervisor_actions_are_audited_and_operators_are_kept_out);
 async fn supervisor_actions_are_audited_and_operators_are_kept_out() {
     let api = Api::with_items(5);
     // An operator (not a supervisor) cannot sign in to the supervisor API at all.
-    api.state
-        .storage
-        .add_operator(&aisle_server::storage::NewOperator {
+    api.with_storage(|s| {
+        s.add_operator(&aisle_server::storage::NewOperator {
             badge: "OP7".into(),
             name: "Olive".into(),
             pin: "7777".into(),
             supervisor: false,
         })
-        .unwrap();
+        .unwrap()
+    });
     let (s, v) = api
         .json(post(
             "/v1/supervisor/session",
@@ -1607,13 +1605,24 @@ async fn supervisor_actions_are_audited_and_operators_are_kept_out() {
         "newest first, reads left out"
     );
     // The log cannot be edited, even from inside the database.
-    let dir_db = api._dir.path().join("s.db");
-    let conn = rusqlite::Connection::open(dir_db).unwrap();
-    assert!(conn.execute("DELETE FROM audit", []).is_err());
-    assert!(conn.execute("UPDATE audit SET badge = 'X'", []).is_err());
+    assert_eq!(
+        api.raw.exec("UPDATE audit SET badge = badge WHERE 1 = 0"),
+        Ok(0),
+        "the log is there"
+    );
+    let refused = [
+        api.raw.exec("DELETE FROM audit"),
+        api.raw.exec("UPDATE audit SET badge = 'X'"),
+    ];
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.as_ref().is_err_and(|e| e.contains("append-only"))),
+        "{refused:?}"
+    );
 }
 
-#[tokio::test]
+both!(an_erp_sends_orders_and_receipts_that_reach_the_devices);
 async fn an_erp_sends_orders_and_receipts_that_reach_the_devices() {
     let api = Api::with_items(5);
     let token = api.supervisor_token().await;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+use common::both;
 
 use aisle_domain::PlateId;
 use axum::http::StatusCode;
@@ -13,7 +14,7 @@ use common::device::{Device, exceptions, item, location, on_hand, receive};
 use common::{Api, get, post};
 use serde_json::{Value, json};
 
-#[tokio::test]
+both!(two_devices_receiving_onto_one_new_plate_end_with_one_plate);
 async fn two_devices_receiving_onto_one_new_plate_end_with_one_plate() {
     let api = Api::new();
     let mut a = Device::enrol(&api).await;
@@ -59,7 +60,7 @@ async fn two_devices_receiving_onto_one_new_plate_end_with_one_plate() {
     );
 }
 
-#[tokio::test]
+both!(work_the_server_may_not_apply_is_held_and_the_device_moves_on);
 async fn work_the_server_may_not_apply_is_held_and_the_device_moves_on() {
     let api = Api::new();
     let mut a = Device::enrol(&api).await;
@@ -165,7 +166,7 @@ async fn work_the_server_may_not_apply_is_held_and_the_device_moves_on() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 }
 
-#[tokio::test]
+both!(an_operation_this_server_cannot_read_is_held_in_its_place);
 async fn an_operation_this_server_cannot_read_is_held_in_its_place() {
     let api = Api::new();
     let mut a = Device::enrol(&api).await;
@@ -234,7 +235,7 @@ async fn an_operation_this_server_cannot_read_is_held_in_its_place() {
     );
 }
 
-#[tokio::test]
+both!(picks_against_an_order_line_count_only_when_they_fit_it);
 async fn picks_against_an_order_line_count_only_when_they_fit_it() {
     let api = Api::new();
     let token = api.supervisor_token().await;
@@ -290,7 +291,7 @@ async fn picks_against_an_order_line_count_only_when_they_fit_it() {
     assert_eq!(exceptions(&api, "over_pick").await.len(), 1);
 }
 
-#[tokio::test]
+both!(a_shipped_order_is_final);
 async fn a_shipped_order_is_final() {
     let api = Api::new();
     let token = api.supervisor_token().await;
@@ -352,7 +353,7 @@ async fn a_shipped_order_is_final() {
     );
 }
 
-#[tokio::test]
+both!(a_task_done_by_two_devices_counts_once);
 async fn a_task_done_by_two_devices_counts_once() {
     let api = Api::new();
     let token = api.supervisor_token().await;
@@ -407,7 +408,7 @@ async fn a_task_done_by_two_devices_counts_once() {
     assert!(mismatch[0]["message"].as_str().unwrap().contains("is done"));
 }
 
-#[tokio::test]
+both!(a_repeated_push_is_acknowledged_and_not_applied_again);
 async fn a_repeated_push_is_acknowledged_and_not_applied_again() {
     let api = Api::new();
     let mut a = Device::enrol(&api).await;
@@ -423,7 +424,7 @@ async fn a_repeated_push_is_acknowledged_and_not_applied_again() {
     assert_eq!(on_hand(&api, &a, &key).await, before + 7);
 }
 
-#[tokio::test]
+both!(protocol_edges_answer_4xx_in_the_error_shape);
 async fn protocol_edges_answer_4xx_in_the_error_shape() {
     let api = Api::new();
     let mut a = Device::enrol(&api).await;
@@ -447,7 +448,7 @@ async fn protocol_edges_answer_4xx_in_the_error_shape() {
     );
 }
 
-#[tokio::test]
+both!(the_books_audit_balances_held_work_and_catches_a_planted_ledger_row);
 async fn the_books_audit_balances_held_work_and_catches_a_planted_ledger_row() {
     let api = Api::new();
     let mut a = Device::enrol(&api).await;
@@ -458,7 +459,7 @@ async fn the_books_audit_balances_held_work_and_catches_a_planted_ledger_row() {
         a.entry("ALICE", adjust),
     ];
     a.push_ok(&api, &entries).await;
-    let audit = api.state.storage.audit_books().unwrap();
+    let audit = api.with_storage(|s| s.audit_books().unwrap());
     assert!(audit.ok, "{audit:?}");
     let wh1 = audit
         .warehouses
@@ -467,14 +468,13 @@ async fn the_books_audit_balances_held_work_and_catches_a_planted_ledger_row() {
         .unwrap();
     assert_eq!(wh1.held, 1, "{wh1:?}");
     // A ledger row written without its stock change, under no operation.
-    let db = rusqlite::Connection::open(api._dir.path().join("s.db")).unwrap();
-    db.execute(
-        "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty)
-         SELECT 'planted', item_id, location_id, lot, expiry, plate_id, 2 FROM stock LIMIT 1",
-        [],
-    )
-    .unwrap();
-    let audit = api.state.storage.audit_books().unwrap();
+    api.raw
+        .exec(
+            "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty)
+             SELECT 'planted', item_id, location_id, lot, expiry, plate_id, 2 FROM stock LIMIT 1",
+        )
+        .unwrap();
+    let audit = api.with_storage(|s| s.audit_books().unwrap());
     assert!(!audit.ok);
     let problems: Vec<&String> = audit.warehouses.iter().flat_map(|w| &w.problems).collect();
     assert!(
@@ -486,7 +486,7 @@ async fn the_books_audit_balances_held_work_and_catches_a_planted_ledger_row() {
     );
 }
 
-#[tokio::test]
+both!(work_is_assigned_one_device_at_a_time_and_a_supervisor_can_move_it);
 async fn work_is_assigned_one_device_at_a_time_and_a_supervisor_can_move_it() {
     let api = Api::new();
     let token = api.supervisor_token().await;
@@ -607,7 +607,7 @@ async fn work_is_assigned_one_device_at_a_time_and_a_supervisor_can_move_it() {
     );
 }
 
-#[tokio::test]
+both!(a_held_wave_waits_and_a_released_one_goes_first);
 async fn a_held_wave_waits_and_a_released_one_goes_first() {
     let api = Api::new();
     let token = api.supervisor_token().await;
@@ -717,7 +717,7 @@ async fn a_held_wave_waits_and_a_released_one_goes_first() {
     assert_eq!(s, StatusCode::CONFLICT);
 }
 
-#[tokio::test]
+both!(a_quantity_the_size_of_a_barcode_is_held_and_never_overflows_stock);
 async fn a_quantity_the_size_of_a_barcode_is_held_and_never_overflows_stock() {
     let api = Api::new();
     let mut a = Device::enrol(&api).await;
@@ -733,5 +733,5 @@ async fn a_quantity_the_size_of_a_barcode_is_held_and_never_overflows_stock() {
     assert_eq!(on_hand(&api, &a, &key).await, before + 2);
     let held = exceptions(&api, "invalid_operation").await;
     assert_eq!(held.len(), 3, "{held:?}");
-    assert!(api.state.storage.audit_books().unwrap().ok);
+    assert!(api.with_storage(|s| s.audit_books().unwrap().ok));
 }

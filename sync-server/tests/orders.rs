@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+use common::both;
 
 use axum::http::StatusCode;
 use common::device::{Device, item, location};
@@ -39,7 +40,7 @@ fn line_of(page: &Value, order: &str) -> Value {
         .clone()
 }
 
-#[tokio::test]
+both!(a_bin_where_the_stock_was_not_found_is_recounted_before_anyone_picks_there_again);
 async fn a_bin_where_the_stock_was_not_found_is_recounted_before_anyone_picks_there_again() {
     let api = Api::new();
     let token = api.supervisor_token().await;
@@ -124,7 +125,7 @@ async fn a_bin_where_the_stock_was_not_found_is_recounted_before_anyone_picks_th
     assert!(again.contains(&bin), "{again:?}");
 }
 
-#[tokio::test]
+both!(a_short_order_ships_what_was_picked_and_the_rest_is_backordered_or_cut);
 async fn a_short_order_ships_what_was_picked_and_the_rest_is_backordered_or_cut() {
     let api = Api::new();
     let token = api.supervisor_token().await;

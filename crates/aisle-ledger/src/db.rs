@@ -364,6 +364,24 @@ impl Db for rusqlite::Transaction<'_> {
     }
 }
 
+/// A reference to a connection is one too (`&tx` where `tx: &dyn Db`).
+impl<T: Db + ?Sized> Db for &T {
+    fn dialect(&self) -> Dialect {
+        (**self).dialect()
+    }
+    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
+        (**self).exec(sql, args)
+    }
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        (**self).each(sql, args, f)
+    }
+}
+
 /// The connection behind a lock (the server's writer).
 impl Db for std::sync::MutexGuard<'_, rusqlite::Connection> {
     fn dialect(&self) -> Dialect {
@@ -398,8 +416,22 @@ mod pg {
 
     /// A PostgreSQL connection with its prepared statements.
     pub struct PgConn {
-        client: RefCell<postgres::Client>,
+        /// Always `Some` until dropped (see `Drop`).
+        client: RefCell<Option<postgres::Client>>,
         statements: RefCell<HashMap<String, postgres::Statement>>,
+    }
+
+    /// The synchronous client owns a small runtime, which may not be dropped on a thread that is
+    /// running async code (a test's body, a server shutting down): it is then dropped on a thread
+    /// of its own.
+    impl Drop for PgConn {
+        fn drop(&mut self) {
+            if let Some(client) = self.client.get_mut().take()
+                && tokio::runtime::Handle::try_current().is_ok()
+            {
+                std::thread::spawn(move || drop(client));
+            }
+        }
     }
 
     impl std::fmt::Debug for PgConn {
@@ -411,7 +443,7 @@ mod pg {
     impl PgConn {
         pub fn new(client: postgres::Client) -> Self {
             Self {
-                client: RefCell::new(client),
+                client: RefCell::new(Some(client)),
                 statements: RefCell::new(HashMap::new()),
             }
         }
@@ -424,19 +456,27 @@ mod pg {
 
         /// Runs SQL text as is (several statements, no arguments): migrations, `BEGIN`, `COMMIT`.
         pub fn batch(&self, sql: &str) -> Result<()> {
-            Ok(self.client.borrow_mut().batch_execute(sql)?)
+            Ok(self.client()?.batch_execute(sql)?)
         }
 
         /// Whether the connection is broken (the server restarted or the network dropped).
         pub fn is_closed(&self) -> bool {
-            self.client.borrow().is_closed()
+            self.client
+                .borrow()
+                .as_ref()
+                .is_none_or(postgres::Client::is_closed)
+        }
+
+        fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
+            std::cell::RefMut::filter_map(self.client.borrow_mut(), Option::as_mut)
+                .map_err(|_| LedgerError::Invalid("the connection is closed".into()))
         }
 
         fn statement(&self, sql: &str) -> Result<postgres::Statement> {
             if let Some(s) = self.statements.borrow().get(sql) {
                 return Ok(s.clone());
             }
-            let prepared = self.client.borrow_mut().prepare(&dollars(sql))?;
+            let prepared = self.client()?.prepare(&dollars(sql))?;
             self.statements
                 .borrow_mut()
                 .insert(sql.to_string(), prepared.clone());
@@ -473,7 +513,7 @@ mod pg {
 
         fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
             let stmt = self.statement(sql)?;
-            let n = self.client.borrow_mut().execute(&stmt, &params(args))?;
+            let n = self.client()?.execute(&stmt, &params(args))?;
             Ok(n as usize)
         }
 
@@ -484,7 +524,7 @@ mod pg {
             f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
         ) -> Result<()> {
             let stmt = self.statement(sql)?;
-            let rows = self.client.borrow_mut().query(&stmt, &params(args))?;
+            let rows = self.client()?.query(&stmt, &params(args))?;
             for r in &rows {
                 f(&Row(RowRef::Postgres(r)))?;
             }

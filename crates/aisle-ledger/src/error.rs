@@ -19,8 +19,22 @@ pub enum LedgerError {
     #[error("stored data could not be decoded: {0}")]
     Decode(String),
     #[cfg(feature = "postgres")]
-    #[error("database error: {0}")]
+    #[error("database error: {}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
+}
+
+/// What PostgreSQL said (its message, and where), not only "db error".
+#[cfg(feature = "postgres")]
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{} ({}){}",
+            db.message(),
+            db.code().code(),
+            db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+        ),
+        None => e.to_string(),
+    }
 }
 
 impl LedgerError {

@@ -72,7 +72,7 @@ pub(super) fn stock_lines(
                 AND g.expiry = s.expiry AND g.plate_id = s.plate_id AND g.qty > 0),
             l.id, i.id
          FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
-         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds} AND (?2 IS NULL OR s.item_id = ?2)
+         WHERE l.warehouse_id = ?1 AND s.qty > 0 AND l.kind IN {kinds} AND (CAST(?2 AS TEXT) IS NULL OR s.item_id = ?2)
            AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = 'count' AND t.status = 'open'
                            AND t.blocks_picking = 1 AND t.item_id = s.item_id AND t.location_id = s.location_id)
          ORDER BY l.code"

@@ -92,7 +92,7 @@ pub(crate) fn orders(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<OrderS
         "SELECT o.order_no, MAX(o.customer), COUNT(*), CAST(SUM(o.qty) AS BIGINT), CAST(SUM(CASE WHEN o.picked_qty < o.qty THEN o.picked_qty ELSE o.qty END) AS BIGINT),
                 s.status, s.carrier, s.tracking, CAST(SUM(COALESCE(o.ordered_qty, o.qty)) AS BIGINT)
          FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
-         WHERE o.warehouse_id = ?1 GROUP BY o.order_no ORDER BY o.order_no",
+         WHERE o.warehouse_id = ?1 GROUP BY o.order_no, s.status, s.carrier, s.tracking ORDER BY o.order_no",
         args![wh],
         |r| {
             let to_pick: i64 = r.get(3)?;

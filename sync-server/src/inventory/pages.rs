@@ -20,14 +20,16 @@ pub(crate) fn stock_search(conn: &dyn Db, q: &str, limit: u32) -> StorageResult<
             "type part of a SKU, description or barcode".into(),
         ));
     }
+    // Lower case on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
     let pattern = format!(
         "%{}%",
-        q.replace('\\', "\\\\")
+        q.to_lowercase()
+            .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
     let items: Vec<(String, String, String)> = conn.rows("SELECT id, sku, description FROM items
-         WHERE sku LIKE ?1 ESCAPE '\\' OR description LIKE ?1 ESCAPE '\\' OR codes LIKE ?1 ESCAPE '\\'
+         WHERE LOWER(sku) LIKE ?1 ESCAPE '\\' OR LOWER(description) LIKE ?1 ESCAPE '\\' OR LOWER(codes) LIKE ?1 ESCAPE '\\'
          ORDER BY sku LIMIT ?2", args![pattern, limit], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;

@@ -47,7 +47,7 @@ pub(crate) fn valuation(conn: &dyn Db, warehouse: &str) -> StorageResult<Valuati
          FROM stock s JOIN locations l ON l.id = s.location_id JOIN items i ON i.id = s.item_id
          LEFT JOIN item_costs c ON c.item_id = i.id
          WHERE l.warehouse_id = ?1
-         GROUP BY i.id HAVING SUM(s.qty) <> 0",
+         GROUP BY i.id, i.sku, i.description, c.unit_cost_micros, c.currency HAVING SUM(s.qty) <> 0",
         args![wh],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;

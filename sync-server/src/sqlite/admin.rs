@@ -147,7 +147,7 @@ impl Administration for SqliteStorage {
                     .map(String::from),
                 )?;
                 for_each_row(
-                    &*conn,
+                    &conn,
                     "SELECT w.code, l.code, i.sku, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
                      JOIN items i ON i.id = s.item_id JOIN locations l ON l.id = s.location_id
                      JOIN warehouses w ON w.id = l.warehouse_id LEFT JOIN plates p ON p.id = s.plate_id
@@ -182,7 +182,7 @@ impl Administration for SqliteStorage {
                     .map(String::from),
                 )?;
                 for_each_row(
-                    &*conn,
+                    &conn,
                     "SELECT o.server_seq, o.entry, w.code, o.received_at FROM ops o JOIN warehouses w ON w.id = o.warehouse_id ORDER BY o.server_seq",
                     &[],
                     |r| {
@@ -224,11 +224,10 @@ impl Administration for SqliteStorage {
                     .map(String::from),
                 )?;
                 let list = exceptions_where(&conn, "1 = 1", &[])?;
-                let codes: std::collections::HashMap<WarehouseId, String> =
-                    load_warehouses(&*conn)?
-                        .into_iter()
-                        .map(|w| (w.id, w.code))
-                        .collect();
+                let codes: std::collections::HashMap<WarehouseId, String> = load_warehouses(&conn)?
+                    .into_iter()
+                    .map(|w| (w.id, w.code))
+                    .collect();
                 for x in list {
                     csv_row(
                         out,

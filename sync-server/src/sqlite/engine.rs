@@ -330,8 +330,8 @@ impl SqliteStorage {
             };
             drafts.extend(reconcile::assess(&applied, &view, &self.rules)?);
             apply(tx, e.op_id, &applied.op).map_err(|err| match err {
-                aisle_ledger::LedgerError::Sqlite(s) if is_foreign_key(&s) => StorageError::Internal(format!(
-                    "operation #{} ({}) of device {} refers to master data this server does not have: {s}",
+                failed if failed.is_foreign_key_violation() => StorageError::Internal(format!(
+                    "operation #{} ({}) of device {} refers to master data this server does not have: {failed}",
                     e.seq,
                     e.op.kind(),
                     e.device_id

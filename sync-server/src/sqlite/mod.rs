@@ -8,6 +8,7 @@
 //! operators, sessions, audit), [`supervision`] (exceptions and work) and [`read`] (the pages).
 
 mod admin;
+mod conns;
 mod engine;
 mod pull;
 mod read;
@@ -48,11 +49,12 @@ use aisle_proto::{
     ReceiptLine, Snapshot, StockRow, StockSummary, Task,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use conns::{Backend, Reader, Tx};
+use rusqlite::Connection;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::path::Path;
+use std::sync::Mutex;
 use uuid::Uuid;
 
 /// Clock offsets up to this many seconds are taken as network delay and left alone.
@@ -61,105 +63,13 @@ pub const CLOCK_TOLERANCE_S: i64 = 5;
 /// Offsets above this many seconds are reported (log, device list).
 pub const CLOCK_REPORT_S: i64 = 120;
 
-/// The SQLite backend.
+/// The server's storage on SQL: an embedded SQLite file, or PostgreSQL (`conns`).
 #[derive(Debug)]
 pub struct SqliteStorage {
-    /// The one writer: pushes, claims, imports and a supervisor's changes, one at a time.
-    conn: Mutex<Connection>,
-    /// Idle read-only connections for pages and lookups (WAL lets them read while a push writes).
-    readers: Mutex<Vec<Connection>>,
-    path: PathBuf,
+    backend: Backend,
     epoch: Uuid,
     server_device: DeviceId,
     rules: Rules,
-}
-
-/// A write transaction on the writer ([`SqliteStorage::write`]): `BEGIN IMMEDIATE` when made,
-/// `COMMIT` by [`Tx::commit`], rolled back if dropped before (an error on the way out).
-struct Tx<'a> {
-    conn: MutexGuard<'a, Connection>,
-    open: bool,
-}
-
-impl Tx<'_> {
-    fn commit(mut self) -> StorageResult<()> {
-        self.conn.exec("COMMIT", &[])?;
-        self.open = false;
-        Ok(())
-    }
-}
-
-impl Drop for Tx<'_> {
-    fn drop(&mut self) {
-        if self.open
-            && let Err(e) = self.conn.exec("ROLLBACK", &[])
-        {
-            tracing::error!(error = %e, "rolling back a write transaction");
-        }
-    }
-}
-
-impl Db for Tx<'_> {
-    fn dialect(&self) -> aisle_ledger::db::Dialect {
-        aisle_ledger::db::Dialect::Sqlite
-    }
-    fn exec(&self, sql: &str, args: &[Value]) -> aisle_ledger::Result<usize> {
-        self.conn.exec(sql, args)
-    }
-    fn each(
-        &self,
-        sql: &str,
-        args: &[Value],
-        f: &mut dyn FnMut(&Row<'_>) -> aisle_ledger::Result<()>,
-    ) -> aisle_ledger::Result<()> {
-        self.conn.each(sql, args, f)
-    }
-}
-
-/// A pooled read-only connection ([`SqliteStorage::read`]).
-struct Reader<'a> {
-    conn: Option<Connection>,
-    pool: &'a Mutex<Vec<Connection>>,
-}
-
-/// Idle read connections kept open; more are opened under load and closed when returned.
-const IDLE_READERS: usize = 8;
-
-impl std::ops::Deref for Reader<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        // Only `drop` takes the connection out.
-        self.conn
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("a reader is used after drop"))
-    }
-}
-
-impl Db for Reader<'_> {
-    fn dialect(&self) -> aisle_ledger::db::Dialect {
-        aisle_ledger::db::Dialect::Sqlite
-    }
-    fn exec(&self, sql: &str, args: &[Value]) -> aisle_ledger::Result<usize> {
-        (**self).exec(sql, args)
-    }
-    fn each(
-        &self,
-        sql: &str,
-        args: &[Value],
-        f: &mut dyn FnMut(&Row<'_>) -> aisle_ledger::Result<()>,
-    ) -> aisle_ledger::Result<()> {
-        (**self).each(sql, args, f)
-    }
-}
-
-impl Drop for Reader<'_> {
-    fn drop(&mut self) {
-        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.pool.lock())
-            && idle.len() < IDLE_READERS
-        {
-            idle.push(conn);
-        }
-    }
 }
 
 pub(crate) fn parse<T: std::str::FromStr>(s: &str) -> StorageResult<T> {
@@ -173,12 +83,18 @@ pub(crate) fn time(s: &str) -> StorageResult<DateTime<Utc>> {
         .map_err(|e| StorageError::Internal(format!("stored time {s:?}: {e}")))
 }
 
-fn is_foreign_key(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation && f.extended_code == 787)
-}
-
 impl SqliteStorage {
-    /// Opens (creating if needed) the server database at `path`.
+    /// Opens the server database: a `postgres://` (or `postgresql://`) URL, or else the path of
+    /// an SQLite file (created if needed). Either is brought to the latest schema.
+    pub fn open_db(db: &str) -> StorageResult<Self> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Self::open_postgres(db)
+        } else {
+            Self::open(db)
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite server database at `path`.
     pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
         let path = path.as_ref().to_path_buf();
         let mut conn = Connection::open(&path)?;
@@ -186,83 +102,74 @@ impl SqliteStorage {
         schema::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| StorageError::Internal(format!("migrating the database: {e}")))?;
-        let existing: Option<(String, String)> = conn
-            .query_row(
-                "SELECT epoch, server_device_id FROM server_state",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        Self::start(Backend::Sqlite {
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path,
+        })
+    }
+
+    /// Connects to the PostgreSQL database at `url` and brings it to the latest schema. Several
+    /// servers may share one database: the first to start migrates it, under the write lock.
+    pub fn open_postgres(url: &str) -> StorageResult<Self> {
+        let conn = aisle_ledger::db::PgConn::connect(url)
+            .map_err(|e| StorageError::Internal(format!("connecting to PostgreSQL: {e}")))?;
+        conns::migrate_postgres(&conn)?;
+        Self::start(Backend::Postgres {
+            url: url.to_string(),
+            idle: Mutex::new(vec![conn]),
+        })
+    }
+
+    /// The database's identity, made on first start.
+    fn start(backend: Backend) -> StorageResult<Self> {
+        let tx = backend.write()?;
+        let existing: Option<(Uuid, DeviceId)> = tx.first(
+            "SELECT epoch, server_device_id FROM server_state",
+            &[],
+            |r| {
+                let epoch: String = r.get(0)?;
+                let epoch = epoch.parse().map_err(|_| {
+                    aisle_ledger::LedgerError::Decode(format!("stored epoch {epoch:?}"))
+                })?;
+                Ok((epoch, r.get(1)?))
+            },
+        )?;
         let (epoch, server_device) = match existing {
-            Some((e, d)) => (parse(&e)?, parse(&d)?),
+            Some(found) => found,
             None => {
                 let (e, d) = (Uuid::now_v7(), DeviceId::new());
-                conn.execute(
+                tx.exec(
                     "INSERT INTO server_state (singleton, epoch, server_device_id) VALUES (1, ?1, ?2)",
-                    params![e.to_string(), d.to_string()],
+                    args![e.to_string(), d],
                 )?;
                 (e, d)
             }
         };
+        tx.commit()?;
         Ok(Self {
-            conn: Mutex::new(conn),
-            readers: Mutex::new(Vec::new()),
-            path,
+            backend,
             epoch,
             server_device,
             rules: Rules::default(),
         })
     }
 
-    fn lock(&self) -> StorageResult<MutexGuard<'_, Connection>> {
-        self.conn.lock().map_err(|_| {
-            StorageError::Internal("a previous request panicked while holding the database".into())
-        })
-    }
-
-    /// A write transaction: the writer, `BEGIN IMMEDIATE`. Everything a caller writes through it
-    /// is one transaction, durable at [`Tx::commit`]; dropped uncommitted, it is rolled back.
+    /// A write transaction: everything a caller writes through it is one transaction, durable
+    /// at [`Tx::commit`]; dropped uncommitted, it is rolled back.
     fn write(&self) -> StorageResult<Tx<'_>> {
-        let conn = self.lock()?;
-        conn.exec("BEGIN IMMEDIATE", &[])?;
-        Ok(Tx { conn, open: true })
+        self.backend.write()
     }
 
-    /// A read-only connection: an idle one, or a new one. It goes back to the pool when dropped.
-    /// Each statement (or transaction) on it sees the database as of its start: never a push's
-    /// uncommitted half.
+    /// A read connection (see `conns`).
     fn read(&self) -> StorageResult<Reader<'_>> {
-        let idle = self
-            .readers
-            .lock()
-            .map_err(|_| StorageError::Internal("the read connection pool is poisoned".into()))?
-            .pop();
-        let conn = match idle {
-            Some(c) => c,
-            None => {
-                let c = Connection::open_with_flags(
-                    &self.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                c.busy_timeout(std::time::Duration::from_secs(5))?;
-                c.pragma_update(None, "cache_size", -32 * 1024)?;
-                c
-            }
-        };
-        Ok(Reader {
-            conn: Some(conn),
-            pool: &self.readers,
-        })
+        self.backend.read()
     }
 
     /// Runs `f` in one read transaction on a read connection: everything it reads is one
-    /// committed state of the database, while pushes go on on the writer.
+    /// committed state of the database, while pushes go on.
     fn reading<T>(&self, f: impl FnOnce(&dyn Db) -> StorageResult<T>) -> StorageResult<T> {
-        let conn = self.read()?;
-        let tx = conn.unchecked_transaction()?;
-        let out = f(&tx)?;
-        tx.finish()?;
-        Ok(out)
+        self.backend.reading(f)
     }
 
     /// A server-originated operation on behalf of `operator` (a supervisor's compensation).

@@ -11,8 +11,7 @@ impl SqliteStorage {
         // One read transaction on a read connection: the page, the cursor and the revision are one
         // committed state. A push committing meanwhile numbers its operations after everything
         // this snapshot holds (one writer), so the cursor never passes a row still to come.
-        let conn = self.read()?;
-        let tx = conn.unchecked_transaction()?;
+        self.reading(|tx| {
         let limit = query
             .limit
             .unwrap_or(aisle_proto::DEFAULT_PULL_LIMIT)
@@ -134,54 +133,53 @@ impl SqliteStorage {
             },
             leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
         };
-        tx.commit()?;
         Ok(response)
+        })
     }
 
     pub(super) fn snapshot_for(&self, device: &DeviceRecord) -> StorageResult<Snapshot> {
-        let conn = self.read()?;
-        let tx = conn.unchecked_transaction()?;
-        let wh = device.warehouse_id.to_string();
-        let stock = tx.rows(
-            "SELECT s.item_id, s.location_id, s.lot, s.expiry, s.plate_id, s.qty FROM stock s
+        self.reading(|tx| {
+            let wh = device.warehouse_id.to_string();
+            let stock = tx.rows(
+                "SELECT s.item_id, s.location_id, s.lot, s.expiry, s.plate_id, s.qty FROM stock s
              JOIN locations l ON l.id = s.location_id WHERE l.warehouse_id = ?1",
-            aisle_ledger::args![wh],
-            |r| {
-                Ok(StockRow {
-                    key: key_from_row(r, 0)?,
-                    qty: r.get(5)?,
-                })
-            },
-        )?;
-        let snapshot = Snapshot {
-            epoch: self.epoch,
-            cursor: max_seq(&tx)?,
-            rev: max_rev(&tx)?,
-            master: MasterData {
-                warehouses: load_warehouses(&tx)?,
-                locations: load_locations(&tx, device.warehouse_id)?,
-                items: load_items(&tx)?,
-                operators: load_operators(&tx, None)?,
-            },
-            stock,
-            receipt_lines: receipt_lines(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
-            order_lines: order_lines(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
-            exceptions: exceptions_where(
-                &tx,
-                "warehouse_id = ?1 AND status = 'open'",
                 aisle_ledger::args![wh],
-            )?,
-            other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
-            tasks: tasks::tasks_where(
-                &tx,
-                "warehouse_id = ?1 AND status = 'open'",
-                aisle_ledger::args![wh],
-            )?,
-            plates: load_plates(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
-            leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
-        };
-        tx.commit()?;
-        Ok(snapshot)
+                |r| {
+                    Ok(StockRow {
+                        key: key_from_row(r, 0)?,
+                        qty: r.get(5)?,
+                    })
+                },
+            )?;
+            let snapshot = Snapshot {
+                epoch: self.epoch,
+                cursor: max_seq(&tx)?,
+                rev: max_rev(&tx)?,
+                master: MasterData {
+                    warehouses: load_warehouses(&tx)?,
+                    locations: load_locations(&tx, device.warehouse_id)?,
+                    items: load_items(&tx)?,
+                    operators: load_operators(&tx, None)?,
+                },
+                stock,
+                receipt_lines: receipt_lines(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
+                order_lines: order_lines(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
+                exceptions: exceptions_where(
+                    &tx,
+                    "warehouse_id = ?1 AND status = 'open'",
+                    aisle_ledger::args![wh],
+                )?,
+                other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
+                tasks: tasks::tasks_where(
+                    &tx,
+                    "warehouse_id = ?1 AND status = 'open'",
+                    aisle_ledger::args![wh],
+                )?,
+                plates: load_plates(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
+                leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
+            };
+            Ok(snapshot)
+        })
     }
 }
 

@@ -1,5 +1,6 @@
-//! The API test harness: a real SQLite server database in a temp dir with the demo company,
-//! driven through `router(state)` with `oneshot`.
+//! The API test harness: a real server database with the demo company, driven through
+//! `router(state)` with `oneshot`. Every test body runs twice ([`both!`]): on an SQLite file in a
+//! temp dir, and on a fresh database of a throwaway PostgreSQL (crates/aisle-testdb).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
@@ -14,9 +15,91 @@ use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+/// Which database the tests of this thread run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    static BACKEND: std::cell::Cell<Backend> = const { std::cell::Cell::new(Backend::Sqlite) };
+}
+
+pub fn use_backend(backend: Backend) {
+    BACKEND.with(|b| b.set(backend));
+}
+
+/// Where a test's database is, for SQL a test runs behind the server's back.
+#[derive(Debug, Clone)]
+pub enum RawDb {
+    File(std::path::PathBuf),
+    Url(String),
+}
+
+impl RawDb {
+    /// Runs one statement straight on the database: what it changed, or the database's refusal.
+    pub fn exec(&self, sql: &str) -> Result<usize, String> {
+        use aisle_ledger::db::Db;
+        off_runtime(|| match self {
+            Self::File(path) => {
+                let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+                conn.exec(sql, &[]).map_err(|e| e.to_string())
+            }
+            Self::Url(url) => {
+                let conn = aisle_ledger::db::PgConn::connect(url).map_err(|e| e.to_string())?;
+                conn.exec(sql, &[]).map_err(|e| e.to_string())
+            }
+        })
+    }
+}
+
+/// A new, empty server database on this thread's backend (an SQLite file goes in `dir`).
+pub fn open_storage(dir: &std::path::Path) -> (SqliteStorage, RawDb) {
+    let backend = BACKEND.with(std::cell::Cell::get);
+    off_runtime(|| match backend {
+        Backend::Sqlite => {
+            let path = dir.join("s.db");
+            (SqliteStorage::open(&path).unwrap(), RawDb::File(path))
+        }
+        Backend::Postgres => {
+            let url = aisle_testdb::fresh_database();
+            (SqliteStorage::open_postgres(&url).unwrap(), RawDb::Url(url))
+        }
+    })
+}
+
+/// Runs blocking storage work from a test's async body, as the server does on its blocking pool
+/// (PostgreSQL's synchronous client may not run on an async thread).
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
+/// `both!(name)` before `async fn name()`: the body runs as the tests `name::sqlite` and
+/// `name::postgres`.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                crate::common::use_backend(crate::common::Backend::Sqlite);
+                super::$name().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                crate::common::use_backend(crate::common::Backend::Postgres);
+                super::$name().await;
+            }
+        }
+    };
+}
+pub(crate) use both;
+
 pub struct Api {
     pub _dir: tempfile::TempDir,
     pub state: AppState,
+    pub raw: RawDb,
 }
 
 impl Api {
@@ -26,12 +109,21 @@ impl Api {
 
     pub fn with_items(items: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let storage = SqliteStorage::open(dir.path().join("s.db")).unwrap();
-        storage.load_demo(1, items).unwrap();
+        let (storage, raw) = open_storage(dir.path());
+        off_runtime(|| storage.load_demo(1, items).unwrap());
         Self {
             _dir: dir,
             state: AppState::new(Arc::new(storage)),
+            raw,
         }
+    }
+
+    /// Calls the storage directly from a test's async body (off the runtime, as the server does).
+    pub fn with_storage<T: Send>(
+        &self,
+        f: impl FnOnce(&dyn aisle_server::storage::Storage) -> T + Send,
+    ) -> T {
+        off_runtime(|| f(self.state.storage.as_ref()))
     }
 
     pub async fn call(&self, req: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -100,12 +192,11 @@ impl Api {
 
     /// Enrols a device in `warehouse` and returns its token.
     pub async fn token_in(&self, warehouse: &str) -> (String, String) {
-        let code = self
-            .state
-            .storage
-            .create_enrolment(warehouse, "T1", chrono::Duration::hours(1))
-            .unwrap()
-            .code;
+        let code = self.with_storage(|s| {
+            s.create_enrolment(warehouse, "T1", chrono::Duration::hours(1))
+                .unwrap()
+                .code
+        });
         let device = aisle_domain::DeviceId::new().to_string();
         let body = serde_json::json!({ "code": code, "device_id": device, "name": "T1", "app_version": "test" });
         let (s, v) = self.json(post("/v1/enroll", &body, None)).await;

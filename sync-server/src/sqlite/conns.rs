@@ -1,0 +1,322 @@
+//! Where the storage's connections come from: an SQLite file (one writer behind a mutex, pooled
+//! read-only connections beside it) or a PostgreSQL database (a pool of connections; writers take
+//! one advisory lock, so that writes are numbered in commit order as on SQLite, while readers run
+//! concurrently). Everything above this module runs the same SQL on either ([`Db`]).
+
+use crate::error::{StorageError, StorageResult};
+use aisle_ledger::db::{Db, Dialect, PgConn, Row, Value};
+use rusqlite::{Connection, OpenFlags};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+/// Idle connections kept open; more are opened under load and closed when returned.
+const IDLE: usize = 8;
+
+/// The key of the advisory lock every PostgreSQL write transaction holds ("AISLE" in ASCII).
+const WRITE_LOCK: i64 = 0x41_49_53_4c_45;
+
+/// The database behind the storage.
+#[derive(Debug)]
+pub(super) enum Backend {
+    Sqlite {
+        /// The one writer: pushes, claims, imports and a supervisor's changes, one at a time.
+        writer: Mutex<Connection>,
+        /// Idle read-only connections (WAL lets them read while a push writes).
+        readers: Mutex<Vec<Connection>>,
+        path: PathBuf,
+    },
+    Postgres {
+        url: String,
+        idle: Mutex<Vec<PgConn>>,
+    },
+}
+
+fn poisoned() -> StorageError {
+    StorageError::Internal("a previous request panicked while holding the database".into())
+}
+
+impl Backend {
+    fn pg(&self) -> StorageResult<Box<Pooled<'_>>> {
+        let Self::Postgres { url, idle } = self else {
+            return Err(StorageError::Internal("not a PostgreSQL backend".into()));
+        };
+        let found = idle.lock().map_err(|_| poisoned())?.pop();
+        let conn = match found {
+            Some(c) if !c.is_closed() => c,
+            _ => PgConn::connect(url)?,
+        };
+        Ok(Box::new(Pooled {
+            conn: Some(conn),
+            pool: idle,
+        }))
+    }
+
+    /// A write transaction: on SQLite the writer with `BEGIN IMMEDIATE`; on PostgreSQL a pooled
+    /// connection holding the write lock until it commits or rolls back.
+    pub(super) fn write(&self) -> StorageResult<Tx<'_>> {
+        let conn = match self {
+            Self::Sqlite { writer, .. } => {
+                let conn = writer.lock().map_err(|_| poisoned())?;
+                conn.exec("BEGIN IMMEDIATE", &[])?;
+                TxConn::Sqlite(conn)
+            }
+            Self::Postgres { .. } => {
+                let conn = self.pg()?;
+                conn.batch("BEGIN")?;
+                let locked = conn.exec(
+                    "SELECT pg_advisory_xact_lock(?1)",
+                    aisle_ledger::args![WRITE_LOCK],
+                );
+                if let Err(e) = locked {
+                    let _ = conn.batch("ROLLBACK");
+                    return Err(e.into());
+                }
+                TxConn::Postgres(conn)
+            }
+        };
+        Ok(Tx { conn, open: true })
+    }
+
+    /// A read connection: an idle one, or a new one; back to the pool when dropped.
+    pub(super) fn read(&self) -> StorageResult<Reader<'_>> {
+        match self {
+            Self::Sqlite { readers, path, .. } => {
+                let idle = readers.lock().map_err(|_| poisoned())?.pop();
+                let conn = match idle {
+                    Some(c) => c,
+                    None => {
+                        let c = Connection::open_with_flags(
+                            path,
+                            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                        )?;
+                        c.busy_timeout(std::time::Duration::from_secs(5))?;
+                        c.pragma_update(None, "cache_size", -32 * 1024)?;
+                        c
+                    }
+                };
+                Ok(Reader::Sqlite {
+                    conn: Some(conn),
+                    pool: readers,
+                })
+            }
+            Self::Postgres { .. } => Ok(Reader::Postgres(self.pg()?)),
+        }
+    }
+
+    /// Runs `f` in one read transaction on a read connection: everything it reads is one
+    /// committed state of the database, while writes go on.
+    pub(super) fn reading<T>(
+        &self,
+        f: impl FnOnce(&dyn Db) -> StorageResult<T>,
+    ) -> StorageResult<T> {
+        let conn = self.read()?;
+        match &conn {
+            Reader::Sqlite { .. } => {
+                let tx = conn.sqlite()?.unchecked_transaction()?;
+                let out = f(&tx)?;
+                tx.finish()?;
+                Ok(out)
+            }
+            Reader::Postgres(pg) => {
+                pg.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                let out = f(&***pg);
+                pg.batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+                out
+            }
+        }
+    }
+}
+
+/// A pooled PostgreSQL connection; back to the pool when dropped, unless it broke.
+pub(super) struct Pooled<'a> {
+    conn: Option<PgConn>,
+    pool: &'a Mutex<Vec<PgConn>>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = PgConn;
+    fn deref(&self) -> &PgConn {
+        // Only `drop` takes the connection out.
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a pooled connection is used after drop"))
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.pool.lock())
+            && idle.len() < IDLE
+            && !conn.is_closed()
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+/// A write transaction ([`Backend::write`]): durable at [`Tx::commit`], rolled back if dropped
+/// before (an error on the way out).
+pub(super) struct Tx<'a> {
+    conn: TxConn<'a>,
+    open: bool,
+}
+
+enum TxConn<'a> {
+    Sqlite(MutexGuard<'a, Connection>),
+    Postgres(Box<Pooled<'a>>),
+}
+
+impl Tx<'_> {
+    fn db(&self) -> &dyn Db {
+        match &self.conn {
+            TxConn::Sqlite(c) => &**c,
+            TxConn::Postgres(c) => &***c,
+        }
+    }
+
+    fn finish(&self, sql: &str) -> aisle_ledger::Result<()> {
+        match &self.conn {
+            TxConn::Sqlite(c) => c.exec(sql, &[]).map(|_| ()),
+            TxConn::Postgres(c) => c.batch(sql),
+        }
+    }
+
+    pub(super) fn commit(mut self) -> StorageResult<()> {
+        self.finish("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open
+            && let Err(e) = self.finish("ROLLBACK")
+        {
+            tracing::error!(error = %e, "rolling back a write transaction");
+        }
+    }
+}
+
+impl Db for Tx<'_> {
+    fn dialect(&self) -> Dialect {
+        self.db().dialect()
+    }
+    fn exec(&self, sql: &str, args: &[Value]) -> aisle_ledger::Result<usize> {
+        self.db().exec(sql, args)
+    }
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> aisle_ledger::Result<()>,
+    ) -> aisle_ledger::Result<()> {
+        self.db().each(sql, args, f)
+    }
+}
+
+/// A read connection ([`Backend::read`]).
+pub(super) enum Reader<'a> {
+    Sqlite {
+        conn: Option<Connection>,
+        pool: &'a Mutex<Vec<Connection>>,
+    },
+    Postgres(Box<Pooled<'a>>),
+}
+
+impl Reader<'_> {
+    fn sqlite(&self) -> StorageResult<&Connection> {
+        match self {
+            Self::Sqlite { conn: Some(c), .. } => Ok(c),
+            _ => Err(StorageError::Internal(
+                "not an SQLite read connection".into(),
+            )),
+        }
+    }
+
+    fn db(&self) -> aisle_ledger::Result<&dyn Db> {
+        match self {
+            Self::Sqlite { conn: Some(c), .. } => Ok(c),
+            Self::Postgres(c) => Ok(&***c),
+            Self::Sqlite { conn: None, .. } => Err(aisle_ledger::LedgerError::Invalid(
+                "a read connection is used after drop".into(),
+            )),
+        }
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Self::Sqlite { conn, pool } = self
+            && let (Some(conn), Ok(mut idle)) = (conn.take(), pool.lock())
+            && idle.len() < IDLE
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+impl Db for Reader<'_> {
+    fn dialect(&self) -> Dialect {
+        match self {
+            Self::Sqlite { .. } => Dialect::Sqlite,
+            Self::Postgres(_) => Dialect::Postgres,
+        }
+    }
+    fn exec(&self, sql: &str, args: &[Value]) -> aisle_ledger::Result<usize> {
+        self.db()?.exec(sql, args)
+    }
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> aisle_ledger::Result<()>,
+    ) -> aisle_ledger::Result<()> {
+        self.db()?.each(sql, args, f)
+    }
+}
+
+/// Brings a PostgreSQL database to the latest schema (`schema::postgres`), under the write lock
+/// and in one transaction: two servers starting at once migrate it once, and a failed migration
+/// leaves it as it was.
+pub(super) fn migrate_postgres(conn: &PgConn) -> StorageResult<()> {
+    conn.batch("BEGIN")?;
+    let run = (|| -> StorageResult<()> {
+        conn.exec(
+            "SELECT pg_advisory_xact_lock(?1)",
+            aisle_ledger::args![WRITE_LOCK],
+        )?;
+        conn.batch(
+            "CREATE TABLE IF NOT EXISTS aisle_schema (
+                 singleton BIGINT PRIMARY KEY CHECK (singleton = 1),
+                 version   BIGINT NOT NULL)",
+        )?;
+        let at: i64 =
+            aisle_ledger::db::DbExt::value(conn, "SELECT version FROM aisle_schema", &[])?
+                .unwrap_or(0);
+        let all = crate::schema::postgres::MIGRATIONS;
+        let at = usize::try_from(at).unwrap_or(usize::MAX);
+        if at > all.len() {
+            return Err(StorageError::Internal(format!(
+                "the database is at schema version {at}, newer than this server's {}: upgrade the server",
+                all.len()
+            )));
+        }
+        for sql in &all[at..] {
+            conn.batch(sql)?;
+        }
+        conn.exec(
+            "INSERT INTO aisle_schema (singleton, version) VALUES (1, ?1)
+             ON CONFLICT (singleton) DO UPDATE SET version = excluded.version",
+            aisle_ledger::args![all.len() as i64],
+        )?;
+        Ok(())
+    })();
+    match run {
+        Ok(()) => Ok(conn.batch("COMMIT")?),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
