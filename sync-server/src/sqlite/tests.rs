@@ -1,6 +1,8 @@
 //! The backend's own promises that the API tests cannot see, on SQLite and on PostgreSQL.
 
 use super::*;
+use aisle_domain::{ItemId, LocationId};
+use aisle_proto::{EnrollRequest, PullQuery};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -53,4 +55,131 @@ fn pages_are_read_beside_a_push_in_progress() {
             "rolled back"
         );
     });
+}
+
+/// A device enrolled in WH1 on `storage`, with a token made up for it.
+fn enrolled(storage: &SqliteStorage, name: &str) -> DeviceRecord {
+    let e = storage
+        .create_enrolment("WH1", name, chrono::Duration::hours(1))
+        .unwrap();
+    let req = EnrollRequest {
+        code: e.code,
+        device_id: DeviceId::new(),
+        name: name.into(),
+        app_version: "test".into(),
+    };
+    storage
+        .enroll(&req, &hash_secret(&format!("token of {name}")))
+        .unwrap()
+}
+
+/// Every operation a device pulls from `cursor` on, page after page: their ids and the cursor.
+fn pull_all(storage: &SqliteStorage, device: &DeviceRecord, mut cursor: u64) -> (Vec<String>, u64) {
+    let mut ids = Vec::new();
+    loop {
+        let page = storage
+            .pull(
+                device,
+                &PullQuery {
+                    cursor,
+                    rev: 0,
+                    limit: None,
+                },
+            )
+            .unwrap();
+        for op in &page.ops {
+            let entry: serde_json::Value = serde_json::from_str(op.entry.get()).unwrap();
+            ids.push(entry["op_id"].as_str().unwrap().to_string());
+        }
+        cursor = page.cursor;
+        if !page.more {
+            return (ids, cursor);
+        }
+    }
+}
+
+/// Two servers on one PostgreSQL database. A push on server A has numbered its operation but not
+/// committed; a push on server B goes on meanwhile, and a device pulls from B. The device must
+/// still receive A's operation once it commits: B's push waits for A's (the write lock), so the
+/// numbers commit in order and the device's cursor never passes a number still to come.
+#[test]
+fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
+    let url = aisle_testdb::fresh_database();
+    let a = SqliteStorage::open_postgres(&url).unwrap();
+    a.load_demo(1, 5).unwrap();
+    let b = Arc::new(SqliteStorage::open_postgres(&url).unwrap());
+    let (slow, fast, reader) = (enrolled(&a, "A1"), enrolled(&b, "B1"), enrolled(&b, "R1"));
+    let (_, cursor) = pull_all(&b, &reader, 0);
+    let (wh, dock): (WarehouseId, LocationId) = b
+        .read()
+        .unwrap()
+        .one(
+            "SELECT w.id, l.id FROM warehouses w JOIN locations l ON l.warehouse_id = w.id
+             WHERE w.code = 'WH1' AND l.code = 'RCV-01'",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    // Two items: no stock row that both pushes would wait for.
+    let items: Vec<ItemId> = b
+        .read()
+        .unwrap()
+        .rows("SELECT id FROM items ORDER BY sku LIMIT 2", &[], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let entry = |device: &DeviceRecord, item: ItemId| ChangeLogEntry {
+        op_id: OpId::new(),
+        device_id: device.id,
+        seq: 1,
+        schema_version: PAYLOAD_VERSION,
+        warehouse_id: wh,
+        operator: "ALICE".into(),
+        device_time: Utc::now(),
+        scans: vec![],
+        seen_cursor: cursor,
+        op: Operation::Receive(aisle_domain::op::Receive {
+            key: StockKey {
+                item,
+                location: dock,
+                lot: None,
+                expiry: None,
+                plate: None,
+            },
+            qty: 1,
+            pack: None,
+            serials: vec![],
+            receipt_line: None,
+            plate_code: None,
+        }),
+    };
+    let (first, second) = (entry(&slow, items[0]), entry(&fast, items[1]));
+
+    // Server A, mid-push: its operation is logged and numbered, not yet committed.
+    let tx = a.write().unwrap();
+    a.apply_entry(&tx, &first, Utc::now(), Some(wh)).unwrap();
+    // Server B takes a push meanwhile, and the reader pulls from B.
+    let (send, done) = mpsc::channel();
+    let pusher = Arc::clone(&b);
+    let pushed = second.clone();
+    let push = std::thread::spawn(move || {
+        let out = pusher.push(&fast, &[pushed]);
+        let _ = send.send(());
+        out
+    });
+    let _ = done.recv_timeout(Duration::from_secs(3));
+    let (early, cursor) = pull_all(&b, &reader, cursor);
+    tx.commit().unwrap();
+    push.join().unwrap().unwrap();
+    let (late, _) = pull_all(&b, &reader, cursor);
+
+    let got: Vec<String> = early.into_iter().chain(late).collect();
+    for (what, e) in [("the slow push", &first), ("the fast push", &second)] {
+        assert_eq!(
+            got.iter().filter(|id| **id == e.op_id.to_string()).count(),
+            1,
+            "{what}'s operation reached the reader {} times: {got:?}",
+            got.iter().filter(|id| **id == e.op_id.to_string()).count()
+        );
+    }
 }
