@@ -71,9 +71,9 @@ fn current_where(
             Ok(Lease {
                 work: work_ref(&kind, &id)?,
                 reference,
-                device_id: crate::sqlite::parse(&device)?,
+                device_id: crate::sql::parse(&device)?,
                 device_name: name,
-                expires_at: crate::sqlite::time(&expires)?,
+                expires_at: crate::sql::time(&expires)?,
             })
         })
         .collect()
@@ -199,7 +199,7 @@ pub(crate) fn claim(
                 grant(
                     tx,
                     device,
-                    WorkRef::OrderLine(crate::sqlite::parse(&line)?),
+                    WorkRef::OrderLine(crate::sql::parse(&line)?),
                     now,
                 )?;
             }
@@ -220,7 +220,7 @@ pub(crate) fn claim(
             |r| r.get(0),
         )?;
         for task in free {
-            grant(tx, device, WorkRef::Task(crate::sqlite::parse(&task)?), now)?;
+            grant(tx, device, WorkRef::Task(crate::sql::parse(&task)?), now)?;
         }
     }
     current_where(tx, "l.device_id = ?2", args![dev], now)

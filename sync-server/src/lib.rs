@@ -11,7 +11,7 @@ pub mod inventory;
 pub mod leases;
 pub mod schema;
 pub mod shortfall;
-pub mod sqlite;
+pub mod sql;
 pub mod storage;
 pub mod tasks;
 pub mod transport;

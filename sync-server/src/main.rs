@@ -7,7 +7,7 @@ mod work_cli;
 
 use aisle_domain::replenish::{Policy, PolicyKind};
 use aisle_server::config::FileConfig;
-use aisle_server::sqlite::SqliteStorage;
+use aisle_server::sql::SqlStorage;
 use aisle_server::storage::{Administration, ReadModels, Supervision, SyncEngine};
 use aisle_server::storage::{ExportKind, ImportKind, NewOperator, Resolution, Storage};
 use aisle_server::transport::TlsFiles;
@@ -346,7 +346,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .clone()
         .or(file.database.clone())
         .unwrap_or_else(|| "aisle-server.db".into());
-    let storage = SqliteStorage::open_db(&db).with_context(|| format!("opening {}", shown(&db)))?;
+    let storage = SqlStorage::open_db(&db).with_context(|| format!("opening {}", shown(&db)))?;
     match cli.command {
         Command::Serve {
             listen,

@@ -6,7 +6,7 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{self, Faces, warehouse_id};
-use crate::sqlite::{parse, time};
+use crate::sql::{parse, time};
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::ExceptionKind;
 use aisle_domain::{ItemId, LocationId, TaskId, WarehouseId};

@@ -11,7 +11,7 @@
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{DeviceId, OpId};
 use aisle_server::schema::MIGRATIONS;
-use aisle_server::sqlite::{SqliteStorage, hash_secret};
+use aisle_server::sql::{SqlStorage, hash_secret};
 use aisle_server::storage::{Administration, ExportKind, SyncEngine};
 use rusqlite::{Connection, params};
 use serde_json::json;
@@ -143,7 +143,7 @@ fn every_earlier_version_with_data_migrates_and_goes_on_serving() {
             MIGRATIONS.to_version(&mut conn, from).unwrap();
             seed(&conn)
         };
-        let storage = SqliteStorage::open(&path).unwrap();
+        let storage = SqlStorage::open(&path).unwrap();
         let conn = Connection::open(&path).unwrap();
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))

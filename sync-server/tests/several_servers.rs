@@ -14,7 +14,7 @@
 mod common;
 
 use aisle_server::AppState;
-use aisle_server::sqlite::SqliteStorage;
+use aisle_server::sql::SqlStorage;
 use aisle_server::storage::Administration;
 use common::device::{Device, item, location};
 use common::{Api, RawDb, get, off_runtime};
@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// A server process of its own on the database at `url`.
 fn server(url: &str, demo: bool) -> Api {
     let storage = off_runtime(|| {
-        let s = SqliteStorage::open_postgres(url).unwrap();
+        let s = SqlStorage::open_postgres(url).unwrap();
         if demo {
             s.load_demo(1, 5).unwrap();
         }

@@ -24,7 +24,7 @@ fn a_suggestion_becomes_a_purchase_order_that_devices_receive_against() {
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
 
     // Picks today are today's demand on the server, on top of the demo's history.
-    let storage = aisle_server::sqlite::SqliteStorage::open(&server.db).unwrap();
+    let storage = aisle_server::sql::SqlStorage::open(&server.db).unwrap();
     let today = chrono::Utc::now().date_naive();
     let before = storage.demand_history("WH1", BOLT, 7, today).unwrap();
     assert!(
@@ -141,7 +141,7 @@ fn a_suggestion_becomes_a_purchase_order_that_devices_receive_against() {
 fn bad_policies_and_orders_are_refused_with_reasons() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_demo(dir.path(), 10);
-    let storage = aisle_server::sqlite::SqliteStorage::open(&server.db).unwrap();
+    let storage = aisle_server::sql::SqlStorage::open(&server.db).unwrap();
     let e = storage
         .create_purchase_order("WH1", &[(BOLT.into(), 0)], None)
         .unwrap_err();

@@ -3,7 +3,7 @@
 
 use super::{AppState, Metrics};
 use crate::error::ApiError;
-use crate::sqlite::hash_secret;
+use crate::sql::hash_secret;
 use crate::storage::{Contact, DeviceRecord};
 use aisle_proto::{
     APP_VERSION_HEADER, DEVICE_TIME_HEADER, LOG_END_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION,

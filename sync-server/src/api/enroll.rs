@@ -3,7 +3,7 @@
 use super::auth::check_protocol;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
-use crate::sqlite::{hash_secret, random_code};
+use crate::sql::{hash_secret, random_code};
 use aisle_proto::{EnrollRequest, EnrollResponse};
 use axum::Json;
 use axum::extract::State;

@@ -9,7 +9,7 @@ use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
     OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
 };
-use crate::sqlite::{hash_secret, random_code};
+use crate::sql::{hash_secret, random_code};
 use crate::storage::{AuditEntry, DeviceRecord, Resolution, SessionRecord};
 use crate::tasks::TaskLine;
 use aisle_domain::TaskId;

@@ -6,7 +6,7 @@
 
 pub mod device;
 
-use aisle_server::sqlite::SqliteStorage;
+use aisle_server::sql::SqlStorage;
 use aisle_server::storage::Administration;
 use aisle_server::{AppState, router};
 use axum::body::Body;
@@ -55,16 +55,16 @@ impl RawDb {
 }
 
 /// A new, empty server database on this thread's backend (an SQLite file goes in `dir`).
-pub fn open_storage(dir: &std::path::Path) -> (SqliteStorage, RawDb) {
+pub fn open_storage(dir: &std::path::Path) -> (SqlStorage, RawDb) {
     let backend = BACKEND.with(std::cell::Cell::get);
     off_runtime(|| match backend {
         Backend::Sqlite => {
             let path = dir.join("s.db");
-            (SqliteStorage::open(&path).unwrap(), RawDb::File(path))
+            (SqlStorage::open(&path).unwrap(), RawDb::File(path))
         }
         Backend::Postgres => {
             let url = aisle_testdb::fresh_database();
-            (SqliteStorage::open_postgres(&url).unwrap(), RawDb::Url(url))
+            (SqlStorage::open_postgres(&url).unwrap(), RawDb::Url(url))
         }
     })
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl ReadModels for SqliteStorage {
+impl ReadModels for SqlStorage {
     fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
         self.reading(|conn| inventory::stock_search(conn, q, limit))
     }

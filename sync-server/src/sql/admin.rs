@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Administration for SqliteStorage {
+impl Administration for SqlStorage {
     fn add_operator(&self, op: &NewOperator) -> StorageResult<()> {
         if op.badge.trim().is_empty() || op.name.trim().is_empty() {
             return Err(StorageError::Invalid(

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl SyncEngine for SqliteStorage {
+impl SyncEngine for SqlStorage {
     fn epoch(&self) -> Uuid {
         self.epoch
     }
@@ -258,7 +258,7 @@ impl SyncEngine for SqliteStorage {
     }
 }
 
-impl SqliteStorage {
+impl SqlStorage {
     /// Logs one entry (that happened `at`, on the server's clock), raises its exceptions against
     /// the state before it, and applies it. A device's entry (`device_warehouse` given) is
     /// admitted first ([`aisle_domain::admission`]): one the server may not apply as sent is

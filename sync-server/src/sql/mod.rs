@@ -1,7 +1,8 @@
-//! The embedded SQLite backend: one database file, WAL, the same durability settings as devices.
-//! Writes are serialized through one connection (SQLite has one writer anyway); every push is one
-//! immediate transaction, so a push is either wholly durable or not at all. Read-only pages are
-//! answered on their own read connections, so they never queue behind a push.
+//! The server's storage on SQL, one implementation for both databases ([`conns`] says where the
+//! connections come from): the embedded SQLite file (WAL, the same durability settings as
+//! devices, one writer) or PostgreSQL (a pool, writers serialized by an advisory lock). Every push
+//! is one write transaction, so it is either wholly durable or not at all. Read-only pages are
+//! answered on read connections, so they never queue behind a push.
 //!
 //! One module per part of the storage: [`engine`] (enrolment, push and what applying an
 //! operation writes), [`pull`] (pull pages and snapshots), [`admin`] (imports, exports, the demo,
@@ -65,7 +66,7 @@ pub const CLOCK_REPORT_S: i64 = 120;
 
 /// The server's storage on SQL: an embedded SQLite file, or PostgreSQL (`conns`).
 #[derive(Debug)]
-pub struct SqliteStorage {
+pub struct SqlStorage {
     backend: Backend,
     epoch: Uuid,
     server_device: DeviceId,
@@ -83,7 +84,7 @@ pub(crate) fn time(s: &str) -> StorageResult<DateTime<Utc>> {
         .map_err(|e| StorageError::Internal(format!("stored time {s:?}: {e}")))
 }
 
-impl SqliteStorage {
+impl SqlStorage {
     /// Opens the server database: a `postgres://` (or `postgresql://`) URL, or else the path of
     /// an SQLite file (created if needed). Either is brought to the latest schema.
     pub fn open_db(db: &str) -> StorageResult<Self> {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Supervision for SqliteStorage {
+impl Supervision for SqlStorage {
     fn exceptions(&self, open_only: bool) -> StorageResult<Vec<Exception>> {
         let conn = self.read()?;
         exceptions_where(

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl SqliteStorage {
+impl SqlStorage {
     pub(super) fn pull_page(
         &self,
         device: &DeviceRecord,

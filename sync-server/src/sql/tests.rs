@@ -8,15 +8,13 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// Runs `body` on a fresh SQLite file and a fresh PostgreSQL database.
-fn on_both(body: impl Fn(Arc<SqliteStorage>)) {
+fn on_both(body: impl Fn(Arc<SqlStorage>)) {
     let dir = tempfile::tempdir().unwrap();
     eprintln!("on SQLite");
-    body(Arc::new(
-        SqliteStorage::open(dir.path().join("s.db")).unwrap(),
-    ));
+    body(Arc::new(SqlStorage::open(dir.path().join("s.db")).unwrap()));
     eprintln!("on PostgreSQL");
     body(Arc::new(
-        SqliteStorage::open_postgres(&aisle_testdb::fresh_database()).unwrap(),
+        SqlStorage::open_postgres(&aisle_testdb::fresh_database()).unwrap(),
     ));
 }
 
@@ -58,7 +56,7 @@ fn pages_are_read_beside_a_push_in_progress() {
 }
 
 /// A device enrolled in WH1 on `storage`, with a token made up for it.
-fn enrolled(storage: &SqliteStorage, name: &str) -> DeviceRecord {
+fn enrolled(storage: &SqlStorage, name: &str) -> DeviceRecord {
     let e = storage
         .create_enrolment("WH1", name, chrono::Duration::hours(1))
         .unwrap();
@@ -74,7 +72,7 @@ fn enrolled(storage: &SqliteStorage, name: &str) -> DeviceRecord {
 }
 
 /// Every operation a device pulls from `cursor` on, page after page: their ids and the cursor.
-fn pull_all(storage: &SqliteStorage, device: &DeviceRecord, mut cursor: u64) -> (Vec<String>, u64) {
+fn pull_all(storage: &SqlStorage, device: &DeviceRecord, mut cursor: u64) -> (Vec<String>, u64) {
     let mut ids = Vec::new();
     loop {
         let page = storage
@@ -105,9 +103,9 @@ fn pull_all(storage: &SqliteStorage, device: &DeviceRecord, mut cursor: u64) -> 
 #[test]
 fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
     let url = aisle_testdb::fresh_database();
-    let a = SqliteStorage::open_postgres(&url).unwrap();
+    let a = SqlStorage::open_postgres(&url).unwrap();
     a.load_demo(1, 5).unwrap();
-    let b = Arc::new(SqliteStorage::open_postgres(&url).unwrap());
+    let b = Arc::new(SqlStorage::open_postgres(&url).unwrap());
     let (slow, fast, reader) = (enrolled(&a, "A1"), enrolled(&b, "B1"), enrolled(&b, "R1"));
     let (_, cursor) = pull_all(&b, &reader, 0);
     let (wh, dock): (WarehouseId, LocationId) = b
