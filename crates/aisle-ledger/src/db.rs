@@ -347,58 +347,36 @@ impl Db for rusqlite::Connection {
     }
 }
 
-impl Db for rusqlite::Transaction<'_> {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
-        (**self).exec(sql, args)
-    }
-    fn each(
-        &self,
-        sql: &str,
-        args: &[Value],
-        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
-    ) -> Result<()> {
-        (**self).each(sql, args, f)
-    }
+/// Types that are a connection by dereferencing to one: each answers as that connection.
+macro_rules! db_by_deref {
+    ($([$($generics:tt)*] $ty:ty),* $(,)?) => {$(
+        impl<$($generics)*> Db for $ty {
+            fn dialect(&self) -> Dialect {
+                (**self).dialect()
+            }
+            fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
+                (**self).exec(sql, args)
+            }
+            fn each(
+                &self,
+                sql: &str,
+                args: &[Value],
+                f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+            ) -> Result<()> {
+                (**self).each(sql, args, f)
+            }
+        }
+    )*};
 }
 
-/// A reference to a connection is one too (`&tx` where `tx: &dyn Db`).
-impl<T: Db + ?Sized> Db for &T {
-    fn dialect(&self) -> Dialect {
-        (**self).dialect()
-    }
-    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
-        (**self).exec(sql, args)
-    }
-    fn each(
-        &self,
-        sql: &str,
-        args: &[Value],
-        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
-    ) -> Result<()> {
-        (**self).each(sql, args, f)
-    }
-}
-
-/// The connection behind a lock (the server's writer).
-impl Db for std::sync::MutexGuard<'_, rusqlite::Connection> {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
-        (**self).exec(sql, args)
-    }
-    fn each(
-        &self,
-        sql: &str,
-        args: &[Value],
-        f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
-    ) -> Result<()> {
-        (**self).each(sql, args, f)
-    }
-}
+db_by_deref!(
+    // A transaction is its connection.
+    ['t] rusqlite::Transaction<'t>,
+    // The connection behind a lock (the server's writer).
+    ['g] std::sync::MutexGuard<'g, rusqlite::Connection>,
+    // A reference to a connection is one too (`&tx` where `tx: &dyn Db`).
+    ['r, T: Db + ?Sized] &'r T,
+);
 
 #[cfg(feature = "postgres")]
 pub use pg::PgConn;

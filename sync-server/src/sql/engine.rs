@@ -371,17 +371,16 @@ impl SqlStorage {
         match &e.op {
             Operation::Receive(r) => {
                 if let Some(line) = r.receipt_line {
-                    let n = tx.exec(
-                        "UPDATE receipt_lines SET received_qty = received_qty + ?1 WHERE id = ?2",
-                        args![r.qty, line.to_string()],
+                    let progress =
+                        "UPDATE receipt_lines SET received_qty = received_qty + ?1 WHERE id = ?2";
+                    line_progress(
+                        tx,
+                        progress,
+                        "receipt_line",
+                        &line.to_string(),
+                        r.qty,
+                        &op_id,
                     )?;
-                    if n > 0 {
-                        tx.exec(
-                            "INSERT INTO line_ops (line_id, op_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                            args![line.to_string(), op_id],
-                        )?;
-                        changed(tx, "receipt_line", &line.to_string())?;
-                    }
                 }
                 for s in &r.serials {
                     tx.exec("INSERT INTO serials (item_id, serial, op_id, in_stock) VALUES (?1, ?2, ?3, 1)
@@ -390,17 +389,9 @@ impl SqlStorage {
             }
             Operation::Pick(p) => {
                 if let Some(line) = p.order_line {
-                    let n = tx.exec(
-                        "UPDATE order_lines SET picked_qty = picked_qty + ?1 WHERE id = ?2",
-                        args![p.qty, line.to_string()],
-                    )?;
-                    if n > 0 {
-                        tx.exec(
-                            "INSERT INTO line_ops (line_id, op_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                            args![line.to_string(), op_id],
-                        )?;
-                        changed(tx, "order_line", &line.to_string())?;
-                    }
+                    let progress =
+                        "UPDATE order_lines SET picked_qty = picked_qty + ?1 WHERE id = ?2";
+                    line_progress(tx, progress, "order_line", &line.to_string(), p.qty, &op_id)?;
                 }
                 for s in &p.serials {
                     tx.exec(
@@ -426,6 +417,26 @@ impl SqlStorage {
             .into_iter()
             .next())
     }
+}
+
+/// Adds `qty` to a receipt or order line (`progress`, an UPDATE of `?1` on the line `?2`) and
+/// remembers which operation worked on it; a line that does not exist changes nothing.
+fn line_progress(
+    tx: &dyn Db,
+    progress: &str,
+    kind: &str,
+    line: &str,
+    qty: i64,
+    op_id: &str,
+) -> StorageResult<()> {
+    if tx.exec(progress, args![qty, line])? > 0 {
+        tx.exec(
+            "INSERT INTO line_ops (line_id, op_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            args![line, op_id],
+        )?;
+        changed(tx, kind, line)?;
+    }
+    Ok(())
 }
 
 /// The columns [`device_from_row`] reads, from `devices d JOIN warehouses w`.
