@@ -50,10 +50,28 @@ pub struct Server {
     child: Option<Child>,
 }
 
+/// The database a test's server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file in the test's directory.
+    Sqlite,
+    /// A fresh database on a throwaway PostgreSQL (crates/aisle-testdb).
+    Postgres,
+}
+
 impl Server {
     /// A new server database in `dir` with the demo company (`items` items), served on a free port.
     pub fn with_demo(dir: &Path, items: usize) -> Self {
-        let db = dir.join("server.db");
+        Self::with_demo_on(Backend::Sqlite, dir, items)
+    }
+
+    /// The same on `backend`: `db` is then the file's path or the database's URL, which every
+    /// `aisle-server --db` takes alike.
+    pub fn with_demo_on(backend: Backend, dir: &Path, items: usize) -> Self {
+        let db = match backend {
+            Backend::Sqlite => dir.join("server.db"),
+            Backend::Postgres => PathBuf::from(aisle_testdb::fresh_database()),
+        };
         let ok = Command::new(bin("aisle-server"))
             .args([
                 "--db",

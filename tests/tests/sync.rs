@@ -5,7 +5,7 @@
 
 use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
 use aisle_device::{DeviceError, Store};
-use aisle_e2e::{Device, Proxy, Server, assert_converged, bin, device_stock, quick};
+use aisle_e2e::{Backend, Device, Proxy, Server, assert_converged, bin, device_stock, quick};
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::atomic::Ordering;
@@ -31,8 +31,18 @@ fn first_stock(d: &Device) -> (String, i64) {
 
 #[test]
 fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions() {
+    offline_devices_converge(Backend::Sqlite);
+}
+
+/// The same against a server on PostgreSQL.
+#[test]
+fn offline_devices_converge_exactly_once_with_conflicts_as_exceptions_on_postgres() {
+    offline_devices_converge(Backend::Postgres);
+}
+
+fn offline_devices_converge(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 30);
+    let server = Server::with_demo_on(backend, dir.path(), 30);
     let orders = dir.path().join("orders.csv");
     std::fs::write(
         &orders,
