@@ -43,6 +43,7 @@ pub fn cluster() -> Result<&'static Cluster, String> {
 pub fn fresh_database() -> String {
     match try_fresh_database() {
         Ok(url) => url,
+        // ok: tests only; a test without its database cannot run, and says why.
         #[allow(clippy::panic)]
         Err(e) => panic!("no PostgreSQL for this test: {e}"),
     }

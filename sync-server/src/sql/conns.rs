@@ -136,7 +136,8 @@ pub(super) struct Pooled<'a> {
 impl std::ops::Deref for Pooled<'_> {
     type Target = PgConn;
     fn deref(&self) -> &PgConn {
-        // Only `drop` takes the connection out.
+        // ok: only `drop` takes the connection out, and nothing derefs after it; no input
+        // reaches this.
         self.conn
             .as_ref()
             .unwrap_or_else(|| unreachable!("a pooled connection is used after drop"))
