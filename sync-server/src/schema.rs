@@ -33,6 +33,9 @@ const V8_AUTHORITY: &str = include_str!("../migrations/sqlite/0009_authority.sql
 /// can judge an operation by the leases that covered its time; recounts that block picking;
 /// short-picked orders settled by a supervisor.
 const V9_LEASES: &str = include_str!("../migrations/sqlite/0010_leases.sql");
+/// Every stock key with the server sequence number of its last change, so that a pull sends the
+/// rows changed after a cursor instead of every operation (docs/sync-protocol.md, "Pull").
+const V10_STOCK_CHANGES: &str = include_str!("../migrations/sqlite/0011_stock_changes.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -45,6 +48,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V7_AUDIT),
     M::up(V8_AUTHORITY),
     M::up(V9_LEASES),
+    M::up(V10_STOCK_CHANGES),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -59,6 +63,7 @@ pub mod postgres {
     pub const MIGRATIONS: &[&str] = &[
         aisle_ledger::schema::postgres::V1,
         include_str!("../migrations/postgres/0002_server.sql"),
+        include_str!("../migrations/postgres/0003_stock_changes.sql"),
     ];
 }
 
@@ -129,6 +134,11 @@ mod tests {
                 "V9_LEASES",
                 V9_LEASES,
                 "8f2df3ca4e6a4b5b3dbfbc19b1fd710b072993c2110e968a3d5e0aeddedccf34",
+            ),
+            (
+                "V10_STOCK_CHANGES",
+                V10_STOCK_CHANGES,
+                "d49573eac765390402fe89a1b02356abc4ea8af6ad3cbda1164eeef14f7ac61f",
             ),
         ];
         for (name, sql, pinned) in released {

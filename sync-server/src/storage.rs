@@ -47,6 +47,8 @@ pub struct PullPage {
     pub tasks: Vec<Task>,
     pub plates: Vec<LicensePlate>,
     pub leases: Vec<aisle_proto::Lease>,
+    pub stock: Vec<aisle_proto::StockChange>,
+    pub durable_seq: u64,
 }
 
 /// An enrolled device, as authentication finds it.

@@ -104,6 +104,18 @@ fn seed(conn: &Connection) -> Old {
         params![order_line, warehouse, item],
     )
     .unwrap();
+    // A server of version 10 on wrote what a line was ordered as beside it.
+    let has_ordered: bool = tx
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('order_lines') WHERE name = 'ordered_qty'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    if has_ordered {
+        tx.execute("UPDATE order_lines SET ordered_qty = qty", [])
+            .unwrap();
+    }
     let exception = uuid::Uuid::now_v7().to_string();
     tx.execute(
         "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, message, status, created_at) VALUES (?1, 'unknown_barcode', ?2, ?3, '[]', 'unknown barcode \"X\" scanned where an item was expected', 'open', ?4)",
@@ -222,5 +234,24 @@ fn every_earlier_version_with_data_migrates_and_goes_on_serving() {
             6,
             "from version {from}"
         );
+        // A device that had pulled nothing gets the migrated books as stock rows too.
+        let page = storage
+            .pull(
+                &device,
+                &aisle_proto::PullQuery {
+                    cursor: 0,
+                    rev: 0,
+                    limit: None,
+                    state: true,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            page.stock.iter().map(|r| r.qty).sum::<i64>(),
+            6,
+            "from version {from}: {:?}",
+            page.stock
+        );
+        assert_eq!(page.durable_seq, 3, "from version {from}");
     }
 }

@@ -320,6 +320,22 @@ impl Device {
         }
     }
 
+    /// Receives one unit onto each of `n` new plates (SSCCs): `n` stock rows.
+    pub fn receive_on_plates(&mut self, n: usize) {
+        for i in 0..n {
+            let body = format!("34029992{i:09}");
+            let check = aisle_domain::scan::gtin::mod10(&body).unwrap();
+            let req = aisle_device::work::ReceiveRequest {
+                location: "LOC:WH1:RCV-01".into(),
+                item: "5012345000015".into(),
+                plate: Some(format!("{body}{check}")),
+                qty: Some(1),
+                ..Default::default()
+            };
+            self.store.receive(&req, &self.ctx).unwrap();
+        }
+    }
+
     pub fn op_ids(&self) -> Vec<String> {
         self.store
             .change_log(Default::default())

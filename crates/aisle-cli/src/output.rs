@@ -390,7 +390,7 @@ impl Out {
             return self.print_json(r);
         }
         say!(
-            "synced: pushed {} ({} already there), pulled {} operations in {} pages{}, {} exceptions, {} waiting",
+            "synced: pushed {} ({} already there), pulled {} stock changes in {} pages{}, {} exceptions, {} waiting",
             r.pushed,
             r.duplicates,
             r.pulled,

@@ -711,6 +711,7 @@ impl Store {
                 ("cursor", st.pull_cursor.to_string()),
                 ("rev", st.rev.to_string()),
                 ("limit", options.pull_limit.to_string()),
+                ("state", "true".to_string()),
             ];
             let page: PullResponse =
                 client.call(reqwest::Method::GET, "/v1/pull", None::<&()>, &query)?;
@@ -774,6 +775,8 @@ impl Store {
             }
         }
         apply_deltas(&tx, &format!("snapshot:{}", snap.cursor), &deltas)?;
+        let keys: Vec<StockKey> = snap.stock.iter().map(|r| r.key.clone()).collect();
+        stock_rows::seen_at_snapshot(&tx, &keys, snap.cursor)?;
         store_work(
             &tx,
             Work {
@@ -795,7 +798,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Applies one pulled page and its cursors atomically. Returns the operations applied.
+    /// Applies one pulled page and its cursors atomically: the stock rows it carries (or, from an
+    /// older server, the operations). Returns how many rows or operations it applied.
     ///
     /// Two syncs of one device can run at once (two processes, or a timer and a tap) and apply
     /// their pages in either order. Operations are safe by their cursor; master data, work,
@@ -846,6 +850,8 @@ impl Store {
             )?;
             take_back_held(&tx, own, &page.exceptions, None)?;
         }
+        // After the held operations were taken back: a row sets its key whatever came before.
+        applied += stock_rows::apply_stock_rows(&tx, page)?;
         tx.execute(
             "UPDATE sync_state SET pull_cursor = MAX(pull_cursor, ?1), rev = MAX(rev, ?2)",
             params![page.cursor as i64, page.rev as i64],
@@ -987,6 +993,8 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+mod stock_rows;
 
 #[cfg(test)]
 mod tests;

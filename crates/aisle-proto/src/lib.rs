@@ -77,6 +77,24 @@ pub struct PullQuery {
     /// Last revision of master data, work and exceptions the device has.
     pub rev: u64,
     pub limit: Option<u32>,
+    /// Ask for the stock rows that changed after `cursor` (`stock`) instead of every operation
+    /// that changed them (`ops`): a page then costs what changed, not how much was recorded.
+    /// Older apps leave it out and get operations, as before.
+    #[serde(default)]
+    pub state: bool,
+}
+
+/// A stock row of the device's warehouse as it stands after the last operation that changed it
+/// (`seq`, a server sequence number); `qty` 0 means it was emptied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockChange {
+    pub key: StockKey,
+    pub qty: i64,
+    pub seq: u64,
+    /// The first operation that put stock on this key, so that a device can still take the
+    /// oldest first (FIFO) without the operations themselves.
+    #[serde(default)]
+    pub first_op: Option<OpId>,
 }
 
 /// One operation as the server logged it.
@@ -293,6 +311,13 @@ pub struct PullResponse {
     /// Every current lease of the device's warehouse (replaces what the device had).
     #[serde(default)]
     pub leases: Vec<Lease>,
+    /// Asked with `state`: the stock rows changed after the cursor, up to the page's cursor.
+    #[serde(default)]
+    pub stock: Vec<StockChange>,
+    /// Asked with `state`: how much of the device's own change log `stock` holds (its durable
+    /// sequence when the page was read). The device adds its later operations on top.
+    #[serde(default)]
+    pub durable_seq: u64,
 }
 
 /// One line of stock in a snapshot.

@@ -338,6 +338,7 @@ impl SqlStorage {
                 )),
                 other => other.into(),
             })?;
+            note_stock_changes(tx, e.op_id, server_seq, &applied.op)?;
             self.track_work(tx, &applied)?;
             if let Operation::Count(c) = &e.op {
                 tx.exec("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)", args![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
@@ -435,6 +436,21 @@ fn line_progress(
             args![line, op_id],
         )?;
         changed(tx, kind, line)?;
+    }
+    Ok(())
+}
+
+/// Marks the stock keys an operation changed with its sequence number (`stock_changes`), so that
+/// a device's pull finds them after its cursor; the first operation on a key stays its `first_op`.
+fn note_stock_changes(tx: &dyn Db, op_id: OpId, seq: u64, op: &Operation) -> StorageResult<()> {
+    for d in op.effects() {
+        let (item, loc, lot, expiry, plate) = aisle_ledger::effects::key_columns(&d.key);
+        tx.exec(
+            "INSERT INTO stock_changes (warehouse_id, item_id, location_id, lot, expiry, plate_id, seq, first_op)
+             SELECT warehouse_id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM locations WHERE id = ?2
+             ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq",
+            args![item, loc, lot, expiry, plate, seq as i64, op_id],
+        )?;
     }
     Ok(())
 }

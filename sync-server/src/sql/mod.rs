@@ -40,7 +40,7 @@ use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Row, ToValue, Value};
-use aisle_ledger::effects::{apply, key_from_row};
+use aisle_ledger::effects::{apply, key_from_row, none_if_empty};
 use aisle_ledger::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
     load_location, load_locations, load_plates, load_warehouses, upsert_item, upsert_location,

@@ -17,25 +17,17 @@ impl SqlStorage {
             .unwrap_or(aisle_proto::DEFAULT_PULL_LIMIT)
             .clamp(1, aisle_proto::MAX_PULL_LIMIT);
         let wh = device.warehouse_id.to_string();
-        let mut ops = Vec::new();
-        let rows = tx.rows(
-            "SELECT server_seq, entry FROM ops WHERE warehouse_id = ?1 AND server_seq > ?2 AND device_id <> ?3
-             AND status = 'applied' ORDER BY server_seq LIMIT ?4",
-            args![wh, query.cursor as i64, device.id, i64::from(limit) + 1],
-            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
-        )?;
-        for (seq, entry) in rows {
-            ops.push(RawServerOp {
-                server_seq: seq as u64,
-                entry: RawValue::from_string(entry)?,
-            });
-        }
-        let more = ops.len() > limit as usize;
-        ops.truncate(limit as usize);
-        let cursor = if more {
-            ops.last().map_or(query.cursor, |o| o.server_seq)
+        let (ops, stock, cursor, more, durable_seq) = if query.state {
+            let (stock, cursor, more) = stock_changes(&tx, device.warehouse_id, query.cursor, limit)?;
+            // Read here, not from the request's authentication: a push of this device committed
+            // since then is in `stock`, and the device must not add it on top a second time.
+            let durable: i64 = tx
+                .value("SELECT durable_seq FROM devices WHERE id = ?1", args![device.id])?
+                .unwrap_or(0);
+            (Vec::new(), stock, cursor, more, durable.max(0) as u64)
         } else {
-            max_seq(&tx)?.max(query.cursor)
+            let (ops, cursor, more) = ops_after(&tx, device, query.cursor, limit)?;
+            (ops, Vec::new(), cursor, more, 0)
         };
         let rev = max_rev(&tx)?;
         let mut master = MasterData::default();
@@ -132,6 +124,8 @@ impl SqlStorage {
                 vec![]
             },
             leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
+            stock,
+            durable_seq,
         };
         Ok(response)
         })
@@ -234,4 +228,82 @@ fn other_warehouses(conn: &dyn Db, own: WarehouseId) -> StorageResult<Vec<StockS
             })
         },
     )?)
+}
+
+/// Operations of the device's warehouse by others after `cursor` (the pull of older apps), the
+/// page's cursor and whether more wait.
+fn ops_after(
+    tx: &dyn Db,
+    device: &DeviceRecord,
+    after: u64,
+    limit: u32,
+) -> StorageResult<(Vec<RawServerOp>, u64, bool)> {
+    let rows = tx.rows(
+        "SELECT server_seq, entry FROM ops WHERE warehouse_id = ?1 AND server_seq > ?2 AND device_id <> ?3
+         AND status = 'applied' ORDER BY server_seq LIMIT ?4",
+        args![device.warehouse_id, after as i64, device.id, i64::from(limit) + 1],
+        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+    )?;
+    let mut ops = Vec::new();
+    for (seq, entry) in rows {
+        ops.push(RawServerOp {
+            server_seq: seq as u64,
+            entry: RawValue::from_string(entry)?,
+        });
+    }
+    let more = ops.len() > limit as usize;
+    ops.truncate(limit as usize);
+    let cursor = if more {
+        ops.last().map_or(after, |o| o.server_seq)
+    } else {
+        max_seq(tx)?.max(after)
+    };
+    Ok((ops, cursor, more))
+}
+
+/// The stock rows of a warehouse changed after `after`, as they stand, in whole sequence numbers
+/// (an operation's rows are never split between pages, however many keys it changed): about
+/// `limit` rows, the page's cursor, and whether more wait. A row changed again later is sent once,
+/// as it is now, so the cost is what changed, not how often.
+fn stock_changes(
+    tx: &dyn Db,
+    warehouse: WarehouseId,
+    after: u64,
+    limit: u32,
+) -> StorageResult<(Vec<aisle_proto::StockChange>, u64, bool)> {
+    let bound: Option<i64> = tx.value(
+        "SELECT seq FROM stock_changes WHERE warehouse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1 OFFSET ?3",
+        args![warehouse, after as i64, i64::from(limit) - 1],
+    )?;
+    let upto = bound.unwrap_or(i64::MAX);
+    let rows = tx.rows(
+        "SELECT c.item_id, c.location_id, c.lot, c.expiry, c.plate_id, COALESCE(s.qty, 0), c.seq, c.first_op
+         FROM stock_changes c LEFT JOIN stock s ON s.item_id = c.item_id AND s.location_id = c.location_id
+         AND s.lot = c.lot AND s.expiry = c.expiry AND s.plate_id = c.plate_id
+         WHERE c.warehouse_id = ?1 AND c.seq > ?2 AND c.seq <= ?3 ORDER BY c.seq",
+        args![warehouse, after as i64, upto],
+        |r| {
+            Ok(aisle_proto::StockChange {
+                key: key_from_row(r, 0)?,
+                qty: r.get(5)?,
+                seq: r.get::<i64>(6)?.max(0) as u64,
+                first_op: none_if_empty(r.get(7)?)
+                    .and_then(|op| op.parse().ok()),
+            })
+        },
+    )?;
+    let more = match bound {
+        Some(b) => tx
+            .value::<i64>(
+                "SELECT seq FROM stock_changes WHERE warehouse_id = ?1 AND seq > ?2 LIMIT 1",
+                args![warehouse, b],
+            )?
+            .is_some(),
+        None => false,
+    };
+    let cursor = match bound {
+        Some(b) if more => b.max(0) as u64,
+        _ => max_seq(tx)?.max(after),
+    };
+    Ok((rows, cursor, more))
 }

@@ -71,8 +71,14 @@ fn enrolled(storage: &SqlStorage, name: &str) -> DeviceRecord {
         .unwrap()
 }
 
-/// Every operation a device pulls from `cursor` on, page after page: their ids and the cursor.
-fn pull_all(storage: &SqlStorage, device: &DeviceRecord, mut cursor: u64) -> (Vec<String>, u64) {
+/// Everything a device pulls from `cursor` on, page after page, and the cursor: the operations'
+/// ids, or (`state`) the items of the stock rows it received.
+fn pull_all(
+    storage: &SqlStorage,
+    device: &DeviceRecord,
+    mut cursor: u64,
+    state: bool,
+) -> (Vec<String>, u64) {
     let mut ids = Vec::new();
     loop {
         let page = storage
@@ -82,6 +88,7 @@ fn pull_all(storage: &SqlStorage, device: &DeviceRecord, mut cursor: u64) -> (Ve
                     cursor,
                     rev: 0,
                     limit: None,
+                    state,
                 },
             )
             .unwrap();
@@ -89,6 +96,7 @@ fn pull_all(storage: &SqlStorage, device: &DeviceRecord, mut cursor: u64) -> (Ve
             let entry: serde_json::Value = serde_json::from_str(op.entry.get()).unwrap();
             ids.push(entry["op_id"].as_str().unwrap().to_string());
         }
+        ids.extend(page.stock.iter().map(|row| row.key.item.to_string()));
         cursor = page.cursor;
         if !page.more {
             return (ids, cursor);
@@ -107,7 +115,8 @@ fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
     a.load_demo(1, 5).unwrap();
     let b = Arc::new(SqlStorage::open_postgres(&url).unwrap());
     let (slow, fast, reader) = (enrolled(&a, "A1"), enrolled(&b, "B1"), enrolled(&b, "R1"));
-    let (_, cursor) = pull_all(&b, &reader, 0);
+    let (_, cursor) = pull_all(&b, &reader, 0, false);
+    let (_, rows_cursor) = pull_all(&b, &reader, 0, true);
     let (wh, dock): (WarehouseId, LocationId) = b
         .read()
         .unwrap()
@@ -152,6 +161,10 @@ fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
         }),
     };
     let (first, second) = (entry(&slow, items[0]), entry(&fast, items[1]));
+    let item_of = |e: &ChangeLogEntry| match &e.op {
+        Operation::Receive(r) => r.key.item.to_string(),
+        _ => String::new(),
+    };
 
     // Server A, mid-push: its operation is logged and numbered, not yet committed.
     let tx = a.write().unwrap();
@@ -166,18 +179,26 @@ fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
         out
     });
     let _ = done.recv_timeout(Duration::from_secs(3));
-    let (early, cursor) = pull_all(&b, &reader, cursor);
+    let (early, cursor) = pull_all(&b, &reader, cursor, false);
+    let (early_rows, rows_cursor) = pull_all(&b, &reader, rows_cursor, true);
     tx.commit().unwrap();
     push.join().unwrap().unwrap();
-    let (late, _) = pull_all(&b, &reader, cursor);
+    let (late, _) = pull_all(&b, &reader, cursor, false);
+    let (late_rows, _) = pull_all(&b, &reader, rows_cursor, true);
 
+    // Operations (older apps) arrive exactly once; stock rows (the state pull) at least once.
     let got: Vec<String> = early.into_iter().chain(late).collect();
+    let rows: Vec<String> = early_rows.into_iter().chain(late_rows).collect();
     for (what, e) in [("the slow push", &first), ("the fast push", &second)] {
         assert_eq!(
             got.iter().filter(|id| **id == e.op_id.to_string()).count(),
             1,
             "{what}'s operation reached the reader {} times: {got:?}",
             got.iter().filter(|id| **id == e.op_id.to_string()).count()
+        );
+        assert!(
+            rows.contains(&item_of(e)),
+            "{what}'s stock row never reached the reader: {rows:?}"
         );
     }
 }

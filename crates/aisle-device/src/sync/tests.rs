@@ -3,8 +3,9 @@
 //! good on a tablet that ran two syncs while a supervisor resolved it).
 
 use crate::tests::fixture;
+use aisle_domain::ledger::StockKey;
 use aisle_domain::reconcile::ExceptionKind;
-use aisle_proto::{Exception, ExceptionStatus, PullResponse, Snapshot};
+use aisle_proto::{Exception, ExceptionStatus, PullResponse, Snapshot, StockChange};
 use uuid::Uuid;
 
 fn exception(warehouse: aisle_domain::WarehouseId, id: Uuid, resolved: bool) -> Exception {
@@ -42,17 +43,94 @@ fn page(epoch: Uuid, rev: u64, exceptions: Vec<Exception>) -> PullResponse {
         tasks: vec![],
         plates: vec![],
         leases: vec![],
+        stock: vec![],
+        durable_seq: 0,
     }
 }
 
-#[test]
-fn an_older_page_applied_late_never_reopens_a_resolved_exception() {
-    let mut f = fixture();
+/// A page of the state pull: one stock row of `key` at `seq`, holding this device's log up to
+/// `durable`.
+fn rows(epoch: Uuid, key: &StockKey, qty: i64, seq: u64, durable: u64) -> PullResponse {
+    PullResponse {
+        stock: vec![StockChange {
+            key: key.clone(),
+            qty,
+            seq,
+            first_op: None,
+        }],
+        durable_seq: durable,
+        cursor: seq,
+        ..page(epoch, 0, vec![])
+    }
+}
+
+/// A device that has synced with a server of a new epoch.
+fn synced_fixture() -> (crate::tests::Fixture, Uuid) {
+    let f = fixture();
     let epoch = Uuid::now_v7();
     f.store
         .conn()
         .execute("UPDATE sync_state SET epoch = ?1", [epoch.to_string()])
         .unwrap();
+    (f, epoch)
+}
+
+fn qty_of(f: &crate::tests::Fixture, key: &StockKey) -> i64 {
+    crate::query::all_stock(f.store.conn())
+        .unwrap()
+        .get(key)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// A device with 5 received and not pushed, where the server's row says 7 (another device's
+/// work): 12 here. The same page again changes nothing; once the 5 are in the server's books
+/// (durable) the server's 20 is 20 here; a page read earlier and applied late puts nothing back;
+/// an operation the server held is not added on top of the server's row.
+#[test]
+fn a_pulled_stock_row_is_the_servers_quantity_plus_this_devices_later_work() {
+    let (mut f, epoch) = synced_fixture();
+    let first = crate::tests::receive(&mut f, "INT-BOLT", 5);
+    let key = crate::query::all_stock(f.store.conn())
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+
+    f.store.apply_page(&rows(epoch, &key, 7, 10, 0)).unwrap();
+    assert_eq!(qty_of(&f, &key), 12);
+    f.store.apply_page(&rows(epoch, &key, 7, 10, 0)).unwrap();
+    assert_eq!(qty_of(&f, &key), 12, "a page fetched twice counts once");
+
+    f.store.apply_page(&rows(epoch, &key, 20, 11, 1)).unwrap();
+    assert_eq!(
+        qty_of(&f, &key),
+        20,
+        "the server's row now holds the 5 (and 8 more)"
+    );
+    f.store.apply_page(&rows(epoch, &key, 7, 10, 0)).unwrap();
+    assert_eq!(qty_of(&f, &key), 20, "an older page applied late");
+
+    // A second receipt of 3, which the server held (the device took the 3 back when the
+    // exception came); a page read before that push, applied after, must not add them again.
+    crate::tests::receive(&mut f, "INT-BOLT", 3);
+    let second = f.store.change_log(Default::default()).unwrap()[1].op_id;
+    assert_ne!(second, first.entry.op_id);
+    f.store
+        .conn()
+        .execute(
+            "INSERT INTO held_ops (op_id, exception_id, reversed) VALUES (?1, ?2, 1)",
+            [second.to_string(), Uuid::now_v7().to_string()],
+        )
+        .unwrap();
+    f.store.apply_page(&rows(epoch, &key, 20, 12, 1)).unwrap();
+    assert_eq!(qty_of(&f, &key), 20, "a held operation is not added on top");
+    assert!(f.store.audit_stock().unwrap().is_empty());
+}
+
+#[test]
+fn an_older_page_applied_late_never_reopens_a_resolved_exception() {
+    let (mut f, epoch) = synced_fixture();
     let wh = f.store.device().unwrap().warehouse_id.unwrap();
     let id = Uuid::now_v7();
     // The second sync's page (the exception resolved, revision 7) lands first; the first sync's
