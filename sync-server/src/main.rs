@@ -170,6 +170,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy this server's SQLite database into an empty PostgreSQL database (same epoch: devices
+    /// go on syncing); checks that every table and the books audit came across the same.
+    #[command(
+        after_help = "Examples:\n  aisle-server --db aisle-server.db migrate --to postgres://aisle@db.example/aisle"
+    )]
+    Migrate {
+        /// The PostgreSQL database to copy into (postgres://user@host:port/database); it must
+        /// hold no server yet.
+        #[arg(long)]
+        to: String,
+    },
     /// Fill an empty database with the demo company.
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -325,6 +336,35 @@ fn shown(db: &str) -> String {
     }
 }
 
+/// `migrate --to`: the SQLite database `db` copied into PostgreSQL, table by table.
+fn migrate(db: &str, to: &str) -> anyhow::Result<()> {
+    if db.contains("://") {
+        bail!(
+            "migrate copies an SQLite database: --db must be a file, not {}",
+            shown(db)
+        );
+    }
+    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+        bail!("--to must be a postgres:// URL, not {to:?}");
+    }
+    let report = SqlStorage::copy_to_postgres(std::path::Path::new(db), to)
+        .with_context(|| format!("copying {db} into {}", shown(to)))?;
+    for (table, rows) in &report.tables {
+        println!("{table:<24} {rows:>10} rows");
+    }
+    for w in &report.books.warehouses {
+        println!(
+            "{}: {} operations applied, {} held: the books balance on both",
+            w.warehouse, w.applied, w.held
+        );
+    }
+    println!(
+        "copied into {}; serve it with `aisle-server --db URL serve`",
+        shown(to)
+    );
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -346,6 +386,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .clone()
         .or(file.database.clone())
         .unwrap_or_else(|| "aisle-server.db".into());
+    if let Command::Migrate { to } = &cli.command {
+        return migrate(&db, to);
+    }
     let storage = SqlStorage::open_db(&db).with_context(|| format!("opening {}", shown(&db)))?;
     match cli.command {
         Command::Serve {
@@ -700,6 +743,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Migrate { to } => migrate(&db, &to),
         Command::Demo { items, seed } => {
             storage.load_demo(seed, items)?;
             println!("demo company loaded");

@@ -1,24 +1,37 @@
-//! Sync benchmarks against a real `aisle-server` process, each against a bare SQLite insert of the
-//! same rows measured in the same run (see docs/PERFORMANCE.md):
+//! Sync benchmarks against real `aisle-server` processes, on SQLite and on PostgreSQL, each against
+//! a bare SQLite insert of the same entries measured in the same run (see docs/PERFORMANCE.md):
 //!
 //! 1. push of 10,000 operations from one device, including the server applying them;
-//! 2. pull of those 10,000 by another device;
-//! 3. 50 devices pushing 2,000 operations each at once; the server's peak memory.
+//! 2. pull of 10,000 operations by another device: on one stock key, and on 10,000 keys (plates:
+//!    10,000 stock rows, the state pull's worst case);
+//! 3. 50 devices pushing 2,000 operations each at once, then one device's pull and all 50 pulls
+//!    at once; the server's peak memory;
+//! 4. a new device at a site with 1,000,000 operations of history: enrol and snapshot;
+//! 5. (PostgreSQL) 500 devices x 200 operations pushed at once across two server processes.
 //!
 //! Run: `cargo build --release --workspace --bins && cargo bench -p aisle-e2e --bench sync`.
+//! `AISLE_BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend; `AISLE_BENCH_HISTORY=N` sets
+//! the history of step 4 (default 1,000,000).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use aisle_e2e::{Device, Server};
+use aisle_domain::PlateId;
+use aisle_domain::op::{ChangeLogEntry, Operation};
+use aisle_e2e::{Backend, Device, Server};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
 }
 
+fn ratio(d: Duration, base: Duration) -> String {
+    format!("{:.1}x", d.as_secs_f64() / base.as_secs_f64())
+}
+
 /// Inserts the same entries as JSON rows into a fresh table with the store's pragmas: the floor
 /// for writing these rows durably at all.
-fn bare_insert(dir: &std::path::Path, d: &Device) -> Duration {
+fn bare_insert(dir: &Path, d: &Device) -> Duration {
     let entries = d.store.change_log(Default::default()).unwrap();
     let rows: Vec<(String, String)> = entries
         .iter()
@@ -51,83 +64,293 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
 }
 
-fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("(run with `cargo bench -p aisle-e2e --bench sync`)");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 50);
-    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
-    let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
+fn mib(server: &Server) -> String {
+    server
+        .pid()
+        .and_then(peak_rss_kib)
+        .map_or("n/a".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0))
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed())
+}
+
+/// Runs `f` on every device at once, each on its own thread; the wall time until all are done.
+fn all_at_once<T: Send + 'static>(
+    devices: Vec<Device>,
+    f: impl Fn(&mut Device) -> T + Send + Sync + Copy + 'static,
+) -> (Vec<(Device, T)>, Duration) {
+    timed(|| {
+        let handles: Vec<_> = devices
+            .into_iter()
+            .map(|mut d| {
+                std::thread::spawn(move || {
+                    let out = f(&mut d);
+                    (d, out)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn one_device(backend: Backend, dir: &Path) {
+    let server = Server::with_demo_on(backend, dir, 50);
+    let mut a = Device::enrolled(dir, &server, "A", &server.url);
+    let mut b = Device::enrolled(dir, &server, "B", &server.url);
+    let mut c = Device::enrolled(dir, &server, "C", &server.url);
     a.receive_units(10_000);
-    let bare = bare_insert(dir.path(), &a);
-
-    let t = Instant::now();
-    let pushed = a.sync();
-    let push = t.elapsed();
+    let bare = bare_insert(dir, &a);
+    let (pushed, push) = timed(|| a.sync());
     assert_eq!(pushed.pushed, 10_000);
-    let t = Instant::now();
-    let pulled = b.sync();
-    let pull = t.elapsed();
-    assert_eq!(pulled.pulled, 10_000);
+    let (pulled, pull) = timed(|| b.sync());
+    assert!(pulled.pulled >= 1);
+    c.receive_on_plates(10_000);
+    let bare_rows = bare_insert(dir, &c);
+    c.sync();
+    let (rows, pull_rows) = timed(|| b.sync());
+    assert_eq!(rows.pulled, 10_000);
 
-    println!("## Sync: one device pushes 10,000 operations, another pulls them\n");
+    println!("## {backend:?}: one device pushes 10,000 operations, another pulls them\n");
     println!("| | time | ratio |\n|---|---|---|");
     println!(
         "| bare SQLite insert of the same 10,000 entries, one transaction (baseline) | {} | 1.00x |",
         secs(bare)
     );
     println!(
-        "| push: `aisle sync` of 10,000 entries, server logging, reconciling, applying | {} | {:.1}x |",
+        "| push: `aisle sync` of 10,000 entries, server logging, admitting, applying | {} | {} |",
         secs(push),
-        push.as_secs_f64() / bare.as_secs_f64()
+        ratio(push, bare)
     );
     println!(
-        "| pull: `aisle sync` on another device, {} pages, applying to its ledger | {} | {:.1}x |\n",
-        pulled.pages,
+        "| pull of those 10,000 (one stock key: {} row) by another device | {} | {} |",
+        pulled.pulled,
         secs(pull),
-        pull.as_secs_f64() / bare.as_secs_f64()
+        ratio(pull, bare)
     );
+    println!(
+        "| pull of 10,000 receipts onto 10,000 plates (10,000 stock rows, {} pages; baseline {}) | {} | {} |\n",
+        rows.pages,
+        secs(bare_rows),
+        secs(pull_rows),
+        ratio(pull_rows, bare_rows)
+    );
+}
 
-    // 50 devices x 2,000 operations, all pushing at once.
+fn fifty_devices(backend: Backend, dir: &Path) {
+    let server = Server::with_demo_on(backend, dir, 50);
     let mut devices: Vec<Device> = (0..50)
-        .map(|i| Device::enrolled(dir.path(), &server, &format!("D{i:02}"), &server.url))
+        .map(|i| Device::enrolled(dir, &server, &format!("D{i:02}"), &server.url))
         .collect();
     for d in &mut devices {
         d.receive_units(2_000);
     }
-    let bare50 = bare_insert(dir.path(), &devices[0]) * 50;
-    let t = Instant::now();
-    let handles: Vec<_> = devices
-        .into_iter()
-        .map(|mut d| {
-            std::thread::spawn(move || {
-                d.store
-                    .push(aisle_e2e::quick(), &mut |_| {})
-                    .map(|r| r.pushed)
-            })
-        })
-        .collect();
-    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let all = t.elapsed();
-    let ok = results.iter().filter(|r| matches!(r, Ok(2_000))).count();
-    let rss = server.pid().and_then(peak_rss_kib);
-    println!("## 50 devices x 2,000 operations pushed at once\n");
+    let bare50 = bare_insert(dir, &devices[0]) * 50;
+    let (pushed, push_all) = all_at_once(devices, |d| {
+        d.store
+            .push(aisle_e2e::quick(), &mut |_| {})
+            .map(|r| r.pushed)
+    });
+    let ok = pushed
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok(2_000)))
+        .count();
+    assert_eq!(ok, 50, "every device's push succeeded");
+    let mut devices: Vec<Device> = pushed.into_iter().map(|(d, _)| d).collect();
+    let (_, pull_one) = timed(|| devices[0].store.pull(aisle_e2e::quick(), &mut |_| {}));
+    let (pulled, pull_all) = all_at_once(devices, |d| {
+        d.store.pull(aisle_e2e::quick(), &mut |_| {}).map(|_| ())
+    });
+    assert!(pulled.iter().all(|(_, r)| r.is_ok()));
+
+    println!("## {backend:?}: 50 devices x 2,000 operations\n");
     println!("| | value |\n|---|---|");
-    println!("| devices whose sync succeeded with all 2,000 pushed | {ok} of 50 |");
     println!(
         "| bare SQLite insert of 50 x 2,000 entries, 50 transactions (baseline) | {} |",
         secs(bare50)
     );
     println!(
-        "| wall time until every device had pushed (all 50 at once) | {} ({:.1}x) |",
-        secs(all),
-        all.as_secs_f64() / bare50.as_secs_f64()
+        "| all 50 push at once: wall time until every device had pushed | {} ({}) |",
+        secs(push_all),
+        ratio(push_all, bare50)
     );
     println!(
-        "| server peak resident memory (VmHWM) | {} |",
-        rss.map_or("n/a".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0))
+        "| then one device's pull of the other 49 devices' work | {} |",
+        secs(pull_one)
     );
-    assert_eq!(ok, 50, "every device's push succeeded: {results:?}");
+    println!(
+        "| then all 50 pull at once: wall time | {} |",
+        secs(pull_all)
+    );
+    println!(
+        "| server peak resident memory (VmHWM) | {} |\n",
+        mib(&server)
+    );
+}
+
+/// Pushes `n` receipts onto 5,000 plates straight over HTTP as `d` (its log must be empty beyond
+/// its first entry, the template), 5,000 per request.
+fn push_history(server: &Server, d: &mut Device, n: u64) {
+    let plate = |i: u64| format!("3402999{:010}", i % 5_000);
+    let code = |body: String| {
+        let check = aisle_domain::scan::gtin::mod10(&body).unwrap();
+        format!("{body}{check}")
+    };
+    d.store
+        .receive(
+            &aisle_device::work::ReceiveRequest {
+                location: "LOC:WH1:RCV-01".into(),
+                item: "5012345000015".into(),
+                plate: Some(code(plate(0))),
+                qty: Some(1),
+                ..Default::default()
+            },
+            &d.ctx,
+        )
+        .unwrap();
+    d.sync();
+    let template = d.store.change_log(Default::default()).unwrap()[0].clone();
+    let token = aisle_e2e::device_token(&d.store);
+    let epoch = d.store.sync_state().unwrap().epoch.unwrap();
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let mut seq = 2;
+    while seq <= n {
+        let end = (seq + 5_000).min(n + 1);
+        let entries: Vec<ChangeLogEntry> = (seq..end)
+            .map(|s| {
+                let mut e = template.clone();
+                e.op_id = aisle_domain::OpId::new();
+                e.seq = s;
+                if let Operation::Receive(r) = &mut e.op {
+                    let c = code(plate(s));
+                    r.key.plate = Some(PlateId::for_code(&c));
+                    r.plate_code = Some(c);
+                }
+                e
+            })
+            .collect();
+        let resp = http
+            .post(format!("{}/v1/push", server.url))
+            .header(aisle_proto::PROTOCOL_HEADER, "1")
+            .header(aisle_proto::APP_VERSION_HEADER, "bench")
+            .bearer_auth(&token)
+            .json(&aisle_proto::PushRequest {
+                device_id: template.device_id,
+                epoch,
+                entries,
+            })
+            .send()
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.text().unwrap());
+        seq = end;
+    }
+}
+
+fn long_history(backend: Backend, dir: &Path, n: u64) {
+    let server = Server::with_demo_on(backend, dir, 50);
+    let mut h = Device::enrolled(dir, &server, "HIST", &server.url);
+    let (_, push) = timed(|| push_history(&server, &mut h, n));
+    // The new device: its enrolment code and operator are made beforehand (warehouse IT's part).
+    let name = "NEW";
+    server.set_operator(&format!("OP-{name}"), false);
+    let code = server.enrolment_code("WH1", name);
+    let mut store = aisle_device::Store::open(dir.join("new.db")).unwrap();
+    store.init_device(name, None).unwrap();
+    let (report, ready) = timed(|| {
+        store
+            .enroll(&server.url, &code, aisle_e2e::quick())
+            .unwrap();
+        store.sync(aisle_e2e::quick(), &mut |_| {}).unwrap()
+    });
+    assert!(report.snapshot);
+    let rows: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM stock", [], |r| r.get(0))
+        .unwrap();
+    println!("## {backend:?}: a new device at a site with {n} operations of history\n");
+    println!("| | value |\n|---|---|");
+    println!(
+        "| pushing the history (5,000 per request; for orientation) | {} |",
+        secs(push)
+    );
+    println!(
+        "| enrol + first sync (snapshot of {rows} stock rows, then pull) | {} |",
+        secs(ready)
+    );
+    println!(
+        "| server peak resident memory (VmHWM) | {} |\n",
+        mib(&server)
+    );
+}
+
+fn five_hundred_devices(dir: &Path) {
+    let first = Server::with_demo_on(Backend::Postgres, dir, 50);
+    let second = Server::start(first.db.clone(), &[]);
+    let (devices, enrol) = timed(|| {
+        (0..500)
+            .map(|i| {
+                let server = if i % 2 == 0 { &first } else { &second };
+                Device::enrolled(dir, server, &format!("P{i:03}"), &server.url)
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut devices = devices;
+    for d in &mut devices {
+        d.receive_units(200);
+    }
+    let (pushed, all) = all_at_once(devices, |d| {
+        d.store
+            .push(aisle_e2e::quick(), &mut |_| {})
+            .map(|r| r.pushed)
+    });
+    let ok = pushed.iter().filter(|(_, r)| matches!(r, Ok(200))).count();
+    println!("## PostgreSQL: 500 devices x 200 operations, two server processes\n");
+    println!("| | value |\n|---|---|");
+    println!(
+        "| enrolling 500 devices (for orientation: two admin commands each) | {} |",
+        secs(enrol)
+    );
+    println!("| devices whose push succeeded with all 200 | {ok} of 500 |");
+    println!(
+        "| wall time until every device had pushed (all 500 at once) | {} |",
+        secs(all)
+    );
+    println!(
+        "| peak resident memory: first process, second process | {}, {} |\n",
+        mib(&first),
+        mib(&second)
+    );
+    assert_eq!(ok, 500, "every device's push succeeded");
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("(run with `cargo bench -p aisle-e2e --bench sync`)");
+        return;
+    }
+    let wanted = std::env::var("AISLE_BENCH_BACKENDS").unwrap_or("sqlite,postgres".into());
+    let history: u64 = std::env::var("AISLE_BENCH_HISTORY")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    for (name, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {
+        if !wanted.contains(name) {
+            continue;
+        }
+        for step in [one_device, fifty_devices] {
+            let dir = tempfile::tempdir().unwrap();
+            step(backend, dir.path());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        long_history(backend, dir.path(), history);
+    }
+    if wanted.contains("postgres") {
+        let dir = tempfile::tempdir().unwrap();
+        five_hundred_devices(dir.path());
+    }
 }

@@ -379,7 +379,7 @@ db_by_deref!(
 );
 
 #[cfg(feature = "postgres")]
-pub use pg::PgConn;
+pub use pg::{PgConn, RowWriter};
 
 #[cfg(feature = "postgres")]
 mod pg {
@@ -391,6 +391,9 @@ mod pg {
     use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
     use std::cell::RefCell;
     use std::collections::HashMap;
+
+    /// Writes one row of a [`PgConn::copy_in`].
+    pub type RowWriter<'a> = dyn FnMut(&[Value]) -> Result<()> + 'a;
 
     /// A PostgreSQL connection with its prepared statements.
     pub struct PgConn {
@@ -445,6 +448,37 @@ mod pg {
                 .is_none_or(postgres::Client::is_closed)
         }
 
+        /// Loads rows into `table` with `COPY … FROM STDIN` (text format): one round trip for any
+        /// number of rows, for copying a whole database in. `feed` is handed a function that
+        /// writes one row of `columns`. Returns the rows written.
+        pub fn copy_in(
+            &self,
+            table: &str,
+            columns: &[String],
+            feed: &mut dyn FnMut(&mut RowWriter<'_>) -> Result<()>,
+        ) -> Result<u64> {
+            use std::io::Write;
+            let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            let sql = format!("COPY \"{table}\" ({}) FROM STDIN", quoted.join(", "));
+            let mut client = self.client()?;
+            let mut writer = client.copy_in(&sql)?;
+            let mut line = String::new();
+            feed(&mut |row| {
+                line.clear();
+                for (i, v) in row.iter().enumerate() {
+                    if i > 0 {
+                        line.push('\t');
+                    }
+                    copy_text(v, &mut line);
+                }
+                line.push('\n');
+                writer
+                    .write_all(line.as_bytes())
+                    .map_err(|e| LedgerError::Invalid(format!("copying into {table}: {e}")))
+            })?;
+            Ok(writer.finish()?)
+        }
+
         fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
             std::cell::RefMut::filter_map(self.client.borrow_mut(), Option::as_mut)
                 .map_err(|_| LedgerError::Invalid("the connection is closed".into()))
@@ -459,6 +493,30 @@ mod pg {
                 .borrow_mut()
                 .insert(sql.to_string(), prepared.clone());
             Ok(prepared)
+        }
+    }
+
+    /// A value in `COPY`'s text format: `\\N` for NULL, backslash escapes for the separators.
+    fn copy_text(v: &Value, out: &mut String) {
+        match v {
+            Value::Null => out.push_str("\\N"),
+            Value::Int(n) => out.push_str(&n.to_string()),
+            Value::Real(x) if x.is_nan() => out.push_str("NaN"),
+            Value::Real(x) if x.is_infinite() => {
+                out.push_str(if *x > 0.0 { "Infinity" } else { "-Infinity" })
+            }
+            Value::Real(x) => out.push_str(&x.to_string()),
+            Value::Text(t) => {
+                for c in t.chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '\t' => out.push_str("\\t"),
+                        c => out.push(c),
+                    }
+                }
+            }
         }
     }
 

@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 const IDLE: usize = 8;
 
 /// The key of the advisory lock every PostgreSQL write transaction holds ("AISLE" in ASCII).
-const WRITE_LOCK: i64 = 0x41_49_53_4c_45;
+pub(super) const WRITE_LOCK: i64 = 0x41_49_53_4c_45;
 
 /// The database behind the storage.
 #[derive(Debug)]

@@ -10,6 +10,8 @@
 
 mod admin;
 mod conns;
+mod copy;
+pub use copy::CopyReport;
 mod engine;
 mod pull;
 mod read;
