@@ -49,6 +49,9 @@ impl From<aisle_ledger::LedgerError> for StorageError {
             L::Import(i) => Self::Import(i),
             L::Invalid(m) => Self::Invalid(m),
             L::NotFound { what, key } => Self::NotFound(format!("no {what} matches {key:?}")),
+            text if text.is_unstorable_text() => Self::Invalid(
+                "the text holds a NUL character (U+0000), which cannot be stored".into(),
+            ),
             other => Self::Internal(other.to_string()),
         }
     }

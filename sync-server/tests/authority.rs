@@ -735,3 +735,41 @@ async fn a_quantity_the_size_of_a_barcode_is_held_and_never_overflows_stock() {
     assert_eq!(held.len(), 3, "{held:?}");
     assert!(api.with_storage(|s| s.audit_books().unwrap().ok));
 }
+
+both!(text_with_control_characters_is_held_never_a_server_error);
+/// PostgreSQL's text cannot hold U+0000 and SQLite's can: a device that sends it anywhere (lot,
+/// plate code, serial, operator, scans, a reason) must not get a 5xx on either, or its sync would
+/// stop for good. Such an entry is held with the reason; the device's next work goes on.
+async fn text_with_control_characters_is_held_never_a_server_error() {
+    let api = Api::new();
+    let mut d = Device::enrol(&api).await;
+    let nul = "A\u{0}B";
+    let mut lot = receive(&d.snap, 1, None);
+    lot["key"]["lot"] = json!(nul);
+    let plate = receive(&d.snap, 1, Some((PlateId::for_code(nul), nul)));
+    let mut serial = receive(&d.snap, 1, None);
+    serial["serials"] = json!([nul]);
+    let adjust = json!({
+        "type": "adjust",
+        "key": { "item": item(&d.snap, 0).0, "location": location(&d.snap, "RCV-01") },
+        "qty": 1, "reason": nul
+    });
+    let mut entries = vec![
+        d.entry("ALICE", lot),
+        d.entry("ALICE", plate),
+        d.entry("ALICE", serial),
+        d.entry("SUP1", adjust),
+        d.entry(nul, receive(&d.snap, 1, None)),
+    ];
+    let mut scans = d.entry("ALICE", receive(&d.snap, 1, None));
+    scans["scans"] = json!([nul]);
+    entries.push(scans);
+    d.push_ok(&api, &entries).await;
+    let held = exceptions(&api, "invalid_operation").await;
+    assert!(held.len() >= 5, "{held:?}");
+    // The device goes on.
+    let next = d.entry("ALICE", receive(&d.snap, 2, None));
+    d.push_ok(&api, &[next]).await;
+    let page = d.pull(&api).await;
+    assert!(page["stock"].is_array());
+}

@@ -203,6 +203,17 @@ pub fn admit(
 ) -> ViewResult<Admission> {
     let op = &entry.op;
     let at = op.location();
+    if entry.operator.chars().any(char::is_control) {
+        return Ok(Admission::hold(
+            ExceptionKind::InvalidOperation,
+            None,
+            format!(
+                "{} by operator {:?}: a badge holds no control character",
+                op.kind(),
+                entry.operator
+            ),
+        ));
+    }
     if let Err(e) = op.check() {
         return Ok(Admission::hold(
             ExceptionKind::InvalidOperation,

@@ -51,6 +51,20 @@ impl LedgerError {
         }
     }
 
+    /// The database refused text it cannot hold (PostgreSQL's text has no U+0000): bad input,
+    /// not a broken store.
+    pub fn is_unstorable_text(&self) -> bool {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(e) => matches!(
+                e.code(),
+                Some(c) if *c == postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE
+                    || *c == postgres::error::SqlState::UNTRANSLATABLE_CHARACTER
+            ),
+            _ => false,
+        }
+    }
+
     /// A foreign-key constraint refused the write.
     pub fn is_foreign_key_violation(&self) -> bool {
         match self {

@@ -357,7 +357,7 @@ impl SqlStorage {
                 serde_json::to_string(&op_ids)?,
                 d.location.map(|l| l.to_string()),
                 d.key.as_ref().map(serde_json::to_string).transpose()?,
-                d.message,
+                d.message.replace('\0', "\u{FFFD}"),
                 Utc::now().to_rfc3339()
             ])?;
             changed(tx, "exception", &id.to_string())?;

@@ -254,6 +254,8 @@ pub enum OpError {
     TrackingMissing { sku: String, what: &'static str },
     #[error("item {sku} is not serial-tracked, but serial numbers were given")]
     SerialsNotTracked { sku: String },
+    #[error("{field} {text:?} holds a control character, which no label or keyboard produces")]
+    ControlCharacter { field: &'static str, text: String },
     #[error("{0}")]
     Other(String),
 }
@@ -320,8 +322,67 @@ impl Operation {
         }
     }
 
+    /// Codes printed on labels (lots, plate codes, serial numbers) hold no control character;
+    /// other text (reasons, notes, an unknown scan as scanned, which may hold GS separators)
+    /// holds no NUL, which no store keeps alike (PostgreSQL's text refuses it).
+    fn check_text(&self) -> Result<(), OpError> {
+        fn lot(k: &StockKey) -> Option<(&'static str, &str)> {
+            k.lot.as_deref().map(|l| ("lot", l))
+        }
+        let mut codes: Vec<(&'static str, &str)> = Vec::new();
+        let mut texts: Vec<(&'static str, &str)> = Vec::new();
+        match self {
+            Self::Receive(r) => {
+                codes.extend(lot(&r.key));
+                codes.extend(r.plate_code.as_deref().map(|c| ("plate code", c)));
+                codes.extend(r.serials.iter().map(|s| ("serial", s.as_str())));
+            }
+            Self::Putaway(t) | Self::Move(t) => {
+                codes.extend(t.lot.as_deref().map(|l| ("lot", l)));
+                codes.extend(t.serials.iter().map(|s| ("serial", s.as_str())));
+            }
+            Self::MovePlate(m) => {
+                codes.push(("plate code", &m.plate_code));
+                codes.extend(
+                    m.contents
+                        .iter()
+                        .filter_map(|l| l.lot.as_deref())
+                        .map(|l| ("lot", l)),
+                );
+            }
+            Self::Pick(p) => {
+                codes.extend(lot(&p.key));
+                codes.extend(p.serials.iter().map(|s| ("serial", s.as_str())));
+                texts.extend(p.short_reason.as_deref().map(|r| ("short reason", r)));
+            }
+            Self::Count(c) => codes.extend(lot(&c.key)),
+            Self::Adjust(a) => {
+                codes.extend(lot(&a.key));
+                texts.push(("reason", &a.reason));
+                texts.extend(a.note.as_deref().map(|n| ("note", n)));
+            }
+            Self::UnknownScan(u) => {
+                texts.push(("scan", &u.raw));
+                texts.push(("expected", &u.expected));
+            }
+            Self::Unreadable(_) => {}
+        }
+        let bad = codes
+            .into_iter()
+            .find(|(_, t)| t.chars().any(char::is_control))
+            .or_else(|| texts.into_iter().find(|(_, t)| t.contains('\0')));
+        match bad {
+            Some((field, text)) => Err(OpError::ControlCharacter {
+                field,
+                text: text.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Rules that hold for any operation, whatever the stock.
     pub fn check(&self) -> Result<(), OpError> {
+        self.check_text()?;
         if let Some(qty) = self
             .quantities()
             .into_iter()

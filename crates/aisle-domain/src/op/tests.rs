@@ -293,3 +293,61 @@ fn a_quantity_the_size_of_a_barcode_is_refused() {
         "no overflow on the most negative number either"
     );
 }
+
+/// Codes printed on labels hold no control character; other text holds no NUL (PostgreSQL's
+/// text cannot keep it); an unknown scan keeps its GS separators as scanned.
+#[test]
+fn control_characters_are_refused_where_no_label_or_keyboard_puts_them() {
+    let (item, a, _) = ids();
+    let receive = |lot: &str, plate_code: Option<&str>| {
+        Operation::Receive(Receive {
+            key: StockKey {
+                lot: Some(lot.into()),
+                ..key(item, a)
+            },
+            qty: 1,
+            pack: None,
+            serials: vec![],
+            receipt_line: None,
+            plate_code: plate_code.map(String::from),
+        })
+    };
+    assert!(receive("L1", Some("340299910000000025")).check().is_ok());
+    for (lot, plate) in [
+        ("L\u{1d}1", None),
+        ("L\u{0}1", None),
+        ("L1", Some("34\u{0}")),
+    ] {
+        assert!(
+            matches!(
+                receive(lot, plate).check(),
+                Err(OpError::ControlCharacter { .. })
+            ),
+            "{lot:?} {plate:?}"
+        );
+    }
+    let adjust = |reason: &str| {
+        Operation::Adjust(Adjust {
+            key: key(item, a),
+            qty: 1,
+            reason: reason.into(),
+            note: None,
+        })
+    };
+    assert!(adjust("damaged\tbox").check().is_ok());
+    assert!(adjust("damaged\u{0}").check().is_err());
+    let scan = |raw: &str| {
+        Operation::UnknownScan(UnknownScan {
+            raw: raw.into(),
+            expected: "item".into(),
+            location: None,
+        })
+    };
+    assert!(
+        scan("]C1010950600013435210L1\u{1d}17270101")
+            .check()
+            .is_ok()
+    );
+    let refused = scan("X\u{0}").check().unwrap_err();
+    assert!(refused.to_string().contains("\\0"), "{refused}");
+}
