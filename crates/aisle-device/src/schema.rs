@@ -33,8 +33,6 @@ const V6: &str = include_str!("../migrations/0006_leases.sql");
 /// Version 7: cluster picking: the tote each order on this device's pick walk goes into. An
 /// order keeps its tote until it has nothing left to pick here; then the number is free again.
 const V7: &str = include_str!("../migrations/0007_totes.sql");
-/// Version 8: the state pull: for each stock key pulled, the server sequence number it showed.
-const V8: &str = include_str!("../migrations/0008_stock_seen.sql");
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -46,12 +44,11 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V5),
         M::up(V6),
         M::up(V7),
-        M::up(V8),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST: usize = 8;
+pub const LATEST: usize = 7;
 
 #[cfg(test)]
 mod tests {
@@ -98,11 +95,6 @@ mod tests {
                 "V7",
                 V7,
                 "aa0b4a76699e1cee9143b004c3f96776e923c45dbddebf0f3a7d025984cc9192",
-            ),
-            (
-                "V8",
-                V8,
-                "886396fa2048940f01af6cb792e64ac644ea69c7a40ebccecb10d908c8306804",
             ),
         ];
         let edited: Vec<String> = released

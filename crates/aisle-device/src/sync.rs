@@ -775,8 +775,6 @@ impl Store {
             }
         }
         apply_deltas(&tx, &format!("snapshot:{}", snap.cursor), &deltas)?;
-        let keys: Vec<StockKey> = snap.stock.iter().map(|r| r.key.clone()).collect();
-        stock_rows::seen_at_snapshot(&tx, &keys, snap.cursor)?;
         store_work(
             &tx,
             Work {
@@ -851,7 +849,7 @@ impl Store {
             take_back_held(&tx, own, &page.exceptions, None)?;
         }
         // After the held operations were taken back: a row sets its key whatever came before.
-        applied += stock_rows::apply_stock_rows(&tx, page)?;
+        applied += stock_rows::apply_stock_rows(&tx, page, state.pull_cursor)?;
         tx.execute(
             "UPDATE sync_state SET pull_cursor = MAX(pull_cursor, ?1), rev = MAX(rev, ?2)",
             params![page.cursor as i64, page.rev as i64],

@@ -5,6 +5,11 @@
 //! none that it held; local stock is that row plus this device's own operations after it. So a
 //! row sets the key to `qty + own later effects` in one delta, whatever the device had before:
 //! nothing is applied twice, however often a page is fetched again.
+//!
+//! A row at or below the device's pull cursor is never newer than what the device holds: a key's
+//! `seq` only grows, so the page that took the cursor past `seq` already carried this key at
+//! `seq` (or later). That is the whole guard against a page read earlier and applied later (two
+//! syncs at once): it puts no older quantity back, and costs no table.
 
 use crate::Result;
 use crate::record::apply_deltas;
@@ -14,25 +19,19 @@ use aisle_proto::{PullResponse, StockChange};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeMap, HashSet};
 
-/// Applies a page's stock rows; returns how many changed local stock or were new.
-pub(super) fn apply_stock_rows(tx: &Connection, page: &PullResponse) -> Result<u64> {
+/// Applies a page's stock rows above `cursor` (the device's pull cursor before this page);
+/// returns how many it applied.
+pub(super) fn apply_stock_rows(tx: &Connection, page: &PullResponse, cursor: u64) -> Result<u64> {
     if page.stock.is_empty() {
         return Ok(0);
     }
     let own_later = own_effects_after(tx, page.durable_seq)?;
     let mut applied = 0;
     for row in &page.stock {
-        let (item, loc, lot, expiry, plate) = key_columns(&row.key);
-        let seen: Option<i64> = tx
-            .prepare_cached(
-                "SELECT seq FROM stock_seen WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
-            )?
-            .query_row(params![item, loc, lot, expiry, plate], |r| r.get(0))
-            .optional()?;
-        // A page read before one already applied (two syncs at once) shows an older quantity.
-        if seen.is_some_and(|s| s >= row.seq as i64) {
+        if row.seq <= cursor {
             continue;
         }
+        let (item, loc, lot, expiry, plate) = key_columns(&row.key);
         let target = row.qty + own_later.get(&row.key).copied().unwrap_or(0);
         let have: i64 = tx
             .prepare_cached(
@@ -48,28 +47,9 @@ pub(super) fn apply_stock_rows(tx: &Connection, page: &PullResponse) -> Result<u
             };
             apply_deltas(tx, &ledger_ref(row, delta.qty), &[delta])?;
         }
-        tx.prepare_cached(
-            "INSERT INTO stock_seen (item_id, location_id, lot, expiry, plate_id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq",
-        )?
-        .execute(params![item, loc, lot, expiry, plate, row.seq as i64])?;
         applied += 1;
     }
     Ok(applied)
-}
-
-/// Marks the keys of a snapshot as seen at its cursor, so that no page read before it can put
-/// back an older quantity.
-pub(super) fn seen_at_snapshot(tx: &Connection, keys: &[StockKey], cursor: u64) -> Result<()> {
-    for key in keys {
-        let (item, loc, lot, expiry, plate) = key_columns(key);
-        tx.prepare_cached(
-            "INSERT INTO stock_seen (item_id, location_id, lot, expiry, plate_id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
-        )?
-        .execute(params![item, loc, lot, expiry, plate, cursor as i64])?;
-    }
-    Ok(())
 }
 
 /// What the ledger row of a pulled change is filed under: stock that arrives under the server's
