@@ -20,6 +20,8 @@ pub(crate) struct TxView<'a> {
     pub conn: &'a dyn Db,
     /// The device whose operation is assessed (its own counts are never "unseen" by it).
     pub device: DeviceId,
+    /// Stock the push has applied and not yet written (`sql::books`).
+    pub pending: Option<&'a crate::sql::books::PendingBooks>,
 }
 
 fn fail(e: aisle_ledger::LedgerError) -> ViewError {
@@ -90,7 +92,8 @@ impl StateView for TxView<'_> {
                 args![i, l, lot, exp, plate],
                 |r| r.get(0),
             )?
-            .unwrap_or(0))
+            .unwrap_or(0)
+            + self.pending.map_or(0, |p| p.delta(key)))
     }
 
     fn receipt_line(&self, id: ReceiptLineId) -> ViewResult<Option<LineProgress>> {

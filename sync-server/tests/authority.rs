@@ -773,3 +773,49 @@ async fn text_with_control_characters_is_held_never_a_server_error() {
     let page = d.pull(&api).await;
     assert!(page["stock"].is_array());
 }
+
+both!(each_entry_of_a_push_sees_the_stock_the_entries_before_it_left);
+/// A push's stock is written once at its end (`sql::books`), yet every entry is judged by the
+/// stock the entries before it in the same push left: a pick of more than the push itself
+/// received is negative stock, one of exactly as much is not; 300 scans of one key add up, and
+/// the key's row reaches a pull once, as it stands.
+async fn each_entry_of_a_push_sees_the_stock_the_entries_before_it_left() {
+    let api = Api::new();
+    let mut d = Device::enrol(&api).await;
+    let item = item(&d.snap, 1).0;
+    let dock = location(&d.snap, "RCV-01");
+    let key = json!({ "item": item, "location": dock, "lot": "PUSH-1" });
+    let key_op = |t: &str, qty: i64| json!({ "type": t, "key": key, "qty": qty });
+    let before = exceptions(&api, "negative_stock").await.len();
+    let mut entries = vec![d.entry("ALICE", key_op("receive", 5))];
+    entries.push(d.entry("ALICE", key_op("pick", 5)));
+    d.push_ok(&api, &entries).await;
+    assert_eq!(exceptions(&api, "negative_stock").await.len(), before);
+    let mut entries = vec![d.entry("ALICE", key_op("receive", 5))];
+    entries.push(d.entry("ALICE", key_op("pick", 8)));
+    d.push_ok(&api, &entries).await;
+    assert_eq!(exceptions(&api, "negative_stock").await.len(), before + 1);
+    assert_eq!(on_hand(&api, &d, &key).await, -3);
+
+    let many: Vec<Value> = (0..300)
+        .map(|_| d.entry("ALICE", key_op("receive", 1)))
+        .collect();
+    d.push_ok(&api, &many).await;
+    assert_eq!(on_hand(&api, &d, &key).await, 297);
+    let (s, page) = api
+        .json(get(
+            "/v1/pull?cursor=0&rev=0&state=true&limit=10000",
+            Some(&d.token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let rows: Vec<&Value> = page["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["key"]["lot"] == "PUSH-1")
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["qty"], 297);
+    assert_eq!(page["durable_seq"], d.seq);
+}

@@ -52,6 +52,13 @@ pub fn key_from_row(r: &Row<'_>, first: usize) -> Result<StockKey> {
 /// Returns the keys whose stock is now below zero.
 pub fn apply(conn: &dyn Db, op_id: OpId, op: &Operation) -> Result<Vec<(StockKey, i64)>> {
     let negative = apply_deltas(conn, &op_id.to_string(), &op.effects())?;
+    place_plates(conn, op)?;
+    Ok(negative)
+}
+
+/// Where an operation leaves the plates it names: a plate received onto, a plate moved, the
+/// plate stock was moved onto. The part of [`apply`] that is not stock.
+pub fn place_plates(conn: &dyn Db, op: &Operation) -> Result<()> {
     match op {
         Operation::Receive(r) => {
             if let (Some(plate), Some(code)) = (r.key.plate, &r.plate_code) {
@@ -69,7 +76,7 @@ pub fn apply(conn: &dyn Db, op_id: OpId, op: &Operation) -> Result<Vec<(StockKey
         }
         _ => {}
     }
-    Ok(negative)
+    Ok(())
 }
 
 /// Writes ledger rows under `op_id` and updates materialized stock. Returns the keys now below

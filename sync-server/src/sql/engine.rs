@@ -154,6 +154,7 @@ impl SyncEngine for SqlStorage {
             chrono::Duration::seconds(offset.filter(|o| o.abs() > CLOCK_TOLERANCE_S).unwrap_or(0));
         let mut expected = durable as u64 + 1;
         let (mut applied, mut duplicates) = (0u32, 0u32);
+        let books = PendingBooks::default();
         for e in entries {
             if e.seq == 0 {
                 return Err(StorageError::Invalid(
@@ -202,6 +203,7 @@ impl SyncEngine for SqlStorage {
             // may not apply as sent is held with an exception, and the device moves on.
             self.apply_entry(
                 &tx,
+                &books,
                 e,
                 e.device_time - correction,
                 Some(device.warehouse_id),
@@ -209,6 +211,7 @@ impl SyncEngine for SqlStorage {
             applied += 1;
             expected += 1;
         }
+        books.flush(&tx)?;
         if applied > 0 {
             // Picks and moves may have left pick faces low: top them up from reserve.
             let fresh = &entries[entries.len() - applied as usize..];
@@ -267,6 +270,7 @@ impl SqlStorage {
     pub(super) fn apply_entry(
         &self,
         tx: &dyn Db,
+        books: &PendingBooks,
         e: &ChangeLogEntry,
         at: DateTime<Utc>,
         device_warehouse: Option<WarehouseId>,
@@ -274,6 +278,7 @@ impl SqlStorage {
         let view = TxView {
             conn: tx,
             device: e.device_id,
+            pending: Some(books),
         };
         let admission = match device_warehouse {
             Some(wh) => admission::admit(e, wh, at, &view)?,
@@ -329,7 +334,8 @@ impl SqlStorage {
                 })
             };
             drafts.extend(reconcile::assess(&applied, &view, &self.rules)?);
-            apply(tx, e.op_id, &applied.op).map_err(|err| match err {
+            books.add(e.op_id, server_seq, applied.op.effects());
+            place_plates(tx, &applied.op).map_err(|err| match err {
                 failed if failed.is_foreign_key_violation() => StorageError::Internal(format!(
                     "operation #{} ({}) of device {} refers to master data this server does not have: {failed}",
                     e.seq,
@@ -338,7 +344,6 @@ impl SqlStorage {
                 )),
                 other => other.into(),
             })?;
-            note_stock_changes(tx, e.op_id, server_seq, &applied.op)?;
             self.track_work(tx, &applied)?;
             if let Operation::Count(c) = &e.op {
                 tx.exec("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)", args![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
@@ -436,21 +441,6 @@ fn line_progress(
             args![line, op_id],
         )?;
         changed(tx, kind, line)?;
-    }
-    Ok(())
-}
-
-/// Marks the stock keys an operation changed with its sequence number (`stock_changes`), so that
-/// a device's pull finds them after its cursor; the first operation on a key stays its `first_op`.
-fn note_stock_changes(tx: &dyn Db, op_id: OpId, seq: u64, op: &Operation) -> StorageResult<()> {
-    for d in op.effects() {
-        let (item, loc, lot, expiry, plate) = aisle_ledger::effects::key_columns(&d.key);
-        tx.exec(
-            "INSERT INTO stock_changes (warehouse_id, item_id, location_id, lot, expiry, plate_id, seq, first_op)
-             SELECT warehouse_id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM locations WHERE id = ?2
-             ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq",
-            args![item, loc, lot, expiry, plate, seq as i64, op_id],
-        )?;
     }
     Ok(())
 }

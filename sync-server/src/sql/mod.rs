@@ -9,6 +9,7 @@
 //! operators, sessions, audit), [`supervision`] (exceptions and work) and [`read`] (the pages).
 
 mod admin;
+pub(crate) mod books;
 mod conns;
 mod copy;
 pub use copy::CopyReport;
@@ -42,7 +43,7 @@ use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Row, ToValue, Value};
-use aisle_ledger::effects::{apply, key_from_row, none_if_empty};
+use aisle_ledger::effects::{key_from_row, none_if_empty, place_plates};
 use aisle_ledger::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
     load_location, load_locations, load_plates, load_warehouses, upsert_item, upsert_location,
@@ -51,6 +52,7 @@ use aisle_proto::{
     EnrollRequest, Exception, ExceptionStatus, MasterData, OperatorRecord, OrderLine, PullQuery,
     ReceiptLine, Snapshot, StockRow, StockSummary, Task,
 };
+use books::PendingBooks;
 use chrono::{DateTime, NaiveDate, Utc};
 use conns::{Backend, Reader, Tx};
 use rusqlite::Connection;
@@ -212,7 +214,10 @@ impl SqlStorage {
             seen_cursor: max_seq(tx)?,
             op,
         };
-        self.apply_entry(tx, &entry, when, None)
+        let books = PendingBooks::default();
+        let seq = self.apply_entry(tx, &books, &entry, when, None)?;
+        books.flush(tx)?;
+        Ok(seq)
     }
 }
 

@@ -101,6 +101,7 @@ impl Supervision for SqlStorage {
                 let view = TxView {
                     conn: &tx,
                     device: entry.device_id,
+                    pending: None,
                 };
                 let check = admission::admit(&as_supervisor, x.warehouse_id, Utc::now(), &view)?;
                 if check.verdict == Verdict::Hold {

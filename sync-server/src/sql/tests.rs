@@ -168,7 +168,10 @@ fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
 
     // Server A, mid-push: its operation is logged and numbered, not yet committed.
     let tx = a.write().unwrap();
-    a.apply_entry(&tx, &first, Utc::now(), Some(wh)).unwrap();
+    let books = super::books::PendingBooks::default();
+    a.apply_entry(&tx, &books, &first, Utc::now(), Some(wh))
+        .unwrap();
+    books.flush(&tx).unwrap();
     // Server B takes a push meanwhile, and the reader pulls from B.
     let (send, done) = mpsc::channel();
     let pusher = Arc::clone(&b);
