@@ -20,6 +20,10 @@ pub enum StorageError {
     Conflict(String),
     #[error(transparent)]
     Import(#[from] aisle_domain::import::ImportError),
+    /// The database cannot be reached (PostgreSQL restarting, the network to it down): nothing
+    /// was changed, and the same request later will do.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("storage failure: {0}")]
     Internal(String),
 }
@@ -49,6 +53,7 @@ impl From<aisle_ledger::LedgerError> for StorageError {
             L::Import(i) => Self::Import(i),
             L::Invalid(m) => Self::Invalid(m),
             L::NotFound { what, key } => Self::NotFound(format!("no {what} matches {key:?}")),
+            down if down.is_unavailable() => Self::Unavailable(down.to_string()),
             text if text.is_unstorable_text() => Self::Invalid(
                 "the text holds a NUL character (U+0000), which cannot be stored".into(),
             ),
@@ -78,6 +83,8 @@ pub enum ApiError {
         message: String,
         retry_after: std::time::Duration,
     },
+    /// The database is down for a moment: 503 with `Retry-After`, detail in the log.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -90,6 +97,7 @@ impl From<StorageError> for ApiError {
             StorageError::Gap { expected } => Self::Gap { expected },
             StorageError::Conflict(m) => Self::Conflict(m),
             StorageError::Import(i) => Self::Unprocessable(i.to_string()),
+            StorageError::Unavailable(m) => Self::Unavailable(m),
             StorageError::Internal(m) => Self::Internal(m),
         }
     }
@@ -115,6 +123,21 @@ impl IntoResponse for ApiError {
             )
                 .into_response();
         }
+        if let Self::Unavailable(m) = self {
+            tracing::warn!(error = %m, "the database is unavailable");
+            let body = ErrorBody {
+                kind: "unavailable".into(),
+                message: "the database is unavailable for a moment; nothing was changed, try again"
+                    .into(),
+                expected_seq: None,
+            };
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "2")],
+                Json(body),
+            )
+                .into_response();
+        }
         let (status, kind, message, expected_seq) = match self {
             Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, None),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, None),
@@ -135,7 +158,7 @@ impl IntoResponse for ApiError {
             Self::TooManyRequests { message, .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None)
             }
-            Self::Internal(m) => {
+            Self::Unavailable(m) | Self::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

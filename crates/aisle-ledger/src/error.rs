@@ -65,6 +65,25 @@ impl LedgerError {
         }
     }
 
+    /// The database could not be reached or the connection broke (PostgreSQL restarting or
+    /// failing over): the statement did nothing and may be tried again on a new connection.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(e) => {
+                e.is_closed()
+                    || e.code().is_some_and(|c| {
+                        *c == postgres::error::SqlState::ADMIN_SHUTDOWN
+                            || *c == postgres::error::SqlState::CRASH_SHUTDOWN
+                            || *c == postgres::error::SqlState::CANNOT_CONNECT_NOW
+                            || c.code().starts_with("08")
+                    })
+                    || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+            }
+            _ => false,
+        }
+    }
+
     /// A foreign-key constraint refused the write.
     pub fn is_foreign_key_violation(&self) -> bool {
         match self {
