@@ -11,7 +11,8 @@
 //!
 //! Run: `cargo build --release --workspace --bins && cargo bench -p aisle-e2e --bench sync`.
 //! `AISLE_BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend; `AISLE_BENCH_HISTORY=N` sets
-//! the history of step 4 (default 1,000,000).
+//! the history of step 4 (default 1,000,000; 0 leaves it out). Step 4 builds the history on
+//! SQLite and moves it to PostgreSQL with `aisle-server migrate`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -251,15 +252,12 @@ fn push_history(server: &Server, d: &mut Device, n: u64) {
     }
 }
 
-fn long_history(backend: Backend, dir: &Path, n: u64) {
-    let server = Server::with_demo_on(backend, dir, 50);
-    let mut h = Device::enrolled(dir, &server, "HIST", &server.url);
-    let (_, push) = timed(|| push_history(&server, &mut h, n));
-    // The new device: its enrolment code and operator are made beforehand (warehouse IT's part).
-    let name = "NEW";
+/// Enrols a new device and runs its first sync (snapshot, then pull): the time, and the stock
+/// rows it then holds. The enrolment code and operator are made beforehand (warehouse IT's part).
+fn new_device_ready(server: &Server, dir: &Path, name: &str) -> (Duration, i64) {
     server.set_operator(&format!("OP-{name}"), false);
     let code = server.enrolment_code("WH1", name);
-    let mut store = aisle_device::Store::open(dir.join("new.db")).unwrap();
+    let mut store = aisle_device::Store::open(dir.join(format!("{name}.db"))).unwrap();
     store.init_device(name, None).unwrap();
     let (report, ready) = timed(|| {
         store
@@ -272,20 +270,51 @@ fn long_history(backend: Backend, dir: &Path, n: u64) {
         .conn()
         .query_row("SELECT COUNT(*) FROM stock", [], |r| r.get(0))
         .unwrap();
-    println!("## {backend:?}: a new device at a site with {n} operations of history\n");
+    (ready, rows)
+}
+
+/// A site with `n` operations of history, pushed to an SQLite server; then the same database
+/// moved to PostgreSQL with `aisle-server migrate` (pushing a million operations one by one into
+/// PostgreSQL would take most of an hour here, see docs/PERFORMANCE.md).
+fn long_history(dir: &Path, n: u64, postgres: bool) {
+    let mut server = Server::with_demo_on(Backend::Sqlite, dir, 50);
+    let mut h = Device::enrolled(dir, &server, "HIST", &server.url);
+    let (_, push) = timed(|| push_history(&server, &mut h, n));
+    let (ready, rows) = new_device_ready(&server, dir, "NEW");
+    println!("## A new device at a site with {n} operations of history\n");
     println!("| | value |\n|---|---|");
     println!(
-        "| pushing the history (5,000 per request; for orientation) | {} |",
+        "| Sqlite: pushing the history (5,000 per request; for orientation) | {} |",
         secs(push)
     );
     println!(
-        "| enrol + first sync (snapshot of {rows} stock rows, then pull) | {} |",
+        "| Sqlite: enrol + first sync (snapshot of {rows} stock rows, then pull) | {} |",
         secs(ready)
     );
     println!(
-        "| server peak resident memory (VmHWM) | {} |\n",
+        "| Sqlite: server peak resident memory (VmHWM) | {} |",
         mib(&server)
     );
+    if postgres {
+        server.kill();
+        let url = aisle_testdb::fresh_database();
+        let (_, moved) = timed(|| server.admin(&["migrate", "--to", &url]));
+        let pg = Server::start(std::path::PathBuf::from(&url), &[]);
+        let (ready, rows) = new_device_ready(&pg, dir, "NEWPG");
+        println!(
+            "| Postgres: `aisle-server migrate --to` of that database (COPY) | {} |",
+            secs(moved)
+        );
+        println!(
+            "| Postgres: enrol + first sync (snapshot of {rows} stock rows, then pull) | {} |",
+            secs(ready)
+        );
+        println!(
+            "| Postgres: server peak resident memory (VmHWM) | {} |",
+            mib(&pg)
+        );
+    }
+    println!();
 }
 
 fn five_hundred_devices(dir: &Path) {
@@ -346,8 +375,10 @@ fn main() {
             let dir = tempfile::tempdir().unwrap();
             step(backend, dir.path());
         }
+    }
+    if history > 0 {
         let dir = tempfile::tempdir().unwrap();
-        long_history(backend, dir.path(), history);
+        long_history(dir.path(), history, wanted.contains("postgres"));
     }
     if wanted.contains("postgres") {
         let dir = tempfile::tempdir().unwrap();

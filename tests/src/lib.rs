@@ -59,6 +59,25 @@ pub enum Backend {
     Postgres,
 }
 
+/// Runs a test body `fn name(backend: Backend)` once on each backend, as the tests
+/// `name::sqlite` and `name::postgres`: one body, two databases.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::Backend::Sqlite)
+            }
+
+            #[test]
+            fn postgres() {
+                super::$name($crate::Backend::Postgres)
+            }
+        }
+    };
+}
+
 impl Server {
     /// A new server database in `dir` with the demo company (`items` items), served on a free port.
     pub fn with_demo(dir: &Path, items: usize) -> Self {

@@ -8,7 +8,7 @@
 use aisle_device::OpContext;
 use aisle_device::work::{AdjustRequest, ReceiveRequest};
 use aisle_domain::PlateId;
-use aisle_e2e::{Device, Server, assert_converged, bin};
+use aisle_e2e::{Backend, Device, Server, assert_converged, bin};
 use std::process::Command;
 
 const ITEM: &str = "5012345000015"; // demo item 1 (HAR-00001), untracked
@@ -39,10 +39,10 @@ fn audit(server: &Server) -> (bool, serde_json::Value) {
     )
 }
 
-#[test]
-fn devices_sharing_a_new_pallet_offline_converge_on_one_plate() {
+aisle_e2e::on_both!(devices_sharing_a_new_pallet_offline_converge_on_one_plate);
+fn devices_sharing_a_new_pallet_offline_converge_on_one_plate(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 20);
+    let server = Server::with_demo_on(backend, dir.path(), 20);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
     let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
     // Both receive onto the same supplier SSCC before either syncs.
@@ -91,10 +91,10 @@ fn devices_sharing_a_new_pallet_offline_converge_on_one_plate() {
     assert!(ok, "{report}");
 }
 
-#[test]
-fn work_held_by_the_server_is_taken_back_by_the_device_that_did_it() {
+aisle_e2e::on_both!(work_held_by_the_server_is_taken_back_by_the_device_that_did_it);
+fn work_held_by_the_server_is_taken_back_by_the_device_that_did_it(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 20);
+    let server = Server::with_demo_on(backend, dir.path(), 20);
     server.set_operator("SUP2", true);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
     let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
@@ -162,10 +162,10 @@ fn listed_lines(d: &Device) -> std::collections::BTreeSet<aisle_domain::OrderLin
         .collect()
 }
 
-#[test]
-fn devices_claim_different_orders_and_work_only_their_own() {
+aisle_e2e::on_both!(devices_claim_different_orders_and_work_only_their_own);
+fn devices_claim_different_orders_and_work_only_their_own(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 40);
+    let server = Server::with_demo_on(backend, dir.path(), 40);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
     let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
     let before = listed_lines(&a);
@@ -239,10 +239,10 @@ fn devices_claim_different_orders_and_work_only_their_own() {
     );
 }
 
-#[test]
-fn the_command_line_lists_work_by_reference_and_takes_the_references() {
+aisle_e2e::on_both!(the_command_line_lists_work_by_reference_and_takes_the_references);
+fn the_command_line_lists_work_by_reference_and_takes_the_references(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 40);
+    let server = Server::with_demo_on(backend, dir.path(), 40);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
     let claim = aisle_device::sync::SyncOptions {
         claim: Some(aisle_proto::ClaimRequest {

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_device::work::{PickRequest, ReceiveRequest};
-use aisle_e2e::{Device, Server};
+use aisle_e2e::{Backend, Device, Server};
 use aisle_server::storage::{ReadModels, Supervision};
 
 const BOLT: &str = "HAR-00001";
@@ -17,14 +17,14 @@ fn line_of(server: &Server, sku: &str) -> serde_json::Value {
     lines.into_iter().find(|l| l["sku"] == sku).unwrap()
 }
 
-#[test]
-fn a_suggestion_becomes_a_purchase_order_that_devices_receive_against() {
+aisle_e2e::on_both!(a_suggestion_becomes_a_purchase_order_that_devices_receive_against);
+fn a_suggestion_becomes_a_purchase_order_that_devices_receive_against(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 40);
+    let server = Server::with_demo_on(backend, dir.path(), 40);
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
 
     // Picks today are today's demand on the server, on top of the demo's history.
-    let storage = aisle_server::sql::SqlStorage::open(&server.db).unwrap();
+    let storage = aisle_server::sql::SqlStorage::open_db(server.db.to_str().unwrap()).unwrap();
     let today = chrono::Utc::now().date_naive();
     let before = storage.demand_history("WH1", BOLT, 7, today).unwrap();
     assert!(
@@ -137,11 +137,11 @@ fn a_suggestion_becomes_a_purchase_order_that_devices_receive_against() {
     );
 }
 
-#[test]
-fn bad_policies_and_orders_are_refused_with_reasons() {
+aisle_e2e::on_both!(bad_policies_and_orders_are_refused_with_reasons);
+fn bad_policies_and_orders_are_refused_with_reasons(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 10);
-    let storage = aisle_server::sql::SqlStorage::open(&server.db).unwrap();
+    let server = Server::with_demo_on(backend, dir.path(), 10);
+    let storage = aisle_server::sql::SqlStorage::open_db(server.db.to_str().unwrap()).unwrap();
     let e = storage
         .create_purchase_order("WH1", &[(BOLT.into(), 0)], None)
         .unwrap_err();

@@ -6,7 +6,7 @@
 
 use aisle_device::Store;
 use aisle_e2e::aisle_cli as aisle;
-use aisle_e2e::{Server, device_stock};
+use aisle_e2e::{Backend, Server, device_stock};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::process::Output;
@@ -42,10 +42,10 @@ fn damage(db: &Path, table: &str) {
     f.sync_all().unwrap();
 }
 
-#[test]
-fn a_damaged_store_is_detected_and_its_work_recovered() {
+aisle_e2e::on_both!(a_damaged_store_is_detected_and_its_work_recovered);
+fn a_damaged_store_is_detected_and_its_work_recovered(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 10);
+    let server = Server::with_demo_on(backend, dir.path(), 10);
     let db = dir.path().join("t1.db");
     ok(aisle(&db, &["init", "--name", "T1"]));
     let code = server.enrolment_code("WH1", "T1");

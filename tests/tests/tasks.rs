@@ -7,16 +7,16 @@
 
 use aisle_device::work::{CountRequest, MoveRequest, PickRequest};
 use aisle_device::{DeviceError, Store};
-use aisle_e2e::{Device, RESERVE, Server, bin, face_with_reserve};
+use aisle_e2e::{Backend, Device, RESERVE, Server, bin, face_with_reserve};
 
 fn pending(store: &Store) -> u64 {
     store.pending_count().unwrap()
 }
 
-#[test]
-fn a_low_pick_face_becomes_a_move_task_that_a_device_carries_out() {
+aisle_e2e::on_both!(a_low_pick_face_becomes_a_move_task_that_a_device_carries_out);
+fn a_low_pick_face_becomes_a_move_task_that_a_device_carries_out(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 40);
+    let server = Server::with_demo_on(backend, dir.path(), 40);
     let mut picker = Device::enrolled(dir.path(), &server, "T1", &server.url);
     let mut other = Device::enrolled(dir.path(), &server, "T2", &server.url);
     assert!(picker.store.task_list().unwrap().is_empty());
@@ -117,10 +117,10 @@ fn a_low_pick_face_becomes_a_move_task_that_a_device_carries_out() {
     assert!(!tops.contains(&face.location), "{tops}");
 }
 
-#[test]
-fn count_tasks_reach_the_devices_and_close_when_counted() {
+aisle_e2e::on_both!(count_tasks_reach_the_devices_and_close_when_counted);
+fn count_tasks_reach_the_devices_and_close_when_counted(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 20);
+    let server = Server::with_demo_on(backend, dir.path(), 20);
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
     let (face, barcode) = face_with_reserve(&mut device);
     device.sync();

@@ -7,12 +7,12 @@
 
 use aisle_device::Store;
 use aisle_device::work::ReceiveRequest;
-use aisle_e2e::{Device, Server};
+use aisle_e2e::{Backend, Device, Server};
 
-#[test]
-fn mismatched_versions_fail_clearly_and_lose_nothing() {
+aisle_e2e::on_both!(mismatched_versions_fail_clearly_and_lose_nothing);
+fn mismatched_versions_fail_clearly_and_lose_nothing(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 5);
+    let server = Server::with_demo_on(backend, dir.path(), 5);
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
     let req = ReceiveRequest {
         location: "LOC:WH1:RCV-01".into(),

@@ -51,19 +51,22 @@ pub fn fresh_database() -> String {
 
 /// A new, empty database on the cluster: its URL.
 pub fn try_fresh_database() -> Result<String, String> {
-    let cluster = cluster()?;
+    create_database(&cluster()?.base_url)
+}
+
+/// Creates a database with a name of its own on the cluster at `base_url`: its URL.
+fn create_database(base_url: &str) -> Result<String, String> {
     let name = format!(
         "aisle_{}_{}",
         std::process::id(),
         NEXT_DB.fetch_add(1, Ordering::Relaxed)
     );
-    let mut admin =
-        postgres::Client::connect(&format!("{}/postgres", cluster.base_url), postgres::NoTls)
-            .map_err(|e| format!("connecting to {}: {e}", cluster.base_url))?;
+    let mut admin = postgres::Client::connect(&format!("{base_url}/postgres"), postgres::NoTls)
+        .map_err(|e| format!("connecting to {base_url}: {e}"))?;
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .map_err(|e| format!("creating database {name}: {e}"))?;
-    Ok(format!("{}/{name}", cluster.base_url))
+    Ok(format!("{base_url}/{name}"))
 }
 
 /// The directory holding `initdb` and `postgres`: `AISLE_PG_BIN`, else the newest
@@ -111,6 +114,17 @@ fn as_owner(root: bool, program: &Path) -> Command {
     }
 }
 
+/// Runs a shell script in the background, detached from this process's output.
+fn detached_shell(script: &str) -> std::io::Result<()> {
+    Command::new("sh")
+        .args(["-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(drop)
+}
+
 fn free_port() -> Result<u16, String> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -118,16 +132,107 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-fn start_own() -> Result<Cluster, String> {
-    let bin = bin_dir()?;
-    let root = is_root();
-    let dir = std::env::temp_dir().join(format!("aisle-pg-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// A cluster of a test's own that the test may crash and start again (the chaos test's
+/// "PostgreSQL killed"): `pg_ctl` runs it; a watchdog removes it when the test process ends.
+#[derive(Debug)]
+pub struct OwnCluster {
+    pub base_url: String,
+    bin: PathBuf,
+    data: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    root: bool,
+}
+
+impl OwnCluster {
+    /// Initialises and starts a new cluster in a temporary directory, on a free port.
+    pub fn start() -> Result<Self, String> {
+        let bin = bin_dir()?;
+        let root = is_root();
+        let dir = std::env::temp_dir().join(format!(
+            "aisle-pg-own-{}-{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::Relaxed)
+        ));
+        let data = init(&bin, root, &dir)?;
+        let port = free_port()?;
+        let run = if root { "runuser -u postgres -- " } else { "" };
+        let script = format!(
+            "while kill -0 {parent} 2>/dev/null; do sleep 1; done
+             {run}'{pg_ctl}' -D '{data}' stop -m immediate >/dev/null 2>&1
+             rm -rf '{dir}'",
+            pg_ctl = bin.join("pg_ctl").display(),
+            data = data.display(),
+            dir = dir.display(),
+            parent = std::process::id(),
+        );
+        detached_shell(&script).map_err(|e| format!("starting the watchdog: {e}"))?;
+        let cluster = Self {
+            base_url: format!("postgres://postgres@127.0.0.1:{port}"),
+            bin,
+            data,
+            dir,
+            port,
+            root,
+        };
+        cluster.up()?;
+        Ok(cluster)
+    }
+
+    /// Starts the cluster and waits until it takes connections.
+    pub fn up(&self) -> Result<(), String> {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            self.port,
+            self.dir.display()
+        );
+        let out = as_owner(self.root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-o", &options, "-l"])
+            .arg(self.dir.join("log"))
+            .args(["-w", "start"])
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| format!("pg_ctl start: {e}"))?;
+        if !out.status.success() {
+            let log = std::fs::read_to_string(self.dir.join("log")).unwrap_or_default();
+            return Err(format!("PostgreSQL did not start: {log}"));
+        }
+        Ok(())
+    }
+
+    /// Stops the cluster as a crash would (`pg_ctl stop -m immediate`: no checkpoint, every
+    /// connection cut; the next start recovers from the write-ahead log).
+    pub fn crash(&self) -> Result<(), String> {
+        let out = as_owner(self.root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["stop", "-m", "immediate"])
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| format!("pg_ctl stop: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// A new, empty database on this cluster: its URL.
+    pub fn fresh_database(&self) -> Result<String, String> {
+        create_database(&self.base_url)
+    }
+}
+
+/// `initdb` into `dir/data` (owned by `postgres` when root); the data directory.
+fn init(bin: &Path, root: bool, dir: &Path) -> Result<PathBuf, String> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     if root {
         let ok = Command::new("chown")
             .args(["-R", "postgres:postgres"])
-            .arg(&dir)
+            .arg(dir)
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
@@ -150,6 +255,14 @@ fn start_own() -> Result<Cluster, String> {
             String::from_utf8_lossy(&init.stderr)
         ));
     }
+    Ok(data)
+}
+
+fn start_own() -> Result<Cluster, String> {
+    let bin = bin_dir()?;
+    let root = is_root();
+    let dir = std::env::temp_dir().join(format!("aisle-pg-{}", std::process::id()));
+    let data = init(&bin, root, &dir)?;
     let port = free_port()?;
     // The watchdog: runs PostgreSQL, and when this test process is gone, stops it (fast
     // shutdown through its pid file) and removes the directory.
@@ -165,13 +278,7 @@ fn start_own() -> Result<Cluster, String> {
         dir = dir.display(),
         parent = std::process::id(),
     );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("starting PostgreSQL: {e}"))?;
+    detached_shell(&script).map_err(|e| format!("starting PostgreSQL: {e}"))?;
     let base_url = format!("postgres://postgres@127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
