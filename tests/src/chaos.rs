@@ -109,6 +109,12 @@ pub struct ChaosProxy {
 impl ChaosProxy {
     /// Relays to `target`, breaking a share `rate` of requests, drawn from `seed`.
     pub fn start(target: SocketAddr, seed: u64, rate: f64) -> Self {
+        Self::start_many(vec![target], seed, rate)
+    }
+
+    /// Relays each request to one of `targets`, drawn at random (a load balancer in front of
+    /// several servers), breaking a share `rate` of them.
+    pub fn start_many(targets: Vec<SocketAddr>, seed: u64, rate: f64) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port for the proxy");
         let url = format!(
             "http://{}",
@@ -129,6 +135,10 @@ impl ChaosProxy {
                     Fault::None
                 };
                 let delay = rng.lock().map(|mut r| r.u64(20..300)).unwrap_or(50);
+                let target = rng
+                    .lock()
+                    .map(|mut r| targets[r.usize(..targets.len())])
+                    .unwrap_or(targets[0]);
                 let c = c.clone();
                 std::thread::spawn(move || {
                     if let Some(f) = relay_one(client, target, fault, delay) {
@@ -241,6 +251,7 @@ pub struct Tally {
     pub device_kills_in_writes: u64,
     pub device_kills_in_syncs: u64,
     pub server_kills: u64,
+    pub database_kills: u64,
     pub syncs: u64,
     pub background_syncs: u64,
     pub double_syncs: u64,
@@ -269,6 +280,7 @@ impl Tally {
             device_kills_in_writes,
             device_kills_in_syncs,
             server_kills,
+            database_kills,
             syncs,
             background_syncs,
             double_syncs,
@@ -316,8 +328,12 @@ pub fn sscc(n: u64) -> String {
 pub struct Warehouse {
     pub seed: u64,
     pub dir: PathBuf,
+    /// The server's database: its file, or its URL.
     pub db: PathBuf,
-    pub server: Mutex<Server>,
+    /// The server processes behind the proxy (two on PostgreSQL).
+    pub servers: Vec<Mutex<Server>>,
+    /// The test's own PostgreSQL, which the server killer may crash.
+    pub postgres: Option<aisle_testdb::OwnCluster>,
     pub proxy: ChaosProxy,
     pub items: Vec<String>,
     /// Every item's first barcode by SKU, to scan what a pick list names.
@@ -353,14 +369,25 @@ impl Warehouse {
     }
 
     /// An `aisle-server` administration command on the server's database (it works whether the
-    /// server process is up or not).
+    /// server process is up or not; while the test has PostgreSQL down, it is tried again).
     pub fn admin(&self, args: &[&str]) -> Output {
-        Command::new(bin("aisle-server"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .output()
-            .unwrap()
+        let run = || {
+            Command::new(bin("aisle-server"))
+                .arg("--db")
+                .arg(&self.db)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let mut out = run();
+        for _ in 0..40 {
+            if out.status.success() || self.postgres.is_none() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+            out = run();
+        }
+        out
     }
 }
 

@@ -91,14 +91,15 @@ impl Server {
             Backend::Sqlite => dir.join("server.db"),
             Backend::Postgres => PathBuf::from(aisle_testdb::fresh_database()),
         };
+        Self::with_demo_at(db, items)
+    }
+
+    /// The demo company loaded into `db` (a file or a URL), then served on a free port.
+    pub fn with_demo_at(db: PathBuf, items: usize) -> Self {
         let ok = Command::new(bin("aisle-server"))
-            .args([
-                "--db",
-                db.to_str().unwrap(),
-                "demo",
-                "--items",
-                &items.to_string(),
-            ])
+            .arg("--db")
+            .arg(&db)
+            .args(["demo", "--items", &items.to_string()])
             .status()
             .unwrap();
         assert!(ok.success());

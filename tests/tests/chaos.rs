@@ -34,6 +34,8 @@ use aisle_device::Store;
 use aisle_domain::master::LocationKind;
 use aisle_e2e::chaos::{ChaosProxy, Tally, Warehouse, aisle, finish, sscc};
 use aisle_e2e::{Server, all_stock, bin, device_stock};
+use aisle_ledger::db::{Db, DbExt, PgConn};
+use aisle_testdb::OwnCluster;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::collections::{BTreeMap, BTreeSet};
@@ -319,7 +321,9 @@ fn enrol(w: &Warehouse, tablet: &mut Tablet) {
     panic!("d{} never enrolled\n{}", tablet.n, w.context());
 }
 
-/// Kills and restarts the server at random moments until the shift is over.
+/// Kills and restarts a server process at random moments until the shift is over; on
+/// PostgreSQL, the first time and then two times in five it crashes the database itself
+/// instead and starts it again.
 fn server_killer(w: &Warehouse, mut rng: fastrand::Rng) -> Tally {
     let mut t = Tally::default();
     while !w.shift_over.load(Ordering::SeqCst) {
@@ -328,14 +332,33 @@ fn server_killer(w: &Warehouse, mut rng: fastrand::Rng) -> Tally {
             break;
         }
         let pause = Duration::from_millis(rng.u64(20..400));
-        w.note(format!("server SIGKILL, down for {pause:?}"));
-        let mut server = w.server.lock().unwrap();
+        let crash_database = t.database_kills == 0 || rng.f64() < 0.4;
+        if let Some(pg) = w.postgres.as_ref().filter(|_| crash_database) {
+            w.note(format!(
+                "PostgreSQL crashed (immediate stop), down for {pause:?}"
+            ));
+            pg.crash()
+                .unwrap_or_else(|e| panic!("crashing PostgreSQL: {e}\n{}", w.context()));
+            std::thread::sleep(pause);
+            pg.up()
+                .unwrap_or_else(|e| panic!("starting PostgreSQL again: {e}\n{}", w.context()));
+            t.database_kills += 1;
+            continue;
+        }
+        let i = rng.usize(..w.servers.len());
+        w.note(format!("server {i} SIGKILL, down for {pause:?}"));
+        let mut server = w.servers[i].lock().unwrap();
         server.kill();
         std::thread::sleep(pause);
         server.restart();
         t.server_kills += 1;
     }
     t
+}
+
+/// A 503 while the test itself has PostgreSQL down: the server saying so, as it must.
+fn outage(w: &Warehouse, status: reqwest::StatusCode) -> bool {
+    w.postgres.is_some() && status == reqwest::StatusCode::SERVICE_UNAVAILABLE
 }
 
 /// A supervisor at the web API: resolves open exceptions (accept, adjust, or release a held
@@ -389,7 +412,11 @@ fn supervisor(w: &Warehouse, mut rng: fastrand::Rng) -> Tally {
                     .json(&serde_json::json!({ "badge": "SUP1", "pin": "4321" }))
                     .send()
                     .and_then(|r| {
-                        assert!(!r.status().is_server_error(), "sign in: {}", r.status());
+                        assert!(
+                            !r.status().is_server_error() || outage(w, r.status()),
+                            "sign in: {}",
+                            r.status()
+                        );
                         r.json::<serde_json::Value>()
                     });
                 token = signed
@@ -408,6 +435,9 @@ fn supervisor(w: &Warehouse, mut rng: fastrand::Rng) -> Tally {
                 .send();
             let Ok(reply) = sent else { continue };
             let status = reply.status();
+            if outage(w, status) {
+                continue;
+            }
             let text = reply.text().unwrap_or_default();
             assert!(
                 !status.is_server_error(),
@@ -432,18 +462,32 @@ fn supervisor(w: &Warehouse, mut rng: fastrand::Rng) -> Tally {
     t
 }
 
-fn setup(seed: u64) -> (Warehouse, Vec<Tablet>) {
+/// The warehouse's server side: one process on an SQLite file, or two processes on one
+/// PostgreSQL database of a cluster of the test's own (which the server killer may crash).
+fn servers(dir: &std::path::Path, postgres: bool) -> (Vec<Server>, Option<OwnCluster>) {
+    if !postgres {
+        return (vec![Server::with_demo(dir, 12)], None);
+    }
+    let cluster = OwnCluster::start().unwrap_or_else(|e| panic!("no PostgreSQL: {e}"));
+    let db = PathBuf::from(cluster.fresh_database().unwrap());
+    let first = Server::with_demo_at(db.clone(), 12);
+    let second = Server::start(db, &[]);
+    (vec![first, second], Some(cluster))
+}
+
+fn setup(seed: u64, postgres: bool) -> (Warehouse, Vec<Tablet>) {
     let dir = tempfile::tempdir().unwrap().keep();
-    let server = Server::with_demo(&dir, 12);
-    server.set_operator(CHIEF, true);
-    let proxy = ChaosProxy::start(server.addr, seed, FAULT_RATE);
+    let (servers, cluster) = servers(&dir, postgres);
+    servers[0].set_operator(CHIEF, true);
+    let proxy = ChaosProxy::start_many(servers.iter().map(|s| s.addr).collect(), seed, FAULT_RATE);
     proxy.faults_on.store(false, Ordering::SeqCst);
-    let db = server.db.clone();
+    let db = servers[0].db.clone();
     let mut w = Warehouse {
         seed,
         dir: dir.clone(),
         db,
-        server: Mutex::new(server),
+        servers: servers.into_iter().map(Mutex::new).collect(),
+        postgres: cluster,
         proxy,
         items: Vec::new(),
         barcodes: BTreeMap::new(),
@@ -539,15 +583,24 @@ fn clean_end(w: &Warehouse, tablets: &[Tablet]) {
     }
 }
 
-/// Plates as `code → (id, location id)`.
-fn plates(conn: &rusqlite::Connection) -> BTreeMap<String, (String, Option<String>)> {
-    let mut stmt = conn
-        .prepare("SELECT code, id, location_id FROM plates")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+/// Plates as `code → (id, location id)`, on a tablet or the server, whatever its database.
+fn plates(conn: &dyn Db) -> BTreeMap<String, (String, Option<String>)> {
+    conn.rows("SELECT code, id, location_id FROM plates", &[], |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+    })
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+/// A connection to the server's database, SQLite or PostgreSQL.
+fn server_db(w: &Warehouse) -> Box<dyn Db> {
+    let db = w.db.to_str().unwrap();
+    if db.starts_with("postgres://") {
+        Box::new(PgConn::connect(db).unwrap())
+    } else {
+        Box::new(rusqlite::Connection::open(db).unwrap())
+    }
 }
 
 fn judge(w: &Warehouse, tablets: &[Tablet], t: &mut Tally) {
@@ -560,7 +613,7 @@ fn judge(w: &Warehouse, tablets: &[Tablet], t: &mut Tally) {
         .iter()
         .map(|s| s.device().unwrap().device_id.to_string())
         .collect();
-    let server = w.server.lock().unwrap();
+    let server = w.servers[0].lock().unwrap();
 
     // Lost: the server's log per tablet is that tablet's change log, in order, and holds every
     // operation it acknowledged.
@@ -629,8 +682,8 @@ fn judge(w: &Warehouse, tablets: &[Tablet], t: &mut Tally) {
         m.into_iter().filter(|(_, q)| *q != 0).collect()
     };
     let server_stock = nonzero(server.stock("WH1"));
-    let server_db = rusqlite::Connection::open(&w.db).unwrap();
-    let server_plates = plates(&server_db);
+    let server_db = server_db(w);
+    let server_plates = plates(&*server_db);
     t.plates = server_plates.len() as u64;
     let exceptions: BTreeSet<(String, String, String)> = server
         .export("exceptions")
@@ -639,8 +692,8 @@ fn judge(w: &Warehouse, tablets: &[Tablet], t: &mut Tally) {
         .collect();
     t.exceptions = exceptions.len() as u64;
     t.held = server_db
-        .query_row("SELECT COUNT(*) FROM ops WHERE status = 'held'", [], |r| {
-            r.get::<_, i64>(0)
+        .one("SELECT COUNT(*) FROM ops WHERE status = 'held'", &[], |r| {
+            r.get::<i64>(0)
         })
         .unwrap() as u64;
     for (n, store) in stores.iter().enumerate() {
@@ -696,9 +749,9 @@ fn judge(w: &Warehouse, tablets: &[Tablet], t: &mut Tally) {
     }
 }
 
-fn one_seed(seed: u64) -> Tally {
+fn one_seed(seed: u64, postgres: bool) -> Tally {
     eprintln!("chaos seed {seed} (replay with AISLE_CHAOS_SEED={seed})");
-    let (w, mut tablets) = setup(seed);
+    let (w, mut tablets) = setup(seed, postgres);
     let w = Arc::new(w);
     let late = tablets.pop().unwrap();
     let mut crew = Vec::new();
@@ -757,21 +810,26 @@ fn one_seed(seed: u64) -> Tally {
     t
 }
 
-#[test]
-fn nothing_is_lost_doubled_or_diverged_whatever_breaks() {
-    let seeds: Vec<u64> = match std::env::var("AISLE_CHAOS_SEED") {
+/// The seeds to run: `AISLE_CHAOS_SEED` alone, or the first `AISLE_CHAOS_SEEDS` (`quick` by
+/// default).
+fn seeds(quick: u64) -> Vec<u64> {
+    match std::env::var("AISLE_CHAOS_SEED") {
         Ok(s) => vec![s.parse().expect("AISLE_CHAOS_SEED is a number")],
         Err(_) => {
             let n: u64 = std::env::var("AISLE_CHAOS_SEEDS")
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .unwrap_or(3);
+                .unwrap_or(quick);
             (1..=n).collect()
         }
-    };
+    }
+}
+
+fn run(postgres: bool, quick: u64) -> Tally {
+    let seeds = seeds(quick);
     let mut total = Tally::default();
     for seed in &seeds {
-        total.add(&one_seed(*seed));
+        total.add(&one_seed(*seed, postgres));
     }
     eprintln!("chaos: {} seed(s): {total:?}", seeds.len());
     // A single seed may, by chance, see no server kill (seed 93 of the long run): the check that
@@ -780,5 +838,22 @@ fn nothing_is_lost_doubled_or_diverged_whatever_breaks() {
         seeds.len() == 1
             || (total.faults > 0 && total.server_kills > 0 && total.late_enrolments > 0),
         "chaos happened: {total:?}"
+    );
+    total
+}
+
+#[test]
+fn nothing_is_lost_doubled_or_diverged_whatever_breaks() {
+    run(false, 3);
+}
+
+/// The same with two server processes on one PostgreSQL database behind the proxy (which sends
+/// each request to either), the processes killed and PostgreSQL itself crashed and restarted.
+#[test]
+fn nothing_is_lost_doubled_or_diverged_with_two_servers_on_postgresql() {
+    let total = run(true, 2);
+    assert!(
+        seeds(2).len() == 1 || total.database_kills > 0,
+        "PostgreSQL was crashed: {total:?}"
     );
 }

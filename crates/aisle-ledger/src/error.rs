@@ -76,6 +76,7 @@ impl LedgerError {
                         *c == postgres::error::SqlState::ADMIN_SHUTDOWN
                             || *c == postgres::error::SqlState::CRASH_SHUTDOWN
                             || *c == postgres::error::SqlState::CANNOT_CONNECT_NOW
+                            || *c == postgres::error::SqlState::TOO_MANY_CONNECTIONS
                             || c.code().starts_with("08")
                     })
                     || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())

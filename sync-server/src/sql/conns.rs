@@ -7,10 +7,16 @@ use crate::error::{StorageError, StorageResult};
 use aisle_ledger::db::{Db, Dialect, PgConn, Row, Value};
 use rusqlite::{Connection, OpenFlags};
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Idle connections kept open; more are opened under load and closed when returned.
 const IDLE: usize = 8;
+/// Connections one server process holds at most: requests beyond wait for one (writes take
+/// turns under the write lock anyway), so that several servers stay within PostgreSQL's
+/// `max_connections` whatever the load (500 devices syncing at once).
+const MOST_OPEN: usize = 32;
+/// How long a request waits for a connection before it is answered 503.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The key of the advisory lock every PostgreSQL write transaction holds ("AISLE" in ASCII).
 pub(super) const WRITE_LOCK: i64 = 0x41_49_53_4c_45;
@@ -25,10 +31,89 @@ pub(super) enum Backend {
         readers: Mutex<Vec<Connection>>,
         path: PathBuf,
     },
-    Postgres {
-        url: String,
-        idle: Mutex<Vec<PgConn>>,
-    },
+    Postgres(PgPool),
+}
+
+/// PostgreSQL connections: at most [`MOST_OPEN`], of which up to [`IDLE`] are kept when idle.
+#[derive(Debug)]
+pub(super) struct PgPool {
+    url: String,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+#[derive(Debug)]
+struct PoolState {
+    idle: Vec<PgConn>,
+    /// Connections open, idle or in use.
+    open: usize,
+}
+
+impl PgPool {
+    /// A pool for `url`, starting with a connection already open.
+    pub(super) fn new(url: String, first: PgConn) -> Self {
+        Self {
+            url,
+            state: Mutex::new(PoolState {
+                idle: vec![first],
+                open: 1,
+            }),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn get(&self) -> StorageResult<Box<Pooled<'_>>> {
+        let deadline = std::time::Instant::now() + POOL_WAIT;
+        let mut state = self.state.lock().map_err(|_| poisoned())?;
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                if conn.is_closed() {
+                    state.open -= 1;
+                    continue;
+                }
+                return Ok(Box::new(Pooled {
+                    conn: Some(conn),
+                    pool: self,
+                }));
+            }
+            if state.open < MOST_OPEN {
+                state.open += 1;
+                drop(state);
+                return match PgConn::connect(&self.url) {
+                    Ok(conn) => Ok(Box::new(Pooled {
+                        conn: Some(conn),
+                        pool: self,
+                    })),
+                    Err(e) => {
+                        self.release(None);
+                        Err(e.into())
+                    }
+                };
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(StorageError::Unavailable(format!(
+                    "all {MOST_OPEN} database connections stayed busy for {POOL_WAIT:?}"
+                )));
+            }
+            state = self
+                .freed
+                .wait_timeout(state, left)
+                .map_err(|_| poisoned())?
+                .0;
+        }
+    }
+
+    /// A connection given back (kept if healthy and few are idle), or lost.
+    fn release(&self, conn: Option<PgConn>) {
+        if let Ok(mut state) = self.state.lock() {
+            match conn {
+                Some(c) if state.idle.len() < IDLE && !c.is_closed() => state.idle.push(c),
+                _ => state.open = state.open.saturating_sub(1),
+            }
+        }
+        self.freed.notify_one();
+    }
 }
 
 fn poisoned() -> StorageError {
@@ -37,18 +122,10 @@ fn poisoned() -> StorageError {
 
 impl Backend {
     fn pg(&self) -> StorageResult<Box<Pooled<'_>>> {
-        let Self::Postgres { url, idle } = self else {
-            return Err(StorageError::Internal("not a PostgreSQL backend".into()));
-        };
-        let found = idle.lock().map_err(|_| poisoned())?.pop();
-        let conn = match found {
-            Some(c) if !c.is_closed() => c,
-            _ => PgConn::connect(url)?,
-        };
-        Ok(Box::new(Pooled {
-            conn: Some(conn),
-            pool: idle,
-        }))
+        match self {
+            Self::Postgres(pool) => pool.get(),
+            Self::Sqlite { .. } => Err(StorageError::Internal("not a PostgreSQL backend".into())),
+        }
     }
 
     /// A write transaction: on SQLite the writer with `BEGIN IMMEDIATE`; on PostgreSQL a pooled
@@ -60,7 +137,7 @@ impl Backend {
                 conn.exec("BEGIN IMMEDIATE", &[])?;
                 TxConn::Sqlite(conn)
             }
-            Self::Postgres { .. } => {
+            Self::Postgres(_) => {
                 let conn = self.pg()?;
                 conn.batch("BEGIN")?;
                 let locked = conn.exec(
@@ -99,7 +176,7 @@ impl Backend {
                     pool: readers,
                 })
             }
-            Self::Postgres { .. } => Ok(Reader::Postgres(self.pg()?)),
+            Self::Postgres(_) => Ok(Reader::Postgres(self.pg()?)),
         }
     }
 
@@ -130,7 +207,7 @@ impl Backend {
 /// A pooled PostgreSQL connection; back to the pool when dropped, unless it broke.
 pub(super) struct Pooled<'a> {
     conn: Option<PgConn>,
-    pool: &'a Mutex<Vec<PgConn>>,
+    pool: &'a PgPool,
 }
 
 impl std::ops::Deref for Pooled<'_> {
@@ -146,12 +223,7 @@ impl std::ops::Deref for Pooled<'_> {
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.pool.lock())
-            && idle.len() < IDLE
-            && !conn.is_closed()
-        {
-            idle.push(conn);
-        }
+        self.pool.release(self.conn.take());
     }
 }
 

@@ -120,10 +120,7 @@ impl SqlStorage {
         let conn = aisle_ledger::db::PgConn::connect(url)
             .map_err(|e| StorageError::Internal(format!("connecting to PostgreSQL: {e}")))?;
         conns::migrate_postgres(&conn)?;
-        Self::start(Backend::Postgres {
-            url: url.to_string(),
-            idle: Mutex::new(vec![conn]),
-        })
+        Self::start(Backend::Postgres(conns::PgPool::new(url.to_string(), conn)))
     }
 
     /// The database's identity, made on first start.
