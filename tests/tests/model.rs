@@ -18,15 +18,16 @@
 //!
 //! After everything has synced, the server's stock of the item, every device's and the model's
 //! are equal, and the exceptions equal the model's. Seeds are printed and replay:
-//! `AISLE_MODEL_SEED=N` runs one seed, `AISLE_MODEL_SEEDS=N` sets how many (CI runs the default),
-//! `AISLE_MODEL_FROM=K` starts the run at seed K (to split a long run).
+//! `AISLE_MODEL_SEED=N` runs one seed, `AISLE_MODEL_SEEDS=N` sets how many (CI runs the default:
+//! 300 against a server on SQLite, 50 on PostgreSQL), `AISLE_MODEL_FROM=K` starts the run at seed
+//! K (to split a long run).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_device::OpContext;
 use aisle_device::sync::SyncOptions;
 use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
-use aisle_e2e::{Device, Proxy, Server};
+use aisle_e2e::{Backend, Device, Proxy, Server};
 use aisle_proto::ClaimRequest;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -339,11 +340,16 @@ struct Template {
 
 const DEVICES: usize = 3;
 
-fn template() -> &'static Template {
-    static TEMPLATE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
-    TEMPLATE.get_or_init(|| {
+fn template(backend: Backend) -> &'static Template {
+    static SQLITE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+    static POSTGRES: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+    let once = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    once.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::with_demo(dir.path(), 8);
+        let server = Server::with_demo_on(backend, dir.path(), 8);
         server.set_operator("SUP2", true);
         for i in 0..DEVICES {
             server.set_operator(&format!("OP-D{i}"), false);
@@ -371,7 +377,8 @@ fn template() -> &'static Template {
         let stock = server_stock(&server);
         let db = server.db.clone();
         // Stopped cleanly enough for a copy: every write above was an administration process
-        // that committed and exited; the file is copied with its write-ahead log.
+        // that committed and exited; the file is copied with its write-ahead log (a PostgreSQL
+        // database is copied as a template, which nothing may be connected to).
         drop(server);
         Template {
             _dir: dir,
@@ -397,17 +404,30 @@ fn enrol(dir: &std::path::Path, i: usize, code: &str, url: &str) -> Device {
     }
 }
 
-fn run(seed: u64) -> BTreeMap<String, usize> {
-    eprintln!("model seed {seed} (replay with AISLE_MODEL_SEED={seed})");
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let t = template();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    std::fs::copy(&t.db, &db).unwrap();
-    let wal = t.db.with_extension("db-wal");
-    if wal.exists() {
-        std::fs::copy(&wal, db.with_extension("db-wal")).unwrap();
+/// The seed's own copy of the template's server database.
+fn copy_of_template(t: &Template, backend: Backend, dir: &std::path::Path) -> std::path::PathBuf {
+    match backend {
+        Backend::Postgres => {
+            std::path::PathBuf::from(aisle_testdb::copy_of(t.db.to_str().unwrap()).unwrap())
+        }
+        Backend::Sqlite => {
+            let db = dir.join("server.db");
+            std::fs::copy(&t.db, &db).unwrap();
+            let wal = t.db.with_extension("db-wal");
+            if wal.exists() {
+                std::fs::copy(&wal, db.with_extension("db-wal")).unwrap();
+            }
+            db
+        }
     }
+}
+
+fn run(seed: u64, backend: Backend) -> BTreeMap<String, usize> {
+    eprintln!("model seed {seed} on {backend:?} (replay with AISLE_MODEL_SEED={seed})");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let t = template(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let db = copy_of_template(t, backend, dir.path());
     let server = Server::start(db, &[]);
     let proxy = Proxy::start(server.addr);
     let count_tasks = t.tasks.clone();
@@ -810,30 +830,31 @@ fn run(seed: u64) -> BTreeMap<String, usize> {
     model.exceptions
 }
 
-#[test]
-fn random_offline_histories_of_several_devices_match_the_model() {
+/// Runs the seeds (`AISLE_MODEL_SEED` alone, or `AISLE_MODEL_SEEDS` from `AISLE_MODEL_FROM`,
+/// `quick` by default) on `backend`.
+fn run_seeds(backend: Backend, quick: u64) {
     if let Some(seed) = std::env::var("AISLE_MODEL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
     {
-        eprintln!("{:?}", run(seed));
+        eprintln!("{:?}", run(seed, backend));
         return;
     }
     let seeds: u64 = std::env::var("AISLE_MODEL_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(quick);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let from: u64 = std::env::var("AISLE_MODEL_FROM")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     for seed in from..from + seeds {
-        for (kind, n) in run(seed) {
+        for (kind, n) in run(seed, backend) {
             *seen.entry(kind).or_default() += n;
         }
     }
-    eprintln!("model: {seeds} seed(s), exceptions the histories raised: {seen:?}");
+    eprintln!("model on {backend:?}: {seeds} seed(s), exceptions the histories raised: {seen:?}");
     // The histories reach every rule the model knows (a run of a few seeds may not).
     if seeds >= 50 {
         for kind in [
@@ -850,4 +871,15 @@ fn random_offline_histories_of_several_devices_match_the_model() {
             );
         }
     }
+}
+
+#[test]
+fn random_offline_histories_of_several_devices_match_the_model() {
+    run_seeds(Backend::Sqlite, 300);
+}
+
+/// The same histories against a server on PostgreSQL (fewer seeds in CI: each is slower).
+#[test]
+fn random_offline_histories_of_several_devices_match_the_model_on_postgresql() {
+    run_seeds(Backend::Postgres, 50);
 }

@@ -56,6 +56,21 @@ pub fn try_fresh_database() -> Result<String, String> {
 
 /// Creates a database with a name of its own on the cluster at `base_url`: its URL.
 fn create_database(base_url: &str) -> Result<String, String> {
+    create(base_url, None)
+}
+
+/// A new database that starts as a copy of the one at `template_url` (on the shared cluster;
+/// nothing may be connected to the template): its URL. Tests that run many seeds from one
+/// prepared server use it as SQLite tests copy a file.
+pub fn copy_of(template_url: &str) -> Result<String, String> {
+    let (base, template) = template_url
+        .rsplit_once('/')
+        .ok_or_else(|| format!("{template_url} names no database"))?;
+    create(base, Some(template))
+}
+
+/// `CREATE DATABASE` with a name of its own, empty or from `template`: its URL.
+fn create(base_url: &str, template: Option<&str>) -> Result<String, String> {
     let name = format!(
         "aisle_{}_{}",
         std::process::id(),
@@ -63,9 +78,10 @@ fn create_database(base_url: &str) -> Result<String, String> {
     );
     let mut admin = postgres::Client::connect(&format!("{base_url}/postgres"), postgres::NoTls)
         .map_err(|e| format!("connecting to {base_url}: {e}"))?;
+    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
     admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .map_err(|e| format!("creating database {name}: {e}"))?;
+        .batch_execute(&format!("CREATE DATABASE {name}{from}"))
+        .map_err(|e| format!("creating database {name}{from}: {e}"))?;
     Ok(format!("{base_url}/{name}"))
 }
 
