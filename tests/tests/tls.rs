@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_e2e::aisle_cli as aisle;
-use aisle_e2e::bin;
+use aisle_e2e::{Backend, bin};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use std::process::Command;
 
@@ -37,8 +37,8 @@ fn pki() -> Pki {
     }
 }
 
-#[test]
-fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local() {
+aisle_e2e::on_both!(devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local);
+fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let p = pki();
     let (ca, cert, key) = (
@@ -49,7 +49,10 @@ fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local() {
     std::fs::write(&ca, &p.ca).unwrap();
     std::fs::write(&cert, &p.cert).unwrap();
     std::fs::write(&key, &p.key).unwrap();
-    let db = dir.path().join("server.db");
+    let db = match backend {
+        Backend::Sqlite => dir.path().join("server.db"),
+        Backend::Postgres => std::path::PathBuf::from(aisle_testdb::fresh_database()),
+    };
     let server = |args: &[&str]| {
         Command::new(bin("aisle-server"))
             .arg("--db")
