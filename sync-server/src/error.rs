@@ -20,6 +20,9 @@ pub enum StorageError {
     Conflict(String),
     #[error(transparent)]
     Import(#[from] aisle_domain::import::ImportError),
+    /// Text the database cannot hold (a NUL in a query, a name, a note): the request is bad.
+    #[error("{0}")]
+    BadText(String),
     /// The database cannot be reached (PostgreSQL restarting, the network to it down): nothing
     /// was changed, and the same request later will do.
     #[error("the database is unavailable: {0}")]
@@ -54,8 +57,8 @@ impl From<aisle_ledger::LedgerError> for StorageError {
             L::Invalid(m) => Self::Invalid(m),
             L::NotFound { what, key } => Self::NotFound(format!("no {what} matches {key:?}")),
             down if down.is_unavailable() => Self::Unavailable(down.to_string()),
-            text if text.is_unstorable_text() => Self::Invalid(
-                "the text holds a NUL character (U+0000), which cannot be stored".into(),
+            text if text.is_unstorable_text() => Self::BadText(
+                "the request's text holds a NUL character (U+0000), which cannot be stored".into(),
             ),
             other => Self::Internal(other.to_string()),
         }
@@ -97,6 +100,7 @@ impl From<StorageError> for ApiError {
             StorageError::Gap { expected } => Self::Gap { expected },
             StorageError::Conflict(m) => Self::Conflict(m),
             StorageError::Import(i) => Self::Unprocessable(i.to_string()),
+            StorageError::BadText(m) => Self::BadRequest(m),
             StorageError::Unavailable(m) => Self::Unavailable(m),
             StorageError::Internal(m) => Self::Internal(m),
         }

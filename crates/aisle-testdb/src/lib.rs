@@ -78,7 +78,9 @@ fn create(base_url: &str, template: Option<&str>) -> Result<String, String> {
     );
     let mut admin = postgres::Client::connect(&format!("{base_url}/postgres"), postgres::NoTls)
         .map_err(|e| format!("connecting to {base_url}: {e}"))?;
-    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    let from = template
+        .map(|t| format!(" TEMPLATE {t}"))
+        .unwrap_or_default();
     admin
         .batch_execute(&format!("CREATE DATABASE {name}{from}"))
         .map_err(|e| format!("creating database {name}{from}: {e}"))?;

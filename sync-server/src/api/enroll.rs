@@ -20,6 +20,14 @@ pub async fn enroll(
             "an enrolment needs the code and the device's name".into(),
         ));
     }
+    if [&req.code, &req.name, &req.app_version]
+        .iter()
+        .any(|t| t.chars().any(char::is_control))
+    {
+        return Err(ApiError::BadRequest(
+            "the code, the device's name and the app version hold no control characters".into(),
+        ));
+    }
     let token = random_code(32).map_err(ApiError::from)?;
     let hash = hash_secret(&token);
     let epoch = state.storage.epoch();

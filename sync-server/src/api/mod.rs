@@ -105,6 +105,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A NUL (`%00`) in a query or a path is refused on both backends alike: PostgreSQL cannot hold
+/// it, and no code, badge or number has one.
+fn refuse_nul(text: &str) -> Result<(), ApiError> {
+    if text.contains("%00") {
+        return Err(ApiError::BadRequest(
+            "the request holds a NUL character (%00), which no code, badge or number has".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Query strings whose rejections are reported in the API's error shape.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
@@ -113,6 +124,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        refuse_nul(parts.uri.query().unwrap_or_default())?;
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Self(v))
@@ -128,6 +140,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        refuse_nul(parts.uri.path())?;
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Self(v))
