@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aisle_e2e::app::TabletApp;
-use aisle_e2e::{Server, bin};
+use aisle_e2e::{Backend, Server, bin};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const ITEMS: usize = 60;
@@ -33,10 +33,19 @@ fn add(stock: &mut BTreeMap<String, i64>, k: String, qty: i64) {
     *stock.entry(k).or_insert(0) += qty;
 }
 
+/// Against a server on SQLite, then on PostgreSQL: one after the other, so that two apps never
+/// share the display (the screenshots are the PostgreSQL run's, the same screens).
 #[test]
 fn a_shift_offline_then_sync_reaches_the_server() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        eprintln!("the app's shift against a server on {backend:?}");
+        a_shift(backend);
+    }
+}
+
+fn a_shift(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::with_demo(dir.path(), ITEMS);
+    let mut server = Server::with_demo_on(backend, dir.path(), ITEMS);
     let code = server.enrolment_code("WH1", "TABLET-E2E");
     let codes = barcodes();
     let bolt = "HAR-00001";

@@ -7,12 +7,21 @@
 
 use aisle_device::work::CountRequest;
 use aisle_e2e::app::Browser;
-use aisle_e2e::{Device, Server};
+use aisle_e2e::{Backend, Device, Server};
 
+/// On SQLite, then on PostgreSQL: one after the other, so that two browsers never share the
+/// machine (the screenshots are the PostgreSQL run's, the same pages).
 #[test]
 fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        eprintln!("the supervisor's pages on {backend:?}");
+        supervisor_day(backend);
+    }
+}
+
+fn supervisor_day(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::with_demo(dir.path(), 40);
+    let server = Server::with_demo_on(backend, dir.path(), 40);
     server.set_operator("SUP2", true);
     let mut device = Device::enrolled(dir.path(), &server, "T1", &server.url);
 
