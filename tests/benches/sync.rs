@@ -221,17 +221,13 @@ fn fifty_devices(backend: Backend, dir: &Path) {
 /// Pushes `n` receipts onto 5,000 plates straight over HTTP as `d` (its log must be empty beyond
 /// its first entry, the template), 5,000 per request.
 fn push_history(server: &Server, d: &mut Device, n: u64) {
-    let plate = |i: u64| format!("3402999{:010}", i % 5_000);
-    let code = |body: String| {
-        let check = aisle_domain::scan::gtin::mod10(&body).unwrap();
-        format!("{body}{check}")
-    };
+    let plate = |i: u64| aisle_e2e::chaos::sscc(200_000 + i % 5_000);
     d.store
         .receive(
             &aisle_device::work::ReceiveRequest {
                 location: "LOC:WH1:RCV-01".into(),
                 item: "5012345000015".into(),
-                plate: Some(code(plate(0))),
+                plate: Some(plate(0)),
                 qty: Some(1),
                 ..Default::default()
             },
@@ -255,7 +251,7 @@ fn push_history(server: &Server, d: &mut Device, n: u64) {
                 e.op_id = aisle_domain::OpId::new();
                 e.seq = s;
                 if let Operation::Receive(r) = &mut e.op {
-                    let c = code(plate(s));
+                    let c = plate(s);
                     r.key.plate = Some(PlateId::for_code(&c));
                     r.plate_code = Some(c);
                 }

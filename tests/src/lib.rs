@@ -342,13 +342,11 @@ impl Device {
 
     /// Receives one unit onto each of `n` new plates (SSCCs): `n` stock rows.
     pub fn receive_on_plates(&mut self, n: usize) {
-        for i in 0..n {
-            let body = format!("34029992{i:09}");
-            let check = aisle_domain::scan::gtin::mod10(&body).unwrap();
+        for i in 0..n as u64 {
             let req = aisle_device::work::ReceiveRequest {
                 location: "LOC:WH1:RCV-01".into(),
                 item: "5012345000015".into(),
-                plate: Some(format!("{body}{check}")),
+                plate: Some(chaos::sscc(100_000 + i)),
                 qty: Some(1),
                 ..Default::default()
             };

@@ -129,49 +129,28 @@ fn copy_table(sqlite: &Connection, pg: &PgConn, table: &str) -> StorageResult<u6
     let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
     let mut stmt = sqlite.prepare(&format!("SELECT {} FROM \"{table}\"", list.join(", ")))?;
     let mut rows = stmt.query([])?;
-    let mut failed: Option<StorageError> = None;
     let n = pg.copy_in(table, &columns, &mut |write| {
         let mut values = Vec::with_capacity(columns.len());
-        loop {
-            let row = match rows.next() {
-                Ok(Some(row)) => row,
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    failed = Some(e.into());
-                    return Err(aisle_ledger::LedgerError::Invalid(format!(
-                        "reading {table}"
-                    )));
-                }
-            };
+        while let Some(row) = rows.next()? {
             values.clear();
             for (i, column) in columns.iter().enumerate() {
-                let v = match row.get_ref(i) {
-                    Ok(ValueRef::Null) => Value::Null,
-                    Ok(ValueRef::Integer(n)) => Value::Int(n),
-                    Ok(ValueRef::Real(x)) => Value::Real(x),
-                    Ok(ValueRef::Text(t)) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                    Ok(ValueRef::Blob(_)) => {
+                values.push(match row.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => Value::Int(n),
+                    ValueRef::Real(x) => Value::Real(x),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(_) => {
                         return Err(aisle_ledger::LedgerError::Invalid(format!(
                             "{table}.{column} holds binary data, which no column of Aisle's has"
                         )));
                     }
-                    Err(e) => {
-                        failed = Some(e.into());
-                        return Err(aisle_ledger::LedgerError::Invalid(format!(
-                            "reading {table}"
-                        )));
-                    }
-                };
-                values.push(v);
+                });
             }
             write(&values)?;
         }
-    });
-    match (n, failed) {
-        (_, Some(e)) => Err(e),
-        (Ok(n), None) => Ok(n),
-        (Err(e), None) => Err(e.into()),
-    }
+        Ok(())
+    })?;
+    Ok(n)
 }
 
 /// The target's tables, referenced tables before the tables that refer to them, with the

@@ -22,15 +22,13 @@ use std::collections::{BTreeMap, HashSet};
 /// Applies a page's stock rows above `cursor` (the device's pull cursor before this page);
 /// returns how many it applied.
 pub(super) fn apply_stock_rows(tx: &Connection, page: &PullResponse, cursor: u64) -> Result<u64> {
-    if page.stock.is_empty() {
+    let fresh: Vec<&StockChange> = page.stock.iter().filter(|r| r.seq > cursor).collect();
+    if fresh.is_empty() {
         return Ok(0);
     }
     let own_later = own_effects_after(tx, page.durable_seq)?;
     let mut applied = 0;
-    for row in &page.stock {
-        if row.seq <= cursor {
-            continue;
-        }
+    for row in fresh {
         let (item, loc, lot, expiry, plate) = key_columns(&row.key);
         let target = row.qty + own_later.get(&row.key).copied().unwrap_or(0);
         let have: i64 = tx
