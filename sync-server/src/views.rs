@@ -14,6 +14,8 @@ use aisle_ledger::db::{Db, DbExt, Row, Value};
 use aisle_ledger::effects::key_columns;
 use aisle_ledger::view::SharedMaster;
 use chrono::{DateTime, SecondsFormat, Utc};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// The state as of the current point of a push transaction.
 pub(crate) struct TxView<'a> {
@@ -22,6 +24,69 @@ pub(crate) struct TxView<'a> {
     pub device: DeviceId,
     /// Stock the push has applied and not yet written (`sql::books`).
     pub pending: Option<&'a crate::sql::books::PendingBooks>,
+}
+
+/// Counts of an item at a location after a cursor, by devices other than the one given.
+type CountsAfter = (DeviceId, ItemId, LocationId, u64);
+
+/// Reads a push repeats for many of its entries and that nothing the push does changes before
+/// its books are flushed: items and locations, operators' role histories, stock as it stood
+/// when the push began (its own changes are in [`PendingBooks`](crate::sql::books::PendingBooks)
+/// until the flush), and other devices' counts (a push is one device's entries, so the counts it
+/// logs itself are never among them). Read once per push instead of once per entry: on
+/// PostgreSQL each read is a round trip. Cleared when the books are flushed.
+#[derive(Debug, Default)]
+pub(crate) struct ReadMemo {
+    skus: RefCell<HashMap<ItemId, Option<String>>>,
+    locations: RefCell<HashMap<LocationId, Option<(WarehouseId, String)>>>,
+    /// A badge's roles as `(valid_from, role)`.
+    roles: RefCell<HashMap<String, Vec<(String, String)>>>,
+    stock: RefCell<HashMap<StockKey, i64>>,
+    unseen: RefCell<HashMap<CountsAfter, Vec<OpId>>>,
+}
+
+impl ReadMemo {
+    /// Forgets everything (the books were flushed, so stock read before is stale).
+    pub fn clear(&self) {
+        self.skus.borrow_mut().clear();
+        self.locations.borrow_mut().clear();
+        self.roles.borrow_mut().clear();
+        self.stock.borrow_mut().clear();
+        self.unseen.borrow_mut().clear();
+    }
+}
+
+/// `map[key]`, read with `read` the first time.
+fn remembered<K, V>(
+    map: Option<&RefCell<HashMap<K, V>>>,
+    key: K,
+    read: impl FnOnce() -> ViewResult<V>,
+) -> ViewResult<V>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+{
+    let Some(map) = map else {
+        return read();
+    };
+    if let Some(v) = map.borrow().get(&key) {
+        return Ok(v.clone());
+    }
+    let v = read()?;
+    map.borrow_mut().insert(key, v.clone());
+    Ok(v)
+}
+
+/// The role in force `at` (stored time text) from a badge's history: the latest that started
+/// by then; before the first one (a clock that was off before the server corrected it), the
+/// first.
+fn role_at<'h>(history: &'h [(String, String)], at: &str) -> Option<&'h str> {
+    history
+        .iter()
+        .filter(|(from, _)| from.as_str() <= at)
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .or_else(|| history.iter().min_by(|a, b| a.0.cmp(&b.0)))
+        .map(|(_, role)| role.as_str())
 }
 
 fn fail(e: aisle_ledger::LedgerError) -> ViewError {
@@ -40,6 +105,10 @@ fn stored_time(t: DateTime<Utc>) -> String {
 }
 
 impl TxView<'_> {
+    fn memo(&self) -> Option<&ReadMemo> {
+        self.pending.map(|p| &p.memo)
+    }
+
     fn one<T>(
         &self,
         sql: &str,
@@ -86,14 +155,16 @@ impl TxView<'_> {
 impl StateView for TxView<'_> {
     fn on_hand(&self, key: &StockKey) -> ViewResult<i64> {
         let (i, l, lot, exp, plate) = key_columns(key);
-        Ok(self
-            .one(
-                "SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
-                args![i, l, lot, exp, plate],
-                |r| r.get(0),
-            )?
-            .unwrap_or(0)
-            + self.pending.map_or(0, |p| p.delta(key)))
+        let stored = remembered(self.memo().map(|m| &m.stock), key.clone(), || {
+            Ok(self
+                .one(
+                    "SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
+                    args![i, l, lot, exp, plate],
+                    |r| r.get(0),
+                )?
+                .unwrap_or(0))
+        })?;
+        Ok(stored + self.pending.map_or(0, |p| p.delta(key)))
     }
 
     fn receipt_line(&self, id: ReceiptLineId) -> ViewResult<Option<LineProgress>> {
@@ -126,13 +197,16 @@ impl StateView for TxView<'_> {
         location: LocationId,
         seen_cursor: u64,
     ) -> ViewResult<Vec<OpId>> {
-        self.conn
-            .rows(
-                "SELECT op_id FROM counts WHERE item_id = ?1 AND location_id = ?2 AND server_seq > ?3 AND device_id <> ?4",
-                args![item, location, seen_cursor as i64, self.device],
-                |r| r.get::<OpId>(0),
-            )
-            .map_err(fail)
+        let key = (self.device, item, location, seen_cursor);
+        remembered(self.memo().map(|m| &m.unseen), key, || {
+            self.conn
+                .rows(
+                    "SELECT op_id FROM counts WHERE item_id = ?1 AND location_id = ?2 AND server_seq > ?3 AND device_id <> ?4",
+                    args![item, location, seen_cursor as i64, self.device],
+                    |r| r.get::<OpId>(0),
+                )
+                .map_err(fail)
+        })
     }
 
     fn describe(&self, key: &StockKey) -> ViewResult<String> {
@@ -157,23 +231,30 @@ impl WorkView for TxView<'_> {
     fn operator_role(&self, badge: &str, at: DateTime<Utc>) -> ViewResult<Option<Role>> {
         // The role in force at the operation's time; a badge whose history starts later (a clock
         // that was off before the server corrected it) is judged by its first role.
-        let role: Option<String> = self.one(
-            "SELECT role FROM operator_roles WHERE badge = ?1
-             ORDER BY (valid_from <= ?2) DESC, CASE WHEN valid_from <= ?2 THEN valid_from END DESC, valid_from
-             LIMIT 1",
-            args![badge, stored_time(at)],
-            |r| r.get(0),
-        )?;
-        role.map(|r| Role::parse(&r).ok_or_else(|| ViewError(format!("stored role {r:?}"))))
+        let history = remembered(self.memo().map(|m| &m.roles), badge.to_string(), || {
+            self.conn
+                .rows(
+                    "SELECT valid_from, role FROM operator_roles WHERE badge = ?1",
+                    args![badge],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(fail)
+        })?;
+        role_at(&history, &stored_time(at))
+            .map(|r| Role::parse(r).ok_or_else(|| ViewError(format!("stored role {r:?}"))))
             .transpose()
     }
 
     fn item_sku(&self, item: ItemId) -> ViewResult<Option<String>> {
-        SharedMaster(self.conn).item_sku(item)
+        remembered(self.memo().map(|m| &m.skus), item, || {
+            SharedMaster(self.conn).item_sku(item)
+        })
     }
 
     fn location(&self, loc: LocationId) -> ViewResult<Option<(WarehouseId, String)>> {
-        SharedMaster(self.conn).location(loc)
+        remembered(self.memo().map(|m| &m.locations), loc, || {
+            SharedMaster(self.conn).location(loc)
+        })
     }
 
     fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>> {
@@ -214,5 +295,39 @@ impl WorkView for TxView<'_> {
                 })
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::role_at;
+
+    fn history() -> Vec<(String, String)> {
+        [
+            ("2026-03-01T00:00:00.000Z", "supervisor"),
+            ("2026-01-01T00:00:00.000Z", "picker"),
+            ("2026-02-01T00:00:00.000Z", "receiver"),
+        ]
+        .into_iter()
+        .map(|(from, role)| (from.to_string(), role.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn the_role_in_force_is_the_latest_begun_by_then() {
+        let h = history();
+        assert_eq!(role_at(&h, "2026-01-15T00:00:00.000Z"), Some("picker"));
+        assert_eq!(role_at(&h, "2026-02-01T00:00:00.000Z"), Some("receiver"));
+        assert_eq!(role_at(&h, "2026-02-28T23:59:59.999Z"), Some("receiver"));
+        assert_eq!(role_at(&h, "2027-01-01T00:00:00.000Z"), Some("supervisor"));
+    }
+
+    #[test]
+    fn before_the_first_role_the_first_one_counts() {
+        assert_eq!(
+            role_at(&history(), "2025-12-31T00:00:00.000Z"),
+            Some("picker")
+        );
+        assert_eq!(role_at(&[], "2026-01-01T00:00:00.000Z"), None);
     }
 }

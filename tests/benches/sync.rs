@@ -383,6 +383,8 @@ fn main() {
         return;
     }
     let wanted = std::env::var("AISLE_BENCH_BACKENDS").unwrap_or("sqlite,postgres".into());
+    let steps = std::env::var("AISLE_BENCH_STEPS")
+        .unwrap_or("one_device,fifty_devices,long_history,five_hundred_devices".into());
     let history: u64 = std::env::var("AISLE_BENCH_HISTORY")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -391,16 +393,22 @@ fn main() {
         if !wanted.contains(name) {
             continue;
         }
-        for step in [one_device, fifty_devices] {
+        for (step_name, step) in [
+            ("one_device", one_device as fn(Backend, &Path)),
+            ("fifty_devices", fifty_devices),
+        ] {
+            if !steps.contains(step_name) {
+                continue;
+            }
             let dir = tempfile::tempdir().unwrap();
             step(backend, dir.path());
         }
     }
-    if history > 0 {
+    if history > 0 && steps.contains("long_history") {
         let dir = tempfile::tempdir().unwrap();
         long_history(dir.path(), history, wanted.contains("postgres"));
     }
-    if wanted.contains("postgres") {
+    if wanted.contains("postgres") && steps.contains("five_hundred_devices") {
         let dir = tempfile::tempdir().unwrap();
         five_hundred_devices(dir.path());
     }

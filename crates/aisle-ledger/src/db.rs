@@ -253,6 +253,51 @@ pub trait Db {
         args: &[Value],
         f: &mut dyn FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()>;
+
+    /// Appends `rows` (values of `columns`, in order) to `table`: many rows to a statement, or
+    /// on PostgreSQL one `COPY` (one round trip). A conflict with a unique key is an error, as
+    /// for a plain `INSERT`. Returns the rows written.
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<u64> {
+        insert_many(self, table, columns, rows)
+    }
+}
+
+/// Rows per `INSERT` statement of [`insert_many`].
+const ROWS_PER_INSERT: usize = 100;
+
+/// [`Db::insert_rows`] as multi-row `INSERT` statements, for every backend.
+pub fn insert_many<D: Db + ?Sized>(
+    db: &D,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+) -> Result<u64> {
+    let mut written = 0;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let row: Vec<String> = (1..=columns.len())
+                    .map(|c| format!("?{}", r * columns.len() + c))
+                    .collect();
+                format!("({})", row.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            tuples.join(", ")
+        );
+        let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
+        if let Some(bad) = chunk.iter().find(|r| r.len() != columns.len()) {
+            return Err(LedgerError::Invalid(format!(
+                "a row of {} values for the {} columns of {table}",
+                bad.len(),
+                columns.len()
+            )));
+        }
+        written += db.exec(&sql, &values)? as u64;
+    }
+    Ok(written)
 }
 
 /// Conveniences over [`Db`] for every backend.
@@ -365,6 +410,9 @@ macro_rules! db_by_deref {
             ) -> Result<()> {
                 (**self).each(sql, args, f)
             }
+            fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<u64> {
+                (**self).insert_rows(table, columns, rows)
+            }
         }
     )*};
 }
@@ -391,6 +439,9 @@ mod pg {
     use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
     use std::cell::RefCell;
     use std::collections::HashMap;
+
+    /// From how many rows [`Db::insert_rows`] copies rather than inserts.
+    const COPY_FROM_ROWS: usize = 20;
 
     /// Writes one row of a [`PgConn::copy_in`].
     pub type RowWriter<'a> = dyn FnMut(&[Value]) -> Result<()> + 'a;
@@ -565,6 +616,16 @@ mod pg {
                 f(&Row(RowRef::Postgres(r)))?;
             }
             Ok(())
+        }
+
+        fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<u64> {
+            if rows.len() < COPY_FROM_ROWS {
+                return super::insert_many(self, table, columns, rows);
+            }
+            let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+            self.copy_in(table, &columns, &mut |write| {
+                rows.iter().try_for_each(|row| write(row))
+            })
         }
     }
 

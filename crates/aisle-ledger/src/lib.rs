@@ -37,6 +37,9 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // items to a few page touches without system calls.
     conn.pragma_update(None, "mmap_size", 1024 * 1024 * 1024)?;
     conn.pragma_update(None, "cache_size", -32 * 1024)?;
+    // Statement journals (a multi-row insert or an upsert that may have to undo itself) in
+    // memory, not in a temporary file: they were a tenth of a push's time on the server.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use serde::Deserialize;
 pub struct PushIn {
     pub device_id: aisle_domain::DeviceId,
     pub epoch: uuid::Uuid,
-    pub entries: Vec<serde_json::Value>,
+    pub entries: Vec<Box<serde_json::value::RawValue>>,
 }
 
 pub async fn push(
@@ -53,7 +53,7 @@ pub async fn push(
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
-            aisle_domain::op::read_entry(v)
+            aisle_domain::op::read_entry_text(v.get())
                 .map_err(|e| ApiError::Unprocessable(format!("entry {} of the push: {e}", i + 1)))
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -1,25 +1,46 @@
-//! A push's ledger rows and stock changes, gathered while its entries are admitted and written
-//! once at the end: ledger rows many to a statement, each stock key once however many of the
-//! push's operations touched it, with the sequence number of the last (`stock_changes`, for
-//! pulls). Admission and reconciliation read stock through [`PendingBooks::delta`] on top of the
-//! table, so every entry still sees the ones before it.
+//! A push's log rows, ledger rows and stock changes, gathered while its entries are admitted and
+//! written once at the end: log and ledger rows many to a statement (PostgreSQL: one `COPY`), each stock key once however
+//! many of the push's operations touched it, with the sequence number of the last
+//! (`stock_changes`, for pulls). Admission and reconciliation read stock through
+//! [`PendingBooks::delta`] on top of the table, so every entry still sees the ones before it, and
+//! what they read more than once through [`ReadMemo`].
+//!
+//! Server sequence numbers are handed out here, one after the largest logged: every write
+//! transaction holds the write lock (SQLite's single writer, PostgreSQL's advisory lock), so no
+//! other transaction can log in between and numbers still follow commit order (the pull cursor's
+//! guarantee, docs/sync-protocol.md). Nothing reads the log rows of a push before its flush.
 //!
 //! Why: PostgreSQL keeps every version of a row a transaction updates until it ends, so a push of
 //! 2,000 scans of one item updated the same stock row 2,000 times, each update walking the ones
 //! before it (quadratic: 14 s for 10,000 operations on one key, and 50 such pushes at once never
 //! finished). SQLite does not mind, and gains the fewer statements too.
 
-use crate::error::StorageResult;
+use crate::error::{StorageError, StorageResult};
+use crate::views::ReadMemo;
 use aisle_domain::OpId;
 use aisle_domain::ledger::{Delta, StockKey};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Value};
 use aisle_ledger::effects::key_columns;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-/// Ledger rows per INSERT statement.
-const LEDGER_ROWS_PER_STATEMENT: usize = 100;
+/// Operation ids looked up per query.
+const LOOKUPS_PER_QUERY: usize = 500;
+
+/// The columns of a log row, in the order [`PendingBooks::log`] takes their values.
+const LOG_COLUMNS: [&str; 10] = [
+    "server_seq",
+    "op_id",
+    "device_id",
+    "device_seq",
+    "warehouse_id",
+    "op_type",
+    "received_at",
+    "entry",
+    "at",
+    "status",
+];
 
 #[derive(Debug)]
 struct Touch {
@@ -35,9 +56,30 @@ struct Touch {
 pub(crate) struct PendingBooks {
     stock: RefCell<BTreeMap<StockKey, Touch>>,
     ledger: RefCell<Vec<(OpId, Delta)>>,
+    /// Log rows: the operation's id and the values of [`LOG_COLUMNS`].
+    log: RefCell<Vec<(OpId, Vec<Value>)>>,
+    /// The server sequence number the next logged operation gets, once known.
+    next_seq: Cell<Option<u64>>,
+    /// What the push's entries read more than once.
+    pub memo: ReadMemo,
 }
 
 impl PendingBooks {
+    /// Logs an operation: `values` are those of [`LOG_COLUMNS`] after the first, which this
+    /// returns (the operation's server sequence number).
+    pub fn log(&self, tx: &dyn Db, op_id: OpId, values: Vec<Value>) -> StorageResult<u64> {
+        let seq = match self.next_seq.get() {
+            Some(seq) => seq,
+            None => super::max_seq(tx)? + 1,
+        };
+        self.next_seq.set(Some(seq + 1));
+        let mut row = Vec::with_capacity(LOG_COLUMNS.len());
+        row.push(Value::Int(seq as i64));
+        row.extend(values);
+        self.log.borrow_mut().push((op_id, row));
+        Ok(seq)
+    }
+
     /// An applied operation's stock deltas.
     pub fn add(&self, op_id: OpId, seq: u64, deltas: Vec<Delta>) {
         let mut stock = self.stock.borrow_mut();
@@ -60,42 +102,42 @@ impl PendingBooks {
         self.stock.borrow().get(key).map_or(0, |t| t.delta)
     }
 
-    /// Writes everything gathered: ledger rows, stock, and `stock_changes`.
+    /// Writes everything gathered: log rows, ledger rows, stock, and `stock_changes`.
     pub fn flush(&self, tx: &dyn Db) -> StorageResult<()> {
-        let rows = std::mem::take(&mut *self.ledger.borrow_mut());
-        for chunk in rows.chunks(LEDGER_ROWS_PER_STATEMENT) {
-            let mut sql = String::from(
-                "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty) VALUES ",
-            );
-            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
-            for (i, (op, d)) in chunk.iter().enumerate() {
-                let n = i * 7;
-                if i > 0 {
-                    sql.push_str(", ");
+        self.memo.clear();
+        self.next_seq.set(None);
+        let log = std::mem::take(&mut *self.log.borrow_mut());
+        if !log.is_empty() {
+            refuse_logged_before(tx, &log)?;
+            let rows: Vec<Vec<Value>> = log.into_iter().map(|(_, row)| row).collect();
+            tx.insert_rows("ops", &LOG_COLUMNS, &rows).map_err(|err| {
+                if err.is_unique_violation() {
+                    StorageError::Conflict(format!("{ALREADY_LOGGED}: {err}"))
+                } else {
+                    err.into()
                 }
-                sql.push_str(&format!(
-                    "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6,
-                    n + 7
-                ));
-                let (item, loc, lot, expiry, plate) = key_columns(&d.key);
-                values.extend_from_slice(args![
-                    op.to_string(),
-                    item,
-                    loc,
-                    lot,
-                    expiry,
-                    plate,
-                    d.qty
-                ]);
-            }
-            tx.exec(&sql, &values)?;
+            })?;
         }
+        let ledger: Vec<Vec<Value>> = std::mem::take(&mut *self.ledger.borrow_mut())
+            .into_iter()
+            .map(|(op, d)| {
+                let (item, loc, lot, expiry, plate) = key_columns(&d.key);
+                args![op.to_string(), item, loc, lot, expiry, plate, d.qty].to_vec()
+            })
+            .collect();
+        tx.insert_rows(
+            "ledger",
+            &[
+                "op_id",
+                "item_id",
+                "location_id",
+                "lot",
+                "expiry",
+                "plate_id",
+                "qty",
+            ],
+            &ledger,
+        )?;
         let stock = std::mem::take(&mut *self.stock.borrow_mut());
         for (key, t) in stock {
             let (item, loc, lot, expiry, plate) = key_columns(&key);
@@ -122,4 +164,41 @@ impl PendingBooks {
         }
         Ok(())
     }
+}
+
+/// Why a push is refused whose operation id is logged already.
+const ALREADY_LOGGED: &str =
+    "already logged under another device or sequence number; nothing from this request was applied";
+
+/// Log rows checked for ids logged before: a device's sequence numbers were checked already,
+/// so an operation id met again (logged by another device, or twice in this push) refuses the
+/// push, naming the operation. The push's transaction is then rolled back.
+fn refuse_logged_before(tx: &dyn Db, log: &[(OpId, Vec<Value>)]) -> StorageResult<()> {
+    let mut ids = std::collections::HashSet::with_capacity(log.len());
+    if let Some((op, _)) = log.iter().find(|(op, _)| !ids.insert(*op)) {
+        return Err(StorageError::Conflict(format!(
+            "operation {op} is {ALREADY_LOGGED}"
+        )));
+    }
+    for chunk in log.chunks(LOOKUPS_PER_QUERY) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let ids: Vec<Value> = chunk
+            .iter()
+            .map(|(op, _)| Value::Text(op.to_string()))
+            .collect();
+        let logged: Option<String> = tx.first(
+            &format!(
+                "SELECT op_id FROM ops WHERE op_id IN ({}) ORDER BY server_seq LIMIT 1",
+                marks.join(", ")
+            ),
+            &ids,
+            |r| r.get(0),
+        )?;
+        if let Some(op) = logged {
+            return Err(StorageError::Conflict(format!(
+                "operation {op} is {ALREADY_LOGGED}"
+            )));
+        }
+    }
+    Ok(())
 }

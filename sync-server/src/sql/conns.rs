@@ -6,7 +6,8 @@
 use crate::error::{StorageError, StorageResult};
 use aisle_ledger::db::{Db, Dialect, PgConn, Row, Value};
 use rusqlite::{Connection, OpenFlags};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Idle connections kept open; more are opened under load and closed when returned.
@@ -21,6 +22,58 @@ const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// The key of the advisory lock every PostgreSQL write transaction holds ("AISLE" in ASCII).
 pub(super) const WRITE_LOCK: i64 = 0x41_49_53_4c_45;
 
+/// Pages of write-ahead log after which the SQLite writer copies it back into the database file
+/// itself, at a commit: only when the [`Checkpointer`] fell that far behind (about 40 MB).
+pub(super) const WAL_PAGES_BEFORE_WRITER_CHECKPOINTS: i64 = 10_000;
+
+/// Copies SQLite's write-ahead log back into the database file on a thread of its own, after
+/// writes commit. Left to the writer (SQLite's default, every 1,000 pages), every third or fourth
+/// push of 1,000 operations waited at its commit for the copy and its sync: 25 ms instead of 5.
+/// A passive checkpoint never blocks the writer or readers, and a commit is durable in the log
+/// before it, so nothing here affects what was acknowledged.
+#[derive(Debug)]
+pub(super) struct Checkpointer {
+    wake: SyncSender<()>,
+}
+
+impl Checkpointer {
+    /// A checkpointer for the database at `path`: its thread ends when this is dropped.
+    pub(super) fn start(path: &Path) -> StorageResult<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let (wake, woken) = sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("aisle-checkpoint".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    });
+                    match done {
+                        Ok((log, copied)) if log > 0 && copied < log => {
+                            // Readers still on older pages: the next wake-up copies the rest.
+                            tracing::debug!(log, copied, "checkpoint partly done");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "checkpointing the database"),
+                    }
+                }
+            })
+            .map_err(|e| StorageError::Internal(format!("starting the checkpointer: {e}")))?;
+        Ok(Self { wake })
+    }
+
+    /// Something was committed: checkpoint soon (once for any number of commits meanwhile).
+    fn nudge(&self) {
+        match self.wake.try_send(()) {
+            Ok(()) | Err(TrySendError::Full(())) => {}
+            Err(TrySendError::Disconnected(())) => {
+                tracing::warn!("the checkpointer stopped; the writer checkpoints on its own");
+            }
+        }
+    }
+}
+
 /// The database behind the storage.
 #[derive(Debug)]
 pub(super) enum Backend {
@@ -30,6 +83,7 @@ pub(super) enum Backend {
         /// Idle read-only connections (WAL lets them read while a push writes).
         readers: Mutex<Vec<Connection>>,
         path: PathBuf,
+        checkpoints: Checkpointer,
     },
     Postgres(PgPool),
 }
@@ -132,10 +186,14 @@ impl Backend {
     /// connection holding the write lock until it commits or rolls back.
     pub(super) fn write(&self) -> StorageResult<Tx<'_>> {
         let conn = match self {
-            Self::Sqlite { writer, .. } => {
+            Self::Sqlite {
+                writer,
+                checkpoints,
+                ..
+            } => {
                 let conn = writer.lock().map_err(|_| poisoned())?;
                 conn.exec("BEGIN IMMEDIATE", &[])?;
-                TxConn::Sqlite(conn)
+                TxConn::Sqlite(conn, checkpoints)
             }
             Self::Postgres(_) => {
                 let conn = self.pg()?;
@@ -235,21 +293,21 @@ pub(super) struct Tx<'a> {
 }
 
 enum TxConn<'a> {
-    Sqlite(MutexGuard<'a, Connection>),
+    Sqlite(MutexGuard<'a, Connection>, &'a Checkpointer),
     Postgres(Box<Pooled<'a>>),
 }
 
 impl Tx<'_> {
     fn db(&self) -> &dyn Db {
         match &self.conn {
-            TxConn::Sqlite(c) => &**c,
+            TxConn::Sqlite(c, _) => &**c,
             TxConn::Postgres(c) => &***c,
         }
     }
 
     fn finish(&self, sql: &str) -> aisle_ledger::Result<()> {
         match &self.conn {
-            TxConn::Sqlite(c) => c.exec(sql, &[]).map(|_| ()),
+            TxConn::Sqlite(c, _) => c.exec(sql, &[]).map(|_| ()),
             TxConn::Postgres(c) => c.batch(sql),
         }
     }
@@ -257,6 +315,9 @@ impl Tx<'_> {
     pub(super) fn commit(mut self) -> StorageResult<()> {
         self.finish("COMMIT")?;
         self.open = false;
+        if let TxConn::Sqlite(_, checkpoints) = &self.conn {
+            checkpoints.nudge();
+        }
         Ok(())
     }
 }
@@ -285,6 +346,14 @@ impl Db for Tx<'_> {
         f: &mut dyn FnMut(&Row<'_>) -> aisle_ledger::Result<()>,
     ) -> aisle_ledger::Result<()> {
         self.db().each(sql, args, f)
+    }
+    fn insert_rows(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+    ) -> aisle_ledger::Result<u64> {
+        self.db().insert_rows(table, columns, rows)
     }
 }
 

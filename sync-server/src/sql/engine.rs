@@ -288,29 +288,22 @@ impl SqlStorage {
             },
         };
         let held = admission.verdict == Verdict::Hold;
-        let server_seq: i64 = tx.one("INSERT INTO ops (op_id, device_id, device_seq, warehouse_id, op_type, received_at, entry, at, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING server_seq", args![
-            e.op_id.to_string(),
-            e.device_id.to_string(),
-            e.seq as i64,
-            e.warehouse_id.to_string(),
-            e.op.kind().as_str(),
-            Utc::now().to_rfc3339(),
-            serde_json::to_string(e)?,
-            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            if held { "held" } else { "applied" },
-        ], |r| r.get(0))
-        .map_err(|err| {
-            if err.is_unique_violation() {
-                StorageError::Conflict(format!(
-                    "operation {} is already logged under another device or sequence number",
-                    e.op_id
-                ))
-            } else {
-                err.into()
-            }
-        })?;
-        let server_seq = server_seq as u64;
+        let server_seq = books.log(
+            tx,
+            e.op_id,
+            args![
+                e.op_id.to_string(),
+                e.device_id.to_string(),
+                e.seq as i64,
+                e.warehouse_id.to_string(),
+                e.op.kind().as_str(),
+                Utc::now().to_rfc3339(),
+                serde_json::to_string(e)?,
+                at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                if held { "held" } else { "applied" },
+            ]
+            .to_vec(),
+        )?;
         let mut drafts = admission.exceptions;
         for d in &mut drafts {
             d.message.push_str(match d.kind {

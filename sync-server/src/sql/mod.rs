@@ -107,10 +107,19 @@ impl SqlStorage {
         schema::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| StorageError::Internal(format!("migrating the database: {e}")))?;
+        // The writer copies its log back into the file only when a checkpointer fell far
+        // behind; the checkpointer does it beside the writer (see `conns::Checkpointer`).
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            conns::WAL_PAGES_BEFORE_WRITER_CHECKPOINTS,
+        )?;
+        let checkpoints = conns::Checkpointer::start(&path)?;
         Self::start(Backend::Sqlite {
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             path,
+            checkpoints,
         })
     }
 

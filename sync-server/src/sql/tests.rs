@@ -71,6 +71,123 @@ fn enrolled(storage: &SqlStorage, name: &str) -> DeviceRecord {
         .unwrap()
 }
 
+/// Where demo stock is received in WH1: the warehouse, its dock, and two items.
+fn dock_and_items(storage: &SqlStorage) -> (WarehouseId, LocationId, Vec<ItemId>) {
+    let conn = storage.read().unwrap();
+    let (wh, dock) = conn
+        .one(
+            "SELECT w.id, l.id FROM warehouses w JOIN locations l ON l.warehouse_id = w.id
+             WHERE w.code = 'WH1' AND l.code = 'RCV-01'",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let items = conn
+        .rows("SELECT id FROM items ORDER BY sku LIMIT 2", &[], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    (wh, dock, items)
+}
+
+/// A device's entry #`seq`: one unit of `item` received at `dock`.
+fn receipt(
+    device: &DeviceRecord,
+    seq: u64,
+    wh: WarehouseId,
+    dock: LocationId,
+    item: ItemId,
+    seen_cursor: u64,
+) -> ChangeLogEntry {
+    ChangeLogEntry {
+        op_id: OpId::new(),
+        device_id: device.id,
+        seq,
+        schema_version: PAYLOAD_VERSION,
+        warehouse_id: wh,
+        operator: "ALICE".into(),
+        device_time: Utc::now(),
+        scans: vec![],
+        seen_cursor,
+        op: Operation::Receive(aisle_domain::op::Receive {
+            key: StockKey {
+                item,
+                location: dock,
+                lot: None,
+                expiry: None,
+                plate: None,
+            },
+            qty: 1,
+            pack: None,
+            serials: vec![],
+            receipt_line: None,
+            plate_code: None,
+        }),
+    }
+}
+
+/// An operation id logged before, by another device or earlier in the same push, refuses the
+/// push (nothing of it applied) and names the operation; the device's next push of fresh
+/// operations goes through.
+#[test]
+fn an_operation_id_logged_before_refuses_the_push_and_changes_nothing() {
+    on_both(|storage| {
+        storage.load_demo(1, 5).unwrap();
+        let (wh, dock, items) = dock_and_items(&storage);
+        let (one, two) = (enrolled(&storage, "D1"), enrolled(&storage, "D2"));
+        let logged = receipt(&one, 1, wh, dock, items[0], 0);
+        storage.push(&one, std::slice::from_ref(&logged)).unwrap();
+        let on_hand = || -> i64 {
+            storage
+                .read()
+                .unwrap()
+                .one(
+                    "SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) FROM stock",
+                    &[],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let before = on_hand();
+
+        let mut again = receipt(&two, 2, wh, dock, items[1], 0);
+        again.op_id = logged.op_id;
+        let twice = receipt(&two, 3, wh, dock, items[1], 0);
+        let mut copy = receipt(&two, 4, wh, dock, items[1], 0);
+        copy.op_id = twice.op_id;
+        for (what, push) in [
+            (
+                "logged by another device",
+                vec![receipt(&two, 1, wh, dock, items[1], 0), again],
+            ),
+            (
+                "twice in one push",
+                vec![
+                    receipt(&two, 1, wh, dock, items[1], 0),
+                    receipt(&two, 2, wh, dock, items[1], 0),
+                    twice.clone(),
+                    copy.clone(),
+                ],
+            ),
+        ] {
+            match storage.push(&two, &push) {
+                Err(StorageError::Conflict(m)) => assert!(
+                    m.contains("already logged")
+                        && m.contains(&push.last().unwrap().op_id.to_string()),
+                    "{what}: {m}"
+                ),
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_eq!(on_hand(), before, "{what}: something was applied");
+        }
+        let fine: Vec<ChangeLogEntry> = (1..=3)
+            .map(|seq| receipt(&two, seq, wh, dock, items[1], 0))
+            .collect();
+        assert_eq!(storage.push(&two, &fine).unwrap().applied, 3);
+        assert_eq!(on_hand(), before + 3);
+    });
+}
+
 /// Everything a device pulls from `cursor` on, page after page, and the cursor: the operations'
 /// ids, or (`state`) the items of the stock rows it received.
 fn pull_all(
@@ -117,49 +234,9 @@ fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
     let (slow, fast, reader) = (enrolled(&a, "A1"), enrolled(&b, "B1"), enrolled(&b, "R1"));
     let (_, cursor) = pull_all(&b, &reader, 0, false);
     let (_, rows_cursor) = pull_all(&b, &reader, 0, true);
-    let (wh, dock): (WarehouseId, LocationId) = b
-        .read()
-        .unwrap()
-        .one(
-            "SELECT w.id, l.id FROM warehouses w JOIN locations l ON l.warehouse_id = w.id
-             WHERE w.code = 'WH1' AND l.code = 'RCV-01'",
-            &[],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
     // Two items: no stock row that both pushes would wait for.
-    let items: Vec<ItemId> = b
-        .read()
-        .unwrap()
-        .rows("SELECT id FROM items ORDER BY sku LIMIT 2", &[], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    let entry = |device: &DeviceRecord, item: ItemId| ChangeLogEntry {
-        op_id: OpId::new(),
-        device_id: device.id,
-        seq: 1,
-        schema_version: PAYLOAD_VERSION,
-        warehouse_id: wh,
-        operator: "ALICE".into(),
-        device_time: Utc::now(),
-        scans: vec![],
-        seen_cursor: cursor,
-        op: Operation::Receive(aisle_domain::op::Receive {
-            key: StockKey {
-                item,
-                location: dock,
-                lot: None,
-                expiry: None,
-                plate: None,
-            },
-            qty: 1,
-            pack: None,
-            serials: vec![],
-            receipt_line: None,
-            plate_code: None,
-        }),
-    };
+    let (wh, dock, items) = dock_and_items(&b);
+    let entry = |device: &DeviceRecord, item: ItemId| receipt(device, 1, wh, dock, item, cursor);
     let (first, second) = (entry(&slow, items[0]), entry(&fast, items[1]));
     let item_of = |e: &ChangeLogEntry| match &e.op {
         Operation::Receive(r) => r.key.item.to_string(),
@@ -203,5 +280,33 @@ fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
             rows.contains(&item_of(e)),
             "{what}'s stock row never reached the reader: {rows:?}"
         );
+    }
+}
+
+/// The SQLite writer leaves copying its write-ahead log back into the database file to the
+/// checkpointer (it would do so itself only past 10,000 pages): after commits, the file itself
+/// grows by what they wrote, soon, without anything else touching the database.
+#[test]
+fn the_checkpointer_copies_commits_into_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let storage = SqlStorage::open(&path).unwrap();
+    let size = || std::fs::metadata(&path).unwrap().len();
+    let before = size();
+    storage.load_demo(1, 5).unwrap();
+    let (wh, dock, items) = dock_and_items(&storage);
+    let device = enrolled(&storage, "D1");
+    let entries: Vec<ChangeLogEntry> = (1..=2_000)
+        .map(|seq| receipt(&device, seq, wh, dock, items[0], 0))
+        .collect();
+    storage.push(&device, &entries).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while size() < before + 1_000_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file is still {} bytes (was {before}): nothing was checkpointed",
+            size()
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

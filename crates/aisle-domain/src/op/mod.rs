@@ -638,7 +638,7 @@ pub struct ChangeLogEntry {
 }
 
 mod read;
-pub use read::{read_entry, reread};
+pub use read::{read_entry, read_entry_text, reread};
 
 #[cfg(test)]
 mod tests;
