@@ -226,6 +226,7 @@ impl Backend {
                         )?;
                         c.busy_timeout(std::time::Duration::from_secs(5))?;
                         c.pragma_update(None, "cache_size", -32 * 1024)?;
+                        c.set_prepared_statement_cache_capacity(aisle_ledger::STATEMENT_CACHE);
                         c
                     }
                 };
