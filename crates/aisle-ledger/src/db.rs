@@ -272,6 +272,13 @@ pub fn insert_many<D: Db + ?Sized>(
     columns: &[&str],
     rows: &[Vec<Value>],
 ) -> Result<u64> {
+    if let Some(bad) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(LedgerError::Invalid(format!(
+            "a row of {} values for the {} columns of {table}",
+            bad.len(),
+            columns.len()
+        )));
+    }
     let mut written = 0;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let tuples: Vec<String> = (0..chunk.len())
@@ -288,13 +295,6 @@ pub fn insert_many<D: Db + ?Sized>(
             tuples.join(", ")
         );
         let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
-        if let Some(bad) = chunk.iter().find(|r| r.len() != columns.len()) {
-            return Err(LedgerError::Invalid(format!(
-                "a row of {} values for the {} columns of {table}",
-                bad.len(),
-                columns.len()
-            )));
-        }
         written += db.exec(&sql, &values)? as u64;
     }
     Ok(written)
