@@ -238,7 +238,7 @@ enum ExceptionCommand {
         by: String,
         #[arg(long, conflicts_with_all = ["adjust", "release"])]
         accept: bool,
-        /// Apply a held operation (unauthorized or invalid_operation) as it was sent.
+        /// Apply a held operation (unauthorized, invalid_operation or duplicate_entry) as it was sent.
         #[arg(long, conflicts_with = "adjust")]
         release: bool,
         #[arg(long, default_value = "")]

@@ -36,6 +36,9 @@ const V9_LEASES: &str = include_str!("../migrations/sqlite/0010_leases.sql");
 /// Every stock key with the server sequence number of its last change, so that a pull sends the
 /// rows changed after a cursor instead of every operation (docs/sync-protocol.md, "Pull").
 const V10_STOCK_CHANGES: &str = include_str!("../migrations/sqlite/0011_stock_changes.sql");
+/// Entries a device sent that cannot be logged under their identity (an operation id logged
+/// before, other content under a logged number), kept as sent with the exception that holds them.
+const V11_STRAY_ENTRIES: &str = include_str!("../migrations/sqlite/0012_stray_entries.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -49,6 +52,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V8_AUTHORITY),
     M::up(V9_LEASES),
     M::up(V10_STOCK_CHANGES),
+    M::up(V11_STRAY_ENTRIES),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -67,6 +71,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0002_server.sql"),
         include_str!("../migrations/postgres/0003_stock_changes.sql"),
         include_str!("../migrations/postgres/0004_ledger_unchecked_keys.sql"),
+        include_str!("../migrations/postgres/0005_stray_entries.sql"),
     ];
 }
 
@@ -142,6 +147,11 @@ mod tests {
                 "V10_STOCK_CHANGES",
                 V10_STOCK_CHANGES,
                 "d49573eac765390402fe89a1b02356abc4ea8af6ad3cbda1164eeef14f7ac61f",
+            ),
+            (
+                "V11_STRAY_ENTRIES",
+                V11_STRAY_ENTRIES,
+                "492a062680c7bf83fa4f9a87cd76c730f88e16b461c30ce58ea4b78c9c575182",
             ),
         ];
         for (name, sql, pinned) in released {

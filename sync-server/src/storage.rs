@@ -176,7 +176,7 @@ pub enum Resolution {
     /// A count variance the supervisor does not believe: the books go back to what they were
     /// before the count (a compensating adjustment of the count's difference).
     Reject { note: String },
-    /// A held operation (an `unauthorized` or `invalid_operation` exception) the supervisor
+    /// A held operation (an `unauthorized`, `invalid_operation` or `duplicate_entry` exception) the supervisor
     /// vouches for: applied now, as a server operation every device pulls.
     Release { note: String },
 }

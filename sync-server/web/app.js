@@ -122,7 +122,7 @@ function taskTable(tasks, testid) {
 }
 
 /** Exception kinds whose operation the server held (logged, not applied): a supervisor may release it. */
-const HELD_KINDS = ["unauthorized", "invalid_operation"];
+const HELD_KINDS = ["unauthorized", "invalid_operation", "duplicate_entry"];
 
 async function exceptionsPage() {
   const gen = generation;

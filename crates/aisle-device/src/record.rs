@@ -59,8 +59,13 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // After the last entry, and after what the server acknowledged: a tablet restored from
+        // an old backup learns at its next push that the server has more of its numbers than its
+        // log does, and numbers its later scans after those (docs/sync-protocol.md, "Push").
         let seq: i64 = tx
-            .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM change_log")?
+            .prepare_cached(
+                "SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM change_log), (SELECT pushed_seq FROM sync_state)) + 1",
+            )?
             .query_row([], |r| r.get(0))?;
         let (seen, pushed, waiting): (i64, i64, bool) = tx
             .prepare_cached(

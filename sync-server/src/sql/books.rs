@@ -26,7 +26,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 /// Operation ids looked up per query.
-const LOOKUPS_PER_QUERY: usize = 500;
+pub(super) const LOOKUPS_PER_QUERY: usize = 500;
 
 /// The columns of a log row, in the order [`PendingBooks::log`] takes their values.
 const LOG_COLUMNS: [&str; 10] = [
@@ -56,8 +56,8 @@ struct Touch {
 pub(crate) struct PendingBooks {
     stock: RefCell<BTreeMap<StockKey, Touch>>,
     ledger: RefCell<Vec<(OpId, Delta)>>,
-    /// Log rows: the operation's id and the values of [`LOG_COLUMNS`].
-    log: RefCell<Vec<(OpId, Vec<Value>)>>,
+    /// Log rows: the values of [`LOG_COLUMNS`].
+    log: RefCell<Vec<Vec<Value>>>,
     /// The server sequence number the next logged operation gets, once known.
     next_seq: Cell<Option<u64>>,
     /// What the push's entries read more than once.
@@ -67,7 +67,7 @@ pub(crate) struct PendingBooks {
 impl PendingBooks {
     /// Logs an operation: `values` are those of [`LOG_COLUMNS`] after the first, which this
     /// returns (the operation's server sequence number).
-    pub fn log(&self, tx: &dyn Db, op_id: OpId, values: Vec<Value>) -> StorageResult<u64> {
+    pub fn log(&self, tx: &dyn Db, values: Vec<Value>) -> StorageResult<u64> {
         let seq = match self.next_seq.get() {
             Some(seq) => seq,
             None => super::max_seq(tx)? + 1,
@@ -76,7 +76,7 @@ impl PendingBooks {
         let mut row = Vec::with_capacity(LOG_COLUMNS.len());
         row.push(Value::Int(seq as i64));
         row.extend(values);
-        self.log.borrow_mut().push((op_id, row));
+        self.log.borrow_mut().push(row);
         Ok(seq)
     }
 
@@ -108,9 +108,7 @@ impl PendingBooks {
         self.next_seq.set(None);
         let log = std::mem::take(&mut *self.log.borrow_mut());
         if !log.is_empty() {
-            refuse_logged_before(tx, &log)?;
-            let rows: Vec<Vec<Value>> = log.into_iter().map(|(_, row)| row).collect();
-            tx.insert_rows("ops", &LOG_COLUMNS, &rows).map_err(|err| {
+            tx.insert_rows("ops", &LOG_COLUMNS, &log).map_err(|err| {
                 if err.is_unique_violation() {
                     StorageError::Conflict(format!("{ALREADY_LOGGED}: {err}"))
                 } else {
@@ -166,39 +164,7 @@ impl PendingBooks {
     }
 }
 
-/// Why a push is refused whose operation id is logged already.
+/// Why a push is refused whose operation id is logged already: a device's entries were checked
+/// before they were admitted (`strays`), so only a server operation can meet this.
 const ALREADY_LOGGED: &str =
-    "already logged under another device or sequence number; nothing from this request was applied";
-
-/// Log rows checked for ids logged before: a device's sequence numbers were checked already,
-/// so an operation id met again (logged by another device, or twice in this push) refuses the
-/// push, naming the operation. The push's transaction is then rolled back.
-fn refuse_logged_before(tx: &dyn Db, log: &[(OpId, Vec<Value>)]) -> StorageResult<()> {
-    let mut ids = std::collections::HashSet::with_capacity(log.len());
-    if let Some((op, _)) = log.iter().find(|(op, _)| !ids.insert(*op)) {
-        return Err(StorageError::Conflict(format!(
-            "operation {op} is {ALREADY_LOGGED}"
-        )));
-    }
-    for chunk in log.chunks(LOOKUPS_PER_QUERY) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-        let ids: Vec<Value> = chunk
-            .iter()
-            .map(|(op, _)| Value::Text(op.to_string()))
-            .collect();
-        let logged: Option<String> = tx.first(
-            &format!(
-                "SELECT op_id FROM ops WHERE op_id IN ({}) ORDER BY server_seq LIMIT 1",
-                marks.join(", ")
-            ),
-            &ids,
-            |r| r.get(0),
-        )?;
-        if let Some(op) = logged {
-            return Err(StorageError::Conflict(format!(
-                "operation {op} is {ALREADY_LOGGED}"
-            )));
-        }
-    }
-    Ok(())
-}
+    "an operation id already logged; nothing from this transaction was applied";

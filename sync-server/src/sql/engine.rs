@@ -155,6 +155,9 @@ impl SyncEngine for SqlStorage {
         let mut expected = durable as u64 + 1;
         let (mut applied, mut duplicates) = (0u32, 0u32);
         let books = PendingBooks::default();
+        let ids: Vec<OpId> = entries.iter().map(|e| e.op_id).collect();
+        let logged = strays::logged_before(&tx, &ids)?;
+        let mut this_push = std::collections::HashSet::with_capacity(entries.len());
         for e in entries {
             if e.seq == 0 {
                 return Err(StorageError::Invalid(
@@ -168,27 +171,10 @@ impl SyncEngine for SqlStorage {
                 )));
             }
             if e.seq < expected {
-                let prev: Option<String> = tx.first(
-                    "SELECT entry FROM ops WHERE device_id = ?1 AND device_seq = ?2",
-                    args![device.id.to_string(), e.seq as i64],
-                    |r| r.get(0),
-                )?;
-                let prev: ChangeLogEntry = serde_json::from_str(&prev.ok_or_else(|| {
-                    StorageError::Internal(format!("entry #{} of {} is missing", e.seq, device.id))
-                })?)?;
-                // The same entry again; or one this server held as unreadable, sent again to a
-                // server that now reads it (after an upgrade): a duplicate either way.
-                let same_op = prev.op == e.op
-                    || aisle_domain::op::reread(&prev.op).is_some_and(|op| op == e.op);
-                if prev.op_id == e.op_id && same_op {
+                if self.logged_already(&tx, e, device.warehouse_id)? {
                     duplicates += 1;
-                    continue;
                 }
-                tracing::warn!(device = %device.id, seq = e.seq, logged = %prev.op_id, sent = %e.op_id, "a device sent different content for a sequence number already logged");
-                return Err(StorageError::Conflict(format!(
-                    "entry #{} differs from the one already logged under that number (op {} vs {}); nothing from this request was applied",
-                    e.seq, prev.op_id, e.op_id
-                )));
+                continue;
             }
             if e.seq > expected {
                 return Err(StorageError::Gap { expected });
@@ -201,13 +187,44 @@ impl SyncEngine for SqlStorage {
             }
             // From here on, nothing in the entry's content can refuse the push: what the server
             // may not apply as sent is held with an exception, and the device moves on.
-            self.apply_entry(
-                &tx,
-                &books,
-                e,
-                e.device_time - correction,
-                Some(device.warehouse_id),
-            )?;
+            if let Some((other, n)) = logged.get(&e.op_id) {
+                let whose = if *other == device.id.to_string() {
+                    "by this device".to_string()
+                } else {
+                    format!("by device {other}")
+                };
+                strays::set_aside(
+                    &tx,
+                    e,
+                    device.warehouse_id,
+                    &format!(
+                        "entry #{} ({}) has operation id {}, which was logged before {whose} as #{n}",
+                        e.seq,
+                        e.op.kind(),
+                        e.op_id
+                    ),
+                )?;
+            } else if !this_push.insert(e.op_id) {
+                strays::set_aside(
+                    &tx,
+                    e,
+                    device.warehouse_id,
+                    &format!(
+                        "entry #{} ({}) has operation id {}, which an earlier entry of the same push has",
+                        e.seq,
+                        e.op.kind(),
+                        e.op_id
+                    ),
+                )?;
+            } else {
+                self.apply_entry(
+                    &tx,
+                    &books,
+                    e,
+                    e.device_time - correction,
+                    Some(device.warehouse_id),
+                )?;
+            }
             applied += 1;
             expected += 1;
         }
@@ -262,6 +279,54 @@ impl SyncEngine for SqlStorage {
 }
 
 impl SqlStorage {
+    /// An entry under a number this device's log already reached: true when it is the same
+    /// entry again (a duplicate: the reply was lost); other content under that number is set
+    /// aside with an exception (false), so the device's sync goes on.
+    fn logged_already(
+        &self,
+        tx: &dyn Db,
+        e: &ChangeLogEntry,
+        warehouse: WarehouseId,
+    ) -> StorageResult<bool> {
+        let prev: Option<String> = tx.first(
+            "SELECT entry FROM ops WHERE device_id = ?1 AND device_seq = ?2",
+            args![e.device_id.to_string(), e.seq as i64],
+            |r| r.get(0),
+        )?;
+        let prev = prev
+            .map(|p| serde_json::from_str::<ChangeLogEntry>(&p))
+            .transpose()?;
+        // The same entry again; or one this server held as unreadable, sent again to a server
+        // that now reads it (after an upgrade): a duplicate either way.
+        if let Some(prev) = &prev {
+            let same_op =
+                prev.op == e.op || aisle_domain::op::reread(&prev.op).is_some_and(|op| op == e.op);
+            if prev.op_id == e.op_id && same_op {
+                return Ok(true);
+            }
+        }
+        if strays::set_aside_before(tx, e)? {
+            return Ok(true);
+        }
+        let why = match prev {
+            Some(prev) => format!(
+                "entry #{} ({}, operation {}) differs from the entry logged under that number (operation {}): was this tablet restored from an old backup, or its database copied?",
+                e.seq,
+                e.op.kind(),
+                e.op_id,
+                prev.op_id
+            ),
+            None => format!(
+                "entry #{} ({}, operation {}) differs from what this server holds under that number",
+                e.seq,
+                e.op.kind(),
+                e.op_id
+            ),
+        };
+        strays::set_aside(tx, e, warehouse, &why)?;
+        Ok(false)
+    }
+
     /// Logs one entry (that happened `at`, on the server's clock), raises its exceptions against
     /// the state before it, and applies it. A device's entry (`device_warehouse` given) is
     /// admitted first ([`aisle_domain::admission`]): one the server may not apply as sent is
@@ -290,7 +355,6 @@ impl SqlStorage {
         let held = admission.verdict == Verdict::Hold;
         let server_seq = books.log(
             tx,
-            e.op_id,
             args![
                 e.op_id.to_string(),
                 e.device_id.to_string(),
@@ -345,20 +409,18 @@ impl SqlStorage {
         for d in drafts {
             let mut op_ids = vec![e.op_id];
             op_ids.extend(d.related);
-            let id = Uuid::now_v7();
-            tx.exec("INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)", args![
-                id.to_string(),
-                d.kind.as_str(),
-                device_warehouse.unwrap_or(e.warehouse_id).to_string(),
-                e.device_id.to_string(),
-                serde_json::to_string(&op_ids)?,
-                d.location.map(|l| l.to_string()),
-                d.key.as_ref().map(serde_json::to_string).transpose()?,
-                d.message.replace('\0', "\u{FFFD}"),
-                Utc::now().to_rfc3339()
-            ])?;
-            changed(tx, "exception", &id.to_string())?;
+            strays::raise(
+                tx,
+                &strays::ExceptionDraftRow {
+                    kind: d.kind,
+                    warehouse: device_warehouse.unwrap_or(e.warehouse_id),
+                    device: e.device_id,
+                    op_ids,
+                    location: d.location,
+                    key: d.key,
+                    message: d.message,
+                },
+            )?;
         }
         Ok(server_seq)
     }

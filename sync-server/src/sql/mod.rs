@@ -16,6 +16,7 @@ pub use copy::CopyReport;
 mod engine;
 mod pull;
 mod read;
+mod strays;
 mod supervision;
 
 use crate::error::{StorageError, StorageResult};

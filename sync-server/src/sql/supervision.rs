@@ -81,10 +81,19 @@ impl Supervision for SqlStorage {
             }
             Resolution::Release { note } => {
                 let entry = match x.op_ids.first() {
+                    Some(op) if x.kind == ExceptionKind::DuplicateEntry => {
+                        let entry = strays::held_by(&tx, x.id)?;
+                        if strays::applied_as_sent(&tx, &entry)? {
+                            return Err(StorageError::Invalid(format!(
+                                "operation {op} is already applied as sent: releasing this copy would count it twice; accept the exception to leave it out"
+                            )));
+                        }
+                        entry
+                    }
                     Some(op) if x.kind.holds_operation() => logged_entry(&tx, *op)?,
                     _ => {
                         return Err(StorageError::Invalid(
-                            "only a held operation (unauthorized or invalid_operation) can be released; accept or adjust this exception".into(),
+                            "only a held operation (unauthorized, invalid_operation or duplicate_entry) can be released; accept or adjust this exception".into(),
                         ));
                     }
                 };

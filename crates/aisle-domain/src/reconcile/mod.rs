@@ -39,13 +39,18 @@ pub enum ExceptionKind {
     WorkMismatch,
     /// A license plate code that is already another plate, or a plate received in two places.
     PlateConflict,
+    /// Held, not applied: an entry whose operation id the server has logged already (from
+    /// another device, or at another of this device's numbers), or that came with other content
+    /// under a sequence number already logged (a tablet restored from an old backup, a copied
+    /// database). Kept aside as sent, so the device's sync goes on and nothing counts twice.
+    DuplicateEntry,
     /// A kind this build does not know (sent by a newer server): shown, never acted on.
     #[serde(other)]
     Other,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 11] = [
+    pub const ALL: [ExceptionKind; 12] = [
         Self::NegativeStock,
         Self::OverPick,
         Self::CountVariance,
@@ -57,13 +62,17 @@ impl ExceptionKind {
         Self::InvalidOperation,
         Self::WorkMismatch,
         Self::PlateConflict,
+        Self::DuplicateEntry,
     ];
 
     /// True when an exception of this kind means its first operation was logged but not applied
     /// (held for a supervisor): every replica leaves it out of stock, and the device that
     /// recorded it takes its effects back.
     pub fn holds_operation(self) -> bool {
-        matches!(self, Self::Unauthorized | Self::InvalidOperation)
+        matches!(
+            self,
+            Self::Unauthorized | Self::InvalidOperation | Self::DuplicateEntry
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +88,7 @@ impl ExceptionKind {
             Self::InvalidOperation => "invalid_operation",
             Self::WorkMismatch => "work_mismatch",
             Self::PlateConflict => "plate_conflict",
+            Self::DuplicateEntry => "duplicate_entry",
             Self::Other => "other",
         }
     }
