@@ -30,7 +30,7 @@ use uuid::Uuid;
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Entries per push request.
-const PUSH_BATCH: u64 = 1_000;
+const PUSH_BATCH: u64 = 5_000;
 /// Requests bodies larger than this are gzip-compressed.
 const COMPRESS_ABOVE: usize = 16 * 1024;
 
@@ -52,7 +52,7 @@ impl Default for SyncOptions {
             attempts: 4,
             first_backoff: Duration::from_millis(250),
             timeout: Duration::from_secs(30),
-            pull_limit: 2_000,
+            pull_limit: 10_000,
             claim: None,
         }
     }

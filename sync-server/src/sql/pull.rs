@@ -215,10 +215,14 @@ fn order_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec
     })
 }
 
+/// Totals per item of the warehouses other than `own`. Read from the other warehouses' locations
+/// to their stock (SQLite takes `CROSS JOIN` as that order): read from stock, it visited every
+/// stock row of the device's own warehouse on every pull page, half of a page's time after a
+/// big receipt (docs/PERFORMANCE.md, session 9).
 fn other_warehouses(conn: &dyn Db, own: WarehouseId) -> StorageResult<Vec<StockSummary>> {
     Ok(conn.rows(
-        "SELECT l.warehouse_id, s.item_id, CAST(SUM(s.qty) AS BIGINT) FROM stock s JOIN locations l ON l.id = s.location_id
-         WHERE l.warehouse_id <> ?1 GROUP BY l.warehouse_id, s.item_id HAVING SUM(s.qty) <> 0",
+        "SELECT l.warehouse_id, s.item_id, CAST(SUM(s.qty) AS BIGINT) FROM locations l CROSS JOIN stock s
+         WHERE s.location_id = l.id AND l.warehouse_id <> ?1 GROUP BY l.warehouse_id, s.item_id HAVING SUM(s.qty) <> 0",
         args![own],
         |r| {
             Ok(StockSummary {

@@ -126,6 +126,16 @@ fn a_pulled_stock_row_is_the_servers_quantity_plus_this_devices_later_work() {
     f.store.apply_page(&rows(epoch, &key, 20, 12, 1)).unwrap();
     assert_eq!(qty_of(&f, &key), 20, "a held operation is not added on top");
     assert!(f.store.audit_stock().unwrap().is_empty());
+
+    // Someone picked the key empty: the row says 0, and the key leaves local stock.
+    f.store.apply_page(&rows(epoch, &key, 0, 13, 2)).unwrap();
+    assert!(
+        !crate::query::all_stock(f.store.conn())
+            .unwrap()
+            .contains_key(&key),
+        "an emptied key is removed"
+    );
+    assert!(f.store.audit_stock().unwrap().is_empty());
 }
 
 #[test]
