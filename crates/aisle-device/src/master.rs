@@ -12,7 +12,7 @@ use std::io::Read;
 
 pub use aisle_ledger::master::{
     ImportSummary, import_items_into, import_locations_into, import_warehouses_into,
-    load_locations, upsert_item, upsert_location, upsert_plate,
+    load_locations, upsert_item, upsert_location, upsert_plates,
 };
 
 impl Store {

@@ -6,7 +6,7 @@
 //! while scans are recorded on another: each step is a short immediate transaction.
 
 use crate::authority::take_back_held;
-use crate::master::{upsert_item, upsert_location, upsert_plate};
+use crate::master::{upsert_item, upsert_location, upsert_plates};
 use crate::query::LogFilter;
 use crate::record::{apply, apply_deltas};
 use crate::{DeviceError, Result, Store};
@@ -402,9 +402,7 @@ fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
         plates,
         leases,
     } = work;
-    for p in plates {
-        upsert_plate(tx, p)?;
-    }
+    upsert_plates(tx, plates)?;
     // Leases come whole with every page: who holds what now.
     tx.execute("DELETE FROM leases", [])?;
     for l in leases {

@@ -20,6 +20,17 @@ pub struct StockKey {
 }
 
 impl StockKey {
+    /// Stock of an untracked item, loose at a location: no lot, expiry or plate.
+    pub fn loose(item: ItemId, location: LocationId) -> Self {
+        Self {
+            item,
+            location,
+            lot: None,
+            expiry: None,
+            plate: None,
+        }
+    }
+
     /// The same stock somewhere else (and possibly on another plate).
     pub fn relocated(&self, location: LocationId, plate: Option<PlateId>) -> Self {
         Self {

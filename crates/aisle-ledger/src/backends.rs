@@ -38,6 +38,31 @@ fn stock_of(db: &dyn Db, key: &StockKey) -> Option<i64> {
     .unwrap()
 }
 
+/// The demo's warehouses and locations, with the demo's ids.
+fn add_places(db: &dyn Db, data: &demo::DemoData) {
+    for w in &data.warehouses {
+        db.exec(
+            "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
+            args![w.id, w.code, w.name],
+        )
+        .unwrap();
+    }
+    for l in &data.locations {
+        upsert_location(db, l).unwrap();
+    }
+}
+
+/// A demo company of `items` items, its warehouses and locations stored.
+fn places(db: &dyn Db, items: usize) -> demo::DemoData {
+    let data = demo::generate(
+        5,
+        items,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+    );
+    add_places(db, &data);
+    data
+}
+
 #[test]
 fn master_data_operations_and_the_audit_agree_on_both_backends() {
     on_both(|db| {
@@ -56,16 +81,7 @@ fn master_data_operations_and_the_audit_agree_on_both_backends() {
         );
         // Ids as the demo made them, so its stock can be applied as is.
         db.exec("DELETE FROM warehouses", &[]).unwrap();
-        for w in &data.warehouses {
-            db.exec(
-                "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
-                args![w.id, w.code, w.name],
-            )
-            .unwrap();
-        }
-        for l in &data.locations {
-            upsert_location(db, l).unwrap();
-        }
+        add_places(db, &data);
         for i in &data.items {
             let (stored, created) = upsert_item(db, i).unwrap();
             assert!(created);
@@ -164,5 +180,62 @@ fn master_data_operations_and_the_audit_agree_on_both_backends() {
         let found = audit::ledger_against_stock(db).unwrap();
         assert!(!found.is_empty());
         assert!(found.iter().all(|m| m.stock == m.ledger + 5), "{found:?}");
+    });
+}
+
+/// Plates written many at a time end as they would one at a time ([`upsert_plate`], the
+/// reference): new plates made, a known one moved, one whose code is another plate's left out,
+/// and a list naming one code twice keeps the first.
+#[test]
+fn many_plates_are_written_as_one_at_a_time_would_on_both_backends() {
+    on_both(|db| {
+        let data = places(db, 5);
+        let wh = data.warehouses[0].id;
+        let here: Vec<_> = data
+            .locations
+            .iter()
+            .filter(|l| l.warehouse_id == wh)
+            .map(|l| l.id)
+            .collect();
+        let plate = |code: &str, id: PlateId, at: usize| LicensePlate {
+            id,
+            code: code.into(),
+            warehouse_id: wh,
+            location_id: Some(here[at]),
+        };
+        let known = plate("C0", PlateId::for_code("C0"), 0);
+        let legacy = plate("C9", PlateId::new(), 0);
+        upsert_plate(db, &known).unwrap();
+        upsert_plate(db, &legacy).unwrap();
+
+        // 250 plates: two statements.
+        let mut batch = vec![
+            plate("C0", known.id, 1),
+            plate("C9", PlateId::for_code("C9"), 1),
+        ];
+        batch.extend((1..=248).map(|n| {
+            let code = format!("N{n}");
+            plate(&code, PlateId::for_code(&code), n % here.len())
+        }));
+        upsert_plates(db, &batch).unwrap();
+        let all = load_plates(db, "1 = 1", &[]).unwrap();
+        assert_eq!(all.len(), 250, "248 new, the known one, the legacy one");
+        let find = |code: &str| all.iter().find(|p| p.code == code).unwrap().clone();
+        assert_eq!(find("C0"), plate("C0", known.id, 1), "moved");
+        assert_eq!(find("C9"), legacy, "its code is another plate's: left out");
+        for p in &batch[2..] {
+            assert_eq!(&find(&p.code), p);
+        }
+
+        // One code twice in a list: the first keeps it, as one at a time.
+        let (first, second) = (
+            plate("D1", PlateId::new(), 0),
+            plate("D1", PlateId::new(), 1),
+        );
+        upsert_plates(db, &[first.clone(), second]).unwrap();
+        assert_eq!(
+            load_plates(db, "code = ?1", args!["D1"]).unwrap(),
+            vec![first]
+        );
     });
 }

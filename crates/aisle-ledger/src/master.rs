@@ -2,7 +2,7 @@
 //! one row mapper per struct, their upserts and loads, and the all-or-nothing CSV imports run on
 //! a caller's transaction (the device and the server import with the same code).
 
-use crate::db::{Db, DbExt, Row, Value};
+use crate::db::{Db, DbExt, Row, ToValue, Value};
 use crate::{LedgerError, Result, args};
 use aisle_domain::import::{self, ImportError, RowError};
 use aisle_domain::master::{
@@ -186,6 +186,55 @@ pub fn upsert_plate(conn: &dyn Db, plate: &LicensePlate) -> Result<()> {
         &plate.warehouse_id.to_string(),
         plate.location_id,
     )
+}
+
+/// Plates written per statement by [`upsert_plates`].
+const PLATES_PER_STATEMENT: usize = 200;
+
+/// Many plates as [`upsert_plate`] writes them one at a time, in a few statements: a pull after
+/// a big receipt brings thousands (one at a time, two statements each, they were a fifth of
+/// applying such a page). A list that names a plate or a code twice is written one at a time,
+/// so that the first of two plates with one code keeps it, as it always did.
+pub fn upsert_plates(conn: &dyn Db, plates: &[LicensePlate]) -> Result<()> {
+    let mut ids = std::collections::HashSet::with_capacity(plates.len());
+    let mut codes = std::collections::HashSet::with_capacity(plates.len());
+    if !plates
+        .iter()
+        .all(|p| ids.insert(p.id) && codes.insert(p.code.as_str()))
+    {
+        return plates.iter().try_for_each(|p| upsert_plate(conn, p));
+    }
+    for chunk in plates.chunks(PLATES_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = 4 * i;
+                format!("(?{}, ?{}, ?{}, ?{})", n + 1, n + 2, n + 3, n + 4)
+            })
+            .collect();
+        let values: Vec<Value> = chunk
+            .iter()
+            .flat_map(|p| {
+                [
+                    p.id.to_value(),
+                    p.code.to_value(),
+                    p.warehouse_id.to_value(),
+                    p.location_id.to_value(),
+                ]
+            })
+            .collect();
+        // A plate whose code is already another plate's is left out, as in `place_plate_row`.
+        conn.exec(
+            &format!(
+                "INSERT INTO plates (id, code, warehouse_id, location_id)
+                 SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES {}) AS v
+                 WHERE NOT EXISTS (SELECT 1 FROM plates p WHERE p.code = v.column2 AND p.id <> v.column1)
+                 ON CONFLICT (id) DO UPDATE SET warehouse_id = excluded.warehouse_id, location_id = excluded.location_id",
+                rows.join(", ")
+            ),
+            &values,
+        )?;
+    }
+    Ok(())
 }
 
 /// The one write of a plate's row (see [`upsert_plate`]): nothing when its code is another

@@ -4,6 +4,7 @@ use super::auth::AuthDevice;
 use super::{ApiJson, AppState, Metrics};
 use crate::error::ApiError;
 use crate::storage::PullPage;
+use aisle_domain::op::ChangeLogEntry;
 use aisle_proto::{
     ClaimRequest, ClaimResponse, MAX_PUSH_ENTRIES, PullQuery, PushResponse, Snapshot,
 };
@@ -11,6 +12,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// A push as it arrives ([`aisle_proto::PushRequest`] with its entries not yet read): each entry
 /// is read on its own, so that one this server cannot read is held in its place in the device's
@@ -48,17 +50,16 @@ pub async fn push(
             req.entries.len()
         )));
     }
-    let entries = req
-        .entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            aisle_domain::op::read_entry_text(v.get())
-                .map_err(|e| ApiError::Unprocessable(format!("entry {} of the push: {e}", i + 1)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let raw = req.entries;
     let dev = device.clone();
-    let outcome = state.blocking(move |s| s.push(&dev, &entries)).await;
+    let outcome = state
+        .blocking(move |s| {
+            let entries = read_entries(&raw).map_err(|(i, e)| {
+                crate::error::StorageError::Invalid(format!("entry {} of the push: {e}", i + 1))
+            })?;
+            s.push(&dev, &entries)
+        })
+        .await;
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => {
@@ -76,6 +77,45 @@ pub async fn push(
         applied: outcome.applied,
         duplicates: outcome.duplicates,
     }))
+}
+
+/// Entries from this many on are read on several threads.
+const READ_IN_PARALLEL_FROM: usize = 1_000;
+
+/// A push's entries read from their text (`read_entry_text`), in order, off the async runtime:
+/// a push of 5,000 spent about 25 ms reading them, so a large one is split across the machine's
+/// cores (at most four). The first entry that cannot be read, with its index, refuses the push.
+fn read_entries(raw: &[Box<RawValue>]) -> Result<Vec<ChangeLogEntry>, (usize, String)> {
+    let read = |offset: usize, part: &[Box<RawValue>]| {
+        part.iter()
+            .enumerate()
+            .map(|(i, v)| aisle_domain::op::read_entry_text(v.get()).map_err(|e| (offset + i, e)))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if raw.len() < READ_IN_PARALLEL_FROM || threads < 2 {
+        return read(0, raw);
+    }
+    let size = raw.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<ChangeLogEntry>, (usize, String)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = raw
+            .chunks(size)
+            .enumerate()
+            .map(|(n, part)| scope.spawn(move || read(n * size, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err((0, "reading the entries failed".to_string())))
+            })
+            .collect()
+    });
+    let mut entries = Vec::with_capacity(raw.len());
+    for part in parts {
+        entries.extend(part?);
+    }
+    Ok(entries)
 }
 
 pub async fn pull(
@@ -111,4 +151,48 @@ pub async fn claim(
     }
     let leases = state.blocking(move |s| s.claim(&device, &req)).await?;
     Ok(Json(ClaimResponse { leases }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aisle_domain::ledger::StockKey;
+    use aisle_domain::op::{Operation, PAYLOAD_VERSION, Receive};
+    use aisle_domain::{DeviceId, ItemId, LocationId, OpId, WarehouseId};
+
+    fn entry_text(seq: u64) -> Box<RawValue> {
+        let e = ChangeLogEntry {
+            op_id: OpId::new(),
+            device_id: DeviceId::new(),
+            seq,
+            schema_version: PAYLOAD_VERSION,
+            warehouse_id: WarehouseId::new(),
+            operator: "ALICE".into(),
+            device_time: chrono::Utc::now(),
+            scans: vec![],
+            seen_cursor: 0,
+            op: Operation::Receive(Receive {
+                key: StockKey::loose(ItemId::new(), LocationId::new()),
+                qty: 1,
+                pack: None,
+                serials: vec![],
+                receipt_line: None,
+                plate_code: None,
+            }),
+        };
+        RawValue::from_string(serde_json::to_string(&e).unwrap()).unwrap()
+    }
+
+    /// Read on several threads, the entries keep their order, and the first that cannot be read
+    /// is named by its place in the push.
+    #[test]
+    fn a_large_push_is_read_in_order_and_a_bad_entry_is_named() {
+        let mut raw: Vec<Box<RawValue>> = (1..=2_500).map(entry_text).collect();
+        let read = read_entries(&raw).unwrap();
+        let seqs: Vec<u64> = read.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=2_500).collect::<Vec<u64>>());
+        raw[1_700] = RawValue::from_string("{\"seq\": \"x\"}".into()).unwrap();
+        raw[2_300] = RawValue::from_string("{}".into()).unwrap();
+        assert_eq!(read_entries(&raw).unwrap_err().0, 1_700);
+    }
 }

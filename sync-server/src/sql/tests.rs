@@ -110,13 +110,7 @@ fn receipt(
         scans: vec![],
         seen_cursor,
         op: Operation::Receive(aisle_domain::op::Receive {
-            key: StockKey {
-                item,
-                location: dock,
-                lot: None,
-                expiry: None,
-                plate: None,
-            },
+            key: StockKey::loose(item, dock),
             qty: 1,
             pack: None,
             serials: vec![],
