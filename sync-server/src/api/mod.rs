@@ -59,7 +59,15 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// Longest a request may take, from its first byte to its answer ([`REQUEST_TIMEOUT`]).
     pub request_timeout: std::time::Duration,
+    /// Pushes read and applied at once ([`PUSHES_AT_ONCE`]).
+    pub pushes: Arc<tokio::sync::Semaphore>,
 }
+
+/// Pushes this process reads and applies at once; the others wait their turn with their bodies
+/// still unread. Pushes are written one at a time anyway (one writer), so more at once only held
+/// more entries in memory: 50 devices pushing 2,000 each at once took the server to 162 MiB
+/// (docs/PERFORMANCE.md, session 9). Two: one applying, the next read and ready.
+pub const PUSHES_AT_ONCE: usize = 2;
 
 impl AppState {
     pub fn new(storage: Arc<dyn Storage>) -> Self {
@@ -72,6 +80,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             limits: Arc::new(limits),
             request_timeout: REQUEST_TIMEOUT,
+            pushes: Arc::new(tokio::sync::Semaphore::new(PUSHES_AT_ONCE)),
         }
     }
 

@@ -9,6 +9,7 @@ use aisle_proto::{
     ClaimRequest, ClaimResponse, MAX_PUSH_ENTRIES, PullQuery, PushResponse, Snapshot,
 };
 use axum::Json;
+use axum::extract::FromRequest;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::Deserialize;
@@ -27,8 +28,15 @@ pub struct PushIn {
 pub async fn push(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
-    ApiJson(req): ApiJson<PushIn>,
+    request: axum::extract::Request,
 ) -> Result<Json<PushResponse>, ApiError> {
+    // Waits here, its body not yet read, while others' pushes are read and applied.
+    let _turn = state
+        .pushes
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(format!("push queue closed: {e}")))?;
+    let ApiJson(req) = ApiJson::<PushIn>::from_request(request, &state).await?;
     if req.device_id != device.id {
         Metrics::add(&state.metrics.rejected, 1);
         return Err(ApiError::Forbidden(format!(
