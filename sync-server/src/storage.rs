@@ -90,7 +90,31 @@ pub struct Contact {
     pub clock_offset_s: Option<i64>,
 }
 
+/// How long a device's last contact stands before its requests note it again.
+pub const CONTACT_REFRESH: chrono::Duration = chrono::Duration::seconds(60);
+
 impl Contact {
+    /// True when `device`'s record already says what this contact says (a clock one second
+    /// apart is the same clock) and was noted within [`CONTACT_REFRESH`] before `now`. Such a
+    /// contact is not written: every request of a sync wrote it before, so a pull waited for the
+    /// writer behind whatever push was in progress.
+    pub fn already_noted(&self, device: &DeviceRecord, now: DateTime<Utc>) -> bool {
+        let recent = device
+            .last_seen_at
+            .is_some_and(|seen| seen <= now && now - seen < CONTACT_REFRESH);
+        recent
+            && self
+                .app_version
+                .as_ref()
+                .is_none_or(|v| *v == device.app_version)
+            && self.log_end.is_none_or(|end| device.log_end == Some(end))
+            && self.clock_offset_s.is_none_or(|offset| {
+                device
+                    .clock_offset_s
+                    .is_some_and(|known| (known - offset).abs() <= 1)
+            })
+    }
+
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
     }
@@ -432,4 +456,61 @@ impl<T> Storage for T where
         + Sync
         + 'static
 {
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(seen_ago_s: Option<i64>, now: DateTime<Utc>) -> DeviceRecord {
+        DeviceRecord {
+            id: DeviceId::new(),
+            name: "D1".into(),
+            warehouse_id: WarehouseId::new(),
+            warehouse_code: "WH1".into(),
+            enrolled_at: now,
+            revoked: false,
+            last_seen_at: seen_ago_s.map(|s| now - chrono::Duration::seconds(s)),
+            durable_seq: 4,
+            app_version: "1.2.0".into(),
+            log_end: Some(9),
+            clock_offset_s: Some(3),
+        }
+    }
+
+    /// A contact is written again when it says something new, when the device was never seen
+    /// (its first request ends its enrolment code's retry window) or not for a minute.
+    #[test]
+    fn a_contact_is_noted_again_only_when_it_says_something_new_or_a_minute_passed() {
+        let now = Utc::now();
+        let same = Contact {
+            app_version: Some("1.2.0".into()),
+            log_end: Some(9),
+            clock_offset_s: Some(4),
+        };
+        assert!(same.already_noted(&device(Some(10), now), now));
+        assert!(Contact::default().already_noted(&device(Some(10), now), now));
+        assert!(!same.already_noted(&device(None, now), now), "never seen");
+        assert!(
+            !same.already_noted(&device(Some(60), now), now),
+            "a minute ago"
+        );
+        assert!(
+            !same.already_noted(&device(Some(-5), now), now),
+            "seen in the future"
+        );
+        let newer = |c: Contact| !c.already_noted(&device(Some(10), now), now);
+        assert!(newer(Contact {
+            log_end: Some(10),
+            ..same.clone()
+        }));
+        assert!(newer(Contact {
+            app_version: Some("1.3.0".into()),
+            ..same.clone()
+        }));
+        assert!(newer(Contact {
+            clock_offset_s: Some(5),
+            ..same.clone()
+        }));
+    }
 }

@@ -136,12 +136,14 @@ impl FromRequestParts<AppState> for AuthDevice {
                         retry_after: wait,
                     });
                 }
-                // Always noted, even with no contact headers: a token that has been used ends
-                // the retry window of its enrolment code.
-                let id = d.id;
-                state
-                    .blocking(move |s| s.note_contact(id, &contact))
-                    .await?;
+                // Noted even with no contact headers (a token that has been used ends the retry
+                // window of its enrolment code), unless the device's record says it all already.
+                if !contact.already_noted(&d, chrono::Utc::now()) {
+                    let id = d.id;
+                    state
+                        .blocking(move |s| s.note_contact(id, &contact))
+                        .await?;
+                }
                 Ok(Self(d))
             }
             Some(_) => Err(fail(

@@ -346,3 +346,57 @@ fn the_checkpointer_copies_commits_into_the_database_file() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A pull of a device whose contact is noted already is answered while a push holds the writer:
+/// it neither waits for it nor writes. (Every request used to note the device's contact in a
+/// write transaction first, so pulls queued behind pushes.)
+#[test]
+fn a_pull_is_answered_while_a_push_holds_the_writer() {
+    on_both(|storage| {
+        storage.load_demo(1, 5).unwrap();
+        let device = enrolled(&storage, "D1");
+        let app = crate::api::router(crate::api::AppState::new(storage.clone()));
+        let pull = move || {
+            let app = app.clone();
+            let request = axum::http::Request::get("/v1/pull?cursor=0&rev=0&state=true")
+                .header(
+                    aisle_proto::PROTOCOL_HEADER,
+                    aisle_proto::PROTOCOL_VERSION.to_string(),
+                )
+                .header(aisle_proto::APP_VERSION_HEADER, "test")
+                .header(aisle_proto::LOG_END_HEADER, "0")
+                .header(aisle_proto::DEVICE_TIME_HEADER, Utc::now().to_rfc3339())
+                .header("authorization", "Bearer token of D1")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(tower::ServiceExt::oneshot(app, request))
+                .unwrap()
+                .status()
+        };
+        assert_eq!(
+            pull(),
+            axum::http::StatusCode::OK,
+            "the first call notes the contact"
+        );
+        let seen = storage.devices().unwrap();
+        assert!(
+            seen.iter()
+                .any(|d| d.id == device.id && d.last_seen_at.is_some())
+        );
+
+        let push = storage.write().unwrap();
+        let (send, receive) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = send.send(pull());
+        });
+        let answer = receive
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the pull waited for the push");
+        drop(push);
+        assert_eq!(answer, axum::http::StatusCode::OK);
+    });
+}
