@@ -187,43 +187,39 @@ impl SyncEngine for SqlStorage {
             }
             // From here on, nothing in the entry's content can refuse the push: what the server
             // may not apply as sent is held with an exception, and the device moves on.
-            if let Some((other, n)) = logged.get(&e.op_id) {
-                let whose = if *other == device.id.to_string() {
-                    "by this device".to_string()
-                } else {
-                    format!("by device {other}")
-                };
-                strays::set_aside(
+            // An operation id logged before, or met earlier in this push: kept aside, never
+            // applied twice.
+            let reused = match logged.get(&e.op_id) {
+                Some((other, n)) if *other == device.id.to_string() => {
+                    Some(format!("was logged before by this device as #{n}"))
+                }
+                Some((other, n)) => Some(format!("was logged before by device {other} as #{n}")),
+                None if !this_push.insert(e.op_id) => {
+                    Some("an earlier entry of the same push has".to_string())
+                }
+                None => None,
+            };
+            match reused {
+                Some(reused) => strays::set_aside(
                     &tx,
                     e,
                     device.warehouse_id,
                     &format!(
-                        "entry #{} ({}) has operation id {}, which was logged before {whose} as #{n}",
+                        "entry #{} ({}) has operation id {}, which {reused}",
                         e.seq,
                         e.op.kind(),
                         e.op_id
                     ),
-                )?;
-            } else if !this_push.insert(e.op_id) {
-                strays::set_aside(
-                    &tx,
-                    e,
-                    device.warehouse_id,
-                    &format!(
-                        "entry #{} ({}) has operation id {}, which an earlier entry of the same push has",
-                        e.seq,
-                        e.op.kind(),
-                        e.op_id
-                    ),
-                )?;
-            } else {
-                self.apply_entry(
-                    &tx,
-                    &books,
-                    e,
-                    e.device_time - correction,
-                    Some(device.warehouse_id),
-                )?;
+                )?,
+                None => {
+                    self.apply_entry(
+                        &tx,
+                        &books,
+                        e,
+                        e.device_time - correction,
+                        Some(device.warehouse_id),
+                    )?;
+                }
             }
             applied += 1;
             expected += 1;
@@ -409,9 +405,9 @@ impl SqlStorage {
         for d in drafts {
             let mut op_ids = vec![e.op_id];
             op_ids.extend(d.related);
-            strays::raise(
+            raise(
                 tx,
-                &strays::ExceptionDraftRow {
+                &ExceptionDraftRow {
                     kind: d.kind,
                     warehouse: device_warehouse.unwrap_or(e.warehouse_id),
                     device: e.device_id,

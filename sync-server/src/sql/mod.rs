@@ -252,6 +252,40 @@ fn changed(tx: &dyn Db, kind: &str, id: &str) -> StorageResult<()> {
     Ok(())
 }
 
+/// An exception as written by [`raise`].
+struct ExceptionDraftRow {
+    pub kind: ExceptionKind,
+    pub warehouse: WarehouseId,
+    pub device: DeviceId,
+    /// The operation it is about first.
+    pub op_ids: Vec<OpId>,
+    pub location: Option<aisle_domain::LocationId>,
+    pub key: Option<StockKey>,
+    pub message: String,
+}
+
+/// Stores an open exception and announces it to devices; returns its id.
+fn raise(tx: &dyn Db, x: &ExceptionDraftRow) -> StorageResult<Uuid> {
+    let id = Uuid::now_v7();
+    tx.exec(
+        "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)",
+        args![
+            id.to_string(),
+            x.kind.as_str(),
+            x.warehouse.to_string(),
+            x.device.to_string(),
+            serde_json::to_string(&x.op_ids)?,
+            x.location.map(|l| l.to_string()),
+            x.key.as_ref().map(serde_json::to_string).transpose()?,
+            x.message.replace('\0', "\u{FFFD}"),
+            Utc::now().to_rfc3339()
+        ],
+    )?;
+    changed(tx, "exception", &id.to_string())?;
+    Ok(id)
+}
+
 /// Random text from an unambiguous alphabet, for enrolment codes and tokens.
 pub fn random_code(len: usize) -> StorageResult<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";

@@ -59,9 +59,9 @@ pub(super) fn set_aside(
     why: &str,
 ) -> StorageResult<()> {
     tracing::warn!(device = %e.device_id, seq = e.seq, op = %e.op_id, "{why}");
-    let id = raise(
+    let id = super::raise(
         tx,
-        &ExceptionDraftRow {
+        &super::ExceptionDraftRow {
             kind: ExceptionKind::DuplicateEntry,
             warehouse,
             device: e.device_id,
@@ -113,38 +113,4 @@ pub(super) fn applied_as_sent(tx: &dyn Db, e: &ChangeLogEntry) -> StorageResult<
         Some(text) => Ok(serde_json::from_str::<ChangeLogEntry>(&text)?.op == e.op),
         None => Ok(false),
     }
-}
-
-/// An exception as written: what [`raise`] stores.
-pub(super) struct ExceptionDraftRow {
-    pub kind: ExceptionKind,
-    pub warehouse: WarehouseId,
-    pub device: DeviceId,
-    /// The operation it is about first.
-    pub op_ids: Vec<OpId>,
-    pub location: Option<aisle_domain::LocationId>,
-    pub key: Option<StockKey>,
-    pub message: String,
-}
-
-/// Stores an open exception and announces it to devices; returns its id.
-pub(super) fn raise(tx: &dyn Db, x: &ExceptionDraftRow) -> StorageResult<Uuid> {
-    let id = Uuid::now_v7();
-    tx.exec(
-        "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)",
-        args![
-            id.to_string(),
-            x.kind.as_str(),
-            x.warehouse.to_string(),
-            x.device.to_string(),
-            serde_json::to_string(&x.op_ids)?,
-            x.location.map(|l| l.to_string()),
-            x.key.as_ref().map(serde_json::to_string).transpose()?,
-            x.message.replace('\0', "\u{FFFD}"),
-            Utc::now().to_rfc3339()
-        ],
-    )?;
-    changed(tx, "exception", &id.to_string())?;
-    Ok(id)
 }
