@@ -39,6 +39,10 @@ const V10_STOCK_CHANGES: &str = include_str!("../migrations/sqlite/0011_stock_ch
 /// Entries a device sent that cannot be logged under their identity (an operation id logged
 /// before, other content under a logged number), kept as sent with the exception that holds them.
 const V11_STRAY_ENTRIES: &str = include_str!("../migrations/sqlite/0012_stray_entries.sql");
+/// Each item's minimum remaining shelf life (`aisle_domain::shelf_life`): the shared ledger's 0002.
+const V12_SHELF_LIFE: &str = aisle_ledger::schema::V2_SHELF_LIFE;
+/// Each order line's minimum remaining shelf life (set by an ERP from the customer's terms).
+const V13_ORDER_SHELF_LIFE: &str = include_str!("../migrations/sqlite/0013_order_shelf_life.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -53,6 +57,8 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V9_LEASES),
     M::up(V10_STOCK_CHANGES),
     M::up(V11_STRAY_ENTRIES),
+    M::up(V12_SHELF_LIFE),
+    M::up(V13_ORDER_SHELF_LIFE),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -72,6 +78,8 @@ pub mod postgres {
         include_str!("../migrations/postgres/0003_stock_changes.sql"),
         include_str!("../migrations/postgres/0004_ledger_unchecked_keys.sql"),
         include_str!("../migrations/postgres/0005_stray_entries.sql"),
+        aisle_ledger::schema::V2_SHELF_LIFE,
+        include_str!("../migrations/postgres/0006_order_shelf_life.sql"),
     ];
 }
 
@@ -152,6 +160,16 @@ mod tests {
                 "V11_STRAY_ENTRIES",
                 V11_STRAY_ENTRIES,
                 "492a062680c7bf83fa4f9a87cd76c730f88e16b461c30ce58ea4b78c9c575182",
+            ),
+            (
+                "V12_SHELF_LIFE (the shared ledger's 0002)",
+                V12_SHELF_LIFE,
+                "bc805519f0516d3e52d56077536eeae4355cce2c744cdca7c5fe6c6cc2fca9a4",
+            ),
+            (
+                "V13_ORDER_SHELF_LIFE",
+                V13_ORDER_SHELF_LIFE,
+                "8249da27698334441bb9f921c7fa255260cf196db647559064beb5749d9727e5",
             ),
         ];
         for (name, sql, pinned) in released {

@@ -135,17 +135,25 @@ impl TxView<'_> {
     }
 
     fn work_line(&self, sql: &str, line: &str) -> ViewResult<Option<WorkLine>> {
-        let found: Option<(String, u32, String, String, Option<String>)> =
-            self.one(sql, args![line], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?;
+        type Found = (String, u32, String, String, Option<String>, Option<i64>);
+        let found: Option<Found> = self.one(sql, args![line], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
         found
-            .map(|(doc, n, wh, item, closed)| {
+            .map(|(doc, n, wh, item, closed, days)| {
                 Ok(WorkLine {
                     reference: format!("{doc}/{n}"),
                     warehouse: id(&wh)?,
                     item: id(&item)?,
                     closed,
+                    min_shelf_life_days: days.and_then(|d| u32::try_from(d).ok()).unwrap_or(0),
                 })
             })
             .transpose()
@@ -264,15 +272,18 @@ impl WorkView for TxView<'_> {
     fn order_line(&self, line: OrderLineId) -> ViewResult<Option<WorkLine>> {
         self.work_line(
             "SELECT o.order_no, o.line, o.warehouse_id, o.item_id,
-                    CASE WHEN s.status = 'shipped' THEN 'order ' || o.order_no || ' is shipped' END
-             FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no WHERE o.id = ?1",
+                    CASE WHEN s.status = 'shipped' THEN 'order ' || o.order_no || ' is shipped' END,
+                    CASE WHEN COALESCE(i.min_shelf_life_days, 0) > COALESCE(o.min_shelf_life_days, 0)
+                         THEN i.min_shelf_life_days ELSE o.min_shelf_life_days END
+             FROM order_lines o JOIN items i ON i.id = o.item_id
+               LEFT JOIN shipments s ON s.order_no = o.order_no WHERE o.id = ?1",
             &line.to_string(),
         )
     }
 
     fn receipt_line(&self, line: ReceiptLineId) -> ViewResult<Option<WorkLine>> {
         self.work_line(
-            "SELECT receipt, line, warehouse_id, item_id, NULL FROM receipt_lines WHERE id = ?1",
+            "SELECT receipt, line, warehouse_id, item_id, NULL, CAST(NULL AS BIGINT) FROM receipt_lines WHERE id = ?1",
             &line.to_string(),
         )
     }

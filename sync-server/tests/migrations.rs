@@ -4,7 +4,7 @@
 //! line takes picks, the books audit clean, and a snapshot carries the old exception.
 //!
 //! The data is written as a server of version 2 (the first with the server's own tables) wrote
-//! it: master data through the same import functions, everything else as rows.
+//! it: warehouses and locations through the same import functions, everything else as rows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -40,10 +40,16 @@ fn seed(conn: &Connection) -> Old {
             .as_bytes(),
     )
     .unwrap();
-    aisle_ledger::master::import_items_into(
-        &tx,
-        "sku,description,barcodes,case_gtin,case_qty,tracking,expiry_tracked\nBOLT,Hex bolt,9506000134352,,,none,no\n"
-            .as_bytes(),
+    // Items as version 2 wrote them (today's import writes columns added since).
+    tx.execute(
+        "INSERT INTO items (id, sku, description, uom, tracking, expiry_tracked, packs, codes)
+         VALUES (?1, 'BOLT', 'Hex bolt', 'EA', 'none', 0, '[[\"each\",null,1]]', '[\"09506000134352\"]')",
+        [aisle_domain::ItemId::new().to_string()],
+    )
+    .unwrap();
+    tx.execute(
+        "INSERT INTO barcodes (code, item_id, pack_kind, pack_qty) SELECT '09506000134352', id, 'each', 1 FROM items WHERE sku = 'BOLT'",
+        [],
     )
     .unwrap();
     let one = |sql: &str| -> String { tx.query_row(sql, [], |r| r.get(0)).unwrap() };

@@ -117,11 +117,21 @@ impl WorkView for LocalView<'_> {
     fn order_line(&self, id: OrderLineId) -> ViewResult<Option<WorkLine>> {
         let line: Option<OrderLine> =
             self.body("SELECT line FROM order_lines WHERE id = ?1", id.to_string())?;
-        Ok(line.map(|l| WorkLine {
+        let Some(l) = line else { return Ok(None) };
+        let item_days: Option<i64> = self
+            .one(
+                "SELECT min_shelf_life_days FROM items WHERE id = ?1",
+                [l.item_id.to_string()],
+                |r| r.get(0),
+            )?
+            .flatten();
+        let item_days = item_days.and_then(|d| u32::try_from(d).ok()).unwrap_or(0);
+        Ok(Some(WorkLine {
             reference: format!("{}/{}", l.order, l.line),
             warehouse: l.warehouse_id,
             item: l.item_id,
             closed: l.shipped.then(|| format!("order {} is shipped", l.order)),
+            min_shelf_life_days: item_days.max(l.min_shelf_life_days.unwrap_or(0)),
         }))
     }
 
@@ -135,6 +145,7 @@ impl WorkView for LocalView<'_> {
             warehouse: l.warehouse_id,
             item: l.item_id,
             closed: None,
+            min_shelf_life_days: 0,
         }))
     }
 

@@ -33,6 +33,8 @@ const V6: &str = include_str!("../migrations/0006_leases.sql");
 /// Version 7: cluster picking: the tote each order on this device's pick walk goes into. An
 /// order keeps its tote until it has nothing left to pick here; then the number is free again.
 const V7: &str = include_str!("../migrations/0007_totes.sql");
+/// Version 8: each item's minimum remaining shelf life (`aisle_domain::shelf_life`).
+const V8: &str = aisle_ledger::schema::V2_SHELF_LIFE;
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -44,11 +46,12 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V5),
         M::up(V6),
         M::up(V7),
+        M::up(V8),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST: usize = 7;
+pub const LATEST: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -95,6 +98,11 @@ mod tests {
                 "V7",
                 V7,
                 "aa0b4a76699e1cee9143b004c3f96776e923c45dbddebf0f3a7d025984cc9192",
+            ),
+            (
+                "V8 (the shared ledger's 0002)",
+                V8,
+                "bc805519f0516d3e52d56077536eeae4355cce2c744cdca7c5fe6c6cc2fca9a4",
             ),
         ];
         let edited: Vec<String> = released

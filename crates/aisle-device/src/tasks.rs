@@ -6,9 +6,9 @@ use crate::query::StockLine;
 use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::admission::WorkRef;
-use aisle_domain::allocation;
 use aisle_domain::master::{Location, LocationKind, Tracking};
 use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, WarehouseId};
+use aisle_domain::{allocation, shelf_life};
 use aisle_proto::{Exception, Task, TaskWork};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -105,8 +105,8 @@ impl Store {
 
     /// Allocates the open quantity of every downloaded order line (by order, then line) to the
     /// stock this device knows in pick faces and storage bins, with the same rule as the
-    /// server's allocation (`aisle_domain::allocation`: FEFO for dated stock, FIFO otherwise;
-    /// ties go to pick faces, then walk order), and returns the tasks sorted by walk sequence so
+    /// server's allocation (`aisle_domain::allocation`: FEFO for dated stock, FIFO otherwise,
+    /// never expired or too short-dated stock; ties go to pick faces, then walk order), and returns the tasks sorted by walk sequence so
     /// the picker never walks back.
     pub fn pick_list(&self) -> Result<PickList> {
         let mut list = PickList::default();
@@ -194,15 +194,23 @@ impl Store {
                 qty: l.qty,
             })
             .collect();
-        let demands: Vec<allocation::Demand<usize>> = open_lines
-            .iter()
-            .enumerate()
-            .map(|(i, (line, open))| allocation::Demand {
+        // Expired or too short-dated stock is never offered to an order line (the same rule as
+        // the server's allocation and admission: `aisle_domain::shelf_life`).
+        let today = chrono::Utc::now().date_naive();
+        let mut demands = Vec::with_capacity(open_lines.len());
+        for (i, (line, open)) in open_lines.iter().enumerate() {
+            let days = self
+                .item(line.item_id)?
+                .min_shelf_life_days
+                .unwrap_or(0)
+                .max(line.min_shelf_life_days.unwrap_or(0));
+            demands.push(allocation::Demand {
                 line: i,
                 item: what(line.warehouse_id, line.item_id),
                 qty: *open,
-            })
-            .collect();
+                not_before: Some(shelf_life::earliest_expiry(today, days)),
+            });
+        }
         for a in allocation::allocate(&demands, &offers) {
             let (line, _) = &open_lines[a.line];
             let item = self.item(line.item_id)?;

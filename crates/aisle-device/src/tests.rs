@@ -753,6 +753,18 @@ pub(crate) fn download_order_line_of(
     qty: i64,
     line: u32,
 ) -> aisle_domain::OrderLineId {
+    download_order_line_with(f, order, sku, qty, line, None)
+}
+
+/// A line of `order` whose customer needs `min_shelf_life_days` left on dated stock.
+pub(crate) fn download_order_line_with(
+    f: &Fixture,
+    order: &str,
+    sku: &str,
+    qty: i64,
+    line: u32,
+    min_shelf_life_days: Option<u32>,
+) -> aisle_domain::OrderLineId {
     let item = f.store.item_by_sku(sku).unwrap().unwrap();
     let ol = aisle_proto::OrderLine {
         id: aisle_domain::OrderLineId::new(),
@@ -764,6 +776,7 @@ pub(crate) fn download_order_line_of(
         picked_qty: 0,
         customer: None,
         shipped: false,
+        min_shelf_life_days,
     };
     f.store
         .conn()
@@ -804,15 +817,129 @@ fn download_receipt_line(
     line.id
 }
 
+/// A GS1 label of OIL with `lot`, expiring `days` from today (negative: already expired).
+fn oil_label(lot: &str, days: i64) -> String {
+    let exp = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    format!(
+        "]C10105012345000015\u{1d}10{lot}\u{1d}17{}",
+        exp.format("%y%m%d")
+    )
+}
+
+fn receive_oil(f: &mut Fixture, loc: &str, lot: &str, days: i64, qty: i64) {
+    f.store
+        .receive(
+            &ReceiveRequest {
+                location: loc.into(),
+                item: oil_label(lot, days),
+                qty: Some(qty),
+                ..Default::default()
+            },
+            &f.ctx,
+        )
+        .unwrap();
+}
+
+/// A pick of OIL for `line` from A-01-1, scanned from the lot's label.
+fn pick_oil(
+    f: &mut Fixture,
+    line: aisle_domain::OrderLineId,
+    lot: &str,
+    days: i64,
+) -> Result<Recorded> {
+    f.store.pick(
+        &PickRequest {
+            location: "LOC:WH1:A-01-1".into(),
+            item: oil_label(lot, days),
+            qty: Some(1),
+            order_line: Some(line),
+            ..Default::default()
+        },
+        &f.ctx,
+    )
+}
+
+#[test]
+fn expired_and_short_dated_stock_is_never_on_the_pick_walk_and_is_refused_at_the_scan() {
+    let mut f = fixture();
+    receive_oil(&mut f, "LOC:WH1:A-01-1", "L-GONE", -1, 10);
+    receive_oil(&mut f, "LOC:WH1:A-01-1", "L-SHORT", 5, 10);
+    receive_oil(&mut f, "LOC:WH1:A-01-1", "L-TODAY", 0, 3);
+    receive_oil(&mut f, "LOC:WH1:A-01-1", "L-FRESH", 60, 10);
+    let line = download_order_line(&f, "OIL", 15, 1);
+    let walk = |f: &Fixture| -> Vec<(Option<String>, i64)> {
+        let list = f.store.pick_list().unwrap();
+        list.tasks.into_iter().map(|t| (t.lot, t.qty)).collect()
+    };
+    // Expired stock is skipped; the expiry date itself is still good.
+    assert_eq!(
+        walk(&f),
+        vec![
+            (Some("L-TODAY".into()), 3),
+            (Some("L-SHORT".into()), 10),
+            (Some("L-FRESH".into()), 2),
+        ]
+    );
+    let before = log_len(&f.store);
+    let err = pick_oil(&mut f, line, "L-GONE", -1)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expired on"), "{err}");
+    assert_eq!(log_len(&f.store), before, "a refused scan records nothing");
+    // The item asks for 10 days left: the short lot drops out of the walk and of the scan.
+    f.store
+        .conn()
+        .execute(
+            "UPDATE items SET min_shelf_life_days = 10 WHERE sku = 'OIL'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        walk(&f),
+        vec![(Some("L-FRESH".into()), 10)],
+        "short-dated stock is kept back, the rest is short"
+    );
+    let err = pick_oil(&mut f, line, "L-SHORT", 5)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("at least 10 must be left"), "{err}");
+    pick_oil(&mut f, line, "L-FRESH", 60).unwrap();
+    // A customer's terms on the order line count too: the larger minimum wins.
+    f.store
+        .conn()
+        .execute(
+            "UPDATE items SET min_shelf_life_days = NULL WHERE sku = 'OIL'",
+            [],
+        )
+        .unwrap();
+    let strict = download_order_line_with(&f, "SO-2", "OIL", 5, 1, Some(90));
+    let err = pick_oil(&mut f, strict, "L-FRESH", 60)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("at least 90 must be left"), "{err}");
+    // Stock picked without an order (a clear-out) is not an order's business.
+    f.store
+        .pick(
+            &PickRequest {
+                location: "LOC:WH1:A-01-1".into(),
+                item: oil_label("L-GONE", -1),
+                qty: Some(10),
+                ..Default::default()
+            },
+            &f.ctx,
+        )
+        .unwrap();
+}
+
 #[test]
 fn pick_list_allocates_earliest_expiry_first_and_walks_forward() {
     let mut f = fixture();
     // The later lot sits on the pick face further along the walk; the earlier one in reserve.
-    for (loc, lot, exp, qty) in [
-        ("LOC:WH1:A-01-2", "L-LATE", "270601", 20),
-        ("LOC:WH1:A-01-1", "L-EARLY", "261231", 10),
+    for (loc, lot, days, qty) in [
+        ("LOC:WH1:A-01-2", "L-LATE", 180, 20),
+        ("LOC:WH1:A-01-1", "L-EARLY", 30, 10),
     ] {
-        let raw = format!("]C10105012345000015\u{1d}10{lot}\u{1d}17{exp}");
+        let raw = oil_label(lot, days);
         f.store
             .receive(
                 &ReceiveRequest {

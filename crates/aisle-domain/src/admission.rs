@@ -9,7 +9,8 @@
 //!   supervisor can apply it later.
 //! - **applied without its work**: the stock moved (the scan happened), but the order line,
 //!   receipt line or task it names does not count it (the wrong item, a shipped order, a task that
-//!   is done or cancelled). A `work_mismatch` exception says why.
+//!   is done or cancelled, stock picked for an order that expired or is too short-dated on the day
+//!   of the pick). A `work_mismatch` exception says why.
 //! - **applied**, possibly with a `plate_conflict` note.
 //!
 //! Rules read the state through [`WorkView`], so they are the same whatever stores it.
@@ -20,7 +21,8 @@ use crate::ids::{
 use crate::ledger::StockKey;
 use crate::op::{ChangeLogEntry, Operation};
 use crate::reconcile::{ExceptionDraft, ExceptionKind, ViewResult};
-use chrono::{DateTime, Utc};
+use crate::shelf_life;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What an operator may do.
@@ -49,6 +51,9 @@ pub struct WorkLine {
     pub item: ItemId,
     /// Why no more work may count against it (e.g. `order SO-1001 is shipped`), if so.
     pub closed: Option<String>,
+    /// Days of shelf life dated stock picked for it must have left: the larger of the item's and
+    /// the order line's minimum ([`crate::shelf_life`]); 0 for a receipt line.
+    pub min_shelf_life_days: u32,
 }
 
 /// A task as admission needs it.
@@ -323,7 +328,7 @@ pub fn admit(
         }
         None => None,
     };
-    if let Some(why) = work_mismatch(op, warehouse, view)?.or(lost_lease) {
+    if let Some(why) = work_mismatch(op, warehouse, when.date_naive(), view)?.or(lost_lease) {
         out.verdict = Verdict::Apply { work: false };
         out.exceptions.push(ExceptionDraft {
             kind: ExceptionKind::WorkMismatch,
@@ -349,6 +354,7 @@ fn stock_key(op: &Operation) -> Option<StockKey> {
 fn work_mismatch(
     op: &Operation,
     warehouse: WarehouseId,
+    today: NaiveDate,
     view: &dyn WorkView,
 ) -> ViewResult<Option<String>> {
     let sku = |item| -> ViewResult<String> {
@@ -377,7 +383,18 @@ fn work_mismatch(
     };
     match op {
         Operation::Pick(p) => match p.order_line {
-            Some(id) => line_check(view.order_line(id)?, "order", p.key.item),
+            Some(id) => {
+                let line = view.order_line(id)?;
+                let days = line.as_ref().map_or(0, |l| l.min_shelf_life_days);
+                let reference = line.as_ref().map(|l| l.reference.clone());
+                Ok(line_check(line, "order", p.key.item)?.or_else(|| {
+                    let why = shelf_life::unsellable(p.key.expiry, today, days)?;
+                    Some(format!(
+                        "{why}: it may not be picked for order line {}",
+                        reference.unwrap_or_default()
+                    ))
+                }))
+            }
             None => Ok(None),
         },
         Operation::Receive(r) => match r.receipt_line {

@@ -1,7 +1,9 @@
 //! Allocating outbound order lines to stock: earliest expiry first (FEFO) for items whose stock
 //! is dated, first in first out (FIFO, by when the stock arrived) otherwise. Lines are served in
 //! the order given (the caller's priority, e.g. order then line number); stock promised to one
-//! line is not offered to the next. Pure: the caller supplies lines and stock.
+//! line is not offered to the next. Stock that expires before a line's `not_before` (expired, or
+//! too short-dated: [`crate::shelf_life`]) is never taken. Pure: the caller supplies lines and
+//! stock.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -23,6 +25,9 @@ pub struct Demand<L> {
     pub line: L,
     pub item: String,
     pub qty: i64,
+    /// Dated stock expiring before this day is not taken ([`crate::shelf_life::earliest_expiry`]);
+    /// `None` takes any.
+    pub not_before: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,7 +50,11 @@ pub fn allocate<L: Clone, K: Clone>(
         .iter()
         .map(|d| {
             let mut idx: Vec<usize> = (0..supply.len())
-                .filter(|&i| supply[i].item == d.item && left[i] > 0)
+                .filter(|&i| {
+                    supply[i].item == d.item
+                        && left[i] > 0
+                        && !matches!((supply[i].expiry, d.not_before), (Some(e), Some(nb)) if e < nb)
+                })
                 .collect();
             let dated = idx.iter().any(|&i| supply[i].expiry.is_some());
             idx.sort_by(|&a, &b| {
@@ -114,7 +123,26 @@ mod tests {
             line,
             item: item.into(),
             qty,
+            not_before: None,
         }
+    }
+
+    #[test]
+    fn stock_expiring_before_a_lines_limit_is_never_taken() {
+        let supply = [
+            s("expired", "OIL", exp(1, 2), 1, 10),
+            s("short", "OIL", exp(1, 20), 1, 10),
+            s("fresh", "OIL", exp(6, 1), 5, 3),
+            s("undated", "OIL", None, 9, 1),
+        ];
+        let mut line = d(1, "OIL", 12);
+        line.not_before = exp(1, 10);
+        let got = allocate(&[line.clone()], &supply);
+        assert_eq!(got[0].picks, vec![("short", 10), ("fresh", 2)]);
+        line.not_before = exp(2, 1);
+        let got = allocate(&[line], &supply);
+        assert_eq!(got[0].picks, vec![("fresh", 3), ("undated", 1)]);
+        assert_eq!(got[0].short, 8);
     }
 
     #[test]
@@ -161,7 +189,7 @@ mod tests {
                 .map(|(i, &q)| Supply { key: i, item: "I".into(), expiry: None, arrived: at(1 + i as u32), qty: q })
                 .collect();
             let demands: Vec<Demand<usize>> = wants.iter().enumerate()
-                .map(|(i, &q)| Demand { line: i, item: "I".into(), qty: q })
+                .map(|(i, &q)| Demand { line: i, item: "I".into(), qty: q, not_before: None })
                 .collect();
             let got = allocate(&demands, &supply);
             let mut used = vec![0i64; supply.len()];
@@ -202,7 +230,12 @@ pub struct TopUp<F, R> {
 /// Move tasks that bring every pick face below its minimum back up to its maximum from reserve
 /// stock, chosen like an order line (FEFO for dated stock, else FIFO). Faces are served in the
 /// order given; what reserve cannot cover is left (the face stays low until stock arrives).
-pub fn top_ups<F: Clone, R: Clone>(faces: &[Face<F>], reserve: &[Supply<R>]) -> Vec<TopUp<F, R>> {
+/// Reserve expiring before `not_before` (expired: it may never be picked) is not brought forward.
+pub fn top_ups<F: Clone, R: Clone>(
+    faces: &[Face<F>],
+    reserve: &[Supply<R>],
+    not_before: Option<NaiveDate>,
+) -> Vec<TopUp<F, R>> {
     let low: Vec<(usize, Demand<usize>)> = faces
         .iter()
         .enumerate()
@@ -214,6 +247,7 @@ pub fn top_ups<F: Clone, R: Clone>(faces: &[Face<F>], reserve: &[Supply<R>]) -> 
                     line: i,
                     item: f.item.clone(),
                     qty: f.max - f.qty,
+                    not_before,
                 },
             )
         })
@@ -286,7 +320,7 @@ mod top_up_tests {
                 qty: 100,
             },
         ];
-        let got = top_ups(&faces, &reserve);
+        let got = top_ups(&faces, &reserve, None);
         assert_eq!(
             got,
             vec![

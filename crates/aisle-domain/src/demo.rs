@@ -348,6 +348,7 @@ pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
             reorder_point: Some(reorder),
             min_qty: Some(reorder / 2),
             max_qty: Some(reorder * 5),
+            min_shelf_life_days: None,
         });
     }
 

@@ -335,6 +335,9 @@ pub fn parse_locations(input: impl Read) -> Result<Vec<LocationRow>, ImportError
     t.finish(rows)
 }
 
+/// The longest minimum shelf life an item may ask for (100 years): more is a typing mistake.
+pub const MAX_SHELF_LIFE_DAYS: i64 = 36_500;
+
 const ITEM_REQUIRED: &[&str] = &["sku", "description"];
 const ITEM_OPTIONAL: &[&str] = &[
     "uom",
@@ -354,6 +357,7 @@ const ITEM_OPTIONAL: &[&str] = &[
     "reorder_point",
     "min",
     "max",
+    "min_shelf_life_days",
 ];
 
 /// Reads items; see `docs/csv-formats.md` for the columns. Barcodes are `|`-separated; numeric
@@ -422,6 +426,7 @@ pub fn parse_items(input: impl Read) -> Result<Vec<Item>, ImportError> {
                 None
             }
         };
+        let min_shelf_life_days = shelf_life_days(r, "min_shelf_life_days");
         let item = Item {
             id: ItemId::new(),
             sku: sku.clone(),
@@ -436,6 +441,7 @@ pub fn parse_items(input: impl Read) -> Result<Vec<Item>, ImportError> {
             reorder_point: r.int("reorder_point"),
             min_qty: r.int("min"),
             max_qty: r.int("max"),
+            min_shelf_life_days,
         };
         if let Err(e) = item.validate() {
             r.err("sku", e.to_string());
@@ -462,6 +468,21 @@ pub fn parse_items(input: impl Read) -> Result<Vec<Item>, ImportError> {
     t.finish(rows)
 }
 
+/// A minimum shelf life in days, if given: 0 to [`MAX_SHELF_LIFE_DAYS`].
+fn shelf_life_days(r: &mut Row<'_>, col: &str) -> Option<u32> {
+    match r.int(col) {
+        Some(d) if d <= MAX_SHELF_LIFE_DAYS => u32::try_from(d).ok(),
+        Some(d) => {
+            r.err(
+                col,
+                format!("{d} days; give 0 to {MAX_SHELF_LIFE_DAYS}, or leave it empty"),
+            );
+            None
+        }
+        None => None,
+    }
+}
+
 /// A line of expected inbound work or of an outbound order, by codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkRow {
@@ -474,6 +495,9 @@ pub struct WorkRow {
     pub qty: i64,
     /// `expected_date` of a receipt (YYYY-MM-DD) or `customer` of an order.
     pub extra: Option<String>,
+    /// An order line's minimum remaining shelf life in days (from the customer's terms); always
+    /// `None` for a receipt.
+    pub min_shelf_life_days: Option<u32>,
 }
 
 fn parse_work(
@@ -482,11 +506,18 @@ fn parse_work(
     extra_col: &'static str,
     input: impl Read,
 ) -> Result<Vec<WorkRow>, ImportError> {
+    // Orders may say how much shelf life their customer needs.
+    let shelf_life = doc_col == "order";
+    let optional: &[&str] = if shelf_life {
+        &[extra_col, "min_shelf_life_days"]
+    } else {
+        &[extra_col]
+    };
     let mut t = Table::read(
         what,
         input,
         &[doc_col, "line", "warehouse", "sku", "qty"],
-        &[extra_col],
+        optional,
     )?;
     let mut seen: HashMap<(String, u32), u64> = HashMap::new();
     let rows = for_rows(&mut t, |r| {
@@ -499,6 +530,11 @@ fn parse_work(
             r.err("qty", "must be at least 1".into());
         }
         let extra = r.opt(extra_col);
+        let min_shelf_life_days = if shelf_life {
+            shelf_life_days(r, "min_shelf_life_days")
+        } else {
+            None
+        };
         if extra_col == "expected_date"
             && let Some(d) = &extra
             && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
@@ -526,6 +562,7 @@ fn parse_work(
             sku,
             qty: qty.unwrap_or(0),
             extra,
+            min_shelf_life_days,
         })
     });
     t.finish(rows)

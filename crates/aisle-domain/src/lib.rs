@@ -19,6 +19,7 @@ pub mod op;
 pub mod reconcile;
 pub mod replenish;
 pub mod scan;
+pub mod shelf_life;
 
 pub use ids::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,

@@ -207,6 +207,10 @@ pub struct Item {
     pub reorder_point: Option<i64>,
     pub min_qty: Option<i64>,
     pub max_qty: Option<i64>,
+    /// Days of shelf life that must be left for dated stock to be allocated or picked against an
+    /// order ([`crate::shelf_life`]); `None`: only expired stock is kept back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_shelf_life_days: Option<u32>,
 }
 
 /// Why an item record cannot be accepted.
@@ -342,6 +346,7 @@ mod tests {
             reorder_point: Some(10),
             min_qty: Some(5),
             max_qty: Some(50),
+            min_shelf_life_days: None,
         }
     }
 

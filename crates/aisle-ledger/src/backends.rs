@@ -18,6 +18,7 @@ fn on_both(body: impl Fn(&dyn Db)) {
     let lite = rusqlite::Connection::open(dir.join("l.db")).unwrap();
     crate::configure(&lite).unwrap();
     lite.execute_batch(schema::V1).unwrap();
+    lite.execute_batch(schema::V2_SHELF_LIFE).unwrap();
     eprintln!("on SQLite");
     body(&lite);
     drop(lite);
@@ -25,6 +26,7 @@ fn on_both(body: impl Fn(&dyn Db)) {
 
     let pg = PgConn::connect(&aisle_testdb::fresh_database()).unwrap();
     pg.batch(schema::postgres::V1).unwrap();
+    pg.batch(schema::V2_SHELF_LIFE).unwrap();
     eprintln!("on PostgreSQL");
     body(&pg);
 }

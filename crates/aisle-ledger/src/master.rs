@@ -68,10 +68,11 @@ pub fn plate_from_row(r: &Row<'_>) -> Result<LicensePlate> {
 /// The item columns, pack levels and base barcodes included, so that a scan's lookup is one
 /// statement touching two rows (see docs/PERFORMANCE.md). Selected from `items i`.
 pub const ITEM_SELECT: &str = "SELECT i.id, i.sku, i.description, i.uom, i.weight_g, i.length_mm, i.width_mm,
-        i.height_mm, i.tracking, i.expiry_tracked, i.reorder_point, i.min_qty, i.max_qty, i.packs, i.codes";
+        i.height_mm, i.tracking, i.expiry_tracked, i.reorder_point, i.min_qty, i.max_qty, i.packs, i.codes,
+        i.min_shelf_life_days";
 
 /// The number of columns [`ITEM_SELECT`] reads: columns after them are the caller's.
-pub const ITEM_COLUMN_COUNT: usize = 15;
+pub const ITEM_COLUMN_COUNT: usize = 16;
 
 pub fn item_from_row(r: &Row<'_>) -> Result<Item> {
     let raw_packs: Vec<(String, Option<String>, i64)> =
@@ -115,6 +116,13 @@ pub fn item_from_row(r: &Row<'_>) -> Result<Item> {
         reorder_point: r.get(10)?,
         min_qty: r.get(11)?,
         max_qty: r.get(12)?,
+        min_shelf_life_days: r
+            .get::<Option<i64>>(15)?
+            .map(|d| {
+                u32::try_from(d)
+                    .map_err(|_| LedgerError::Decode(format!("minimum shelf life {d} days")))
+            })
+            .transpose()?,
     })
 }
 
@@ -363,14 +371,14 @@ pub fn upsert_item(conn: &dyn Db, item: &Item) -> Result<(Item, bool)> {
         .collect();
     conn.exec(
         "INSERT INTO items (id, sku, description, uom, weight_g, length_mm, width_mm, height_mm, tracking,
-                            expiry_tracked, reorder_point, min_qty, max_qty, packs, codes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                            expiry_tracked, reorder_point, min_qty, max_qty, packs, codes, min_shelf_life_days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT(id) DO UPDATE SET description = excluded.description, uom = excluded.uom,
            weight_g = excluded.weight_g, length_mm = excluded.length_mm, width_mm = excluded.width_mm,
            height_mm = excluded.height_mm, tracking = excluded.tracking,
            expiry_tracked = excluded.expiry_tracked, reorder_point = excluded.reorder_point,
            min_qty = excluded.min_qty, max_qty = excluded.max_qty, packs = excluded.packs,
-           codes = excluded.codes",
+           codes = excluded.codes, min_shelf_life_days = excluded.min_shelf_life_days",
         args![
         id,
         item.sku,
@@ -387,6 +395,7 @@ pub fn upsert_item(conn: &dyn Db, item: &Item) -> Result<(Item, bool)> {
         item.max_qty,
         serde_json::to_string(&packs_json)?,
         serde_json::to_string(&codes_json)?,
+        item.min_shelf_life_days.map(i64::from),
         ],
     )?;
     conn.exec("DELETE FROM barcodes WHERE item_id = ?1", args![id])?;
@@ -554,6 +563,7 @@ mod tests {
     fn ledger_db() -> rusqlite::Connection {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(crate::schema::V1).unwrap();
+        conn.execute_batch(crate::schema::V2_SHELF_LIFE).unwrap();
         conn
     }
 

@@ -9,6 +9,10 @@
 /// Warehouses, locations, items, barcodes, plates, the ledger and materialized stock.
 pub const V1: &str = include_str!("../migrations/0001_master_and_ledger.sql");
 
+/// Each item's minimum remaining shelf life. One text for both backends: the PostgreSQL list
+/// takes it too.
+pub const V2_SHELF_LIFE: &str = include_str!("../migrations/0002_shelf_life.sql");
+
 /// The same tables on PostgreSQL (the server's other backend), numbered alike.
 pub mod postgres {
     /// [`super::V1`]'s tables on PostgreSQL.
@@ -21,13 +25,26 @@ mod tests {
 
     #[test]
     fn released_files_are_never_edited() {
-        let now: String = Sha256::digest(super::V1.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(
-            now, "a24f9de2295ab4bb9fbc1760fec7767ab285fe4c5d680b58650902a23a4dc425",
-            "migrations/0001_master_and_ledger.sql was edited: put the change in a new file"
-        );
+        for (name, sql, pinned) in [
+            (
+                "0001_master_and_ledger.sql",
+                super::V1,
+                "a24f9de2295ab4bb9fbc1760fec7767ab285fe4c5d680b58650902a23a4dc425",
+            ),
+            (
+                "0002_shelf_life.sql",
+                super::V2_SHELF_LIFE,
+                "bc805519f0516d3e52d56077536eeae4355cce2c744cdca7c5fe6c6cc2fca9a4",
+            ),
+        ] {
+            let now: String = Sha256::digest(sql.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(
+                now, pinned,
+                "migrations/{name} was edited: put the change in a new file"
+            );
+        }
     }
 }

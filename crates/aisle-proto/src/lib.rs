@@ -152,6 +152,10 @@ pub struct OrderLine {
     /// The order is shipped: final, no more picks count against it (absent from older servers).
     #[serde(default)]
     pub shipped: bool,
+    /// Days of shelf life the customer needs left on dated stock (the item's own minimum applies
+    /// too: the larger wins; `aisle_domain::shelf_life`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_shelf_life_days: Option<u32>,
 }
 
 /// What a task asks a device to do.

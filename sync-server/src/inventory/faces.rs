@@ -114,22 +114,24 @@ pub(crate) fn face_top_ups(
             reserve
         }
     };
-    Ok(allocation::top_ups(&faces, &reserve)
-        .into_iter()
-        .map(|t| FaceTopUp {
-            ids: TopUpIds {
-                item: t.face.item_id,
-                from: t.from.location_id,
-                to: t.face.id,
-            },
-            sku: t.face.sku,
-            to: t.face.code,
-            face_qty: t.face.qty,
-            capacity: t.face.capacity,
-            from: t.from.location,
-            lot: t.from.lot,
-            expiry: t.from.expiry,
-            qty: t.qty,
-        })
-        .collect())
+    Ok(
+        allocation::top_ups(&faces, &reserve, Some(Utc::now().date_naive()))
+            .into_iter()
+            .map(|t| FaceTopUp {
+                ids: TopUpIds {
+                    item: t.face.item_id,
+                    from: t.from.location_id,
+                    to: t.face.id,
+                },
+                sku: t.face.sku,
+                to: t.face.code,
+                face_qty: t.face.qty,
+                capacity: t.face.capacity,
+                from: t.from.location,
+                lot: t.from.lot,
+                expiry: t.from.expiry,
+                qty: t.qty,
+            })
+            .collect(),
+    )
 }

@@ -19,14 +19,15 @@ pub use replenishment::*;
 pub use valuation::*;
 
 use crate::error::{StorageError, StorageResult};
-use aisle_domain::allocation;
+use crate::sql::shelf_life_days;
 use aisle_domain::cycle_count::{self, AbcClass};
 use aisle_domain::forecast::{self, Choice};
 use aisle_domain::replenish::{self, Levels, Policy, PolicyKind, Position, Suggestion};
+use aisle_domain::{allocation, shelf_life};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt};
 use aisle_ledger::effects::none_if_empty;
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 

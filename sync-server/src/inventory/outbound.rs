@@ -29,43 +29,60 @@ pub struct AllocatedStock {
 
 /// Allocates every open order line of the warehouse (by order, then line) to the stock in its
 /// pick faces and storage bins: FEFO for dated stock, FIFO otherwise (see
-/// `aisle_domain::allocation`). Devices build their pick walks from the same open lines.
+/// `aisle_domain::allocation`), never stock that expired or has less shelf life left than the
+/// item or the line asks for (`aisle_domain::shelf_life`, today on the server's clock). Devices build their pick walks from the same open lines.
 pub(crate) fn allocation(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<LineAllocation>> {
     let wh = warehouse_id(conn, warehouse)?;
-    type Line = (String, u32, Option<String>, String, i64);
-    let lines: Vec<Line> = conn.rows("SELECT o.order_no, o.line, o.customer, i.sku, o.qty - o.picked_qty FROM order_lines o
+    type Line = (
+        String,
+        u32,
+        Option<String>,
+        String,
+        i64,
+        Option<i64>,
+        Option<i64>,
+    );
+    let lines: Vec<Line> = conn.rows("SELECT o.order_no, o.line, o.customer, i.sku, o.qty - o.picked_qty,
+                i.min_shelf_life_days, o.min_shelf_life_days
+         FROM order_lines o
          JOIN items i ON i.id = o.item_id
          WHERE o.warehouse_id = ?1 AND o.qty > o.picked_qty
            AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_no = o.order_no AND s.status = 'shipped')
          ORDER BY o.order_no, o.line", args![wh], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
         })?;
     let supply = stock_lines(conn, &wh, "('pick_face', 'storage')", None)?;
-    let demands: Vec<allocation::Demand<usize>> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| allocation::Demand {
+    let today = Utc::now().date_naive();
+    let mut demands = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        let days = shelf_life_days(l.5)?
+            .unwrap_or(0)
+            .max(shelf_life_days(l.6)?.unwrap_or(0));
+        demands.push(allocation::Demand {
             line: i,
             item: l.3.clone(),
             qty: l.4,
-        })
-        .collect();
+            not_before: Some(shelf_life::earliest_expiry(today, days)),
+        });
+    }
     Ok(allocation::allocate(&demands, &supply)
         .into_iter()
         .zip(lines)
-        .map(|(a, (order, line, customer, sku, open))| LineAllocation {
-            order,
-            line,
-            customer,
-            sku,
-            open,
-            picks: a
-                .picks
-                .into_iter()
-                .map(|(k, qty)| AllocatedStock { qty, ..k })
-                .collect(),
-            short: a.short,
-        })
+        .map(
+            |(a, (order, line, customer, sku, open, ..))| LineAllocation {
+                order,
+                line,
+                customer,
+                sku,
+                open,
+                picks: a
+                    .picks
+                    .into_iter()
+                    .map(|(k, qty)| AllocatedStock { qty, ..k })
+                    .collect(),
+                short: a.short,
+            },
+        )
         .collect())
 }
 

@@ -110,10 +110,11 @@ impl Administration for SqlStorage {
                 }
                 for (r, (wh, item)) in rows.iter().zip(ids) {
                     let id = OrderLineId::new().to_string();
-                    tx.exec("INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
+                    tx.exec("INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, ordered_qty, customer, min_shelf_life_days)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)
                          ON CONFLICT(order_no, line) DO UPDATE SET item_id = excluded.item_id, qty = excluded.qty,
-                           ordered_qty = excluded.qty, customer = excluded.customer, warehouse_id = excluded.warehouse_id", args![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra])?;
+                           ordered_qty = excluded.qty, customer = excluded.customer, warehouse_id = excluded.warehouse_id,
+                           min_shelf_life_days = excluded.min_shelf_life_days", args![id, r.document, r.line, wh.to_string(), item.to_string(), r.qty, r.extra, r.min_shelf_life_days.map(i64::from)])?;
                     let id: String = tx.one(
                         "SELECT id FROM order_lines WHERE order_no = ?1 AND line = ?2",
                         args![r.document, r.line],

@@ -89,6 +89,16 @@ pub(crate) fn time(s: &str) -> StorageResult<DateTime<Utc>> {
         .map_err(|e| StorageError::Internal(format!("stored time {s:?}: {e}")))
 }
 
+/// A stored minimum shelf life (a column CHECKed to be zero or more).
+pub(crate) fn shelf_life_days(stored: Option<i64>) -> StorageResult<Option<u32>> {
+    stored
+        .map(|d| {
+            u32::try_from(d)
+                .map_err(|_| StorageError::Internal(format!("stored minimum shelf life {d} days")))
+        })
+        .transpose()
+}
+
 impl SqlStorage {
     /// Opens the server database: a `postgres://` (or `postgresql://`) URL, or else the path of
     /// an SQLite file (created if needed). Either is brought to the latest schema.

@@ -197,7 +197,8 @@ fn receipt_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<V
 
 fn order_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<OrderLine>> {
     let sql = format!(
-        "SELECT o.id, o.order_no, o.line, o.warehouse_id, o.item_id, o.qty, o.picked_qty, o.customer, s.status = 'shipped'
+        "SELECT o.id, o.order_no, o.line, o.warehouse_id, o.item_id, o.qty, o.picked_qty, o.customer, s.status = 'shipped',
+                o.min_shelf_life_days
          FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no WHERE {clause} ORDER BY o.order_no, o.line"
     );
     load_rows(conn, &sql, args, |r| {
@@ -211,6 +212,7 @@ fn order_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec
             picked_qty: r.get(6)?,
             customer: r.get(7)?,
             shipped: r.get::<Option<bool>>(8)?.unwrap_or(false),
+            min_shelf_life_days: shelf_life_days(r.get(9)?)?,
         })
     })
 }

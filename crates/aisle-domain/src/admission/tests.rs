@@ -232,6 +232,7 @@ fn a_pick_of_another_item_does_not_count_against_the_line() {
             warehouse: w.view.wh,
             item: w.bolt,
             closed: None,
+            min_shelf_life_days: 0,
         },
     );
     assert!(admit_as(&w, "ALICE", pick(&w, w.bolt, Some(line))).is_clean());
@@ -351,6 +352,7 @@ fn work_assigned_to_another_device_does_not_count() {
             warehouse: w.view.wh,
             item: w.bolt,
             closed: None,
+            min_shelf_life_days: 0,
         },
     );
     let e = entry(&w, "ALICE", pick(&w, w.bolt, Some(line)));
@@ -387,4 +389,51 @@ fn work_assigned_to_another_device_does_not_count() {
         a.reason().is_some_and(|r| r.contains("assigned to T2")),
         "{a:?}"
     );
+}
+
+/// The server's side of the shelf-life rule: a pick for an order line of stock that expired (or
+/// had too few days left) on the day of the pick moves the stock but does not count against the
+/// line, whatever the device that recorded it knew.
+#[test]
+fn a_pick_of_expired_or_short_dated_stock_does_not_count_against_the_order() {
+    let mut w = world();
+    let line = OrderLineId::new();
+    w.view.orders.insert(
+        line,
+        WorkLine {
+            reference: "SO-1/1".into(),
+            warehouse: w.view.wh,
+            item: w.bolt,
+            closed: None,
+            min_shelf_life_days: 30,
+        },
+    );
+    let picked_at = Utc::now();
+    let today = picked_at.date_naive();
+    let dated = |days: i64| {
+        let mut op = pick(&w, w.bolt, Some(line));
+        if let Operation::Pick(p) = &mut op {
+            p.key.expiry = Some(today + chrono::Duration::days(days));
+        }
+        op
+    };
+    let a = admit_as(&w, "ALICE", dated(-1));
+    assert_eq!(a.verdict, Verdict::Apply { work: false });
+    assert_eq!(kinds(&a), [ExceptionKind::WorkMismatch]);
+    assert!(
+        a.reason().unwrap().contains("expired on"),
+        "{:?}",
+        a.reason()
+    );
+    let a = admit_as(&w, "ALICE", dated(29));
+    assert_eq!(a.verdict, Verdict::Apply { work: false });
+    assert!(a.reason().unwrap().contains("at least 30 must be left"));
+    assert!(admit_as(&w, "ALICE", dated(30)).is_clean());
+    // Undated stock and picks without an order are not the rule's business.
+    assert!(admit_as(&w, "ALICE", pick(&w, w.bolt, Some(line))).is_clean());
+    let mut loose = dated(-5);
+    if let Operation::Pick(p) = &mut loose {
+        p.order_line = None;
+    }
+    assert!(admit_as(&w, "ALICE", loose).is_clean());
 }
