@@ -303,6 +303,16 @@ pub trait Supervision {
     /// Pick faces below their minimum as move tasks from reserve, sent to the devices.
     fn release_top_ups(&self, warehouse: &str, by: &str) -> StorageResult<Vec<Task>>;
 
+    /// Moves every expired stock line of the warehouse (expiry before `today`) into its
+    /// quarantine location, as server operations by `by` that devices pull like any other:
+    /// one supervisor action. The lines moved, as the expiry list showed them.
+    fn quarantine_expired(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        by: &str,
+    ) -> StorageResult<Vec<Expiring>>;
+
     /// Blind count tasks for the named items, or for the most overdue items of the count plan.
     fn release_counts(
         &self,

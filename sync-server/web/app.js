@@ -325,8 +325,20 @@ async function stockPage() {
         ),
       ),
     );
+    // Expired stock is never allocated or picked; out of quarantine it still sits where pickers walk.
+    const expired = soon.filter((x) => x.days_left < 0 && !x.quarantined);
+    const quarantine = () =>
+      act("/v1/supervisor/expired/quarantine", { warehouse }, (moved) => `${moved.length} expired stock line(s) moved to quarantine`);
     parts.push(
       el("h2", {}, `Expiring within 30 days · ${warehouse} (${soon.length})`),
+      expired.length > 0
+        ? el(
+            "p",
+            {},
+            `${expired.length} line(s) have expired: they are never allocated or picked. `,
+            el("button", { class: "primary", "data-testid": "quarantine-expired", onclick: () => void quarantine() }, "Move expired stock to quarantine"),
+          )
+        : "",
       el(
         "table",
         { "data-testid": "expiring" },
@@ -335,7 +347,15 @@ async function stockPage() {
           "tbody",
           {},
           soon.map((x) =>
-            el("tr", { class: x.days_left < 0 ? "due" : "" }, el("td", {}, x.days_left < 0 ? `${x.expiry} (expired)` : `${x.expiry} (${x.days_left} d)`), el("td", {}, `${x.sku} ${x.description}`), el("td", {}, x.location), el("td", {}, x.lot ?? ""), el("td", { class: "num" }, x.qty)),
+            el(
+              "tr",
+              { class: x.days_left < 0 ? "due" : "", "data-testid": "expiring-line", "data-state": x.quarantined ? "quarantined" : x.days_left < 0 ? "expired" : "due" },
+              el("td", {}, x.days_left < 0 ? `${x.expiry} (expired)` : `${x.expiry} (${x.days_left} d)`),
+              el("td", {}, `${x.sku} ${x.description}`),
+              el("td", {}, x.quarantined ? `${x.location} (quarantine)` : x.location),
+              el("td", {}, x.lot ?? ""),
+              el("td", { class: "num" }, x.qty),
+            ),
           ),
         ),
       ),

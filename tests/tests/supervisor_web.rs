@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use aisle_device::work::CountRequest;
+use aisle_device::work::{CountRequest, ReceiveRequest};
 use aisle_e2e::app::Browser;
 use aisle_e2e::{Backend, Device, Server};
 
@@ -207,6 +207,22 @@ fn supervisor_day(backend: Backend) {
         .unwrap()
         .to_string();
 
+    // A lot that expired yesterday, received at the dock: never allocated, listed as expired.
+    let paint = device.store.item_by_sku("PAI-00005").unwrap().unwrap();
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let label = format!(
+        "]C101{}\u{1d}10L-OLD\u{1d}17{}",
+        paint.barcodes[0],
+        yesterday.format("%y%m%d")
+    );
+    let dock = ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: label,
+        qty: Some(4),
+        ..Default::default()
+    };
+    device.store.receive(&dock, &device.ctx).unwrap();
+
     // The device downloads it as expected goods.
     device.sync();
     let work = device.store.receiving_work().unwrap();
@@ -215,6 +231,32 @@ fn supervisor_day(backend: Backend) {
             .any(|l| l.receipt == po && l.sku == "HAR-00002" && l.expected % 100 == 0),
         "{po} reached the device: {work:?}"
     );
+
+    // Expired stock goes to quarantine in one action; the device's stock follows.
+    web.tap("nav-stock");
+    let listed = web.wait_text("expiring", "the expired lot", |t| t.contains("L-OLD"));
+    assert!(
+        listed.contains("(expired)") && listed.contains("RCV-01"),
+        "{listed}"
+    );
+    web.tap("quarantine-expired");
+    web.wait_text("message", "the quarantine", |t| {
+        t.contains("1 expired stock line(s) moved to quarantine")
+    });
+    let listed = web.wait_text("expiring", "the lot in quarantine", |t| {
+        t.contains("QA-01 (quarantine)")
+    });
+    assert!(!listed.contains("RCV-01"), "{listed}");
+    device.sync();
+    let held: Vec<_> = device
+        .store
+        .stock_of_item(paint.id)
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.lot.as_deref() == Some("L-OLD"))
+        .map(|l| (l.location, l.qty))
+        .collect();
+    assert_eq!(held, vec![("QA-01".to_string(), 4)]);
 
     // Stock search, then the item page with its demand chart.
     web.tap("nav-stock");

@@ -259,6 +259,7 @@ pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
         add("RCV-02".into(), LocationKind::Receiving, None, None, None);
         add("STG-01".into(), LocationKind::Staging, None, None, None);
         add("SHP-01".into(), LocationKind::Shipping, None, None, None);
+        add("QA-01".into(), LocationKind::Quarantine, None, None, None);
         for (zone, bin_kind) in [("A", LocationKind::PickFace), ("B", LocationKind::Storage)] {
             let z = add(zone.into(), LocationKind::Zone, None, None, None);
             for a in 1..=aisles {

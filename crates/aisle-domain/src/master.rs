@@ -30,10 +30,13 @@ pub enum LocationKind {
     PickFace,
     Staging,
     Shipping,
+    /// Stock on hold (expired, damaged, returned for inspection): never allocated, picked or
+    /// topped up from until a supervisor moves it out.
+    Quarantine,
 }
 
 impl LocationKind {
-    pub const ALL: [LocationKind; 8] = [
+    pub const ALL: [LocationKind; 9] = [
         Self::Zone,
         Self::Aisle,
         Self::Rack,
@@ -42,6 +45,7 @@ impl LocationKind {
         Self::PickFace,
         Self::Staging,
         Self::Shipping,
+        Self::Quarantine,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl LocationKind {
             Self::PickFace => "pick_face",
             Self::Staging => "staging",
             Self::Shipping => "shipping",
+            Self::Quarantine => "quarantine",
         }
     }
 
@@ -77,6 +82,7 @@ impl FromStr for LocationKind {
             "dock" | "receiving_dock" => "receiving",
             "bin" => "storage",
             "pick" | "pickface" => "pick_face",
+            "hold" | "qa_hold" => "quarantine",
             other => other,
         };
         Self::ALL

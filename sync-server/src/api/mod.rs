@@ -217,6 +217,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/devices", get(supervisor::devices))
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/expiring", get(supervisor::expiring))
+        .route(
+            "/v1/supervisor/expired/quarantine",
+            post(supervisor::quarantine_expired),
+        )
         .route("/v1/supervisor/counts", get(supervisor::counts))
         .route("/v1/supervisor/allocation", get(supervisor::allocation))
         .route(

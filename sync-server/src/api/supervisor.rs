@@ -214,6 +214,7 @@ pub async fn tasks(
     ))
 }
 
+/// A supervisor action on one warehouse (top-ups, quarantine of expired stock).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopUpsIn {
@@ -554,6 +555,21 @@ pub async fn expiring(
     Ok(Json(
         state
             .blocking(move |s| s.expiring(&q.warehouse, today, days))
+            .await?,
+    ))
+}
+
+/// Moves every expired stock line of the warehouse into its quarantine location: one action.
+pub async fn quarantine_expired(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiJson(req): ApiJson<TopUpsIn>,
+) -> Result<Json<Vec<Expiring>>, ApiError> {
+    let by = who.session.badge;
+    let today = Utc::now().date_naive();
+    Ok(Json(
+        state
+            .blocking(move |s| s.quarantine_expired(&req.warehouse, today, &by))
             .await?,
     ))
 }

@@ -38,7 +38,7 @@ use aisle_domain::import::{
     ImportError, RowError, WorkRow, parse_costs, parse_orders, parse_receipts,
 };
 use aisle_domain::ledger::StockKey;
-use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION};
+use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION, Transfer};
 use aisle_domain::reconcile::{self, ExceptionKind, Rules};
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};

@@ -169,6 +169,40 @@ impl Supervision for SqlStorage {
         Ok(out)
     }
 
+    fn quarantine_expired(
+        &self,
+        warehouse: &str,
+        today: NaiveDate,
+        by: &str,
+    ) -> StorageResult<Vec<Expiring>> {
+        let tx = self.write()?;
+        let (hold, hold_code) = inventory::quarantine_location(&tx, warehouse)?;
+        let wh: WarehouseId = parse(&inventory::warehouse_id(&tx, warehouse)?)?;
+        let before = inventory::expiring(&tx, warehouse, today, 0)?;
+        let lines = inventory::expired_outside_quarantine(&tx, warehouse, today)?;
+        for (key, qty) in &lines {
+            let op = Operation::Move(Transfer {
+                item: key.item,
+                lot: key.lot.clone(),
+                expiry: key.expiry,
+                from: key.location,
+                from_plate: key.plate,
+                to: hold,
+                to_plate: None,
+                qty: *qty,
+                serials: vec![],
+                task: None,
+            });
+            self.server_op_by(&tx, wh, op, by)?;
+        }
+        tx.commit()?;
+        tracing::info!(warehouse, by, lines = lines.len(), to = %hold_code, "expired stock quarantined");
+        Ok(before
+            .into_iter()
+            .filter(|x| x.days_left < 0 && !x.quarantined)
+            .collect())
+    }
+
     fn release_counts(
         &self,
         warehouse: &str,
