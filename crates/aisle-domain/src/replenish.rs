@@ -139,7 +139,8 @@ pub fn levels(choice: &Choice, lead_time_days: u32, service_level: f64) -> Resul
             lead_time_demand: 0.0,
             safety_stock: 0,
             reorder_point: 0,
-            explanation: "no demand in the history, so the forecast suggests no reorder level;                           the policy alone decides"
+            explanation: "no demand in the history, so the forecast suggests no reorder level; \
+                 the policy alone decides"
                 .into(),
         });
     }
@@ -267,14 +268,17 @@ mod tests {
                 rmse: 0.0,
                 ..choice.fit.clone()
             },
-            ..choice
+            ..choice.clone()
         };
         let l = levels(&none, 4, 0.95).unwrap();
         assert_eq!(l.reorder_point, 0);
-        assert!(
-            l.explanation.starts_with("no demand in the history"),
-            "{}",
-            l.explanation
+        assert_eq!(
+            l.explanation,
+            "no demand in the history, so the forecast suggests no reorder level; the policy alone decides"
         );
+        // No explanation has a run of blanks (a string continued across lines without `\`).
+        for e in [&l.explanation, &levels(&choice, 4, 0.95).unwrap().explanation] {
+            assert!(!e.contains("  "), "{e:?}");
+        }
     }
 }
