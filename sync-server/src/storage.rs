@@ -437,6 +437,16 @@ pub trait ReadModels {
         today: NaiveDate,
     ) -> StorageResult<Vec<(NaiveDate, i64)>>;
 
+    /// The demand series a forecast of the item reads (`inventory::demand_series`): from its first
+    /// movement in the warehouse, censored days (no stock, no pick) as `None`.
+    fn demand_series(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        days: u32,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<Option<f64>>>;
+
     /// Every item with a policy in a warehouse: position, forecast and what to order now.
     fn replenishment(
         &self,

@@ -1,8 +1,9 @@
 //! Daily demand forecasting for replenishment. Warehouse demand is often intermittent (many days
 //! without a pick), so besides simple exponential smoothing there is a weekly seasonal method and
 //! Croston's method with the Syntetos–Boylan correction (SBA). Each item gets the method that did
-//! best in a backtest on its own history, judged by MASE against the naive forecast (yesterday's
-//! demand), so a method is only preferred when it beats doing nothing clever.
+//! best in a backtest on its own history, judged by MASE; the naive forecast (yesterday's demand)
+//! competes too and is kept when nothing beats it, except on intermittent demand
+//! ([`choose_observed`] states the rule). Days without stock are censored: unknown, not zero.
 //!
 //! Everything here is a pure function of the series: no clock, no storage.
 
@@ -62,49 +63,65 @@ pub struct Fit {
 /// forecasts after the series, for a method with smoothing constant `alpha`.
 #[cfg(test)]
 fn run(method: Method, alpha: f64, y: &[f64], horizon: usize) -> (Vec<f64>, Vec<f64>) {
-    run_seasonal_or(method, alpha, alpha, y, horizon)
+    let y: Vec<Option<f64>> = y.iter().copied().map(Some).collect();
+    run_seasonal_or(method, alpha, alpha, &y, horizon)
 }
 
-/// As [`run`], with a separate season smoothing constant `gamma` for the seasonal method.
+/// As [`run`], with a separate season smoothing constant `gamma` for the seasonal method, on a
+/// series with censored days (`None`: no stock, so the day's demand is unknown). A censored day
+/// updates nothing: the state carries over (the season still turns, and Croston's interval does
+/// not grow, since no demand could be seen).
 fn run_seasonal_or(
     method: Method,
     alpha: f64,
     gamma: f64,
-    y: &[f64],
+    y: &[Option<f64>],
     horizon: usize,
 ) -> (Vec<f64>, Vec<f64>) {
     let mut fitted = Vec::with_capacity(y.len());
+    let first_seen = y.iter().flatten().next().copied().unwrap_or(0.0);
     match method {
         Method::Naive => {
-            let mut last = y.first().copied().unwrap_or(0.0);
-            for &v in y {
+            let mut last = first_seen;
+            for v in y {
                 fitted.push(last);
-                last = v;
+                if let Some(v) = v {
+                    last = *v;
+                }
             }
             (fitted, vec![last; horizon])
         }
         Method::Ses => {
-            let mut level = y.first().copied().unwrap_or(0.0);
-            for &v in y {
+            let mut level = first_seen;
+            for v in y {
                 fitted.push(level);
-                level += alpha * (v - level);
+                if let Some(v) = v {
+                    level += alpha * (v - level);
+                }
             }
             (fitted, vec![level; horizon])
         }
         Method::Seasonal => {
             // Start from the first week: level = its mean, season = each day's difference.
             let first = &y[..y.len().min(SEASON)];
-            let mut level = mean(first);
+            let seen: Vec<f64> = first.iter().flatten().copied().collect();
+            let mut level = if seen.is_empty() {
+                first_seen
+            } else {
+                mean(&seen)
+            };
             let mut season = [0.0; SEASON];
             for (i, v) in first.iter().enumerate() {
-                season[i] = v - level;
+                season[i] = v.map_or(0.0, |v| v - level);
             }
-            for (t, &v) in y.iter().enumerate() {
+            for (t, v) in y.iter().enumerate() {
                 let s = season[t % SEASON];
                 fitted.push((level + s).max(0.0));
-                let new_level = level + alpha * (v - s - level);
-                season[t % SEASON] = s + gamma * (v - new_level - s);
-                level = new_level;
+                if let Some(v) = v {
+                    let new_level = level + alpha * (v - s - level);
+                    season[t % SEASON] = s + gamma * (v - new_level - s);
+                    level = new_level;
+                }
             }
             let n = y.len();
             let forecast = (0..horizon)
@@ -122,9 +139,10 @@ fn run_seasonal_or(
             let mut size: Option<f64> = None;
             let mut interval = 1.0;
             let mut since = 0.0;
-            for &v in y {
-                since += 1.0;
+            for v in y {
                 fitted.push(size.map_or(0.0, |z| correction * z / interval));
+                let Some(v) = *v else { continue };
+                since += 1.0;
                 if v > 0.0 {
                     match size {
                         None => {
@@ -153,18 +171,31 @@ fn mean(v: &[f64]) -> f64 {
     }
 }
 
-fn rmse(y: &[f64], fitted: &[f64]) -> f64 {
-    let n = y.len().min(fitted.len());
-    if n == 0 {
+/// Root mean squared error over the observed days.
+fn rmse(y: &[Option<f64>], fitted: &[f64]) -> f64 {
+    let errors: Vec<f64> = y
+        .iter()
+        .zip(fitted)
+        .filter_map(|(a, f)| a.map(|a| (a - f).powi(2)))
+        .collect();
+    if errors.is_empty() {
         return 0.0;
     }
-    let sse: f64 = y.iter().zip(fitted).map(|(a, f)| (a - f).powi(2)).sum();
-    (sse / n as f64).sqrt()
+    mean(&errors).sqrt()
+}
+
+fn observed(y: &[f64]) -> Vec<Option<f64>> {
+    y.iter().copied().map(Some).collect()
 }
 
 /// Fits `method` to `y`, choosing its smoothing constants by in-sample one-step error (the
 /// seasonal method's level and season constants independently).
 pub fn fit(method: Method, y: &[f64], horizon: usize) -> Fit {
+    fit_observed(method, &observed(y), horizon)
+}
+
+/// [`fit`] on a series with censored days (`None`), which are neither fitted nor scored.
+pub fn fit_observed(method: Method, y: &[Option<f64>], horizon: usize) -> Fit {
     let alphas: &[f64] = if method == Method::Naive {
         &[1.0]
     } else {
@@ -210,23 +241,53 @@ pub fn fit(method: Method, y: &[f64], horizon: usize) -> Fit {
 /// absolute error of the naive one-step forecast on `train`. `None` when the training series
 /// never changes (the scale is zero and any error is infinitely worse than naive).
 pub fn mase(train: &[f64], actual: &[f64], forecast: &[f64]) -> Option<f64> {
+    mase_observed(&observed(train), &observed(actual), forecast)
+}
+
+/// [`mase`] over observed days only: the naive scale over consecutive observed days of `train`
+/// (the naive forecast carries the last observed day over a censored gap), the error over the
+/// observed days of `actual`.
+fn mase_observed(train: &[Option<f64>], actual: &[Option<f64>], forecast: &[f64]) -> Option<f64> {
+    let scale = naive_scale(train)?;
+    let errors = abs_errors(actual, forecast);
+    (!errors.is_empty()).then(|| mean(&errors) / scale)
+}
+
+/// The in-sample mean absolute error of the naive one-step forecast over the observed days;
+/// `None` when it is zero (the series never changed).
+fn naive_scale(train: &[Option<f64>]) -> Option<f64> {
+    let seen: Vec<f64> = train.iter().flatten().copied().collect();
     let scale = mean(
-        &train
+        &seen
             .windows(2)
             .map(|w| (w[1] - w[0]).abs())
             .collect::<Vec<_>>(),
     );
-    if scale == 0.0 || actual.is_empty() {
-        return None;
+    (scale > 0.0).then_some(scale)
+}
+
+fn abs_errors(actual: &[Option<f64>], forecast: &[f64]) -> Vec<f64> {
+    actual
+        .iter()
+        .zip(forecast)
+        .filter_map(|(a, f)| a.map(|a| (a - f).abs()))
+        .collect()
+}
+
+/// The backtest error of `method` on the last `holdout` days of `y`, from several origins: at
+/// the start of the holdout and every week into it, each forecasting to the end of the series.
+/// One origin judges a method by one forecast, and the naive forecast by one day's value, which
+/// wins by luck as often as not on a noisy level; four origins make that luck rare. MASE over all
+/// (origin, day) errors, scaled by the naive error before the first origin.
+fn backtest(method: Method, y: &[Option<f64>], holdout: usize) -> Option<f64> {
+    let first = y.len() - holdout;
+    let scale = naive_scale(&y[..first])?;
+    let mut errors = Vec::new();
+    for origin in (first..y.len()).step_by(SEASON) {
+        let forecast = fit_observed(method, &y[..origin], y.len() - origin).forecast;
+        errors.extend(abs_errors(&y[origin..], &forecast));
     }
-    let mae = mean(
-        &actual
-            .iter()
-            .zip(forecast)
-            .map(|(a, f)| (a - f).abs())
-            .collect::<Vec<_>>(),
-    );
-    Some(mae / scale)
+    (!errors.is_empty()).then(|| mean(&errors) / scale)
 }
 
 /// The backtest of one method: fitted on all but the last `holdout` days, scored on those.
@@ -250,6 +311,9 @@ pub struct Choice {
 impl Choice {
     /// The backtest error of the chosen method, when there was a backtest.
     pub fn chosen_mase(&self) -> Option<f64> {
+        if self.fit.method == Method::Naive {
+            return self.naive_mase;
+        }
         self.scores
             .iter()
             .find(|s| s.method == self.fit.method)
@@ -260,63 +324,81 @@ impl Choice {
 /// Chooses a method for `y` (daily demand, oldest first) by backtest on the last `holdout` days,
 /// then refits it on the whole series and forecasts `horizon` days.
 pub fn choose(y: &[f64], holdout: usize, horizon: usize) -> Choice {
-    let zero_days = y.iter().filter(|v| **v == 0.0).count();
-    let intermittent = !y.is_empty() && zero_days * 10 >= y.len() * 3;
-    if y.len() < holdout + 2 * SEASON || holdout == 0 {
+    choose_observed(&observed(y), holdout, horizon)
+}
+
+/// The method choice, one rule (docs/inventory.md, "Forecasts"):
+/// 1. Censored days (`None`: no stock on hand, so the demand is unknown) count for nothing: not
+///    as zero demand, not in any fit, not in any score.
+/// 2. Fewer than `holdout` + 14 observed days: too few to compare; SBA when at least 30% of the
+///    observed days had no demand (intermittent), else SES.
+/// 3. Otherwise each candidate (SES, weekly seasonal, Croston, SBA) and the naive forecast are
+///    backtested on the last `holdout` days from four origins a week apart ([`backtest`]) and
+///    scored by MASE (observed days only). The smallest MASE wins; on a tie the earlier in that
+///    list.
+/// 4. The naive forecast is kept only when it scores strictly better than every candidate and
+///    the series is not intermittent: on intermittent demand yesterday is a zero or a spike, not
+///    a rate, and MAE-based scores favour forecasting zero.
+/// 5. No candidate can be scored (the training days never changed): SBA if intermittent, else SES.
+pub fn choose_observed(y: &[Option<f64>], holdout: usize, horizon: usize) -> Choice {
+    let seen: Vec<f64> = y.iter().flatten().copied().collect();
+    let zero_days = seen.iter().filter(|v| **v == 0.0).count();
+    let intermittent = !seen.is_empty() && zero_days * 10 >= seen.len() * 3;
+    let fallback = if intermittent {
+        Method::Sba
+    } else {
+        Method::Ses
+    };
+    let holdout_seen = y.iter().rev().take(holdout).flatten().count();
+    if seen.len() < holdout + 2 * SEASON || holdout == 0 || holdout_seen == 0 {
         // Too short to judge methods against each other: smooth what there is.
-        let method = if intermittent {
-            Method::Sba
-        } else {
-            Method::Ses
-        };
         return Choice {
-            fit: fit(method, y, horizon),
+            fit: fit_observed(fallback, y, horizon),
             scores: vec![],
             naive_mase: None,
             reason: format!(
-                "{} days of history are too few to compare methods; {} is used",
-                y.len(),
-                method.name()
+                "{} days of history (stock-out days left out) are too few to compare methods; {} is used",
+                seen.len(),
+                fallback.name()
             ),
         };
     }
-    let (train, test) = y.split_at(y.len() - holdout);
     let score = |m: Method| Score {
         method: m,
-        mase: mase(train, test, &fit(m, train, holdout).forecast),
+        mase: backtest(m, y, holdout),
     };
     let scores: Vec<Score> = Method::CANDIDATES.iter().map(|&m| score(m)).collect();
     let naive_mase = score(Method::Naive).mase;
     let best = scores
         .iter()
         .filter_map(|s| s.mase.map(|e| (s.method, e)))
-        .min_by(|a, b| a.1.total_cmp(&b.1));
-    let (method, reason) = match best {
-        Some((m, e)) => (
-            m,
+        .reduce(|a, b| if b.1 < a.1 { b } else { a });
+    let naive_text = naive_mase.map_or("n/a".into(), |n| format!("{n:.2}"));
+    let (method, reason) = match (best, naive_mase) {
+        (Some((m, e)), Some(n)) if n < e && !intermittent => (
+            Method::Naive,
             format!(
-                "{} had the smallest error on the last {holdout} days (MASE {e:.2}; naive {})",
-                m.name(),
-                naive_mase.map_or("n/a".into(), |n| format!("{n:.2}"))
+                "the naive forecast had the smallest error on the last {holdout} days (MASE {n:.2}; best smoothing method {} {e:.2}), so it is kept",
+                m.name()
             ),
         ),
-        None => {
-            let m = if intermittent {
-                Method::Sba
-            } else {
-                Method::Ses
-            };
-            (
-                m,
-                format!(
-                    "demand never changed before the last {holdout} days; {} is used",
-                    m.name()
-                ),
-            )
-        }
+        (Some((m, e)), _) => (
+            m,
+            format!(
+                "{} had the smallest error on the last {holdout} days (MASE {e:.2}; naive {naive_text})",
+                m.name()
+            ),
+        ),
+        (None, _) => (
+            fallback,
+            format!(
+                "demand never changed before the last {holdout} days; {} is used",
+                fallback.name()
+            ),
+        ),
     };
     Choice {
-        fit: fit(method, y, horizon),
+        fit: fit_observed(method, y, horizon),
         scores,
         naive_mase,
         reason,
@@ -376,161 +458,4 @@ pub fn normal_quantile(p: f64) -> Option<f64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
-
-    #[test]
-    fn ses_follows_the_textbook_recursion() {
-        // alpha 0.5 on 1, 2, 3: levels 1, 1.5, 2.25.
-        let (fitted, f) = run(Method::Ses, 0.5, &[1.0, 2.0, 3.0], 2);
-        assert_eq!(fitted, vec![1.0, 1.0, 1.5]);
-        assert_eq!(f, vec![2.25, 2.25]);
-        let flat = fit(Method::Ses, &[4.0; 30], 3);
-        assert_eq!(flat.forecast, vec![4.0; 3]);
-        assert!(close(flat.rmse, 0.0));
-    }
-
-    #[test]
-    fn croston_and_sba_on_regular_intermittent_demand() {
-        // 3 units every third day: size 3, interval 3, so Croston forecasts 1 a day and SBA
-        // (1 - alpha/2) of that.
-        let y: Vec<f64> = (0..30)
-            .map(|d| if d % 3 == 2 { 3.0 } else { 0.0 })
-            .collect();
-        let (_, c) = run(Method::Croston, 0.2, &y, 1);
-        assert!(close(c[0], 1.0), "{c:?}");
-        let (_, s) = run(Method::Sba, 0.2, &y, 1);
-        assert!(close(s[0], 0.9), "{s:?}");
-        let (_, none) = run(Method::Croston, 0.2, &[0.0; 10], 1);
-        assert_eq!(none, vec![0.0], "no demand yet, no forecast");
-    }
-
-    #[test]
-    fn the_seasonal_method_reproduces_a_weekly_pattern_and_wins_the_backtest() {
-        let week = [10.0, 12.0, 11.0, 13.0, 20.0, 2.0, 0.0];
-        let y: Vec<f64> = (0..12 * 7).map(|d| week[d % 7]).collect();
-        let f = fit(Method::Seasonal, &y, 7);
-        for (got, want) in f.forecast.iter().zip(week) {
-            assert!((got - want).abs() < 1e-6, "{:?}", f.forecast);
-        }
-        let c = choose(&y, 14, 7);
-        assert_eq!(c.fit.method, Method::Seasonal, "{}", c.reason);
-        assert!(
-            c.scores
-                .iter()
-                .any(|s| s.method == Method::Ses && s.mase > Some(0.5))
-        );
-        assert!(
-            c.reason.contains("weekly seasonal smoothing"),
-            "{}",
-            c.reason
-        );
-    }
-
-    #[test]
-    fn a_weekly_pattern_that_starts_late_is_still_learned() {
-        // Ten silent weeks (an item new to the range), then twelve weeks of a weekday rhythm:
-        // the season must adapt faster than the level, so their constants are fitted apart.
-        let week = [9.0, 6.0, 6.0, 6.0, 3.0, 0.0, 0.0];
-        let y: Vec<f64> = (0..22 * 7)
-            .map(|d| if d < 70 { 0.0 } else { week[d % 7] })
-            .collect();
-        let c = choose(&y, 28, 7);
-        assert_eq!(c.fit.method, Method::Seasonal, "{}", c.reason);
-        let own = c
-            .scores
-            .iter()
-            .find(|s| s.method == Method::Seasonal)
-            .unwrap();
-        assert!(own.mase.unwrap() < 0.2, "{c:?}");
-        assert!(c.naive_mase.unwrap() > 1.0, "{c:?}");
-    }
-
-    #[test]
-    fn croston_estimates_the_rate_of_sparse_irregular_demand() {
-        // About one day in five has demand of 1 to 6 units (mean 3.5): a rate near 0.7 a day.
-        let mut rng = 7u64;
-        let y: Vec<f64> = (0..365)
-            .map(|_| {
-                rng = rng
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                if (rng >> 33).is_multiple_of(5) {
-                    ((rng >> 40) % 6 + 1) as f64
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let rate = y.iter().sum::<f64>() / y.len() as f64;
-        for m in [Method::Croston, Method::Sba] {
-            let f = fit(m, &y, 1).forecast[0];
-            assert!(
-                (f - rate).abs() / rate < 0.3,
-                "{m:?}: {f} against a rate of {rate}"
-            );
-        }
-        let c = choose(&y, 28, 14);
-        assert_eq!(c.scores.len(), 4, "every candidate was backtested");
-        assert!(c.fit.forecast.iter().all(|f| *f >= 0.0));
-    }
-
-    #[test]
-    fn mase_is_relative_to_the_naive_error() {
-        // Naive one-step errors on the training data average 2.
-        let train = [0.0, 2.0, 0.0, 2.0, 0.0];
-        assert_eq!(mase(&train, &[1.0, 1.0], &[1.0, 3.0]), Some(0.5));
-        assert_eq!(
-            mase(&[5.0; 6], &[5.0], &[4.0]),
-            None,
-            "a flat history has no scale"
-        );
-    }
-
-    #[test]
-    fn short_histories_fall_back_with_a_reason() {
-        let c = choose(&[0.0, 1.0, 0.0, 0.0], 14, 3);
-        assert_eq!(c.fit.method, Method::Sba);
-        assert!(c.reason.contains("4 days of history"), "{}", c.reason);
-    }
-
-    #[test]
-    fn normal_quantiles_match_the_tables() {
-        for (p, z) in [
-            (0.5, 0.0),
-            (0.9, 1.281_551_566),
-            (0.95, 1.644_853_627),
-            (0.99, 2.326_347_874),
-            (0.01, -2.326_347_874),
-            (0.999, 3.090_232_306),
-        ] {
-            let got = normal_quantile(p).unwrap();
-            assert!((got - z).abs() < 1e-6, "p {p}: {got} vs {z}");
-        }
-        assert_eq!(normal_quantile(1.0), None);
-        assert_eq!(normal_quantile(0.0), None);
-        assert_eq!(normal_quantile(f64::NAN), None);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn forecasts_are_finite_and_never_negative(
-            y in proptest::collection::vec(0u32..500, 0..120),
-            holdout in 0usize..30,
-            horizon in 0usize..30,
-        ) {
-            let y: Vec<f64> = y.into_iter().map(f64::from).collect();
-            let c = choose(&y, holdout, horizon);
-            proptest::prop_assert_eq!(c.fit.forecast.len(), horizon);
-            for f in &c.fit.forecast {
-                proptest::prop_assert!(f.is_finite() && *f >= 0.0, "{:?}", c);
-            }
-            proptest::prop_assert!(c.fit.rmse.is_finite());
-            proptest::prop_assert!(!c.reason.is_empty());
-        }
-    }
-}
+mod tests;

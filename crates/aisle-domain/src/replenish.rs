@@ -277,7 +277,10 @@ mod tests {
             "no demand in the history, so the forecast suggests no reorder level; the policy alone decides"
         );
         // No explanation has a run of blanks (a string continued across lines without `\`).
-        for e in [&l.explanation, &levels(&choice, 4, 0.95).unwrap().explanation] {
+        for e in [
+            &l.explanation,
+            &levels(&choice, 4, 0.95).unwrap().explanation,
+        ] {
             assert!(!e.contains("  "), "{e:?}");
         }
     }

@@ -210,8 +210,8 @@ pub(crate) fn item_detail(
         },
     )?;
     let history = demand_history(conn, &wh, &item, HISTORY_DAYS, today)?;
-    let series: Vec<f64> = history.iter().map(|(_, q)| *q as f64).collect();
-    let choice = forecast::choose(&series, HOLDOUT_DAYS, FORECAST_DAYS);
+    let series = demand_series(conn, &wh, &item, HISTORY_DAYS, today)?;
+    let choice = forecast::choose_observed(&series, HOLDOUT_DAYS, FORECAST_DAYS);
     let mase = choice.chosen_mase();
     let forecast = choice
         .fit

@@ -66,6 +66,49 @@ pub(crate) fn demand_history(
         .collect())
 }
 
+/// The demand history a forecast reads, oldest first: from the item's first movement in the
+/// warehouse (its first receipt, or a first pick) rather than `days` back, up to `today`. A day
+/// that began with no stock of the item in the warehouse and saw no pick is censored (`None`):
+/// nothing could be picked, so its demand is unknown, not zero.
+pub(crate) fn demand_series(
+    conn: &dyn Db,
+    warehouse: &str,
+    item: &str,
+    days: u32,
+    today: NaiveDate,
+) -> StorageResult<Vec<Option<f64>>> {
+    let moves: Vec<(String, i64)> = conn.rows(
+        "SELECT substr(o.at, 1, 10), CAST(SUM(g.qty) AS BIGINT)
+         FROM ledger g JOIN ops o ON o.op_id = g.op_id JOIN locations l ON l.id = g.location_id
+         WHERE g.item_id = ?1 AND l.warehouse_id = ?2 AND substr(o.at, 1, 10) <= ?3
+         GROUP BY substr(o.at, 1, 10) ORDER BY 1",
+        args![item, warehouse, today.to_string()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let picks = demand_history(conn, warehouse, item, days, today)?;
+    let Some(first_move) = moves.first() else {
+        return Ok(vec![]);
+    };
+    let first_move: NaiveDate = first_move.0.parse().map_err(|_| {
+        StorageError::Internal(format!("stored time {:?} is not a date", first_move.0))
+    })?;
+    let by_day: HashMap<&str, i64> = moves.iter().map(|(d, q)| (d.as_str(), *q)).collect();
+    let window_start = picks.first().map_or(today, |(d, _)| *d);
+    let start = window_start.max(first_move);
+    // Stock on hand when the first day of the series began.
+    let mut on_hand: i64 = moves
+        .iter()
+        .filter(|(d, _)| d.as_str() < start.to_string().as_str())
+        .map(|(_, q)| q)
+        .sum();
+    let mut series = Vec::new();
+    for (day, picked) in picks.into_iter().filter(|(d, _)| *d >= start) {
+        series.push((on_hand > 0 || picked > 0).then_some(picked as f64));
+        on_hand += by_day.get(day.to_string().as_str()).copied().unwrap_or(0);
+    }
+    Ok(series)
+}
+
 pub(crate) fn set_policy(
     conn: &dyn Db,
     warehouse: &str,
@@ -159,12 +202,9 @@ pub(crate) fn replenishment(
             },
         };
         let pos = position(conn, &wh, &id)?;
-        let history: Vec<f64> = demand_history(conn, &wh, &id, HISTORY_DAYS, today)?
-            .into_iter()
-            .map(|(_, q)| q as f64)
-            .collect();
+        let history = demand_series(conn, &wh, &id, HISTORY_DAYS, today)?;
         let choice: Choice =
-            forecast::choose(&history, HOLDOUT_DAYS, policy.lead_time_days as usize);
+            forecast::choose_observed(&history, HOLDOUT_DAYS, policy.lead_time_days as usize);
         let levels = replenish::levels(&choice, policy.lead_time_days, service_level)
             .map_err(StorageError::Invalid)?;
         let mase = choice.chosen_mase();

@@ -64,6 +64,20 @@ impl ReadModels for SqlStorage {
         })
     }
 
+    fn demand_series(
+        &self,
+        warehouse: &str,
+        sku: &str,
+        days: u32,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<Option<f64>>> {
+        self.reading(|conn| {
+            let wh = inventory::warehouse_id(conn, warehouse)?;
+            let item = inventory::item_id(conn, sku)?;
+            inventory::demand_series(conn, &wh, &item, days, today)
+        })
+    }
+
     fn replenishment(
         &self,
         warehouse: &str,

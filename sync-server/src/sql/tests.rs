@@ -400,3 +400,133 @@ fn a_pull_is_answered_while_a_push_holds_the_writer() {
         assert_eq!(answer, axum::http::StatusCode::OK);
     });
 }
+
+/// An item of its own, with stock that moves only by `moves`: each `(days ago, hour, op)`.
+fn history_of(
+    storage: &SqlStorage,
+    device: &DeviceRecord,
+    sku: &str,
+    moves: &[(i64, u32, i64)],
+) -> Vec<ChangeLogEntry> {
+    let csv = format!("sku,description\n{sku},Forecast test item\n");
+    storage
+        .import(crate::storage::ImportKind::Items, &mut csv.as_bytes())
+        .unwrap();
+    let (wh, dock, _) = dock_and_items(storage);
+    let item: ItemId = storage
+        .read()
+        .unwrap()
+        .one("SELECT id FROM items WHERE sku = ?1", args![sku], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let today = Utc::now().date_naive();
+    moves
+        .iter()
+        .map(|&(ago, hour, qty)| {
+            let mut e = receipt(device, 0, wh, dock, item, 0);
+            e.device_time = (today - chrono::Duration::days(ago))
+                .and_hms_opt(hour, 0, 0)
+                .unwrap()
+                .and_utc();
+            if qty < 0 {
+                e.op = Operation::Pick(aisle_domain::op::Pick {
+                    key: StockKey::loose(item, dock),
+                    qty: -qty,
+                    requested: None,
+                    short_reason: None,
+                    order_line: None,
+                    serials: vec![],
+                });
+            } else if let Operation::Receive(r) = &mut e.op {
+                r.qty = qty;
+            }
+            e
+        })
+        .collect()
+}
+
+/// Issue 15: a history starts at the item's first movement in the warehouse, and days that began
+/// with no stock and saw no pick are censored, not zero demand. A 20-day-old item selling about
+/// 15.6 a day is forecast at its own rate (SES on those days alone: `forecast::tests` checks SES
+/// against a computation by hand), and an item that was out of
+/// stock for four weeks at 10 a day is forecast at 10, not lower.
+#[test]
+fn new_and_stocked_out_items_are_forecast_from_the_days_that_could_be_seen() {
+    on_both(|storage| {
+        storage.load_demo(1, 5).unwrap();
+        let device = enrolled(&storage, "T1");
+        let today = Utc::now().date_naive();
+        // New: 1,000 received 20 days ago, picked every day since.
+        let sold: Vec<i64> = (0..20).map(|d| [15, 16, 14, 17, 16][d % 5]).collect();
+        let mut moves = vec![(20, 8, 1000)];
+        moves.extend(
+            sold.iter()
+                .enumerate()
+                .map(|(d, q)| (19 - d as i64, 12, -q)),
+        );
+        let mut entries = history_of(&storage, &device, "NEW-1", &moves);
+        // Stocked out: 400 received 100 days ago, 10 a day until it ran out 60 days ago, none
+        // for four weeks, 400 more 30 days ago and 10 a day since.
+        let mut moves = vec![(100, 8, 400)];
+        moves.extend((60..=99).rev().map(|ago| (ago, 12, -10)));
+        moves.push((30, 8, 400));
+        moves.extend((0..=30).rev().map(|ago| (ago, 12, -10)));
+        entries.extend(history_of(&storage, &device, "GAP-1", &moves));
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.seq = i as u64 + 1;
+        }
+        storage.push(&device, &entries).unwrap();
+
+        let series = storage.demand_series("WH1", "NEW-1", 182, today).unwrap();
+        let mut expected = vec![None];
+        expected.extend(sold.iter().map(|&q| Some(q as f64)));
+        assert_eq!(
+            series, expected,
+            "from the receipt on; the receipt day had no stock to pick"
+        );
+        let gap = storage.demand_series("WH1", "GAP-1", 182, today).unwrap();
+        assert_eq!(gap.len(), 101);
+        assert_eq!(
+            gap.iter().filter(|d| d.is_none()).count(),
+            1 + 29,
+            "{gap:?}"
+        );
+        assert!(gap.iter().flatten().all(|&q| q == 10.0), "{gap:?}");
+
+        for (sku, rate) in [
+            (
+                "NEW-1",
+                aisle_domain::forecast::fit(
+                    aisle_domain::forecast::Method::Ses,
+                    &sold.iter().map(|&q| q as f64).collect::<Vec<_>>(),
+                    1,
+                )
+                .forecast[0],
+            ),
+            ("GAP-1", 10.0),
+        ] {
+            let policy = Policy {
+                kind: aisle_domain::replenish::PolicyKind::ReorderPoint {
+                    reorder_point: 1,
+                    order_qty: 1,
+                },
+                safety_stock: 0,
+                lead_time_days: 7,
+            };
+            storage.set_policy("WH1", sku, &policy).unwrap();
+            let line = storage
+                .replenishment("WH1", today, 0.95)
+                .unwrap()
+                .into_iter()
+                .find(|l| l.sku == sku)
+                .unwrap();
+            let per_day = line.forecast.levels.lead_time_demand / 7.0;
+            assert!(
+                (per_day - rate).abs() < 1e-6,
+                "{sku}: {per_day} a day, expected {rate}: {}",
+                line.forecast.reason
+            );
+        }
+    });
+}
