@@ -156,6 +156,26 @@ proptest::proptest! {
         proptest::prop_assert!(c.fit.rmse.is_finite());
         proptest::prop_assert!(!c.reason.is_empty());
     }
+
+    /// With stock-out days anywhere (censored), forecasts stay finite and never negative, and a
+    /// series censored throughout forecasts nothing.
+    #[test]
+    fn censored_days_never_break_a_forecast(
+        y in proptest::collection::vec(proptest::option::of(0u32..500), 0..120),
+        holdout in 0usize..30,
+        horizon in 0usize..30,
+    ) {
+        let y: Vec<Option<f64>> = y.into_iter().map(|v| v.map(f64::from)).collect();
+        let c = choose_observed(&y, holdout, horizon);
+        proptest::prop_assert_eq!(c.fit.forecast.len(), horizon);
+        for f in &c.fit.forecast {
+            proptest::prop_assert!(f.is_finite() && *f >= 0.0, "{:?}", c);
+        }
+        proptest::prop_assert!(c.fit.rmse.is_finite());
+        if y.iter().all(Option::is_none) {
+            proptest::prop_assert!(c.fit.forecast.iter().all(|f| *f == 0.0), "{:?}", c);
+        }
+    }
 }
 
 /// Deterministic noise in [-1, 1): the same series on every run.
