@@ -2,7 +2,7 @@
 //! backends: an order for an item with an expired and a fresh lot in the same bin is allocated
 //! on the server and on the device's pick walk to the fresh lot only, a scan of the expired lot
 //! for the order is refused at the scan (nothing recorded), and the fresh lot's pick completes
-//! the line everywhere.
+//! the line everywhere. Replenishment does not count the expired lot as on hand.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -21,8 +21,8 @@ fn label(gtin: &str, lot: &str, days_from_today: i64) -> String {
     )
 }
 
-/// The server's allocation of the order's lines, as the supervisor pages read it.
-fn allocated(server: &Server, order: &str) -> Vec<Value> {
+/// A supervisor page's data (`GET path`), signed in as SUP2.
+fn supervisor_get(server: &Server, path: &str) -> Value {
     let http = reqwest::blocking::Client::new();
     let session: Value = http
         .post(format!("{}/v1/supervisor/session", server.url))
@@ -32,18 +32,25 @@ fn allocated(server: &Server, order: &str) -> Vec<Value> {
         .unwrap()
         .json()
         .unwrap();
-    let lines: Vec<Value> = http
-        .get(format!(
-            "{}/v1/supervisor/allocation?warehouse=WH1",
-            server.url
-        ))
+    http.get(format!("{}{path}", server.url))
         .header("aisle-protocol", "1")
         .bearer_auth(session["token"].as_str().unwrap())
         .send()
         .unwrap()
         .json()
-        .unwrap();
-    lines.into_iter().filter(|l| l["order"] == order).collect()
+        .unwrap()
+}
+
+/// The server's allocation of the order's lines, as the supervisor pages read it.
+fn allocated(server: &Server, order: &str) -> Vec<Value> {
+    let lines = supervisor_get(server, "/v1/supervisor/allocation?warehouse=WH1");
+    lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["order"] == order)
+        .cloned()
+        .collect()
 }
 
 aisle_e2e::on_both!(an_expired_lot_is_never_allocated_and_its_scan_is_refused_for_an_order);
@@ -83,6 +90,21 @@ fn an_expired_lot_is_never_allocated_and_its_scan_is_refused_for_an_order(backen
     assert!(
         picks.iter().all(|p| p["lot"] != "L-OLD"),
         "the expired lot is allocated: {picks:?}"
+    );
+
+    // Replenishment counts only stock that can go out: the expired lot is not on hand.
+    let all: i64 = server
+        .export("stock")
+        .iter()
+        .filter(|r| &r[0] == "WH1" && &r[2] == "PAI-00005")
+        .map(|r| r[6].parse::<i64>().unwrap())
+        .sum();
+    let item = supervisor_get(&server, "/v1/supervisor/items/PAI-00005?warehouse=WH1");
+    assert_eq!(
+        item["position"]["on_hand"],
+        all - 20,
+        "{}",
+        item["position"]
     );
 
     // So does the device's pick walk.

@@ -241,7 +241,7 @@ pub(crate) fn item_detail(
         naive_mase: choice.naive_mase,
         service_level,
         forecast,
-        position: position(conn, &wh, &item)?,
+        position: position(conn, &wh, &item, today)?,
         movements: movements(conn, &wh, Of::Item(&item))?,
     })
 }

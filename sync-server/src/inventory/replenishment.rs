@@ -126,21 +126,33 @@ pub(crate) fn set_policy(
     Ok(())
 }
 
-pub(super) fn position(conn: &dyn Db, wh: &str, item: &str) -> StorageResult<Position> {
-    let one =
-        |sql: &str| -> StorageResult<i64> { Ok(conn.one(sql, args![wh, item], |r| r.get(0))?) };
+/// An item's position in a warehouse on `today`. On hand counts only stock that can go out:
+/// stock in quarantine and stock past its expiry are left out (`aisle_domain::shelf_life`).
+pub(super) fn position(
+    conn: &dyn Db,
+    wh: &str,
+    item: &str,
+    today: NaiveDate,
+) -> StorageResult<Position> {
+    let one = |sql: &str, args: &[aisle_ledger::db::Value]| -> StorageResult<i64> {
+        Ok(conn.one(sql, args, |r| r.get(0))?)
+    };
     Ok(Position {
         on_hand: one(
             "SELECT COALESCE(CAST(SUM(s.qty) AS BIGINT), 0) FROM stock s JOIN locations l ON l.id = s.location_id
-             WHERE l.warehouse_id = ?1 AND s.item_id = ?2",
+             WHERE l.warehouse_id = ?1 AND s.item_id = ?2 AND l.kind <> 'quarantine'
+               AND (s.expiry = '' OR s.expiry >= ?3)",
+            args![wh, item, today.to_string()],
         )?,
         allocated: one(
             "SELECT COALESCE(CAST(SUM(CASE WHEN qty > picked_qty THEN qty - picked_qty ELSE 0 END) AS BIGINT), 0) FROM order_lines
              WHERE warehouse_id = ?1 AND item_id = ?2",
+            args![wh, item],
         )?,
         on_order: one(
             "SELECT COALESCE(CAST(SUM(CASE WHEN expected_qty > received_qty THEN expected_qty - received_qty ELSE 0 END) AS BIGINT), 0) FROM receipt_lines
              WHERE warehouse_id = ?1 AND item_id = ?2",
+            args![wh, item],
         )?,
     })
 }
@@ -201,7 +213,7 @@ pub(crate) fn replenishment(
                 _ => continue,
             },
         };
-        let pos = position(conn, &wh, &id)?;
+        let pos = position(conn, &wh, &id, today)?;
         let history = demand_series(conn, &wh, &id, HISTORY_DAYS, today)?;
         let choice: Choice =
             forecast::choose_observed(&history, HOLDOUT_DAYS, policy.lead_time_days as usize);
