@@ -279,6 +279,8 @@ enum ImportArg {
     Orders,
     /// Unit costs for stock valuation: `sku,unit_cost,currency`.
     Costs,
+    /// Which items each warehouse stocks: `warehouse,sku,stocked` (yes/no).
+    ItemWarehouses,
 }
 
 #[derive(Debug, Subcommand)]
@@ -435,6 +437,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportArg::Receipts => ImportKind::Receipts,
                 ImportArg::Orders => ImportKind::Orders,
                 ImportArg::Costs => ImportKind::Costs,
+                ImportArg::ItemWarehouses => ImportKind::ItemWarehouses,
             };
             let n = storage.import(kind, &mut f)?;
             println!("imported {n} rows from {}", file.display());

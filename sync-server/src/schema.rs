@@ -43,6 +43,8 @@ const V11_STRAY_ENTRIES: &str = include_str!("../migrations/sqlite/0012_stray_en
 const V12_SHELF_LIFE: &str = aisle_ledger::schema::V2_SHELF_LIFE;
 /// Each order line's minimum remaining shelf life (set by an ERP from the customer's terms).
 const V13_ORDER_SHELF_LIFE: &str = include_str!("../migrations/sqlite/0013_order_shelf_life.sql");
+/// Which items each warehouse stocks, for replenishment.
+const V14_ITEM_WAREHOUSES: &str = include_str!("../migrations/sqlite/0014_item_warehouses.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -59,6 +61,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V11_STRAY_ENTRIES),
     M::up(V12_SHELF_LIFE),
     M::up(V13_ORDER_SHELF_LIFE),
+    M::up(V14_ITEM_WAREHOUSES),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -80,6 +83,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0005_stray_entries.sql"),
         aisle_ledger::schema::V2_SHELF_LIFE,
         include_str!("../migrations/postgres/0006_order_shelf_life.sql"),
+        include_str!("../migrations/postgres/0007_item_warehouses.sql"),
     ];
 }
 
@@ -170,6 +174,11 @@ mod tests {
                 "V13_ORDER_SHELF_LIFE",
                 V13_ORDER_SHELF_LIFE,
                 "8249da27698334441bb9f921c7fa255260cf196db647559064beb5749d9727e5",
+            ),
+            (
+                "V14_ITEM_WAREHOUSES",
+                V14_ITEM_WAREHOUSES,
+                "50e396abdb2d26ae8ec35cf337c07470790e29a6b3b6c6835f13e68b22b51a17",
             ),
         ];
         for (name, sql, pinned) in released {

@@ -187,6 +187,8 @@ pub enum ImportKind {
     Orders,
     /// Unit costs for valuation: `sku,unit_cost,currency`.
     Costs,
+    /// Which items each warehouse stocks: `warehouse,sku,stocked`.
+    ItemWarehouses,
 }
 
 /// How a supervisor closes an exception. History is never edited: an adjustment is a new,

@@ -10,6 +10,9 @@ use crate::scan::gtin::Gtin;
 use std::collections::HashMap;
 use std::io::Read;
 
+mod stocking;
+pub use stocking::{StockingRow, parse_item_warehouses};
+
 /// One problem in one cell (or row, or the header).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}{}: {reason}", column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]

@@ -157,8 +157,10 @@ pub(super) fn position(
     })
 }
 
-/// Every item of the warehouse that has a policy (its own or from the item master), with what
-/// to order now. Items that need ordering come first.
+/// Every item the warehouse stocks that has a policy (its own or from the item master), with
+/// what to order now. Items that need ordering come first. A warehouse stocks an item as its
+/// item-warehouse row says (`aisle-server import item-warehouses`); without a row, when it has its
+/// own policy for the item or has ever held it.
 pub(crate) fn replenishment(
     conn: &dyn Db,
     warehouse: &str,
@@ -181,8 +183,13 @@ pub(crate) fn replenishment(
         Option<String>,
     );
     let rows: Vec<Row> = conn.rows(
+        // Only what the warehouse stocks: as its item-warehouse row says; without one, when it
+        // has its own policy for the item or has ever held it.
         "SELECT i.id, i.sku, i.description, i.reorder_point, i.min_qty, i.max_qty, p.policy
          FROM items i LEFT JOIN reorder_policies p ON p.item_id = i.id AND p.warehouse_id = ?1
+           LEFT JOIN item_warehouses iw ON iw.item_id = i.id AND iw.warehouse_id = ?1
+         WHERE COALESCE(iw.stocked, p.policy IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM stock_changes c WHERE c.item_id = i.id AND c.warehouse_id = ?1))
          ORDER BY i.sku",
         args![wh],
         |r| {

@@ -62,9 +62,26 @@ impl Administration for SqlStorage {
                 }
                 rows.len()
             }
+            ImportKind::ItemWarehouses => {
+                let rows = parse_item_warehouses(csv)?;
+                let codes = rows.iter().map(|r| Codes {
+                    line_no: r.line_no,
+                    warehouse: &r.warehouse,
+                    sku: &r.sku,
+                });
+                let ids = resolve_codes(&tx, "item-warehouses", codes)?;
+                for (r, (wh, item)) in rows.iter().zip(ids) {
+                    tx.exec(
+                        "INSERT INTO item_warehouses (warehouse_id, item_id, stocked) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (warehouse_id, item_id) DO UPDATE SET stocked = excluded.stocked",
+                        args![wh.to_string(), item.to_string(), r.stocked],
+                    )?;
+                }
+                rows.len()
+            }
             ImportKind::Receipts => {
                 let rows = parse_receipts(csv)?;
-                let ids = resolve_work(&tx, "receipts", &rows)?;
+                let ids = resolve_codes(&tx, "receipts", work_codes(&rows))?;
                 for (r, (wh, item)) in rows.iter().zip(ids) {
                     let id = ReceiptLineId::new().to_string();
                     tx.exec("INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
@@ -82,7 +99,7 @@ impl Administration for SqlStorage {
             }
             ImportKind::Orders => {
                 let rows = parse_orders(csv)?;
-                let ids = resolve_work(&tx, "orders", &rows)?;
+                let ids = resolve_codes(&tx, "orders", work_codes(&rows))?;
                 let mut errors = Vec::new();
                 for r in &rows {
                     let status: Option<String> = tx.first(
@@ -461,10 +478,12 @@ impl Administration for SqlStorage {
 }
 
 /// Resolves work rows' warehouse and SKU codes, collecting every problem.
-fn resolve_work(
+/// The warehouse and item ids of rows given by codes (`line_no`, `warehouse`, `sku`); every
+/// unknown code is a row error and nothing is returned.
+fn resolve_codes<'a>(
     conn: &dyn Db,
     what: &'static str,
-    rows: &[WorkRow],
+    rows: impl Iterator<Item = Codes<'a>>,
 ) -> StorageResult<Vec<(WarehouseId, ItemId)>> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -503,6 +522,21 @@ fn resolve_work(
     } else {
         Err(ImportError { what, errors }.into())
     }
+}
+
+/// A row's line number, warehouse code and SKU.
+struct Codes<'a> {
+    line_no: u64,
+    warehouse: &'a str,
+    sku: &'a str,
+}
+
+fn work_codes(rows: &[WorkRow]) -> impl Iterator<Item = Codes<'_>> {
+    rows.iter().map(|r| Codes {
+        line_no: r.line_no,
+        warehouse: &r.warehouse,
+        sku: &r.sku,
+    })
 }
 
 fn csv_row(out: &mut dyn std::io::Write, fields: &[String]) -> StorageResult<()> {

@@ -35,7 +35,8 @@ use crate::tasks::TaskLine;
 use crate::views::TxView;
 use aisle_domain::admission::{self, Admission, Verdict};
 use aisle_domain::import::{
-    ImportError, RowError, WorkRow, parse_costs, parse_orders, parse_receipts,
+    ImportError, RowError, WorkRow, parse_costs, parse_item_warehouses, parse_orders,
+    parse_receipts,
 };
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION, Transfer};

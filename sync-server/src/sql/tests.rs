@@ -530,3 +530,65 @@ fn new_and_stocked_out_items_are_forecast_from_the_days_that_could_be_seen() {
         }
     });
 }
+
+/// Issue 13: replenishment suggests only what a warehouse stocks. The demo's second warehouse holds
+/// every other item, and the item master's reorder fields apply everywhere; its replenishment
+/// lists only items it holds, until an item-warehouse import says otherwise (all rows or none).
+#[test]
+fn replenishment_lists_only_what_a_warehouse_stocks() {
+    on_both(|storage| {
+        storage.load_demo(1, 12).unwrap();
+        let today = Utc::now().date_naive();
+        let skus = |wh: &str| -> Vec<String> {
+            storage
+                .replenishment(wh, today, 0.95)
+                .unwrap()
+                .into_iter()
+                .map(|l| l.sku)
+                .collect()
+        };
+        let mut stock = Vec::new();
+        storage
+            .export(crate::storage::ExportKind::Stock, &mut stock)
+            .unwrap();
+        let held: std::collections::BTreeSet<String> = String::from_utf8(stock)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[0] == "WH2")
+            .map(|f| f[2].to_string())
+            .collect();
+        let wh1 = skus("WH1");
+        let wh2 = skus("WH2");
+        assert!(
+            !wh2.is_empty() && wh2.len() < wh1.len(),
+            "{wh2:?} / {wh1:?}"
+        );
+        assert!(
+            wh2.iter().all(|s| held.contains(s)),
+            "{wh2:?} not all in {held:?}"
+        );
+        let other = wh1.iter().find(|s| !held.contains(*s)).unwrap().clone();
+        let dropped = wh2[0].clone();
+        let import = |csv: String| {
+            storage.import(
+                crate::storage::ImportKind::ItemWarehouses,
+                &mut csv.as_bytes(),
+            )
+        };
+        // A bad row: nothing is imported.
+        let bad = import(format!(
+            "warehouse,sku,stocked\nWH2,{other},yes\nWH9,{dropped},no\n"
+        ));
+        assert!(bad.unwrap_err().to_string().contains("WH9"));
+        assert_eq!(skus("WH2"), wh2);
+        import(format!(
+            "warehouse,sku,stocked\nWH2,{other},yes\nWH2,{dropped},no\n"
+        ))
+        .unwrap();
+        let now = skus("WH2");
+        assert!(now.contains(&other) && !now.contains(&dropped), "{now:?}");
+        assert_eq!(now.len(), wh2.len());
+    });
+}
