@@ -2,9 +2,9 @@
 //! license-plate movement, in one immediate transaction. This is the scan path.
 
 use crate::{DeviceError, Result, Store};
-use aisle_domain::OpId;
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{ChangeLogEntry, Operation, PAYLOAD_VERSION};
+use aisle_domain::{LocationId, OpId};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -95,10 +95,11 @@ impl Store {
         crate::authority::check(&tx, &entry, pushed as u64)?;
         append_log(&tx, &entry)?;
         let negative = apply(&tx, entry.op_id, &entry.op)?;
-        let warnings = negative
+        let mut warnings = negative
             .iter()
             .map(|(k, q)| negative_warning(&tx, k, *q))
             .collect::<Result<Vec<_>>>()?;
+        warnings.extend(capacity_warnings(&tx, &entry.op)?);
         tx.commit()?;
         Ok(Recorded { entry, warnings })
     }
@@ -123,6 +124,32 @@ fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
         e.seen_cursor as i64,
     ])?;
     Ok(())
+}
+
+/// Locations this operation put stock into that now hold more than their capacity.
+fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<String>> {
+    let mut filled: Vec<LocationId> = op
+        .effects()
+        .iter()
+        .filter(|d| d.qty > 0)
+        .map(|d| d.key.location)
+        .collect();
+    filled.sort_unstable();
+    filled.dedup();
+    let mut out = Vec::new();
+    for loc in filled {
+        let found: Option<(String, Option<i64>, i64)> = conn
+            .prepare_cached(
+                "SELECT l.code, l.capacity, COALESCE((SELECT SUM(s.qty) FROM stock s WHERE s.location_id = l.id), 0)
+                 FROM locations l WHERE l.id = ?1",
+            )?
+            .query_row([loc.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        if let Some((code, capacity, held)) = found {
+            out.extend(aisle_domain::capacity::over(&code, capacity, held));
+        }
+    }
+    Ok(out)
 }
 
 fn negative_warning(conn: &Connection, key: &StockKey, qty: i64) -> Result<String> {

@@ -301,8 +301,8 @@ impl Store {
     }
 
     /// Where to put an item away: the pick face or storage bin that already holds it (its home,
-    /// pick faces first), else the first empty storage bin in walk order. `None` when every bin
-    /// is occupied.
+    /// pick faces first) while it has room left (`aisle_domain::capacity`), else the first empty
+    /// storage bin in walk order. `None` when every bin is occupied.
     pub fn suggest_putaway(&self, item: ItemId) -> Result<Option<Location>> {
         let device = self.device()?;
         let Some(wh) = device.warehouse_id else {
@@ -322,7 +322,9 @@ impl Store {
         let mut home_locations = Vec::new();
         for l in &homes {
             let loc = self.location(l.location_id)?;
-            if loc.warehouse_id == wh {
+            let held: i64 = self.stock_at(loc.id)?.iter().map(|s| s.qty).sum();
+            let full = aisle_domain::capacity::room(loc.capacity, held) == Some(0);
+            if loc.warehouse_id == wh && !full {
                 home_locations.push(loc);
             }
         }

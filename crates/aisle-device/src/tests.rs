@@ -1036,6 +1036,48 @@ fn putaway_goes_home_or_to_the_first_empty_bin() {
 }
 
 #[test]
+fn a_scan_that_overfills_a_location_warns_and_putaway_passes_a_full_home_by() {
+    let mut f = fixture();
+    f.store
+        .conn()
+        .execute(
+            "UPDATE locations SET capacity = 200 WHERE code = 'A-01-2'",
+            [],
+        )
+        .unwrap();
+    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
+    let into_face = |qty| ReceiveRequest {
+        location: "LOC:WH1:A-01-2".into(),
+        item: "INT-BOLT".into(),
+        qty: Some(qty),
+        ..Default::default()
+    };
+    let rec = f.store.receive(&into_face(150), &f.ctx).unwrap();
+    assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
+    assert_eq!(
+        f.store.suggest_putaway(bolt.id).unwrap().unwrap().code,
+        "A-01-2"
+    );
+    // 50 more fill it exactly; one case of 12 more is over: recorded, with a warning.
+    let rec = f.store.receive(&into_face(50), &f.ctx).unwrap();
+    assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
+    let over = ReceiveRequest {
+        pack: Some(aisle_domain::PackKind::Case),
+        ..into_face(1)
+    };
+    let rec = f.store.receive(&over, &f.ctx).unwrap();
+    assert_eq!(
+        rec.warnings,
+        ["A-01-2 now holds 212 units, over its capacity of 200; recorded, move the extra on"]
+    );
+    assert_eq!(
+        f.store.suggest_putaway(bolt.id).unwrap().unwrap().code,
+        "A-01-1",
+        "a full home is passed by: the first empty storage bin"
+    );
+}
+
+#[test]
 fn receiving_beyond_the_expected_quantity_warns_but_records() {
     let mut f = fixture();
     let line = download_receipt_line(&f, "PO-9", "BOLT", 10, 2);

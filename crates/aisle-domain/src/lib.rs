@@ -7,6 +7,7 @@
 
 pub mod admission;
 pub mod allocation;
+pub mod capacity;
 pub mod cycle_count;
 pub mod demo;
 pub mod forecast;
