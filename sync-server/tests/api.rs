@@ -1634,7 +1634,7 @@ async fn an_erp_sends_orders_and_receipts_that_reach_the_devices() {
         .to_string();
     let send = |path: &str, body: Value| with_token(post(path, &body, None), &token);
     let order = serde_json::json!({
-        "order": "ERP-77", "customer": "Corner Shop",
+        "order": "ERP-77", "customer": "Corner Shop", "min_shelf_life_days": 30,
         "lines": [{ "line": 1, "warehouse": "WH1", "sku": sku, "qty": 4 }]
     });
     let (s, v) = api.json(send("/v1/supervisor/orders", order.clone())).await;
@@ -1659,9 +1659,10 @@ async fn an_erp_sends_orders_and_receipts_that_reach_the_devices() {
         .await;
     let orders = page["order_lines"].as_array().unwrap();
     assert!(
-        orders
-            .iter()
-            .any(|l| l["order"] == "ERP-77" && l["qty"] == 4 && l["customer"] == "Corner Shop"),
+        orders.iter().any(|l| l["order"] == "ERP-77"
+            && l["qty"] == 4
+            && l["customer"] == "Corner Shop"
+            && l["min_shelf_life_days"] == 30),
         "{page}"
     );
     let receipts = page["receipt_lines"].as_array().unwrap();

@@ -28,6 +28,9 @@ pub struct OrderIn {
     pub order: String,
     #[serde(default)]
     pub customer: Option<String>,
+    /// Days of shelf life the customer needs left on dated stock, for every line.
+    #[serde(default)]
+    pub min_shelf_life_days: Option<u32>,
     pub lines: Vec<DocumentLine>,
 }
 
@@ -47,28 +50,29 @@ pub struct Imported {
     pub lines: usize,
 }
 
-/// The document as the CSV the importer reads: one header line, then one row per body line.
+/// The document as the CSV the importer reads: one header line, then one row per body line,
+/// each with the document's own columns (`extras`: name and value, empty when absent).
 fn as_csv(
     doc_col: &str,
-    extra_col: &str,
     doc: &str,
-    extra: Option<&str>,
+    extras: &[(&str, Option<String>)],
     lines: &[DocumentLine],
 ) -> Result<Vec<u8>, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError::Internal(format!("writing the document as CSV: {e}"));
-    w.write_record([doc_col, "line", "warehouse", "sku", "qty", extra_col])
-        .map_err(fail)?;
+    let mut header = vec![doc_col, "line", "warehouse", "sku", "qty"];
+    header.extend(extras.iter().map(|(name, _)| *name));
+    w.write_record(&header).map_err(fail)?;
     for l in lines {
-        w.write_record([
-            doc,
-            &l.line.to_string(),
-            &l.warehouse,
-            &l.sku,
-            &l.qty.to_string(),
-            extra.unwrap_or(""),
-        ])
-        .map_err(fail)?;
+        let mut row = vec![
+            doc.to_string(),
+            l.line.to_string(),
+            l.warehouse.clone(),
+            l.sku.clone(),
+            l.qty.to_string(),
+        ];
+        row.extend(extras.iter().map(|(_, v)| v.clone().unwrap_or_default()));
+        w.write_record(&row).map_err(fail)?;
     }
     w.into_inner()
         .map_err(|e| ApiError::Internal(format!("writing the document as CSV: {e}")))
@@ -119,9 +123,14 @@ pub async fn order(
     refuse_empty(&req.lines)?;
     let csv = as_csv(
         "order",
-        "customer",
         &req.order,
-        req.customer.as_deref(),
+        &[
+            ("customer", req.customer.clone()),
+            (
+                "min_shelf_life_days",
+                req.min_shelf_life_days.map(|d| d.to_string()),
+            ),
+        ],
         &req.lines,
     )?;
     let lines = import(&state, ImportKind::Orders, csv).await?;
@@ -143,9 +152,8 @@ pub async fn receipt(
     let date = req.expected_date.map(|d| d.to_string());
     let csv = as_csv(
         "receipt",
-        "expected_date",
         &req.receipt,
-        date.as_deref(),
+        &[("expected_date", date)],
         &req.lines,
     )?;
     let lines = import(&state, ImportKind::Receipts, csv).await?;
