@@ -60,6 +60,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/counts",
         "/v1/supervisor/allocation",
         "/v1/supervisor/orders",
+        "/v1/supervisor/item-warehouses",
         "/v1/supervisor/orders/{order}/shipment",
         "/v1/supervisor/pick-faces",
         "/v1/supervisor/expiring",
@@ -1765,4 +1766,72 @@ async fn a_nul_in_a_query_a_path_or_a_name_is_a_bad_request_on_both_backends() {
         "name": "T\u{0}1", "app_version": "test" });
     let (s, v) = api.json(post("/v1/enroll", &body, None)).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+}
+
+/// The SKUs on WH1's replenishment page.
+async fn replenished(api: &Api, token: &str) -> Vec<String> {
+    let (s, lines) = api
+        .json(get(
+            "/v1/supervisor/replenishment?warehouse=WH1",
+            Some(token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lines}");
+    lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["sku"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both!(an_erp_says_which_items_each_warehouse_stocks);
+async fn an_erp_says_which_items_each_warehouse_stocks() {
+    let api = Api::with_items(6);
+    let token = api.supervisor_token().await;
+    let before = replenished(&api, &token).await;
+    let sku = before[0].clone();
+    let send =
+        |body: Value| with_token(post("/v1/supervisor/item-warehouses", &body, None), &token);
+    // A bad line: nothing imported, the line named by its place in the body.
+    let (s, v) = api
+        .json(send(serde_json::json!({ "lines": [
+            { "warehouse": "WH1", "sku": sku, "stocked": false },
+            { "warehouse": "WH9", "sku": sku, "stocked": true }
+        ] })))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("lines[1].warehouse"),
+        "{v}"
+    );
+    assert_eq!(replenished(&api, &token).await, before);
+    let (s, v) = api.json(send(serde_json::json!({ "lines": [] }))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // WH1 no longer stocks the item: replenishment leaves it out; stocked again, it is back.
+    let (s, v) = api
+        .json(send(serde_json::json!({ "lines": [
+            { "warehouse": "WH1", "sku": sku, "stocked": false }
+        ] })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v,
+        serde_json::json!({ "document": "item-warehouses", "lines": 1 })
+    );
+    let after = replenished(&api, &token).await;
+    assert!(
+        !after.contains(&sku) && after.len() == before.len() - 1,
+        "{after:?}"
+    );
+    let (s, _) = api
+        .json(send(serde_json::json!({ "lines": [
+            { "warehouse": "WH1", "sku": sku, "stocked": true }
+        ] })))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(replenished(&api, &token).await, before);
 }

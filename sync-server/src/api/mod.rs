@@ -228,6 +228,10 @@ pub fn router(state: AppState) -> Router {
             get(supervisor::orders).post(work::order),
         )
         .route("/v1/supervisor/receipts", post(work::receipt))
+        .route(
+            "/v1/supervisor/item-warehouses",
+            post(work::item_warehouses),
+        )
         .route("/v1/supervisor/pick-faces", get(supervisor::face_top_ups))
         .route(
             "/v1/supervisor/orders/{order}/shipment",

@@ -1,5 +1,5 @@
-//! Outbound orders and expected receipts over the API, for an ERP that pushes its documents
-//! instead of exporting CSV files. A document goes through exactly the CSV import (the same
+//! Outbound orders, expected receipts and which items each warehouse stocks over the API, for an
+//! ERP that pushes its documents instead of exporting CSV files. A document goes through exactly the CSV import (the same
 //! checks, all lines or none, lines matched by document and line number so sending it again
 //! updates it); problems are reported by the body's own line indexes.
 
@@ -164,4 +164,49 @@ pub async fn receipt(
             lines,
         }),
     ))
+}
+
+/// One item-warehouse pair: whether the warehouse stocks the item.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockingLine {
+    pub warehouse: String,
+    pub sku: String,
+    pub stocked: bool,
+}
+
+/// `POST /v1/supervisor/item-warehouses`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockingIn {
+    pub lines: Vec<StockingLine>,
+}
+
+/// Which items each warehouse stocks (replenishment suggests only those): the same checks as
+/// `aisle-server import item-warehouses`, all lines or none.
+pub async fn item_warehouses(
+    State(state): State<AppState>,
+    _who: Supervisor,
+    ApiJson(req): ApiJson<StockingIn>,
+) -> Result<Json<Imported>, ApiError> {
+    if req.lines.is_empty() {
+        return Err(ApiError::Unprocessable("no lines to import".into()));
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(format!("writing the lines as CSV: {e}"));
+    w.write_record(["warehouse", "sku", "stocked"])
+        .map_err(fail)?;
+    for l in &req.lines {
+        let stocked = if l.stocked { "yes" } else { "no" };
+        w.write_record([l.warehouse.as_str(), l.sku.as_str(), stocked])
+            .map_err(fail)?;
+    }
+    let csv = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing the lines as CSV: {e}")))?;
+    let lines = import(&state, ImportKind::ItemWarehouses, csv).await?;
+    Ok(Json(Imported {
+        document: "item-warehouses".into(),
+        lines,
+    }))
 }
