@@ -6,6 +6,7 @@
 use aisle_domain::admission::{Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::reconcile::{LineProgress, StateView, ViewError, ViewResult};
+use aisle_domain::shelf_life;
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
@@ -135,28 +136,26 @@ impl TxView<'_> {
     }
 
     fn work_line(&self, sql: &str, line: &str) -> ViewResult<Option<WorkLine>> {
-        type Found = (String, u32, String, String, Option<String>, Option<i64>);
-        let found: Option<Found> = self.one(sql, args![line], |r| {
+        let days = |d: Option<i64>| d.and_then(|d| u32::try_from(d).ok());
+        self.one(sql, args![line], |r| {
             Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
+                format!("{}/{}", r.get::<String>(0)?, r.get::<u32>(1)?),
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
                 r.get(4)?,
-                r.get(5)?,
+                shelf_life::required_days(days(r.get(5)?), days(r.get(6)?)),
             ))
-        })?;
-        found
-            .map(|(doc, n, wh, item, closed, days)| {
-                Ok(WorkLine {
-                    reference: format!("{doc}/{n}"),
-                    warehouse: id(&wh)?,
-                    item: id(&item)?,
-                    closed,
-                    min_shelf_life_days: days.and_then(|d| u32::try_from(d).ok()).unwrap_or(0),
-                })
+        })?
+        .map(|(reference, wh, item, closed, min_shelf_life_days)| {
+            Ok(WorkLine {
+                reference,
+                warehouse: id(&wh)?,
+                item: id(&item)?,
+                closed,
+                min_shelf_life_days,
             })
-            .transpose()
+        })
+        .transpose()
     }
 }
 
@@ -273,8 +272,7 @@ impl WorkView for TxView<'_> {
         self.work_line(
             "SELECT o.order_no, o.line, o.warehouse_id, o.item_id,
                     CASE WHEN s.status = 'shipped' THEN 'order ' || o.order_no || ' is shipped' END,
-                    CASE WHEN COALESCE(i.min_shelf_life_days, 0) > COALESCE(o.min_shelf_life_days, 0)
-                         THEN i.min_shelf_life_days ELSE o.min_shelf_life_days END
+                    i.min_shelf_life_days, o.min_shelf_life_days
              FROM order_lines o JOIN items i ON i.id = o.item_id
                LEFT JOIN shipments s ON s.order_no = o.order_no WHERE o.id = ?1",
             &line.to_string(),
@@ -283,7 +281,8 @@ impl WorkView for TxView<'_> {
 
     fn receipt_line(&self, line: ReceiptLineId) -> ViewResult<Option<WorkLine>> {
         self.work_line(
-            "SELECT receipt, line, warehouse_id, item_id, NULL, CAST(NULL AS BIGINT) FROM receipt_lines WHERE id = ?1",
+            "SELECT receipt, line, warehouse_id, item_id, NULL, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+             FROM receipt_lines WHERE id = ?1",
             &line.to_string(),
         )
     }

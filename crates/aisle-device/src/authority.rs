@@ -12,6 +12,7 @@ use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef,
 use aisle_domain::ledger::Delta;
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::{ExceptionKind, ViewResult};
+use aisle_domain::shelf_life;
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
@@ -125,13 +126,13 @@ impl WorkView for LocalView<'_> {
                 |r| r.get(0),
             )?
             .flatten();
-        let item_days = item_days.and_then(|d| u32::try_from(d).ok()).unwrap_or(0);
+        let item_days = item_days.and_then(|d| u32::try_from(d).ok());
         Ok(Some(WorkLine {
             reference: format!("{}/{}", l.order, l.line),
             warehouse: l.warehouse_id,
             item: l.item_id,
             closed: l.shipped.then(|| format!("order {} is shipped", l.order)),
-            min_shelf_life_days: item_days.max(l.min_shelf_life_days.unwrap_or(0)),
+            min_shelf_life_days: shelf_life::required_days(item_days, l.min_shelf_life_days),
         }))
     }
 

@@ -199,11 +199,10 @@ impl Store {
         let today = chrono::Utc::now().date_naive();
         let mut demands = Vec::with_capacity(open_lines.len());
         for (i, (line, open)) in open_lines.iter().enumerate() {
-            let days = self
-                .item(line.item_id)?
-                .min_shelf_life_days
-                .unwrap_or(0)
-                .max(line.min_shelf_life_days.unwrap_or(0));
+            let days = shelf_life::required_days(
+                self.item(line.item_id)?.min_shelf_life_days,
+                line.min_shelf_life_days,
+            );
             demands.push(allocation::Demand {
                 line: i,
                 item: what(line.warehouse_id, line.item_id),

@@ -10,6 +10,12 @@
 
 use chrono::{Days, NaiveDate};
 
+/// The days of shelf life an order line needs left: the larger of its item's minimum and its own
+/// (either may be unset).
+pub fn required_days(item: Option<u32>, line: Option<u32>) -> u32 {
+    item.unwrap_or(0).max(line.unwrap_or(0))
+}
+
 /// The earliest expiry date that may still go out on `today` with `min_days` left.
 pub fn earliest_expiry(today: NaiveDate, min_days: u32) -> NaiveDate {
     today
@@ -63,6 +69,9 @@ mod tests {
         );
         assert_eq!(earliest_expiry(today, 10), d(12, 13));
         assert_eq!(earliest_expiry(today, u32::MAX), NaiveDate::MAX);
+        assert_eq!(required_days(Some(10), Some(30)), 30);
+        assert_eq!(required_days(Some(45), None), 45);
+        assert_eq!(required_days(None, None), 0);
     }
 
     proptest::proptest! {

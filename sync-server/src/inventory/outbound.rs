@@ -55,9 +55,7 @@ pub(crate) fn allocation(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<Li
     let today = Utc::now().date_naive();
     let mut demands = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
-        let days = shelf_life_days(l.5)?
-            .unwrap_or(0)
-            .max(shelf_life_days(l.6)?.unwrap_or(0));
+        let days = shelf_life::required_days(shelf_life_days(l.5)?, shelf_life_days(l.6)?);
         demands.push(allocation::Demand {
             line: i,
             item: l.3.clone(),

@@ -210,7 +210,7 @@ pub(crate) fn item_detail(
         },
     )?;
     let history = demand_history(conn, &wh, &item, HISTORY_DAYS, today)?;
-    let series = demand_series(conn, &wh, &item, HISTORY_DAYS, today)?;
+    let series = demand_series(conn, &wh, &item, &history, today)?;
     let choice = forecast::choose_observed(&series, HOLDOUT_DAYS, FORECAST_DAYS);
     let mase = choice.chosen_mase();
     let forecast = choice

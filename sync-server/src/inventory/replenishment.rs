@@ -66,15 +66,16 @@ pub(crate) fn demand_history(
         .collect())
 }
 
-/// The demand history a forecast reads, oldest first: from the item's first movement in the
-/// warehouse (its first receipt, or a first pick) rather than `days` back, up to `today`. A day
-/// that began with no stock of the item in the warehouse and saw no pick is censored (`None`):
-/// nothing could be picked, so its demand is unknown, not zero.
+/// The demand history a forecast reads, oldest first, from the item's daily `picks` (as
+/// [`demand_history`] reads them, up to `today`): from the item's first movement in the
+/// warehouse (its first receipt, or a first pick) rather than the window's first day. A day that
+/// began with no stock of the item in the warehouse and saw no pick is censored (`None`): nothing
+/// could be picked, so its demand is unknown, not zero.
 pub(crate) fn demand_series(
     conn: &dyn Db,
     warehouse: &str,
     item: &str,
-    days: u32,
+    picks: &[(NaiveDate, i64)],
     today: NaiveDate,
 ) -> StorageResult<Vec<Option<f64>>> {
     let moves: Vec<(String, i64)> = conn.rows(
@@ -85,7 +86,6 @@ pub(crate) fn demand_series(
         args![item, warehouse, today.to_string()],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let picks = demand_history(conn, warehouse, item, days, today)?;
     let Some(first_move) = moves.first() else {
         return Ok(vec![]);
     };
@@ -96,13 +96,14 @@ pub(crate) fn demand_series(
     let window_start = picks.first().map_or(today, |(d, _)| *d);
     let start = window_start.max(first_move);
     // Stock on hand when the first day of the series began.
+    let start_text = start.to_string();
     let mut on_hand: i64 = moves
         .iter()
-        .filter(|(d, _)| d.as_str() < start.to_string().as_str())
+        .filter(|(d, _)| d.as_str() < start_text.as_str())
         .map(|(_, q)| q)
         .sum();
     let mut series = Vec::new();
-    for (day, picked) in picks.into_iter().filter(|(d, _)| *d >= start) {
+    for &(day, picked) in picks.iter().filter(|(d, _)| *d >= start) {
         series.push((on_hand > 0 || picked > 0).then_some(picked as f64));
         on_hand += by_day.get(day.to_string().as_str()).copied().unwrap_or(0);
     }
@@ -221,7 +222,8 @@ pub(crate) fn replenishment(
             },
         };
         let pos = position(conn, &wh, &id, today)?;
-        let history = demand_series(conn, &wh, &id, HISTORY_DAYS, today)?;
+        let picks = demand_history(conn, &wh, &id, HISTORY_DAYS, today)?;
+        let history = demand_series(conn, &wh, &id, &picks, today)?;
         let choice: Choice =
             forecast::choose_observed(&history, HOLDOUT_DAYS, policy.lead_time_days as usize);
         let levels = replenish::levels(&choice, policy.lead_time_days, service_level)

@@ -74,7 +74,8 @@ impl ReadModels for SqlStorage {
         self.reading(|conn| {
             let wh = inventory::warehouse_id(conn, warehouse)?;
             let item = inventory::item_id(conn, sku)?;
-            inventory::demand_series(conn, &wh, &item, days, today)
+            let picks = inventory::demand_history(conn, &wh, &item, days, today)?;
+            inventory::demand_series(conn, &wh, &item, &picks, today)
         })
     }
 
