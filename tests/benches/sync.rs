@@ -1,7 +1,8 @@
 //! Sync benchmarks against real `aisle-server` processes, on SQLite and on PostgreSQL, each against
 //! a bare SQLite insert of the same entries measured in the same run (see docs/PERFORMANCE.md):
 //!
-//! 1. push of 10,000 operations from one device, including the server applying them;
+//! 1. push of 10,000 operations from one device, including the server applying them (in rounds,
+//!    `AISLE_BENCH_ROUNDS`, default 3, each with its own baseline);
 //! 2. pull of 10,000 operations by another device: on one stock key, and on 10,000 keys (plates:
 //!    10,000 stock rows, the state pull's worst case);
 //! 3. 50 devices pushing 2,000 operations each at once, then one device's pull and all 50 pulls
@@ -30,15 +31,21 @@ fn ratio(d: Duration, base: Duration) -> String {
     format!("{:.1}x", d.as_secs_f64() / base.as_secs_f64())
 }
 
-/// Inserts the same entries as JSON rows into a fresh table with the store's pragmas: the floor
-/// for writing these rows durably at all.
-fn bare_insert(dir: &Path, d: &Device) -> Duration {
-    let entries = d.store.change_log(Default::default()).unwrap();
+/// Inserts the same entries (those of `d`'s log after `after`) as JSON rows into a fresh table
+/// with the store's pragmas: the floor for writing these rows durably at all.
+fn bare_insert(dir: &Path, d: &Device, after: u64) -> Duration {
+    let entries = d
+        .store
+        .change_log(aisle_device::query::LogFilter {
+            after,
+            ..Default::default()
+        })
+        .unwrap();
     let rows: Vec<(String, String)> = entries
         .iter()
         .map(|e| (e.op_id.to_string(), serde_json::to_string(e).unwrap()))
         .collect();
-    let path = dir.join(format!("bare-{}.db", rows.len()));
+    let path = dir.join(format!("bare-{after}-{}.db", rows.len()));
     let _ = std::fs::remove_file(&path);
     let mut conn = rusqlite::Connection::open(&path).unwrap();
     aisle_device::configure(&conn).unwrap();
@@ -55,6 +62,15 @@ fn bare_insert(dir: &Path, d: &Device) -> Duration {
     }
     tx.commit().unwrap();
     t.elapsed()
+}
+
+/// The end of `d`'s change log.
+fn log_end(d: &Device) -> u64 {
+    d.store
+        .change_log(Default::default())
+        .unwrap()
+        .last()
+        .map_or(0, |e| e.seq)
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -124,46 +140,92 @@ fn all_at_once<T: Send + 'static>(
     })
 }
 
+/// Rounds of step 1 (`AISLE_BENCH_ROUNDS`, default 3): each round measures its own baseline next to
+/// the push and the pull, and the median of the rounds' ratios is reported with their range, so one
+/// run's disk hiccup does not decide the figure.
+fn rounds() -> usize {
+    std::env::var("AISLE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(3)
+}
+
+/// The median and the range of `values`, as text.
+fn spread(values: &mut [f64], unit: &str) -> String {
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    let (lo, hi) = (values[0], values[values.len() - 1]);
+    if unit == "s" {
+        format!("{median:.3} s ({lo:.3}–{hi:.3})")
+    } else {
+        format!("{median:.1}x ({lo:.1}–{hi:.1})")
+    }
+}
+
 fn one_device(backend: Backend, dir: &Path) {
     let server = Server::with_demo_on(backend, dir, 50);
     let mut a = Device::enrolled(dir, &server, "A", &server.url);
     let mut b = Device::enrolled(dir, &server, "B", &server.url);
     let mut c = Device::enrolled(dir, &server, "C", &server.url);
-    a.receive_units(10_000);
-    let bare = bare_insert(dir, &a);
-    let (pushed, push) = timed(|| a.sync());
-    assert_eq!(pushed.pushed, 10_000);
-    let (pulled, pull) = timed(|| b.sync());
-    assert!(pulled.pulled >= 1);
-    c.receive_on_plates(10_000);
-    let bare_rows = bare_insert(dir, &c);
-    c.sync();
-    let (rows, pull_rows) = timed(|| b.sync());
-    assert_eq!(rows.pulled, 10_000);
+    let n = rounds();
+    let (mut bare, mut push, mut push_x) = (vec![], vec![], vec![]);
+    let (mut pull, mut pull_x) = (vec![], vec![]);
+    let (mut bare_rows, mut pull_rows, mut pull_rows_x) = (vec![], vec![], vec![]);
+    let mut pages = 0;
+    for round in 0..n {
+        // Everyone up to date first, so each timed sync does only its own step's work.
+        for d in [&mut a, &mut b, &mut c] {
+            d.sync();
+        }
+        let start = log_end(&a);
+        a.receive_units(10_000);
+        let base = bare_insert(dir, &a, start);
+        let (pushed, p) = timed(|| a.sync());
+        assert_eq!(pushed.pushed, 10_000);
+        let (pulled, q) = timed(|| b.sync());
+        assert!(pulled.pulled >= 1);
+        let start = log_end(&c);
+        c.receive_on_plates_from(round as u64 * 10_000, 10_000);
+        let base_rows = bare_insert(dir, &c, start);
+        c.sync();
+        let (rows, r) = timed(|| b.sync());
+        assert_eq!(rows.pulled, 10_000);
+        pages = rows.pages;
+        let s = |d: Duration| d.as_secs_f64();
+        bare.push(s(base));
+        push.push(s(p));
+        push_x.push(s(p) / s(base));
+        pull.push(s(q));
+        pull_x.push(s(q) / s(base));
+        bare_rows.push(s(base_rows));
+        pull_rows.push(s(r));
+        pull_rows_x.push(s(r) / s(base_rows));
+    }
 
-    println!("## {backend:?}: one device pushes 10,000 operations, another pulls them\n");
+    println!(
+        "## {backend:?}: one device pushes 10,000 operations, another pulls them ({n} rounds: median (range))\n"
+    );
     println!("| | time | ratio |\n|---|---|---|");
     println!(
         "| bare SQLite insert of the same 10,000 entries, one transaction (baseline) | {} | 1.00x |",
-        secs(bare)
+        spread(&mut bare, "s")
     );
     println!(
         "| push: `aisle sync` of 10,000 entries, server logging, admitting, applying | {} | {} |",
-        secs(push),
-        ratio(push, bare)
+        spread(&mut push, "s"),
+        spread(&mut push_x, "x")
     );
     println!(
-        "| pull of those 10,000 (one stock key: {} row) by another device | {} | {} |",
-        pulled.pulled,
-        secs(pull),
-        ratio(pull, bare)
+        "| pull of those 10,000 (one stock key) by another device | {} | {} |",
+        spread(&mut pull, "s"),
+        spread(&mut pull_x, "x")
     );
     println!(
-        "| pull of 10,000 receipts onto 10,000 plates (10,000 stock rows, {} pages; baseline {}) | {} | {} |\n",
-        rows.pages,
-        secs(bare_rows),
-        secs(pull_rows),
-        ratio(pull_rows, bare_rows)
+        "| pull of 10,000 receipts onto 10,000 new plates (10,000 stock rows, {pages} pages; baseline {}) | {} | {} |\n",
+        spread(&mut bare_rows, "s"),
+        spread(&mut pull_rows, "s"),
+        spread(&mut pull_rows_x, "x")
     );
 }
 
@@ -175,7 +237,7 @@ fn fifty_devices(backend: Backend, dir: &Path) {
     for d in &mut devices {
         d.receive_units(2_000);
     }
-    let bare50 = bare_insert(dir, &devices[0]) * 50;
+    let bare50 = bare_insert(dir, &devices[0], 0) * 50;
     let (pushed, push_all) = all_at_once(devices, push_until_done);
     let failed: Vec<&String> = pushed
         .iter()

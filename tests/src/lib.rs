@@ -342,7 +342,12 @@ impl Device {
 
     /// Receives one unit onto each of `n` new plates (SSCCs): `n` stock rows.
     pub fn receive_on_plates(&mut self, n: usize) {
-        for i in 0..n as u64 {
+        self.receive_on_plates_from(0, n);
+    }
+
+    /// Receives one unit onto each of `n` plates, the `first`-th SSCC of the series on.
+    pub fn receive_on_plates_from(&mut self, first: u64, n: usize) {
+        for i in first..first + n as u64 {
             let req = aisle_device::work::ReceiveRequest {
                 location: "LOC:WH1:RCV-01".into(),
                 item: "5012345000015".into(),

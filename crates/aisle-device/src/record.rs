@@ -126,7 +126,9 @@ fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
     Ok(())
 }
 
-/// Locations this operation put stock into that now hold more than their capacity.
+/// Locations this operation put stock into that now hold more than their capacity. What a
+/// location holds is summed only when it has a capacity: a receiving dock without one may hold
+/// thousands of plates, and a scan there must not read them all.
 fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<String>> {
     let mut filled: Vec<LocationId> = op
         .effects()
@@ -140,7 +142,8 @@ fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<String>> {
     for loc in filled {
         let found: Option<(String, Option<i64>, i64)> = conn
             .prepare_cached(
-                "SELECT l.code, l.capacity, COALESCE((SELECT SUM(s.qty) FROM stock s WHERE s.location_id = l.id), 0)
+                "SELECT l.code, l.capacity, CASE WHEN l.capacity IS NULL THEN 0
+                   ELSE COALESCE((SELECT SUM(s.qty) FROM stock s WHERE s.location_id = l.id), 0) END
                  FROM locations l WHERE l.id = ?1",
             )?
             .query_row([loc.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
