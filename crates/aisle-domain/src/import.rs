@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::io::Read;
 
 mod stocking;
+mod suppliers;
 pub use stocking::{StockingRow, parse_item_warehouses};
+pub use suppliers::{SupplierItemRow, SupplierRow, parse_supplier_items, parse_suppliers};
 
 /// One problem in one cell (or row, or the header).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -232,6 +234,30 @@ impl Row<'_> {
                 self.err(col, e.to_string());
                 None
             }
+        }
+    }
+
+    /// Records an error unless `currency` is empty or an ISO 4217 code in capitals.
+    fn check_currency(&mut self, col: &str, currency: &str) {
+        if !currency.is_empty()
+            && (currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            self.err(
+                col,
+                format!("{currency:?} is not a currency code such as EUR or USD"),
+            );
+        }
+    }
+
+    /// A whole number of at least `least` (empty: `default`).
+    fn at_least(&mut self, col: &str, least: i64, default: i64) -> i64 {
+        match self.int(col) {
+            None => default,
+            Some(n) if n < least => {
+                self.err(col, format!("{n} must be at least {least}"));
+                default
+            }
+            Some(n) => n,
         }
     }
 
@@ -630,14 +656,7 @@ pub fn parse_costs(input: impl Read) -> Result<Vec<CostRow>, ImportError> {
             }
             Err(_) => 0,
         };
-        if !currency.is_empty()
-            && (currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            r.err(
-                "currency",
-                format!("{currency:?} is not a currency code such as EUR or USD"),
-            );
-        }
+        r.check_currency("currency", &currency);
         if let Some(first) = seen.insert(sku.clone(), r.line) {
             r.err(
                 "sku",

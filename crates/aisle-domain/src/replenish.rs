@@ -111,6 +111,72 @@ pub fn suggest(policy: &Policy, pos: &Position) -> Option<Suggestion> {
     }
 }
 
+/// What a supplier asks of an order line for one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Terms {
+    pub min_order_qty: i64,
+    pub pack_multiple: i64,
+}
+
+impl Terms {
+    /// The smallest quantity the supplier accepts that is at least `qty`: at least the minimum
+    /// order and a whole number of packs. `None` when that would overflow.
+    pub fn fit(&self, qty: i64) -> Option<i64> {
+        let want = qty.max(self.min_order_qty).max(1);
+        let pack = self.pack_multiple.max(1);
+        let packs = want.checked_add(pack - 1)? / pack;
+        packs.checked_mul(pack)
+    }
+
+    /// Why `qty` is refused, if it is.
+    pub fn refuse(&self, qty: i64) -> Option<String> {
+        if qty < self.min_order_qty {
+            Some(format!(
+                "{qty} is below the supplier's minimum order of {}",
+                self.min_order_qty
+            ))
+        } else if self.pack_multiple > 1 && qty % self.pack_multiple != 0 {
+            Some(format!(
+                "{qty} is not a whole number of the supplier's packs of {}",
+                self.pack_multiple
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// `s` raised to what the supplier accepts, saying so in its reason.
+    pub fn apply(&self, supplier: &str, s: Suggestion) -> Suggestion {
+        match self.fit(s.qty) {
+            Some(qty) if qty != s.qty => Suggestion {
+                reason: format!(
+                    "{}; {} rounded up to {qty} for {supplier} (minimum order {}, packs of {})",
+                    s.reason, s.qty, self.min_order_qty, self.pack_multiple
+                ),
+                qty,
+            },
+            _ => s,
+        }
+    }
+}
+
+/// A policy from a forecast, for an item with no reorder levels of its own: reorder at the
+/// forecast's reorder point (demand over the lead time plus safety stock, [`levels`]) and order
+/// one lead time's demand (at least one). `None` when the forecast expects no demand.
+pub fn forecast_policy(levels: &Levels, lead_time_days: u32) -> Option<Policy> {
+    if levels.lead_time_demand <= 0.0 {
+        return None;
+    }
+    Some(Policy {
+        kind: PolicyKind::ReorderPoint {
+            reorder_point: levels.reorder_point,
+            order_qty: (levels.lead_time_demand.ceil() as i64).max(1),
+        },
+        safety_stock: levels.safety_stock,
+        lead_time_days,
+    })
+}
+
 /// Reorder point and safety stock derived from a forecast.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Levels {
@@ -283,5 +349,96 @@ mod tests {
         ] {
             assert!(!e.contains("  "), "{e:?}");
         }
+    }
+
+    #[test]
+    fn supplier_terms_round_up_to_the_minimum_and_whole_packs() {
+        let t = Terms {
+            min_order_qty: 50,
+            pack_multiple: 12,
+        };
+        assert_eq!(t.fit(1), Some(60), "the minimum 50, in packs of 12");
+        assert_eq!(t.fit(60), Some(60));
+        assert_eq!(t.fit(61), Some(72));
+        assert_eq!(t.fit(i64::MAX), None);
+        assert_eq!(t.refuse(60), None);
+        assert!(t.refuse(48).unwrap().contains("minimum order of 50"));
+        assert!(t.refuse(70).unwrap().contains("packs of 12"));
+        let s = t.apply(
+            "ACME",
+            Suggestion {
+                qty: 55,
+                reason: "low".into(),
+            },
+        );
+        assert_eq!(s.qty, 60);
+        assert_eq!(
+            s.reason,
+            "low; 55 rounded up to 60 for ACME (minimum order 50, packs of 12)"
+        );
+    }
+
+    proptest::proptest! {
+        /// What `fit` gives is accepted, covers the need, and is the least such quantity.
+        #[test]
+        fn fitted_quantities_are_the_least_the_supplier_accepts(
+            qty in 1i64..100_000, min in 1i64..1_000, pack in 1i64..500
+        ) {
+            let t = Terms { min_order_qty: min, pack_multiple: pack };
+            let q = t.fit(qty).unwrap();
+            proptest::prop_assert!(q >= qty && q >= min);
+            proptest::prop_assert_eq!(t.refuse(q), None);
+            let smaller = (qty.max(min)..q).find(|&x| t.refuse(x).is_none());
+            proptest::prop_assert_eq!(smaller, None);
+        }
+    }
+
+    /// The reorder point from a forecast, against a computation written out by hand: 8 a day
+    /// over a 9-day lead time is 72; a one-step error of 4 over 9 days is 4 × √9 = 12; a 97.5%
+    /// service level is z = 1.959964 (the normal table's 1.96), so safety stock is
+    /// ⌈23.52⌉ = 24 and the reorder point 72 + 24 = 96. The order quantity is one lead time's
+    /// demand.
+    #[test]
+    fn a_forecast_policy_reorders_at_lead_time_demand_plus_safety_stock() {
+        let choice = Choice {
+            fit: Fit {
+                method: Method::Ses,
+                alpha: 0.2,
+                gamma: 0.0,
+                forecast: vec![8.0; 7],
+                rmse: 4.0,
+            },
+            scores: vec![],
+            naive_mase: None,
+            reason: String::new(),
+        };
+        let l = levels(&choice, 9, 0.975).unwrap();
+        assert!((l.lead_time_demand - 72.0).abs() < 1e-9, "{l:?}");
+        assert_eq!(l.safety_stock, (1.959964f64 * 12.0).ceil() as i64);
+        assert_eq!(l.safety_stock, 24);
+        assert_eq!(l.reorder_point, 96);
+        let p = forecast_policy(&l, 9).unwrap();
+        assert_eq!(
+            p.kind,
+            PolicyKind::ReorderPoint {
+                reorder_point: 96,
+                order_qty: 72
+            }
+        );
+        assert_eq!((p.safety_stock, p.lead_time_days), (24, 9));
+        let none = levels(
+            &Choice {
+                fit: Fit {
+                    forecast: vec![0.0; 7],
+                    rmse: 0.0,
+                    ..choice.fit.clone()
+                },
+                ..choice.clone()
+            },
+            9,
+            0.975,
+        )
+        .unwrap();
+        assert_eq!(forecast_policy(&none, 9), None, "no demand, no order");
     }
 }
