@@ -67,7 +67,7 @@ enum Command {
     },
     /// Import master data or work from CSV (all rows or none).
     Import { kind: ImportArg, file: PathBuf },
-    /// Export stock, operations or exceptions as CSV.
+    /// Export stock, operations, exceptions, suppliers, supplier terms or item-warehouse rows as CSV.
     Export {
         kind: ExportArg,
         /// Write here instead of standard output.
@@ -111,8 +111,8 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         lead_time_days: u32,
     },
-    /// What to reorder in a warehouse, with forecasts; `--order` raises one purchase order for
-    /// every suggestion (devices download it as an expected receipt).
+    /// What to reorder in a warehouse, with forecasts; `--order` raises the suggestions as one
+    /// purchase order per preferred supplier (devices download them as expected receipts).
     Replenish {
         #[arg(long)]
         warehouse: String,
@@ -279,8 +279,14 @@ enum ImportArg {
     Orders,
     /// Unit costs for stock valuation: `sku,unit_cost,currency`.
     Costs,
-    /// Which items each warehouse stocks: `warehouse,sku,stocked` (yes/no).
+    /// Which items each warehouse stocks: `warehouse,sku,stocked` (yes/no), optionally
+    /// `preferred_supplier` and a policy (`reorder_point,order_qty` or `min,max`).
     ItemWarehouses,
+    /// Suppliers: `code,name,lead_time_days`.
+    Suppliers,
+    /// Each supplier's terms per item:
+    /// `supplier,sku,price,currency,min_order_qty,pack_multiple,lead_time_days`.
+    SupplierItems,
 }
 
 #[derive(Debug, Subcommand)]
@@ -322,6 +328,12 @@ enum ExportArg {
     Stock,
     Operations,
     Exceptions,
+    /// The same columns as `import suppliers`.
+    Suppliers,
+    /// The same columns as `import supplier-items`.
+    SupplierItems,
+    /// The same columns as `import item-warehouses`, every column.
+    ItemWarehouses,
 }
 
 /// A database as it may be shown in a message: a URL's password left out.
@@ -438,6 +450,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportArg::Orders => ImportKind::Orders,
                 ImportArg::Costs => ImportKind::Costs,
                 ImportArg::ItemWarehouses => ImportKind::ItemWarehouses,
+                ImportArg::Suppliers => ImportKind::Suppliers,
+                ImportArg::SupplierItems => ImportKind::SupplierItems,
             };
             let n = storage.import(kind, &mut f)?;
             println!("imported {n} rows from {}", file.display());
@@ -448,6 +462,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ExportArg::Stock => ExportKind::Stock,
                 ExportArg::Operations => ExportKind::Operations,
                 ExportArg::Exceptions => ExportKind::Exceptions,
+                ExportArg::Suppliers => ExportKind::Suppliers,
+                ExportArg::SupplierItems => ExportKind::SupplierItems,
+                ExportArg::ItemWarehouses => ExportKind::ItemWarehouses,
             };
             let n = match out {
                 Some(path) => {
@@ -641,8 +658,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if po_lines.is_empty() {
                     println!("nothing to order");
                 } else {
-                    let po = storage.create_purchase_order(&warehouse, &po_lines, None)?;
-                    println!("purchase order {po}: {} line(s)", po_lines.len());
+                    for po in storage.raise_purchase_orders(&warehouse, &po_lines)? {
+                        println!(
+                            "purchase order {}: {} line(s) from {}{}",
+                            po.purchase_order,
+                            po.lines,
+                            po.supplier.as_deref().unwrap_or("no supplier named"),
+                            po.expected_date
+                                .map(|d| format!(", expected {d}"))
+                                .unwrap_or_default()
+                        );
+                    }
                 }
             }
             Ok(())

@@ -45,6 +45,8 @@ const V12_SHELF_LIFE: &str = aisle_ledger::schema::V2_SHELF_LIFE;
 const V13_ORDER_SHELF_LIFE: &str = include_str!("../migrations/sqlite/0013_order_shelf_life.sql");
 /// Which items each warehouse stocks, for replenishment.
 const V14_ITEM_WAREHOUSES: &str = include_str!("../migrations/sqlite/0014_item_warehouses.sql");
+/// Suppliers, their terms per item, preferred suppliers and purchase-order headers.
+const V15_SUPPLIERS: &str = include_str!("../migrations/sqlite/0015_suppliers.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -62,6 +64,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V12_SHELF_LIFE),
     M::up(V13_ORDER_SHELF_LIFE),
     M::up(V14_ITEM_WAREHOUSES),
+    M::up(V15_SUPPLIERS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -84,6 +87,7 @@ pub mod postgres {
         aisle_ledger::schema::V2_SHELF_LIFE,
         include_str!("../migrations/postgres/0006_order_shelf_life.sql"),
         include_str!("../migrations/postgres/0007_item_warehouses.sql"),
+        include_str!("../migrations/postgres/0008_suppliers.sql"),
     ];
 }
 

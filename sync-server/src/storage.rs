@@ -7,7 +7,8 @@
 use crate::error::StorageResult;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
-    OrderStatus, ReplenishmentLine, Shipment, StockHit, Valuation,
+    OrderStatus, PurchaseOrderSummary, RaisedOrder, ReplenishmentLine, Shipment, StockHit,
+    Valuation,
 };
 use crate::tasks::TaskLine;
 use aisle_domain::master::LicensePlate;
@@ -175,6 +176,9 @@ pub enum ExportKind {
     Stock,
     Operations,
     Exceptions,
+    Suppliers,
+    SupplierItems,
+    ItemWarehouses,
 }
 
 /// What the CSV imports accept.
@@ -187,8 +191,13 @@ pub enum ImportKind {
     Orders,
     /// Unit costs for valuation: `sku,unit_cost,currency`.
     Costs,
-    /// Which items each warehouse stocks: `warehouse,sku,stocked`.
+    /// Which items each warehouse stocks, with a preferred supplier and a policy:
+    /// `warehouse,sku,stocked[,preferred_supplier,reorder_point,order_qty,min,max]`.
     ItemWarehouses,
+    /// `code,name,lead_time_days`.
+    Suppliers,
+    /// Each supplier's terms per item.
+    SupplierItems,
 }
 
 /// How a supervisor closes an exception. History is never edited: an adjustment is a new,
@@ -379,13 +388,23 @@ pub trait Supervision {
     /// Sets the reorder policy of an item in a warehouse (replacing the item master's default).
     fn set_policy(&self, warehouse: &str, sku: &str, policy: &Policy) -> StorageResult<()>;
 
-    /// A purchase order of `(sku, qty)` lines; it becomes expected receipt lines for the devices.
+    /// A purchase order of `(sku, qty)` lines, from `supplier` (its code) when given, whose terms
+    /// the lines must meet; it becomes expected receipt lines for the devices.
     fn create_purchase_order(
         &self,
         warehouse: &str,
+        supplier: Option<&str>,
         lines: &[(String, i64)],
         expected: Option<NaiveDate>,
-    ) -> StorageResult<String>;
+    ) -> StorageResult<RaisedOrder>;
+
+    /// One purchase order per preferred supplier for a warehouse's `(sku, qty)` lines, all or
+    /// none.
+    fn raise_purchase_orders(
+        &self,
+        warehouse: &str,
+        lines: &[(String, i64)],
+    ) -> StorageResult<Vec<RaisedOrder>>;
 }
 
 /// The read-only pages: stock, items, locations, lots, expiry, orders, allocation, count plans,
@@ -459,6 +478,9 @@ pub trait ReadModels {
 
     /// Stock of a warehouse valued at unit cost, by item.
     fn valuation(&self, warehouse: &str) -> StorageResult<Valuation>;
+
+    /// A warehouse's purchase orders, newest first.
+    fn purchase_orders(&self, warehouse: &str) -> StorageResult<Vec<PurchaseOrderSummary>>;
 }
 
 /// Everything a backend provides; handlers hold an `Arc<dyn Storage>`. Implemented for every type

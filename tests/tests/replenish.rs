@@ -143,14 +143,14 @@ fn bad_policies_and_orders_are_refused_with_reasons(backend: Backend) {
     let server = Server::with_demo_on(backend, dir.path(), 10);
     let storage = aisle_server::sql::SqlStorage::open_db(server.db.to_str().unwrap()).unwrap();
     let e = storage
-        .create_purchase_order("WH1", &[(BOLT.into(), 0)], None)
+        .create_purchase_order("WH1", None, &[(BOLT.into(), 0)], None)
         .unwrap_err();
     assert!(
         e.to_string().contains("quantity 0 must be at least 1"),
         "{e}"
     );
     let e = storage
-        .create_purchase_order("WH1", &[("NOPE".into(), 5)], None)
+        .create_purchase_order("WH1", None, &[("NOPE".into(), 5)], None)
         .unwrap_err();
     assert!(e.to_string().contains("no item with SKU \"NOPE\""), "{e}");
     let e = storage

@@ -7,6 +7,7 @@ pub mod health;
 pub mod leases;
 pub mod limits;
 pub mod supervisor;
+pub mod suppliers;
 pub mod sync;
 pub mod web;
 pub mod work;
@@ -248,7 +249,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/v1/supervisor/purchase-orders",
-            post(supervisor::purchase_order),
+            get(suppliers::list).post(supervisor::purchase_order),
+        )
+        .route(
+            "/v1/supervisor/replenishment/orders",
+            post(suppliers::reorder),
+        )
+        .route("/v1/supervisor/suppliers", post(suppliers::suppliers))
+        .route(
+            "/v1/supervisor/supplier-items",
+            post(suppliers::supplier_items),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

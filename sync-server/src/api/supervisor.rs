@@ -393,35 +393,27 @@ pub struct PoLine {
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderIn {
     pub warehouse: String,
+    /// The supplier's code: every line must then meet its terms.
+    pub supplier: Option<String>,
     pub lines: Vec<PoLine>,
     pub expected_date: Option<NaiveDate>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PurchaseOrderOut {
-    pub purchase_order: String,
-    pub lines: usize,
 }
 
 pub async fn purchase_order(
     State(state): State<AppState>,
     who: Supervisor,
     ApiJson(req): ApiJson<PurchaseOrderIn>,
-) -> Result<(StatusCode, Json<PurchaseOrderOut>), ApiError> {
+) -> Result<(StatusCode, Json<crate::inventory::RaisedOrder>), ApiError> {
     let lines: Vec<(String, i64)> = req.lines.into_iter().map(|l| (l.sku, l.qty)).collect();
-    let n = lines.len();
     let wh = req.warehouse;
+    let supplier = req.supplier;
     let po = state
-        .blocking(move |s| s.create_purchase_order(&wh, &lines, req.expected_date))
+        .blocking(move |s| {
+            s.create_purchase_order(&wh, supplier.as_deref(), &lines, req.expected_date)
+        })
         .await?;
-    tracing::info!(purchase_order = %po, by = %who.session.badge, "purchase order raised");
-    Ok((
-        StatusCode::CREATED,
-        Json(PurchaseOrderOut {
-            purchase_order: po,
-            lines: n,
-        }),
-    ))
+    tracing::info!(purchase_order = %po.purchase_order, supplier = ?po.supplier, by = %who.session.badge, "purchase order raised");
+    Ok((StatusCode::CREATED, Json(po)))
 }
 
 #[derive(Debug, Deserialize)]

@@ -166,13 +166,19 @@ pub async fn receipt(
     ))
 }
 
-/// One item-warehouse pair: whether the warehouse stocks the item.
+/// One item-warehouse pair: whether the warehouse stocks the item, its preferred supplier, and
+/// the warehouse's own policy (`reorder_point` with `order_qty`, or `min` with `max`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockingLine {
     pub warehouse: String,
     pub sku: String,
     pub stocked: bool,
+    pub preferred_supplier: Option<String>,
+    pub reorder_point: Option<i64>,
+    pub order_qty: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
 }
 
 /// `POST /v1/supervisor/item-warehouses`.
@@ -182,6 +188,39 @@ pub struct StockingIn {
     pub lines: Vec<StockingLine>,
 }
 
+/// Text of an optional cell.
+pub(super) fn cell<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// Imports JSON lines as the CSV import of `kind` would (the same checks, all lines or none):
+/// `header` names the columns, `rows` their cells.
+pub(super) async fn import_lines(
+    state: &AppState,
+    kind: ImportKind,
+    document: &str,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<Json<Imported>, ApiError> {
+    if rows.is_empty() {
+        return Err(ApiError::Unprocessable("no lines to import".into()));
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(format!("writing the lines as CSV: {e}"));
+    w.write_record(header).map_err(fail)?;
+    for r in &rows {
+        w.write_record(r).map_err(fail)?;
+    }
+    let csv = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing the lines as CSV: {e}")))?;
+    let lines = import(state, kind, csv).await?;
+    Ok(Json(Imported {
+        document: document.into(),
+        lines,
+    }))
+}
+
 /// Which items each warehouse stocks (replenishment suggests only those): the same checks as
 /// `aisle-server import item-warehouses`, all lines or none.
 pub async fn item_warehouses(
@@ -189,24 +228,37 @@ pub async fn item_warehouses(
     _who: Supervisor,
     ApiJson(req): ApiJson<StockingIn>,
 ) -> Result<Json<Imported>, ApiError> {
-    if req.lines.is_empty() {
-        return Err(ApiError::Unprocessable("no lines to import".into()));
-    }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| ApiError::Internal(format!("writing the lines as CSV: {e}"));
-    w.write_record(["warehouse", "sku", "stocked"])
-        .map_err(fail)?;
-    for l in &req.lines {
-        let stocked = if l.stocked { "yes" } else { "no" };
-        w.write_record([l.warehouse.as_str(), l.sku.as_str(), stocked])
-            .map_err(fail)?;
-    }
-    let csv = w
-        .into_inner()
-        .map_err(|e| ApiError::Internal(format!("writing the lines as CSV: {e}")))?;
-    let lines = import(&state, ImportKind::ItemWarehouses, csv).await?;
-    Ok(Json(Imported {
-        document: "item-warehouses".into(),
-        lines,
-    }))
+    let rows = req
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.warehouse.clone(),
+                l.sku.clone(),
+                if l.stocked { "yes" } else { "no" }.into(),
+                cell(&l.preferred_supplier),
+                cell(&l.reorder_point),
+                cell(&l.order_qty),
+                cell(&l.min),
+                cell(&l.max),
+            ]
+        })
+        .collect();
+    import_lines(
+        &state,
+        ImportKind::ItemWarehouses,
+        "item-warehouses",
+        &[
+            "warehouse",
+            "sku",
+            "stocked",
+            "preferred_supplier",
+            "reorder_point",
+            "order_qty",
+            "min",
+            "max",
+        ],
+        rows,
+    )
+    .await
 }

@@ -8,6 +8,7 @@ mod faces;
 mod outbound;
 mod pages;
 mod replenishment;
+mod suppliers;
 mod valuation;
 
 pub use counting::*;
@@ -16,6 +17,7 @@ pub use faces::*;
 pub use outbound::*;
 pub use pages::*;
 pub use replenishment::*;
+pub use suppliers::*;
 pub use valuation::*;
 
 use crate::error::{StorageError, StorageResult};

@@ -16,9 +16,12 @@ pub struct ReplenishmentLine {
     pub description: String,
     pub position: Position,
     pub policy: Policy,
-    /// `policy` when set for the warehouse, else `item` (the item master's reorder fields).
+    /// `policy` when set for the warehouse, `item` (the item master's reorder fields), or
+    /// `forecast` (the forecast's reorder point over the preferred supplier's lead time).
     pub policy_source: &'static str,
     pub suggestion: Option<Suggestion>,
+    /// The warehouse's preferred supplier for the item and its terms.
+    pub supplier: Option<SupplierTerms>,
     pub forecast: ForecastSummary,
 }
 
@@ -158,8 +161,31 @@ pub(super) fn position(
     })
 }
 
-/// Every item the warehouse stocks that has a policy (its own or from the item master), with
-/// what to order now. Items that need ordering come first. A warehouse stocks an item as its
+/// An item a warehouse stocks, as replenishment reads it.
+struct Stocked {
+    id: String,
+    sku: String,
+    description: String,
+    /// The item master's reorder point (or min) and max.
+    master: (Option<i64>, Option<i64>),
+    /// The warehouse's own policy, as stored.
+    policy: Option<String>,
+}
+
+/// One function maps a [`Stocked`] row.
+fn stocked(r: &aisle_ledger::db::Row<'_>) -> Result<Stocked, aisle_ledger::LedgerError> {
+    Ok(Stocked {
+        id: r.get(0)?,
+        sku: r.get(1)?,
+        description: r.get(2)?,
+        master: (r.get::<Option<i64>>(3)?.or(r.get(4)?), r.get(5)?),
+        policy: r.get(6)?,
+    })
+}
+
+/// Every item the warehouse stocks that has a policy (its own, the item master's, or one from the
+/// forecast when a preferred supplier gives the lead time), with what to order now, rounded up to
+/// the supplier's terms. Items that need ordering come first. A warehouse stocks an item as its
 /// item-warehouse row says (`aisle-server import item-warehouses`); without a row, when it has its
 /// own policy for the item or has ever held it.
 pub(crate) fn replenishment(
@@ -174,16 +200,7 @@ pub(crate) fn replenishment(
         )));
     }
     let wh = warehouse_id(conn, warehouse)?;
-    type Row = (
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = conn.rows(
+    let rows: Vec<Stocked> = conn.rows(
         // Only what the warehouse stocks: as its item-warehouse row says; without one, when it
         // has its own policy for the item or has ever held it.
         "SELECT i.id, i.sku, i.description, i.reorder_point, i.min_qty, i.max_qty, p.policy
@@ -193,49 +210,65 @@ pub(crate) fn replenishment(
                  OR EXISTS (SELECT 1 FROM stock_changes c WHERE c.item_id = i.id AND c.warehouse_id = ?1))
          ORDER BY i.sku",
         args![wh],
-        |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        },
+        stocked,
     )?;
     let mut out = Vec::new();
-    for (id, sku, description, rop, min, max, stored) in rows {
-        let (policy, source) = match stored {
-            Some(json) => (serde_json::from_str::<Policy>(&json)?, "policy"),
-            None => match (rop.or(min), max) {
-                (Some(min), Some(max)) if max > min => (
+    for row in rows {
+        let supplier = preferred_terms(conn, &wh, &row.id)?;
+        let own = match row.policy {
+            Some(json) => Some((serde_json::from_str::<Policy>(&json)?, "policy")),
+            None => match row.master {
+                (Some(min), Some(max)) if max > min => Some((
                     Policy {
                         kind: PolicyKind::MinMax { min, max },
                         safety_stock: 0,
-                        lead_time_days: 7,
+                        lead_time_days: DEFAULT_LEAD_TIME_DAYS,
                     },
                     "item",
-                ),
-                _ => continue,
+                )),
+                _ => None,
             },
         };
-        let pos = position(conn, &wh, &id, today)?;
-        let picks = demand_history(conn, &wh, &id, HISTORY_DAYS, today)?;
-        let history = demand_series(conn, &wh, &id, &picks, today)?;
+        // The supplier's lead time is the truth where there is one.
+        let lead_time_days = match (&supplier, &own) {
+            (Some(s), _) => s.lead_time_days,
+            (None, Some((p, _))) => p.lead_time_days,
+            (None, None) => continue,
+        };
+        let pos = position(conn, &wh, &row.id, today)?;
+        let picks = demand_history(conn, &wh, &row.id, HISTORY_DAYS, today)?;
+        let history = demand_series(conn, &wh, &row.id, &picks, today)?;
         let choice: Choice =
-            forecast::choose_observed(&history, HOLDOUT_DAYS, policy.lead_time_days as usize);
-        let levels = replenish::levels(&choice, policy.lead_time_days, service_level)
+            forecast::choose_observed(&history, HOLDOUT_DAYS, lead_time_days as usize);
+        let levels = replenish::levels(&choice, lead_time_days, service_level)
             .map_err(StorageError::Invalid)?;
+        let (policy, source) = match own {
+            Some((p, source)) => (
+                Policy {
+                    lead_time_days,
+                    ..p
+                },
+                source,
+            ),
+            None => match replenish::forecast_policy(&levels, lead_time_days) {
+                Some(p) => (p, "forecast"),
+                // No levels of its own and no demand to derive them from.
+                None => continue,
+            },
+        };
+        let suggestion = replenish::suggest(&policy, &pos).map(|s| match &supplier {
+            Some(t) => t.terms.apply(&t.code, s),
+            None => s,
+        });
         let mase = choice.chosen_mase();
         out.push(ReplenishmentLine {
-            sku,
-            description,
-            suggestion: replenish::suggest(&policy, &pos),
+            sku: row.sku,
+            description: row.description,
+            suggestion,
             position: pos,
             policy,
             policy_source: source,
+            supplier,
             forecast: ForecastSummary {
                 method: choice.fit.method,
                 mase,
@@ -247,42 +280,4 @@ pub(crate) fn replenishment(
     }
     out.sort_by_key(|l| l.suggestion.is_none());
     Ok(out)
-}
-
-/// Creates purchase order `PO-<n>` with one expected receipt line per `(sku, qty)`.
-pub(crate) fn create_purchase_order(
-    tx: &dyn Db,
-    warehouse: &str,
-    lines: &[(String, i64)],
-    expected: Option<NaiveDate>,
-    changed: impl Fn(&dyn Db, &str, &str) -> StorageResult<()>,
-) -> StorageResult<String> {
-    if lines.is_empty() {
-        return Err(StorageError::Invalid(
-            "a purchase order needs at least one line".into(),
-        ));
-    }
-    let wh = warehouse_id(tx, warehouse)?;
-    let mut items = Vec::with_capacity(lines.len());
-    for (sku, qty) in lines {
-        if *qty < 1 {
-            return Err(StorageError::Invalid(format!(
-                "{sku}: quantity {qty} must be at least 1"
-            )));
-        }
-        items.push(item_id(tx, sku)?);
-    }
-    let n: i64 = tx.one(
-        "UPDATE po_counter SET last = last + 1 RETURNING last",
-        &[],
-        |r| r.get(0),
-    )?;
-    let po = format!("PO-{n:06}");
-    for (i, ((_, qty), item)) in lines.iter().zip(items).enumerate() {
-        let id = aisle_domain::ReceiptLineId::new().to_string();
-        tx.exec("INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", args![id, po, i as i64 + 1, wh, item, qty, expected.map(|d| d.to_string())])?;
-        changed(tx, "receipt_line", &id)?;
-    }
-    Ok(po)
 }

@@ -70,14 +70,28 @@ impl Administration for SqlStorage {
                     sku: &r.sku,
                 });
                 let ids = resolve_codes(&tx, "item-warehouses", codes)?;
+                let mut errors = Vec::new();
                 for (r, (wh, item)) in rows.iter().zip(ids) {
-                    tx.exec(
-                        "INSERT INTO item_warehouses (warehouse_id, item_id, stocked) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (warehouse_id, item_id) DO UPDATE SET stocked = excluded.stocked",
-                        args![wh.to_string(), item.to_string(), r.stocked],
+                    inventory::import_item_warehouse(
+                        &tx,
+                        &wh.to_string(),
+                        &item.to_string(),
+                        r,
+                        &mut errors,
                     )?;
                 }
+                if !errors.is_empty() {
+                    return Err(ImportError {
+                        what: "item-warehouses",
+                        errors,
+                    }
+                    .into());
+                }
                 rows.len()
+            }
+            ImportKind::Suppliers => inventory::import_suppliers(&tx, &parse_suppliers(csv)?)?,
+            ImportKind::SupplierItems => {
+                inventory::import_supplier_items(&tx, &parse_supplier_items(csv)?)?
             }
             ImportKind::Receipts => {
                 let rows = parse_receipts(csv)?;
@@ -224,6 +238,17 @@ impl Administration for SqlStorage {
                         Ok(())
                     },
                 )?;
+            }
+            ExportKind::Suppliers | ExportKind::SupplierItems | ExportKind::ItemWarehouses => {
+                let rows = match kind {
+                    ExportKind::Suppliers => inventory::export_suppliers(&conn)?,
+                    ExportKind::SupplierItems => inventory::export_supplier_items(&conn)?,
+                    _ => inventory::export_item_warehouses(&conn)?,
+                };
+                for r in &rows {
+                    csv_row(out, r)?;
+                }
+                n = rows.len().saturating_sub(1);
             }
             ExportKind::Exceptions => {
                 csv_row(

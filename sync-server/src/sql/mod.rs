@@ -36,7 +36,7 @@ use crate::views::TxView;
 use aisle_domain::admission::{self, Admission, Verdict};
 use aisle_domain::import::{
     ImportError, RowError, WorkRow, parse_costs, parse_item_warehouses, parse_orders,
-    parse_receipts,
+    parse_receipts, parse_supplier_items, parse_suppliers,
 };
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION, Transfer};

@@ -91,4 +91,11 @@ impl ReadModels for SqlStorage {
     fn valuation(&self, warehouse: &str) -> StorageResult<Valuation> {
         self.reading(|conn| inventory::valuation(conn, warehouse))
     }
+
+    fn purchase_orders(
+        &self,
+        warehouse: &str,
+    ) -> StorageResult<Vec<inventory::PurchaseOrderSummary>> {
+        self.reading(|conn| inventory::purchase_orders(conn, warehouse))
+    }
 }

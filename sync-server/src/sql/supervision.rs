@@ -331,12 +331,30 @@ impl Supervision for SqlStorage {
     fn create_purchase_order(
         &self,
         warehouse: &str,
+        supplier: Option<&str>,
         lines: &[(String, i64)],
         expected: Option<NaiveDate>,
-    ) -> StorageResult<String> {
+    ) -> StorageResult<inventory::RaisedOrder> {
         let tx = self.write()?;
-        let po = inventory::create_purchase_order(&tx, warehouse, lines, expected, changed)?;
+        let (po, expected) =
+            inventory::create_purchase_order(&tx, warehouse, supplier, lines, expected, changed)?;
         tx.commit()?;
-        Ok(po)
+        Ok(inventory::RaisedOrder {
+            purchase_order: po,
+            supplier: supplier.map(str::to_string),
+            lines: lines.len(),
+            expected_date: expected,
+        })
+    }
+
+    fn raise_purchase_orders(
+        &self,
+        warehouse: &str,
+        lines: &[(String, i64)],
+    ) -> StorageResult<Vec<inventory::RaisedOrder>> {
+        let tx = self.write()?;
+        let raised = inventory::raise_purchase_orders(&tx, warehouse, lines, changed)?;
+        tx.commit()?;
+        Ok(raised)
     }
 }

@@ -592,3 +592,191 @@ fn replenishment_lists_only_what_a_warehouse_stocks() {
         assert_eq!(now.len(), wh2.len());
     });
 }
+
+/// Issue 13: suppliers. A preferred supplier's lead time replaces the policy's; a suggestion is
+/// rounded up to the supplier's minimum order and pack multiple; an item with no levels of its
+/// own reorders at the forecast's reorder point; suggestions become one purchase order per
+/// supplier, each expected after its lead time, all or none; the CSVs export what they import.
+#[test]
+fn suppliers_set_lead_times_terms_and_one_purchase_order_each() {
+    use crate::storage::{ExportKind as E, ImportKind as K};
+    on_both(|storage| {
+        storage.load_demo(1, 12).unwrap();
+        let today = Utc::now().date_naive();
+        let import = |kind, csv: &str| storage.import(kind, &mut csv.as_bytes());
+        let export = |kind| {
+            let mut out = Vec::new();
+            storage.export(kind, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let mut skus: Vec<String> = storage
+            .replenishment("WH1", today, 0.95)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.sku)
+            .collect();
+        skus.sort();
+        let (a, b, c, d) = (&skus[0], &skus[1], &skus[2], &skus[3]);
+
+        import(
+            K::Suppliers,
+            "code,name,lead_time_days\nACME,Acme,4\nBOLTCO,Bolt Co,10\n",
+        )
+        .unwrap();
+        // An unknown supplier: nothing imported.
+        let e = import(
+            K::SupplierItems,
+            &format!("supplier,sku,min_order_qty\nACME,{a},5\nNOPE,{b},1\n"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("\"NOPE\" does not exist"), "{e}");
+        assert_eq!(export(E::SupplierItems).lines().count(), 1);
+        import(
+            K::SupplierItems,
+            &format!(
+                "supplier,sku,price,currency,min_order_qty,pack_multiple,lead_time_days\n\
+                 ACME,{a},0.12,EUR,100,25,\nBOLTCO,{b},1.5,EUR,1,12,2\nACME,{c},,,,,\n"
+            ),
+        )
+        .unwrap();
+        import(
+            K::ItemWarehouses,
+            &format!(
+                "warehouse,sku,stocked,preferred_supplier,reorder_point,order_qty,min,max\n\
+                 WH1,{a},yes,ACME,100000,240,,\nWH1,{b},yes,BOLTCO,,,,\nWH1,{c},yes,ACME,,,,\n"
+            ),
+        )
+        .unwrap();
+        // No levels of its own for c: the forecast decides.
+        let tx = storage.write().unwrap();
+        tx.exec(
+            "UPDATE items SET reorder_point = NULL, min_qty = NULL, max_qty = NULL WHERE sku = ?1",
+            args![c],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+
+        let lines = storage.replenishment("WH1", today, 0.95).unwrap();
+        let line = |sku: &str| lines.iter().find(|l| l.sku == sku).unwrap().clone();
+        let la = line(a);
+        assert_eq!(la.policy_source, "policy");
+        assert_eq!(la.policy.lead_time_days, 4, "ACME's lead time");
+        assert_eq!(la.supplier.as_ref().unwrap().code, "ACME");
+        assert_eq!(
+            la.supplier.as_ref().unwrap().price.as_deref(),
+            Some("0.12 EUR")
+        );
+        let projected = la.position.projected();
+        let lots = ((100_000 - projected) / 240 + 1) * 240;
+        let fitted = (lots.max(100) + 24) / 25 * 25;
+        let s = la.suggestion.unwrap();
+        assert_eq!(s.qty, fitted, "{}", s.reason);
+        if fitted != lots {
+            assert!(
+                s.reason
+                    .contains("for ACME (minimum order 100, packs of 25)"),
+                "{}",
+                s.reason
+            );
+        }
+        let lb = line(b);
+        assert_eq!(
+            (lb.policy_source, lb.policy.lead_time_days),
+            ("item", 2),
+            "BOLTCO's lead time for b"
+        );
+        let lc = line(c);
+        assert_eq!(lc.policy_source, "forecast");
+        assert_eq!(lc.policy.lead_time_days, 4);
+        assert_eq!(
+            lc.policy.kind,
+            aisle_domain::replenish::PolicyKind::ReorderPoint {
+                reorder_point: lc.forecast.levels.reorder_point,
+                order_qty: (lc.forecast.levels.lead_time_demand.ceil() as i64).max(1),
+            }
+        );
+
+        // One purchase order per supplier, all or none.
+        let before = storage.purchase_orders("WH1").unwrap().len();
+        let e = storage
+            .raise_purchase_orders("WH1", &[(b.clone(), 24), (a.clone(), 110)])
+            .unwrap_err();
+        assert!(e.to_string().contains("packs of 25"), "{e}");
+        let e = storage
+            .raise_purchase_orders("WH1", &[(a.clone(), 50)])
+            .unwrap_err();
+        assert!(e.to_string().contains("minimum order of 100"), "{e}");
+        let e = storage
+            .create_purchase_order("WH1", Some("BOLTCO"), &[(a.clone(), 100)], None)
+            .unwrap_err();
+        assert!(e.to_string().contains("no terms for this item"), "{e}");
+        assert_eq!(storage.purchase_orders("WH1").unwrap().len(), before);
+        let raised = storage
+            .raise_purchase_orders(
+                "WH1",
+                &[
+                    (a.clone(), 125),
+                    (b.clone(), 24),
+                    (c.clone(), 7),
+                    (d.clone(), 5),
+                ],
+            )
+            .unwrap();
+        let by: Vec<(Option<&str>, usize, Option<NaiveDate>)> = raised
+            .iter()
+            .map(|r| (r.supplier.as_deref(), r.lines, r.expected_date))
+            .collect();
+        assert_eq!(
+            by,
+            [
+                (None, 1, None),
+                (Some("ACME"), 2, Some(today + chrono::Days::new(4))),
+                (Some("BOLTCO"), 1, Some(today + chrono::Days::new(2))),
+            ]
+        );
+        let listed = storage.purchase_orders("WH1").unwrap();
+        assert_eq!(listed.len(), before + 3);
+        let acme = listed
+            .iter()
+            .find(|p| p.supplier.as_deref() == Some("ACME"))
+            .unwrap();
+        assert_eq!((acme.lines, acme.ordered, acme.received), (2, 132, 0));
+        assert_eq!(
+            line(a).position.on_order + 125,
+            storage
+                .replenishment("WH1", today, 0.95)
+                .unwrap()
+                .iter()
+                .find(|l| &l.sku == a)
+                .unwrap()
+                .position
+                .on_order
+        );
+
+        // Exports import back to the same rows.
+        for (e, k) in [
+            (E::Suppliers, K::Suppliers),
+            (E::SupplierItems, K::SupplierItems),
+            (E::ItemWarehouses, K::ItemWarehouses),
+        ] {
+            let first = export(e);
+            import(k, &first).unwrap();
+            assert_eq!(export(e), first);
+        }
+        let items = export(E::SupplierItems);
+        assert!(
+            items.contains(&format!("ACME,{a},0.12,EUR,100,25,\n")),
+            "{items}"
+        );
+        assert!(
+            items.contains(&format!("BOLTCO,{b},1.5,EUR,1,12,2\n")),
+            "{items}"
+        );
+        let iw = export(E::ItemWarehouses);
+        assert!(
+            iw.contains(&format!("WH1,{a},yes,ACME,100000,240,,\n")),
+            "{iw}"
+        );
+        assert!(iw.contains(&format!("WH1,{c},yes,ACME,,,,\n")), "{iw}");
+    });
+}
