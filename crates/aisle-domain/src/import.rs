@@ -618,6 +618,19 @@ pub struct CostRow {
     pub currency: String,
 }
 
+/// An amount in millionths written as [`parse_money`] reads it, exactly: `1.25`, `3`, `0.000125`
+/// (zero or more).
+pub fn money_text(micros: i64) -> String {
+    let micros = micros.max(0);
+    let frac = format!("{:06}", micros % 1_000_000);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        (micros / 1_000_000).to_string()
+    } else {
+        format!("{}.{frac}", micros / 1_000_000)
+    }
+}
+
 /// Reads a decimal amount of money ("12", "12.5", "0.000125") as millionths, refusing signs,
 /// exponents, more than six decimals and amounts above a billion.
 pub fn parse_money(text: &str) -> Result<i64, String> {
@@ -749,6 +762,21 @@ mod tests {
     }
 
     use super::*;
+
+    proptest::proptest! {
+        /// Money written by `money_text` reads back as the same amount.
+        #[test]
+        fn money_text_reads_back_exactly(micros in 0i64..1_000_000_000_000_000) {
+            proptest::prop_assert_eq!(parse_money(&money_text(micros)), Ok(micros));
+        }
+    }
+
+    #[test]
+    fn money_text_writes_no_trailing_zeros() {
+        assert_eq!(money_text(1_250_000), "1.25");
+        assert_eq!(money_text(3_000_000), "3");
+        assert_eq!(money_text(125), "0.000125");
+    }
 
     #[test]
     fn items_parse_with_pack_levels_and_normalised_gtins() {

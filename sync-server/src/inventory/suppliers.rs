@@ -4,7 +4,9 @@
 //! columns back (docs/csv-formats.md); replenishment reads [`SupplierTerms`].
 
 use super::*;
-use aisle_domain::import::{ImportError, RowError, StockingRow, SupplierItemRow, SupplierRow};
+use aisle_domain::import::{
+    ImportError, RowError, StockingRow, SupplierItemRow, SupplierRow, money_text,
+};
 use aisle_domain::replenish::Terms;
 use std::collections::BTreeMap;
 
@@ -47,21 +49,9 @@ pub struct RaisedOrder {
     pub expected_date: Option<NaiveDate>,
 }
 
-/// An amount in millionths as the CSVs write it: `1.25`.
-pub(crate) fn decimal(micros: i64) -> String {
-    let whole = micros / 1_000_000;
-    let frac = format!("{:06}", micros % 1_000_000);
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        whole.to_string()
-    } else {
-        format!("{whole}.{frac}")
-    }
-}
-
-/// Money in millionths as text with its currency: `1.25 EUR`.
-pub(crate) fn money(micros: i64, currency: &str) -> String {
-    format!("{} {currency}", decimal(micros))
+/// A price in millionths with its currency: `1.25 EUR`.
+fn price_text(micros: i64, currency: &str) -> String {
+    format!("{} {currency}", money_text(micros))
 }
 
 fn supplier_id(conn: &dyn Db, code: &str) -> StorageResult<Option<String>> {
@@ -256,7 +246,7 @@ pub(crate) fn export_supplier_items(conn: &dyn Db) -> StorageResult<Vec<Vec<Stri
             Ok(vec![
                 r.get::<String>(0)?,
                 r.get::<String>(1)?,
-                price.map(decimal).unwrap_or_default(),
+                price.map(money_text).unwrap_or_default(),
                 currency.unwrap_or_default(),
                 r.get::<i64>(4)?.to_string(),
                 r.get::<i64>(5)?.to_string(),
@@ -365,7 +355,7 @@ fn supplier_terms(
             min_order_qty: r.get(3)?,
             pack_multiple: r.get(4)?,
         },
-        price: price.zip(currency).map(|(m, c)| money(m, &c)),
+        price: price.zip(currency).map(|(m, c)| price_text(m, &c)),
     })
 }
 
@@ -529,16 +519,4 @@ pub(crate) fn purchase_orders(
             })
         },
     )?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_reads_as_written() {
-        assert_eq!(money(1_250_000, "EUR"), "1.25 EUR");
-        assert_eq!(money(3_000_000, "USD"), "3 USD");
-        assert_eq!(money(125, "EUR"), "0.000125 EUR");
-    }
 }
