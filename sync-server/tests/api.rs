@@ -55,6 +55,9 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/devices",
         "/v1/supervisor/replenishment",
         "/v1/supervisor/purchase-orders",
+        "/v1/supervisor/replenishment/orders",
+        "/v1/supervisor/suppliers",
+        "/v1/supervisor/supplier-items",
         "/v1/supervisor/stock",
         "/v1/supervisor/items/{sku}",
         "/v1/supervisor/counts",
@@ -1834,4 +1837,150 @@ async fn an_erp_says_which_items_each_warehouse_stocks() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(replenished(&api, &token).await, before);
+}
+
+/// Issue 13: an ERP sends suppliers, their terms and preferred suppliers as JSON (the CSV
+/// imports' checks, all lines or none); the reorder suggestions a supervisor ticks become one
+/// purchase order per supplier, each line checked against its supplier's terms, listed with
+/// their supplier.
+both!(an_erp_sends_suppliers_and_orders_go_out_one_per_supplier);
+async fn an_erp_sends_suppliers_and_orders_go_out_one_per_supplier() {
+    let api = Api::with_items(6);
+    let token = api.supervisor_token().await;
+    let skus = replenished(&api, &token).await;
+    let (a, b) = (skus[0].clone(), skus[1].clone());
+    let send = |path: &str, body: Value| with_token(post(path, &body, None), &token);
+
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/suppliers",
+            serde_json::json!({ "lines": [
+                { "code": "ACME", "name": "Acme", "lead_time_days": 3 },
+                { "code": "SLOW", "name": "Slow Co", "lead_time_days": 400 }
+            ] }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("lines[1].lead_time_days"),
+        "{v}"
+    );
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/suppliers",
+            serde_json::json!({ "lines": [{ "code": "ACME", "name": "Acme", "lead_time_days": 3 }] }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/supplier-items",
+            serde_json::json!({ "lines": [
+                { "supplier": "ACME", "sku": a, "price": "2.5", "currency": "EUR", "min_order_qty": 10, "pack_multiple": 5 }
+            ] }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/item-warehouses",
+            serde_json::json!({ "lines": [
+                { "warehouse": "WH1", "sku": a, "stocked": true, "preferred_supplier": "ACME" }
+            ] }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, lines) = api
+        .json(get(
+            "/v1/supervisor/replenishment?warehouse=WH1",
+            Some(&token),
+        ))
+        .await;
+    let line = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["sku"] == a.as_str())
+        .unwrap();
+    let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+    assert_matches_schema(&doc, "ReplenishmentLine", line);
+    assert_eq!(line["supplier"]["code"], "ACME", "{line}");
+    assert_eq!(line["supplier"]["min_order_qty"], 10, "{line}");
+    assert_eq!(line["supplier"]["price"], "2.5 EUR", "{line}");
+    assert_eq!(line["policy"]["lead_time_days"], 3, "{line}");
+
+    // Off the supplier's terms: refused, nothing raised.
+    let reorder = |lines: Value| {
+        send(
+            "/v1/supervisor/replenishment/orders",
+            serde_json::json!({ "warehouse": "WH1", "lines": lines }),
+        )
+    };
+    let (s, v) = api
+        .json(reorder(serde_json::json!([{ "sku": a, "qty": 12 }])))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("packs of 5"), "{v}");
+    let (s, listed) = api
+        .json(get(
+            "/v1/supervisor/purchase-orders?warehouse=WH1",
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{listed}");
+    let before = listed.as_array().unwrap().len();
+
+    let (s, v) = api
+        .json(reorder(
+            serde_json::json!([{ "sku": a, "qty": 15 }, { "sku": b, "qty": 4 }]),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_matches_schema(&doc, "ReorderResponse", &v);
+    let raised = v["purchase_orders"].as_array().unwrap();
+    assert_eq!(raised.len(), 2, "{v}");
+    assert_eq!(raised[0]["supplier"], Value::Null, "{v}");
+    assert_eq!(raised[1]["supplier"], "ACME", "{v}");
+    let expected = (chrono::Utc::now().date_naive() + chrono::Days::new(3)).to_string();
+    assert_eq!(raised[1]["expected_date"], expected.as_str(), "{v}");
+    let (_, listed) = api
+        .json(get(
+            "/v1/supervisor/purchase-orders?warehouse=WH1",
+            Some(&token),
+        ))
+        .await;
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), before + 2);
+    let acme = listed.iter().find(|p| p["supplier"] == "ACME").unwrap();
+    assert_matches_schema(&doc, "PurchaseOrderSummary", acme);
+    assert_eq!(
+        (acme["lines"].as_i64(), acme["ordered"].as_i64()),
+        (Some(1), Some(15))
+    );
+
+    // A purchase order named for a supplier that does not sell the item: refused.
+    let (s, v) = api
+        .json(send(
+            "/v1/supervisor/purchase-orders",
+            serde_json::json!({ "warehouse": "WH1", "supplier": "ACME", "lines": [{ "sku": b, "qty": 10 }] }),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("no terms for this item"),
+        "{v}"
+    );
+    let (s, v) = api
+        .json(get(
+            "/v1/supervisor/purchase-orders?warehouse=WH9",
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
 }
