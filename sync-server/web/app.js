@@ -184,13 +184,24 @@ async function exceptionsPage() {
   );
 }
 
+/** A preferred supplier and its terms, in a few words. */
+function supplierText(s) {
+  if (!s) return "";
+  const terms = [`${s.lead_time_days} days`];
+  if (s.min_order_qty > 1) terms.push(`min ${s.min_order_qty}`);
+  if (s.pack_multiple > 1) terms.push(`packs of ${s.pack_multiple}`);
+  if (s.price) terms.push(s.price);
+  return `${s.code} (${terms.join(", ")})`;
+}
+
 async function replenishmentPage() {
   const gen = generation;
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const [lines, tops, tasks] = await Promise.all([
+  const [lines, tops, tasks, orders] = await Promise.all([
     api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/pick-faces?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/tasks?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", `/v1/supervisor/purchase-orders?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
   const moves = tasks.filter((t) => t.type === "move");
   const suggested = lines.filter((l) => l.suggestion !== null);
@@ -199,8 +210,11 @@ async function replenishmentPage() {
     const chosen = suggested.filter((l) => picks.get(l.sku)).map((l) => ({ sku: l.sku, qty: l.suggestion.qty }));
     if (chosen.length === 0) return say("error", "tick at least one suggestion");
     try {
-      const po = await api("POST", "/v1/supervisor/purchase-orders", { warehouse, lines: chosen });
-      say("ok", `Purchase order ${po.purchase_order} raised with ${po.lines} line(s); devices receive it as expected goods`);
+      const raised = await api("POST", "/v1/supervisor/replenishment/orders", { warehouse, lines: chosen });
+      const each = raised.purchase_orders.map(
+        (po) => `Purchase order ${po.purchase_order} raised with ${po.lines} line(s) ${po.supplier ? `from ${po.supplier}` : "without a supplier"}${po.expected_date ? `, expected ${po.expected_date}` : ""}`,
+      );
+      say("ok", `${each.join("; ")}. Devices receive them as expected goods.`);
       await route();
     } catch (err) {
       say("error", err.message);
@@ -215,6 +229,7 @@ async function replenishmentPage() {
       el("td", { class: "num" }, l.position.on_hand),
       el("td", { class: "num" }, l.position.allocated),
       el("td", { class: "num" }, l.position.on_order),
+      el("td", {}, supplierText(l.supplier)),
       el("td", { class: "num" }, l.suggestion?.qty ?? ""),
       el("td", { class: "why" }, l.suggestion?.reason ?? "", el("br"), l.forecast.levels.explanation, el("br"), l.forecast.reason),
     );
@@ -222,12 +237,25 @@ async function replenishmentPage() {
     gen,
     el("h1", {}, `Reorder suggestions · ${warehouse}`),
     el("p", {}, `${suggested.length} item(s) at or below their reorder level, of ${lines.length} with a policy.`),
-    el("button", { class: "primary", onclick: order, disabled: suggested.length === 0, "data-testid": "raise-po" }, "Raise a purchase order for the ticked items"),
+    el("button", { class: "primary", onclick: order, disabled: suggested.length === 0, "data-testid": "raise-po" }, "Raise purchase orders for the ticked items (one per supplier)"),
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, "Item"), el("th", { class: "num" }, "On hand"), el("th", { class: "num" }, "Allocated"), el("th", { class: "num" }, "On order"), el("th", { class: "num" }, "Order"), el("th", { class: "why" }, "Why"))),
+      el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, "Item"), el("th", { class: "num" }, "On hand"), el("th", { class: "num" }, "Allocated"), el("th", { class: "num" }, "On order"), el("th", {}, "Supplier"), el("th", { class: "num" }, "Order"), el("th", { class: "why" }, "Why"))),
       el("tbody", {}, suggested.map(row)),
+    ),
+    el("h2", {}, `Purchase orders (${orders.length})`),
+    el(
+      "table",
+      { "data-testid": "purchase-orders" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Supplier"), el("th", {}, "Expected"), el("th", { class: "num" }, "Lines"), el("th", { class: "num" }, "Ordered"), el("th", { class: "num" }, "Received"))),
+      el(
+        "tbody",
+        {},
+        orders.map((o) =>
+          el("tr", {}, el("td", {}, o.purchase_order), el("td", {}, o.supplier ?? "none named"), el("td", {}, o.expected_date ?? ""), el("td", { class: "num" }, o.lines), el("td", { class: "num" }, o.ordered), el("td", { class: "num" }, o.received)),
+        ),
+      ),
     ),
     el("h2", {}, `Pick faces to top up (${tops.length} move(s))`),
     el("p", { class: "why" }, "Pick faces holding less than a quarter of their capacity, filled to capacity from storage (earliest expiry first, else oldest stock). A pick that leaves a face low sends its top-up to the devices by itself; faces with a top-up on its way are not listed again."),

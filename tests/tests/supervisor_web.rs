@@ -132,6 +132,28 @@ fn supervisor_day(backend: Backend) {
         "--order-qty",
         "100",
     ]);
+    // Its preferred supplier sells it in packs of 300 and delivers in five days.
+    let sheet = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        server.admin(&[
+            "import",
+            name.trim_end_matches(".csv"),
+            path.to_str().unwrap(),
+        ]);
+    };
+    sheet(
+        "suppliers.csv",
+        "code,name,lead_time_days\nACME,Acme Tools,5\n",
+    );
+    sheet(
+        "supplier-items.csv",
+        "supplier,sku,price,currency,min_order_qty,pack_multiple\nACME,HAR-00002,0.75,EUR,1,300\n",
+    );
+    sheet(
+        "item-warehouses.csv",
+        "warehouse,sku,stocked,preferred_supplier\nWH1,HAR-00002,yes,ACME\n",
+    );
 
     let web = Browser::chromium(&dir.path().join("chromium"), &aisle_e2e::screenshots_dir());
     web.goto(&format!("{}/", server.url));
@@ -191,6 +213,10 @@ fn supervisor_day(backend: Backend) {
         t.contains("HAR-00002")
     });
     assert!(line.contains("reorder point 1000"), "{line}");
+    assert!(
+        line.contains("ACME (5 days, packs of 300, 0.75 EUR)"),
+        "{line}"
+    );
     let moves = web.wait_text("move-tasks", "the top-up task", |t| t.contains(&face.sku));
     assert!(
         moves.contains(&format!("{} → {}", aisle_e2e::RESERVE, face.location)),
@@ -201,11 +227,27 @@ fn supervisor_day(backend: Backend) {
     let said = web.wait_text("message", "a purchase order", |t| {
         t.contains("Purchase order PO-")
     });
-    let po = said
+    // One order per supplier: HAR-00002's is ACME's, expected in five days.
+    let expected = (chrono::Utc::now().date_naive() + chrono::Days::new(5)).to_string();
+    let acme = said
+        .split("; ")
+        .find(|o| o.contains("from ACME"))
+        .unwrap_or_else(|| panic!("no order from ACME: {said}"));
+    assert!(acme.contains(&format!("expected {expected}")), "{said}");
+    let po = acme
         .split_whitespace()
         .find(|w| w.starts_with("PO-"))
         .unwrap()
         .to_string();
+    let listed = web.wait_text("purchase-orders", "the order in the list", |t| {
+        t.contains(&po)
+    });
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains(&po) && l.contains("ACME") && l.contains(&expected)),
+        "{listed}"
+    );
 
     // A lot that expired yesterday, received at the dock: never allocated, listed as expired.
     let paint = device.store.item_by_sku("PAI-00005").unwrap().unwrap();
@@ -228,7 +270,7 @@ fn supervisor_day(backend: Backend) {
     let work = device.store.receiving_work().unwrap();
     assert!(
         work.iter()
-            .any(|l| l.receipt == po && l.sku == "HAR-00002" && l.expected % 100 == 0),
+            .any(|l| l.receipt == po && l.sku == "HAR-00002" && l.expected % 300 == 0),
         "{po} reached the device: {work:?}"
     );
 
