@@ -17,6 +17,7 @@ fn main() {
         "count_sheet",
         "count",
         "adjust",
+        "return_goods",
         "exceptions",
         "sync_now",
         "enroll",

@@ -11,7 +11,9 @@ use aisle_device::sync::SyncOptions;
 use aisle_device::tasks::{
     CountSheet, ExceptionView, ExpectedLine, PickList, PutawaySuggestion, TaskView,
 };
-use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
+use aisle_device::work::{
+    AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest, ReturnRequest,
+};
 use aisle_device::{DeviceError, Resolved, Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -184,6 +186,11 @@ pub fn count_sheet(state: &AppState, raw: &str, blind: bool) -> Result<CountShee
 
 pub fn count(state: &AppState, req: &CountRequest) -> Result<Recorded, CommandError> {
     state.as_operator(|s, _, ctx| s.count(req, ctx))
+}
+
+/// A customer return, by the signed-in operator.
+pub fn return_goods(state: &AppState, req: &ReturnRequest) -> Result<Recorded, CommandError> {
+    state.as_operator(|s, _, ctx| s.return_goods(req, ctx))
 }
 
 /// Adjustments are a supervisor's: the signed-in operator's role is checked on the device.

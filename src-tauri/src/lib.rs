@@ -14,7 +14,9 @@ use aisle_device::sync::SyncOptions;
 use aisle_device::tasks::{
     CountSheet, ExceptionView, ExpectedLine, PickList, PutawaySuggestion, TaskView,
 };
-use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
+use aisle_device::work::{
+    AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest, ReturnRequest,
+};
 use commands::{AppState, Enrolment, LabelRequest, Lookup, Operator, Status};
 use error::CommandError;
 use std::path::PathBuf;
@@ -86,6 +88,11 @@ fn count_sheet(state: State<'_, AppState>, raw: String, blind: bool) -> Reply<Co
 #[tauri::command]
 fn count(state: State<'_, AppState>, req: CountRequest) -> Reply<Recorded> {
     commands::count(&state, &req)
+}
+
+#[tauri::command]
+fn return_goods(state: State<'_, AppState>, req: ReturnRequest) -> Reply<Recorded> {
+    commands::return_goods(&state, &req)
 }
 
 #[tauri::command]
@@ -193,6 +200,7 @@ pub fn run() {
             count_sheet,
             count,
             adjust,
+            return_goods,
             exceptions,
             sync_now,
             enroll,

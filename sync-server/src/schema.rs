@@ -47,6 +47,8 @@ const V13_ORDER_SHELF_LIFE: &str = include_str!("../migrations/sqlite/0013_order
 const V14_ITEM_WAREHOUSES: &str = include_str!("../migrations/sqlite/0014_item_warehouses.sql");
 /// Suppliers, their terms per item, preferred suppliers and purchase-order headers.
 const V15_SUPPLIERS: &str = include_str!("../migrations/sqlite/0015_suppliers.sql");
+/// Customer returns as applied, per order and item.
+const V16_RETURNS: &str = include_str!("../migrations/sqlite/0016_returns.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -65,6 +67,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V13_ORDER_SHELF_LIFE),
     M::up(V14_ITEM_WAREHOUSES),
     M::up(V15_SUPPLIERS),
+    M::up(V16_RETURNS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -88,6 +91,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0006_order_shelf_life.sql"),
         include_str!("../migrations/postgres/0007_item_warehouses.sql"),
         include_str!("../migrations/postgres/0008_suppliers.sql"),
+        include_str!("../migrations/postgres/0009_returns.sql"),
     ];
 }
 
@@ -183,6 +187,16 @@ mod tests {
                 "V14_ITEM_WAREHOUSES",
                 V14_ITEM_WAREHOUSES,
                 "50e396abdb2d26ae8ec35cf337c07470790e29a6b3b6c6835f13e68b22b51a17",
+            ),
+            (
+                "V15_SUPPLIERS",
+                V15_SUPPLIERS,
+                "a6d265f2a968ea3766f86deb1bf35c0bc31f7bf28bbdeed2404e4c0486d83f28",
+            ),
+            (
+                "V16_RETURNS",
+                V16_RETURNS,
+                "1aa67fb0060f11dc32774a284913a8bc2f5d33750c6b88f0d375e5462ac07af3",
             ),
         ];
         for (name, sql, pinned) in released {

@@ -7,7 +7,7 @@
 use crate::error::StorageResult;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
-    OrderStatus, PurchaseOrderSummary, RaisedOrder, ReplenishmentLine, Shipment, StockHit,
+    OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine, ReturnLine, Shipment, StockHit,
     Valuation,
 };
 use crate::tasks::TaskLine;
@@ -324,6 +324,16 @@ pub trait Supervision {
         by: &str,
     ) -> StorageResult<Vec<Expiring>>;
 
+    /// Moves stock out of quarantine (a supervisor's release, e.g. a returned item inspected and
+    /// found sound) as server operations by `by`, which devices pull; expired stock stays. The
+    /// stock lines moved.
+    fn release_quarantine(
+        &self,
+        release: &Release,
+        today: NaiveDate,
+        by: &str,
+    ) -> StorageResult<usize>;
+
     /// Blind count tasks for the named items, or for the most overdue items of the count plan.
     fn release_counts(
         &self,
@@ -481,6 +491,9 @@ pub trait ReadModels {
 
     /// A warehouse's purchase orders, newest first.
     fn purchase_orders(&self, warehouse: &str) -> StorageResult<Vec<PurchaseOrderSummary>>;
+
+    /// A warehouse's customer returns, newest first (at most `limit`).
+    fn returns(&self, warehouse: &str, limit: u32) -> StorageResult<Vec<ReturnLine>>;
 }
 
 /// Everything a backend provides; handlers hold an `Arc<dyn Storage>`. Implemented for every type

@@ -198,6 +198,37 @@ impl StateView for TxView<'_> {
         .transpose()
     }
 
+    fn returned(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>> {
+        let status: Option<String> = self.one(
+            "SELECT status FROM shipments WHERE order_no = ?1",
+            args![order],
+            |r| r.get(0),
+        )?;
+        if status.as_deref() != Some("shipped") {
+            return Ok(None);
+        }
+        let target: i64 = self
+            .one(
+                "SELECT COALESCE(CAST(SUM(picked_qty) AS BIGINT), 0) FROM order_lines WHERE order_no = ?1 AND item_id = ?2",
+                args![order, item.to_string()],
+                |r| r.get(0),
+            )?
+            .unwrap_or(0);
+        let back: Vec<(OpId, i64)> = self
+            .conn
+            .rows(
+                "SELECT op_id, qty FROM returns WHERE order_no = ?1 AND item_id = ?2 ORDER BY at, op_id",
+                args![order, item.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(fail)?;
+        Ok(Some(LineProgress {
+            target,
+            done: back.iter().map(|(_, q)| q).sum(),
+            ops: back.into_iter().map(|(op, _)| op).collect(),
+        }))
+    }
+
     fn unseen_counts(
         &self,
         item: ItemId,

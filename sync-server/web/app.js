@@ -97,6 +97,50 @@ async function act(path, body, done) {
   }
 }
 
+/** Customer returns, newest first; quarantined ones can be released to a location once inspected. */
+function returnsSection(warehouse, returned) {
+  const release = (r, input) => {
+    const to = input.value.trim().toUpperCase();
+    if (to === "") return say("error", "type the location the goods go to (for example A-01-01-1)");
+    return act(
+      "/v1/supervisor/quarantine/release",
+      { warehouse, from: r.location, sku: r.sku, lot: r.lot, qty: r.qty, to },
+      (x) => `${r.qty} × ${r.sku} released from ${r.location} to ${to} (${x.moved} stock line(s) moved); devices follow on their next sync`,
+    );
+  };
+  const row = (r) => {
+    const to = el("input", { placeholder: "to location", "aria-label": `release ${r.sku} to`, "data-testid": "release-to" });
+    return el(
+      "tr",
+      { class: r.mismatch ? "due" : "", "data-testid": "return-line", "data-disposition": r.disposition },
+      el("td", {}, r.at.slice(0, 16).replace("T", " ")),
+      el("td", {}, r.order),
+      el("td", {}, `${r.sku} ${r.description}`, r.lot ? ` lot ${r.lot}` : ""),
+      el("td", { class: "num" }, r.qty),
+      el("td", {}, r.disposition === "scrap" ? "scrapped" : `${r.disposition} at ${r.location}`),
+      el("td", { class: "why" }, r.mismatch ? "more than the order shipped, or an order that did not ship: see Exceptions" : "", r.reason ? ` ${r.reason}` : "", ` (${r.operator})`),
+      el(
+        "td",
+        {},
+        r.disposition === "quarantine"
+          ? el("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); void release(r, to); } }, to, el("button", { type: "submit", "data-testid": "release" }, "Release"))
+          : "",
+      ),
+    );
+  };
+  return el(
+    "div",
+    {},
+    el("h2", {}, `Customer returns · ${warehouse} (${returned.length})`),
+    el(
+      "table",
+      { "data-testid": "returns" },
+      el("thead", {}, el("tr", {}, el("th", {}, "When"), el("th", {}, "Order"), el("th", {}, "Item"), el("th", { class: "num" }, "Qty"), el("th", {}, "Where"), el("th", { class: "why" }, "Note"), el("th", {}, ""))),
+      el("tbody", {}, returned.map(row)),
+    ),
+  );
+}
+
 /** Open tasks on the devices, with a button to cancel each. */
 function taskTable(tasks, testid) {
   return el(
@@ -332,9 +376,10 @@ async function stockPage() {
   const parts = [el("h1", {}, "Stock"), form];
   if (q.trim() === "") {
     const warehouse = params.get("warehouse") ?? "WH1";
-    const [soon, value] = await Promise.all([
+    const [soon, value, returned] = await Promise.all([
       api("GET", `/v1/supervisor/expiring?warehouse=${encodeURIComponent(warehouse)}&days=30`),
       api("GET", `/v1/supervisor/valuation?warehouse=${encodeURIComponent(warehouse)}`),
+      api("GET", `/v1/supervisor/returns?warehouse=${encodeURIComponent(warehouse)}&limit=50`),
     ]);
     const totals = value.totals.map((t) => `${t.value} ${t.currency}`).join(" + ") || "nothing costed";
     parts.push(
@@ -388,6 +433,7 @@ async function stockPage() {
         ),
       ),
     );
+    parts.push(returnsSection(warehouse, returned));
   } else {
     const warehouse = params.get("warehouse") ?? "WH1";
     const [hits, lots, place] = await Promise.all([

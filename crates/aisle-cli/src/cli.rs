@@ -1,7 +1,9 @@
 //! The command line: arguments, help text with examples, and their translation into the store's
 //! request types.
 
-use aisle_device::work::{AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest};
+use aisle_device::work::{
+    AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest, ReturnRequest,
+};
 use aisle_domain::master::PackKind;
 use aisle_domain::{OrderLineId, ReceiptLineId, TaskId};
 use chrono::NaiveDate;
@@ -97,6 +99,12 @@ pub enum Command {
         after_help = "Example:\n  aisle adjust --at LOC:WH1:A-01-01-1 --item 5012345000015 --qty=-2 --reason damaged"
     )]
     Adjust(AdjustArgs),
+    /// Receive goods a customer sent back against their order: restock them, quarantine them or
+    /// scrap them.
+    #[command(
+        after_help = "Examples:\n  aisle return --order SO-5001 --item 5012345000015 --qty 2 --to LOC:WH1:A-01-01-1 --disposition restock\n  aisle return --order SO-5001 --item 5012345000015 --to LOC:WH1:QA-01 --disposition quarantine --reason damaged"
+    )]
+    Return(ReturnArgs),
     /// Show stock by item, location, lot or license plate.
     Stock {
         #[command(subcommand)]
@@ -500,6 +508,51 @@ impl AdjustArgs {
             expiry: self.expiry,
             reason: self.reason,
             note: self.note,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReturnArgs {
+    /// The order the goods were shipped on.
+    #[arg(long)]
+    pub order: String,
+    #[arg(long)]
+    pub item: String,
+    /// Where the goods go: storage or a pick face (restock), a quarantine location, or the dock
+    /// they were received at (scrap).
+    #[arg(long)]
+    pub to: String,
+    #[arg(long)]
+    pub qty: Option<i64>,
+    #[arg(long, value_parser = parse_pack)]
+    pub pack: Option<PackKind>,
+    #[arg(long)]
+    pub lot: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub expiry: Option<NaiveDate>,
+    #[arg(long)]
+    pub serial: Vec<String>,
+    /// restock, quarantine or scrap.
+    #[arg(long)]
+    pub disposition: String,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+impl ReturnArgs {
+    pub fn request(self) -> ReturnRequest {
+        ReturnRequest {
+            order: self.order,
+            location: self.to,
+            item: self.item,
+            qty: self.qty,
+            pack: self.pack,
+            lot: self.lot,
+            expiry: self.expiry,
+            serials: self.serial,
+            disposition: self.disposition,
+            reason: self.reason,
         }
     }
 }

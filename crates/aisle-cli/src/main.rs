@@ -152,6 +152,10 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             let r = store.adjust(&a.request(), &ctx()?)?;
             out.recorded(&store, &r)
         }
+        Command::Return(a) => {
+            let r = store.return_goods(&a.request(), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
         Command::Stock { command } => {
             let mut others = Vec::new();
             let (title, lines) = match command {

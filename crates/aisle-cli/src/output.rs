@@ -128,6 +128,15 @@ pub fn describe(store: &Store, op: &Operation) -> String {
         ),
         Operation::UnknownScan(u) => format!("unknown scan {:?} (expected {})", u.raw, u.expected),
         Operation::Unreadable(u) => format!("an operation this build cannot read ({})", u.reason),
+        Operation::Return(r) => format!(
+            "returned {} x {}{} on order {} ({}) at {}",
+            r.qty,
+            sku(store, r.key.item),
+            lot_text(&r.key.lot, &r.key.expiry),
+            r.order,
+            r.disposition.as_str(),
+            loc(store, r.key.location)
+        ),
     }
 }
 

@@ -10,9 +10,10 @@ use crate::record::{OpContext, Recorded};
 use crate::resolve::{ItemScan, Resolved};
 use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::StockKey;
-use aisle_domain::master::{Location, PackKind, Tracking};
+use aisle_domain::master::{Location, LocationKind, PackKind, Tracking};
 use aisle_domain::op::{
-    Adjust, Count, Operation, PackCount, Pick, PlateLine, PlateMove, Receive, Transfer,
+    Adjust, Count, CustomerReturn, Disposition, Operation, PackCount, Pick, PlateLine, PlateMove,
+    Receive, Transfer,
 };
 use aisle_domain::{OrderLineId, PlateId, ReceiptLineId, TaskId};
 use aisle_proto::TaskWork;
@@ -102,6 +103,50 @@ pub struct AdjustRequest {
     pub expiry: Option<NaiveDate>,
     pub reason: String,
     pub note: Option<String>,
+}
+
+/// Goods a customer sent back, received against the order they were shipped on.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReturnRequest {
+    /// The order number, as on the order's or a carton's label.
+    pub order: String,
+    /// Where the goods go: a storage location or pick face (restock), a quarantine location, or
+    /// where they were received (scrap).
+    pub location: String,
+    pub item: String,
+    /// Number of the scanned (or named) pack; defaults to the label's count, else 1.
+    pub qty: Option<i64>,
+    pub pack: Option<PackKind>,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub serials: Vec<String>,
+    /// `restock`, `quarantine` or `scrap`.
+    pub disposition: String,
+    pub reason: Option<String>,
+}
+
+/// Why a return's goods may not go to `loc` for `disposition`, if they may not.
+fn return_place(disposition: Disposition, loc: &Location) -> Option<String> {
+    let ok = match disposition {
+        Disposition::Restock => matches!(
+            loc.kind,
+            LocationKind::Storage | LocationKind::PickFace | LocationKind::Receiving
+        ),
+        Disposition::Quarantine => loc.kind == LocationKind::Quarantine,
+        Disposition::Scrap => true,
+    };
+    (!ok).then(|| match disposition {
+        Disposition::Quarantine => format!(
+            "{} is not a quarantine location: quarantined returns go to one (a location of type quarantine)",
+            loc.code
+        ),
+        _ => format!(
+            "{} is a {} location: restocked returns go to storage, a pick face or a dock",
+            loc.code,
+            loc.kind.as_str()
+        ),
+    })
 }
 
 /// A value given both on the label and by hand must agree.
@@ -544,6 +589,51 @@ impl Store {
             &scan,
             ctx.clone()
                 .with_scans([req.location.clone(), req.item.clone()]),
+        )
+    }
+
+    /// Receives a customer return: restocked or quarantined goods come into stock at the
+    /// location scanned; scrapped goods are recorded and never do. Whether the order shipped that
+    /// much is the server's to judge (an exception for a supervisor).
+    pub fn return_goods(&mut self, req: &ReturnRequest, ctx: &OpContext) -> Result<Recorded> {
+        let disposition: Disposition = req.disposition.parse().map_err(DeviceError::Invalid)?;
+        let order = req.order.trim();
+        if order.is_empty() {
+            return Err(DeviceError::Invalid(
+                "scan or type the order the goods were shipped on".into(),
+            ));
+        }
+        let loc = self.work_location(&req.location, ctx)?;
+        if let Some(why) = return_place(disposition, &loc) {
+            return Err(DeviceError::Invalid(why));
+        }
+        let scan = self.expect_item(&req.item, Some(loc.id), ctx)?;
+        let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
+        let (lot, expiry) = lot_and_expiry(&scan, &req.lot, req.expiry)?;
+        let op = Operation::Return(CustomerReturn {
+            order: order.to_string(),
+            key: StockKey {
+                item: scan.item.id,
+                location: loc.id,
+                lot,
+                expiry,
+                plate: None,
+            },
+            qty,
+            disposition,
+            serials: serials_from(&scan, &req.serials),
+            reason: req
+                .reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+        });
+        self.record_checked(
+            op,
+            &scan,
+            ctx.clone()
+                .with_scans([req.order.clone(), req.location.clone(), req.item.clone()]),
         )
     }
 

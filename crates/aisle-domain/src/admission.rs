@@ -184,6 +184,7 @@ fn references(op: &Operation) -> (Vec<ItemId>, Vec<LocationId>) {
         Operation::Pick(p) => (vec![p.key.item], vec![p.key.location]),
         Operation::Count(c) => (vec![c.key.item], vec![c.key.location]),
         Operation::Adjust(a) => (vec![a.key.item], vec![a.key.location]),
+        Operation::Return(r) => (vec![r.key.item], vec![r.key.location]),
         Operation::UnknownScan(u) => (vec![], u.location.into_iter().collect()),
         Operation::Unreadable(_) => (vec![], vec![]),
     }

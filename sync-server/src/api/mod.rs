@@ -6,6 +6,7 @@ pub mod enroll;
 pub mod health;
 pub mod leases;
 pub mod limits;
+pub mod returns;
 pub mod supervisor;
 pub mod suppliers;
 pub mod sync;
@@ -254,6 +255,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/supervisor/replenishment/orders",
             post(suppliers::reorder),
+        )
+        .route("/v1/supervisor/returns", get(returns::list))
+        .route(
+            "/v1/supervisor/quarantine/release",
+            post(returns::release),
         )
         .route("/v1/supervisor/suppliers", post(suppliers::suppliers))
         .route(

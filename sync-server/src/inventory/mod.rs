@@ -8,6 +8,7 @@ mod faces;
 mod outbound;
 mod pages;
 mod replenishment;
+mod returns;
 mod suppliers;
 mod valuation;
 
@@ -17,6 +18,7 @@ pub use faces::*;
 pub use outbound::*;
 pub use pages::*;
 pub use replenishment::*;
+pub use returns::*;
 pub use suppliers::*;
 pub use valuation::*;
 

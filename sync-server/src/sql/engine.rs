@@ -398,6 +398,27 @@ impl SqlStorage {
                 other => other.into(),
             })?;
             self.track_work(tx, &applied)?;
+            if let Operation::Return(r) = &e.op {
+                let (_, _, lot, expiry, _) = aisle_ledger::effects::key_columns(&r.key);
+                tx.exec(
+                    "INSERT INTO returns (op_id, warehouse_id, order_no, item_id, location_id, lot, expiry, qty, disposition, reason, operator, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    args![
+                        e.op_id.to_string(),
+                        device_warehouse.unwrap_or(e.warehouse_id).to_string(),
+                        r.order,
+                        r.key.item.to_string(),
+                        r.key.location.to_string(),
+                        lot,
+                        expiry,
+                        r.qty,
+                        r.disposition.as_str(),
+                        r.reason.clone(),
+                        e.operator.clone(),
+                        at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                    ],
+                )?;
+            }
             if let Operation::Count(c) = &e.op {
                 tx.exec("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)", args![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
             }

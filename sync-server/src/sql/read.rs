@@ -98,4 +98,8 @@ impl ReadModels for SqlStorage {
     ) -> StorageResult<Vec<inventory::PurchaseOrderSummary>> {
         self.reading(|conn| inventory::purchase_orders(conn, warehouse))
     }
+
+    fn returns(&self, warehouse: &str, limit: u32) -> StorageResult<Vec<inventory::ReturnLine>> {
+        self.reading(|conn| inventory::returns(conn, warehouse, limit))
+    }
 }

@@ -203,6 +203,35 @@ impl Supervision for SqlStorage {
             .collect())
     }
 
+    fn release_quarantine(
+        &self,
+        release: &inventory::Release,
+        today: NaiveDate,
+        by: &str,
+    ) -> StorageResult<usize> {
+        let tx = self.write()?;
+        let wh: WarehouseId = parse(&inventory::warehouse_id(&tx, &release.warehouse)?)?;
+        let (lines, to) = inventory::release_plan(&tx, release, today)?;
+        for (key, qty) in &lines {
+            let op = Operation::Move(Transfer {
+                item: key.item,
+                lot: key.lot.clone(),
+                expiry: key.expiry,
+                from: key.location,
+                from_plate: key.plate,
+                to,
+                to_plate: None,
+                qty: *qty,
+                serials: vec![],
+                task: None,
+            });
+            self.server_op_by(&tx, wh, op, by)?;
+        }
+        tx.commit()?;
+        tracing::info!(warehouse = %release.warehouse, by, sku = %release.sku, from = %release.from, to = %release.to, lines = lines.len(), "released from quarantine");
+        Ok(lines.len())
+    }
+
     fn release_counts(
         &self,
         warehouse: &str,

@@ -291,6 +291,17 @@ export interface AdjustRequest {
   note?: string;
 }
 
+/** A customer return (`aisle_device::work::ReturnRequest`). */
+export interface ReturnRequest {
+  order: string;
+  location: string;
+  item: string;
+  qty?: number;
+  pack?: PackKind;
+  disposition: "restock" | "quarantine" | "scrap";
+  reason?: string;
+}
+
 export interface Enrolment {
   name: string;
   payload?: string;
@@ -322,6 +333,7 @@ export const api = {
   countSheet: (raw: string, blind: boolean) => invoke<CountSheet>("count_sheet", { raw, blind }),
   count: (req: CountRequest) => invoke<Recorded>("count", { req }),
   adjust: (req: AdjustRequest) => invoke<Recorded>("adjust", { req }),
+  returnGoods: (req: ReturnRequest) => invoke<Recorded>("return_goods", { req }),
   exceptions: (openOnly: boolean) => invoke<ExceptionView[]>("exceptions", { openOnly }),
   syncNow: () => invoke<void>("sync_now"),
   enroll: (enrolment: Enrolment) => invoke<Status>("enroll", { enrolment }),

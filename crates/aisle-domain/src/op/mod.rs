@@ -181,6 +181,59 @@ pub struct Unreadable {
     pub reason: String,
 }
 
+/// What becomes of goods a customer sent back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Back into stock that can be sold, at the location scanned.
+    Restock,
+    /// Into a quarantine location: held until a supervisor releases it; never allocated.
+    Quarantine,
+    /// Thrown away on arrival: recorded against the order, never in stock.
+    Scrap,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Restock => "restock",
+            Self::Quarantine => "quarantine",
+            Self::Scrap => "scrap",
+        }
+    }
+}
+
+impl std::str::FromStr for Disposition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "restock" => Ok(Self::Restock),
+            "quarantine" | "hold" => Ok(Self::Quarantine),
+            "scrap" => Ok(Self::Scrap),
+            other => Err(format!(
+                "{other:?} is not a disposition: restock, quarantine or scrap"
+            )),
+        }
+    }
+}
+
+/// Goods a customer sent back, received against the order they were shipped on (its number, as
+/// on the order's or a carton's label). Restocked and quarantined goods come into stock at `key`;
+/// scrapped goods never do (`key.location` is where they were received and scrapped). Whether the
+/// order shipped that much is the server's to judge (an exception, never a refusal: the goods are
+/// here).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerReturn {
+    pub order: String,
+    pub key: StockKey,
+    pub qty: i64,
+    pub disposition: Disposition,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serials: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// One operation, tagged by type in its serialized form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -194,6 +247,7 @@ pub enum Operation {
     Adjust(Adjust),
     UnknownScan(UnknownScan),
     Unreadable(Unreadable),
+    Return(CustomerReturn),
 }
 
 /// The operation types, as stored in the change log's `op_type` column.
@@ -209,6 +263,7 @@ pub enum OpKind {
     Adjust,
     UnknownScan,
     Unreadable,
+    Return,
 }
 
 impl OpKind {
@@ -223,6 +278,7 @@ impl OpKind {
             Self::Adjust => "adjust",
             Self::UnknownScan => "unknown_scan",
             Self::Unreadable => "unreadable",
+            Self::Return => "return",
         }
     }
 }
@@ -306,6 +362,7 @@ impl Operation {
             Self::Adjust(_) => OpKind::Adjust,
             Self::UnknownScan(_) => OpKind::UnknownScan,
             Self::Unreadable(_) => OpKind::Unreadable,
+            Self::Return(_) => OpKind::Return,
         }
     }
 
@@ -318,6 +375,7 @@ impl Operation {
             Self::Pick(p) => vec![p.qty, p.requested.unwrap_or(0)],
             Self::Count(c) => vec![c.counted, c.expected],
             Self::Adjust(a) => vec![a.qty],
+            Self::Return(r) => vec![r.qty],
             Self::UnknownScan(_) | Self::Unreadable(_) => vec![],
         }
     }
@@ -364,6 +422,12 @@ impl Operation {
             Self::UnknownScan(u) => {
                 texts.push(("scan", &u.raw));
                 texts.push(("expected", &u.expected));
+            }
+            Self::Return(r) => {
+                codes.extend(lot(&r.key));
+                codes.push(("order", &r.order));
+                codes.extend(r.serials.iter().map(|s| ("serial", s.as_str())));
+                texts.extend(r.reason.as_deref().map(|x| ("reason", x)));
             }
             Self::Unreadable(_) => {}
         }
@@ -467,6 +531,15 @@ impl Operation {
                 }
                 Ok(())
             }
+            Self::Return(r) => {
+                positive(r.qty)?;
+                if r.order.trim().is_empty() {
+                    return Err(OpError::Other(
+                        "a return names the order its goods were shipped on".into(),
+                    ));
+                }
+                check_serials(&r.serials, r.qty)
+            }
             Self::UnknownScan(_) => Ok(()),
             Self::Unreadable(u) => Err(OpError::Other(format!(
                 "this server cannot read the operation ({}); upgrade the server, then release it",
@@ -489,6 +562,13 @@ impl Operation {
             Self::Putaway(t) | Self::Move(t) => (&t.lot, &t.expiry, &t.serials, t.qty, false),
             Self::Count(c) => (&c.key.lot, &c.key.expiry, &Vec::new(), 0, false),
             Self::Adjust(a) => (&a.key.lot, &a.key.expiry, &Vec::new(), 0, false),
+            Self::Return(r) => (
+                &r.key.lot,
+                &r.key.expiry,
+                &r.serials,
+                r.qty,
+                r.disposition != Disposition::Scrap,
+            ),
             Self::MovePlate(_) | Self::UnknownScan(_) | Self::Unreadable(_) => return Ok(()),
         };
         if item.tracking == Tracking::Lot && lot.is_none() {
@@ -581,6 +661,11 @@ impl Operation {
                 key: a.key.clone(),
                 qty: a.qty,
             }],
+            Self::Return(r) if r.disposition == Disposition::Scrap => vec![],
+            Self::Return(r) => vec![Delta {
+                key: r.key.clone(),
+                qty: r.qty,
+            }],
             Self::UnknownScan(_) | Self::Unreadable(_) => vec![],
         }
     }
@@ -594,7 +679,11 @@ impl Operation {
             Self::Putaway(t) | Self::Move(t) => t.task = None,
             Self::Pick(p) => p.order_line = None,
             Self::Count(c) => c.task = None,
-            Self::MovePlate(_) | Self::Adjust(_) | Self::UnknownScan(_) | Self::Unreadable(_) => {}
+            Self::MovePlate(_)
+            | Self::Adjust(_)
+            | Self::UnknownScan(_)
+            | Self::Unreadable(_)
+            | Self::Return(_) => {}
         }
         op
     }
@@ -608,6 +697,7 @@ impl Operation {
             Self::Pick(p) => Some(p.key.location),
             Self::Count(c) => Some(c.key.location),
             Self::Adjust(a) => Some(a.key.location),
+            Self::Return(r) => Some(r.key.location),
             Self::UnknownScan(u) => u.location,
             Self::Unreadable(_) => None,
         }

@@ -44,13 +44,17 @@ pub enum ExceptionKind {
     /// under a sequence number already logged (a tablet restored from an old backup, a copied
     /// database). Kept aside as sent, so the device's sync goes on and nothing counts twice.
     DuplicateEntry,
+    /// A customer return of more than its order shipped of the item, or against an order that
+    /// is unknown or has not shipped: the goods are in (or scrapped) as recorded; a supervisor
+    /// finds out why.
+    ReturnMismatch,
     /// A kind this build does not know (sent by a newer server): shown, never acted on.
     #[serde(other)]
     Other,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 12] = [
+    pub const ALL: [ExceptionKind; 13] = [
         Self::NegativeStock,
         Self::OverPick,
         Self::CountVariance,
@@ -63,6 +67,7 @@ impl ExceptionKind {
         Self::WorkMismatch,
         Self::PlateConflict,
         Self::DuplicateEntry,
+        Self::ReturnMismatch,
     ];
 
     /// True when an exception of this kind means its first operation was logged but not applied
@@ -89,6 +94,7 @@ impl ExceptionKind {
             Self::WorkMismatch => "work_mismatch",
             Self::PlateConflict => "plate_conflict",
             Self::DuplicateEntry => "duplicate_entry",
+            Self::ReturnMismatch => "return_mismatch",
             Self::Other => "other",
         }
     }
@@ -124,6 +130,9 @@ pub trait StateView {
     fn order_line(&self, id: OrderLineId) -> ViewResult<Option<LineProgress>>;
     /// The operation that put this serial into stock, if it is in stock now.
     fn serial_in_stock(&self, item: ItemId, serial: &str) -> ViewResult<Option<OpId>>;
+    /// What order `order` shipped of `item` (`target`) and what came back so far (`done`, by
+    /// `ops`); `None` when the order is unknown or has not shipped.
+    fn returned(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>>;
     /// Counts of `item` at `location` by other devices, logged after `seen_cursor`: counts the
     /// device recording a movement could not have known about.
     fn unseen_counts(
@@ -313,6 +322,34 @@ pub fn assess(
                         c.expected,
                         c.counted - c.expected
                     ),
+                });
+            }
+        }
+        Operation::Return(r) => {
+            let line = view.returned(&r.order, r.key.item)?;
+            let message = match &line {
+                None => Some(format!(
+                    "{}: {} returned against order {}, which is unknown or has not shipped",
+                    view.describe(&r.key)?,
+                    r.qty,
+                    r.order
+                )),
+                Some(l) if l.done + r.qty > l.target => Some(format!(
+                    "{}: {} returned in all against {} shipped on order {}",
+                    view.describe(&r.key)?,
+                    l.done + r.qty,
+                    l.target,
+                    r.order
+                )),
+                Some(_) => None,
+            };
+            if let Some(message) = message {
+                out.push(ExceptionDraft {
+                    kind: ExceptionKind::ReturnMismatch,
+                    key: Some(r.key.clone()),
+                    location: Some(r.key.location),
+                    related: line.map(|l| l.ops).unwrap_or_default(),
+                    message,
                 });
             }
         }

@@ -14,6 +14,8 @@ struct Fake {
     orders: HashMap<OrderLineId, LineProgress>,
     serials: HashMap<String, OpId>,
     counts: Vec<(ItemId, LocationId, u64, OpId)>,
+    /// Shipped orders: (order, item) -> what shipped and what came back.
+    shipped: HashMap<(String, ItemId), LineProgress>,
 }
 
 impl StateView for Fake {
@@ -28,6 +30,9 @@ impl StateView for Fake {
     }
     fn serial_in_stock(&self, _item: ItemId, serial: &str) -> ViewResult<Option<OpId>> {
         Ok(self.serials.get(serial).copied())
+    }
+    fn returned(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>> {
+        Ok(self.shipped.get(&(order.to_string(), item)).cloned())
     }
     fn unseen_counts(
         &self,
@@ -228,4 +233,46 @@ fn unknown_barcodes_always_reach_a_supervisor() {
     let x = check(&entry(op, 0), &Fake::default(), &Rules::default());
     assert_eq!(kinds(&x), vec![ExceptionKind::UnknownBarcode]);
     assert!(x[0].message.contains("\"XYZ\""));
+}
+
+/// A return is judged against what its order shipped of the item: up to that is fine, beyond it
+/// (two devices taking back the same goods) or against an order that did not ship is a
+/// `return_mismatch` linking the earlier returns; scrapped goods never touch stock.
+#[test]
+fn returns_beyond_what_shipped_or_of_unknown_orders_are_mismatches() {
+    use crate::op::{CustomerReturn, Disposition};
+    let k = key();
+    let earlier = OpId::new();
+    let ret = |order: &str, qty: i64, disposition| {
+        Operation::Return(CustomerReturn {
+            order: order.into(),
+            key: k.clone(),
+            qty,
+            disposition,
+            serials: vec![],
+            reason: None,
+        })
+    };
+    let mut f = Fake::default();
+    f.shipped.insert(
+        ("SO-1".into(), k.item),
+        LineProgress {
+            target: 4,
+            done: 1,
+            ops: vec![earlier],
+        },
+    );
+    let ok = check(&entry(ret("SO-1", 3, Disposition::Restock), 0), &f, &Rules::default());
+    assert!(ok.is_empty(), "{ok:?}");
+    let x = check(&entry(ret("SO-1", 4, Disposition::Quarantine), 0), &f, &Rules::default());
+    assert_eq!(kinds(&x), vec![ExceptionKind::ReturnMismatch]);
+    assert_eq!(x[0].related, vec![earlier]);
+    assert!(x[0].message.contains("5 returned in all against 4 shipped on order SO-1"), "{}", x[0].message);
+    let x = check(&entry(ret("SO-9", 1, Disposition::Scrap), 0), &f, &Rules::default());
+    assert_eq!(kinds(&x), vec![ExceptionKind::ReturnMismatch]);
+    assert!(x[0].message.contains("unknown or has not shipped"), "{}", x[0].message);
+    assert!(ret("SO-1", 2, Disposition::Scrap).effects().is_empty());
+    assert_eq!(ret("SO-1", 2, Disposition::Restock).effects().len(), 1);
+    assert!(ret(" ", 2, Disposition::Restock).check().is_err(), "a return names its order");
+    assert!(ret("SO-1", 0, Disposition::Restock).check().is_err());
 }
