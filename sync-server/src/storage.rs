@@ -7,8 +7,8 @@
 use crate::error::StorageResult;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
-    OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine, ReturnLine, Shipment, StockHit,
-    Valuation,
+    OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine, ReturnLine,
+    Shipment, StockHit, Valuation,
 };
 use crate::tasks::TaskLine;
 use aisle_domain::master::LicensePlate;

@@ -1841,10 +1841,10 @@ async fn an_erp_says_which_items_each_warehouse_stocks() {
     assert_eq!(replenished(&api, &token).await, before);
 }
 
-/// Issue 13: an ERP sends suppliers, their terms and preferred suppliers as JSON (the CSV
-/// imports' checks, all lines or none); the reorder suggestions a supervisor ticks become one
-/// purchase order per supplier, each line checked against its supplier's terms, listed with
-/// their supplier.
+// Issue 13: an ERP sends suppliers, their terms and preferred suppliers as JSON (the CSV
+// imports' checks, all lines or none); the reorder suggestions a supervisor ticks become one
+// purchase order per supplier, each line checked against its supplier's terms, listed with
+// their supplier.
 both!(an_erp_sends_suppliers_and_orders_go_out_one_per_supplier);
 async fn an_erp_sends_suppliers_and_orders_go_out_one_per_supplier() {
     let api = Api::with_items(6);
@@ -1985,4 +1985,54 @@ async fn an_erp_sends_suppliers_and_orders_go_out_one_per_supplier() {
         ))
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+}
+
+// Issue 13: the returns list and the quarantine release answer as documented; a release that
+// does not fit (not a quarantine location, nothing held, an unknown place) changes nothing.
+both!(returns_are_listed_and_a_bad_release_is_refused);
+async fn returns_are_listed_and_a_bad_release_is_refused() {
+    let api = Api::with_items(6);
+    let token = api.supervisor_token().await;
+    let (s, list) = api
+        .json(get("/v1/supervisor/returns?warehouse=WH1", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list, serde_json::json!([]));
+    let (s, v) = api
+        .json(get("/v1/supervisor/returns?warehouse=WH9", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let release = |body: Value| {
+        with_token(
+            post("/v1/supervisor/quarantine/release", &body, None),
+            &token,
+        )
+    };
+    let sku = replenished(&api, &token).await[0].clone();
+    for (body, status, says) in [
+        (
+            serde_json::json!({ "warehouse": "WH1", "from": "RCV-01", "sku": sku, "to": "A-01-01-1" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "only stock in quarantine is released",
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "from": "QA-01", "sku": sku, "to": "QA-01" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "released stock goes to",
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "from": "QA-01", "sku": sku, "to": "A-01-01-1" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cannot be released",
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "from": "QA-99", "sku": sku, "to": "A-01-01-1" }),
+            StatusCode::NOT_FOUND,
+            "no location",
+        ),
+    ] {
+        let (s, v) = api.json(release(body)).await;
+        assert_eq!(s, status, "{v}");
+        assert!(v["message"].as_str().unwrap().contains(says), "{v}");
+    }
 }

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use aisle_device::work::{CountRequest, ReceiveRequest};
+use aisle_device::work::{CountRequest, ReceiveRequest, ReturnRequest};
 use aisle_e2e::app::Browser;
 use aisle_e2e::{Backend, Device, Server};
 
@@ -489,6 +489,47 @@ fn supervisor_day(backend: Backend) {
         before,
         "the books are as before the count"
     );
+
+    // A customer return against an order that never shipped, quarantined on the device: listed
+    // on the Stock page as a mismatch; once inspected, released to a shelf, and the device follows.
+    let bolt = device.store.find_item("HAR-00001").unwrap();
+    let bolts_at = |d: &Device, code: &str| -> i64 {
+        d.store
+            .stock_of_item(bolt)
+            .unwrap()
+            .iter()
+            .filter(|l| l.location == code)
+            .map(|l| l.qty)
+            .sum()
+    };
+    let shelf = bolts_at(&device, "A-01-01-1");
+    let back = ReturnRequest {
+        order: "SO-4242".into(),
+        location: "LOC:WH1:QA-01".into(),
+        item: "5012345000015".into(),
+        qty: Some(2),
+        disposition: "quarantine".into(),
+        reason: Some("box crushed".into()),
+        ..Default::default()
+    };
+    device.store.return_goods(&back, &device.ctx).unwrap();
+    device.sync();
+    web.tap("nav-replenishment");
+    web.tap("nav-stock");
+    let listed = web.wait_text("returns", "the return", |t| t.contains("SO-4242"));
+    assert!(
+        listed.contains("quarantine at QA-01") && listed.contains("more than the order shipped"),
+        "{listed}"
+    );
+    web.screenshot("web-returns");
+    web.fill("release-to", "A-01-01-1");
+    web.tap("release");
+    web.wait_text("message", "the release", |t| {
+        t.contains("released from QA-01 to A-01-01-1")
+    });
+    device.sync();
+    assert_eq!(bolts_at(&device, "QA-01"), 0);
+    assert_eq!(bolts_at(&device, "A-01-01-1"), shelf + 2);
 
     // Devices page, and signing out ends the session.
     web.tap("nav-devices");

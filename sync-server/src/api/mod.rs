@@ -257,10 +257,7 @@ pub fn router(state: AppState) -> Router {
             post(suppliers::reorder),
         )
         .route("/v1/supervisor/returns", get(returns::list))
-        .route(
-            "/v1/supervisor/quarantine/release",
-            post(returns::release),
-        )
+        .route("/v1/supervisor/quarantine/release", post(returns::release))
         .route("/v1/supervisor/suppliers", post(suppliers::suppliers))
         .route(
             "/v1/supervisor/supplier-items",

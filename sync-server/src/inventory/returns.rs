@@ -2,8 +2,8 @@
 //! what the order shipped), and which quarantined stock a release may move out, by what rule.
 
 use super::*;
-use aisle_domain::ledger::StockKey;
 use aisle_domain::LocationId;
+use aisle_domain::ledger::StockKey;
 use aisle_ledger::effects::key_from_row;
 
 /// One return as applied.
@@ -20,7 +20,8 @@ pub struct ReturnLine {
     pub reason: Option<String>,
     pub operator: String,
     pub at: String,
-    /// It raised a `return_mismatch` (more than shipped, or an order that did not ship).
+    /// It raised a `return_mismatch` (more than shipped, or an order that did not ship): it is
+    /// the first operation the exception names (those after it are the earlier returns).
     pub mismatch: bool,
 }
 
@@ -34,7 +35,7 @@ pub(crate) fn returns(
     Ok(conn.rows(
         "SELECT r.order_no, i.sku, i.description, r.qty, r.disposition, l.code, r.lot, r.reason, r.operator, r.at,
                 EXISTS (SELECT 1 FROM exceptions x WHERE x.kind = 'return_mismatch'
-                          AND x.op_ids LIKE '%' || r.op_id || '%')
+                          AND x.op_ids LIKE '[\"' || r.op_id || '\"%')
          FROM returns r JOIN items i ON i.id = r.item_id JOIN locations l ON l.id = r.location_id
          WHERE r.warehouse_id = ?1
          ORDER BY r.at DESC, r.op_id LIMIT ?2",

@@ -262,17 +262,41 @@ fn returns_beyond_what_shipped_or_of_unknown_orders_are_mismatches() {
             ops: vec![earlier],
         },
     );
-    let ok = check(&entry(ret("SO-1", 3, Disposition::Restock), 0), &f, &Rules::default());
+    let ok = check(
+        &entry(ret("SO-1", 3, Disposition::Restock), 0),
+        &f,
+        &Rules::default(),
+    );
     assert!(ok.is_empty(), "{ok:?}");
-    let x = check(&entry(ret("SO-1", 4, Disposition::Quarantine), 0), &f, &Rules::default());
+    let x = check(
+        &entry(ret("SO-1", 4, Disposition::Quarantine), 0),
+        &f,
+        &Rules::default(),
+    );
     assert_eq!(kinds(&x), vec![ExceptionKind::ReturnMismatch]);
     assert_eq!(x[0].related, vec![earlier]);
-    assert!(x[0].message.contains("5 returned in all against 4 shipped on order SO-1"), "{}", x[0].message);
-    let x = check(&entry(ret("SO-9", 1, Disposition::Scrap), 0), &f, &Rules::default());
+    assert!(
+        x[0].message
+            .contains("5 returned in all against 4 shipped on order SO-1"),
+        "{}",
+        x[0].message
+    );
+    let x = check(
+        &entry(ret("SO-9", 1, Disposition::Scrap), 0),
+        &f,
+        &Rules::default(),
+    );
     assert_eq!(kinds(&x), vec![ExceptionKind::ReturnMismatch]);
-    assert!(x[0].message.contains("unknown or has not shipped"), "{}", x[0].message);
+    assert!(
+        x[0].message.contains("unknown or has not shipped"),
+        "{}",
+        x[0].message
+    );
     assert!(ret("SO-1", 2, Disposition::Scrap).effects().is_empty());
     assert_eq!(ret("SO-1", 2, Disposition::Restock).effects().len(), 1);
-    assert!(ret(" ", 2, Disposition::Restock).check().is_err(), "a return names its order");
+    assert!(
+        ret(" ", 2, Disposition::Restock).check().is_err(),
+        "a return names its order"
+    );
     assert!(ret("SO-1", 0, Disposition::Restock).check().is_err());
 }
