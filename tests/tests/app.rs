@@ -238,9 +238,24 @@ fn a_shift(backend: Backend) {
     app.screenshot("count");
     expect.insert(key(&home, bolt), 5);
 
+    step("A customer return");
+    // A bolt comes back against SO-5002, which has not shipped: scanning the quarantine location
+    // picks quarantine; the server will flag the order (a return_mismatch).
+    app.tap("home-button");
+    app.tap("tile-returns");
+    app.type_slowly("return-order", "SO-5002", false);
+    app.scan(&bolt_ean);
+    app.wait_text("return-item", bolt, |t| t.contains(bolt));
+    app.scan("LOC:WH1:QA-01");
+    app.wait_text("return-location", "QA-01", |t| t == "QA-01");
+    app.type_slowly("qty", "1", true);
+    app.feedback("quarantined at QA-01");
+    app.screenshot("returns");
+    add(&mut expect, key("QA-01", bolt), 1);
+
     step("Everything is on");
     // Everything is on the tablet, waiting.
-    app.wait_text("pending", "5 waiting", |t| t == "5 waiting");
+    app.wait_text("pending", "6 waiting", |t| t == "6 waiting");
 
     step("The server is back");
     // The server is back: sync, and the server agrees with what was done in the aisle.
@@ -251,8 +266,8 @@ fn a_shift(backend: Backend) {
     step("sync tapped");
     app.wait_text("sync-pending", "0 waiting", |t| t == "0");
     step("pending 0");
-    app.wait_text("exceptions", "both exceptions", |t| {
-        t.contains("over receipt") && t.contains("count variance")
+    app.wait_text("exceptions", "the three exceptions", |t| {
+        t.contains("over receipt") && t.contains("count variance") && t.contains("return mismatch")
     });
     step("exceptions shown");
     app.screenshot("sync");
@@ -270,6 +285,7 @@ fn a_shift(backend: Backend) {
     let kinds: Vec<String> = server.exceptions().into_iter().map(|(k, _)| k).collect();
     assert!(kinds.contains(&"over_receipt".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"count_variance".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"return_mismatch".to_string()), "{kinds:?}");
 
     // The short pick said the bin was empty: the server asks for a recount of it.
     let (short_bin, short_sku) = short_at.unwrap();
