@@ -148,6 +148,14 @@ enum Command {
         #[command(subcommand)]
         command: work_cli::WaveCommand,
     },
+    /// Transfers between warehouses: create, list, close at the destination.
+    #[command(
+        after_help = "Examples:\n  aisle-server transfers create --from WH1 --to WH2 --line HAR-00001=24 --by SUP1\n  aisle-server transfers list --warehouse WH2\n  aisle-server transfers close TR-000001 --by SUP1"
+    )]
+    Transfers {
+        #[command(subcommand)]
+        command: work_cli::TransferCommand,
+    },
     /// Outbound orders: settle one picked short.
     #[command(
         after_help = "Examples:\n  aisle-server orders short SO-1001 --choice backorder --by SUP1\n  aisle-server orders short SO-1001 --choice ship-partial --by SUP1"
@@ -743,6 +751,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Leases { command } => work_cli::run(&storage, command),
         Command::Orders { command } => work_cli::run_orders(&storage, command),
         Command::Waves { command } => work_cli::run_waves(&storage, command),
+        Command::Transfers { command } => work_cli::run_transfers(&storage, command),
         Command::Audit { json } => {
             let audit = storage.audit_books()?;
             if json {

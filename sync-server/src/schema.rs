@@ -49,6 +49,8 @@ const V14_ITEM_WAREHOUSES: &str = include_str!("../migrations/sqlite/0014_item_w
 const V15_SUPPLIERS: &str = include_str!("../migrations/sqlite/0015_suppliers.sql");
 /// Customer returns as applied, per order and item.
 const V16_RETURNS: &str = include_str!("../migrations/sqlite/0016_returns.sql");
+/// Transfers between warehouses.
+const V17_TRANSFERS: &str = include_str!("../migrations/sqlite/0017_transfers.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -68,6 +70,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V14_ITEM_WAREHOUSES),
     M::up(V15_SUPPLIERS),
     M::up(V16_RETURNS),
+    M::up(V17_TRANSFERS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -92,6 +95,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0007_item_warehouses.sql"),
         include_str!("../migrations/postgres/0008_suppliers.sql"),
         include_str!("../migrations/postgres/0009_returns.sql"),
+        include_str!("../migrations/postgres/0010_transfers.sql"),
     ];
 }
 

@@ -8,6 +8,7 @@ use crate::error::StorageResult;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
     OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine, ReturnLine,
+    TransferClosed, TransferSummary,
     Shipment, StockHit, Valuation,
 };
 use crate::tasks::TaskLine;
@@ -324,6 +325,20 @@ pub trait Supervision {
         by: &str,
     ) -> StorageResult<Vec<Expiring>>;
 
+    /// Creates a transfer of `(sku, qty)` lines from one warehouse to another: an order at the
+    /// source for its devices to pick; once shipped, an expected receipt at the destination.
+    fn create_transfer(
+        &self,
+        from: &str,
+        to: &str,
+        lines: &[(String, i64)],
+        by: &str,
+    ) -> StorageResult<String>;
+
+    /// Closes a transfer in transit once its destination is done receiving; less received than
+    /// shipped raises a `transfer_short` exception.
+    fn close_transfer(&self, number: &str, by: &str) -> StorageResult<TransferClosed>;
+
     /// Moves stock out of quarantine (a supervisor's release, e.g. a returned item inspected and
     /// found sound) as server operations by `by`, which devices pull; expired stock stays. The
     /// stock lines moved.
@@ -494,6 +509,9 @@ pub trait ReadModels {
 
     /// A warehouse's customer returns, newest first (at most `limit`).
     fn returns(&self, warehouse: &str, limit: u32) -> StorageResult<Vec<ReturnLine>>;
+
+    /// The transfers into or out of a warehouse, newest first.
+    fn transfers(&self, warehouse: &str) -> StorageResult<Vec<TransferSummary>>;
 }
 
 /// Everything a backend provides; handlers hold an `Arc<dyn Storage>`. Implemented for every type

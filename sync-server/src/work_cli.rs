@@ -1,6 +1,7 @@
 //! The command line's side of work in progress, for warehouse IT and scripts: `aisle-server
 //! leases` (who holds which work, and moving it), `aisle-server waves` (orders released together)
-//! and `aisle-server orders short` (ship what was picked, or backorder the rest).
+//! `aisle-server orders short` (ship what was picked, or backorder the rest) and `aisle-server
+//! transfers` (between warehouses).
 
 use aisle_domain::{DeviceId, OrderLineId, TaskId};
 use aisle_proto::WorkRef;
@@ -177,6 +178,80 @@ pub fn run(storage: &dyn Storage, command: LeaseCommand) -> anyhow::Result<()> {
                 l.device_name,
                 l.expires_at.format("%Y-%m-%d %H:%M UTC")
             );
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TransferCommand {
+    /// A transfer to another warehouse: an order at the source for its devices to pick; once
+    /// shipped (`orders` confirmation as for any order), expected goods at the destination.
+    Create {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// `SKU=QTY`, once per line.
+        #[arg(long = "line", value_parser = sku_qty, required = true)]
+        lines: Vec<(String, i64)>,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Transfers into or out of a warehouse.
+    List {
+        #[arg(long)]
+        warehouse: String,
+    },
+    /// Close a transfer once its destination is done receiving; short: an exception.
+    Close {
+        transfer: String,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+}
+
+/// `SKU=QTY`.
+fn sku_qty(text: &str) -> Result<(String, i64), String> {
+    let (sku, qty) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not SKU=QTY"))?;
+    let qty: i64 = qty
+        .trim()
+        .parse()
+        .map_err(|_| format!("{qty:?} is not a whole number of units"))?;
+    Ok((sku.trim().to_string(), qty))
+}
+
+pub fn run_transfers(storage: &dyn Storage, command: TransferCommand) -> anyhow::Result<()> {
+    match command {
+        TransferCommand::Create {
+            from,
+            to,
+            lines,
+            by,
+        } => {
+            let number = storage.create_transfer(&from, &to, &lines, &by)?;
+            println!("transfer {number}: {} line(s) from {from} to {to}; {from}'s devices pick it", lines.len());
+        }
+        TransferCommand::List { warehouse } => {
+            for t in storage.transfers(&warehouse)? {
+                println!(
+                    "{} {} -> {} {}: ordered {}, shipped {}, received {}",
+                    t.transfer, t.from, t.to, t.status, t.ordered, t.shipped, t.received
+                );
+            }
+        }
+        TransferCommand::Close { transfer, by } => {
+            let closed = storage.close_transfer(&transfer, &by)?;
+            if closed.short.is_empty() {
+                println!("transfer {transfer} closed: everything shipped was received");
+            } else {
+                for s in &closed.short {
+                    println!("{}: received {} of {} shipped", s.sku, s.received, s.shipped);
+                }
+                println!("transfer {transfer} closed short: an exception for a supervisor");
+            }
         }
     }
     Ok(())

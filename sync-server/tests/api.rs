@@ -59,6 +59,8 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/suppliers",
         "/v1/supervisor/supplier-items",
         "/v1/supervisor/returns",
+        "/v1/supervisor/transfers",
+        "/v1/supervisor/transfers/{transfer}/close",
         "/v1/supervisor/quarantine/release",
         "/v1/supervisor/stock",
         "/v1/supervisor/items/{sku}",

@@ -468,7 +468,7 @@ async function stockPage() {
               { "data-testid": `hit-${h.sku}` },
               el("td", {}, el("a", { "data-testid": `item-link-${h.sku}`, href: `#/item?sku=${encodeURIComponent(h.sku)}&warehouse=${encodeURIComponent(h.warehouses[0]?.[0] ?? "WH1")}` }, h.sku)),
               el("td", {}, h.description),
-              el("td", {}, h.warehouses.map(([w, n]) => `${w}: ${n}`).join(" · ") || "none"),
+              el("td", {}, h.warehouses.map(([w, n]) => `${w}: ${n}`).join(" · ") || "none", h.in_transit.map(([w, n]) => ` · in transit to ${w}: ${n}`).join("")),
             ),
           ),
         ),
@@ -817,12 +817,13 @@ function wavesSection(warehouse, orders, waves) {
 async function ordersPage() {
   const gen = generation;
   const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const [orders, lines, leases, devices, waves] = await Promise.all([
+  const [orders, lines, leases, devices, waves, transfers] = await Promise.all([
     api("GET", `/v1/supervisor/orders?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/leases?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", "/v1/supervisor/devices"),
     api("GET", `/v1/supervisor/waves?warehouse=${encodeURIComponent(warehouse)}`),
+    api("GET", `/v1/supervisor/transfers?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
   const short = lines.filter((l) => l.short > 0).length;
   paint(
@@ -851,6 +852,7 @@ async function ordersPage() {
     ),
     ...workInHand(warehouse, leases, devices),
     ...wavesSection(warehouse, orders, waves),
+    ...transfersSection(warehouse, transfers),
     el("h2", {}, "Open lines and their stock"),
     el("p", { "data-testid": "orders-summary" }, `${lines.length} open line(s), ${short} short. Stock is allocated earliest expiry first for dated items, first in first out otherwise; devices pick in walk order.`),
     el(
@@ -875,6 +877,50 @@ async function ordersPage() {
       ),
     ),
   );
+}
+
+/** Transfers into and out of the warehouse: a form to send stock to another warehouse (an order
+ * here for the devices to pick and ship), and a Close button for one that has arrived. */
+function transfersSection(warehouse, transfers) {
+  const to = el("input", { placeholder: "to warehouse", "aria-label": "transfer to warehouse", "data-testid": "transfer-to" });
+  const sku = el("input", { placeholder: "SKU", "aria-label": "transfer SKU", "data-testid": "transfer-sku" });
+  const qty = el("input", { placeholder: "qty", inputmode: "numeric", "aria-label": "transfer quantity", "data-testid": "transfer-qty" });
+  const create = (e) => {
+    e.preventDefault();
+    const n = Number(qty.value.trim());
+    if (!Number.isInteger(n) || n < 1) return say("error", "type a whole quantity of at least 1");
+    return act(
+      "/v1/supervisor/transfers",
+      { from: warehouse, to: to.value.trim().toUpperCase(), lines: [{ sku: sku.value.trim(), qty: n }] },
+      (r) => `Transfer ${r.transfer} created: ${warehouse}'s devices pick it, then ship it here`,
+    );
+  };
+  const row = (t) =>
+    el(
+      "tr",
+      { "data-testid": `transfer-${t.transfer}` },
+      el("td", {}, t.transfer),
+      el("td", {}, `${t.from} → ${t.to}`),
+      el("td", {}, t.status.replace("_", " ")),
+      el("td", { class: "num" }, `${t.received} / ${t.shipped} / ${t.ordered}`),
+      el(
+        "td",
+        {},
+        t.status === "in_transit" && t.to === warehouse
+          ? el("button", { "data-testid": `close-${t.transfer}`, onclick: () => void act(`/v1/supervisor/transfers/${encodeURIComponent(t.transfer)}/close`, {}, (c) => (c.short.length === 0 ? `Transfer ${t.transfer} closed: everything arrived` : `Transfer ${t.transfer} closed short (${c.short.map((s) => `${s.sku} ${s.received} of ${s.shipped}`).join(", ")}): see Exceptions`)) }, "Close: receiving done")
+          : "",
+      ),
+    );
+  return [
+    el("h2", {}, `Transfers (${transfers.length})`),
+    el("form", { class: "inline", onsubmit: create }, to, sku, qty, el("button", { class: "primary", type: "submit", "data-testid": "transfer-create" }, `Transfer from ${warehouse}`)),
+    el(
+      "table",
+      { "data-testid": "transfers" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Transfer"), el("th", {}, "Route"), el("th", {}, "State"), el("th", { class: "num" }, "Received / shipped / ordered"), el("th", {}, ""))),
+      el("tbody", {}, transfers.map(row)),
+    ),
+  ];
 }
 
 const PAGES = {

@@ -302,6 +302,17 @@ pub fn quick() -> SyncOptions {
 
 impl Device {
     pub fn enrolled(dir: &Path, server: &Server, name: &str, url: &str) -> Self {
+        Self::enrolled_in(dir, server, name, url, "WH1")
+    }
+
+    /// A device enrolled in `warehouse`, synced once.
+    pub fn enrolled_in(
+        dir: &Path,
+        server: &Server,
+        name: &str,
+        url: &str,
+        warehouse: &str,
+    ) -> Self {
         let path = dir.join(format!("{name}.db"));
         // Its operator exists on the server, so that its work is admitted (and the device knows
         // the badge from its first snapshot).
@@ -310,7 +321,7 @@ impl Device {
         let mut store = Store::open(&path).unwrap();
         store.init_device(name, None).unwrap();
         store
-            .enroll(url, &server.enrolment_code("WH1", name), quick())
+            .enroll(url, &server.enrolment_code(warehouse, name), quick())
             .unwrap();
         store.sync(quick(), &mut |_| {}).unwrap();
         Self {

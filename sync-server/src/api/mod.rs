@@ -10,6 +10,7 @@ pub mod returns;
 pub mod supervisor;
 pub mod suppliers;
 pub mod sync;
+pub mod transfers;
 pub mod web;
 pub mod work;
 
@@ -255,6 +256,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/supervisor/replenishment/orders",
             post(suppliers::reorder),
+        )
+        .route(
+            "/v1/supervisor/transfers",
+            get(transfers::list).post(transfers::create),
+        )
+        .route(
+            "/v1/supervisor/transfers/{transfer}/close",
+            post(transfers::close),
         )
         .route("/v1/supervisor/returns", get(returns::list))
         .route("/v1/supervisor/quarantine/release", post(returns::release))

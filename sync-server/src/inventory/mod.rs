@@ -10,6 +10,7 @@ mod pages;
 mod replenishment;
 mod returns;
 mod suppliers;
+mod transfers;
 mod valuation;
 
 pub use counting::*;
@@ -20,6 +21,7 @@ pub use pages::*;
 pub use replenishment::*;
 pub use returns::*;
 pub use suppliers::*;
+pub use transfers::*;
 pub use valuation::*;
 
 use crate::error::{StorageError, StorageResult};

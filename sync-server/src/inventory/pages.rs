@@ -10,6 +10,8 @@ pub struct StockHit {
     pub description: String,
     /// `(warehouse code, on hand)`, every warehouse that holds some.
     pub warehouses: Vec<(String, i64)>,
+    /// `(destination warehouse code, qty)`: shipped on transfers, not yet received.
+    pub in_transit: Vec<(String, i64)>,
 }
 
 /// Items whose SKU, description or barcode contains `q` (case-insensitive), by SKU.
@@ -42,10 +44,15 @@ pub(crate) fn stock_search(conn: &dyn Db, q: &str, limit: u32) -> StorageResult<
             args![id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let in_transit = super::in_transit(conn, Some(&id))?
+            .into_iter()
+            .map(|(wh, _, qty)| (wh, qty))
+            .collect();
         out.push(StockHit {
             sku,
             description,
             warehouses,
+            in_transit,
         });
     }
     Ok(out)

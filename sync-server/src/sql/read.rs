@@ -102,4 +102,8 @@ impl ReadModels for SqlStorage {
     fn returns(&self, warehouse: &str, limit: u32) -> StorageResult<Vec<inventory::ReturnLine>> {
         self.reading(|conn| inventory::returns(conn, warehouse, limit))
     }
+
+    fn transfers(&self, warehouse: &str) -> StorageResult<Vec<inventory::TransferSummary>> {
+        self.reading(|conn| inventory::transfers(conn, warehouse))
+    }
 }

@@ -203,6 +203,55 @@ impl Supervision for SqlStorage {
             .collect())
     }
 
+    fn create_transfer(
+        &self,
+        from: &str,
+        to: &str,
+        lines: &[(String, i64)],
+        by: &str,
+    ) -> StorageResult<String> {
+        let tx = self.write()?;
+        let number = inventory::create_transfer(&tx, from, to, lines, by, changed)?;
+        tx.commit()?;
+        tracing::info!(transfer = %number, from, to, by, lines = lines.len(), "transfer created");
+        Ok(number)
+    }
+
+    fn close_transfer(&self, number: &str, by: &str) -> StorageResult<inventory::TransferClosed> {
+        let tx = self.write()?;
+        let (dst, short, received) = inventory::close_transfer(&tx, number)?;
+        let exception = if short.is_empty() {
+            None
+        } else {
+            let missing: Vec<String> = short
+                .iter()
+                .map(|s| format!("{} {} of {}", s.sku, s.received, s.shipped))
+                .collect();
+            Some(raise(
+                &tx,
+                &ExceptionDraftRow {
+                    kind: ExceptionKind::TransferShort,
+                    warehouse: parse(&dst)?,
+                    device: self.server_device,
+                    op_ids: received,
+                    location: None,
+                    key: None,
+                    message: format!(
+                        "transfer {number} closed by {by} short: received {}",
+                        missing.join(", ")
+                    ),
+                },
+            )?)
+        };
+        tx.commit()?;
+        tracing::info!(transfer = %number, by, short = short.len(), "transfer closed");
+        Ok(inventory::TransferClosed {
+            transfer: number.to_string(),
+            short,
+            exception,
+        })
+    }
+
     fn release_quarantine(
         &self,
         release: &inventory::Release,
@@ -284,6 +333,10 @@ impl Supervision for SqlStorage {
     ) -> StorageResult<OrderStatus> {
         let tx = self.write()?;
         let status = inventory::confirm_shipment(&tx, order, step, by)?;
+        if matches!(step, inventory::Shipment::Shipped { .. }) {
+            // A transfer's goods are now in transit, expected at their destination.
+            inventory::shipped(&tx, order, changed)?;
+        }
         tx.commit()?;
         Ok(status)
     }

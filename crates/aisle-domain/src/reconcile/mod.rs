@@ -48,13 +48,16 @@ pub enum ExceptionKind {
     /// is unknown or has not shipped: the goods are in (or scrapped) as recorded; a supervisor
     /// finds out why.
     ReturnMismatch,
+    /// A transfer between warehouses closed with less received at its destination than was
+    /// shipped from its source: the difference is lost in transit until someone finds it.
+    TransferShort,
     /// A kind this build does not know (sent by a newer server): shown, never acted on.
     #[serde(other)]
     Other,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 13] = [
+    pub const ALL: [ExceptionKind; 14] = [
         Self::NegativeStock,
         Self::OverPick,
         Self::CountVariance,
@@ -68,6 +71,7 @@ impl ExceptionKind {
         Self::PlateConflict,
         Self::DuplicateEntry,
         Self::ReturnMismatch,
+        Self::TransferShort,
     ];
 
     /// True when an exception of this kind means its first operation was logged but not applied
@@ -95,6 +99,7 @@ impl ExceptionKind {
             Self::PlateConflict => "plate_conflict",
             Self::DuplicateEntry => "duplicate_entry",
             Self::ReturnMismatch => "return_mismatch",
+            Self::TransferShort => "transfer_short",
             Self::Other => "other",
         }
     }
