@@ -202,6 +202,11 @@ mod tests {
                 V16_RETURNS,
                 "1aa67fb0060f11dc32774a284913a8bc2f5d33750c6b88f0d375e5462ac07af3",
             ),
+            (
+                "V17_TRANSFERS",
+                V17_TRANSFERS,
+                "e38c91fd9a1ed1a0a2946393924de7fb0c613290f2117770aa6cc31e17e123d4",
+            ),
         ];
         for (name, sql, pinned) in released {
             assert_eq!(

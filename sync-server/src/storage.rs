@@ -8,8 +8,7 @@ use crate::error::StorageResult;
 use crate::inventory::{
     CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
     OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine, ReturnLine,
-    TransferClosed, TransferSummary,
-    Shipment, StockHit, Valuation,
+    Shipment, StockHit, TransferClosed, TransferSummary, Valuation,
 };
 use crate::tasks::TaskLine;
 use aisle_domain::master::LicensePlate;

@@ -232,7 +232,10 @@ pub fn run_transfers(storage: &dyn Storage, command: TransferCommand) -> anyhow:
             by,
         } => {
             let number = storage.create_transfer(&from, &to, &lines, &by)?;
-            println!("transfer {number}: {} line(s) from {from} to {to}; {from}'s devices pick it", lines.len());
+            println!(
+                "transfer {number}: {} line(s) from {from} to {to}; {from}'s devices pick it",
+                lines.len()
+            );
         }
         TransferCommand::List { warehouse } => {
             for t in storage.transfers(&warehouse)? {
@@ -248,7 +251,10 @@ pub fn run_transfers(storage: &dyn Storage, command: TransferCommand) -> anyhow:
                 println!("transfer {transfer} closed: everything shipped was received");
             } else {
                 for s in &closed.short {
-                    println!("{}: received {} of {} shipped", s.sku, s.received, s.shipped);
+                    println!(
+                        "{}: received {} of {} shipped",
+                        s.sku, s.received, s.shipped
+                    );
                 }
                 println!("transfer {transfer} closed short: an exception for a supervisor");
             }

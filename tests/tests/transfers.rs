@@ -56,7 +56,12 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
     src.sync();
     dst.sync();
     assert!(
-        dst.store.pick_list().unwrap().tasks.iter().all(|t| t.order != tr),
+        dst.store
+            .pick_list()
+            .unwrap()
+            .tasks
+            .iter()
+            .all(|t| t.order != tr),
         "WH2 does not pick WH1's transfer"
     );
     let tasks: Vec<_> = src
@@ -106,7 +111,11 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
     assert_eq!(hit.in_transit, vec![("WH2".to_string(), 10)]);
     let listed = storage.transfers("WH2").unwrap();
     assert_eq!(
-        (listed[0].status.as_str(), listed[0].shipped, listed[0].received),
+        (
+            listed[0].status.as_str(),
+            listed[0].shipped,
+            listed[0].received
+        ),
         ("in_transit", 15, 0)
     );
 
@@ -149,7 +158,11 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
         .into_iter()
         .find(|h| h.sku == BOLT)
         .unwrap();
-    assert_eq!(hit.in_transit, vec![("WH2".to_string(), 2)], "2 still on the way");
+    assert_eq!(
+        hit.in_transit,
+        vec![("WH2".to_string(), 2)],
+        "2 still on the way"
+    );
     let kinds = |server: &Server| -> Vec<String> {
         server.exceptions().into_iter().map(|(k, _)| k).collect()
     };
@@ -160,7 +173,11 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
     let closed = storage.close_transfer(&tr, "SUP2").unwrap();
     assert_eq!(closed.short.len(), 1, "{closed:?}");
     assert_eq!(
-        (closed.short[0].sku.as_str(), closed.short[0].shipped, closed.short[0].received),
+        (
+            closed.short[0].sku.as_str(),
+            closed.short[0].shipped,
+            closed.short[0].received
+        ),
         (BOLT, 10, 8)
     );
     assert!(closed.exception.is_some());
