@@ -331,6 +331,17 @@ impl Device {
         }
     }
 
+    /// This device's pick tasks for `order`, in walk order.
+    pub fn tasks_of(&self, order: &str) -> Vec<aisle_device::tasks::PickTask> {
+        self.store
+            .pick_list()
+            .unwrap()
+            .tasks
+            .into_iter()
+            .filter(|t| t.order == order)
+            .collect()
+    }
+
     pub fn id(&self) -> String {
         self.store.device().unwrap().device_id.to_string()
     }

@@ -65,14 +65,7 @@ fn returns_restock_quarantine_or_scrap_and_more_than_shipped_is_an_exception(bac
     .unwrap();
     server.admin(&["import", "orders", orders.to_str().unwrap()]);
     a.sync();
-    let task = a
-        .store
-        .pick_list()
-        .unwrap()
-        .tasks
-        .into_iter()
-        .find(|t| t.order == "SO-7001")
-        .unwrap();
+    let task = a.tasks_of("SO-7001").remove(0);
     let pick = PickRequest {
         location: format!("LOC:WH1:{}", task.location),
         item: BOLT_EAN.into(),

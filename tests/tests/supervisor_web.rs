@@ -43,14 +43,7 @@ fn supervisor_day(backend: Backend) {
     };
     device.store.count(&req, &device.ctx).unwrap();
     // SO-5002 picked in full, following the device's own pick list.
-    let tasks: Vec<_> = device
-        .store
-        .pick_list()
-        .unwrap()
-        .tasks
-        .into_iter()
-        .filter(|t| t.order == "SO-5002")
-        .collect();
+    let tasks = device.tasks_of("SO-5002");
     assert!(!tasks.is_empty());
     for t in &tasks {
         let item = device.store.item(t.item_id).unwrap();
@@ -530,6 +523,68 @@ fn supervisor_day(backend: Backend) {
     device.sync();
     assert_eq!(bolts_at(&device, "QA-01"), 0);
     assert_eq!(bolts_at(&device, "A-01-01-1"), shelf + 2);
+
+    // A transfer to WH2 from the Orders page: the tablet picks it, the page ships it, the stock
+    // search shows it in transit, and WH2's page closes it short (nothing was received there).
+    web.tap("nav-orders");
+    web.fill("transfer-to", "WH2");
+    web.fill("transfer-sku", "HAR-00003");
+    web.fill("transfer-qty", "3");
+    web.tap("transfer-create");
+    let said = web.wait_text("message", "the transfer", |t| t.contains("Transfer TR-"));
+    let tr = said
+        .split_whitespace()
+        .find(|w| w.starts_with("TR-"))
+        .unwrap()
+        .to_string();
+    web.wait_text(&format!("transfer-{tr}"), "the open transfer", |t| {
+        t.contains("WH1 → WH2") && t.contains("open")
+    });
+    // The tablet takes more work, as its sync timer does.
+    let more = aisle_device::sync::SyncOptions {
+        claim: Some(aisle_proto::ClaimRequest {
+            orders: 10,
+            tasks: 0,
+        }),
+        ..aisle_e2e::quick()
+    };
+    device.store.sync(more, &mut |_| {}).unwrap();
+    let tasks = device.tasks_of(&tr);
+    assert_eq!(tasks.len(), 1, "the tablet picks the transfer");
+    let item = device.store.item(tasks[0].item_id).unwrap();
+    let pick = aisle_device::work::PickRequest {
+        location: tasks[0].location_barcode.clone(),
+        item: item.barcodes[0].clone(),
+        qty: Some(tasks[0].qty),
+        order_line: Some(tasks[0].order_line),
+        ..Default::default()
+    };
+    device.store.pick(&pick, &device.ctx).unwrap();
+    device.sync();
+    web.tap("nav-stock");
+    web.tap("nav-orders");
+    web.tap(&format!("pack-{tr}"));
+    web.wait_text("message", "packed", |t| {
+        t.contains(&format!("Order {tr} is packed"))
+    });
+    web.fill(&format!("carrier-{tr}"), "own truck");
+    web.fill(&format!("tracking-{tr}"), "TRUCK-7");
+    web.tap(&format!("ship-{tr}"));
+    web.wait_text("message", "shipped", |t| {
+        t.contains(&format!("Order {tr} is shipped"))
+    });
+    web.tap("nav-stock");
+    web.fill("stock-q", "HAR-00003");
+    web.tap("stock-search");
+    web.wait_text("hit-HAR-00003", "the goods in transit", |t| {
+        t.contains("in transit to WH2: 3")
+    });
+    web.goto(&format!("{}/#/orders?warehouse=WH2", server.url));
+    web.tap(&format!("close-{tr}"));
+    web.wait_text("message", "the short close", |t| {
+        t.contains("closed short (HAR-00003 0 of 3)")
+    });
+    web.screenshot("web-transfers");
 
     // Devices page, and signing out ends the session.
     web.tap("nav-devices");

@@ -64,14 +64,7 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
             .all(|t| t.order != tr),
         "WH2 does not pick WH1's transfer"
     );
-    let tasks: Vec<_> = src
-        .store
-        .pick_list()
-        .unwrap()
-        .tasks
-        .into_iter()
-        .filter(|t| t.order == tr)
-        .collect();
+    let tasks = src.tasks_of(&tr);
     assert_eq!(tasks.len(), 2, "{tasks:?}");
     for t in &tasks {
         let item = src.store.item_by_sku(&t.sku).unwrap().unwrap();
