@@ -51,6 +51,8 @@ const V15_SUPPLIERS: &str = include_str!("../migrations/sqlite/0015_suppliers.sq
 const V16_RETURNS: &str = include_str!("../migrations/sqlite/0016_returns.sql");
 /// Transfers between warehouses.
 const V17_TRANSFERS: &str = include_str!("../migrations/sqlite/0017_transfers.sql");
+/// Whether a warehouse refuses a scan that overfills a location: the shared ledger's 0003.
+const V18_CAPACITY_POLICY: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -71,6 +73,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V15_SUPPLIERS),
     M::up(V16_RETURNS),
     M::up(V17_TRANSFERS),
+    M::up(V18_CAPACITY_POLICY),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -96,6 +99,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0008_suppliers.sql"),
         include_str!("../migrations/postgres/0009_returns.sql"),
         include_str!("../migrations/postgres/0010_transfers.sql"),
+        aisle_ledger::schema::V3_CAPACITY_POLICY,
     ];
 }
 
@@ -206,6 +210,11 @@ mod tests {
                 "V17_TRANSFERS",
                 V17_TRANSFERS,
                 "e38c91fd9a1ed1a0a2946393924de7fb0c613290f2117770aa6cc31e17e123d4",
+            ),
+            (
+                "V18_CAPACITY_POLICY (the shared ledger's 0003)",
+                V18_CAPACITY_POLICY,
+                "7833bb8aaccc4f5f1b0a3f9116fbc1c82be82f4d09783bc6f6cec6a3b7b6273a",
             ),
         ];
         for (name, sql, pinned) in released {

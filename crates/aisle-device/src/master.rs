@@ -18,7 +18,7 @@ pub use aisle_ledger::master::{
 impl Store {
     /// Creates or renames a warehouse (matched by code).
     pub fn upsert_warehouse(&mut self, code: &str, name: &str) -> Result<Warehouse> {
-        rows::upsert_warehouse(&self.conn, code, name)?;
+        rows::upsert_warehouse(&self.conn, code, name, None)?;
         self.warehouse_by_code(code)
     }
 

@@ -4,7 +4,7 @@
 use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{ChangeLogEntry, Operation, PAYLOAD_VERSION};
-use aisle_domain::{LocationId, OpId};
+use aisle_domain::{LocationId, OpId, WarehouseId};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -99,7 +99,15 @@ impl Store {
             .iter()
             .map(|(k, q)| negative_warning(&tx, k, *q))
             .collect::<Result<Vec<_>>>()?;
-        warnings.extend(capacity_warnings(&tx, &entry.op)?);
+        let over = capacity_warnings(&tx, &entry.op)?;
+        if !over.is_empty() && refuses_over_capacity(&tx, entry.warehouse_id)? {
+            // Dropping the transaction takes everything back: nothing is recorded.
+            return Err(DeviceError::Invalid(format!(
+                "{}; this warehouse refuses a scan that overfills a location: put it elsewhere",
+                over.join("; ")
+            )));
+        }
+        warnings.extend(over);
         tx.commit()?;
         Ok(Recorded { entry, warnings })
     }
@@ -124,6 +132,15 @@ fn append_log(conn: &Connection, e: &ChangeLogEntry) -> Result<()> {
         e.seen_cursor as i64,
     ])?;
     Ok(())
+}
+
+/// Whether the warehouse refuses a scan that overfills a location (its `refuse_over_capacity`).
+fn refuses_over_capacity(conn: &Connection, warehouse: WarehouseId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT refuse_over_capacity FROM warehouses WHERE id = ?1")?
+        .query_row([warehouse.to_string()], |r| r.get::<_, i64>(0))
+        .optional()?
+        .is_some_and(|v| v != 0))
 }
 
 /// Locations this operation put stock into that now hold more than their capacity. What a

@@ -35,6 +35,9 @@ const V6: &str = include_str!("../migrations/0006_leases.sql");
 const V7: &str = include_str!("../migrations/0007_totes.sql");
 /// Version 8: each item's minimum remaining shelf life (`aisle_domain::shelf_life`).
 const V8: &str = aisle_ledger::schema::V2_SHELF_LIFE;
+/// Version 9: whether a warehouse refuses a scan that overfills a location (the shared ledger's
+/// 0003).
+const V9: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -47,11 +50,12 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V6),
         M::up(V7),
         M::up(V8),
+        M::up(V9),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST: usize = 8;
+pub const LATEST: usize = 9;
 
 #[cfg(test)]
 mod tests {
@@ -103,6 +107,11 @@ mod tests {
                 "V8 (the shared ledger's 0002)",
                 V8,
                 "bc805519f0516d3e52d56077536eeae4355cce2c744cdca7c5fe6c6cc2fca9a4",
+            ),
+            (
+                "V9 (the shared ledger's 0003)",
+                V9,
+                "7833bb8aaccc4f5f1b0a3f9116fbc1c82be82f4d09783bc6f6cec6a3b7b6273a",
             ),
         ];
         let edited: Vec<String> = released

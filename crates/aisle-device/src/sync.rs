@@ -331,8 +331,13 @@ fn upsert_master(tx: &Connection, m: &MasterData) -> Result<()> {
             )));
         }
         tx.execute(
-            "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name",
-            params![w.id.to_string(), w.code, w.name],
+            "INSERT INTO warehouses (id, code, name, refuse_over_capacity) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name, refuse_over_capacity = excluded.refuse_over_capacity",
+            params![
+                w.id.to_string(),
+                w.code,
+                w.name,
+                i64::from(w.refuse_over_capacity)
+            ],
         )?;
     }
     for l in &m.locations {

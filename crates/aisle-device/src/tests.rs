@@ -1075,6 +1075,24 @@ fn a_scan_that_overfills_a_location_warns_and_putaway_passes_a_full_home_by() {
         "A-01-1",
         "a full home is passed by: the first empty storage bin"
     );
+    // A warehouse that refuses overfilling: the same scan is refused with the reason, nothing
+    // recorded; a scan that fits is still taken.
+    f.store
+        .conn()
+        .execute("UPDATE warehouses SET refuse_over_capacity = 1", [])
+        .unwrap();
+    let pending = f.store.pending_count().unwrap();
+    let e = f.store.receive(&over, &f.ctx).unwrap_err().to_string();
+    assert!(
+        e.contains("224 units, over its capacity of 200") && e.contains("refuses"),
+        "{e}"
+    );
+    assert_eq!(f.store.pending_count().unwrap(), pending);
+    let elsewhere = ReceiveRequest {
+        location: "LOC:WH1:A-01-1".into(),
+        ..over
+    };
+    f.store.receive(&elsewhere, &f.ctx).unwrap();
 }
 
 #[test]

@@ -228,11 +228,13 @@ pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
             id: WarehouseId::new(),
             code: "WH1".into(),
             name: "Central DC".into(),
+            refuse_over_capacity: false,
         },
         Warehouse {
             id: WarehouseId::new(),
             code: "WH2".into(),
             name: "North Depot".into(),
+            refuse_over_capacity: false,
         },
     ];
     let mut locations = Vec::new();

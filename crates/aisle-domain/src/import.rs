@@ -40,6 +40,8 @@ pub const MAX_ERRORS: usize = 50;
 pub struct WarehouseRow {
     pub code: String,
     pub name: String,
+    /// `None` when the column is absent or empty: left as it is.
+    pub refuse_over_capacity: Option<bool>,
 }
 
 /// A location row; the parent is named by code within the same warehouse.
@@ -298,7 +300,12 @@ fn for_rows<T>(table: &mut Table, mut each: impl FnMut(&mut Row<'_>) -> Option<T
 
 /// Reads `code,name`.
 pub fn parse_warehouses(input: impl Read) -> Result<Vec<WarehouseRow>, ImportError> {
-    let mut t = Table::read("warehouses", input, &["code", "name"], &[])?;
+    let mut t = Table::read(
+        "warehouses",
+        input,
+        &["code", "name"],
+        &["refuse_over_capacity"],
+    )?;
     let mut seen = HashMap::new();
     let rows = for_rows(&mut t, |r| {
         let code = r.required("code");
@@ -309,7 +316,13 @@ pub fn parse_warehouses(input: impl Read) -> Result<Vec<WarehouseRow>, ImportErr
                 format!("warehouse {code:?} already appears on line {first}"),
             );
         }
-        Some(WarehouseRow { code, name })
+        let refuse_over_capacity =
+            (!r.get("refuse_over_capacity").is_empty()).then(|| r.bool("refuse_over_capacity"));
+        Some(WarehouseRow {
+            code,
+            name,
+            refuse_over_capacity,
+        })
     });
     t.finish(rows)
 }

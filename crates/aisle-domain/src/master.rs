@@ -15,6 +15,9 @@ pub struct Warehouse {
     pub id: WarehouseId,
     pub code: String,
     pub name: String,
+    /// A scan that would leave a location over its capacity is refused (not only warned about).
+    #[serde(default)]
+    pub refuse_over_capacity: bool,
 }
 
 /// What a location is for. Structural kinds (zone, aisle, rack) group other locations and never

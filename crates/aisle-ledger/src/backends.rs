@@ -19,6 +19,7 @@ fn on_both(body: impl Fn(&dyn Db)) {
     crate::configure(&lite).unwrap();
     lite.execute_batch(schema::V1).unwrap();
     lite.execute_batch(schema::V2_SHELF_LIFE).unwrap();
+    lite.execute_batch(schema::V3_CAPACITY_POLICY).unwrap();
     eprintln!("on SQLite");
     body(&lite);
     drop(lite);
@@ -27,6 +28,7 @@ fn on_both(body: impl Fn(&dyn Db)) {
     let pg = PgConn::connect(&aisle_testdb::fresh_database()).unwrap();
     pg.batch(schema::postgres::V1).unwrap();
     pg.batch(schema::V2_SHELF_LIFE).unwrap();
+    pg.batch(schema::V3_CAPACITY_POLICY).unwrap();
     eprintln!("on PostgreSQL");
     body(&pg);
 }

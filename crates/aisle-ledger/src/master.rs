@@ -21,13 +21,14 @@ pub struct ImportSummary {
 }
 
 /// The columns [`warehouse_from_row`] reads, in order.
-pub const WAREHOUSE_COLUMNS: &str = "id, code, name";
+pub const WAREHOUSE_COLUMNS: &str = "id, code, name, refuse_over_capacity";
 
 pub fn warehouse_from_row(r: &Row<'_>) -> Result<Warehouse> {
     Ok(Warehouse {
         id: r.get(0)?,
         code: r.get(1)?,
         name: r.get(2)?,
+        refuse_over_capacity: r.get(3)?,
     })
 }
 
@@ -286,8 +287,15 @@ pub fn load_items(conn: &dyn Db) -> Result<Vec<Item>> {
     conn.rows(&sql, &[], item_from_row)
 }
 
-/// Creates or renames a warehouse (matched by code). Returns true when it was created.
-pub fn upsert_warehouse(conn: &dyn Db, code: &str, name: &str) -> Result<bool> {
+/// Creates or renames a warehouse (matched by code), and sets whether it refuses a scan that
+/// overfills a location when `refuse_over_capacity` is given (a new one refuses none). Returns
+/// true when it was created.
+pub fn upsert_warehouse(
+    conn: &dyn Db,
+    code: &str,
+    name: &str,
+    refuse_over_capacity: Option<bool>,
+) -> Result<bool> {
     let code = code.trim();
     if code.is_empty() {
         return Err(LedgerError::Invalid("warehouse code is empty".into()));
@@ -297,15 +305,20 @@ pub fn upsert_warehouse(conn: &dyn Db, code: &str, name: &str) -> Result<bool> {
     match existing {
         Some(id) => {
             conn.exec(
-                "UPDATE warehouses SET name = ?1 WHERE id = ?2",
-                args![name, id],
+                "UPDATE warehouses SET name = ?1, refuse_over_capacity = COALESCE(?3, refuse_over_capacity) WHERE id = ?2",
+                args![name, id, refuse_over_capacity.map(i64::from)],
             )?;
             Ok(false)
         }
         None => {
             conn.exec(
-                "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
-                args![WarehouseId::new(), code, name],
+                "INSERT INTO warehouses (id, code, name, refuse_over_capacity) VALUES (?1, ?2, ?3, ?4)",
+                args![
+                    WarehouseId::new(),
+                    code,
+                    name,
+                    i64::from(refuse_over_capacity.unwrap_or(false))
+                ],
             )?;
             Ok(true)
         }
@@ -430,7 +443,7 @@ pub fn import_warehouses_into(tx: &dyn Db, input: impl Read) -> Result<ImportSum
         updated: 0,
     };
     for r in rows {
-        if upsert_warehouse(tx, &r.code, &r.name)? {
+        if upsert_warehouse(tx, &r.code, &r.name, r.refuse_over_capacity)? {
             summary.created += 1;
         } else {
             summary.updated += 1;
@@ -564,6 +577,8 @@ mod tests {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(crate::schema::V1).unwrap();
         conn.execute_batch(crate::schema::V2_SHELF_LIFE).unwrap();
+        conn.execute_batch(crate::schema::V3_CAPACITY_POLICY)
+            .unwrap();
         conn
     }
 

@@ -13,6 +13,9 @@ pub const V1: &str = include_str!("../migrations/0001_master_and_ledger.sql");
 /// takes it too.
 pub const V2_SHELF_LIFE: &str = include_str!("../migrations/0002_shelf_life.sql");
 
+/// Whether a warehouse refuses a scan that overfills a location. One text for both backends.
+pub const V3_CAPACITY_POLICY: &str = include_str!("../migrations/0003_capacity_policy.sql");
+
 /// The same tables on PostgreSQL (the server's other backend), numbered alike.
 pub mod postgres {
     /// [`super::V1`]'s tables on PostgreSQL.
@@ -35,6 +38,11 @@ mod tests {
                 "0002_shelf_life.sql",
                 super::V2_SHELF_LIFE,
                 "bc805519f0516d3e52d56077536eeae4355cce2c744cdca7c5fe6c6cc2fca9a4",
+            ),
+            (
+                "0003_capacity_policy.sql",
+                super::V3_CAPACITY_POLICY,
+                "7833bb8aaccc4f5f1b0a3f9116fbc1c82be82f4d09783bc6f6cec6a3b7b6273a",
             ),
         ] {
             let now: String = Sha256::digest(sql.as_bytes())

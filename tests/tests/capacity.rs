@@ -1,0 +1,63 @@
+//! A warehouse's capacity policy end to end (issue 13), on both backends: warehouse IT sets
+//! `refuse_over_capacity` in the warehouses CSV; the setting reaches the tablets with the next
+//! sync, and a scan that would overfill a location is then refused there, with nothing recorded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use aisle_device::work::ReceiveRequest;
+use aisle_e2e::{Backend, Device, Server};
+
+aisle_e2e::on_both!(a_warehouse_that_refuses_overfilling_has_its_tablets_refuse_the_scan);
+fn a_warehouse_that_refuses_overfilling_has_its_tablets_refuse_the_scan(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo_on(backend, dir.path(), 20);
+    let mut device = Device::enrolled(dir.path(), &server, "C1", &server.url);
+    let (code, capacity): (String, i64) = device
+        .store
+        .conn()
+        .query_row(
+            "SELECT l.code, l.capacity FROM locations l JOIN warehouses w ON w.id = l.warehouse_id
+             WHERE w.code = 'WH1' AND l.capacity IS NOT NULL ORDER BY l.code LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let overfill = ReceiveRequest {
+        location: format!("LOC:WH1:{code}"),
+        item: "5012345000015".into(),
+        qty: Some(capacity + 1),
+        ..Default::default()
+    };
+    // By default the scan is recorded with a warning.
+    let rec = device.store.receive(&overfill, &device.ctx).unwrap();
+    assert!(
+        rec.warnings.iter().any(|w| w.contains("over its capacity")),
+        "{:?}",
+        rec.warnings
+    );
+    device.sync();
+
+    // Warehouse IT turns refusal on (the name stays as it was given).
+    let csv = dir.path().join("warehouses.csv");
+    std::fs::write(&csv, "code,name,refuse_over_capacity\nWH1,Central DC,yes\n").unwrap();
+    server.admin(&["import", "warehouses", csv.to_str().unwrap()]);
+    device.sync();
+    let pending = device.store.pending_count().unwrap();
+    let e = device
+        .store
+        .receive(&overfill, &device.ctx)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("refuses a scan that overfills"), "{e}");
+    assert_eq!(
+        device.store.pending_count().unwrap(),
+        pending,
+        "nothing recorded"
+    );
+
+    // A warehouses import without the column leaves the setting as it is.
+    std::fs::write(&csv, "code,name\nWH1,Central DC\n").unwrap();
+    server.admin(&["import", "warehouses", csv.to_str().unwrap()]);
+    device.sync();
+    assert!(device.store.receive(&overfill, &device.ctx).is_err());
+}
