@@ -4,7 +4,7 @@
 //! line takes picks, the books audit clean, and a snapshot carries the old exception.
 //!
 //! The data is written as a server of version 2 (the first with the server's own tables) wrote
-//! it: warehouses and locations through the same import functions, everything else as rows.
+//! it: locations through the same import function, everything else as rows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -32,8 +32,12 @@ struct Old {
 
 fn seed(conn: &Connection) -> Old {
     let tx = conn.unchecked_transaction().unwrap();
-    aisle_ledger::master::import_warehouses_into(&tx, "code,name\nWH1,Central\n".as_bytes())
-        .unwrap();
+    // The warehouse as version 2 wrote it (today's import writes columns added since).
+    tx.execute(
+        "INSERT INTO warehouses (id, code, name) VALUES (?1, 'WH1', 'Central')",
+        [aisle_domain::WarehouseId::new().to_string()],
+    )
+    .unwrap();
     aisle_ledger::master::import_locations_into(
         &tx,
         "warehouse,code,type,parent,walk_seq\nWH1,RCV-01,receiving,,\nWH1,A-01-1,storage,,10\n"

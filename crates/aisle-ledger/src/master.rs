@@ -467,7 +467,11 @@ pub fn import_locations_into(tx: &dyn Db, input: impl Read) -> Result<ImportSumm
             column: Some(column.into()),
             reason,
         };
-        let Some(wh) = warehouse_by_code(tx, &r.warehouse)?.map(|w| w.id) else {
+        let wh: Option<WarehouseId> = tx.value(
+            "SELECT id FROM warehouses WHERE code = ?1",
+            args![r.warehouse],
+        )?;
+        let Some(wh) = wh else {
             errors.push(err(
                 "warehouse",
                 format!(
