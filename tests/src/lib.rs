@@ -247,6 +247,16 @@ impl Server {
     }
 
     /// The server's stock of one warehouse, keyed like [`device_stock`].
+    /// What the stock export holds of `sku` in `warehouse` (at `location` when given).
+    pub fn held(&self, warehouse: &str, location: Option<&str>, sku: &str) -> i64 {
+        self.export("stock")
+            .iter()
+            .filter(|r| &r[0] == warehouse && &r[2] == sku)
+            .filter(|r| location.is_none_or(|l| &r[1] == l))
+            .map(|r| r[6].parse::<i64>().unwrap())
+            .sum()
+    }
+
     pub fn stock(&self, warehouse: &str) -> BTreeMap<String, i64> {
         self.export("stock")
             .iter()
@@ -329,6 +339,18 @@ impl Device {
             path,
             ctx: OpContext::new(badge),
         }
+    }
+
+    /// What this device holds of `sku` at location `code`.
+    pub fn held(&self, sku: &str, code: &str) -> i64 {
+        let item = self.store.find_item(sku).unwrap();
+        self.store
+            .stock_of_item(item)
+            .unwrap()
+            .iter()
+            .filter(|l| l.location == code)
+            .map(|l| l.qty)
+            .sum()
     }
 
     /// This device's pick tasks for `order`, in walk order.

@@ -15,26 +15,14 @@ const BOLT: &str = "HAR-00001";
 const BOLT_EAN: &str = "5012345000015";
 const SHELF: &str = "A-01-01-1";
 
-/// What the device holds of the bolt at `code`.
+/// What a device holds of the bolt at `code`.
 fn held(d: &Device, code: &str) -> i64 {
-    let item = d.store.find_item(BOLT).unwrap();
-    d.store
-        .stock_of_item(item)
-        .unwrap()
-        .iter()
-        .filter(|l| l.location == code)
-        .map(|l| l.qty)
-        .sum()
+    d.held(BOLT, code)
 }
 
-/// What the server's stock export holds of the bolt at `code` in WH1.
+/// What the server holds of the bolt at `code` in WH1.
 fn on_server(server: &Server, code: &str) -> i64 {
-    server
-        .export("stock")
-        .iter()
-        .filter(|r| &r[0] == "WH1" && &r[1] == code && &r[2] == BOLT)
-        .map(|r| r[6].parse::<i64>().unwrap())
-        .sum()
+    server.held("WH1", Some(code), BOLT)
 }
 
 fn back(order: &str, to: &str, qty: i64, disposition: &str) -> ReturnRequest {

@@ -485,16 +485,7 @@ fn supervisor_day(backend: Backend) {
 
     // A customer return against an order that never shipped, quarantined on the device: listed
     // on the Stock page as a mismatch; once inspected, released to a shelf, and the device follows.
-    let bolt = device.store.find_item("HAR-00001").unwrap();
-    let bolts_at = |d: &Device, code: &str| -> i64 {
-        d.store
-            .stock_of_item(bolt)
-            .unwrap()
-            .iter()
-            .filter(|l| l.location == code)
-            .map(|l| l.qty)
-            .sum()
-    };
+    let bolts_at = |d: &Device, code: &str| d.held("HAR-00001", code);
     let shelf = bolts_at(&device, "A-01-01-1");
     let back = ReturnRequest {
         order: "SO-4242".into(),

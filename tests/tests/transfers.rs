@@ -14,16 +14,6 @@ use aisle_server::storage::{ReadModels, Supervision};
 const BOLT: &str = "HAR-00001";
 const OTHER: &str = "HAR-00002";
 
-/// What the server's stock export holds of `sku` in `warehouse`.
-fn total(server: &Server, warehouse: &str, sku: &str) -> i64 {
-    server
-        .export("stock")
-        .iter()
-        .filter(|r| &r[0] == warehouse && &r[2] == sku)
-        .map(|r| r[6].parse::<i64>().unwrap())
-        .sum()
-}
-
 aisle_e2e::on_both!(a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other);
 fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
@@ -46,7 +36,10 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
     }
     assert!(storage.transfers("WH1").unwrap().is_empty());
 
-    let before = (total(&server, "WH1", BOLT), total(&server, "WH2", BOLT));
+    let before = (
+        server.held("WH1", None, BOLT),
+        server.held("WH2", None, BOLT),
+    );
     let tr = storage
         .create_transfer("WH1", "WH2", &lines(10), "SUP1")
         .unwrap();
@@ -93,8 +86,8 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
         .unwrap();
 
     // In transit: out of WH1, not yet in WH2, in the totals across warehouses.
-    assert_eq!(total(&server, "WH1", BOLT), before.0 - 10);
-    assert_eq!(total(&server, "WH2", BOLT), before.1);
+    assert_eq!(server.held("WH1", None, BOLT), before.0 - 10);
+    assert_eq!(server.held("WH2", None, BOLT), before.1);
     let hit = storage
         .stock_search(BOLT, 5)
         .unwrap()
@@ -144,7 +137,7 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
         dst.store.receive(&req, &dst.ctx).unwrap();
     }
     dst.sync();
-    assert_eq!(total(&server, "WH2", BOLT), before.1 + 8);
+    assert_eq!(server.held("WH2", None, BOLT), before.1 + 8);
     let hit = storage
         .stock_search(BOLT, 5)
         .unwrap()

@@ -38,7 +38,7 @@ pub struct Shortage {
     pub received: i64,
 }
 
-/// Is `order` a transfer's order (its number and destination warehouse id)?
+/// Is `order` a transfer's order? Its status and destination warehouse id.
 fn transfer_of(conn: &dyn Db, order: &str) -> StorageResult<Option<(String, String)>> {
     Ok(conn.first(
         "SELECT status, to_wh FROM transfers WHERE transfer_no = ?1",

@@ -239,16 +239,12 @@ impl Administration for SqlStorage {
                     },
                 )?;
             }
-            ExportKind::Suppliers | ExportKind::SupplierItems | ExportKind::ItemWarehouses => {
-                let rows = match kind {
-                    ExportKind::Suppliers => inventory::export_suppliers(&conn)?,
-                    ExportKind::SupplierItems => inventory::export_supplier_items(&conn)?,
-                    _ => inventory::export_item_warehouses(&conn)?,
-                };
-                for r in &rows {
-                    csv_row(out, r)?;
-                }
-                n = rows.len().saturating_sub(1);
+            ExportKind::Suppliers => n = csv_rows(out, &inventory::export_suppliers(&conn)?)?,
+            ExportKind::SupplierItems => {
+                n = csv_rows(out, &inventory::export_supplier_items(&conn)?)?
+            }
+            ExportKind::ItemWarehouses => {
+                n = csv_rows(out, &inventory::export_item_warehouses(&conn)?)?
             }
             ExportKind::Exceptions => {
                 csv_row(
@@ -562,6 +558,14 @@ fn work_codes(rows: &[WorkRow]) -> impl Iterator<Item = Codes<'_>> {
         warehouse: &r.warehouse,
         sku: &r.sku,
     })
+}
+
+/// A header and its rows; the rows written, not counting the header.
+fn csv_rows(out: &mut dyn std::io::Write, rows: &[Vec<String>]) -> StorageResult<usize> {
+    for r in rows {
+        csv_row(out, r)?;
+    }
+    Ok(rows.len().saturating_sub(1))
 }
 
 fn csv_row(out: &mut dyn std::io::Write, fields: &[String]) -> StorageResult<()> {
