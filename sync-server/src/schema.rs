@@ -53,6 +53,9 @@ const V16_RETURNS: &str = include_str!("../migrations/sqlite/0016_returns.sql");
 const V17_TRANSFERS: &str = include_str!("../migrations/sqlite/0017_transfers.sql");
 /// Whether a warehouse refuses a scan that overfills a location: the shared ledger's 0003.
 const V18_CAPACITY_POLICY: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
+/// Cartons, what was packed into them, shipments of cartons and SSCC blocks given to devices
+/// (the same text on PostgreSQL).
+const V19_CARTONS: &str = include_str!("../migrations/sqlite/0018_cartons.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -74,6 +77,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V16_RETURNS),
     M::up(V17_TRANSFERS),
     M::up(V18_CAPACITY_POLICY),
+    M::up(V19_CARTONS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -100,6 +104,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0009_returns.sql"),
         include_str!("../migrations/postgres/0010_transfers.sql"),
         aisle_ledger::schema::V3_CAPACITY_POLICY,
+        super::V19_CARTONS,
     ];
 }
 

@@ -6,9 +6,9 @@
 
 use crate::error::StorageResult;
 use crate::inventory::{
-    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
-    OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine, ReturnLine,
-    Shipment, StockHit, TransferClosed, TransferSummary, Valuation,
+    CartonSheet, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail,
+    LotStock, OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine,
+    ReturnLine, Shipment, ShipmentSummary, StockHit, TransferClosed, TransferSummary, Valuation,
 };
 use crate::tasks::TaskLine;
 use aisle_domain::master::LicensePlate;
@@ -16,7 +16,7 @@ use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::replenish::Policy;
 use aisle_domain::{DeviceId, TaskId, WarehouseId};
 use aisle_proto::{
-    EnrollRequest, Exception, MasterData, OrderLine, PullQuery, ReceiptLine, Snapshot,
+    Carton, EnrollRequest, Exception, MasterData, OrderLine, PullQuery, ReceiptLine, Snapshot,
     StockSummary, Task,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -48,6 +48,7 @@ pub struct PullPage {
     pub tasks: Vec<Task>,
     pub plates: Vec<LicensePlate>,
     pub leases: Vec<aisle_proto::Lease>,
+    pub cartons: Vec<Carton>,
     pub stock: Vec<aisle_proto::StockChange>,
     pub durable_seq: u64,
 }
@@ -256,6 +257,15 @@ pub trait SyncEngine {
         device: &DeviceRecord,
         req: &aisle_proto::ClaimRequest,
     ) -> StorageResult<Vec<aisle_proto::Lease>>;
+
+    /// Reserves a block of SSCC serial references for a device's cartons (no other device gets
+    /// them).
+    fn reserve_sscc_block(
+        &self,
+        device: &DeviceRecord,
+        extension: u8,
+        prefix: &str,
+    ) -> StorageResult<aisle_domain::sscc::SsccBlock>;
 }
 
 /// Warehouse IT and the server's own bookkeeping: operators, imports and exports, the demo,
@@ -511,6 +521,19 @@ pub trait ReadModels {
 
     /// The transfers into or out of a warehouse, newest first.
     fn transfers(&self, warehouse: &str) -> StorageResult<Vec<TransferSummary>>;
+
+    /// A warehouse's cartons (of one order, when given), by SSCC.
+    fn cartons(&self, warehouse: &str, order: Option<&str>) -> StorageResult<Vec<Carton>>;
+
+    /// A warehouse's shipments of cartons, newest first (at most `limit`).
+    fn shipments(&self, warehouse: &str, limit: u32) -> StorageResult<Vec<ShipmentSummary>>;
+
+    /// The cartons of a shipment, or one carton, as documents show them; empty when unknown.
+    fn carton_sheets(
+        &self,
+        shipment: Option<&str>,
+        carton: Option<&str>,
+    ) -> StorageResult<Vec<CartonSheet>>;
 }
 
 /// Everything a backend provides; handlers hold an `Arc<dyn Storage>`. Implemented for every type

@@ -5,7 +5,7 @@
 
 use aisle_domain::admission::{Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::StockKey;
-use aisle_domain::reconcile::{LineProgress, StateView, ViewError, ViewResult};
+use aisle_domain::reconcile::{CartonView, LineProgress, StateView, ViewError, ViewResult};
 use aisle_domain::shelf_life;
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
@@ -199,21 +199,43 @@ impl StateView for TxView<'_> {
     }
 
     fn returned(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>> {
+        // A carton's SSCC names the order it was packed for.
+        let order = self
+            .one(
+                "SELECT order_no FROM cartons WHERE sscc = ?1",
+                args![order],
+                |r| r.get::<String>(0),
+            )?
+            .unwrap_or_else(|| order.to_string());
         let status: Option<String> = self.one(
             "SELECT status FROM shipments WHERE order_no = ?1",
             args![order],
             |r| r.get(0),
         )?;
-        if status.as_deref() != Some("shipped") {
-            return Ok(None);
-        }
-        let target: i64 = self
-            .one(
+        let target: i64 = if status.as_deref() == Some("shipped") {
+            // Confirmed shipped as a whole by a supervisor: what was picked left.
+            self.one(
                 "SELECT COALESCE(CAST(SUM(picked_qty) AS BIGINT), 0) FROM order_lines WHERE order_no = ?1 AND item_id = ?2",
                 args![order, item.to_string()],
                 |r| r.get(0),
             )?
-            .unwrap_or(0);
+            .unwrap_or(0)
+        } else {
+            // Shipped in cartons: what the shipped cartons held.
+            let shipped: Option<i64> = self
+                .one(
+                    "SELECT CAST(SUM(CASE WHEN l.item_id = ?2 THEN l.qty ELSE 0 END) AS BIGINT)
+                 FROM carton_lines l JOIN cartons c ON c.sscc = l.sscc
+                 WHERE l.order_no = ?1 AND c.shipment_op IS NOT NULL",
+                    args![order, item.to_string()],
+                    |r| r.get(0),
+                )?
+                .flatten();
+            match shipped {
+                Some(q) => q,
+                None => return Ok(None),
+            }
+        };
         let back: Vec<(OpId, i64)> = self
             .conn
             .rows(
@@ -227,6 +249,64 @@ impl StateView for TxView<'_> {
             done: back.iter().map(|(_, q)| q).sum(),
             ops: back.into_iter().map(|(op, _)| op).collect(),
         }))
+    }
+
+    fn packed(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>> {
+        let target: Option<i64> = self
+            .one(
+                "SELECT CAST(SUM(qty) AS BIGINT) FROM order_lines WHERE order_no = ?1 AND item_id = ?2",
+                args![order, item.to_string()],
+                |r| r.get(0),
+            )?
+            .flatten();
+        let Some(target) = target else {
+            return Ok(None);
+        };
+        let packed: Vec<(OpId, i64)> = self
+            .conn
+            .rows(
+                "SELECT op_id, CAST(SUM(qty) AS BIGINT) FROM carton_lines WHERE order_no = ?1 AND item_id = ?2
+                 GROUP BY op_id ORDER BY MIN(at), op_id",
+                args![order, item.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(fail)?;
+        Ok(Some(LineProgress {
+            target,
+            done: packed.iter().map(|(_, q)| q).sum(),
+            ops: packed.into_iter().map(|(op, _)| op).collect(),
+        }))
+    }
+
+    fn carton(&self, sscc: &str) -> ViewResult<Option<CartonView>> {
+        let row: Option<(String, Option<String>, Option<String>)> = self.one(
+            "SELECT order_no, shipment_op, shipped_device_time FROM cartons WHERE sscc = ?1",
+            args![sscc],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let Some((order, op, at)) = row else {
+            return Ok(None);
+        };
+        let shipped = match (op, at) {
+            (Some(op), Some(at)) => Some((
+                id(&op)?,
+                DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| ViewError(format!("carton {sscc}'s shipment time {at:?}: {e}")))?
+                    .with_timezone(&Utc),
+            )),
+            _ => None,
+        };
+        Ok(Some(CartonView { order, shipped }))
+    }
+
+    fn item_sku(&self, item: ItemId) -> ViewResult<String> {
+        Ok(self
+            .one(
+                "SELECT sku FROM items WHERE id = ?1",
+                args![item.to_string()],
+                |r| r.get::<String>(0),
+            )?
+            .unwrap_or_else(|| item.to_string()))
     }
 
     fn unseen_counts(

@@ -137,6 +137,36 @@ pub fn describe(store: &Store, op: &Operation) -> String {
             r.disposition.as_str(),
             loc(store, r.key.location)
         ),
+        Operation::Pack(p) => format!(
+            "packed {} into carton {} for order {}",
+            p.lines
+                .iter()
+                .map(|l| format!(
+                    "{} x {}{}",
+                    l.qty,
+                    sku(store, l.item),
+                    lot_text(&l.lot, &None)
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.carton,
+            p.order
+        ),
+        Operation::CloseCarton(c) => format!(
+            "closed carton {} of order {} ({})",
+            c.carton,
+            c.order,
+            aisle_domain::op::weight_text(c.weight_g)
+        ),
+        Operation::Ship(s) => format!(
+            "shipped {} carton(s) with {}{}",
+            s.cartons.len(),
+            s.carrier,
+            s.reference
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
     }
 }
 

@@ -186,7 +186,10 @@ fn references(op: &Operation) -> (Vec<ItemId>, Vec<LocationId>) {
         Operation::Adjust(a) => (vec![a.key.item], vec![a.key.location]),
         Operation::Return(r) => (vec![r.key.item], vec![r.key.location]),
         Operation::UnknownScan(u) => (vec![], u.location.into_iter().collect()),
-        Operation::Unreadable(_) => (vec![], vec![]),
+        Operation::Pack(p) => (p.lines.iter().map(|l| l.item).collect(), vec![]),
+        Operation::Unreadable(_) | Operation::CloseCarton(_) | Operation::Ship(_) => {
+            (vec![], vec![])
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod reconcile;
 pub mod replenish;
 pub mod scan;
 pub mod shelf_life;
+pub mod sscc;
 
 pub use ids::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,

@@ -5,6 +5,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod carton;
+pub mod pdf;
+pub mod printer;
+pub mod slip;
+
 use aisle_domain::scan::{ai, gs1};
 
 /// Why a label cannot be made.

@@ -156,6 +156,41 @@ pub struct OrderLine {
     /// too: the larger wins; `aisle_domain::shelf_life`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_shelf_life_days: Option<u32>,
+    /// Packed into cartons so far, and in cartons that shipped (absent from older servers).
+    #[serde(default)]
+    pub packed_qty: i64,
+    #[serde(default)]
+    pub shipped_qty: i64,
+}
+
+/// What went into a carton of one order line (or item, and lot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartonContent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_line: Option<OrderLineId>,
+    pub item_id: ItemId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot: Option<String>,
+    pub qty: i64,
+}
+
+/// A carton as the server knows it: its order, contents, weight and the shipment that took it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Carton {
+    pub sscc: String,
+    /// Empty when a shipment named the carton before anything packed into it reached the server.
+    pub order: String,
+    pub warehouse_id: WarehouseId,
+    pub contents: Vec<CartonContent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_g: Option<i64>,
+    #[serde(default)]
+    pub closed: bool,
+    /// The shipment (its operation's id) that took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<OpId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 /// What a task asks a device to do.
@@ -315,6 +350,9 @@ pub struct PullResponse {
     /// Every current lease of the device's warehouse (replaces what the device had).
     #[serde(default)]
     pub leases: Vec<Lease>,
+    /// Cartons of the device's warehouse changed since `rev` (absent from older servers).
+    #[serde(default)]
+    pub cartons: Vec<Carton>,
     /// Asked with `state`: the stock rows changed after the cursor, up to the page's cursor.
     #[serde(default)]
     pub stock: Vec<StockChange>,
@@ -353,6 +391,9 @@ pub struct Snapshot {
     /// Every current lease of the device's warehouse.
     #[serde(default)]
     pub leases: Vec<Lease>,
+    /// Cartons of the device's warehouse that have not shipped (absent from older servers).
+    #[serde(default)]
+    pub cartons: Vec<Carton>,
 }
 
 /// Every error response's body.

@@ -272,6 +272,19 @@ impl SyncEngine for SqlStorage {
         tx.commit()?;
         Ok(out)
     }
+
+    fn reserve_sscc_block(
+        &self,
+        device: &DeviceRecord,
+        extension: u8,
+        prefix: &str,
+    ) -> StorageResult<aisle_domain::sscc::SsccBlock> {
+        let tx = self.write()?;
+        let block = inventory::reserve_sscc_block(&tx, device.id, extension, prefix)?;
+        tx.commit()?;
+        tracing::info!(device = %device.id, first = block.first, count = block.count, "SSCC block reserved");
+        Ok(block)
+    }
 }
 
 impl SqlStorage {
@@ -419,6 +432,7 @@ impl SqlStorage {
                     ],
                 )?;
             }
+            inventory::record(tx, e, device_warehouse.unwrap_or(e.warehouse_id), at)?;
             if let Operation::Count(c) = &e.op {
                 tx.exec("INSERT INTO counts (item_id, location_id, server_seq, op_id, device_id) VALUES (?1, ?2, ?3, ?4, ?5)", args![c.key.item.to_string(), c.key.location.to_string(), server_seq as i64, e.op_id.to_string(), e.device_id.to_string()])?;
             }

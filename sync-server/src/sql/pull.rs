@@ -123,6 +123,15 @@ impl SqlStorage {
             } else {
                 vec![]
             },
+            cartons: if rev > query.rev {
+                inventory::cartons_where(
+                    &tx,
+                    "c.warehouse_id = ?1 AND c.sscc IN (SELECT id FROM changes WHERE kind = 'carton' AND rev > ?2 AND rev <= ?3)",
+                    &pa,
+                )?
+            } else {
+                vec![]
+            },
             leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
             stock,
             durable_seq,
@@ -170,6 +179,11 @@ impl SqlStorage {
                     aisle_ledger::args![wh],
                 )?,
                 plates: load_plates(&tx, "warehouse_id = ?1", aisle_ledger::args![wh])?,
+                cartons: inventory::cartons_where(
+                    &tx,
+                    "c.warehouse_id = ?1 AND c.shipment_op IS NULL",
+                    aisle_ledger::args![wh],
+                )?,
                 leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
             };
             Ok(snapshot)
@@ -198,7 +212,10 @@ fn receipt_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<V
 fn order_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<OrderLine>> {
     let sql = format!(
         "SELECT o.id, o.order_no, o.line, o.warehouse_id, o.item_id, o.qty, o.picked_qty, o.customer, s.status = 'shipped',
-                o.min_shelf_life_days
+                o.min_shelf_life_days,
+                (SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM carton_lines l WHERE l.order_line_id = o.id),
+                (SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM carton_lines l JOIN cartons c ON c.sscc = l.sscc
+                  WHERE l.order_line_id = o.id AND c.shipment_op IS NOT NULL)
          FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no WHERE {clause} ORDER BY o.order_no, o.line"
     );
     load_rows(conn, &sql, args, |r| {
@@ -213,6 +230,8 @@ fn order_lines(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec
             customer: r.get(7)?,
             shipped: r.get::<Option<bool>>(8)?.unwrap_or(false),
             min_shelf_life_days: shelf_life_days(r.get(9)?)?,
+            packed_qty: r.get(10)?,
+            shipped_qty: r.get(11)?,
         })
     })
 }

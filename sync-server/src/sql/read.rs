@@ -106,4 +106,35 @@ impl ReadModels for SqlStorage {
     fn transfers(&self, warehouse: &str) -> StorageResult<Vec<inventory::TransferSummary>> {
         self.reading(|conn| inventory::transfers(conn, warehouse))
     }
+
+    fn cartons(
+        &self,
+        warehouse: &str,
+        order: Option<&str>,
+    ) -> StorageResult<Vec<aisle_proto::Carton>> {
+        self.reading(|conn| {
+            let wh = inventory::warehouse_id(conn, warehouse)?;
+            inventory::cartons_where(
+                conn,
+                "c.warehouse_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.order_no = ?2)",
+                args![wh, order],
+            )
+        })
+    }
+
+    fn shipments(
+        &self,
+        warehouse: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<inventory::ShipmentSummary>> {
+        self.reading(|conn| inventory::shipments(conn, warehouse, limit))
+    }
+
+    fn carton_sheets(
+        &self,
+        shipment: Option<&str>,
+        carton: Option<&str>,
+    ) -> StorageResult<Vec<inventory::CartonSheet>> {
+        self.reading(|conn| inventory::carton_sheets(conn, shipment, carton))
+    }
 }

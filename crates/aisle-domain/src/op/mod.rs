@@ -248,6 +248,9 @@ pub enum Operation {
     UnknownScan(UnknownScan),
     Unreadable(Unreadable),
     Return(CustomerReturn),
+    Pack(Pack),
+    CloseCarton(CloseCarton),
+    Ship(Ship),
 }
 
 /// The operation types, as stored in the change log's `op_type` column.
@@ -264,6 +267,9 @@ pub enum OpKind {
     UnknownScan,
     Unreadable,
     Return,
+    Pack,
+    CloseCarton,
+    Ship,
 }
 
 impl OpKind {
@@ -279,6 +285,9 @@ impl OpKind {
             Self::UnknownScan => "unknown_scan",
             Self::Unreadable => "unreadable",
             Self::Return => "return",
+            Self::Pack => "pack",
+            Self::CloseCarton => "close_carton",
+            Self::Ship => "ship",
         }
     }
 }
@@ -363,6 +372,9 @@ impl Operation {
             Self::UnknownScan(_) => OpKind::UnknownScan,
             Self::Unreadable(_) => OpKind::Unreadable,
             Self::Return(_) => OpKind::Return,
+            Self::Pack(_) => OpKind::Pack,
+            Self::CloseCarton(_) => OpKind::CloseCarton,
+            Self::Ship(_) => OpKind::Ship,
         }
     }
 
@@ -376,7 +388,10 @@ impl Operation {
             Self::Count(c) => vec![c.counted, c.expected],
             Self::Adjust(a) => vec![a.qty],
             Self::Return(r) => vec![r.qty],
-            Self::UnknownScan(_) | Self::Unreadable(_) => vec![],
+            Self::Pack(p) => p.quantities(),
+            Self::UnknownScan(_) | Self::Unreadable(_) | Self::CloseCarton(_) | Self::Ship(_) => {
+                vec![]
+            }
         }
     }
 
@@ -428,6 +443,25 @@ impl Operation {
                 codes.push(("order", &r.order));
                 codes.extend(r.serials.iter().map(|s| ("serial", s.as_str())));
                 texts.extend(r.reason.as_deref().map(|x| ("reason", x)));
+            }
+            Self::Pack(p) => {
+                codes.push(("order", &p.order));
+                codes.push(("carton", &p.carton));
+                codes.extend(
+                    p.lines
+                        .iter()
+                        .filter_map(|l| l.lot.as_deref())
+                        .map(|l| ("lot", l)),
+                );
+            }
+            Self::CloseCarton(c) => {
+                codes.push(("order", &c.order));
+                codes.push(("carton", &c.carton));
+            }
+            Self::Ship(s) => {
+                codes.extend(s.cartons.iter().map(|c| ("carton", c.as_str())));
+                texts.push(("carrier", &s.carrier));
+                texts.extend(s.reference.as_deref().map(|r| ("reference", r)));
             }
             Self::Unreadable(_) => {}
         }
@@ -540,6 +574,9 @@ impl Operation {
                 }
                 check_serials(&r.serials, r.qty)
             }
+            Self::Pack(p) => p.check(),
+            Self::CloseCarton(c) => c.check(),
+            Self::Ship(s) => s.check(),
             Self::UnknownScan(_) => Ok(()),
             Self::Unreadable(u) => Err(OpError::Other(format!(
                 "this server cannot read the operation ({}); upgrade the server, then release it",
@@ -569,7 +606,12 @@ impl Operation {
                 r.qty,
                 r.disposition != Disposition::Scrap,
             ),
-            Self::MovePlate(_) | Self::UnknownScan(_) | Self::Unreadable(_) => return Ok(()),
+            Self::MovePlate(_)
+            | Self::UnknownScan(_)
+            | Self::Unreadable(_)
+            | Self::Pack(_)
+            | Self::CloseCarton(_)
+            | Self::Ship(_) => return Ok(()),
         };
         if item.tracking == Tracking::Lot && lot.is_none() {
             return Err(missing("lot"));
@@ -666,7 +708,12 @@ impl Operation {
                 key: r.key.clone(),
                 qty: r.qty,
             }],
-            Self::UnknownScan(_) | Self::Unreadable(_) => vec![],
+            // Picking took the goods out of stock; packing and shipping say where they went.
+            Self::UnknownScan(_)
+            | Self::Unreadable(_)
+            | Self::Pack(_)
+            | Self::CloseCarton(_)
+            | Self::Ship(_) => vec![],
         }
     }
 
@@ -683,7 +730,10 @@ impl Operation {
             | Self::Adjust(_)
             | Self::UnknownScan(_)
             | Self::Unreadable(_)
-            | Self::Return(_) => {}
+            | Self::Return(_)
+            | Self::Pack(_)
+            | Self::CloseCarton(_)
+            | Self::Ship(_) => {}
         }
         op
     }
@@ -699,7 +749,7 @@ impl Operation {
             Self::Adjust(a) => Some(a.key.location),
             Self::Return(r) => Some(r.key.location),
             Self::UnknownScan(u) => u.location,
-            Self::Unreadable(_) => None,
+            Self::Unreadable(_) | Self::Pack(_) | Self::CloseCarton(_) | Self::Ship(_) => None,
         }
     }
 }
@@ -727,6 +777,11 @@ pub struct ChangeLogEntry {
     pub op: Operation,
 }
 
+mod outbound;
+pub use outbound::{
+    CloseCarton, MAX_CARTON_GRAMS, MAX_PACK_LINES, MAX_SHIPMENT_CARTONS, Pack, PackLine, Ship,
+    weight_text,
+};
 mod read;
 pub use read::{read_entry, read_entry_text, reread};
 

@@ -351,3 +351,54 @@ fn control_characters_are_refused_where_no_label_or_keyboard_puts_them() {
     let refused = scan("X\u{0}").check().unwrap_err();
     assert!(refused.to_string().contains("\\0"), "{refused}");
 }
+
+#[test]
+fn outbound_operations_are_checked() {
+    use super::{CloseCarton, Pack, PackLine, Ship};
+    let line = |qty| PackLine {
+        order_line: None,
+        item: ItemId::new(),
+        lot: None,
+        qty,
+    };
+    let pack = |carton: &str, lines: Vec<PackLine>| {
+        Operation::Pack(Pack {
+            order: "SO-1".into(),
+            carton: carton.into(),
+            lines,
+            tote: None,
+        })
+    };
+    let good = "106141411234567897";
+    assert!(pack(good, vec![line(3)]).check().is_ok());
+    assert!(pack("106141411234567898", vec![line(3)]).check().is_err());
+    assert!(pack(good, vec![]).check().is_err());
+    assert!(pack(good, vec![line(0)]).check().is_err());
+    // A barcode in the quantity field is refused like any other operation's.
+    assert!(pack(good, vec![line(5_012_345_000_022)]).check().is_err());
+    let close = |g| {
+        Operation::CloseCarton(CloseCarton {
+            order: "SO-1".into(),
+            carton: good.into(),
+            weight_g: g,
+            weighed: true,
+        })
+    };
+    assert!(close(12_500).check().is_ok());
+    assert!(close(-1).check().is_err());
+    assert!(close(2_000_001).check().is_err());
+    let ship = |carrier: &str, cartons: Vec<&str>| {
+        Operation::Ship(Ship {
+            carrier: carrier.into(),
+            reference: Some("Route 7".into()),
+            cartons: cartons.into_iter().map(String::from).collect(),
+        })
+    };
+    assert!(ship("DHL", vec![good]).check().is_ok());
+    assert!(ship(" ", vec![good]).check().is_err());
+    assert!(ship("DHL", vec![]).check().is_err());
+    assert!(ship("DHL", vec![good, good]).check().is_err());
+    assert!(ship("DHL", vec!["12345"]).check().is_err());
+    assert_eq!(super::weight_text(12_345), "12.345 kg");
+    assert_eq!(super::weight_text(850), "850 g");
+}

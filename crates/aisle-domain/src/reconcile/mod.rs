@@ -8,6 +8,7 @@
 use crate::ids::{ItemId, LocationId, OpId, OrderLineId, ReceiptLineId};
 use crate::ledger::StockKey;
 use crate::op::{ChangeLogEntry, Operation};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What kind of disagreement between the aisles and the books an exception records.
@@ -51,13 +52,18 @@ pub enum ExceptionKind {
     /// A transfer between warehouses closed with less received at its destination than was
     /// shipped from its source: the difference is lost in transit until someone finds it.
     TransferShort,
+    /// Packing or shipping that disagrees with the order: more of an item packed than the order
+    /// asks for (often by two packers at once), an item the order does not have, a carton of
+    /// another order, goods packed into a carton after it shipped, or a carton shipped twice.
+    /// The goods are where the operator put them; a supervisor sorts the cartons out.
+    PackMismatch,
     /// A kind this build does not know (sent by a newer server): shown, never acted on.
     #[serde(other)]
     Other,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 14] = [
+    pub const ALL: [ExceptionKind; 15] = [
         Self::NegativeStock,
         Self::OverPick,
         Self::CountVariance,
@@ -72,6 +78,7 @@ impl ExceptionKind {
         Self::DuplicateEntry,
         Self::ReturnMismatch,
         Self::TransferShort,
+        Self::PackMismatch,
     ];
 
     /// True when an exception of this kind means its first operation was logged but not applied
@@ -100,6 +107,7 @@ impl ExceptionKind {
             Self::DuplicateEntry => "duplicate_entry",
             Self::ReturnMismatch => "return_mismatch",
             Self::TransferShort => "transfer_short",
+            Self::PackMismatch => "pack_mismatch",
             Self::Other => "other",
         }
     }
@@ -120,6 +128,15 @@ pub struct LineProgress {
     pub ops: Vec<OpId>,
 }
 
+/// A carton as the books know it before the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartonView {
+    /// The order it was first packed for.
+    pub order: String,
+    /// The shipment (its operation) that took it, and when that was recorded on its device.
+    pub shipped: Option<(OpId, DateTime<Utc>)>,
+}
+
 /// A state view could not be read (a storage failure). Never turned into a value: a rule that
 /// cannot read the state fails, and so does the transaction it runs in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,6 +155,11 @@ pub trait StateView {
     /// What order `order` shipped of `item` (`target`) and what came back so far (`done`, by
     /// `ops`); `None` when the order is unknown or has not shipped.
     fn returned(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>>;
+    /// What order `order` asks for of `item` over all its lines (`target`) and what was packed
+    /// so far (`done`, by `ops`); `None` when the order has no line of the item.
+    fn packed(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>>;
+    /// The carton with this SSCC, if anything was packed into it or shipped with it.
+    fn carton(&self, sscc: &str) -> ViewResult<Option<CartonView>>;
     /// Counts of `item` at `location` by other devices, logged after `seen_cursor`: counts the
     /// device recording a movement could not have known about.
     fn unseen_counts(
@@ -146,6 +168,8 @@ pub trait StateView {
         location: LocationId,
         seen_cursor: u64,
     ) -> ViewResult<Vec<OpId>>;
+    /// The item's SKU (its id when unknown), for messages.
+    fn item_sku(&self, item: ItemId) -> ViewResult<String>;
     /// Human words for a key (SKU, location code, lot), for messages.
     fn describe(&self, key: &StockKey) -> ViewResult<String>;
 }
@@ -358,6 +382,27 @@ pub fn assess(
                 });
             }
         }
+        Operation::Pack(p) => out.extend(packing(entry, p, view)?),
+        Operation::Ship(s) => {
+            for c in &s.cartons {
+                if let Some(CartonView {
+                    shipped: Some((first, _)),
+                    ..
+                }) = view.carton(c)?
+                {
+                    out.push(ExceptionDraft {
+                        kind: ExceptionKind::PackMismatch,
+                        key: None,
+                        location: None,
+                        related: vec![first],
+                        message: format!(
+                            "carton {c} is shipped a second time (carrier {}); it left on an earlier shipment",
+                            s.carrier.trim()
+                        ),
+                    });
+                }
+            }
+        }
         Operation::UnknownScan(u) => out.push(ExceptionDraft {
             kind: ExceptionKind::UnknownBarcode,
             key: None,
@@ -369,6 +414,80 @@ pub fn assess(
             ),
         }),
         _ => {}
+    }
+    Ok(out)
+}
+
+/// The rules of a pack: the carton's order, a carton that already left, and the order's
+/// quantities (this operation's lines of one item added up first).
+fn packing(
+    entry: &ChangeLogEntry,
+    p: &crate::op::Pack,
+    view: &dyn StateView,
+) -> ViewResult<Vec<ExceptionDraft>> {
+    let mut out = Vec::new();
+    let mut draft = |related: Vec<OpId>, message: String| {
+        out.push(ExceptionDraft {
+            kind: ExceptionKind::PackMismatch,
+            key: None,
+            location: None,
+            related,
+            message,
+        })
+    };
+    if let Some(c) = view.carton(&p.carton)? {
+        if c.order != p.order {
+            draft(
+                vec![],
+                format!(
+                    "carton {} holds order {}, and goods of order {} were packed into it",
+                    p.carton, c.order, p.order
+                ),
+            );
+        }
+        // Recorded after the shipment was (by the devices' clocks): in any sync order, a pack
+        // that happened before the carton left is not one.
+        if let Some((ship, at)) = c.shipped
+            && entry.device_time > at
+        {
+            draft(
+                vec![ship],
+                format!(
+                    "goods of order {} were packed into carton {} after it shipped",
+                    p.order, p.carton
+                ),
+            );
+        }
+    }
+    let mut items: Vec<(ItemId, i64)> = Vec::new();
+    for l in &p.lines {
+        match items.iter_mut().find(|(i, _)| *i == l.item) {
+            Some((_, q)) => *q += l.qty,
+            None => items.push((l.item, l.qty)),
+        }
+    }
+    for (item, qty) in items {
+        let sku = view.item_sku(item)?;
+        match view.packed(&p.order, item)? {
+            None => draft(
+                vec![],
+                format!(
+                    "{sku}: {qty} packed into carton {} for order {}, which has no line of it",
+                    p.carton, p.order
+                ),
+            ),
+            Some(l) if l.done + qty > l.target => draft(
+                l.ops,
+                format!(
+                    "{sku}: {} packed in all against {} ordered on order {} (carton {})",
+                    l.done + qty,
+                    l.target,
+                    p.order,
+                    p.carton
+                ),
+            ),
+            Some(_) => {}
+        }
     }
     Ok(out)
 }

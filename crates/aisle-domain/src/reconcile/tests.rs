@@ -16,6 +16,9 @@ struct Fake {
     counts: Vec<(ItemId, LocationId, u64, OpId)>,
     /// Shipped orders: (order, item) -> what shipped and what came back.
     shipped: HashMap<(String, ItemId), LineProgress>,
+    /// Orders' lines: (order, item) -> ordered and packed so far.
+    packed: HashMap<(String, ItemId), LineProgress>,
+    cartons: HashMap<String, CartonView>,
 }
 
 impl StateView for Fake {
@@ -46,6 +49,15 @@ impl StateView for Fake {
             .filter(|c| c.0 == item && c.1 == location && c.2 > seen)
             .map(|c| c.3)
             .collect())
+    }
+    fn packed(&self, order: &str, item: ItemId) -> ViewResult<Option<LineProgress>> {
+        Ok(self.packed.get(&(order.to_string(), item)).cloned())
+    }
+    fn carton(&self, sscc: &str) -> ViewResult<Option<CartonView>> {
+        Ok(self.cartons.get(sscc).cloned())
+    }
+    fn item_sku(&self, _item: ItemId) -> ViewResult<String> {
+        Ok("ITEM".into())
     }
     fn describe(&self, _key: &StockKey) -> ViewResult<String> {
         Ok("ITEM at LOC".into())
@@ -299,4 +311,123 @@ fn returns_beyond_what_shipped_or_of_unknown_orders_are_mismatches() {
         "a return names its order"
     );
     assert!(ret("SO-1", 0, Disposition::Restock).check().is_err());
+}
+
+const CARTON: &str = "106141411234567897";
+
+fn pack(order: &str, lines: &[(ItemId, i64)]) -> Operation {
+    Operation::Pack(crate::op::Pack {
+        order: order.into(),
+        carton: CARTON.into(),
+        lines: lines
+            .iter()
+            .map(|(item, qty)| crate::op::PackLine {
+                order_line: None,
+                item: *item,
+                lot: None,
+                qty: *qty,
+            })
+            .collect(),
+        tote: None,
+    })
+}
+
+#[test]
+fn packing_beyond_the_order_or_off_it_is_a_pack_mismatch() {
+    let item = ItemId::new();
+    let other = ItemId::new();
+    let earlier = OpId::new();
+    let mut f = Fake::default();
+    f.packed.insert(
+        ("SO-1".into(), item),
+        LineProgress {
+            target: 10,
+            done: 6,
+            ops: vec![earlier],
+        },
+    );
+    let rules = Rules::default();
+    // 6 + 4 is the order: fine. 6 + 3 + 2 (two lines of one item in one tote) is not.
+    assert!(check(&entry(pack("SO-1", &[(item, 4)]), 0), &f, &rules).is_empty());
+    let over = check(&entry(pack("SO-1", &[(item, 3), (item, 2)]), 0), &f, &rules);
+    assert_eq!(over.len(), 1);
+    assert_eq!(over[0].kind, ExceptionKind::PackMismatch);
+    assert_eq!(over[0].related, vec![earlier]);
+    assert!(
+        over[0].message.contains("11 packed in all against 10"),
+        "{}",
+        over[0].message
+    );
+    let off = check(&entry(pack("SO-1", &[(other, 1)]), 0), &f, &rules);
+    assert!(
+        off[0].message.contains("has no line of it"),
+        "{}",
+        off[0].message
+    );
+}
+
+#[test]
+fn a_carton_of_another_order_or_packed_after_it_shipped_is_a_pack_mismatch() {
+    let item = ItemId::new();
+    let ship = OpId::new();
+    let mut f = Fake::default();
+    f.packed.insert(
+        ("SO-2".into(), item),
+        LineProgress {
+            target: 10,
+            done: 0,
+            ops: vec![],
+        },
+    );
+    let rules = Rules::default();
+    let before = entry(pack("SO-2", &[(item, 1)]), 0);
+    f.cartons.insert(
+        CARTON.into(),
+        CartonView {
+            order: "SO-1".into(),
+            shipped: Some((ship, before.device_time + chrono::Duration::minutes(5))),
+        },
+    );
+    // Packed before the shipment (an earlier scan that synced late): only the order is wrong.
+    let x = check(&before, &f, &rules);
+    assert_eq!(x.len(), 1, "{x:?}");
+    assert!(
+        x[0].message.contains("holds order SO-1"),
+        "{}",
+        x[0].message
+    );
+    let mut after = entry(pack("SO-2", &[(item, 1)]), 0);
+    after.device_time = before.device_time + chrono::Duration::minutes(6);
+    let x = check(&after, &f, &rules);
+    assert_eq!(x.len(), 2, "{x:?}");
+    assert_eq!(x[1].related, vec![ship]);
+    assert!(
+        x[1].message.contains("after it shipped"),
+        "{}",
+        x[1].message
+    );
+}
+
+#[test]
+fn a_carton_shipped_twice_is_a_pack_mismatch() {
+    let first = OpId::new();
+    let mut f = Fake::default();
+    let ship = Operation::Ship(crate::op::Ship {
+        carrier: "DHL".into(),
+        reference: None,
+        cartons: vec![CARTON.into()],
+    });
+    let rules = Rules::default();
+    // A carton nobody has packed yet (the packer's tablet syncs later) ships without a word.
+    assert!(check(&entry(ship.clone(), 0), &f, &rules).is_empty());
+    f.cartons.insert(
+        CARTON.into(),
+        CartonView {
+            order: "SO-1".into(),
+            shipped: Some((first, Utc::now())),
+        },
+    );
+    let x = check(&entry(ship, 0), &f, &rules);
+    assert_eq!(x.len(), 1);
+    assert_eq!(x[0].related, vec![first]);
 }
