@@ -22,6 +22,15 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     /// Allow plain HTTP on an address other machines can reach.
     pub allow_plain_http: Option<bool>,
+    /// The company's GS1 prefix (7 to 10 digits) that cartons' SSCCs are minted under.
+    pub gs1_company_prefix: Option<String>,
+    /// The SSCC extension digit (0 to 9) for cartons (default 9, so that they never meet plates
+    /// labelled under the same prefix with another digit).
+    pub sscc_extension: Option<u8>,
+    /// Label printers by name, as `host` or `host:port` (raw printing, port 9100 by default):
+    /// `[printers]` then `pack-1 = "10.0.4.21"`. Supervisors print to these names only.
+    #[serde(default)]
+    pub printers: std::collections::BTreeMap<String, String>,
 }
 
 /// A configuration file that cannot be used, with where and why.

@@ -445,7 +445,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let plain_ok = allow_plain_http || file.allow_plain_http.unwrap_or(false);
             aisle_server::transport::check(listen, tls.as_ref(), plain_ok)
                 .map_err(anyhow::Error::msg)?;
-            serve(Arc::new(storage), listen, tls)
+            let outbound = aisle_server::api::shipping::Outbound::from_config(&file)
+                .map_err(anyhow::Error::msg)?;
+            serve(Arc::new(storage), listen, tls, outbound)
         }
         Command::Import { kind, file } => {
             let mut f = std::fs::File::open(&file)
@@ -842,12 +844,15 @@ fn serve(
     storage: Arc<dyn Storage>,
     listen: SocketAddr,
     tls: Option<TlsFiles>,
+    outbound: aisle_server::api::shipping::Outbound,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let app = router(AppState::new(storage.clone())).into_make_service();
+        let mut state = AppState::new(storage.clone());
+        state.outbound = Arc::new(outbound);
+        let app = router(state).into_make_service();
         let listener = std::net::TcpListener::bind(listen)
             .with_context(|| format!("cannot listen on {listen}"))?;
         listener.set_nonblocking(true)?;

@@ -221,6 +221,11 @@ mod tests {
                 V18_CAPACITY_POLICY,
                 "7833bb8aaccc4f5f1b0a3f9116fbc1c82be82f4d09783bc6f6cec6a3b7b6273a",
             ),
+            (
+                "V19_CARTONS",
+                V19_CARTONS,
+                "aceabe13f89a272abf0c7934b5b0aa6d607bed3466269a1d3189b37384ef8e1d",
+            ),
         ];
         for (name, sql, pinned) in released {
             assert_eq!(

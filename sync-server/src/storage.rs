@@ -6,9 +6,9 @@
 
 use crate::error::StorageResult;
 use crate::inventory::{
-    CartonSheet, CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail,
-    LotStock, OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine,
-    ReturnLine, Shipment, ShipmentSummary, StockHit, TransferClosed, TransferSummary, Valuation,
+    CountTask, Expiring, FaceTopUp, ItemDetail, LineAllocation, LocationDetail, LotStock,
+    OrderStatus, PurchaseOrderSummary, RaisedOrder, Release, ReplenishmentLine, ReturnLine,
+    Shipment, ShipmentSummary, StockHit, TransferClosed, TransferSummary, Valuation,
 };
 use crate::tasks::TaskLine;
 use aisle_domain::master::LicensePlate;
@@ -528,12 +528,14 @@ pub trait ReadModels {
     /// A warehouse's shipments of cartons, newest first (at most `limit`).
     fn shipments(&self, warehouse: &str, limit: u32) -> StorageResult<Vec<ShipmentSummary>>;
 
-    /// The cartons of a shipment, or one carton, as documents show them; empty when unknown.
-    fn carton_sheets(
+    /// The packing slip of a shipment of cartons (`None`: no such shipment).
+    fn packing_slip(
         &self,
-        shipment: Option<&str>,
-        carton: Option<&str>,
-    ) -> StorageResult<Vec<CartonSheet>>;
+        shipment: &str,
+    ) -> StorageResult<Option<aisle_labels::slip::PackingSlip>>;
+
+    /// What a carton's label says (`None`: no such carton).
+    fn carton_label(&self, sscc: &str) -> StorageResult<Option<aisle_labels::carton::CartonLabel>>;
 }
 
 /// Everything a backend provides; handlers hold an `Arc<dyn Storage>`. Implemented for every type

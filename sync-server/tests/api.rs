@@ -88,6 +88,12 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/orders/{order}/short",
         "/v1/supervisor/waves",
         "/v1/supervisor/waves/{wave}/release",
+        "/v1/sscc-blocks",
+        "/v1/supervisor/cartons",
+        "/v1/supervisor/cartons/{sscc}/label",
+        "/v1/supervisor/cartons/{sscc}/print",
+        "/v1/supervisor/shipments",
+        "/v1/supervisor/shipments/{shipment}/packing-slip",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} undocumented");
     }

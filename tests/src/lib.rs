@@ -10,6 +10,7 @@ pub mod chaos;
 use aisle_device::query::StockLine;
 use aisle_device::sync::{SyncOptions, SyncReport};
 use aisle_device::{OpContext, Store};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -291,6 +292,64 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A supervisor's HTTP session on the server (the supervisor pages' API).
+#[derive(Debug)]
+pub struct Supervisor {
+    http: reqwest::blocking::Client,
+    url: String,
+    token: String,
+}
+
+impl Supervisor {
+    /// Signs in as SUP2 (made a supervisor with PIN 0000 first).
+    pub fn sign_in(server: &Server) -> Self {
+        server.set_operator("SUP2", true);
+        let http = reqwest::blocking::Client::new();
+        let session: Value = http
+            .post(format!("{}/v1/supervisor/session", server.url))
+            .header("aisle-protocol", "1")
+            .json(&serde_json::json!({ "badge": "SUP2", "pin": "0000" }))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let token = session["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("signing in: {session}"))
+            .to_string();
+        Self {
+            http,
+            url: server.url.clone(),
+            token,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .header("aisle-protocol", "1")
+            .bearer_auth(&self.token)
+            .send()
+            .unwrap()
+    }
+
+    pub fn json(&self, path: &str) -> Value {
+        let r = self.get(path);
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().unwrap()
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header("aisle-protocol", "1")
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .unwrap()
     }
 }
 

@@ -23,22 +23,7 @@ fn label(gtin: &str, lot: &str, days_from_today: i64) -> String {
 
 /// A supervisor page's data (`GET path`), signed in as SUP2.
 fn supervisor_get(server: &Server, path: &str) -> Value {
-    let http = reqwest::blocking::Client::new();
-    let session: Value = http
-        .post(format!("{}/v1/supervisor/session", server.url))
-        .header("aisle-protocol", "1")
-        .json(&serde_json::json!({ "badge": "SUP2", "pin": "0000" }))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    http.get(format!("{}{path}", server.url))
-        .header("aisle-protocol", "1")
-        .bearer_auth(session["token"].as_str().unwrap())
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
+    aisle_e2e::Supervisor::sign_in(server).json(path)
 }
 
 /// The server's allocation of the order's lines, as the supervisor pages read it.

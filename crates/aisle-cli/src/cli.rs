@@ -1,6 +1,7 @@
 //! The command line: arguments, help text with examples, and their translation into the store's
 //! request types.
 
+use aisle_device::packing::PackRequest;
 use aisle_device::work::{
     AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest, ReturnRequest,
 };
@@ -105,6 +106,44 @@ pub enum Command {
         after_help = "Examples:\n  aisle return --order SO-5001 --item 5012345000015 --qty 2 --to LOC:WH1:A-01-01-1 --disposition restock\n  aisle return --order SO-5001 --item 5012345000015 --to LOC:WH1:QA-01 --disposition quarantine --reason damaged"
     )]
     Return(ReturnArgs),
+    /// Cartons for packing: take a new one (a fresh SSCC), show one, list the open ones.
+    #[command(
+        after_help = "Examples:\n  aisle carton new\n  aisle carton show 906141410000000018\n  aisle carton list --order SO-5001"
+    )]
+    Carton {
+        #[command(subcommand)]
+        command: CartonCommand,
+    },
+    /// Pack picked goods of an order into a carton: one item, or everything picked (--all).
+    #[command(
+        after_help = "Examples:\n  aisle pack --order SO-5001 --carton 906141410000000018 --item 5012345000015 --qty 4\n  aisle pack --order SO-5001 --carton 906141410000000018 --all"
+    )]
+    Pack(PackArgs),
+    /// Close a carton with its weight (typed from a scale, else added up from its items).
+    #[command(
+        name = "close-carton",
+        after_help = "Example:\n  aisle close-carton --carton 906141410000000018 --weight-g 12500"
+    )]
+    CloseCarton {
+        #[arg(long)]
+        carton: String,
+        /// Gross weight in grams, from a scale.
+        #[arg(long)]
+        weight_g: Option<i64>,
+    },
+    /// Ship closed cartons with a carrier (and a route, truck or tracking reference).
+    #[command(
+        after_help = "Example:\n  aisle ship --carrier DHL --reference 'Route 7' 906141410000000018 906141410000000025"
+    )]
+    Ship {
+        #[arg(long)]
+        carrier: String,
+        #[arg(long)]
+        reference: Option<String>,
+        /// The cartons' SSCCs.
+        #[arg(required = true)]
+        cartons: Vec<String>,
+    },
     /// Show stock by item, location, lot or license plate.
     Stock {
         #[command(subcommand)]
@@ -220,6 +259,54 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum CartonCommand {
+    /// A new carton number (SSCC) from this device's block.
+    New,
+    /// A carton as this device knows it.
+    Show { carton: String },
+    /// Cartons not yet shipped (of one order).
+    List {
+        #[arg(long)]
+        order: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    #[arg(long)]
+    pub order: String,
+    /// The carton's SSCC (`aisle carton new` gives one).
+    #[arg(long)]
+    pub carton: String,
+    /// An item's barcode or SKU; not with --all.
+    #[arg(long, conflicts_with = "all")]
+    pub item: Option<String>,
+    #[arg(long)]
+    pub qty: Option<i64>,
+    #[arg(long, value_parser = parse_pack)]
+    pub pack: Option<PackKind>,
+    #[arg(long)]
+    pub lot: Option<String>,
+    /// Everything picked for the order and not yet packed (its tote).
+    #[arg(long, required_unless_present = "item")]
+    pub all: bool,
+}
+
+impl PackArgs {
+    pub fn request(self) -> PackRequest {
+        PackRequest {
+            order: self.order,
+            carton: self.carton,
+            item: self.item,
+            qty: self.qty,
+            pack: self.pack,
+            lot: self.lot,
+            all_picked: self.all,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
 pub enum LabelCommand {
     /// A license-plate label: the SSCC as GS1-128 and what the plate holds.
     Plate { plate: String },
@@ -230,6 +317,17 @@ pub enum LabelCommand {
         lot: Option<String>,
         #[arg(long, value_parser = parse_date)]
         expiry: Option<NaiveDate>,
+    },
+    /// A carton label: its SSCC as GS1-128, order, customer, weight and contents; as SVG, ZPL
+    /// (thermal printers) or PDF (needs --out), or sent to a network printer as ZPL.
+    Carton {
+        carton: String,
+        /// svg, zpl or pdf.
+        #[arg(long, default_value = "svg")]
+        format: String,
+        /// Send the ZPL to this printer (host or host:port; port 9100 by default).
+        #[arg(long)]
+        printer: Option<String>,
     },
 }
 

@@ -7,11 +7,13 @@
 mod cli;
 mod output;
 
+use aisle_device::packing::{CloseRequest, ShipRequest};
 use aisle_device::sync::SyncOptions;
 use aisle_device::{DeviceError, OpContext, Resolved, Store};
 use clap::Parser;
 use cli::{
-    Cli, Command, ConfigCommand, DeviceCommand, ImportKind, LabelCommand, ScanCommand, StockCommand,
+    CartonCommand, Cli, Command, ConfigCommand, DeviceCommand, ImportKind, LabelCommand,
+    ScanCommand, StockCommand,
 };
 use output::Out;
 use std::fs::File;
@@ -156,6 +158,39 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
             let r = store.return_goods(&a.request(), &ctx()?)?;
             out.recorded(&store, &r)
         }
+        Command::Carton { command } => match command {
+            CartonCommand::New => out.new_carton(&store.new_carton()?),
+            CartonCommand::Show { carton } => match store.carton(&carton)? {
+                Some(c) => out.cartons(&[c]),
+                None => Err(DeviceError::NotFound {
+                    what: "carton on this device",
+                    key: carton,
+                }
+                .into()),
+            },
+            CartonCommand::List { order } => out.cartons(&store.open_cartons(order.as_deref())?),
+        },
+        Command::Pack(a) => {
+            let r = store.pack(&a.request(), &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::CloseCarton { carton, weight_g } => {
+            let r = store.close_carton(&CloseRequest { carton, weight_g }, &ctx()?)?;
+            out.recorded(&store, &r)
+        }
+        Command::Ship {
+            carrier,
+            reference,
+            cartons,
+        } => {
+            let req = ShipRequest {
+                carrier,
+                reference,
+                cartons,
+            };
+            let r = store.ship(&req, &ctx()?)?;
+            out.recorded(&store, &r)
+        }
         Command::Stock { command } => {
             let mut others = Vec::new();
             let (title, lines) = match command {
@@ -290,6 +325,11 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
                 LabelCommand::Item { item, lot, expiry } => {
                     store.item_label(&item, lot.as_deref(), expiry)?
                 }
+                LabelCommand::Carton {
+                    carton,
+                    format,
+                    printer,
+                } => return carton_label(&store, out, &carton, &format, printer, path),
             };
             out.label(&svg, path.as_deref())
         }
@@ -298,5 +338,46 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
         Command::Picks => out.picks(&store, &store.pick_list()?),
         Command::Receipts => out.receipts(&store, &store.receipt_lines()?),
         Command::Check | Command::Recover { .. } => Ok(()),
+    }
+}
+
+/// A carton's label as SVG, ZPL or PDF (to a file), or its ZPL sent to a network printer.
+fn carton_label(
+    store: &Store,
+    out: &Out,
+    carton: &str,
+    format: &str,
+    printer: Option<String>,
+    path: Option<String>,
+) -> Result<(), CliError> {
+    let label = store.carton_label(carton)?;
+    let drawn = |e: aisle_labels::LabelError| {
+        CliError::Device(DeviceError::Invalid(format!(
+            "the label cannot be drawn: {e}"
+        )))
+    };
+    if let Some(p) = printer {
+        let zpl = label.zpl().map_err(drawn)?;
+        aisle_labels::printer::send(&p, zpl.as_bytes(), std::time::Duration::from_secs(5))
+            .map_err(|e| CliError::Device(DeviceError::Invalid(e.to_string())))?;
+        return out.printed(&label.sscc, &p);
+    }
+    match format.to_ascii_lowercase().as_str() {
+        "svg" => out.label(&label.svg().map_err(drawn)?, path.as_deref()),
+        "zpl" => out.label(&label.zpl().map_err(drawn)?, path.as_deref()),
+        "pdf" => {
+            let Some(p) = path else {
+                return Err(CliError::Usage("a PDF label needs --out FILE".into()));
+            };
+            let pdf = label.pdf().map_err(drawn)?;
+            std::fs::write(&p, &pdf).map_err(|e| CliError::File {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?;
+            out.written(&p, pdf.len())
+        }
+        other => Err(CliError::Usage(format!(
+            "label format {other:?}: svg, zpl or pdf"
+        ))),
     }
 }

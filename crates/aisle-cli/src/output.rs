@@ -589,6 +589,65 @@ impl Out {
     }
 
     /// An SVG label to a file, or to standard output.
+    pub fn new_carton(&self, sscc: &str) -> R {
+        if self.json {
+            return self.print_json(&json!({ "carton": sscc }));
+        }
+        say!("{sscc}");
+        Ok(())
+    }
+
+    pub fn cartons(&self, cartons: &[aisle_device::packing::CartonView]) -> R {
+        if self.json {
+            return self.print_json(&cartons);
+        }
+        if cartons.is_empty() {
+            say!("no open cartons");
+        }
+        for c in cartons {
+            let state = match (c.shipped, c.closed) {
+                (true, _) => "shipped",
+                (false, true) => "closed",
+                (false, false) => "open",
+            };
+            let weight = c
+                .weight_g
+                .map(|w| format!(", {}", aisle_domain::op::weight_text(w)))
+                .unwrap_or_default();
+            say!(
+                "carton {} order {} ({state}, {} units{weight})",
+                c.sscc,
+                c.order,
+                c.units
+            );
+            for x in &c.contents {
+                let lot = x
+                    .lot
+                    .as_ref()
+                    .map(|l| format!(" lot {l}"))
+                    .unwrap_or_default();
+                say!("  {} x {}{lot}  {}", x.qty, x.sku, x.description);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn printed(&self, carton: &str, printer: &str) -> R {
+        if self.json {
+            return self.print_json(&json!({ "printed": carton, "printer": printer }));
+        }
+        say!("label of carton {carton} sent to printer {printer}");
+        Ok(())
+    }
+
+    pub fn written(&self, path: &str, bytes: usize) -> R {
+        if self.json {
+            return self.print_json(&json!({ "written": path, "bytes": bytes }));
+        }
+        say!("label written to {path}");
+        Ok(())
+    }
+
     pub fn label(&self, svg: &str, path: Option<&str>) -> R {
         match path {
             Some(p) => {

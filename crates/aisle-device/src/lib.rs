@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod labels;
 pub mod master;
+pub mod packing;
 pub mod query;
 pub mod record;
 pub mod recover;

@@ -38,6 +38,8 @@ const V8: &str = aisle_ledger::schema::V2_SHELF_LIFE;
 /// Version 9: whether a warehouse refuses a scan that overfills a location (the shared ledger's
 /// 0003).
 const V9: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
+/// Version 10: cartons as last pulled, and the SSCC blocks this device mints carton numbers from.
+const V10: &str = include_str!("../migrations/0008_cartons.sql");
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -51,11 +53,12 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V7),
         M::up(V8),
         M::up(V9),
+        M::up(V10),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST: usize = 9;
+pub const LATEST: usize = 10;
 
 #[cfg(test)]
 mod tests {
@@ -112,6 +115,11 @@ mod tests {
                 "V9 (the shared ledger's 0003)",
                 V9,
                 "7833bb8aaccc4f5f1b0a3f9116fbc1c82be82f4d09783bc6f6cec6a3b7b6273a",
+            ),
+            (
+                "V10",
+                V10,
+                "f0b662d4bad66acac60e8201fda6411b5bdaac37143529cf017d4035c141ef50",
             ),
         ];
         let edited: Vec<String> = released

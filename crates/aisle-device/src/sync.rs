@@ -395,6 +395,7 @@ struct Work<'a> {
     tasks: &'a [Task],
     plates: &'a [LicensePlate],
     leases: &'a [Lease],
+    cartons: &'a [aisle_proto::Carton],
 }
 
 fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
@@ -406,8 +407,12 @@ fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
         tasks,
         plates,
         leases,
+        cartons,
     } = work;
     upsert_plates(tx, plates)?;
+    for c in cartons {
+        store_json(tx, "cartons", c.sscc.clone(), c)?;
+    }
     // Leases come whole with every page: who holds what now.
     tx.execute("DELETE FROM leases", [])?;
     for l in leases {
@@ -563,6 +568,7 @@ impl Store {
             report.claimed = self.claim(options, req)?;
         }
         let pulled = self.pull(options, progress)?;
+        self.top_up_ssccs(options)?;
         report.snapshot = pulled.snapshot;
         report.pulled = pulled.pulled;
         report.pages = pulled.pages;
@@ -684,6 +690,30 @@ impl Store {
         }
     }
 
+    /// Asks the server for another block of carton numbers when fewer than
+    /// [`SSCC_LOW`](crate::packing::SSCC_LOW) are left (`POST /v1/sscc-blocks`). A server from
+    /// before cartons (404) gives none.
+    pub fn top_up_ssccs(&mut self, options: SyncOptions) -> Result<()> {
+        if self.sscc_left()? >= crate::packing::SSCC_LOW {
+            return Ok(());
+        }
+        let (client, _) = self.client(options)?;
+        match client.call::<aisle_domain::sscc::SsccBlock>(
+            reqwest::Method::POST,
+            "/v1/sscc-blocks",
+            None::<&()>,
+            &[],
+        ) {
+            Ok(block) => self.add_sscc_block(&block),
+            Err(DeviceError::Sync { kind, message })
+                if kind == "not_found" || message.starts_with("HTTP 404") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Takes a snapshot the first time, then pulls pages until the server has no more.
     pub fn pull(
         &mut self,
@@ -788,6 +818,7 @@ impl Store {
                 tasks: &snap.tasks,
                 plates: &snap.plates,
                 leases: &snap.leases,
+                cartons: &snap.cartons,
             },
         )?;
         take_back_held(&tx, own, &snap.exceptions, Some(state.pushed_seq))?;
@@ -847,6 +878,7 @@ impl Store {
                     tasks: &page.tasks,
                     plates: &page.plates,
                     leases: &page.leases,
+                    cartons: &page.cartons,
                 },
             )?;
             take_back_held(&tx, own, &page.exceptions, None)?;

@@ -777,6 +777,8 @@ pub(crate) fn download_order_line_with(
         customer: None,
         shipped: false,
         min_shelf_life_days,
+        packed_qty: 0,
+        shipped_qty: 0,
     };
     f.store
         .conn()

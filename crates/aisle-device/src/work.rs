@@ -168,7 +168,7 @@ fn agree<T: PartialEq + Display + Clone>(
 /// The lot and expiry to record: typed values must agree with the label; a label's lot or date is
 /// dropped for items that do not track it (many labels carry a batch nobody manages), but typing
 /// one for such an item is refused as a likely mistake.
-fn lot_and_expiry(
+pub(crate) fn lot_and_expiry(
     scan: &ItemScan,
     lot: &Option<String>,
     expiry: Option<NaiveDate>,
@@ -197,7 +197,7 @@ fn lot_and_expiry(
     Ok((lot, expiry))
 }
 
-fn base_units(
+pub(crate) fn base_units(
     scan: &ItemScan,
     pack: Option<PackKind>,
     count: i64,
@@ -597,12 +597,15 @@ impl Store {
     /// much is the server's to judge (an exception for a supervisor).
     pub fn return_goods(&mut self, req: &ReturnRequest, ctx: &OpContext) -> Result<Recorded> {
         let disposition: Disposition = req.disposition.parse().map_err(DeviceError::Invalid)?;
-        let order = req.order.trim();
-        if order.is_empty() {
+        let typed = req.order.trim();
+        if typed.is_empty() {
             return Err(DeviceError::Invalid(
                 "scan or type the order the goods were shipped on".into(),
             ));
         }
+        // A carton's label names its order.
+        let carton_order = self.order_of_carton(typed)?;
+        let order = carton_order.as_deref().unwrap_or(typed);
         let loc = self.work_location(&req.location, ctx)?;
         if let Some(why) = return_place(disposition, &loc) {
             return Err(DeviceError::Invalid(why));

@@ -22,6 +22,14 @@ pub struct CartonLabel {
     pub carrier: Option<String>,
 }
 
+/// `SKU x 12 lot L1`: one line of a carton's contents.
+pub fn content_line(sku: &str, qty: i64, lot: Option<&str>) -> String {
+    match lot {
+        Some(lot) => format!("{sku} x {qty} lot {lot}"),
+        None => format!("{sku} x {qty}"),
+    }
+}
+
 /// Lines of contents a label has room for; the rest are counted.
 const CONTENT_LINES: usize = 6;
 

@@ -7,6 +7,7 @@ pub mod health;
 pub mod leases;
 pub mod limits;
 pub mod returns;
+pub mod shipping;
 pub mod supervisor;
 pub mod suppliers;
 pub mod sync;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Pushes read and applied at once ([`PUSHES_AT_ONCE`]).
     pub pushes: Arc<tokio::sync::Semaphore>,
+    /// Cartons' SSCC numbering and the label printers.
+    pub outbound: Arc<shipping::Outbound>,
 }
 
 /// Pushes this process reads and applies at once; the others wait their turn with their bodies
@@ -84,6 +87,7 @@ impl AppState {
             limits: Arc::new(limits),
             request_timeout: REQUEST_TIMEOUT,
             pushes: Arc::new(tokio::sync::Semaphore::new(PUSHES_AT_ONCE)),
+            outbound: Arc::new(shipping::Outbound::default()),
         }
     }
 
@@ -174,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pull", get(sync::pull))
         .route("/v1/snapshot", get(sync::snapshot))
         .route("/v1/claims", post(sync::claim))
+        .route("/v1/sscc-blocks", post(shipping::sscc_block))
         .route("/v1/supervisor/leases", get(leases::list))
         .route("/v1/supervisor/leases/release", post(leases::release))
         .route("/v1/supervisor/leases/assign", post(leases::assign))
@@ -271,6 +276,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/supervisor/supplier-items",
             post(suppliers::supplier_items),
+        )
+        .route("/v1/supervisor/cartons", get(shipping::cartons))
+        .route("/v1/supervisor/cartons/{sscc}/label", get(shipping::label))
+        .route("/v1/supervisor/cartons/{sscc}/print", post(shipping::print))
+        .route("/v1/supervisor/shipments", get(shipping::shipments))
+        .route(
+            "/v1/supervisor/shipments/{shipment}/packing-slip",
+            get(shipping::packing_slip),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -95,7 +95,14 @@ pub struct OrderStatus {
     /// Units a supervisor cut from the order after a short pick (shipped partial, or moved to a
     /// backorder).
     pub cut: i64,
-    /// `open`, `picked` (every line in full), `packed` or `shipped`.
+    /// Packed into cartons, and in cartons that shipped.
+    pub packed: i64,
+    pub shipped: i64,
+    /// Units still to ship: a backorder once part of the order has shipped.
+    pub backorder: i64,
+    /// `open`, `picked` (every line in full), `packed` or `shipped` (confirmed by a
+    /// supervisor, or every unit shipped in cartons), or `part_shipped` (cartons shipped, units
+    /// still to come: the rest stays open for allocation and picking).
     pub status: String,
     pub carrier: Option<String>,
     pub tracking: Option<String>,
@@ -105,7 +112,10 @@ pub(crate) fn orders(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<OrderS
     let wh = warehouse_id(conn, warehouse)?;
     let rows = conn.rows(
         "SELECT o.order_no, MAX(o.customer), COUNT(*), CAST(SUM(o.qty) AS BIGINT), CAST(SUM(CASE WHEN o.picked_qty < o.qty THEN o.picked_qty ELSE o.qty END) AS BIGINT),
-                s.status, s.carrier, s.tracking, CAST(SUM(COALESCE(o.ordered_qty, o.qty)) AS BIGINT)
+                s.status, s.carrier, s.tracking, CAST(SUM(COALESCE(o.ordered_qty, o.qty)) AS BIGINT),
+                (SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM carton_lines l WHERE l.order_no = o.order_no),
+                (SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM carton_lines l JOIN cartons c ON c.sscc = l.sscc
+                  WHERE l.order_no = o.order_no AND c.shipment_op IS NOT NULL)
          FROM order_lines o LEFT JOIN shipments s ON s.order_no = o.order_no
          WHERE o.warehouse_id = ?1 GROUP BY o.order_no, s.status, s.carrier, s.tracking ORDER BY o.order_no",
         args![wh],
@@ -114,6 +124,8 @@ pub(crate) fn orders(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<OrderS
             let picked: i64 = r.get(4)?;
             let shipped: Option<String> = r.get(5)?;
             let ordered: i64 = r.get(8)?;
+            let packed: i64 = r.get(9)?;
+            let shipped_units: i64 = r.get(10)?;
             Ok(OrderStatus {
                 order: r.get(0)?,
                 customer: r.get(1)?,
@@ -121,8 +133,17 @@ pub(crate) fn orders(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<OrderS
                 ordered,
                 picked,
                 cut: ordered - to_pick,
+                packed,
+                shipped: shipped_units,
+                backorder: (to_pick - shipped_units).max(0),
                 status: shipped.unwrap_or_else(|| {
-                    if picked >= to_pick { "picked" } else { "open" }.to_string()
+                    match () {
+                        _ if shipped_units >= to_pick && shipped_units > 0 => "shipped",
+                        _ if shipped_units > 0 => "part_shipped",
+                        _ if picked >= to_pick => "picked",
+                        _ => "open",
+                    }
+                    .to_string()
                 }),
                 carrier: r.get(6)?,
                 tracking: r.get(7)?,

@@ -7,6 +7,8 @@ use super::*;
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::sscc::{self, SsccBlock};
 use aisle_domain::{DeviceId, WarehouseId};
+use aisle_labels::carton::CartonLabel;
+use aisle_labels::slip::{PackingSlip, SlipCarton, SlipLine};
 use aisle_proto::{Carton, CartonContent};
 use chrono::{DateTime, SecondsFormat};
 
@@ -238,23 +240,12 @@ pub(crate) fn shipments(
     Ok(out)
 }
 
-/// What a packing slip or a carton label shows of one carton.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CartonSheet {
-    pub sscc: String,
-    pub order: String,
-    pub customer: Option<String>,
-    pub weight_g: Option<i64>,
-    /// `(sku, description, lot, qty)` per line.
-    pub lines: Vec<(String, String, Option<String>, i64)>,
-}
-
-/// The cartons of one shipment (or the one carton), with SKUs and customers, for documents.
-pub(crate) fn carton_sheets(
+/// The cartons of one shipment (or the one carton) as documents show them.
+fn slip_cartons(
     conn: &dyn Db,
     shipment: Option<&str>,
     carton: Option<&str>,
-) -> StorageResult<Vec<CartonSheet>> {
+) -> StorageResult<Vec<SlipCarton>> {
     let heads: Vec<(String, String, Option<i64>)> = conn.rows(
         "SELECT sscc, order_no, weight_g FROM cartons
          WHERE (CAST(?1 AS TEXT) IS NULL OR shipment_op = ?1) AND (CAST(?2 AS TEXT) IS NULL OR sscc = ?2)
@@ -275,9 +266,16 @@ pub(crate) fn carton_sheets(
             "SELECT i.sku, i.description, l.lot, CAST(SUM(l.qty) AS BIGINT) FROM carton_lines l JOIN items i ON i.id = l.item_id
              WHERE l.sscc = ?1 GROUP BY i.sku, i.description, l.lot ORDER BY i.sku, l.lot",
             args![sscc],
-            |r| Ok((r.get(0)?, r.get(1)?, none_if_empty(r.get(2)?), r.get(3)?)),
+            |r| {
+                Ok(SlipLine {
+                    sku: r.get(0)?,
+                    description: r.get(1)?,
+                    lot: none_if_empty(r.get(2)?),
+                    qty: r.get(3)?,
+                })
+            },
         )?;
-        out.push(CartonSheet {
+        out.push(SlipCarton {
             sscc,
             order,
             customer,
@@ -286,6 +284,56 @@ pub(crate) fn carton_sheets(
         });
     }
     Ok(out)
+}
+
+/// The packing slip of a shipment, if there is one with this id.
+pub(crate) fn packing_slip(conn: &dyn Db, shipment: &str) -> StorageResult<Option<PackingSlip>> {
+    let head: Option<(String, String, Option<String>, String)> = conn.first(
+        "SELECT w.name, d.carrier, d.reference, d.at FROM dispatches d JOIN warehouses w ON w.id = d.warehouse_id
+         WHERE d.op_id = ?1",
+        args![shipment],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let Some((from, carrier, reference, at)) = head else {
+        return Ok(None);
+    };
+    Ok(Some(PackingSlip {
+        shipment: shipment.to_string(),
+        from,
+        carrier,
+        reference,
+        shipped_at: at.get(..16).unwrap_or(&at).replace('T', " "),
+        cartons: slip_cartons(conn, Some(shipment), None)?,
+    }))
+}
+
+/// The label of a carton, if the server knows the carton.
+pub(crate) fn carton_label(conn: &dyn Db, sscc: &str) -> StorageResult<Option<CartonLabel>> {
+    let head: Option<(String, Option<String>)> = conn.first(
+        "SELECT w.name, d.carrier FROM cartons c JOIN warehouses w ON w.id = c.warehouse_id
+         LEFT JOIN dispatches d ON d.op_id = c.shipment_op WHERE c.sscc = ?1",
+        args![sscc],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let Some((from, carrier)) = head else {
+        return Ok(None);
+    };
+    let Some(c) = slip_cartons(conn, None, Some(sscc))?.pop() else {
+        return Ok(None);
+    };
+    Ok(Some(CartonLabel {
+        sscc: c.sscc,
+        from,
+        to: c.customer,
+        order: c.order,
+        weight_g: c.weight_g,
+        contents: c
+            .lines
+            .iter()
+            .map(|l| aisle_labels::carton::content_line(&l.sku, l.qty, l.lot.as_deref()))
+            .collect(),
+        carrier,
+    }))
 }
 
 /// How many serial references one block holds: a busy packing bench closes a few hundred

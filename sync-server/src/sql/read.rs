@@ -130,11 +130,14 @@ impl ReadModels for SqlStorage {
         self.reading(|conn| inventory::shipments(conn, warehouse, limit))
     }
 
-    fn carton_sheets(
+    fn packing_slip(
         &self,
-        shipment: Option<&str>,
-        carton: Option<&str>,
-    ) -> StorageResult<Vec<inventory::CartonSheet>> {
-        self.reading(|conn| inventory::carton_sheets(conn, shipment, carton))
+        shipment: &str,
+    ) -> StorageResult<Option<aisle_labels::slip::PackingSlip>> {
+        self.reading(|conn| inventory::packing_slip(conn, shipment))
+    }
+
+    fn carton_label(&self, sscc: &str) -> StorageResult<Option<aisle_labels::carton::CartonLabel>> {
+        self.reading(|conn| inventory::carton_label(conn, sscc))
     }
 }

@@ -43,6 +43,7 @@ fn page(epoch: Uuid, rev: u64, exceptions: Vec<Exception>) -> PullResponse {
         tasks: vec![],
         plates: vec![],
         leases: vec![],
+        cartons: vec![],
         stock: vec![],
         durable_seq: 0,
     }
@@ -189,6 +190,7 @@ fn a_snapshot_that_arrives_after_another_sync_bootstrapped_the_device_is_left_al
         tasks: vec![],
         plates: vec![],
         leases: vec![],
+        cartons: vec![],
     };
     assert!(!f.store.apply_snapshot(&old).unwrap());
     let state = f.store.sync_state().unwrap();
