@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run build)
 # The end-to-end tests in tests/ start the real binaries (aisle-server, aisle) as processes.
 cargo build --workspace --bins --locked
+# The labels' barcodes are read back by an independent decoder (tests/labels/decode.py: zxing-cpp,
+# with resvg and PDFium to render), from PyPI into the test command's own virtual environment.
+./scripts/label-venv.sh
+export AISLE_LABEL_PYTHON="$PWD/target/labels-venv/bin/python"
 # Tests that run one body on SQLite and on PostgreSQL start their own throwaway cluster per test
 # process (crates/aisle-testdb); nothing else is needed.
 cargo test --workspace --locked
