@@ -4,6 +4,7 @@
 
 use crate::background::{SyncLoop, SyncView};
 use crate::error::CommandError;
+use aisle_device::packing::{CartonView, CloseRequest, PackRequest, ShipRequest};
 use aisle_device::query::StockLine;
 use aisle_device::record::{OpContext, Recorded};
 use aisle_device::resolve::Resolution;
@@ -193,6 +194,50 @@ pub fn return_goods(state: &AppState, req: &ReturnRequest) -> Result<Recorded, C
     state.as_operator(|s, _, ctx| s.return_goods(req, ctx))
 }
 
+/// A new carton number (SSCC) from this tablet's block.
+pub fn new_carton(state: &AppState) -> Result<String, CommandError> {
+    state.with(|s| s.new_carton())
+}
+
+/// A carton as this tablet knows it (`None`: never seen here).
+pub fn carton(state: &AppState, raw: &str) -> Result<Option<CartonView>, CommandError> {
+    state.with(|s| s.carton(raw))
+}
+
+/// Cartons not yet shipped (of one order).
+pub fn open_cartons(
+    state: &AppState,
+    order: Option<&str>,
+) -> Result<Vec<CartonView>, CommandError> {
+    state.with(|s| s.open_cartons(order))
+}
+
+pub fn pack(state: &AppState, req: &PackRequest) -> Result<Recorded, CommandError> {
+    state.as_operator(|s, _, ctx| s.pack(req, ctx))
+}
+
+pub fn close_carton(state: &AppState, req: &CloseRequest) -> Result<Recorded, CommandError> {
+    state.as_operator(|s, _, ctx| s.close_carton(req, ctx))
+}
+
+pub fn ship(state: &AppState, req: &ShipRequest) -> Result<Recorded, CommandError> {
+    state.as_operator(|s, _, ctx| s.ship(req, ctx))
+}
+
+/// The tablet's label printer, as set.
+pub fn label_printer(state: &AppState) -> Result<Option<String>, CommandError> {
+    state.with(|s| s.label_printer())
+}
+
+pub fn set_label_printer(state: &AppState, printer: &str) -> Result<Option<String>, CommandError> {
+    state.with(|s| s.set_label_printer(printer))
+}
+
+/// A carton's label (ZPL) to the tablet's label printer; the printer's address back.
+pub fn print_carton(state: &AppState, raw: &str) -> Result<String, CommandError> {
+    state.with(|s| s.print_carton_label(raw))
+}
+
 /// Adjustments are a supervisor's: the signed-in operator's role is checked on the device.
 pub fn adjust(state: &AppState, req: &AdjustRequest) -> Result<Recorded, CommandError> {
     state.as_operator(|s, op, ctx| {
@@ -252,6 +297,8 @@ pub fn enroll(state: &AppState, e: &Enrolment) -> Result<Status, CommandError> {
 #[serde(default, deny_unknown_fields)]
 pub struct LabelRequest {
     pub plate: Option<String>,
+    /// A carton's SSCC: its carton label.
+    pub carton: Option<String>,
     pub item: Option<String>,
     pub lot: Option<String>,
     pub expiry: Option<NaiveDate>,
@@ -259,6 +306,10 @@ pub struct LabelRequest {
 
 pub fn label(state: &AppState, req: &LabelRequest) -> Result<String, CommandError> {
     state.with(|s| match (&req.plate, &req.item) {
+        _ if req.carton.is_some() => s
+            .carton_label(req.carton.as_deref().unwrap_or_default())?
+            .svg()
+            .map_err(|e| DeviceError::Invalid(format!("the label cannot be drawn: {e}"))),
         (Some(plate), _) => s.plate_label(plate),
         (None, Some(item)) => s.item_label(item, req.lot.as_deref(), req.expiry),
         (None, None) => Err(DeviceError::Invalid(

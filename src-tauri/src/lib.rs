@@ -9,6 +9,7 @@ pub mod commands;
 pub mod error;
 
 use aisle_device::Store;
+use aisle_device::packing::{CartonView, CloseRequest, PackRequest, ShipRequest};
 use aisle_device::record::Recorded;
 use aisle_device::sync::SyncOptions;
 use aisle_device::tasks::{
@@ -93,6 +94,51 @@ fn count(state: State<'_, AppState>, req: CountRequest) -> Reply<Recorded> {
 #[tauri::command]
 fn return_goods(state: State<'_, AppState>, req: ReturnRequest) -> Reply<Recorded> {
     commands::return_goods(&state, &req)
+}
+
+#[tauri::command]
+fn new_carton(state: State<'_, AppState>) -> Reply<String> {
+    commands::new_carton(&state)
+}
+
+#[tauri::command]
+fn carton(state: State<'_, AppState>, raw: String) -> Reply<Option<CartonView>> {
+    commands::carton(&state, &raw)
+}
+
+#[tauri::command]
+fn open_cartons(state: State<'_, AppState>, order: Option<String>) -> Reply<Vec<CartonView>> {
+    commands::open_cartons(&state, order.as_deref())
+}
+
+#[tauri::command]
+fn pack(state: State<'_, AppState>, req: PackRequest) -> Reply<Recorded> {
+    commands::pack(&state, &req)
+}
+
+#[tauri::command]
+fn close_carton(state: State<'_, AppState>, req: CloseRequest) -> Reply<Recorded> {
+    commands::close_carton(&state, &req)
+}
+
+#[tauri::command]
+fn ship(state: State<'_, AppState>, req: ShipRequest) -> Reply<Recorded> {
+    commands::ship(&state, &req)
+}
+
+#[tauri::command]
+fn label_printer(state: State<'_, AppState>) -> Reply<Option<String>> {
+    commands::label_printer(&state)
+}
+
+#[tauri::command]
+fn set_label_printer(state: State<'_, AppState>, printer: String) -> Reply<Option<String>> {
+    commands::set_label_printer(&state, &printer)
+}
+
+#[tauri::command]
+fn print_carton(state: State<'_, AppState>, raw: String) -> Reply<String> {
+    commands::print_carton(&state, &raw)
 }
 
 #[tauri::command]
@@ -201,6 +247,15 @@ pub fn run() {
             count,
             adjust,
             return_goods,
+            new_carton,
+            carton,
+            open_cartons,
+            pack,
+            close_carton,
+            ship,
+            label_printer,
+            set_label_printer,
+            print_carton,
             exceptions,
             sync_now,
             enroll,

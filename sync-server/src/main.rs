@@ -34,7 +34,9 @@ struct Cli {
     /// a PostgreSQL URL (postgres://user@host:port/database), which several servers may share.
     #[arg(long, env = "AISLE_SERVER_DB", global = true)]
     db: Option<String>,
-    /// A TOML configuration file (keys: listen, database, log_json, public_url).
+    /// A TOML configuration file (keys: listen, database, log_json, public_url, tls_cert,
+    /// tls_key, allow_plain_http, gs1_company_prefix, sscc_extension, [printers]; see
+    /// docs/deployment.md).
     #[arg(long, env = "AISLE_CONFIG", global = true)]
     config: Option<PathBuf>,
     #[command(subcommand)]

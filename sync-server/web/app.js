@@ -1,54 +1,11 @@
 // The supervisor pages: a small client of the JSON API (/v1/supervisor/*, see
-// /v1/openapi.json). The session token lives in sessionStorage, so closing the tab signs out.
+// /v1/openapi.json). Shared helpers are in core.js; the Orders page is in orders.js.
 
-const main = document.getElementById("main");
-const message = document.getElementById("message");
-const who = document.getElementById("who");
-const nav = document.getElementById("nav");
-const signoutButton = document.getElementById("signout");
-
-let token = sessionStorage.getItem("aisle.token");
-
-/** Which navigation is current: a page whose data arrives after the supervisor has moved on
- * (another page, or another search) must not paint over what is on screen now. */
-let generation = 0;
-function paint(gen, ...nodes) {
-  if (gen === generation) main.replaceChildren(...nodes);
-}
-
-/** Elements without innerHTML: every value from the API is text, never markup. */
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
-  return e;
-}
-
-function say(kind, text) {
-  message.hidden = false;
-  message.className = kind;
-  message.textContent = text;
-  message.dataset.testid = "message";
-}
-
-async function api(method, path, body) {
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({ kind: "internal", message: `HTTP ${res.status}` }));
-  if (!res.ok) {
-    if (res.status === 401 && token) signedOut();
-    throw new Error(data.message ?? `HTTP ${res.status}`);
-  }
-  return data;
-}
+import { act, api, el, hashParams, hooks, main, message, nav, paint, say, session, signoutButton, who } from "./core.js";
+import { ordersPage } from "./orders.js";
 
 function signedOut() {
-  token = null;
+  session.token = null;
   sessionStorage.removeItem("aisle.token");
   nav.hidden = true;
   signoutButton.hidden = true;
@@ -67,8 +24,8 @@ function showSignIn() {
         e.preventDefault();
         try {
           const s = await api("POST", "/v1/supervisor/session", { badge: badge.value.trim(), pin: pin.value });
-          token = s.token;
-          sessionStorage.setItem("aisle.token", token);
+          session.token = s.token;
+          sessionStorage.setItem("aisle.token", s.token);
           say("ok", `Signed in: ${s.name}`);
           await start();
         } catch (err) {
@@ -84,17 +41,6 @@ function showSignIn() {
   );
   main.replaceChildren(form);
   badge.focus();
-}
-
-/** Runs a supervisor action, says what came of it and redraws the page. */
-async function act(path, body, done) {
-  try {
-    const r = await api("POST", path, body);
-    say("ok", done(r));
-    await route();
-  } catch (err) {
-    say("error", err.message);
-  }
 }
 
 /** Customer returns, newest first; quarantined ones can be released to a location once inspected. */
@@ -169,7 +115,7 @@ function taskTable(tasks, testid) {
 const HELD_KINDS = ["unauthorized", "invalid_operation", "duplicate_entry"];
 
 async function exceptionsPage() {
-  const gen = generation;
+  const gen = session.generation;
   const list = await api("GET", "/v1/supervisor/exceptions");
   const rows = list.map((x) => {
     const note = el("input", { placeholder: "note", "aria-label": "note" });
@@ -239,7 +185,7 @@ function supplierText(s) {
 }
 
 async function replenishmentPage() {
-  const gen = generation;
+  const gen = session.generation;
   const warehouse = hashParams().get("warehouse") ?? "WH1";
   const [lines, tops, tasks, orders] = await Promise.all([
     api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`),
@@ -338,7 +284,7 @@ function clockText(d) {
 }
 
 async function devicesPage() {
-  const gen = generation;
+  const gen = session.generation;
   const devices = await api("GET", "/v1/supervisor/devices");
   paint(
     gen,
@@ -358,12 +304,8 @@ async function devicesPage() {
   );
 }
 
-function hashParams() {
-  return new URLSearchParams(location.hash.split("?")[1] ?? "");
-}
-
 async function stockPage() {
-  const gen = generation;
+  const gen = session.generation;
   const params = hashParams();
   const q = params.get("q") ?? "";
   const input = el("input", { name: "q", value: q, placeholder: "SKU, description, barcode, lot or location", "aria-label": "search", "data-testid": "stock-q" });
@@ -539,7 +481,7 @@ function movementsTable(movements, warehouse) {
 }
 
 async function locationPage() {
-  const gen = generation;
+  const gen = session.generation;
   const params = hashParams();
   const code = params.get("code") ?? "";
   const warehouse = params.get("warehouse") ?? "WH1";
@@ -561,7 +503,7 @@ async function locationPage() {
 }
 
 async function itemPage() {
-  const gen = generation;
+  const gen = session.generation;
   const params = hashParams();
   const sku = params.get("sku") ?? "";
   const warehouse = params.get("warehouse") ?? "WH1";
@@ -585,7 +527,7 @@ async function itemPage() {
 }
 
 async function countsPage() {
-  const gen = generation;
+  const gen = session.generation;
   const warehouse = hashParams().get("warehouse") ?? "WH1";
   const [plan, open, tasks] = await Promise.all([
     api("GET", `/v1/supervisor/counts?warehouse=${encodeURIComponent(warehouse)}`),
@@ -659,270 +601,6 @@ async function countsPage() {
   );
 }
 
-function shipmentCell(o) {
-  const confirm = async (body) => {
-    try {
-      const r = await api("POST", `/v1/supervisor/orders/${encodeURIComponent(o.order)}/shipment`, body);
-      say("ok", `Order ${r.order} is ${r.status}`);
-      await route();
-    } catch (err) {
-      say("error", err.message);
-    }
-  };
-  if (o.status === "picked") return el("button", { onclick: () => void confirm("packed"), "data-testid": `pack-${o.order}` }, "Confirm packed");
-  if (o.status === "packed") {
-    const carrier = el("input", { placeholder: "carrier", "aria-label": "carrier", size: 8, "data-testid": `carrier-${o.order}` });
-    const tracking = el("input", { placeholder: "tracking number", "aria-label": "tracking number", size: 14, "data-testid": `tracking-${o.order}` });
-    return el(
-      "form",
-      { class: "inline", onsubmit: (e) => { e.preventDefault(); void confirm({ shipped: { carrier: carrier.value, tracking: tracking.value } }); } },
-      carrier,
-      tracking,
-      el("button", { type: "submit", "data-testid": `ship-${o.order}` }, "Confirm shipped"),
-    );
-  }
-  if (o.status === "shipped") return `${o.carrier} ${o.tracking}`;
-  if (o.status === "open" && o.picked > 0) {
-    // Picked short: the supervisor decides what happens to the rest.
-    const settle = async (choice) => {
-      try {
-        const r = await api("POST", `/v1/supervisor/orders/${encodeURIComponent(o.order)}/short`, { choice });
-        say("ok", r.backorder ? `Order ${o.order} ships what was picked; the rest is backorder ${r.backorder}` : `Order ${o.order} ships what was picked; the rest is cut`);
-        await route();
-      } catch (err) {
-        say("error", err.message);
-      }
-    };
-    return el(
-      "span",
-      {},
-      el("button", { onclick: () => void settle("backorder"), "data-testid": `backorder-${o.order}` }, "Backorder the rest"),
-      " ",
-      el("button", { onclick: () => void settle("ship_partial"), "data-testid": `ship-partial-${o.order}` }, "Ship what was picked"),
-    );
-  }
-  return "";
-}
-
-/** Who holds which work (leases), with ways to take it back or give it to another tablet. */
-function workInHand(warehouse, leases, devices) {
-  const tablets = devices.filter((d) => d.warehouse_code === warehouse && !d.revoked);
-  const give = async (l, device) => {
-    try {
-      const r = await api("POST", "/v1/supervisor/leases/assign", { work: l.work, device_id: device });
-      say("ok", `${r.reference} now belongs to ${r.device_name}`);
-      await route();
-    } catch (err) {
-      say("error", err.message);
-    }
-  };
-  const giveTo = (l) => {
-    const choice = el("select", { "aria-label": `give ${l.reference} to`, "data-testid": `give-to-${l.reference}` }, tablets.filter((d) => d.id !== l.device_id).map((d) => el("option", { value: d.id }, d.name)));
-    return el(
-      "form",
-      { class: "inline", onsubmit: (e) => { e.preventDefault(); if (choice.value) void give(l, choice.value); } },
-      choice,
-      el("button", { type: "submit", "data-testid": `give-${l.reference}` }, "Give to"),
-    );
-  };
-  const release = async (l) => {
-    try {
-      await api("POST", "/v1/supervisor/leases/release", { work: l.work });
-      say("ok", `${l.reference} is free for any device again`);
-      await route();
-    } catch (err) {
-      say("error", err.message);
-    }
-  };
-  return [
-    el("h2", {}, "Work in hand"),
-    el("p", {}, leases.length ? `${leases.length} piece(s) of work held by devices in ${warehouse}; a lease runs out two hours after the device's last sync.` : "No device holds work: each tablet claims orders and tasks when it syncs."),
-    el(
-      "table",
-      { "data-testid": "leases" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Work"), el("th", {}, "Device"), el("th", {}, "Until"), el("th", {}, ""))),
-      el(
-        "tbody",
-        {},
-        leases.map((l) =>
-          el(
-            "tr",
-            {},
-            el("td", {}, l.reference),
-            el("td", {}, l.device_name),
-            el("td", {}, new Date(l.expires_at).toLocaleString()),
-            el("td", {}, el("button", { onclick: () => void release(l), "data-testid": `release-${l.reference}` }, "Release"), " ", giveTo(l)),
-          ),
-        ),
-      ),
-    ),
-  ];
-}
-
-/** Waves: open orders grouped and held, then released to the tablets together. */
-function wavesSection(warehouse, orders, waves) {
-  const inWave = new Set(waves.flatMap((w) => w.orders));
-  const open = orders.filter((o) => o.status === "open" && !inWave.has(o.order));
-  const boxes = open.map((o) => el("input", { type: "checkbox", value: o.order, "aria-label": o.order, "data-testid": `wave-pick-${o.order}` }));
-  const act = async (method, path, body, done) => {
-    try {
-      const w = await api(method, path, body);
-      say("ok", done(w));
-      await route();
-    } catch (err) {
-      say("error", err.message);
-    }
-  };
-  return [
-    el("h2", {}, "Waves"),
-    el("p", {}, "Orders in a wave wait until it is released; then tablets take them first, ahead of orders in no wave."),
-    el(
-      "table",
-      { "data-testid": "waves" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Wave"), el("th", {}, "Orders"), el("th", {}, "State"), el("th", {}, ""))),
-      el(
-        "tbody",
-        {},
-        waves.map((w) =>
-          el(
-            "tr",
-            { "data-testid": `wave-${w.wave}` },
-            el("td", {}, w.wave),
-            el("td", {}, w.orders.join(", ")),
-            el("td", {}, w.released ? `released by ${w.released_by}` : "held"),
-            el("td", {}, w.released ? "" : el("button", { "data-testid": `release-${w.wave}`, onclick: () => void act("POST", `/v1/supervisor/waves/${encodeURIComponent(w.wave)}/release`, undefined, (r) => `${r.wave} is released: tablets take its orders first`) }, "Release")),
-          ),
-        ),
-      ),
-    ),
-    open.length
-      ? el(
-          "form",
-          {
-            class: "inline",
-            onsubmit: (e) => {
-              e.preventDefault();
-              const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
-              if (chosen.length === 0) return say("error", "tick the orders for the wave first");
-              void act("POST", "/v1/supervisor/waves", { warehouse, orders: chosen }, (w) => `${w.wave} holds ${w.orders.join(", ")} until it is released`);
-            },
-          },
-          open.map((o, i) => el("label", { class: "check" }, boxes[i], ` ${o.order} `)),
-          el("button", { type: "submit", "data-testid": "make-wave" }, "Make a wave"),
-        )
-      : el("p", {}, "No open order outside a wave."),
-  ];
-}
-
-async function ordersPage() {
-  const gen = generation;
-  const warehouse = hashParams().get("warehouse") ?? "WH1";
-  const [orders, lines, leases, devices, waves, transfers] = await Promise.all([
-    api("GET", `/v1/supervisor/orders?warehouse=${encodeURIComponent(warehouse)}`),
-    api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`),
-    api("GET", `/v1/supervisor/leases?warehouse=${encodeURIComponent(warehouse)}`),
-    api("GET", "/v1/supervisor/devices"),
-    api("GET", `/v1/supervisor/waves?warehouse=${encodeURIComponent(warehouse)}`),
-    api("GET", `/v1/supervisor/transfers?warehouse=${encodeURIComponent(warehouse)}`),
-  ]);
-  const short = lines.filter((l) => l.short > 0).length;
-  paint(
-    gen,
-    el("h1", {}, `Orders · ${warehouse}`),
-    el(
-      "table",
-      {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Customer"), el("th", { class: "num" }, "Lines"), el("th", { class: "num" }, "Picked"), el("th", {}, "State"), el("th", {}, "Shipping"))),
-      el(
-        "tbody",
-        {},
-        orders.map((o) =>
-          el(
-            "tr",
-            { "data-testid": `orderstate-${o.order}` },
-            el("td", {}, o.order),
-            el("td", {}, o.customer ?? ""),
-            el("td", { class: "num" }, o.lines),
-            el("td", { class: "num" }, `${o.picked} / ${o.ordered}${o.cut ? ` (${o.cut} cut)` : ""}`),
-            el("td", {}, o.status),
-            el("td", {}, shipmentCell(o)),
-          ),
-        ),
-      ),
-    ),
-    ...workInHand(warehouse, leases, devices),
-    ...wavesSection(warehouse, orders, waves),
-    ...transfersSection(warehouse, transfers),
-    el("h2", {}, "Open lines and their stock"),
-    el("p", { "data-testid": "orders-summary" }, `${lines.length} open line(s), ${short} short. Stock is allocated earliest expiry first for dated items, first in first out otherwise; devices pick in walk order.`),
-    el(
-      "table",
-      {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Customer"), el("th", {}, "Item"), el("th", { class: "num" }, "Open"), el("th", {}, "From"), el("th", { class: "num" }, "Short"))),
-      el(
-        "tbody",
-        {},
-        lines.map((l) =>
-          el(
-            "tr",
-            { "data-testid": `order-${l.order}-${l.line}`, class: l.short > 0 ? "due" : "" },
-            el("td", {}, `${l.order}/${l.line}`),
-            el("td", {}, l.customer ?? ""),
-            el("td", {}, l.sku),
-            el("td", { class: "num" }, l.open),
-            el("td", {}, l.picks.map((p) => `${p.qty} from ${p.location}${p.lot ? ` lot ${p.lot}` : ""}${p.expiry ? ` exp ${p.expiry}` : ""}`).join("; ") || "nothing in stock"),
-            el("td", { class: "num" }, l.short || ""),
-          ),
-        ),
-      ),
-    ),
-  );
-}
-
-/** Transfers into and out of the warehouse: a form to send stock to another warehouse (an order
- * here for the devices to pick and ship), and a Close button for one that has arrived. */
-function transfersSection(warehouse, transfers) {
-  const to = el("input", { placeholder: "to warehouse", "aria-label": "transfer to warehouse", "data-testid": "transfer-to" });
-  const sku = el("input", { placeholder: "SKU", "aria-label": "transfer SKU", "data-testid": "transfer-sku" });
-  const qty = el("input", { placeholder: "qty", inputmode: "numeric", "aria-label": "transfer quantity", "data-testid": "transfer-qty" });
-  const create = (e) => {
-    e.preventDefault();
-    const n = Number(qty.value.trim());
-    if (!Number.isInteger(n) || n < 1) return say("error", "type a whole quantity of at least 1");
-    return act(
-      "/v1/supervisor/transfers",
-      { from: warehouse, to: to.value.trim().toUpperCase(), lines: [{ sku: sku.value.trim(), qty: n }] },
-      (r) => `Transfer ${r.transfer} created: ${warehouse}'s devices pick it, then ship it here`,
-    );
-  };
-  const row = (t) =>
-    el(
-      "tr",
-      { "data-testid": `transfer-${t.transfer}` },
-      el("td", {}, t.transfer),
-      el("td", {}, `${t.from} → ${t.to}`),
-      el("td", {}, t.status.replace("_", " ")),
-      el("td", { class: "num" }, `${t.received} / ${t.shipped} / ${t.ordered}`),
-      el(
-        "td",
-        {},
-        t.status === "in_transit" && t.to === warehouse
-          ? el("button", { "data-testid": `close-${t.transfer}`, onclick: () => void act(`/v1/supervisor/transfers/${encodeURIComponent(t.transfer)}/close`, {}, (c) => (c.short.length === 0 ? `Transfer ${t.transfer} closed: everything arrived` : `Transfer ${t.transfer} closed short (${c.short.map((s) => `${s.sku} ${s.received} of ${s.shipped}`).join(", ")}): see Exceptions`)) }, "Close: receiving done")
-          : "",
-      ),
-    );
-  return [
-    el("h2", {}, `Transfers (${transfers.length})`),
-    el("form", { class: "inline", onsubmit: create }, to, sku, qty, el("button", { class: "primary", type: "submit", "data-testid": "transfer-create" }, `Transfer from ${warehouse}`)),
-    el(
-      "table",
-      { "data-testid": "transfers" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Transfer"), el("th", {}, "Route"), el("th", {}, "State"), el("th", { class: "num" }, "Received / shipped / ordered"), el("th", {}, ""))),
-      el("tbody", {}, transfers.map(row)),
-    ),
-  ];
-}
-
 const PAGES = {
   "#/orders": ordersPage,
   "#/counts": countsPage,
@@ -931,15 +609,15 @@ const PAGES = {
   "#/location": locationPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage };
 
 async function route() {
-  generation += 1;
-  if (!token) return showSignIn();
+  session.generation += 1;
+  if (!session.token) return showSignIn();
   const page = location.hash.split("?")[0];
   const show = PAGES[page] ?? exceptionsPage;
   for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.getAttribute("href") === page || ((page === "#/item" || page === "#/location") && a.getAttribute("href") === "#/stock"));
   try {
     await show();
   } catch (err) {
-    if (token) say("error", err.message);
+    if (session.token) say("error", err.message);
   }
 }
 
@@ -964,5 +642,7 @@ window.addEventListener("hashchange", () => {
   message.hidden = true;
   void route();
 });
-if (token) void start();
+hooks.route = route;
+hooks.signedOut = signedOut;
+if (session.token) void start();
 else showSignIn();

@@ -308,8 +308,17 @@ impl TabletApp {
         self.wait_text("feedback", part, |t| t.contains(part))
     }
 
+    /// Taps a control where a person would: brought to the middle of the screen first (scrolled
+    /// into view at the top edge, it would sit under the sticky status bar).
     pub fn tap(&self, testid: &str) {
         let e = self.find(testid);
+        let centre = self.rt.block_on(self.client().execute(
+            "arguments[0].scrollIntoView({ block: 'center' });",
+            vec![serde_json::to_value(&e).unwrap()],
+        ));
+        if let Err(err) = centre {
+            self.fail(&format!("scrolling to {testid} failed: {err}"));
+        }
         if let Err(err) = self.rt.block_on(e.click()) {
             self.fail(&format!("tapping {testid} failed: {err}"));
         }

@@ -295,6 +295,20 @@ impl Drop for Server {
     }
 }
 
+/// A fake label printer on a loopback socket: its address, and what the first connection sent
+/// (the thread ends when the sender closes).
+pub fn fake_printer() -> (String, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let got = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        text
+    });
+    (addr, got)
+}
+
 /// A supervisor's HTTP session on the server (the supervisor pages' API).
 #[derive(Debug)]
 pub struct Supervisor {

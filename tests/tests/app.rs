@@ -192,6 +192,7 @@ fn a_shift(backend: Backend) {
     assert!(orders >= 2, "a batch of orders in one walk: {walk}");
     app.screenshot("pick-batch");
     let mut short_at = None;
+    let mut packed = None;
     for n in 0..2 {
         let location = app.text("pick-location");
         let qty: i64 = app.text("pick-qty").parse().unwrap();
@@ -221,6 +222,7 @@ fn a_shift(backend: Backend) {
             app.feedback(&format!(
                 "Picked {qty} × {sku} for {order}: into tote {tote}"
             ));
+            packed = Some((order.clone(), sku.clone()));
             qty
         };
         add(&mut expect, key(&location, &sku), -picked);
@@ -253,9 +255,48 @@ fn a_shift(backend: Backend) {
     app.screenshot("returns");
     add(&mut expect, key("QA-01", bolt), 1);
 
+    step("Pack and ship");
+    // The order picked in full is packed offline into a new carton (its SSCC minted on the
+    // tablet), checked at each scan; closed with its weight; its label printed on a label printer
+    // (a fake one on a socket); then shipped.
+    let (order, sku) = packed.unwrap();
+    let (printer_addr, printed) = aisle_e2e::fake_printer();
+    app.tap("home-button");
+    app.tap("tile-pack");
+    app.type_slowly("pack-order", &order, false);
+    app.tap("new-carton");
+    let carton = app.wait_text("carton-code", "a new SSCC", |t| t.len() == 18);
+    // More than the order asks for: refused at the scan, nothing packed.
+    app.type_slowly("pack-qty", "999", false);
+    app.scan(&codes[&sku]);
+    app.feedback("too many");
+    app.tap("pack-all");
+    app.feedback(&format!("Packed everything picked into {carton}"));
+    app.wait_text("carton-contents", &sku, |t| {
+        t.contains(&format!(" × {sku}"))
+    });
+    app.type_slowly("weight", "2.5", false);
+    app.tap("close-carton");
+    app.feedback(&format!("Carton {carton} closed, 2.500 kg"));
+    app.find_testid("carton-label");
+    app.type_slowly("printer", &printer_addr, false);
+    app.tap("print-label");
+    app.feedback("Label sent to");
+    let zpl = printed.join().unwrap();
+    assert!(zpl.contains(&format!("^FD>;>800{carton}^FS")), "{zpl}");
+    app.screenshot("pack");
+    app.tap("mode-ship");
+    app.type_slowly("ship-carrier", "DHL", false);
+    app.type_slowly("ship-reference", "Route 7", false);
+    app.scan(&carton);
+    app.feedback("on the shipment");
+    app.screenshot("ship");
+    app.tap("ship-confirm");
+    app.feedback("Shipped 1 carton(s) with DHL");
+
     step("Everything is on");
     // Everything is on the tablet, waiting.
-    app.wait_text("pending", "6 waiting", |t| t == "6 waiting");
+    app.wait_text("pending", "9 waiting", |t| t == "9 waiting");
 
     step("The server is back");
     // The server is back: sync, and the server agrees with what was done in the aisle.
@@ -286,6 +327,11 @@ fn a_shift(backend: Backend) {
     assert!(kinds.contains(&"over_receipt".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"count_variance".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"return_mismatch".to_string()), "{kinds:?}");
+    // The shipment reached the server with the carton the tablet packed.
+    let shipments =
+        aisle_e2e::Supervisor::sign_in(&server).json("/v1/supervisor/shipments?warehouse=WH1");
+    assert_eq!(shipments[0]["cartons"][0], carton.as_str(), "{shipments}");
+    assert_eq!(shipments[0]["orders"][0], order.as_str(), "{shipments}");
 
     // The short pick said the bin was empty: the server asks for a recount of it.
     let (short_bin, short_sku) = short_at.unwrap();

@@ -16,8 +16,6 @@ use aisle_device::packing::{CloseRequest, PackRequest, ShipRequest};
 use aisle_device::work::{PickRequest, ReturnRequest};
 use aisle_e2e::{Backend, Device, Server, Supervisor};
 use serde_json::Value;
-use std::io::Read;
-use std::net::TcpListener;
 
 const BOLT: &str = "HAR-00001";
 const BOLT_EAN: &str = "5012345000015";
@@ -92,14 +90,7 @@ aisle_e2e::on_both!(two_packers_partial_shipments_backorders_documents_and_a_pri
 fn two_packers_partial_shipments_backorders_documents_and_a_printer(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     // A fake label printer: accepts connections and keeps what each one sent.
-    let printer = TcpListener::bind("127.0.0.1:0").unwrap();
-    let printer_addr = printer.local_addr().unwrap();
-    let printed = std::thread::spawn(move || {
-        let (mut s, _) = printer.accept().unwrap();
-        let mut got = String::new();
-        s.read_to_string(&mut got).unwrap();
-        got
-    });
+    let (printer_addr, printed) = aisle_e2e::fake_printer();
     let config = dir.path().join("aisle.toml");
     std::fs::write(
         &config,

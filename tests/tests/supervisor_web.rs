@@ -577,6 +577,60 @@ fn supervisor_day(backend: Backend) {
     });
     web.screenshot("web-transfers");
 
+    // The tablet packs an order into a carton and ships it: the Orders page lists the shipment,
+    // shows the carton's label, and refuses a printer the server does not know.
+    let orders = dir.path().join("ship.csv");
+    std::fs::write(
+        &orders,
+        "order,line,warehouse,sku,qty,customer\nSO-6001,1,WH1,HAR-00001,2,ACME\n",
+    )
+    .unwrap();
+    server.admin(&["import", "orders", orders.to_str().unwrap()]);
+    device.store.sync(more, &mut |_| {}).unwrap();
+    let task = device.tasks_of("SO-6001").remove(0);
+    let item = device.store.item(task.item_id).unwrap();
+    let pick = aisle_device::work::PickRequest {
+        location: task.location_barcode.clone(),
+        item: item.barcodes[0].clone(),
+        qty: Some(task.qty),
+        order_line: Some(task.order_line),
+        ..Default::default()
+    };
+    device.store.pick(&pick, &device.ctx).unwrap();
+    let carton = device.store.new_carton().unwrap();
+    let pack = aisle_device::packing::PackRequest {
+        order: "SO-6001".into(),
+        carton: carton.clone(),
+        all_picked: true,
+        ..Default::default()
+    };
+    device.store.pack(&pack, &device.ctx).unwrap();
+    let close = aisle_device::packing::CloseRequest {
+        carton: carton.clone(),
+        weight_g: Some(1_200),
+    };
+    device.store.close_carton(&close, &device.ctx).unwrap();
+    let ship = aisle_device::packing::ShipRequest {
+        carrier: "DHL".into(),
+        reference: Some("Route 7".into()),
+        cartons: vec![carton.clone()],
+    };
+    device.store.ship(&ship, &device.ctx).unwrap();
+    device.sync();
+    web.goto(&format!("{}/#/orders?warehouse=WH1", server.url));
+    web.wait_text("shipments", "the shipment", |t| {
+        t.contains("DHL (Route 7)") && t.contains("SO-6001") && t.contains("1.200 kg")
+    });
+    web.wait_text("orderstate-SO-6001", "shipped", |t| t.contains("shipped"));
+    web.tap(&format!("carton-{carton}"));
+    web.find_testid("print-label");
+    web.fill("printer-name", "office");
+    web.tap("print-label");
+    web.wait_text("message", "the unknown printer", |t| {
+        t.contains("no printer \"office\" is configured")
+    });
+    web.screenshot("web-shipments");
+
     // Devices page, and signing out ends the session.
     web.tap("nav-devices");
     let device_row = web.wait_text("device", "the tablet", |t| t.contains("T1"));

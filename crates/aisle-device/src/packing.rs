@@ -524,6 +524,50 @@ impl Store {
         self.record(op, &ctx.clone().with_scans(req.cartons.clone()))
     }
 
+    /// The label printer this tablet prints carton labels on (`host:port`), if one is set.
+    pub fn label_printer(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'label_printer'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Sets (or with an empty address, forgets) the label printer: `host` or `host:port`, port
+    /// 9100 by default. Returns the address as it will be used.
+    pub fn set_label_printer(&mut self, printer: &str) -> Result<Option<String>> {
+        if printer.trim().is_empty() {
+            self.conn
+                .execute("DELETE FROM settings WHERE key = 'label_printer'", [])?;
+            return Ok(None);
+        }
+        let addr = aisle_labels::printer::address(printer)
+            .map_err(|e| DeviceError::Invalid(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('label_printer', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [&addr],
+        )?;
+        Ok(Some(addr))
+    }
+
+    /// Sends a carton's label (ZPL) to this tablet's label printer; returns the printer's address.
+    pub fn print_carton_label(&self, raw: &str) -> Result<String> {
+        let printer = self.label_printer()?.ok_or_else(|| {
+            DeviceError::Invalid("no label printer is set on this tablet: set one first".into())
+        })?;
+        let zpl = self
+            .carton_label(raw)?
+            .zpl()
+            .map_err(|e| DeviceError::Invalid(format!("the label cannot be drawn: {e}")))?;
+        aisle_labels::printer::send(&printer, zpl.as_bytes(), std::time::Duration::from_secs(5))
+            .map_err(|e| DeviceError::Invalid(e.to_string()))?;
+        Ok(printer)
+    }
+
     /// What a carton's label says, from what this device knows.
     pub fn carton_label(&self, raw: &str) -> Result<aisle_labels::carton::CartonLabel> {
         let c = self.carton(raw)?.ok_or_else(|| DeviceError::NotFound {

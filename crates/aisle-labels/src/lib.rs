@@ -125,7 +125,7 @@ fn svg(title: &str, lines: &[String], bars: &[u8], hri: &str) -> String {
     let longest = lines
         .iter()
         .map(|l| l.chars().count())
-        .chain([title.chars().count() * 3 / 2])
+        .chain([title.chars().count() * 2])
         .max()
         .unwrap_or(0) as u32;
     let hri_width = 13 * hri.chars().count() as u32;
@@ -133,7 +133,7 @@ fn svg(title: &str, lines: &[String], bars: &[u8], hri: &str) -> String {
         .max(11 * longest + 2 * quiet)
         .max(hri_width + 2 * quiet)
         .max(400);
-    let text_top = 40 + 22 * lines.len() as u32;
+    let text_top = 50 + 22 * lines.len() as u32;
     let bar_height = 120;
     let height = text_top + bar_height + 50;
     let mut out = format!(

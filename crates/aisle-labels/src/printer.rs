@@ -29,7 +29,7 @@ pub enum PrintError {
 }
 
 /// `host` or `host:port` (port 9100 when none is given).
-fn address(printer: &str) -> Result<String, PrintError> {
+pub fn address(printer: &str) -> Result<String, PrintError> {
     let p = printer.trim();
     if p.is_empty() || p.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(PrintError::Address(printer.to_string()));

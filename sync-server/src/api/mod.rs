@@ -169,6 +169,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::index))
         .route("/web/app.js", get(web::app_js))
+        .route("/web/core.js", get(web::core_js))
+        .route("/web/orders.js", get(web::orders_js))
         .route("/web/app.css", get(web::app_css))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))

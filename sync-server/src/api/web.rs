@@ -1,4 +1,4 @@
-//! The supervisor web pages: three static files built into the binary (no separate install),
+//! The supervisor web pages: static files built into the binary (no separate install),
 //! served with a strict content security policy. All data comes from the JSON API.
 
 use axum::http::header;
@@ -6,6 +6,8 @@ use axum::response::IntoResponse;
 
 const INDEX: &str = include_str!("../../web/index.html");
 const APP_JS: &str = include_str!("../../web/app.js");
+const CORE_JS: &str = include_str!("../../web/core.js");
+const ORDERS_JS: &str = include_str!("../../web/orders.js");
 const APP_CSS: &str = include_str!("../../web/app.css");
 
 /// Only this server's own scripts, styles and API; no inline code, no framing.
@@ -29,6 +31,14 @@ pub async fn index() -> impl IntoResponse {
 
 pub async fn app_js() -> impl IntoResponse {
     page("text/javascript; charset=utf-8", APP_JS)
+}
+
+pub async fn core_js() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", CORE_JS)
+}
+
+pub async fn orders_js() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", ORDERS_JS)
 }
 
 pub async fn app_css() -> impl IntoResponse {

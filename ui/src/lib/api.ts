@@ -311,8 +311,47 @@ export interface Enrolment {
   ca_pem?: string;
 }
 
+export interface CartonItem {
+  item_id: string;
+  sku: string;
+  description: string;
+  lot: string | null;
+  qty: number;
+}
+
+/** A carton as this tablet knows it. */
+export interface CartonView {
+  sscc: string;
+  order: string;
+  contents: CartonItem[];
+  weight_g: number | null;
+  closed: boolean;
+  shipped: boolean;
+  units: number;
+}
+
+export interface PackRequest {
+  order: string;
+  carton: string;
+  item?: string;
+  qty?: number;
+  all_picked?: boolean;
+}
+
+export interface CloseRequest {
+  carton: string;
+  weight_g?: number;
+}
+
+export interface ShipRequest {
+  carrier: string;
+  reference?: string;
+  cartons: string[];
+}
+
 export interface LabelRequest {
   plate?: string;
+  carton?: string;
   item?: string;
   lot?: string;
   expiry?: string;
@@ -338,4 +377,13 @@ export const api = {
   syncNow: () => invoke<void>("sync_now"),
   enroll: (enrolment: Enrolment) => invoke<Status>("enroll", { enrolment }),
   label: (req: LabelRequest) => invoke<string>("label", { req }),
+  newCarton: () => invoke<string>("new_carton"),
+  carton: (raw: string) => invoke<CartonView | null>("carton", { raw }),
+  openCartons: (order: string | null) => invoke<CartonView[]>("open_cartons", { order }),
+  pack: (req: PackRequest) => invoke<Recorded>("pack", { req }),
+  closeCarton: (req: CloseRequest) => invoke<Recorded>("close_carton", { req }),
+  ship: (req: ShipRequest) => invoke<Recorded>("ship", { req }),
+  labelPrinter: () => invoke<string | null>("label_printer"),
+  setLabelPrinter: (printer: string) => invoke<string | null>("set_label_printer", { printer }),
+  printCarton: (raw: string) => invoke<string>("print_carton", { raw }),
 };

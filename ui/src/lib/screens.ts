@@ -1,6 +1,6 @@
 // The app's screens and the home tiles that open them.
 
-export type Screen = "home" | "receive" | "putaway" | "pick" | "tasks" | "move" | "count" | "returns" | "adjust" | "lookup" | "labels" | "sync" | "settings";
+export type Screen = "home" | "receive" | "putaway" | "pick" | "tasks" | "move" | "count" | "pack" | "returns" | "adjust" | "lookup" | "labels" | "sync" | "settings";
 
 export interface Tile {
   screen: Screen;
@@ -16,6 +16,7 @@ export const TILES: Tile[] = [
   { screen: "tasks", name: "Tasks", hint: "top-ups and counts from the office", supervisor: false },
   { screen: "move", name: "Move", hint: "between locations", supervisor: false },
   { screen: "count", name: "Count", hint: "cycle count a location", supervisor: false },
+  { screen: "pack", name: "Pack & ship", hint: "cartons, labels, shipments", supervisor: false },
   { screen: "returns", name: "Returns", hint: "customer returns in", supervisor: false },
   { screen: "adjust", name: "Adjust", hint: "corrections (supervisor)", supervisor: true },
   { screen: "lookup", name: "Lookup", hint: "scan anything", supervisor: false },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { ExpectedLine, Item, PickTask, TaskView } from "./api";
-import { checkPickItem, checkPickLocation, checkTaskScan, keepCurrentFirst, taskPrompt, taskStep, expectedLineFor, isSuggested, packChoices, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent } from "./work";
+import { checkPickItem, checkPickLocation, checkTaskScan, keepCurrentFirst, taskPrompt, taskStep, expectedLineFor, isSuggested, packChoices, parseKg, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent, weightText } from "./work";
 
 const task: PickTask = {
   order_line: "ol-1",
@@ -213,5 +213,26 @@ describe("a task list refreshed by a sync", () => {
         if (current !== null) expect(out[0]).toBe(current);
       }),
     );
+  });
+});
+
+describe("parseKg", () => {
+  it("reads kilograms with up to three decimals, a comma too, as grams", () => {
+    expect(parseKg("12.5")).toEqual({ ok: true, grams: 12_500 });
+    expect(parseKg(" 0,85 ")).toEqual({ ok: true, grams: 850 });
+    expect(parseKg("3")).toEqual({ ok: true, grams: 3000 });
+    expect(parseKg("1.234")).toEqual({ ok: true, grams: 1234 });
+    expect(parseKg("")).toEqual({ ok: true, grams: null });
+  });
+  it("refuses what is not a weight, and a barcode", () => {
+    for (const bad of ["-1", "1.2345", "abc", "5012345000022", "2000.001"]) {
+      expect(parseKg(bad).ok, bad).toBe(false);
+    }
+    expect(parseKg("2000")).toEqual({ ok: true, grams: 2_000_000 });
+  });
+  it("shows weights as a scale does", () => {
+    expect(weightText(12_345)).toBe("12.345 kg");
+    expect(weightText(850)).toBe("850 g");
+    expect(weightText(1005)).toBe("1.005 kg");
   });
 });

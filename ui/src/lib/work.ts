@@ -141,3 +141,23 @@ export function checkTaskScan(
   if (scanned.barcode !== want.barcode) return `wrong location: this is ${scanned.code ?? "another location"}, the task is at ${want.code}`;
   return null;
 }
+
+/**
+ * A carton's weight as typed from a scale, in kilograms (`12.5`, `12,5`, up to 3 decimals), as
+ * grams. Empty: `null` (the tablet adds up the items' weights). At most 2,000 kg.
+ */
+export function parseKg(text: string): { ok: true; grams: number | null } | { ok: false; error: string } {
+  const t = text.trim().replace(",", ".");
+  if (t === "") return { ok: true, grams: null };
+  const m = /^(\d{1,4})(?:\.(\d{1,3}))?$/.exec(t);
+  if (m === null) return { ok: false, error: `"${text.trim()}" is not a weight in kg (e.g. 12.5)` };
+  const [, whole = "0", part = ""] = m;
+  const grams = Number.parseInt(whole, 10) * 1000 + Number.parseInt(part.padEnd(3, "0"), 10);
+  if (grams > 2_000_000) return { ok: false, error: `${t} kg is more than a carton or pallet weighs (2,000 kg at most)` };
+  return { ok: true, grams };
+}
+
+/** Grams as a scale shows them: `12.345 kg`, `850 g`. */
+export function weightText(grams: number): string {
+  return grams >= 1000 ? `${Math.floor(grams / 1000)}.${String(grams % 1000).padStart(3, "0")} kg` : `${grams} g`;
+}
