@@ -96,6 +96,8 @@ pub struct Lookup {
     pub resolution: Resolution,
     pub stock: Vec<StockLine>,
     pub other_warehouses: Vec<(String, i64)>,
+    /// Goods of the item on their way to each warehouse (transfers shipped, not yet received).
+    pub in_transit: Vec<(String, i64)>,
 }
 
 pub fn status(state: &AppState) -> Result<Status, CommandError> {
@@ -136,19 +138,21 @@ pub fn sign_out(state: &AppState) -> Result<(), CommandError> {
 pub fn lookup(state: &AppState, raw: &str) -> Result<Lookup, CommandError> {
     state.with(|s| {
         let resolution = s.resolve(raw)?;
-        let (stock, other_warehouses) = match &resolution.resolved {
+        let (stock, other_warehouses, in_transit) = match &resolution.resolved {
             Resolved::Item(i) => (
                 s.stock_of_item(i.item.id)?,
                 s.other_warehouse_stock(i.item.id)?,
+                s.in_transit_stock(i.item.id)?,
             ),
-            Resolved::Location(l) => (s.stock_at(l.id)?, vec![]),
-            Resolved::Plate(p) => (s.stock_on_plate(p.id)?, vec![]),
-            Resolved::NewPlate { .. } | Resolved::Unknown => (vec![], vec![]),
+            Resolved::Location(l) => (s.stock_at(l.id)?, vec![], vec![]),
+            Resolved::Plate(p) => (s.stock_on_plate(p.id)?, vec![], vec![]),
+            Resolved::NewPlate { .. } | Resolved::Unknown => (vec![], vec![], vec![]),
         };
         Ok(Lookup {
             resolution,
             stock,
             other_warehouses,
+            in_transit,
         })
     })
 }

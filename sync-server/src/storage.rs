@@ -49,6 +49,7 @@ pub struct PullPage {
     pub plates: Vec<LicensePlate>,
     pub leases: Vec<aisle_proto::Lease>,
     pub cartons: Vec<Carton>,
+    pub in_transit: Vec<StockSummary>,
     pub stock: Vec<aisle_proto::StockChange>,
     pub durable_seq: u64,
 }

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use aisle_device::packing::{CloseRequest, PackRequest, ShipRequest};
 use aisle_device::work::{PickRequest, ReceiveRequest};
 use aisle_e2e::{Backend, Device, Server};
 use aisle_server::inventory::Shipment;
@@ -188,4 +189,91 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
             .iter()
             .any(|x| x.kind.as_str() == "transfer_short")
     );
+}
+
+aisle_e2e::on_both!(a_transfer_shipped_in_cartons_is_expected_carton_by_carton);
+/// The source's tablet packs a transfer into two cartons and ships them one at a time: each
+/// carton's contents become expected at the destination as it leaves, and the transfer is in
+/// transit from the first.
+fn a_transfer_shipped_in_cartons_is_expected_carton_by_carton(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo_on(backend, dir.path(), 40);
+    let storage = aisle_server::sql::SqlStorage::open_db(server.db.to_str().unwrap()).unwrap();
+    let mut src = Device::enrolled(dir.path(), &server, "S1", &server.url);
+    let mut dst = Device::enrolled_in(dir.path(), &server, "D2", &server.url, "WH2");
+    let tr = storage
+        .create_transfer("WH1", "WH2", &[(BOLT.to_string(), 6)], "SUP1")
+        .unwrap();
+    src.sync();
+    let task = src.tasks_of(&tr).remove(0);
+    let bolt = src.store.item_by_sku(BOLT).unwrap().unwrap();
+    let pick = PickRequest {
+        location: task.location_barcode.clone(),
+        item: bolt.barcodes[0].clone(),
+        qty: Some(6),
+        order_line: Some(task.order_line),
+        ..Default::default()
+    };
+    src.store.pick(&pick, &src.ctx).unwrap();
+    let expected_at_wh2 = |dst: &mut Device| -> i64 {
+        dst.sync();
+        dst.store
+            .receiving_work()
+            .unwrap()
+            .iter()
+            .filter(|l| l.receipt == tr)
+            .map(|l| l.expected)
+            .sum()
+    };
+    let mut cartons = Vec::new();
+    for qty in [4, 2] {
+        let carton = src.store.new_carton().unwrap();
+        let pack = PackRequest {
+            order: tr.clone(),
+            carton: carton.clone(),
+            item: Some(bolt.barcodes[0].clone()),
+            qty: Some(qty),
+            ..Default::default()
+        };
+        src.store.pack(&pack, &src.ctx).unwrap();
+        let close = CloseRequest {
+            carton: carton.clone(),
+            weight_g: Some(500),
+        };
+        src.store.close_carton(&close, &src.ctx).unwrap();
+        cartons.push(carton);
+    }
+    src.sync();
+    assert_eq!(expected_at_wh2(&mut dst), 0, "nothing has left yet");
+    assert_eq!(storage.transfers("WH1").unwrap()[0].status, "open");
+    for (carton, expected) in cartons.iter().zip([4, 6]) {
+        let ship = ShipRequest {
+            carrier: "own truck".into(),
+            reference: None,
+            cartons: vec![carton.clone()],
+        };
+        src.store.ship(&ship, &src.ctx).unwrap();
+        src.sync();
+        assert_eq!(expected_at_wh2(&mut dst), expected);
+        let listed = storage.transfers("WH2").unwrap();
+        assert_eq!(
+            (listed[0].status.as_str(), listed[0].shipped),
+            ("in_transit", expected)
+        );
+    }
+    let hit = storage
+        .stock_search(BOLT, 5)
+        .unwrap()
+        .into_iter()
+        .find(|h| h.sku == BOLT)
+        .unwrap();
+    assert_eq!(hit.in_transit, vec![("WH2".to_string(), 6)]);
+    // The tablets of both warehouses see it on its way.
+    src.sync();
+    for d in [&src, &dst] {
+        assert_eq!(
+            d.store.in_transit_stock(bolt.id).unwrap(),
+            vec![("WH2".to_string(), 6)]
+        );
+    }
 }

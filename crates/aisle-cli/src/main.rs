@@ -193,10 +193,12 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
         }
         Command::Stock { command } => {
             let mut others = Vec::new();
+            let mut in_transit = Vec::new();
             let (title, lines) = match command {
                 StockCommand::Item { item } => {
                     let id = store.find_item(&item)?;
                     others = store.other_warehouse_stock(id)?;
+                    in_transit = store.in_transit_stock(id)?;
                     (
                         format!("stock of {}", store.item(id)?.sku),
                         store.stock_of_item(id)?,
@@ -236,7 +238,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
                     )
                 }
             };
-            out.stock(&title, &lines, &others)
+            out.stock(&title, &lines, &others, &in_transit)
         }
         Command::Log {
             unsynced,

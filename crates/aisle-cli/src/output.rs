@@ -261,15 +261,23 @@ impl Out {
         Ok(())
     }
 
-    /// Stock lines, then other warehouses' totals (known from sync) when there are any.
-    pub fn stock(&self, title: &str, lines: &[StockLine], others: &[(String, i64)]) -> R {
+    /// Stock lines, then other warehouses' totals and goods in transit (known from sync) when
+    /// there are any.
+    pub fn stock(
+        &self,
+        title: &str,
+        lines: &[StockLine],
+        others: &[(String, i64)],
+        in_transit: &[(String, i64)],
+    ) -> R {
+        let by_warehouse = |list: &[(String, i64)]| -> Vec<serde_json::Value> {
+            list.iter()
+                .map(|(w, q)| json!({ "warehouse": w, "qty": q }))
+                .collect()
+        };
         if self.json {
             let total: i64 = lines.iter().map(|l| l.qty).sum();
-            let others: Vec<_> = others
-                .iter()
-                .map(|(w, q)| json!({ "warehouse": w, "qty": q }))
-                .collect();
-            return self.print_json(&json!({ "title": title, "total": total, "lines": lines, "other_warehouses": others }));
+            return self.print_json(&json!({ "title": title, "total": total, "lines": lines, "other_warehouses": by_warehouse(others), "in_transit": by_warehouse(in_transit) }));
         }
         say!("{title}");
         if lines.is_empty() {
@@ -279,6 +287,9 @@ impl Out {
         }
         for (w, q) in others {
             say!("  {w:<5} (other warehouse, total as of the last sync) {q:>8}");
+        }
+        for (w, q) in in_transit {
+            say!("  {w:<5} (in transit to it on a transfer, as of the last sync) {q:>8}");
         }
         Ok(())
     }
@@ -392,7 +403,7 @@ impl Out {
                 format!("unknown: {:?} matches nothing on this device", r.scan.data)
             }
         };
-        self.stock(&title, &stock, &[])
+        self.stock(&title, &stock, &[], &[])
     }
 
     pub fn enrolled(&self, r: &aisle_proto::EnrollResponse) -> R {

@@ -119,7 +119,7 @@ mod tests {
             (
                 "V10",
                 V10,
-                "f0b662d4bad66acac60e8201fda6411b5bdaac37143529cf017d4035c141ef50",
+                "4044e63fd803d72537e61cf6d7a7c487f36fe051fd4ac6bc2ebdcb16ddb4e9bf",
             ),
         ];
         let edited: Vec<String> = released

@@ -396,6 +396,7 @@ struct Work<'a> {
     plates: &'a [LicensePlate],
     leases: &'a [Lease],
     cartons: &'a [aisle_proto::Carton],
+    in_transit: &'a [StockSummary],
 }
 
 fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
@@ -408,6 +409,7 @@ fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
         plates,
         leases,
         cartons,
+        in_transit,
     } = work;
     upsert_plates(tx, plates)?;
     for c in cartons {
@@ -443,6 +445,17 @@ fn store_work(tx: &Connection, work: Work<'_>) -> Result<()> {
             "INSERT INTO tasks (id, status, body) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body",
         )?
         .execute(params![t.id.to_string(), t.status.as_str(), serde_json::to_string(t)?])?;
+    }
+    tx.execute("DELETE FROM in_transit", [])?;
+    for s in in_transit {
+        tx.prepare_cached(
+            "INSERT INTO in_transit (warehouse_id, item_id, qty) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            s.warehouse_id.to_string(),
+            s.item_id.to_string(),
+            s.qty
+        ])?;
     }
     tx.execute("DELETE FROM other_stock", [])?;
     for s in others {
@@ -819,6 +832,7 @@ impl Store {
                 plates: &snap.plates,
                 leases: &snap.leases,
                 cartons: &snap.cartons,
+                in_transit: &snap.in_transit,
             },
         )?;
         take_back_held(&tx, own, &snap.exceptions, Some(state.pushed_seq))?;
@@ -879,6 +893,7 @@ impl Store {
                     plates: &page.plates,
                     leases: &page.leases,
                     cartons: &page.cartons,
+                    in_transit: &page.in_transit,
                 },
             )?;
             take_back_held(&tx, own, &page.exceptions, None)?;
@@ -1015,6 +1030,15 @@ impl Store {
             .collect::<Result<_>>()?;
         lines.sort_by(|a, b| (&a.receipt, a.line).cmp(&(&b.receipt, b.line)));
         Ok(lines)
+    }
+
+    /// Goods of an item in transit to each warehouse (on transfers), as last pulled.
+    pub fn in_transit_stock(&self, item: aisle_domain::ItemId) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT w.code, t.qty FROM in_transit t JOIN warehouses w ON w.id = t.warehouse_id WHERE t.item_id = ?1 ORDER BY w.code",
+        )?;
+        let rows = stmt.query_map([item.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Total stock of an item in each other warehouse, as last pulled.

@@ -353,6 +353,10 @@ pub struct PullResponse {
     /// Cartons of the device's warehouse changed since `rev` (absent from older servers).
     #[serde(default)]
     pub cartons: Vec<Carton>,
+    /// Goods in transit between warehouses, per destination warehouse and item: shipped on
+    /// transfers and not yet received (replaces what the device had; absent from older servers).
+    #[serde(default)]
+    pub in_transit: Vec<StockSummary>,
     /// Asked with `state`: the stock rows changed after the cursor, up to the page's cursor.
     #[serde(default)]
     pub stock: Vec<StockChange>,
@@ -394,6 +398,9 @@ pub struct Snapshot {
     /// Cartons of the device's warehouse that have not shipped (absent from older servers).
     #[serde(default)]
     pub cartons: Vec<Carton>,
+    /// Goods in transit between warehouses, per destination warehouse and item.
+    #[serde(default)]
+    pub in_transit: Vec<StockSummary>,
 }
 
 /// Every error response's body.

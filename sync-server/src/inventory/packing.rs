@@ -55,6 +55,16 @@ pub(crate) fn record(
                     args![p.order, l.item.to_string()],
                 )?;
             }
+            // Packed into a carton that had already left (its packer synced after the shipper):
+            // for a transfer, the destination expects this too.
+            let gone: Option<Option<String>> = tx.first(
+                "SELECT shipment_op FROM cartons WHERE sscc = ?1",
+                args![p.carton],
+                |r| r.get(0),
+            )?;
+            if gone.flatten().is_some() {
+                super::transfers::shipped_in_carton(tx, &p.carton, Some(&e.op_id.to_string()))?;
+            }
             changed(tx, &p.carton)?;
         }
         Operation::CloseCarton(c) => {
@@ -97,10 +107,13 @@ pub(crate) fn record(
                     args![c, wh, now],
                 )?;
                 // The first shipment keeps the carton; a second one is a pack_mismatch.
-                tx.exec(
+                let first = tx.exec(
                     "UPDATE cartons SET shipment_op = ?2, shipped_device_time = ?3 WHERE sscc = ?1 AND shipment_op IS NULL",
                     args![c, e.op_id.to_string(), stamp(e.device_time)],
                 )?;
+                if first == 1 {
+                    super::transfers::shipped_in_carton(tx, c, None)?;
+                }
                 tx.exec(
                     "INSERT INTO changes (kind, id) SELECT DISTINCT 'order_line', order_line_id FROM carton_lines
                      WHERE sscc = ?1 AND order_line_id IS NOT NULL",

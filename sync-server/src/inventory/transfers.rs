@@ -133,6 +133,61 @@ pub(crate) fn shipped(
     Ok(())
 }
 
+/// A carton of a transfer left on a shipment from the source (`op` is `None`), or goods were
+/// packed into a carton that had already left (`op` is that pack, which synced after the
+/// shipment): what it holds of the transfer is expected at the destination, added to what earlier
+/// cartons brought, and the transfer is in transit. Cartons of other orders are left alone.
+pub(crate) fn shipped_in_carton(tx: &dyn Db, sscc: &str, op: Option<&str>) -> StorageResult<()> {
+    let held: Vec<(String, i64, String, i64)> = tx.rows(
+        "SELECT l.order_no, o.line, l.item_id, CAST(SUM(l.qty) AS BIGINT)
+         FROM carton_lines l JOIN order_lines o ON o.id = l.order_line_id
+         WHERE l.sscc = ?1 AND (CAST(?2 AS TEXT) IS NULL OR l.op_id = ?2)
+         GROUP BY l.order_no, o.line, l.item_id ORDER BY o.line",
+        args![sscc, op],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let today = Utc::now().date_naive().to_string();
+    for (order, line, item, qty) in held {
+        let Some((status, dst)) = transfer_of(tx, &order)? else {
+            continue;
+        };
+        if status == "closed" {
+            continue;
+        }
+        let existing: Option<String> = tx.first(
+            "SELECT id FROM receipt_lines WHERE receipt = ?1 AND line = ?2",
+            args![order, line],
+            |r| r.get(0),
+        )?;
+        let id = match existing {
+            Some(id) => {
+                tx.exec(
+                    "UPDATE receipt_lines SET expected_qty = expected_qty + ?2 WHERE id = ?1",
+                    args![id, qty],
+                )?;
+                id
+            }
+            None => {
+                let id = aisle_domain::ReceiptLineId::new().to_string();
+                tx.exec(
+                    "INSERT INTO receipt_lines (id, receipt, line, warehouse_id, item_id, expected_qty, expected_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    args![id, order, line, dst, item, qty, today],
+                )?;
+                id
+            }
+        };
+        tx.exec(
+            "INSERT INTO changes (kind, id) VALUES ('receipt_line', ?1)",
+            args![id],
+        )?;
+        tx.exec(
+            "UPDATE transfers SET status = 'in_transit', shipped_at = ?2 WHERE transfer_no = ?1 AND status = 'open'",
+            args![order, Utc::now().to_rfc3339()],
+        )?;
+    }
+    Ok(())
+}
+
 /// Closes a transfer at its destination once receiving is done: what arrived short, per item
 /// (the caller raises the exception). Only a transfer in transit can be closed.
 pub(crate) fn close_transfer(
@@ -194,7 +249,7 @@ pub(crate) fn transfers(conn: &dyn Db, warehouse: &str) -> StorageResult<Vec<Tra
     Ok(conn.rows(
         "SELECT t.transfer_no, f.code, d.code, t.status,
                 (SELECT CAST(COALESCE(SUM(o.qty), 0) AS BIGINT) FROM order_lines o WHERE o.order_no = t.transfer_no),
-                (SELECT CAST(COALESCE(SUM(o.picked_qty), 0) AS BIGINT) FROM order_lines o WHERE o.order_no = t.transfer_no),
+                (SELECT CAST(COALESCE(SUM(r.expected_qty), 0) AS BIGINT) FROM receipt_lines r WHERE r.receipt = t.transfer_no),
                 (SELECT CAST(COALESCE(SUM(r.received_qty), 0) AS BIGINT) FROM receipt_lines r WHERE r.receipt = t.transfer_no),
                 t.created_at, t.shipped_at
          FROM transfers t JOIN warehouses f ON f.id = t.from_wh JOIN warehouses d ON d.id = t.to_wh

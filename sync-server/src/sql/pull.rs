@@ -112,6 +112,7 @@ impl SqlStorage {
                 vec![]
             },
             other_warehouses: other_warehouses(&tx, device.warehouse_id)?,
+            in_transit: in_transit(&tx)?,
             rev,
             tasks: if rev > query.rev {
                 tasks::tasks_where(&tx, &tc, &ta)?
@@ -184,6 +185,7 @@ impl SqlStorage {
                     "c.warehouse_id = ?1 AND c.shipment_op IS NULL",
                     aisle_ledger::args![wh],
                 )?,
+                in_transit: in_transit(&tx)?,
                 leases: crate::leases::current(&tx, device.warehouse_id, Utc::now())?,
             };
             Ok(snapshot)
@@ -245,6 +247,25 @@ fn other_warehouses(conn: &dyn Db, own: WarehouseId) -> StorageResult<Vec<StockS
         "SELECT l.warehouse_id, s.item_id, CAST(SUM(s.qty) AS BIGINT) FROM locations l CROSS JOIN stock s
          WHERE s.location_id = l.id AND l.warehouse_id <> ?1 GROUP BY l.warehouse_id, s.item_id HAVING SUM(s.qty) <> 0",
         args![own],
+        |r| {
+            Ok(StockSummary {
+                warehouse_id: r.get(0)?,
+                item_id: r.get(1)?,
+                qty: r.get(2)?,
+            })
+        },
+    )?)
+}
+
+/// Goods in transit per destination warehouse and item: shipped on transfers not closed, not yet
+/// received. Every warehouse's, so a tablet sees what is on its way anywhere.
+fn in_transit(conn: &dyn Db) -> StorageResult<Vec<StockSummary>> {
+    Ok(conn.rows(
+        "SELECT t.to_wh, r.item_id, CAST(SUM(r.expected_qty - r.received_qty) AS BIGINT)
+         FROM transfers t JOIN receipt_lines r ON r.receipt = t.transfer_no
+         WHERE t.status = 'in_transit' AND r.received_qty < r.expected_qty
+         GROUP BY t.to_wh, r.item_id",
+        &[],
         |r| {
             Ok(StockSummary {
                 warehouse_id: r.get(0)?,

@@ -117,6 +117,8 @@ export interface Lookup {
   resolution: Resolution & Resolved;
   stock: StockLine[];
   other_warehouses: [string, number][];
+  /** Goods of the item on their way to each warehouse (transfers shipped, not yet received). */
+  in_transit: [string, number][];
 }
 
 export interface Recorded {

@@ -81,10 +81,18 @@ export function installScanInput(config: CaptureConfig, routes: Routes): () => v
       capture.tick(Number.POSITIVE_INFINITY);
     }
   };
+  // A tap ends typing: what was typed goes into the field that had focus before the tap moves
+  // focus away (held until the pause that tells typing from a scan, it was lost when a person
+  // typed the last key and tapped a button at once).
+  const onTap = (): void => capture.tick(Number.POSITIVE_INFINITY);
   window.addEventListener("keydown", onKey, true);
+  window.addEventListener("pointerdown", onTap, true);
+  window.addEventListener("mousedown", onTap, true);
   const timer = window.setInterval(() => capture.tick(performance.now()), 50);
   return () => {
     window.removeEventListener("keydown", onKey, true);
+    window.removeEventListener("pointerdown", onTap, true);
+    window.removeEventListener("mousedown", onTap, true);
     window.clearInterval(timer);
   };
 }

@@ -44,6 +44,7 @@ fn page(epoch: Uuid, rev: u64, exceptions: Vec<Exception>) -> PullResponse {
         plates: vec![],
         leases: vec![],
         cartons: vec![],
+        in_transit: vec![],
         stock: vec![],
         durable_seq: 0,
     }
@@ -191,6 +192,7 @@ fn a_snapshot_that_arrives_after_another_sync_bootstrapped_the_device_is_left_al
         plates: vec![],
         leases: vec![],
         cartons: vec![],
+        in_transit: vec![],
     };
     assert!(!f.store.apply_snapshot(&old).unwrap());
     let state = f.store.sync_state().unwrap();
