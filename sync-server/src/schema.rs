@@ -56,6 +56,8 @@ const V18_CAPACITY_POLICY: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
 /// Cartons, what was packed into them, shipments of cartons and SSCC blocks given to devices
 /// (the same text on PostgreSQL).
 const V19_CARTONS: &str = include_str!("../migrations/sqlite/0018_cartons.sql");
+/// Locations' weight and volume limits: the shared ledger's 0004.
+const V20_LOCATION_LIMITS: &str = aisle_ledger::schema::V4_LOCATION_LIMITS;
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -78,6 +80,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V17_TRANSFERS),
     M::up(V18_CAPACITY_POLICY),
     M::up(V19_CARTONS),
+    M::up(V20_LOCATION_LIMITS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -105,6 +108,7 @@ pub mod postgres {
         include_str!("../migrations/postgres/0010_transfers.sql"),
         aisle_ledger::schema::V3_CAPACITY_POLICY,
         super::V19_CARTONS,
+        aisle_ledger::schema::V4_LOCATION_LIMITS,
     ];
 }
 
@@ -225,6 +229,11 @@ mod tests {
                 "V19_CARTONS",
                 V19_CARTONS,
                 "aceabe13f89a272abf0c7934b5b0aa6d607bed3466269a1d3189b37384ef8e1d",
+            ),
+            (
+                "V20_LOCATION_LIMITS (the shared ledger's 0004)",
+                V20_LOCATION_LIMITS,
+                "8996fedfbd3d8fcb487a98fc70dddf41e12bfd9000125ea487fb118b652a626c",
             ),
         ];
         for (name, sql, pinned) in released {

@@ -60,4 +60,39 @@ fn a_warehouse_that_refuses_overfilling_has_its_tablets_refuse_the_scan(backend:
     server.admin(&["import", "warehouses", csv.to_str().unwrap()]);
     device.sync();
     assert!(device.store.receive(&overfill, &device.ctx).is_err());
+
+    // A new bin with a weight limit of 1 kg, from the locations CSV: the tablet refuses bolts
+    // past it, and takes what fits.
+    let csv = dir.path().join("locations.csv");
+    std::fs::write(
+        &csv,
+        "warehouse,code,type,max_weight_g,max_volume_cm3\nWH1,HEAVY-01,storage,1000,\n",
+    )
+    .unwrap();
+    server.admin(&["import", "locations", csv.to_str().unwrap()]);
+    device.sync();
+    let bin = device
+        .store
+        .location_by_label("LOC:WH1:HEAVY-01", None)
+        .unwrap()
+        .unwrap();
+    assert_eq!((bin.max_weight_g, bin.max_volume_cm3), (Some(1000), None));
+    let bolt = device.store.item_by_sku("HAR-00001").unwrap().unwrap();
+    let each = bolt.weight_g.unwrap();
+    let fits = 1000 / each;
+    let into_bin = |qty| ReceiveRequest {
+        location: "LOC:WH1:HEAVY-01".into(),
+        item: "5012345000015".into(),
+        qty: Some(qty),
+        ..Default::default()
+    };
+    let e = device
+        .store
+        .receive(&into_bin(fits + 1), &device.ctx)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("over its weight limit of 1.000 kg"), "{e}");
+    if fits > 0 {
+        device.store.receive(&into_bin(fits), &device.ctx).unwrap();
+    }
 }

@@ -2,6 +2,7 @@
 //! license-plate movement, in one immediate transaction. This is the scan path.
 
 use crate::{DeviceError, Result, Store};
+use aisle_domain::capacity::{Limits, Load};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::{LocationId, OpId, WarehouseId};
@@ -143,9 +144,28 @@ fn refuses_over_capacity(conn: &Connection, warehouse: WarehouseId) -> Result<bo
         .is_some_and(|v| v != 0))
 }
 
-/// Locations this operation put stock into that now hold more than their capacity. What a
-/// location holds is summed only when it has a capacity: a receiving dock without one may hold
-/// thousands of plates, and a scan there must not read them all.
+/// What a location holds: units, and their weight and volume from the items' weights and
+/// dimensions (an item without them counts for nothing there; volume per unit rounded up to a
+/// whole cm³, as `aisle_domain::capacity::unit_cm3` does).
+pub(crate) fn location_load(conn: &Connection, loc: LocationId) -> Result<Load> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(s.qty), 0), COALESCE(SUM(s.qty * COALESCE(i.weight_g, 0)), 0),
+                    COALESCE(SUM(s.qty * COALESCE((i.length_mm * i.width_mm * i.height_mm + 999) / 1000, 0)), 0)
+             FROM stock s JOIN items i ON i.id = s.item_id WHERE s.location_id = ?1",
+        )?
+        .query_row([loc.to_string()], |r| {
+            Ok(Load {
+                units: r.get(0)?,
+                grams: r.get(1)?,
+                cm3: r.get(2)?,
+            })
+        })?)
+}
+
+/// Locations this operation put stock into that now hold more than their capacity, weight or
+/// volume allows. What a location holds is summed only when it has a limit: a receiving dock
+/// without one may hold thousands of plates, and a scan there must not read them all.
 fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<String>> {
     let mut filled: Vec<LocationId> = op
         .effects()
@@ -157,16 +177,26 @@ fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<String>> {
     filled.dedup();
     let mut out = Vec::new();
     for loc in filled {
-        let found: Option<(String, Option<i64>, i64)> = conn
+        let found: Option<(String, Limits)> = conn
             .prepare_cached(
-                "SELECT l.code, l.capacity, CASE WHEN l.capacity IS NULL THEN 0
-                   ELSE COALESCE((SELECT SUM(s.qty) FROM stock s WHERE s.location_id = l.id), 0) END
-                 FROM locations l WHERE l.id = ?1",
+                "SELECT code, capacity, max_weight_g, max_volume_cm3 FROM locations WHERE id = ?1",
             )?
-            .query_row([loc.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([loc.to_string()], |r| {
+                Ok((
+                    r.get(0)?,
+                    Limits {
+                        units: r.get(1)?,
+                        grams: r.get(2)?,
+                        cm3: r.get(3)?,
+                    },
+                ))
+            })
             .optional()?;
-        if let Some((code, capacity, held)) = found {
-            out.extend(aisle_domain::capacity::over(&code, capacity, held));
+        if let Some((code, limits)) = found
+            && !limits.is_none()
+        {
+            let load = location_load(conn, loc)?;
+            out.extend(aisle_domain::capacity::over_limits(&code, limits, load));
         }
     }
     Ok(out)

@@ -40,6 +40,8 @@ const V8: &str = aisle_ledger::schema::V2_SHELF_LIFE;
 const V9: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
 /// Version 10: cartons as last pulled, and the SSCC blocks this device mints carton numbers from.
 const V10: &str = include_str!("../migrations/0008_cartons.sql");
+/// Version 11: locations' weight and volume limits (the shared ledger's 0004).
+const V11: &str = aisle_ledger::schema::V4_LOCATION_LIMITS;
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -54,11 +56,12 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V8),
         M::up(V9),
         M::up(V10),
+        M::up(V11),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST: usize = 10;
+pub const LATEST: usize = 11;
 
 #[cfg(test)]
 mod tests {
@@ -120,6 +123,11 @@ mod tests {
                 "V10",
                 V10,
                 "4044e63fd803d72537e61cf6d7a7c487f36fe051fd4ac6bc2ebdcb16ddb4e9bf",
+            ),
+            (
+                "V11 (the shared ledger's 0004)",
+                V11,
+                "8996fedfbd3d8fcb487a98fc70dddf41e12bfd9000125ea487fb118b652a626c",
             ),
         ];
         let edited: Vec<String> = released

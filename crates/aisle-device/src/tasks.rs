@@ -318,11 +318,13 @@ impl Store {
                     )
             })
             .collect();
+        let (unit_g, unit_cm3) = aisle_domain::capacity::unit_of(&self.item(item)?);
         let mut home_locations = Vec::new();
         for l in &homes {
             let loc = self.location(l.location_id)?;
-            let held: i64 = self.stock_at(loc.id)?.iter().map(|s| s.qty).sum();
-            let full = aisle_domain::capacity::room(loc.capacity, held) == Some(0);
+            let load = crate::record::location_load(&self.conn, loc.id)?;
+            let limits = aisle_domain::capacity::Limits::of(&loc);
+            let full = aisle_domain::capacity::room_for(limits, load, unit_g, unit_cm3) == Some(0);
             if loc.warehouse_id == wh && !full {
                 home_locations.push(loc);
             }

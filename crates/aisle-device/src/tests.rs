@@ -1098,6 +1098,63 @@ fn a_scan_that_overfills_a_location_warns_and_putaway_passes_a_full_home_by() {
 }
 
 #[test]
+fn weight_and_volume_limits_warn_refuse_and_steer_putaway() {
+    let mut f = fixture();
+    // A bolt weighs 250 g and takes 100 x 50 x 41 mm (205 cm³). The face takes 10 kg and 5 litres.
+    f.store
+        .conn()
+        .execute_batch(
+            "UPDATE items SET weight_g = 250, length_mm = 100, width_mm = 50, height_mm = 41 WHERE sku = 'BOLT';
+             UPDATE locations SET max_weight_g = 10000, max_volume_cm3 = 5000 WHERE code = 'A-01-2';",
+        )
+        .unwrap();
+    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
+    let into_face = |qty| ReceiveRequest {
+        location: "LOC:WH1:A-01-2".into(),
+        item: "INT-BOLT".into(),
+        qty: Some(qty),
+        ..Default::default()
+    };
+    // 24 bolts: 6 kg, 4,920 cm³; room for no more by volume (one more is 5,125).
+    let rec = f.store.receive(&into_face(24), &f.ctx).unwrap();
+    assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
+    assert_eq!(
+        f.store.suggest_putaway(bolt.id).unwrap().unwrap().code,
+        "A-01-1",
+        "no room for one more bolt by volume: the first empty storage bin"
+    );
+    let rec = f.store.receive(&into_face(1), &f.ctx).unwrap();
+    assert_eq!(
+        rec.warnings,
+        ["A-01-2 now holds 5125 cm³, over its volume of 5000 cm³; recorded, move the extra on"]
+    );
+    // 16 more: 41 bolts, 10.25 kg, over by weight too.
+    let rec = f.store.receive(&into_face(16), &f.ctx).unwrap();
+    assert!(
+        rec.warnings
+            .iter()
+            .any(|w| w.contains("10.250 kg, over its weight limit of 10.000 kg")),
+        "{:?}",
+        rec.warnings
+    );
+    f.store
+        .conn()
+        .execute("UPDATE warehouses SET refuse_over_capacity = 1", [])
+        .unwrap();
+    let pending = f.store.pending_count().unwrap();
+    let e = f
+        .store
+        .receive(&into_face(1), &f.ctx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("over its weight limit") && e.contains("refuses"),
+        "{e}"
+    );
+    assert_eq!(f.store.pending_count().unwrap(), pending);
+}
+
+#[test]
 fn receiving_beyond_the_expected_quantity_warns_but_records() {
     let mut f = fixture();
     let line = download_receipt_line(&f, "PO-9", "BOLT", 10, 2);

@@ -1,11 +1,81 @@
-//! How much a location may hold: its capacity in base units (`Location::capacity`; none means no
-//! limit). A scan that leaves a location over it is warned about on the device, and putaway
-//! suggestions pass over locations that are full.
+//! How much a location may hold: base units (`Location::capacity`), and optionally weight
+//! (`max_weight_g`) and volume (`max_volume_cm3`); a limit that is not set is no limit. A scan
+//! that leaves a location over any of them is warned about on the device (or refused, where the
+//! warehouse says so), and putaway suggestions pass over locations without room for the item.
+
+use crate::master::{Item, Location};
+
+/// What a location takes, each when known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub units: Option<i64>,
+    pub grams: Option<i64>,
+    pub cm3: Option<i64>,
+}
+
+/// What a location holds: units, and their weight and volume as far as the items' data tell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Load {
+    pub units: i64,
+    pub grams: i64,
+    pub cm3: i64,
+}
+
+impl Limits {
+    pub fn of(loc: &Location) -> Self {
+        Self {
+            units: loc.capacity,
+            grams: loc.max_weight_g,
+            cm3: loc.max_volume_cm3,
+        }
+    }
+
+    /// No limit is set: nothing to check (and nothing to sum).
+    pub fn is_none(&self) -> bool {
+        self.units.is_none() && self.grams.is_none() && self.cm3.is_none()
+    }
+}
+
+/// One unit's volume in cubic centimetres from its dimensions in millimetres, rounded up.
+pub fn unit_cm3(dimensions_mm: Option<[i64; 3]>) -> Option<i64> {
+    let [l, w, h] = dimensions_mm?;
+    let mm3 = l.checked_mul(w)?.checked_mul(h)?;
+    Some(mm3.div_euclid(1000) + i64::from(mm3.rem_euclid(1000) != 0))
+}
+
+/// One unit of `item`: its weight in grams and volume in cm³, when its data give them.
+pub fn unit_of(item: &Item) -> (Option<i64>, Option<i64>) {
+    (item.weight_g, unit_cm3(item.dimensions_mm))
+}
 
 /// Units a location with `capacity` still has room for while it holds `held`; `None` when it has
 /// no capacity set (no limit).
 pub fn room(capacity: Option<i64>, held: i64) -> Option<i64> {
     capacity.map(|c| (c - held).max(0))
+}
+
+/// Units of an item (one unit weighing `unit_g` and taking `unit_cm3`, when known) the location
+/// still takes: the least that any of its limits allows. `None` when no limit applies (none set,
+/// or only a weight or volume limit and the item's weight or volume is unknown).
+pub fn room_for(
+    limits: Limits,
+    load: Load,
+    unit_g: Option<i64>,
+    unit_cm3: Option<i64>,
+) -> Option<i64> {
+    let by = |limit: Option<i64>, held: i64, per_unit: Option<i64>| -> Option<i64> {
+        let left = (limit? - held).max(0);
+        let per = per_unit.filter(|p| *p > 0)?;
+        Some(left / per)
+    };
+    [
+        room(limits.units, load.units),
+        by(limits.grams, load.grams, unit_g),
+        by(limits.cm3, load.cm3, unit_cm3),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
 }
 
 /// The warning for a location `code` that holds `held` units after a scan, if over `capacity`.
@@ -18,9 +88,29 @@ pub fn over(code: &str, capacity: Option<i64>, held: i64) -> Option<String> {
     })
 }
 
+/// A warning for each limit that `load` is over at location `code`.
+pub fn over_limits(code: &str, limits: Limits, load: Load) -> Vec<String> {
+    let mut out: Vec<String> = over(code, limits.units, load.units).into_iter().collect();
+    if let Some(g) = limits.grams.filter(|g| load.grams > *g) {
+        out.push(format!(
+            "{code} now holds {}, over its weight limit of {}; recorded, move the extra on",
+            crate::op::weight_text(load.grams),
+            crate::op::weight_text(g)
+        ));
+    }
+    if let Some(v) = limits.cm3.filter(|v| load.cm3 > *v) {
+        out.push(format!(
+            "{code} now holds {} cm³, over its volume of {v} cm³; recorded, move the extra on",
+            load.cm3
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn room_and_the_warning_agree_at_the_limit() {
@@ -35,5 +125,70 @@ mod tests {
             )
         );
         assert_eq!(over("B-01", None, 1_000_000), None);
+    }
+
+    #[test]
+    fn weight_and_volume_limit_what_fits() {
+        let limits = Limits {
+            units: Some(100),
+            grams: Some(50_000),
+            cm3: Some(60_000),
+        };
+        let load = Load {
+            units: 10,
+            grams: 20_000,
+            cm3: 10_000,
+        };
+        // 2 kg a unit: 15 more by weight; 1 litre: 50 by volume; 90 by units.
+        assert_eq!(room_for(limits, load, Some(2_000), Some(1_000)), Some(15));
+        // Weight unknown: volume decides.
+        assert_eq!(room_for(limits, load, None, Some(1_000)), Some(50));
+        assert_eq!(room_for(Limits::default(), load, Some(1), Some(1)), None);
+        let heavy = Load {
+            grams: 50_500,
+            ..load
+        };
+        assert_eq!(
+            over_limits("B-01", limits, heavy),
+            vec![
+                "B-01 now holds 50.500 kg, over its weight limit of 50.000 kg; recorded, move the extra on"
+            ]
+        );
+        assert_eq!(unit_cm3(Some([100, 100, 101])), Some(1_010));
+        assert_eq!(unit_cm3(Some([10, 10, 15])), Some(2), "1.5 cm³ takes 2");
+        assert_eq!(unit_cm3(None), None);
+    }
+
+    proptest! {
+        /// For a location within its limits, what `room_for` says still fits leaves it within
+        /// them, and one unit more does not.
+        #[test]
+        fn room_for_is_exactly_what_fits(
+            units in proptest::option::of(0i64..1_000),
+            grams in proptest::option::of(0i64..1_000_000),
+            cm3 in proptest::option::of(0i64..1_000_000),
+            held in 0i64..1_000,
+            held_g in 0i64..1_000_000,
+            held_cm3 in 0i64..1_000_000,
+            unit_g in 1i64..20_000,
+            unit_v in 1i64..20_000,
+        ) {
+            let limits = Limits { units, grams, cm3 };
+            let load = Load { units: held, grams: held_g, cm3: held_cm3 };
+            let add = |n: i64| Load {
+                units: held + n,
+                grams: held_g + n * unit_g,
+                cm3: held_cm3 + n * unit_v,
+            };
+            match room_for(limits, load, Some(unit_g), Some(unit_v)) {
+                None => prop_assert!(limits.is_none()),
+                Some(n) => {
+                    if over_limits("X", limits, load).is_empty() {
+                        prop_assert!(over_limits("X", limits, add(n)).is_empty());
+                        prop_assert!(!over_limits("X", limits, add(n + 1)).is_empty());
+                    }
+                }
+            }
+        }
     }
 }

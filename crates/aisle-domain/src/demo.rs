@@ -252,6 +252,8 @@ pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
                     parent_id: parent,
                     walk_seq,
                     capacity,
+                    max_weight_g: None,
+                    max_volume_cm3: None,
                 };
                 let id = loc.id;
                 locations.push(loc);

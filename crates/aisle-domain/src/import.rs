@@ -55,6 +55,8 @@ pub struct LocationRow {
     pub parent: Option<String>,
     pub walk_seq: Option<i64>,
     pub capacity: Option<i64>,
+    pub max_weight_g: Option<i64>,
+    pub max_volume_cm3: Option<i64>,
 }
 
 struct Table {
@@ -327,14 +329,21 @@ pub fn parse_warehouses(input: impl Read) -> Result<Vec<WarehouseRow>, ImportErr
     t.finish(rows)
 }
 
-/// Reads `warehouse,code,type[,barcode,parent,walk_seq,capacity]`. A parent must appear on an
+/// Reads `warehouse,code,type[,barcode,parent,walk_seq,capacity,max_weight_g,max_volume_cm3]`. A parent must appear on an
 /// earlier line or already exist; the caller checks the latter.
 pub fn parse_locations(input: impl Read) -> Result<Vec<LocationRow>, ImportError> {
     let mut t = Table::read(
         "locations",
         input,
         &["warehouse", "code", "type"],
-        &["barcode", "parent", "walk_seq", "capacity"],
+        &[
+            "barcode",
+            "parent",
+            "walk_seq",
+            "capacity",
+            "max_weight_g",
+            "max_volume_cm3",
+        ],
     )?;
     let mut seen_codes: HashMap<(String, String), u64> = HashMap::new();
     let mut seen_barcodes: HashMap<String, u64> = HashMap::new();
@@ -351,6 +360,8 @@ pub fn parse_locations(input: impl Read) -> Result<Vec<LocationRow>, ImportError
         }
         let walk_seq = r.int("walk_seq");
         let capacity = r.int("capacity");
+        let max_weight_g = r.int("max_weight_g");
+        let max_volume_cm3 = r.int("max_volume_cm3");
         if let Some(first) = seen_codes.insert((warehouse.clone(), code.clone()), r.line) {
             r.err(
                 "code",
@@ -372,6 +383,8 @@ pub fn parse_locations(input: impl Read) -> Result<Vec<LocationRow>, ImportError
             parent,
             walk_seq,
             capacity,
+            max_weight_g,
+            max_volume_cm3,
         })
     });
     t.finish(rows)

@@ -116,6 +116,12 @@ pub struct Location {
     pub walk_seq: Option<i64>,
     /// Maximum base units the location should hold, when known.
     pub capacity: Option<i64>,
+    /// The heaviest load it takes, in grams, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_weight_g: Option<i64>,
+    /// The most it holds, in cubic centimetres, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_volume_cm3: Option<i64>,
 }
 
 /// How individual units of an item are told apart.

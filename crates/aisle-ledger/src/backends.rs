@@ -20,6 +20,7 @@ fn on_both(body: impl Fn(&dyn Db)) {
     lite.execute_batch(schema::V1).unwrap();
     lite.execute_batch(schema::V2_SHELF_LIFE).unwrap();
     lite.execute_batch(schema::V3_CAPACITY_POLICY).unwrap();
+    lite.execute_batch(schema::V4_LOCATION_LIMITS).unwrap();
     eprintln!("on SQLite");
     body(&lite);
     drop(lite);
@@ -29,6 +30,7 @@ fn on_both(body: impl Fn(&dyn Db)) {
     pg.batch(schema::postgres::V1).unwrap();
     pg.batch(schema::V2_SHELF_LIFE).unwrap();
     pg.batch(schema::V3_CAPACITY_POLICY).unwrap();
+    pg.batch(schema::V4_LOCATION_LIMITS).unwrap();
     eprintln!("on PostgreSQL");
     body(&pg);
 }

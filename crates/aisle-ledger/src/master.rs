@@ -33,8 +33,7 @@ pub fn warehouse_from_row(r: &Row<'_>) -> Result<Warehouse> {
 }
 
 /// The columns [`location_from_row`] reads, in order.
-pub const LOCATION_COLUMNS: &str =
-    "id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity";
+pub const LOCATION_COLUMNS: &str = "id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity, max_weight_g, max_volume_cm3";
 
 pub fn location_from_row(r: &Row<'_>) -> Result<Location> {
     Ok(Location {
@@ -46,6 +45,8 @@ pub fn location_from_row(r: &Row<'_>) -> Result<Location> {
         parent_id: r.get(5)?,
         walk_seq: r.get(6)?,
         capacity: r.get(7)?,
+        max_weight_g: r.get(8)?,
+        max_volume_cm3: r.get(9)?,
     })
 }
 
@@ -328,11 +329,12 @@ pub fn upsert_warehouse(
 /// Inserts or replaces a location (matched by id).
 pub fn upsert_location(conn: &dyn Db, loc: &Location) -> Result<()> {
     conn.exec(
-        "INSERT INTO locations (id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO locations (id, warehouse_id, code, barcode, kind, parent_id, walk_seq, capacity, max_weight_g, max_volume_cm3)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET warehouse_id = excluded.warehouse_id, code = excluded.code,
            barcode = excluded.barcode, kind = excluded.kind, parent_id = excluded.parent_id,
-           walk_seq = excluded.walk_seq, capacity = excluded.capacity",
+           walk_seq = excluded.walk_seq, capacity = excluded.capacity,
+           max_weight_g = excluded.max_weight_g, max_volume_cm3 = excluded.max_volume_cm3",
         args![
         loc.id,
         loc.warehouse_id,
@@ -341,7 +343,9 @@ pub fn upsert_location(conn: &dyn Db, loc: &Location) -> Result<()> {
         loc.kind.as_str(),
         loc.parent_id,
         loc.walk_seq,
-        loc.capacity
+        loc.capacity,
+        loc.max_weight_g,
+        loc.max_volume_cm3
         ],
     )?;
     Ok(())
@@ -520,6 +524,8 @@ pub fn import_locations_into(tx: &dyn Db, input: impl Read) -> Result<ImportSumm
             parent_id: parent,
             walk_seq: r.walk_seq,
             capacity: r.capacity,
+            max_weight_g: r.max_weight_g,
+            max_volume_cm3: r.max_volume_cm3,
         };
         upsert_location(tx, &loc)?;
         if existing.is_some() {
@@ -583,6 +589,8 @@ mod tests {
         conn.execute_batch(crate::schema::V2_SHELF_LIFE).unwrap();
         conn.execute_batch(crate::schema::V3_CAPACITY_POLICY)
             .unwrap();
+        conn.execute_batch(crate::schema::V4_LOCATION_LIMITS)
+            .unwrap();
         conn
     }
 
@@ -592,7 +600,10 @@ mod tests {
     fn rows_round_trip() {
         let conn = ledger_db();
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
-        let data = demo::generate(7, 40, today);
+        let mut data = demo::generate(7, 40, today);
+        // Every column of a location is mapped, the limits too.
+        data.locations[0].max_weight_g = Some(12_000);
+        data.locations[0].max_volume_cm3 = Some(80_000);
         for w in &data.warehouses {
             conn.exec(
                 "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",

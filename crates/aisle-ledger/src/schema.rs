@@ -16,6 +16,9 @@ pub const V2_SHELF_LIFE: &str = include_str!("../migrations/0002_shelf_life.sql"
 /// Whether a warehouse refuses a scan that overfills a location. One text for both backends.
 pub const V3_CAPACITY_POLICY: &str = include_str!("../migrations/0003_capacity_policy.sql");
 
+/// A location's weight and volume limits. One text for both backends.
+pub const V4_LOCATION_LIMITS: &str = include_str!("../migrations/0004_location_limits.sql");
+
 /// The same tables on PostgreSQL (the server's other backend), numbered alike.
 pub mod postgres {
     /// [`super::V1`]'s tables on PostgreSQL.
@@ -43,6 +46,11 @@ mod tests {
                 "0003_capacity_policy.sql",
                 super::V3_CAPACITY_POLICY,
                 "7833bb8aaccc4f5f1b0a3f9116fbc1c82be82f4d09783bc6f6cec6a3b7b6273a",
+            ),
+            (
+                "0004_location_limits.sql",
+                super::V4_LOCATION_LIMITS,
+                "8996fedfbd3d8fcb487a98fc70dddf41e12bfd9000125ea487fb118b652a626c",
             ),
         ] {
             let now: String = Sha256::digest(sql.as_bytes())
