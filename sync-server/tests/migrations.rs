@@ -4,7 +4,7 @@
 //! line takes picks, the books audit clean, and a snapshot carries the old exception.
 //!
 //! The data is written as a server of version 2 (the first with the server's own tables) wrote
-//! it: locations through the same import function, everything else as rows.
+//! it, as rows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -38,12 +38,20 @@ fn seed(conn: &Connection) -> Old {
         [aisle_domain::WarehouseId::new().to_string()],
     )
     .unwrap();
-    aisle_ledger::master::import_locations_into(
-        &tx,
-        "warehouse,code,type,parent,walk_seq\nWH1,RCV-01,receiving,,\nWH1,A-01-1,storage,,10\n"
-            .as_bytes(),
-    )
-    .unwrap();
+    // Locations as version 2 wrote them (today's import writes columns added since).
+    for (code, kind, walk) in [("RCV-01", "receiving", None), ("A-01-1", "storage", Some(10))] {
+        tx.execute(
+            "INSERT INTO locations (id, warehouse_id, code, barcode, kind, walk_seq)
+             SELECT ?1, id, ?2, 'LOC:WH1:' || ?2, ?3, ?4 FROM warehouses WHERE code = 'WH1'",
+            params![
+                aisle_domain::LocationId::new().to_string(),
+                code,
+                kind,
+                walk
+            ],
+        )
+        .unwrap();
+    }
     // Items as version 2 wrote them (today's import writes columns added since).
     tx.execute(
         "INSERT INTO items (id, sku, description, uom, tracking, expiry_tracked, packs, codes)
