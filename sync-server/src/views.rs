@@ -4,8 +4,11 @@
 //! fails is an error, never a value: a database error must not invent or hide an exception.
 
 use aisle_domain::admission::{Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
+use aisle_domain::capacity::{Limits, Load};
 use aisle_domain::ledger::StockKey;
-use aisle_domain::reconcile::{CartonView, LineProgress, StateView, ViewError, ViewResult};
+use aisle_domain::reconcile::{
+    CartonView, LimitsAt, LineProgress, StateView, ViewError, ViewResult,
+};
 use aisle_domain::shelf_life;
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OpId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
@@ -44,6 +47,8 @@ pub(crate) struct ReadMemo {
     roles: RefCell<HashMap<String, Vec<(String, String)>>>,
     stock: RefCell<HashMap<StockKey, i64>>,
     unseen: RefCell<HashMap<CountsAfter, Vec<OpId>>>,
+    /// Locations' limits and whether their warehouse refuses overfilling.
+    limits: RefCell<HashMap<LocationId, Option<LimitsAt>>>,
 }
 
 impl ReadMemo {
@@ -54,6 +59,7 @@ impl ReadMemo {
         self.roles.borrow_mut().clear();
         self.stock.borrow_mut().clear();
         self.unseen.borrow_mut().clear();
+        self.limits.borrow_mut().clear();
     }
 }
 
@@ -297,6 +303,67 @@ impl StateView for TxView<'_> {
             _ => None,
         };
         Ok(Some(CartonView { order, shipped }))
+    }
+
+    fn location_limits(&self, location: LocationId) -> ViewResult<Option<LimitsAt>> {
+        remembered(self.memo().map(|m| &m.limits), location, || {
+            self.one(
+                "SELECT l.code, l.capacity, l.max_weight_g, l.max_volume_cm3, w.refuse_over_capacity
+                 FROM locations l JOIN warehouses w ON w.id = l.warehouse_id WHERE l.id = ?1",
+                args![location.to_string()],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        Limits {
+                            units: r.get(1)?,
+                            grams: r.get(2)?,
+                            cm3: r.get(3)?,
+                        },
+                        r.get::<i64>(4)? != 0,
+                    ))
+                },
+            )
+        })
+    }
+
+    fn location_load(&self, location: LocationId) -> ViewResult<Load> {
+        let stored: Option<(i64, i64, i64)> = self.one(
+            "SELECT CAST(COALESCE(SUM(s.qty), 0) AS BIGINT), CAST(COALESCE(SUM(s.qty * COALESCE(i.weight_g, 0)), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(s.qty * COALESCE((i.length_mm * i.width_mm * i.height_mm + 999) / 1000, 0)), 0) AS BIGINT)
+             FROM stock s JOIN items i ON i.id = s.item_id WHERE s.location_id = ?1",
+            args![location.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let (units, grams, cm3) = stored.unwrap_or_default();
+        let mut load = Load { units, grams, cm3 };
+        for (item, qty) in self
+            .pending
+            .map(|p| p.deltas_at(location))
+            .unwrap_or_default()
+        {
+            let (g, v) = self.unit_of(item)?;
+            load.units += qty;
+            load.grams += qty * g.unwrap_or(0);
+            load.cm3 += qty * v.unwrap_or(0);
+        }
+        Ok(load)
+    }
+
+    fn unit_of(&self, item: ItemId) -> ViewResult<(Option<i64>, Option<i64>)> {
+        // Weight, then length, width and height.
+        type Measures = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let row: Option<Measures> = self.one(
+            "SELECT weight_g, length_mm, width_mm, height_mm FROM items WHERE id = ?1",
+            args![item.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        Ok(match row {
+            Some((g, Some(l), Some(w), Some(h))) => {
+                (g, aisle_domain::capacity::unit_cm3(Some([l, w, h])))
+            }
+            Some((g, _, _, _)) => (g, None),
+            None => (None, None),
+        })
     }
 
     fn item_sku(&self, item: ItemId) -> ViewResult<String> {

@@ -39,7 +39,10 @@ fn seed(conn: &Connection) -> Old {
     )
     .unwrap();
     // Locations as version 2 wrote them (today's import writes columns added since).
-    for (code, kind, walk) in [("RCV-01", "receiving", None), ("A-01-1", "storage", Some(10))] {
+    for (code, kind, walk) in [
+        ("RCV-01", "receiving", None),
+        ("A-01-1", "storage", Some(10)),
+    ] {
         tx.execute(
             "INSERT INTO locations (id, warehouse_id, code, barcode, kind, walk_seq)
              SELECT ?1, id, ?2, 'LOC:WH1:' || ?2, ?3, ?4 FROM warehouses WHERE code = 'WH1'",

@@ -96,3 +96,61 @@ fn a_warehouse_that_refuses_overfilling_has_its_tablets_refuse_the_scan(backend:
         device.store.receive(&into_bin(fits), &device.ctx).unwrap();
     }
 }
+
+aisle_e2e::on_both!(two_tablets_that_fill_a_location_together_raise_over_capacity);
+/// Each tablet refuses what would overfill a location as far as it knows; two tablets offline can
+/// still fill it together. The server names the operation that took it over (`over_capacity`),
+/// in either sync order, and applies it as recorded.
+fn two_tablets_that_fill_a_location_together_raise_over_capacity(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo_on(backend, dir.path(), 20);
+    let csv = dir.path().join("warehouses.csv");
+    std::fs::write(&csv, "code,name,refuse_over_capacity\nWH1,Central DC,yes\n").unwrap();
+    server.admin(&["import", "warehouses", csv.to_str().unwrap()]);
+    let locations = dir.path().join("locations.csv");
+    std::fs::write(
+        &locations,
+        "warehouse,code,type,capacity\nWH1,TIGHT-01,storage,10\n",
+    )
+    .unwrap();
+    server.admin(&["import", "locations", locations.to_str().unwrap()]);
+    let mut a = Device::enrolled(dir.path(), &server, "C1", &server.url);
+    let mut b = Device::enrolled(dir.path(), &server, "C2", &server.url);
+    let into = |qty| ReceiveRequest {
+        location: "LOC:WH1:TIGHT-01".into(),
+        item: "5012345000015".into(),
+        qty: Some(qty),
+        ..Default::default()
+    };
+    // Each tablet has room for 6 of 10 as far as it knows; offline, both take 6.
+    a.store.receive(&into(6), &a.ctx).unwrap();
+    b.store.receive(&into(6), &b.ctx).unwrap();
+    assert!(
+        a.store.receive(&into(5), &a.ctx).is_err(),
+        "what overfills it on one tablet is refused there"
+    );
+    let a_first = backend == Backend::Sqlite;
+    if a_first {
+        a.sync();
+        b.sync();
+    } else {
+        b.sync();
+        a.sync();
+    }
+    let over: Vec<String> = server
+        .exceptions()
+        .into_iter()
+        .filter(|(k, _)| k == "over_capacity")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(over.len(), 1, "{over:?}");
+    assert!(
+        over[0].contains("TIGHT-01 now holds 12 units, over its capacity of 10"),
+        "{over:?}"
+    );
+    assert_eq!(
+        server.held("WH1", Some("TIGHT-01"), "HAR-00001"),
+        12,
+        "applied as recorded"
+    );
+}

@@ -102,6 +102,19 @@ impl PendingBooks {
         self.stock.borrow().get(key).map_or(0, |t| t.delta)
     }
 
+    /// What the push changed at a location and has not written yet, per item.
+    pub fn deltas_at(
+        &self,
+        location: aisle_domain::LocationId,
+    ) -> Vec<(aisle_domain::ItemId, i64)> {
+        self.stock
+            .borrow()
+            .iter()
+            .filter(|(k, t)| k.location == location && t.delta != 0)
+            .map(|(k, t)| (k.item, t.delta))
+            .collect()
+    }
+
     /// Writes everything gathered: log rows, ledger rows, stock, and `stock_changes`.
     pub fn flush(&self, tx: &dyn Db) -> StorageResult<()> {
         self.memo.clear();

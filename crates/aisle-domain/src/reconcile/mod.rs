@@ -5,6 +5,7 @@
 //! supervisor must look at it. It reads the state *before* the operation is applied through
 //! [`StateView`], so the rules are the same whatever stores the state.
 
+use crate::capacity::{Limits, Load};
 use crate::ids::{ItemId, LocationId, OpId, OrderLineId, ReceiptLineId};
 use crate::ledger::StockKey;
 use crate::op::{ChangeLogEntry, Operation};
@@ -57,13 +58,18 @@ pub enum ExceptionKind {
     /// another order, goods packed into a carton after it shipped, or a carton shipped twice.
     /// The goods are where the operator put them; a supervisor sorts the cartons out.
     PackMismatch,
+    /// In a warehouse that refuses overfilling, an operation took a location over its capacity,
+    /// weight or volume limit though the tablet that recorded it had room: tablets that had not
+    /// seen each other's scans filled it together. Applied as recorded; a supervisor moves the
+    /// extra on.
+    OverCapacity,
     /// A kind this build does not know (sent by a newer server): shown, never acted on.
     #[serde(other)]
     Other,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 15] = [
+    pub const ALL: [ExceptionKind; 16] = [
         Self::NegativeStock,
         Self::OverPick,
         Self::CountVariance,
@@ -79,6 +85,7 @@ impl ExceptionKind {
         Self::ReturnMismatch,
         Self::TransferShort,
         Self::PackMismatch,
+        Self::OverCapacity,
     ];
 
     /// True when an exception of this kind means its first operation was logged but not applied
@@ -108,6 +115,7 @@ impl ExceptionKind {
             Self::ReturnMismatch => "return_mismatch",
             Self::TransferShort => "transfer_short",
             Self::PackMismatch => "pack_mismatch",
+            Self::OverCapacity => "over_capacity",
             Self::Other => "other",
         }
     }
@@ -127,6 +135,9 @@ pub struct LineProgress {
     /// Operations that did it so far.
     pub ops: Vec<OpId>,
 }
+
+/// A location's code, its limits, and whether its warehouse refuses a scan over them.
+pub type LimitsAt = (String, Limits, bool);
 
 /// A carton as the books know it before the operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +179,13 @@ pub trait StateView {
         location: LocationId,
         seen_cursor: u64,
     ) -> ViewResult<Vec<OpId>>;
+    /// A location's code, limits, and whether its warehouse refuses a scan over them; `None` when
+    /// the location is unknown.
+    fn location_limits(&self, location: LocationId) -> ViewResult<Option<LimitsAt>>;
+    /// What a location holds before the operation.
+    fn location_load(&self, location: LocationId) -> ViewResult<Load>;
+    /// One unit of an item: its weight in grams and volume in cm³, when known.
+    fn unit_of(&self, item: ItemId) -> ViewResult<(Option<i64>, Option<i64>)>;
     /// The item's SKU (its id when unknown), for messages.
     fn item_sku(&self, item: ItemId) -> ViewResult<String>;
     /// Human words for a key (SKU, location code, lot), for messages.
@@ -414,6 +432,69 @@ pub fn assess(
             ),
         }),
         _ => {}
+    }
+    out.extend(over_capacity(entry, view)?);
+    Ok(out)
+}
+
+/// Locations the operation fills past a limit, in warehouses that refuse that: each tablet
+/// refuses such a scan, so one that reaches the server means tablets filled the location
+/// together. Only the operation that takes it over is named (a location already over raises
+/// nothing more).
+fn over_capacity(entry: &ChangeLogEntry, view: &dyn StateView) -> ViewResult<Vec<ExceptionDraft>> {
+    let effects = entry.op.effects();
+    let mut locations: Vec<LocationId> = Vec::new();
+    for d in &effects {
+        if !locations.contains(&d.key.location) {
+            locations.push(d.key.location);
+        }
+    }
+    let mut out = Vec::new();
+    for location in locations {
+        let here: Vec<&crate::ledger::Delta> = effects
+            .iter()
+            .filter(|d| d.key.location == location)
+            .collect();
+        let units: i64 = here.iter().map(|d| d.qty).sum();
+        if units <= 0 {
+            continue;
+        }
+        // Read first: most locations have no limit, or their warehouse does not refuse.
+        let Some((code, limits, refuses)) = view.location_limits(location)? else {
+            continue;
+        };
+        if !refuses || limits.is_none() {
+            continue;
+        }
+        let mut add = Load {
+            units,
+            grams: 0,
+            cm3: 0,
+        };
+        for d in here {
+            let (g, v) = view.unit_of(d.key.item)?;
+            add.grams += d.qty * g.unwrap_or(0);
+            add.cm3 += d.qty * v.unwrap_or(0);
+        }
+        let before = view.location_load(location)?;
+        let after = Load {
+            units: before.units + add.units,
+            grams: before.grams + add.grams,
+            cm3: before.cm3 + add.cm3,
+        };
+        let over = crate::capacity::over_limits(&code, limits, after);
+        if !over.is_empty() && crate::capacity::over_limits(&code, limits, before).is_empty() {
+            out.push(ExceptionDraft {
+                kind: ExceptionKind::OverCapacity,
+                key: None,
+                location: Some(location),
+                related: vec![],
+                message: format!(
+                    "{}: this warehouse refuses overfilling, and tablets that had not seen each other's scans filled it together",
+                    over.join("; ")
+                ),
+            });
+        }
     }
     Ok(out)
 }

@@ -19,6 +19,9 @@ struct Fake {
     /// Orders' lines: (order, item) -> ordered and packed so far.
     packed: HashMap<(String, ItemId), LineProgress>,
     cartons: HashMap<String, CartonView>,
+    /// Locations with limits in a warehouse that refuses overfilling, and what they hold.
+    limits: HashMap<LocationId, crate::capacity::Limits>,
+    loads: HashMap<LocationId, crate::capacity::Load>,
 }
 
 impl StateView for Fake {
@@ -55,6 +58,21 @@ impl StateView for Fake {
     }
     fn carton(&self, sscc: &str) -> ViewResult<Option<CartonView>> {
         Ok(self.cartons.get(sscc).cloned())
+    }
+    fn location_limits(
+        &self,
+        location: LocationId,
+    ) -> ViewResult<Option<(String, crate::capacity::Limits, bool)>> {
+        Ok(self
+            .limits
+            .get(&location)
+            .map(|l| ("BIN".to_string(), *l, true)))
+    }
+    fn location_load(&self, location: LocationId) -> ViewResult<crate::capacity::Load> {
+        Ok(self.loads.get(&location).copied().unwrap_or_default())
+    }
+    fn unit_of(&self, _item: ItemId) -> ViewResult<(Option<i64>, Option<i64>)> {
+        Ok((Some(500), None))
     }
     fn item_sku(&self, _item: ItemId) -> ViewResult<String> {
         Ok("ITEM".into())
@@ -430,4 +448,58 @@ fn a_carton_shipped_twice_is_a_pack_mismatch() {
     let x = check(&entry(ship, 0), &f, &rules);
     assert_eq!(x.len(), 1);
     assert_eq!(x[0].related, vec![first]);
+}
+
+#[test]
+fn filling_a_location_past_its_limits_in_a_refusing_warehouse_is_over_capacity() {
+    let k = key();
+    let mut f = Fake::default();
+    f.limits.insert(
+        k.location,
+        crate::capacity::Limits {
+            units: Some(10),
+            grams: Some(4_000),
+            cm3: None,
+        },
+    );
+    f.loads.insert(
+        k.location,
+        crate::capacity::Load {
+            units: 6,
+            grams: 3_000,
+            cm3: 0,
+        },
+    );
+    let rules = Rules::default();
+    let receive = |qty| {
+        Operation::Receive(Receive {
+            key: k.clone(),
+            qty,
+            pack: None,
+            serials: vec![],
+            receipt_line: None,
+            plate_code: None,
+        })
+    };
+    // 2 more (500 g each): 8 units, 4 kg: within both.
+    assert!(check(&entry(receive(2), 0), &f, &rules).is_empty());
+    // 3 more: 3.5 kg over the weight limit.
+    let x = check(&entry(receive(3), 0), &f, &rules);
+    assert_eq!(x.len(), 1, "{x:?}");
+    assert_eq!(x[0].kind, ExceptionKind::OverCapacity);
+    assert!(
+        x[0].message.contains("over its weight limit"),
+        "{}",
+        x[0].message
+    );
+    // Already over: nothing more is raised for the next scan.
+    f.loads.insert(
+        k.location,
+        crate::capacity::Load {
+            units: 11,
+            grams: 5_500,
+            cm3: 0,
+        },
+    );
+    assert!(check(&entry(receive(1), 0), &f, &rules).is_empty());
 }
