@@ -453,21 +453,19 @@ impl Store {
         let weight_g = match req.weight_g {
             Some(w) => w,
             None => {
+                // Whole cases (or inners) at their own weight, the rest at the unit's.
                 let mut sum = 0i64;
                 for ((item, _), qty) in &c.contents {
                     let it = self.item(*item)?;
-                    let w = it.weight_g.ok_or_else(|| {
+                    let w = aisle_domain::capacity::weight_of(&it, *qty).ok_or_else(|| {
                         DeviceError::Invalid(format!(
                             "item {} has no weight on record: weigh the carton and type its weight",
                             it.sku
                         ))
                     })?;
-                    sum = w
-                        .checked_mul(*qty)
-                        .and_then(|x| sum.checked_add(x))
-                        .ok_or_else(|| {
-                            DeviceError::Invalid("the carton's weight is too large".into())
-                        })?;
+                    sum = sum.checked_add(w).ok_or_else(|| {
+                        DeviceError::Invalid("the carton's weight is too large".into())
+                    })?;
                 }
                 sum
             }

@@ -48,6 +48,29 @@ pub fn unit_of(item: &Item) -> (Option<i64>, Option<i64>) {
     (item.weight_g, unit_cm3(item.dimensions_mm))
 }
 
+/// The weight of `qty` base units of `item`: whole packs that have a weight of their own counted
+/// at it (largest first: their packaging included), the rest at the unit's weight. `None` when a
+/// part has no weight on record.
+pub fn weight_of(item: &Item, qty: i64) -> Option<i64> {
+    let mut packs: Vec<&crate::master::PackLevel> = item
+        .packs
+        .iter()
+        .filter(|p| p.quantity > 1 && p.weight_g.is_some())
+        .collect();
+    packs.sort_by_key(|p| std::cmp::Reverse(p.quantity));
+    let mut left = qty.max(0);
+    let mut grams: i64 = 0;
+    for p in packs {
+        let n = left / p.quantity;
+        grams = grams.checked_add(n.checked_mul(p.weight_g?)?)?;
+        left -= n * p.quantity;
+    }
+    if left > 0 {
+        grams = grams.checked_add(left.checked_mul(item.weight_g?)?)?;
+    }
+    Some(grams)
+}
+
 /// Units a location with `capacity` still has room for while it holds `held`; `None` when it has
 /// no capacity set (no limit).
 pub fn room(capacity: Option<i64>, held: i64) -> Option<i64> {
@@ -157,6 +180,33 @@ mod tests {
         assert_eq!(unit_cm3(Some([100, 100, 101])), Some(1_010));
         assert_eq!(unit_cm3(Some([10, 10, 15])), Some(2), "1.5 cm³ takes 2");
         assert_eq!(unit_cm3(None), None);
+    }
+
+    #[test]
+    fn a_carton_weighs_its_whole_packs_at_their_own_weight() {
+        let item = crate::demo::generate(1, 3, chrono::NaiveDate::MIN).items[1].clone();
+        let mut item = item;
+        item.weight_g = Some(100);
+        let case = item
+            .packs
+            .iter_mut()
+            .find(|p| p.kind == crate::master::PackKind::Case)
+            .unwrap();
+        case.weight_g = Some(case.quantity * 100 + 400);
+        let per_case = case.quantity;
+        // One case and 3 units: the case with its packaging, the units alone.
+        assert_eq!(
+            weight_of(&item, per_case + 3),
+            Some(per_case * 100 + 400 + 300)
+        );
+        assert_eq!(weight_of(&item, 2), Some(200));
+        item.weight_g = None;
+        assert_eq!(weight_of(&item, per_case), Some(per_case * 100 + 400));
+        assert_eq!(
+            weight_of(&item, per_case + 1),
+            None,
+            "a loose unit without a weight"
+        );
     }
 
     proptest! {

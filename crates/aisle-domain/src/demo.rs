@@ -320,23 +320,31 @@ pub fn generate(seed: u64, item_count: usize, today: NaiveDate) -> DemoData {
             kind: PackKind::Each,
             gtin: None,
             quantity: 1,
+            weight_g: None,
+            dimensions_mm: None,
         }];
         if n % 3 != 0 {
             packs.push(PackLevel {
                 kind: PackKind::Inner,
                 gtin: gtin14(2, &body12),
                 quantity: inner_qty,
+                weight_g: None,
+                dimensions_mm: None,
             });
         }
         packs.push(PackLevel {
             kind: PackKind::Case,
             gtin: gtin14(1, &body12),
             quantity: case_qty,
+            weight_g: None,
+            dimensions_mm: None,
         });
         packs.push(PackLevel {
             kind: PackKind::Pallet,
             gtin: gtin14(3, &body12),
             quantity: case_qty * 40,
+            weight_g: None,
+            dimensions_mm: None,
         });
         let reorder = rng.i64(10..60);
         items.push(Item {

@@ -196,6 +196,30 @@ impl Row<'_> {
         Some(self.get(col).to_string()).filter(|v| !v.is_empty())
     }
 
+    /// `LxWxH` in millimetres (`600x400x300`): three whole numbers of at least 1.
+    fn dims(&mut self, col: &str) -> Option<[i64; 3]> {
+        let v = self.get(col).trim().to_ascii_lowercase();
+        if v.is_empty() {
+            return None;
+        }
+        let parts: Vec<Option<i64>> = v
+            .split('x')
+            .map(|p| p.trim().parse::<i64>().ok().filter(|n| *n >= 1))
+            .collect();
+        match parts.as_slice() {
+            [Some(l), Some(w), Some(h)] => Some([*l, *w, *h]),
+            _ => {
+                self.err(
+                    col,
+                    format!(
+                        "{v:?} is not a size: give length x width x height in mm, e.g. 600x400x300"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     fn int(&mut self, col: &str) -> Option<i64> {
         let v = self.get(col).to_string();
         if v.is_empty() {
@@ -403,6 +427,12 @@ const ITEM_OPTIONAL: &[&str] = &[
     "case_qty",
     "pallet_gtin",
     "pallet_qty",
+    "inner_weight_g",
+    "case_weight_g",
+    "pallet_weight_g",
+    "inner_dims_mm",
+    "case_dims_mm",
+    "pallet_dims_mm",
     "weight_g",
     "length_mm",
     "width_mm",
@@ -448,18 +478,45 @@ pub fn parse_items(input: impl Read) -> Result<Vec<Item>, ImportError> {
             kind: PackKind::Each,
             gtin: None,
             quantity: 1,
+            weight_g: None,
+            dimensions_mm: None,
         }];
-        for (kind, gcol, qcol) in [
-            (PackKind::Inner, "inner_gtin", "inner_qty"),
-            (PackKind::Case, "case_gtin", "case_qty"),
-            (PackKind::Pallet, "pallet_gtin", "pallet_qty"),
+        for (kind, gcol, qcol, wcol, dcol) in [
+            (
+                PackKind::Inner,
+                "inner_gtin",
+                "inner_qty",
+                "inner_weight_g",
+                "inner_dims_mm",
+            ),
+            (
+                PackKind::Case,
+                "case_gtin",
+                "case_qty",
+                "case_weight_g",
+                "case_dims_mm",
+            ),
+            (
+                PackKind::Pallet,
+                "pallet_gtin",
+                "pallet_qty",
+                "pallet_weight_g",
+                "pallet_dims_mm",
+            ),
         ] {
             let gtin = r.gtin(gcol);
+            let weight_g = r.int(wcol);
+            let dimensions_mm = r.dims(dcol);
+            if (weight_g.is_some() || dimensions_mm.is_some()) && r.int(qcol).is_none() {
+                r.err(qcol, format!("a pack's weight or size needs its {qcol}"));
+            }
             match (gtin, r.int(qcol)) {
                 (g, Some(q)) if q >= 1 => packs.push(PackLevel {
                     kind,
                     gtin: g,
                     quantity: q,
+                    weight_g,
+                    dimensions_mm,
                 }),
                 (_, Some(q)) => r.err(
                     qcol,
@@ -783,6 +840,41 @@ mod tests {
                 (2, "qty".to_string()),
                 (2, "line".to_string()),
                 (4, "line".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pack_level_takes_its_own_weight_and_size() {
+        let items = parse_items(
+            "sku,description,case_qty,case_weight_g,case_dims_mm\nA,Widget,12,3250,600x400x300\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let case = items[0]
+            .packs
+            .iter()
+            .find(|p| p.kind == PackKind::Case)
+            .unwrap();
+        assert_eq!(
+            (case.quantity, case.weight_g, case.dimensions_mm),
+            (12, Some(3250), Some([600, 400, 300]))
+        );
+        let e = parse_items(
+            "sku,description,case_qty,case_weight_g,case_dims_mm,inner_weight_g\nA,Widget,12,,600x400,\nB,Gadget,,,,50\n"
+                .as_bytes(),
+        )
+        .unwrap_err();
+        let cols: Vec<_> = e
+            .errors
+            .iter()
+            .map(|r| (r.line, r.column.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            cols,
+            vec![
+                (2, "case_dims_mm".to_string()),
+                (3, "inner_qty".to_string())
             ]
         );
     }

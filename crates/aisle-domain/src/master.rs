@@ -201,6 +201,13 @@ pub struct PackLevel {
     pub gtin: Option<Gtin>,
     /// Base units in one of this pack (always 1 for `each`).
     pub quantity: i64,
+    /// One pack's gross weight in grams (its packaging included), when known; the item's
+    /// `weight_g` is the base unit's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_g: Option<i64>,
+    /// One pack's outer length, width and height in millimetres, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions_mm: Option<[i64; 3]>,
 }
 
 /// A stock-keeping unit.
@@ -347,11 +354,15 @@ mod tests {
                     kind: PackKind::Each,
                     gtin: None,
                     quantity: 1,
+                    weight_g: None,
+                    dimensions_mm: None,
                 },
                 PackLevel {
                     kind: PackKind::Case,
                     gtin: Some(Gtin::parse("19506000134359").unwrap()),
                     quantity: 12,
+                    weight_g: None,
+                    dimensions_mm: None,
                 },
             ],
             weight_g: Some(250),

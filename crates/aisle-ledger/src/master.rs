@@ -76,12 +76,24 @@ pub const ITEM_SELECT: &str = "SELECT i.id, i.sku, i.description, i.uom, i.weigh
 /// The number of columns [`ITEM_SELECT`] reads: columns after them are the caller's.
 pub const ITEM_COLUMN_COUNT: usize = 16;
 
+/// A pack level as stored in `items.packs`: `[kind, gtin, quantity]`, or with the pack's weight
+/// and dimensions after them (written since the shared ledger's pack weights).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredPack {
+    Measured(String, Option<String>, i64, Option<i64>, Option<[i64; 3]>),
+    Plain(String, Option<String>, i64),
+}
+
 pub fn item_from_row(r: &Row<'_>) -> Result<Item> {
-    let raw_packs: Vec<(String, Option<String>, i64)> =
-        serde_json::from_str(&r.get::<String>(13)?)?;
+    let raw_packs: Vec<StoredPack> = serde_json::from_str(&r.get::<String>(13)?)?;
     let mut packs = raw_packs
         .into_iter()
-        .map(|(kind, gtin, quantity)| {
+        .map(|p| {
+            let (kind, gtin, quantity, weight_g, dimensions_mm) = match p {
+                StoredPack::Measured(k, g, q, w, d) => (k, g, q, w, d),
+                StoredPack::Plain(k, g, q) => (k, g, q, None, None),
+            };
             Ok(PackLevel {
                 kind: kind.parse().map_err(LedgerError::Decode)?,
                 gtin: gtin
@@ -89,6 +101,8 @@ pub fn item_from_row(r: &Row<'_>) -> Result<Item> {
                     .transpose()
                     .map_err(|e| LedgerError::Decode(e.to_string()))?,
                 quantity,
+                weight_g,
+                dimensions_mm,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -375,15 +389,17 @@ pub fn upsert_item(conn: &dyn Db, item: &Item) -> Result<(Item, bool)> {
     let dims = item.dimensions_mm;
     let mut codes_json = item.barcodes.clone();
     codes_json.sort();
-    let packs_json: Vec<(&str, Option<&str>, i64)> = item
+    // `[kind, gtin, quantity]`, with the pack's weight and dimensions after them when known.
+    let packs_json: Vec<serde_json::Value> = item
         .packs
         .iter()
         .map(|p| {
-            (
-                p.kind.as_str(),
-                p.gtin.as_ref().map(Gtin::as_str),
-                p.quantity,
-            )
+            let (kind, gtin) = (p.kind.as_str(), p.gtin.as_ref().map(Gtin::as_str));
+            if p.weight_g.is_none() && p.dimensions_mm.is_none() {
+                serde_json::json!([kind, gtin, p.quantity])
+            } else {
+                serde_json::json!([kind, gtin, p.quantity, p.weight_g, p.dimensions_mm])
+            }
         })
         .collect();
     conn.exec(
@@ -604,6 +620,11 @@ mod tests {
         // Every column of a location is mapped, the limits too.
         data.locations[0].max_weight_g = Some(12_000);
         data.locations[0].max_volume_cm3 = Some(80_000);
+        // And a pack level's own weight and size.
+        if let Some(case) = data.items[0].packs.iter_mut().find(|p| p.quantity > 1) {
+            case.weight_g = Some(4_250);
+            case.dimensions_mm = Some([600, 400, 300]);
+        }
         for w in &data.warehouses {
             conn.exec(
                 "INSERT INTO warehouses (id, code, name) VALUES (?1, ?2, ?3)",
