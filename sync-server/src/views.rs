@@ -327,24 +327,23 @@ impl StateView for TxView<'_> {
     }
 
     fn location_load(&self, location: LocationId) -> ViewResult<Load> {
-        let stored: Option<(i64, i64, i64)> = self.one(
-            "SELECT CAST(COALESCE(SUM(s.qty), 0) AS BIGINT), CAST(COALESCE(SUM(s.qty * COALESCE(i.weight_g, 0)), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(s.qty * COALESCE((i.length_mm * i.width_mm * i.height_mm + 999) / 1000, 0)), 0) AS BIGINT)
-             FROM stock s JOIN items i ON i.id = s.item_id WHERE s.location_id = ?1",
-            args![location.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        let (units, grams, cm3) = stored.unwrap_or_default();
-        let mut load = Load { units, grams, cm3 };
-        for (item, qty) in self
+        // Per item, so that the arithmetic is `Load::add`'s (saturating) and never the database's.
+        let stored: Vec<(ItemId, i64)> = self
+            .conn
+            .rows(
+                "SELECT item_id, CAST(SUM(qty) AS BIGINT) FROM stock WHERE location_id = ?1 GROUP BY item_id",
+                args![location.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(fail)?;
+        let pending = self
             .pending
             .map(|p| p.deltas_at(location))
-            .unwrap_or_default()
-        {
+            .unwrap_or_default();
+        let mut load = Load::default();
+        for (item, qty) in stored.into_iter().chain(pending) {
             let (g, v) = self.unit_of(item)?;
-            load.units += qty;
-            load.grams += qty * g.unwrap_or(0);
-            load.cm3 += qty * v.unwrap_or(0);
+            load.add(qty, g, v);
         }
         Ok(load)
     }

@@ -161,7 +161,27 @@ impl Store {
         Ok(code.to_string())
     }
 
+    /// This device's operations the server has not acknowledged yet: read once per command and
+    /// laid over the pulled cartons and order lines.
+    fn unsynced(&self) -> Result<Vec<Operation>> {
+        let pushed = self.sync_state()?.pushed_seq;
+        Ok(self
+            .change_log(crate::query::LogFilter {
+                unsynced: false,
+                after: pushed,
+                limit: None,
+            })?
+            .into_iter()
+            .map(|e| e.op)
+            .collect())
+    }
+
     fn drafts(&self) -> Result<BTreeMap<String, Draft>> {
+        self.drafts_over(&self.unsynced()?)
+    }
+
+    /// The pulled cartons with `unsynced` laid over them.
+    fn drafts_over(&self, unsynced: &[Operation]) -> Result<BTreeMap<String, Draft>> {
         let mut out: BTreeMap<String, Draft> = BTreeMap::new();
         let mut stmt = self.conn.prepare("SELECT line FROM cartons")?;
         let pulled: Vec<Carton> = stmt
@@ -178,30 +198,25 @@ impl Store {
                 *d.contents.entry((x.item_id, x.lot)).or_insert(0) += x.qty;
             }
         }
-        let pushed = self.sync_state()?.pushed_seq;
-        for e in self.change_log(crate::query::LogFilter {
-            unsynced: false,
-            after: pushed,
-            limit: None,
-        })? {
-            match e.op {
+        for op in unsynced {
+            match op {
                 Operation::Pack(p) => {
-                    let d = out.entry(p.carton).or_default();
+                    let d = out.entry(p.carton.clone()).or_default();
                     if d.order.is_empty() {
-                        d.order = p.order;
+                        d.order = p.order.clone();
                     }
-                    for l in p.lines {
-                        *d.contents.entry((l.item, l.lot)).or_insert(0) += l.qty;
+                    for l in &p.lines {
+                        *d.contents.entry((l.item, l.lot.clone())).or_insert(0) += l.qty;
                     }
                 }
                 Operation::CloseCarton(c) => {
-                    let d = out.entry(c.carton).or_default();
+                    let d = out.entry(c.carton.clone()).or_default();
                     d.weight_g = Some(c.weight_g);
                     d.closed = true;
                 }
                 Operation::Ship(s) => {
-                    for c in s.cartons {
-                        out.entry(c).or_default().shipped = true;
+                    for c in &s.cartons {
+                        out.entry(c.clone()).or_default().shipped = true;
                     }
                 }
                 _ => {}
@@ -270,22 +285,26 @@ impl Store {
         Ok(out)
     }
 
-    /// An order's lines with what is picked and packed as far as this device knows.
-    fn order_state(&self, order: &str) -> Result<Vec<LineState>> {
-        let picks = self.unsynced_picks()?;
+    /// An order's lines with what is picked and packed as far as this device knows (the
+    /// server's figures with `unsynced` added).
+    fn order_state(&self, order: &str, unsynced: &[Operation]) -> Result<Vec<LineState>> {
+        let mut picks: HashMap<OrderLineId, i64> = HashMap::new();
         let mut packs: HashMap<OrderLineId, i64> = HashMap::new();
-        let pushed = self.sync_state()?.pushed_seq;
-        for e in self.change_log(crate::query::LogFilter {
-            unsynced: false,
-            after: pushed,
-            limit: None,
-        })? {
-            if let Operation::Pack(p) = e.op {
-                for l in p.lines {
-                    if let Some(id) = l.order_line {
-                        *packs.entry(id).or_insert(0) += l.qty;
+        for op in unsynced {
+            match op {
+                Operation::Pick(p) => {
+                    if let Some(id) = p.order_line {
+                        *picks.entry(id).or_insert(0) += p.qty;
                     }
                 }
+                Operation::Pack(p) => {
+                    for l in &p.lines {
+                        if let Some(id) = l.order_line {
+                            *packs.entry(id).or_insert(0) += l.qty;
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         let lines: Vec<LineState> = self
@@ -319,8 +338,9 @@ impl Store {
             ));
         }
         let carton = self.carton_code(&req.carton)?;
-        let state = self.order_state(order)?;
-        if let Some(c) = self.drafts()?.remove(&carton) {
+        let unsynced = self.unsynced()?;
+        let state = self.order_state(order, &unsynced)?;
+        if let Some(c) = self.drafts_over(&unsynced)?.remove(&carton) {
             if !c.order.is_empty() && c.order != order {
                 return Err(DeviceError::Invalid(format!(
                     "carton {carton} holds order {}, not {order}: take a new carton",

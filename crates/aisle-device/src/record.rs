@@ -145,22 +145,23 @@ fn refuses_over_capacity(conn: &Connection, warehouse: WarehouseId) -> Result<bo
 }
 
 /// What a location holds: units, and their weight and volume from the items' weights and
-/// dimensions (an item without them counts for nothing there; volume per unit rounded up to a
-/// whole cm³, as `aisle_domain::capacity::unit_cm3` does).
+/// dimensions (an item without them counts for nothing there), added up by
+/// [`Load::add`](aisle_domain::capacity::Load::add).
 pub(crate) fn location_load(conn: &Connection, loc: LocationId) -> Result<Load> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(s.qty), 0), COALESCE(SUM(s.qty * COALESCE(i.weight_g, 0)), 0),
-                    COALESCE(SUM(s.qty * COALESCE((i.length_mm * i.width_mm * i.height_mm + 999) / 1000, 0)), 0)
-             FROM stock s JOIN items i ON i.id = s.item_id WHERE s.location_id = ?1",
-        )?
-        .query_row([loc.to_string()], |r| {
-            Ok(Load {
-                units: r.get(0)?,
-                grams: r.get(1)?,
-                cm3: r.get(2)?,
-            })
-        })?)
+    let mut stmt = conn.prepare_cached(
+        "SELECT SUM(s.qty), i.weight_g, i.length_mm, i.width_mm, i.height_mm
+         FROM stock s JOIN items i ON i.id = s.item_id WHERE s.location_id = ?1 GROUP BY s.item_id",
+    )?;
+    let mut rows = stmt.query([loc.to_string()])?;
+    let mut load = Load::default();
+    while let Some(r) = rows.next()? {
+        let dims = match (r.get(2)?, r.get(3)?, r.get(4)?) {
+            (Some(l), Some(w), Some(h)) => Some([l, w, h]),
+            _ => None,
+        };
+        load.add(r.get(0)?, r.get(1)?, aisle_domain::capacity::unit_cm3(dims));
+    }
+    Ok(load)
 }
 
 /// Locations this operation put stock into that now hold more than their capacity, weight or

@@ -21,6 +21,30 @@ pub struct Load {
     pub cm3: i64,
 }
 
+impl Load {
+    /// Adds `qty` units (negative: takes them away) weighing `unit_g` and taking `unit_cm3` each,
+    /// when known. Saturating: absurd master data or quantities make a location look over its
+    /// limits, never an overflow.
+    pub fn add(&mut self, qty: i64, unit_g: Option<i64>, unit_cm3: Option<i64>) {
+        self.units = self.units.saturating_add(qty);
+        self.grams = self
+            .grams
+            .saturating_add(qty.saturating_mul(unit_g.unwrap_or(0)));
+        self.cm3 = self
+            .cm3
+            .saturating_add(qty.saturating_mul(unit_cm3.unwrap_or(0)));
+    }
+
+    /// Both loads together.
+    pub fn plus(self, other: Load) -> Load {
+        Load {
+            units: self.units.saturating_add(other.units),
+            grams: self.grams.saturating_add(other.grams),
+            cm3: self.cm3.saturating_add(other.cm3),
+        }
+    }
+}
+
 impl Limits {
     pub fn of(loc: &Location) -> Self {
         Self {
@@ -180,6 +204,21 @@ mod tests {
         assert_eq!(unit_cm3(Some([100, 100, 101])), Some(1_010));
         assert_eq!(unit_cm3(Some([10, 10, 15])), Some(2), "1.5 cm³ takes 2");
         assert_eq!(unit_cm3(None), None);
+    }
+
+    #[test]
+    fn absurd_quantities_and_weights_saturate_instead_of_overflowing() {
+        let mut load = Load::default();
+        load.add(1_000_000_000, Some(i64::MAX / 2), Some(7));
+        load.add(1_000_000_000, Some(i64::MAX / 2), Some(7));
+        assert_eq!(load.grams, i64::MAX);
+        assert_eq!(load.cm3, 14_000_000_000);
+        let limits = Limits {
+            grams: Some(1_000),
+            ..Limits::default()
+        };
+        assert_eq!(over_limits("X", limits, load).len(), 1);
+        assert_eq!(load.plus(load).grams, i64::MAX);
     }
 
     #[test]

@@ -169,21 +169,35 @@ pub(crate) fn cartons_where(
             ))
         },
     )?;
-    let mut out = Vec::with_capacity(heads.len());
-    for (sscc, order, warehouse_id, weight_g, closed, shipment, carrier) in heads {
-        let contents = conn.rows(
-            "SELECT order_line_id, item_id, lot, CAST(SUM(qty) AS BIGINT) FROM carton_lines WHERE sscc = ?1
-             GROUP BY order_line_id, item_id, lot ORDER BY item_id, lot",
-            args![sscc],
+    // Every carton's contents in one statement (a snapshot carries every open carton).
+    let mut contents: HashMap<String, Vec<CartonContent>> = HashMap::new();
+    if !heads.is_empty() {
+        let rows: Vec<(String, CartonContent)> = conn.rows(
+            &format!(
+                "SELECT l.sscc, l.order_line_id, l.item_id, l.lot, CAST(SUM(l.qty) AS BIGINT) FROM carton_lines l
+                 WHERE l.sscc IN (SELECT c.sscc FROM cartons c WHERE {clause})
+                 GROUP BY l.sscc, l.order_line_id, l.item_id, l.lot ORDER BY l.sscc, l.item_id, l.lot"
+            ),
+            args,
             |r| {
-                Ok(CartonContent {
-                    order_line: r.get(0)?,
-                    item_id: r.get(1)?,
-                    lot: none_if_empty(r.get(2)?),
-                    qty: r.get(3)?,
-                })
+                Ok((
+                    r.get(0)?,
+                    CartonContent {
+                        order_line: r.get(1)?,
+                        item_id: r.get(2)?,
+                        lot: none_if_empty(r.get(3)?),
+                        qty: r.get(4)?,
+                    },
+                ))
             },
         )?;
+        for (sscc, c) in rows {
+            contents.entry(sscc).or_default().push(c);
+        }
+    }
+    let mut out = Vec::with_capacity(heads.len());
+    for (sscc, order, warehouse_id, weight_g, closed, shipment, carrier) in heads {
+        let contents = contents.remove(&sscc).unwrap_or_default();
         out.push(Carton {
             sscc,
             order,

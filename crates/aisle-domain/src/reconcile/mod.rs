@@ -466,22 +466,13 @@ fn over_capacity(entry: &ChangeLogEntry, view: &dyn StateView) -> ViewResult<Vec
         if !refuses || limits.is_none() {
             continue;
         }
-        let mut add = Load {
-            units,
-            grams: 0,
-            cm3: 0,
-        };
+        let mut add = Load::default();
         for d in here {
             let (g, v) = view.unit_of(d.key.item)?;
-            add.grams += d.qty * g.unwrap_or(0);
-            add.cm3 += d.qty * v.unwrap_or(0);
+            add.add(d.qty, g, v);
         }
         let before = view.location_load(location)?;
-        let after = Load {
-            units: before.units + add.units,
-            grams: before.grams + add.grams,
-            cm3: before.cm3 + add.cm3,
-        };
+        let after = before.plus(add);
         let over = crate::capacity::over_limits(&code, limits, after);
         if !over.is_empty() && crate::capacity::over_limits(&code, limits, before).is_empty() {
             out.push(ExceptionDraft {
