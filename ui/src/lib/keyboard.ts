@@ -54,12 +54,13 @@ function focusNext(from: Element): void {
   all[i + 1]?.focus();
 }
 
-function deliver(e: CaptureEvent, routes: Routes): void {
+function deliver(e: CaptureEvent, routes: Routes, typedIn: Element | null): void {
   if (e.kind === "scan") {
     routes.scan(e.data);
     return;
   }
-  const field = document.activeElement;
+  // Typed text goes where it was typed, even if focus has moved on since.
+  const field = typedIn !== null && typedIn.isConnected && isTextField(typedIn) ? typedIn : document.activeElement;
   if (!isTextField(field)) {
     routes.stray(e.text, e.submit !== null);
     return;
@@ -71,9 +72,13 @@ function deliver(e: CaptureEvent, routes: Routes): void {
 
 /** Listens on the window; returns the function that stops listening. */
 export function installScanInput(config: CaptureConfig, routes: Routes): () => void {
-  const capture = new ScanCapture(config, (ev) => deliver(ev, routes));
+  // The field the keys now held by the capture were typed in.
+  let typedIn: Element | null = null;
+  const capture = new ScanCapture(config, (ev) => deliver(ev, routes, typedIn));
   const onKey = (e: KeyboardEvent): void => {
     if (e.isComposing || e.ctrlKey || e.altKey || e.metaKey) return;
+    // Anything held was typed here: a focus change flushes it first (`focusin` below).
+    typedIn = document.activeElement;
     if (capture.key(e.key, e.timeStamp)) {
       e.preventDefault();
     } else {
@@ -84,15 +89,19 @@ export function installScanInput(config: CaptureConfig, routes: Routes): () => v
   // A tap ends typing: what was typed goes into the field that had focus before the tap moves
   // focus away (held until the pause that tells typing from a scan, it was lost when a person
   // typed the last key and tapped a button at once).
+  // So does focus moving on (a script, or a person tabbing through): held text goes to the field
+  // it was typed in.
   const onTap = (): void => capture.tick(Number.POSITIVE_INFINITY);
   window.addEventListener("keydown", onKey, true);
   window.addEventListener("pointerdown", onTap, true);
   window.addEventListener("mousedown", onTap, true);
+  window.addEventListener("focusin", onTap, true);
   const timer = window.setInterval(() => capture.tick(performance.now()), 50);
   return () => {
     window.removeEventListener("keydown", onKey, true);
     window.removeEventListener("pointerdown", onTap, true);
     window.removeEventListener("mousedown", onTap, true);
+    window.removeEventListener("focusin", onTap, true);
     window.clearInterval(timer);
   };
 }
