@@ -99,6 +99,8 @@ pub struct TabletApp {
     driver: Child,
     _display: Option<Display>,
     shots: PathBuf,
+    /// The tablet app, used with gloves: its screens are held to the 48 px touch target.
+    touch: bool,
 }
 
 /// Waits for a driver's port, then opens a session (retrying while the driver warms up) on a
@@ -171,6 +173,7 @@ impl TabletApp {
             driver,
             _display: None,
             shots: shots.to_path_buf(),
+            touch: false,
         }
     }
 
@@ -214,6 +217,7 @@ impl TabletApp {
             driver,
             _display: Some(display),
             shots: shots.to_path_buf(),
+            touch: true,
         };
         app.resize(1280, 800);
         app
@@ -308,6 +312,35 @@ impl TabletApp {
         self.wait_text("feedback", part, |t| t.contains(part))
     }
 
+    /// The number of the message on screen (every message gets the next), 0 before the first.
+    pub fn feedback_serial(&self) -> u64 {
+        let script = "const f = document.querySelector('[data-testid=\"feedback\"]'); return f ? Number(f.dataset.serial) : 0;";
+        self.rt
+            .block_on(self.client().execute(script, vec![]))
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0)
+    }
+
+    /// Waits for a message newer than number `after`; returns its tone and text.
+    pub fn feedback_after(&self, after: u64) -> (String, String) {
+        let start = Instant::now();
+        while self.feedback_serial() <= after {
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!("no message after #{after}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let e = self.find("feedback");
+        let tone = self
+            .rt
+            .block_on(e.attr("data-tone"))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        (tone, self.rt.block_on(e.text()).unwrap_or_default())
+    }
+
     /// Taps a control where a person would: brought to the middle of the screen first (scrolled
     /// into view at the top edge, it would sit under the sticky status bar).
     pub fn tap(&self, testid: &str) {
@@ -355,6 +388,93 @@ impl TabletApp {
         self.rt.block_on(e.send_keys(&keys)).unwrap();
     }
 
+    /// The `data-testid` of the element that has focus ("" when none has one).
+    pub fn focused(&self) -> String {
+        let script = "const e = document.activeElement; return e && e.dataset ? (e.dataset.testid || '') : '';";
+        self.rt
+            .block_on(self.client().execute(script, vec![]))
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Waits until the element with `testid` has focus.
+    pub fn wait_focus(&self, testid: &str) {
+        let start = Instant::now();
+        while self.focused() != testid {
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!(
+                    "{testid} never had focus; {:?} has",
+                    self.focused()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Keys as a scanner types them, into whatever has focus (as a wedge scanner does), then
+    /// Enter.
+    pub fn scan_into_focus(&self, raw: &str) {
+        let e = self.rt.block_on(self.client().active_element()).unwrap();
+        let keys = format!("{raw}{}", char::from(Key::Enter));
+        self.rt.block_on(e.send_keys(&keys)).unwrap();
+    }
+
+    /// A scanner's burst split by a busy machine, into whatever has focus: the first `split`
+    /// characters, a pause long enough for the app to take them for typing, then the page's
+    /// main thread kept busy while the rest and Enter arrive.
+    pub fn scan_split_into_focus(&self, raw: &str, split: usize) {
+        let (first, rest) = raw.split_at(split);
+        let e = self.rt.block_on(self.client().active_element()).unwrap();
+        self.rt.block_on(e.send_keys(first)).unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        let stall = "setTimeout(() => { const t = performance.now(); while (performance.now() - t < 300) {} }, 0); return 1;";
+        let _ = self.rt.block_on(self.client().execute(stall, vec![]));
+        let keys = format!("{rest}{}", char::from(Key::Enter));
+        self.rt.block_on(e.send_keys(&keys)).unwrap();
+    }
+
+    /// A scan whose GS separators the scanner sends as Ctrl+] (ASCII 29 typed on a keyboard),
+    /// into the screen's scan field.
+    pub fn scan_ctrl_gs(&self, raw: &str) {
+        let e = self.find("manual");
+        // A modifier in a key sequence stays down until pressed again.
+        let gs = format!("{}]{}", char::from(Key::Control), char::from(Key::Control));
+        let keys = format!("{}{}", raw.replace('\u{1d}', &gs), char::from(Key::Enter));
+        self.rt.block_on(e.send_keys(&keys)).unwrap();
+    }
+
+    /// Waits until nothing with `testid` is on screen.
+    pub fn wait_gone(&self, testid: &str) {
+        let start = Instant::now();
+        while self.exists(testid) {
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!("{testid} stayed on screen"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Whether the element is wholly inside the window as the screen stands (no scrolling).
+    pub fn in_view(&self, testid: &str) -> bool {
+        let e = self.find(testid);
+        let script = "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;";
+        self.rt
+            .block_on(
+                self.client()
+                    .execute(script, vec![serde_json::to_value(&e).unwrap()]),
+            )
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// Empties a text field.
+    pub fn clear(&self, testid: &str) {
+        let e = self.find(testid);
+        self.rt.block_on(e.clear()).unwrap();
+    }
+
     /// A person typing into a field: one key at a time, slower than any scanner, then Enter
     /// when `enter`.
     pub fn type_slowly(&self, testid: &str, text: &str, enter: bool) {
@@ -392,8 +512,47 @@ impl TabletApp {
         std::thread::sleep(Duration::from_millis(300));
     }
 
-    /// Saves a screenshot of the app window as `<name>.png`.
+    /// What is wrong with the screen's layout for gloved hands: a page wider than the window
+    /// (it scrolls sideways), and controls smaller than the 48 px touch target (a checkbox
+    /// counts by its label, which takes the tap).
+    pub fn layout_problems(&self) -> Vec<String> {
+        let script = r#"
+            const problems = [];
+            const de = document.documentElement;
+            if (de.scrollWidth > de.clientWidth + 1) {
+              problems.push(`the page scrolls sideways: ${de.scrollWidth} px wide in a ${de.clientWidth} px window`);
+            }
+            for (const el of document.querySelectorAll('button, input, select, textarea, a[href]')) {
+              if (el.offsetParent === null) continue;
+              let r = el.getBoundingClientRect();
+              if (el.type === 'checkbox' || el.type === 'radio') {
+                const label = el.closest('label');
+                if (label) r = label.getBoundingClientRect();
+              }
+              if (r.height < 47.5 || r.width < 47.5) {
+                const name = el.dataset.testid || `${el.tagName.toLowerCase()} "${(el.textContent || el.value || '').trim().slice(0, 30)}"`;
+                problems.push(`${name} is ${Math.round(r.width)}x${Math.round(r.height)} px, under the 48 px touch target`);
+              }
+            }
+            return problems;
+        "#;
+        self.rt
+            .block_on(self.client().execute(script, vec![]))
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+
+    /// Saves a screenshot of the app window as `<name>.png`, after checking the screen's layout
+    /// ([`layout_problems`](Self::layout_problems)): every screen the test shows is checked.
     pub fn screenshot(&self, name: &str) {
+        let problems = self.layout_problems();
+        if self.touch && !problems.is_empty() {
+            self.fail(&format!(
+                "the {name} screen's layout: {}",
+                problems.join("; ")
+            ));
+        }
         // WebKit takes the snapshot at its next rendering update, which an idle page may not
         // have for minutes: an invisible style change asks for one.
         let nudge = "const b = document.body.style; b.boxShadow = b.boxShadow === '' ? 'inset 0 0 0 1px rgba(0, 0, 0, 0.01)' : ''; return 1;";

@@ -25,6 +25,17 @@ fn barcodes() -> HashMap<String, String> {
         .collect()
 }
 
+/// A lot- and expiry-tracked demo item: its SKU and 14-digit GTIN.
+fn lot_item() -> (String, String) {
+    let today = chrono::Utc::now().date_naive();
+    let item = aisle_domain::demo::generate(1, ITEMS, today)
+        .items
+        .into_iter()
+        .find(|i| i.tracking == aisle_domain::master::Tracking::Lot && i.expiry_tracked)
+        .expect("the demo has a lot-tracked item with expiry");
+    (item.sku, format!("{:0>14}", item.barcodes[0]))
+}
+
 fn key(location: &str, sku: &str) -> String {
     format!("{location}|{sku}|||")
 }
@@ -147,8 +158,38 @@ fn a_shift(backend: Backend) {
     app.tap("tile-receive");
     app.scan("LOC:WH1:RCV-01");
     app.feedback("Receiving at RCV-01");
+    // A lot label from a scanner that sends GS as Ctrl+]: the lot ends at it and the expiry is
+    // read. Cancel puts the item back, recording nothing.
+    let (paint, paint_gtin) = lot_item();
+    app.scan_ctrl_gs(&format!("01{paint_gtin}10LOT9\u{1d}17281231"));
+    app.wait_text("receive-item", &paint, |t| t.contains(&paint));
+    assert_eq!(app.value("lot"), "LOT9");
+    assert_eq!(app.value("expiry"), "2028-12-31");
+    // With lot and expiry on screen, Receive and Cancel are still there without scrolling.
+    app.screenshot("receive-lot");
+    assert!(app.in_view("do-receive") && app.in_view("cancel-item"));
+    app.tap("cancel-item");
+    app.feedback("Cancelled: nothing was received");
     app.scan(&bolt_ean);
     app.wait_text("receive-item", bolt, |t| t.contains(bolt));
+    // The quantity has focus at once: the next keys go there.
+    app.wait_focus("qty");
+    // A scanner's burst split by a busy machine, its first part typed into the focused quantity
+    // before the rest arrived: the whole is a scan of the bolt again, and the quantity is empty.
+    let seen = app.feedback_serial();
+    app.scan_split_into_focus(&bolt_ean, 5);
+    let (tone, said) = app.feedback_after(seen);
+    assert!(tone == "info" && said.contains(bolt), "{tone}: {said}");
+    assert_eq!(app.value("qty"), "");
+    // A quantity that looks like a barcode is questioned; "No" records nothing.
+    app.type_slowly("qty", "1234567", true);
+    app.wait_text("question", "a question", |t| {
+        t.contains("looks like a barcode")
+    });
+    app.screenshot("receive-question");
+    app.tap("question-no");
+    app.wait_gone("question");
+    app.clear("qty");
     app.type_slowly("qty", "30", true);
     let said = app.feedback("Received 30 each of HAR-00001 at RCV-01");
     assert!(
@@ -207,7 +248,7 @@ fn a_shift(backend: Backend) {
         app.scan(&format!("LOC:WH1:{location}"));
         app.feedback(&format!("At {location}"));
         app.scan(&codes[&sku]);
-        app.wait_text("qty", "", |_| true);
+        app.wait_focus("qty");
         let picked = if n == 0 {
             app.type_slowly("qty", &(qty - 1).to_string(), true);
             app.feedback("choose why");
@@ -235,6 +276,7 @@ fn a_shift(backend: Backend) {
     app.scan(&format!("LOC:WH1:{home}"));
     app.feedback(&format!("Counting {home}"));
     app.scan(&bolt_ean);
+    app.wait_focus("qty");
     app.type_slowly("qty", "5", true);
     app.feedback(&format!("Counted 5 × {bolt} at {home}"));
     app.screenshot("count");

@@ -14,9 +14,9 @@ const EXAMPLES: &str = "\
 Examples:
   aisle --db t1.db demo                                  # a demo store: 2 warehouses, 300 items
   export AISLE_DB=t1.db AISLE_OPERATOR=ALICE
-  aisle receive --at LOC:WH1:RCV-01 --item ']C10105012345000015<GS>10L42<GS>17270131' --qty 5
-  aisle putaway --what 05012345000015 --from LOC:WH1:RCV-01 --to LOC:WH1:B-01-01-1 --qty 5 --lot L42
-  aisle pick --at LOC:WH1:A-01-01-1 --item 5012345000015 --qty 2 --requested 3 --short-reason damaged
+  aisle receive --at LOC:WH1:RCV-01 --item ']C10105012345000084<GS>10L42<GS>17270131' --qty 5
+  aisle putaway --what 05012345000084 --from LOC:WH1:RCV-01 --to LOC:WH1:B-01-01-1 --qty 5 --lot L42
+  aisle pick --at LOC:WH1:A-01-01-1 --item 5012345000015 --qty 2 --requested 3 --short-reason lost
   aisle count --at LOC:WH1:A-01-01-1 --item 5012345000015 --counted 7 --blind
   aisle stock item 5012345000015
   aisle log --unsynced --json

@@ -434,3 +434,121 @@ fn killed_processes_never_lose_an_acknowledged_operation() {
     );
     assert_eq!(d.json(&["audit"])["ok"], true);
 }
+
+/// A shell line split into words: single and double quotes group, `# ...` ends the line.
+fn words(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quote, mut any) = (vec![], String::new(), None, false);
+    for ch in line.chars() {
+        match (quote, ch) {
+            (None, '#') if !any => break,
+            (None, '\'' | '"') => {
+                quote = Some(ch);
+                any = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            (_, c) => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// Runs example lines as a person would paste them, on a fresh demo store: `export` and
+/// `NAME=value` prefixes set the environment; `aisle ...` must succeed. Returns how many ran.
+fn run_examples(lines: &[&str], source: &str) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env: Vec<(String, String)> = vec![];
+    let mut ran = 0;
+    for line in lines {
+        let mut w = words(line);
+        if w.first().is_some_and(|x| x == "export") {
+            for kv in &w[1..] {
+                if let Some((k, v)) = kv.split_once('=') {
+                    env.push((k.into(), v.into()));
+                }
+            }
+            continue;
+        }
+        let mut local = env.clone();
+        while w
+            .first()
+            .is_some_and(|x| x.contains('=') && !x.starts_with('-'))
+        {
+            let kv = w.remove(0);
+            let (k, v) = kv.split_once('=').unwrap();
+            local.push((k.into(), v.into()));
+        }
+        if w.first().map(String::as_str) != Some("aisle") {
+            continue;
+        }
+        let mut c = Command::cargo_bin("aisle").unwrap();
+        c.current_dir(dir.path())
+            .env_remove("AISLE_DB")
+            .env_remove("AISLE_OPERATOR");
+        for (k, v) in &local {
+            c.env(k, v);
+        }
+        let out = c.args(&w[1..]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{source}: `{line}` failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+    }
+    ran
+}
+
+#[test]
+fn the_help_examples_work_as_printed() {
+    let help = Command::cargo_bin("aisle")
+        .unwrap()
+        .arg("--help")
+        .output()
+        .unwrap()
+        .stdout;
+    let help = String::from_utf8(help).unwrap();
+    let lines: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Examples:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    // Each example on a line of its own (a wrapped one cannot be pasted).
+    for l in &lines {
+        let l = l.trim_start();
+        assert!(
+            l.starts_with("aisle ") || l.starts_with("export "),
+            "a wrapped example: {l:?}"
+        );
+    }
+    assert!(run_examples(&lines, "aisle --help") >= 8, "{help}");
+}
+
+#[test]
+fn the_readme_shift_works_as_printed() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## A shift on the command line"))
+        .skip_while(|l| !l.starts_with("```sh"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    assert!(run_examples(&lines, "README.md") >= 12, "{readme}");
+}

@@ -110,7 +110,16 @@ impl Store {
             });
         }
         let warehouse_id = match warehouse_code {
-            Some(code) => Some(self.warehouse_by_code(code)?.id),
+            Some(code) => Some(
+                self.warehouse_by_code(code)
+                    .map_err(|e| match e {
+                        DeviceError::NotFound { .. } => DeviceError::Invalid(format!(
+                            "warehouse {code:?} is not known on this device yet: import the warehouses first (`aisle import warehouses FILE.csv`), or init without --warehouse and set it later with `aisle device warehouse {code}`; nothing was changed"
+                        )),
+                        other => other,
+                    })?
+                    .id,
+            ),
             None => None,
         };
         self.conn.execute(

@@ -167,6 +167,22 @@ impl Store {
                         count: None,
                     }));
                 }
+                // Typed by hand, an item is as often named by its SKU as by a code on it.
+                let by_sku = match self.item_by_sku(text)? {
+                    Some(item) => Some(item),
+                    None => self.item_by_sku(&text.to_uppercase())?,
+                };
+                if let Some(item) = by_sku {
+                    return Ok(Resolved::Item(ItemScan {
+                        item,
+                        pack: PackKind::Each,
+                        per_pack: 1,
+                        lot: None,
+                        expiry: None,
+                        serial: None,
+                        count: None,
+                    }));
+                }
                 if let Some(l) = self.location_by_label(text, warehouse)? {
                     return Ok(Resolved::Location(l));
                 }

@@ -927,10 +927,10 @@ impl Store {
             )
             .optional()?;
         let Some(op) = found else {
-            return Err(DeviceError::NotFound {
-                what: "operator (sync to download operators)",
-                key: badge.trim().to_string(),
-            });
+            return Err(DeviceError::Invalid(format!(
+                "badge {} is not known on this tablet: check the number, or ask a supervisor (a new badge reaches the tablet at its next sync)",
+                badge.trim()
+            )));
         };
         if !aisle_ledger::pin::verify_pin(pin, &op.pin_hash)? {
             return Err(DeviceError::Invalid(format!(

@@ -477,6 +477,29 @@ fn scan_patterns_are_configurable_and_validated() {
 }
 
 #[test]
+fn typed_sku_resolves_to_its_item() {
+    let f = fixture();
+    let bolt = f.store.item_by_sku("BOLT").unwrap().unwrap();
+    // As typed, and in lower case (a hand-typed code); a code on the item still comes first.
+    for typed in ["BOLT", "bolt"] {
+        match f.store.resolve(typed).unwrap().resolved {
+            Resolved::Item(s) => {
+                assert_eq!(s.item.id, bolt.id);
+                assert_eq!(
+                    (s.pack, s.per_pack),
+                    (aisle_domain::master::PackKind::Each, 1)
+                );
+            }
+            other => panic!("{typed}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        f.store.resolve("NO-SUCH-SKU").unwrap().resolved,
+        Resolved::Unknown
+    ));
+}
+
+#[test]
 fn demo_store_is_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("demo.db")).unwrap();
@@ -1390,4 +1413,18 @@ fn plain_http_is_only_for_this_machine_unless_allowed() {
             .to_string()
             .contains("not a server address")
     );
+}
+
+#[test]
+fn a_barcode_typed_as_a_quantity_is_refused() {
+    let mut f = fixture();
+    let req = ReceiveRequest {
+        location: "LOC:WH1:RCV-01".into(),
+        item: "INT-BOLT".into(),
+        qty: Some(5_012_345_000_022),
+        ..Default::default()
+    };
+    let e = f.store.receive(&req, &f.ctx).unwrap_err();
+    assert!(e.to_string().contains("not a quantity"), "{e}");
+    assert_eq!(log_len(&f.store), 0);
 }

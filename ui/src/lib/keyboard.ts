@@ -2,6 +2,7 @@
 // screen's scan handler (never into a text field); what a person types goes into the focused
 // field, or, with no field focused, to the screen's manual entry.
 import { type CaptureConfig, type CaptureEvent, DEFAULT_CONFIG, ScanCapture, type Suffix } from "./scan-capture";
+import { ScanRouter } from "./scan-router";
 
 const STORAGE_KEY = "aisle.scanner";
 
@@ -32,14 +33,21 @@ export interface Routes {
   stray: (text: string, submit: boolean) => void;
 }
 
-function isTextField(el: Element | null): el is HTMLInputElement | HTMLTextAreaElement {
+type TextField = HTMLInputElement | HTMLTextAreaElement;
+
+function isTextField(el: Element | null): el is TextField {
   return (
-    (el instanceof HTMLInputElement && ["text", "password", "search", ""].includes(el.type)) ||
+    (el instanceof HTMLInputElement && ["text", "password", "search", "number", "tel", ""].includes(el.type)) ||
     el instanceof HTMLTextAreaElement
   );
 }
 
-function typeInto(field: HTMLInputElement | HTMLTextAreaElement, text: string): void {
+/** A quantity field: marked `data-quantity`, or asking for a numeric keyboard. */
+function isQuantity(field: TextField): boolean {
+  return field.dataset.quantity !== undefined || field.inputMode === "numeric" || field.inputMode === "decimal";
+}
+
+function typeInto(field: TextField, text: string): void {
   const start = field.selectionStart ?? field.value.length;
   const end = field.selectionEnd ?? field.value.length;
   field.setRangeText(text, start, end, "end");
@@ -54,32 +62,64 @@ function focusNext(from: Element): void {
   all[i + 1]?.focus();
 }
 
-function deliver(e: CaptureEvent, routes: Routes, typedIn: Element | null): void {
-  if (e.kind === "scan") {
-    routes.scan(e.data);
-    return;
+/** A field as the router sees it. */
+class DomField {
+  constructor(readonly el: TextField) {}
+  get value(): string {
+    return this.el.value;
   }
-  // Typed text goes where it was typed, even if focus has moved on since.
-  const field = typedIn !== null && typedIn.isConnected && isTextField(typedIn) ? typedIn : document.activeElement;
-  if (!isTextField(field)) {
-    routes.stray(e.text, e.submit !== null);
-    return;
+  get quantity(): boolean {
+    return isQuantity(this.el);
   }
-  if (e.text !== "") typeInto(field, e.text);
-  if (e.submit === "Enter") field.form?.requestSubmit();
-  else if (e.submit === "Tab") focusNext(field);
+}
+
+/** The key a scanner sends for GS when set to "Ctrl+]" (ASCII 29 is Ctrl and the `]` key). */
+export function gsChord(e: Pick<KeyboardEvent, "ctrlKey" | "altKey" | "metaKey" | "key" | "code">): boolean {
+  return e.ctrlKey && !e.altKey && !e.metaKey && (e.key === "]" || e.key === "\u001d" || e.code === "BracketRight");
 }
 
 /** Listens on the window; returns the function that stops listening. */
 export function installScanInput(config: CaptureConfig, routes: Routes): () => void {
   // The field the keys now held by the capture were typed in.
   let typedIn: Element | null = null;
-  const capture = new ScanCapture(config, (ev) => deliver(ev, routes, typedIn));
+  const fields = new WeakMap<TextField, DomField>();
+  const wrap = (el: TextField): DomField => {
+    let f = fields.get(el);
+    if (f === undefined) {
+      f = new DomField(el);
+      fields.set(el, f);
+    }
+    return f;
+  };
+  const router = new ScanRouter<DomField>({
+    scan: routes.scan,
+    stray: routes.stray,
+    type: (f, text) => typeInto(f.el, text),
+    restore: (f, value) => {
+      if (f.el.value !== value) {
+        f.el.value = value;
+        f.el.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    },
+    submit: (f, how) => {
+      if (how === "Enter") f.el.form?.requestSubmit();
+      else focusNext(f.el);
+    },
+  });
+  const deliver = (ev: CaptureEvent): void => {
+    // Typed text goes where it was typed, even if focus has moved on since.
+    const target = typedIn !== null && typedIn.isConnected && isTextField(typedIn) ? typedIn : document.activeElement;
+    router.deliver(ev, isTextField(target) ? wrap(target) : null, performance.now());
+  };
+  const capture = new ScanCapture(config, deliver);
   const onKey = (e: KeyboardEvent): void => {
-    if (e.isComposing || e.ctrlKey || e.altKey || e.metaKey) return;
+    if (e.isComposing) return;
+    const key = gsChord(e) ? "\u001d" : e.key;
+    if (key !== "\u001d" && (e.ctrlKey || e.altKey || e.metaKey)) return;
     // Anything held was typed here: a focus change flushes it first (`focusin` below).
     typedIn = document.activeElement;
-    if (capture.key(e.key, e.timeStamp)) {
+    lastKey = performance.now();
+    if (capture.key(key, e.timeStamp)) {
       e.preventDefault();
     } else {
       // Backspace, arrows and the like act on the field now: first hand it what was typed.
@@ -96,7 +136,17 @@ export function installScanInput(config: CaptureConfig, routes: Routes): () => v
   window.addEventListener("pointerdown", onTap, true);
   window.addEventListener("mousedown", onTap, true);
   window.addEventListener("focusin", onTap, true);
-  const timer = window.setInterval(() => capture.tick(performance.now()), 50);
+  // The pause that ends typing is only judged while the page keeps time: a timer that fires late
+  // means the page was busy, and keys of a burst may still be waiting to be handled, so a late
+  // tick (or the first after a key) decides nothing.
+  let lastTick = performance.now();
+  let lastKey = 0;
+  const timer = window.setInterval(() => {
+    const now = performance.now();
+    const onTime = now - lastTick <= TICK_MS * 2;
+    lastTick = now;
+    if (onTime && now - lastKey > TICK_MS) capture.tick(now);
+  }, TICK_MS);
   return () => {
     window.removeEventListener("keydown", onKey, true);
     window.removeEventListener("pointerdown", onTap, true);
@@ -105,3 +155,6 @@ export function installScanInput(config: CaptureConfig, routes: Routes): () => v
     window.clearInterval(timer);
   };
 }
+
+/** How often held keys are looked at. */
+const TICK_MS = 50;

@@ -8,6 +8,8 @@
 // split: a scan ends only at its terminator (or, for scanners configured without one, after a
 // pause), never because it happened to be long.
 
+import { looksLikeBarcode } from "./barcode-shape";
+
 /** Which key a scanner sends after the data. */
 export type Suffix = "Enter" | "Tab" | "EnterOrTab" | "none";
 
@@ -148,6 +150,14 @@ export class ScanCapture {
     const fastEnough = last !== undefined && at - last.at <= this.config.maxGapMs * 2;
     if (this.config.suffix !== "none" && fastEnough && this.buffer.length - start >= this.config.minLength) {
       this.flushTypedBefore(start);
+      this.emitScan();
+      return;
+    }
+    // Slower than a scanner, but what is held has a barcode's shape (a burst slowed by a busy
+    // machine): a scan all the same. A person's typing is handed over key by key after a pause,
+    // so it is never held whole.
+    const held = this.buffer.map((k) => k.ch).join("");
+    if (this.config.suffix !== "none" && this.buffer.length >= this.config.minLength && looksLikeBarcode(held)) {
       this.emitScan();
       return;
     }

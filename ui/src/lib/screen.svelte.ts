@@ -1,6 +1,8 @@
 // Which screen receives scans. One screen at a time registers its handler; the app calls it for
 // every scan in order, one after the other, so a fast scanner never overtakes a running command.
 
+import { tick } from "svelte";
+
 export type ScanHandler = (raw: string) => Promise<void> | void;
 
 export const scanTarget: { handler: ScanHandler | null } = { handler: null };
@@ -24,4 +26,16 @@ export function dispatchScan(raw: string, onError: (e: unknown) => void): void {
       onError(e);
     }
   });
+}
+
+/**
+ * Focuses a field once the screen has drawn it (the field a scan asks for is often shown by that
+ * scan, so it does not exist yet when the handler runs), its text selected so typing replaces it.
+ */
+export async function focusField(get: () => HTMLInputElement | undefined): Promise<void> {
+  await tick();
+  const el = get();
+  if (el === undefined || !el.isConnected) return;
+  el.focus();
+  el.select();
 }

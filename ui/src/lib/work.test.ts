@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { ExpectedLine, Item, PickTask, TaskView } from "./api";
-import { checkPickItem, checkPickLocation, checkTaskScan, keepCurrentFirst, taskPrompt, taskStep, expectedLineFor, isSuggested, packChoices, parseKg, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent, weightText } from "./work";
+import { checkPickItem, checkPickLocation, checkTaskScan, keepCurrentFirst, taskPrompt, taskStep, expectedLineFor, isSuggested, packChoices, parseKg, parseQty, parseQtyOr, parseSignedQty, recordedMessage, sinceText, syncPercent, weightText, quantityDoubt } from "./work";
 
 const task: PickTask = {
   order_line: "ol-1",
@@ -234,5 +234,25 @@ describe("parseKg", () => {
     expect(weightText(12_345)).toBe("12.345 kg");
     expect(weightText(850)).toBe("850 g");
     expect(weightText(1005)).toBe("1.005 kg");
+  });
+});
+
+describe("quantities that need a second look", () => {
+  it("a barcode typed or scanned into a quantity", () => {
+    expect(quantityDoubt("5012345000022", 5012345000022)).toMatch(/looks like a barcode/);
+    expect(quantityDoubt("96385074", 96385074)).toMatch(/looks like a barcode/);
+    expect(quantityDoubt("1234567", 1234567)).toMatch(/looks like a barcode/);
+    expect(quantityDoubt("-5012345000022", -5012345000022)).toMatch(/looks like a barcode/);
+  });
+  it("far above what the line expects or the location holds", () => {
+    expect(quantityDoubt("250", 250, { expected: 100 })).toMatch(/far more than the 100 expected/);
+    expect(quantityDoubt("14", 14, { expected: 4 })).toBeNull();
+    expect(quantityDoubt("200", 200, { expected: 100 })).toBeNull();
+    expect(quantityDoubt("40", 40, { onHand: 12 })).toMatch(/far more than the 12 here/);
+    expect(quantityDoubt("", 500, { expected: 100 })).toMatch(/expected/);
+  });
+  it("ordinary quantities pass", () => {
+    for (const n of [1, 12, 999, 123456]) expect(quantityDoubt(String(n), n)).toBeNull();
+    expect(quantityDoubt("7", 7, { expected: null, onHand: null })).toBeNull();
   });
 });

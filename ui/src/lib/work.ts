@@ -1,5 +1,6 @@
 // Screen logic that decides nothing the device does not also check, but guides the operator:
 // which expected line a scan belongs to, whether a pick scan is the right one, what to say.
+import { looksLikeBarcode } from "./barcode-shape";
 import type { ExpectedLine, Item, PackKind, PickTask, Progress, Recorded, TaskView } from "./api";
 
 /** A quantity typed by a person: a whole number, at least `min`. */
@@ -160,4 +161,24 @@ export function parseKg(text: string): { ok: true; grams: number | null } | { ok
 /** Grams as a scale shows them: `12.345 kg`, `850 g`. */
 export function weightText(grams: number): string {
   return grams >= 1000 ? `${Math.floor(grams / 1000)}.${String(grams % 1000).padStart(3, "0")} kg` : `${grams} g`;
+}
+
+/**
+ * Why a quantity needs the operator's confirmation before it is recorded, or null: a number that
+ * looks like a barcode (a check-digit-valid code, or seven digits or more), or far above what the
+ * line expects or the location holds (`expected`, `onHand` in the same units as `qty`).
+ */
+export function quantityDoubt(text: string, qty: number, limits: { expected?: number | null; onHand?: number | null } = {}): string | null {
+  const t = text.trim().replace(/^[-+]/, "");
+  if (looksLikeBarcode(t) || /^\d{7,}$/.test(t)) {
+    return `${text.trim()} looks like a barcode, not a quantity`;
+  }
+  const far = (limit: number): boolean => Math.abs(qty) > Math.max(2 * limit, limit + 10);
+  if (limits.expected != null && limits.expected >= 0 && far(limits.expected)) {
+    return `${Math.abs(qty)} is far more than the ${limits.expected} expected`;
+  }
+  if (limits.onHand != null && limits.onHand >= 0 && far(limits.onHand)) {
+    return `${Math.abs(qty)} is far more than the ${limits.onHand} here`;
+  }
+  return null;
 }

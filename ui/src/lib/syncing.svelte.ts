@@ -1,0 +1,45 @@
+// "Sync now" as the operator sees it: one message when they ask, one when that sync ends (what
+// went, or why it could not), in words for the warehouse floor; the technical cause stays on the
+// Sync screen. Syncs the app runs by itself say nothing here.
+import { api, type CommandError, messageOf, type Status } from "./api";
+import { say } from "./feedback.svelte";
+
+let asked: { at: string | null } | null = null;
+
+/** What a failed sync means for the operator, and the cause for the details line. */
+export function syncFailure(e: CommandError): { tone: "warn" | "error"; text: string; details: string[] } {
+  if (e.kind === "offline") {
+    return {
+      tone: "warn",
+      text: "The server cannot be reached: your work is safe on this tablet and goes at the next sync",
+      details: [`cause: ${e.message}`],
+    };
+  }
+  return { tone: "error", text: "The sync did not finish: tell a supervisor", details: [e.message] };
+}
+
+/** Starts a sync because the operator asked for one. */
+export async function syncNow(status: Status | null): Promise<void> {
+  asked = { at: status?.sync.last_attempt_at ?? null };
+  try {
+    await api.syncNow();
+    say("info", "Syncing…");
+  } catch (e) {
+    asked = null;
+    say("error", messageOf(e));
+  }
+}
+
+/** Call with every fresh status: says how the sync the operator asked for ended. */
+export function noteSync(status: Status): void {
+  if (asked === null || status.sync.running || status.sync.last_attempt_at === asked.at) return;
+  asked = null;
+  const err = status.sync.last_error;
+  if (err !== null) {
+    const f = syncFailure(err);
+    say(f.tone, f.text, f.details);
+    return;
+  }
+  const r = status.sync.last_report;
+  say("ok", r === null ? "Synced" : `Synced: sent ${r.pushed}, received ${r.pulled}, ${r.pending} waiting`);
+}
