@@ -3,6 +3,8 @@
 
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod out;
 mod work_cli;
 
 use aisle_domain::replenish::{Policy, PolicyKind};
@@ -262,6 +264,10 @@ enum ExceptionCommand {
 
 #[derive(Debug, Subcommand)]
 enum OperatorCommand {
+    /// Adds an operator, or changes one's name, PIN and role (by badge).
+    #[command(
+        after_help = "Example:\n  aisle-server operator add --badge SUP1 --name Sam --pin 4321 --role supervisor"
+    )]
     Add {
         #[arg(long)]
         badge: String,
@@ -271,6 +277,12 @@ enum OperatorCommand {
         pin: String,
         #[arg(long, value_enum, default_value_t = Role::Operator)]
         role: Role,
+    },
+    /// Lists every operator: badge, name and role (never a PIN).
+    List {
+        /// One JSON document instead of lines.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -374,15 +386,17 @@ fn migrate(db: &str, to: &str) -> anyhow::Result<()> {
     let report = SqlStorage::copy_to_postgres(std::path::Path::new(db), to)
         .with_context(|| format!("copying {db} into {}", shown(to)))?;
     for (table, rows) in &report.tables {
-        println!("{table:<24} {rows:>10} rows");
+        say!("{table:<24} {rows:>10} rows");
     }
     for w in &report.books.warehouses {
-        println!(
+        say!(
             "{}: {} operations applied, {} held: the books balance on both",
-            w.warehouse, w.applied, w.held
+            w.warehouse,
+            w.applied,
+            w.held
         );
     }
-    println!(
+    say!(
         "copied into {}; serve it with `aisle-server --db URL serve`",
         shown(to)
     );
@@ -466,7 +480,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportArg::SupplierItems => ImportKind::SupplierItems,
             };
             let n = storage.import(kind, &mut f)?;
-            println!("imported {n} rows from {}", file.display());
+            say!("imported {n} rows from {}", file.display());
             Ok(())
         }
         Command::Export { kind, out } => {
@@ -516,8 +530,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     &name,
                     chrono::Duration::hours(valid_hours),
                 )?;
-                println!("enrolment code: {}", e.code);
-                println!(
+                say!("enrolment code: {}", e.code);
+                say!(
                     "device {:?} in {}, valid until {}",
                     e.name,
                     e.warehouse_code,
@@ -529,11 +543,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ca_pem,
                 }
                 .encode();
-                println!("QR payload: {payload}");
+                say!("QR payload: {payload}");
                 if qr {
-                    println!("{}", terminal_qr(&payload)?);
+                    say!("{}", terminal_qr(&payload)?);
                 }
-                println!(
+                say!(
                     "on the device: aisle enroll --server {server_url} --code {}",
                     e.code
                 );
@@ -541,7 +555,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             DeviceCommand::List => {
                 for d in storage.devices()? {
-                    println!(
+                    say!(
                         "{} {:<16} {:<5} synced to #{:<6} last seen {} {}",
                         d.id,
                         d.name,
@@ -556,10 +570,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             DeviceCommand::Revoke { device_id } => {
                 storage.revoke_device(device_id)?;
-                println!("device {device_id} revoked; its token no longer works");
+                say!("device {device_id} revoked; its token no longer works");
                 Ok(())
             }
         },
+        Command::Operator {
+            command: OperatorCommand::List { json },
+        } => {
+            let list = storage.operators()?;
+            if json {
+                say!("{}", serde_json::json!({ "operators": list }));
+            } else if list.is_empty() {
+                say!("no operators yet: add one with `aisle-server operator add`");
+            } else {
+                for o in &list {
+                    say!("{:<12} {:<11} {}", o.badge, o.role, o.name);
+                }
+            }
+            Ok(())
+        }
         Command::Operator {
             command:
                 OperatorCommand::Add {
@@ -575,13 +604,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 pin,
                 supervisor: matches!(role, Role::Supervisor),
             })?;
-            println!("operator {badge} saved");
+            say!("operator {badge} saved");
             Ok(())
         }
         Command::Exception { command } => match command {
             ExceptionCommand::List { all } => {
                 for x in storage.exceptions(!all)? {
-                    println!(
+                    say!(
                         "{} {:<22} {:?} {}",
                         x.id,
                         x.kind.as_str(),
@@ -610,7 +639,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     _ => bail!("give one of --accept, --release, or --adjust QTY --reason R"),
                 };
                 let x = storage.resolve_exception(id, &by, &resolution)?;
-                println!("resolved: {}", x.resolution.unwrap_or_default());
+                say!("resolved: {}", x.resolution.unwrap_or_default());
                 Ok(())
             }
         },
@@ -638,7 +667,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 lead_time_days,
             };
             storage.set_policy(&warehouse, &sku, &policy)?;
-            println!("policy set for {sku} in {warehouse}");
+            say!("policy set for {sku} in {warehouse}");
             Ok(())
         }
         Command::Replenish {
@@ -650,14 +679,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let today = chrono::Utc::now().date_naive();
             let lines = storage.replenishment(&warehouse, today, service_level)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&lines)?);
+                say!("{}", serde_json::to_string_pretty(&lines)?);
             } else {
+                let suggested = lines.iter().filter(|l| l.suggestion.is_some()).count();
+                if suggested == 0 && !order {
+                    say!(
+                        "nothing to order in {warehouse}: {} item(s) with a policy, none at or below its reorder point",
+                        lines.len()
+                    );
+                }
                 for l in lines.iter().filter(|l| l.suggestion.is_some()) {
                     if let Some(s) = &l.suggestion {
-                        println!("{:<10} order {:>6}  {}", l.sku, s.qty, s.reason);
-                        println!(
+                        say!("{:<10} order {:>6}  {}", l.sku, s.qty, s.reason);
+                        say!(
                             "{:<10}              forecast: {}",
-                            "", l.forecast.levels.explanation
+                            "",
+                            l.forecast.levels.explanation
                         );
                     }
                 }
@@ -668,10 +705,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .filter_map(|l| l.suggestion.as_ref().map(|s| (l.sku.clone(), s.qty)))
                     .collect();
                 if po_lines.is_empty() {
-                    println!("nothing to order");
+                    say!("nothing to order");
                 } else {
                     for po in storage.raise_purchase_orders(&warehouse, &po_lines)? {
-                        println!(
+                        say!(
                             "purchase order {}: {} line(s) from {}{}",
                             po.purchase_order,
                             po.lines,
@@ -688,9 +725,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tasks { command } => {
             let print = |tasks: &[aisle_proto::Task]| {
                 for t in tasks {
-                    println!("{} {}", t.id, t.reason);
+                    say!("{} {}", t.id, t.reason);
                 }
-                println!("{} task(s) sent to the devices", tasks.len());
+                say!("{} task(s) sent to the devices", tasks.len());
             };
             match command {
                 TaskCommand::List { warehouse, all } => {
@@ -699,7 +736,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             Some(from) => format!("{from} -> {}", t.to_code),
                             None => t.to_code.clone(),
                         };
-                        println!(
+                        say!(
                             "{} {:<9} {:<10} {:<24} {}/{} {}",
                             t.task.id,
                             t.task.status.as_str(),
@@ -723,7 +760,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 TaskCommand::Cancel { id, by } => {
                     let t = storage.cancel_task(id, &by)?;
-                    println!("task {} {}", t.id, t.status.as_str());
+                    say!("task {} {}", t.id, t.status.as_str());
                 }
             }
             Ok(())
@@ -731,10 +768,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Valuation { warehouse, json } => {
             let v = storage.valuation(&warehouse)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 for i in &v.items {
-                    println!(
+                    say!(
                         "{:<12} {:>8} x {:>10} = {:>12} {}",
                         i.sku,
                         i.on_hand,
@@ -744,10 +781,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
                 for t in &v.totals {
-                    println!("total {} {}", t.value, t.currency);
+                    say!("total {} {}", t.value, t.currency);
                 }
                 if v.uncosted > 0 {
-                    println!("{} stocked item(s) have no unit cost", v.uncosted);
+                    say!("{} stocked item(s) have no unit cost", v.uncosted);
                 }
             }
             Ok(())
@@ -759,10 +796,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { json } => {
             let audit = storage.audit_books()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&audit)?);
+                say!("{}", serde_json::to_string_pretty(&audit)?);
             } else {
                 for w in &audit.warehouses {
-                    println!(
+                    say!(
                         "{}: {} operations applied, {} held, {} ledger rows: {}",
                         w.warehouse,
                         w.applied,
@@ -775,7 +812,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         }
                     );
                     for p in &w.problems {
-                        println!("  {p}");
+                        say!("  {p}");
                     }
                 }
             }
@@ -788,7 +825,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { to } => migrate(&db, &to),
         Command::Demo { items, seed } => {
             storage.load_demo(seed, items)?;
-            println!("demo company loaded");
+            say!("demo company loaded");
             Ok(())
         }
     }
@@ -873,7 +910,7 @@ fn serve(
                     .http1()
                     .header_read_timeout(HEADER_TIMEOUT);
                 // Tests and scripts read this line to find the port when listening on port 0.
-                println!("listening on http://{addr}");
+                say!("listening on http://{addr}");
                 tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening");
                 server.handle(handle).serve(app).await?;
             }
@@ -893,7 +930,7 @@ fn serve(
                     .http_builder()
                     .http1()
                     .header_read_timeout(HEADER_TIMEOUT);
-                println!("listening on https://{addr}");
+                say!("listening on https://{addr}");
                 tracing::info!(%addr, epoch = %storage.epoch(), "aisle-server listening (TLS)");
                 server.handle(handle).serve(app).await?;
             }

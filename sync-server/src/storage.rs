@@ -164,6 +164,14 @@ pub struct NewOperator {
     pub supervisor: bool,
 }
 
+/// An operator as listed for warehouse IT (never the PIN or its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorSummary {
+    pub badge: String,
+    pub name: String,
+    pub role: String,
+}
+
 /// A signed-in supervisor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SessionRecord {
@@ -273,6 +281,9 @@ pub trait SyncEngine {
 /// supervisor sessions, the audit log and the books audit.
 pub trait Administration {
     fn add_operator(&self, op: &NewOperator) -> StorageResult<()>;
+
+    /// Every operator, by badge.
+    fn operators(&self) -> StorageResult<Vec<OperatorSummary>>;
 
     fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize>;
 

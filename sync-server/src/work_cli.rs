@@ -66,7 +66,7 @@ pub enum WaveCommand {
 }
 
 fn print_wave(w: &aisle_server::waves::Wave) {
-    println!(
+    say!(
         "{} {} {}: {}",
         w.wave,
         w.warehouse,
@@ -119,12 +119,15 @@ pub fn run_orders(storage: &dyn Storage, command: OrderCommand) -> anyhow::Resul
                 Choice::Backorder => ShortChoice::Backorder,
             };
             let out = storage.settle_short(&order, choice, &by)?;
-            println!(
+            say!(
                 "order {} is {}: {} of {} to ship",
-                out.order.order, out.order.status, out.order.picked, out.order.ordered
+                out.order.order,
+                out.order.status,
+                out.order.picked,
+                out.order.ordered
             );
             if let Some(bo) = out.backorder {
-                println!("the rest is backorder {bo}, open for picking");
+                say!("the rest is backorder {bo}, open for picking");
             }
         }
     }
@@ -144,7 +147,7 @@ pub fn run(storage: &dyn Storage, command: LeaseCommand) -> anyhow::Result<()> {
         LeaseCommand::List { warehouse } => {
             let leases = storage.leases(&warehouse)?;
             for l in &leases {
-                println!(
+                say!(
                     "{:<10} {} ({}) held by {} until {}",
                     l.work.kind(),
                     l.reference,
@@ -153,7 +156,7 @@ pub fn run(storage: &dyn Storage, command: LeaseCommand) -> anyhow::Result<()> {
                     l.expires_at.format("%Y-%m-%d %H:%M UTC")
                 );
             }
-            println!("{} lease(s)", leases.len());
+            say!("{} lease(s)", leases.len());
         }
         LeaseCommand::Release {
             order_line,
@@ -162,7 +165,7 @@ pub fn run(storage: &dyn Storage, command: LeaseCommand) -> anyhow::Result<()> {
         } => {
             let w = work(order_line, task)?;
             storage.release_lease(w, &by)?;
-            println!("released {} {}", w.kind(), w.id_text());
+            say!("released {} {}", w.kind(), w.id_text());
         }
         LeaseCommand::Assign {
             order_line,
@@ -171,7 +174,7 @@ pub fn run(storage: &dyn Storage, command: LeaseCommand) -> anyhow::Result<()> {
             by,
         } => {
             let l = storage.assign_lease(work(order_line, task)?, device, &by)?;
-            println!(
+            say!(
                 "{} {} now held by {} until {}",
                 l.work.kind(),
                 l.work.id_text(),
@@ -232,31 +235,39 @@ pub fn run_transfers(storage: &dyn Storage, command: TransferCommand) -> anyhow:
             by,
         } => {
             let number = storage.create_transfer(&from, &to, &lines, &by)?;
-            println!(
+            say!(
                 "transfer {number}: {} line(s) from {from} to {to}; {from}'s devices pick it",
                 lines.len()
             );
         }
         TransferCommand::List { warehouse } => {
             for t in storage.transfers(&warehouse)? {
-                println!(
+                say!(
                     "{} {} -> {} {}: ordered {}, shipped {}, received {}",
-                    t.transfer, t.from, t.to, t.status, t.ordered, t.shipped, t.received
+                    t.transfer,
+                    t.from,
+                    t.to,
+                    t.status,
+                    t.ordered,
+                    t.shipped,
+                    t.received
                 );
             }
         }
         TransferCommand::Close { transfer, by } => {
             let closed = storage.close_transfer(&transfer, &by)?;
             if closed.short.is_empty() {
-                println!("transfer {transfer} closed: everything shipped was received");
+                say!("transfer {transfer} closed: everything shipped was received");
             } else {
                 for s in &closed.short {
-                    println!(
+                    say!(
                         "{}: received {} of {} shipped",
-                        s.sku, s.received, s.shipped
+                        s.sku,
+                        s.received,
+                        s.shipped
                     );
                 }
-                println!("transfer {transfer} closed short: an exception for a supervisor");
+                say!("transfer {transfer} closed short: an exception for a supervisor");
             }
         }
     }

@@ -307,12 +307,15 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
                 claim,
                 ..SyncOptions::default()
             };
-            let json = out.json;
+            // Progress is for a person watching: on a terminal only, so that a script or a
+            // log that captures both streams gets the result alone.
+            use std::io::IsTerminal;
+            let watched = !out.json && std::io::stderr().is_terminal();
             let report = store.sync(options, &mut |p| {
-                if !json {
+                if watched {
                     eprintln!(
-                        "{:?}: {}{}",
-                        p.phase,
+                        "{}: {}{}",
+                        format!("{:?}", p.phase).to_lowercase(),
                         p.done,
                         p.total.map(|t| format!(" of {t}")).unwrap_or_default()
                     );

@@ -17,6 +17,18 @@ impl Administration for SqlStorage {
         tx.commit()
     }
 
+    fn operators(&self) -> StorageResult<Vec<crate::storage::OperatorSummary>> {
+        let conn = self.read()?;
+        Ok(super::load_operators(&conn, None)?
+            .into_iter()
+            .map(|o| crate::storage::OperatorSummary {
+                badge: o.badge,
+                name: o.name,
+                role: o.role,
+            })
+            .collect())
+    }
+
     fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize> {
         let tx = self.write()?;
         let n = match kind {
