@@ -543,13 +543,47 @@ impl TabletApp {
             .unwrap_or_default()
     }
 
-    /// Saves a screenshot of the app window as `<name>.png`, after checking the screen's layout
-    /// ([`layout_problems`](Self::layout_problems)): every screen the test shows is checked.
+    /// axe-core's serious and critical findings on the page as it stands (the npm package the
+    /// UI's `npm ci` installs), each with the elements it found them on.
+    pub fn accessibility_problems(&self) -> Vec<String> {
+        let axe =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe)
+            .unwrap_or_else(|e| panic!("{}: {e} (run `npm ci` in ui/)", axe.display()));
+        if let Err(err) = self.rt.block_on(self.client().execute(&source, vec![])) {
+            self.fail(&format!("axe-core did not load: {err}"));
+        }
+        let run = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then((r) => done(
+              r.violations
+                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                .map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}`)
+            ), (e) => done([`axe-core failed: ${e}`]));
+        "#;
+        match self.rt.block_on(self.client().execute_async(run, vec![])) {
+            Ok(v) => serde_json::from_value(v)
+                .unwrap_or_else(|e| vec![format!("axe-core's answer was not a list: {e}")]),
+            Err(err) => vec![format!("axe-core did not run: {err}")],
+        }
+    }
+
+    /// Saves a screenshot of the app window as `<name>.png`, after checking the screen: its
+    /// accessibility (axe-core, [`accessibility_problems`](Self::accessibility_problems)) and,
+    /// on the tablet, its layout ([`layout_problems`](Self::layout_problems)). Every screen a
+    /// test shows is checked.
     pub fn screenshot(&self, name: &str) {
         let problems = self.layout_problems();
         if self.touch && !problems.is_empty() {
             self.fail(&format!(
                 "the {name} screen's layout: {}",
+                problems.join("; ")
+            ));
+        }
+        let problems = self.accessibility_problems();
+        if !problems.is_empty() {
+            self.fail(&format!(
+                "the {name} screen's accessibility: {}",
                 problems.join("; ")
             ));
         }
