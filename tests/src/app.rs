@@ -195,6 +195,10 @@ impl TabletApp {
                 &native.to_string(),
             ])
             .env("DISPLAY", format!(":{}", display.number))
+            // The WebView's own storage (the scanner settings, each operator's language) beside
+            // the database, so that every test starts from a tablet fresh out of the box.
+            .env("XDG_DATA_HOME", db.with_extension("webview"))
+            .env("XDG_CACHE_HOME", db.with_extension("webview-cache"))
             .env("AISLE_DB", db)
             .env("AISLE_SYNC_INTERVAL", "1")
             // Its own process group, so WebKitWebDriver and the app under it stop with it.

@@ -445,4 +445,32 @@ fn a_shift(backend: Backend) {
     app.screenshot("home-portrait");
     app.tap("tile-pick");
     app.screenshot("pick-portrait");
+
+    step("In German");
+    // Alice chooses German in Settings: every screen speaks it from then on, at both sizes,
+    // and the choice is kept for her badge on this tablet.
+    app.tap("home-button");
+    app.tap("tile-settings");
+    app.choose("language", "de");
+    app.tap("save-language");
+    app.feedback("Sprache für dich auf diesem Tablet gespeichert");
+    app.tap("home-button");
+    app.wait_text("home", "the German tiles", |t| {
+        t.contains("Wareneingang") && t.contains("Kommissionieren")
+    });
+    app.screenshot("home-portrait-de");
+    app.tap("tile-pick");
+    app.wait_text("status", "the German status bar", |t| {
+        t.contains("Abmelden")
+    });
+    app.screenshot("pick-portrait-de");
+    app.resize(1280, 800);
+    app.tap("home-button");
+    app.screenshot("home-de");
+    app.tap("tile-receive");
+    app.wait_text("prompt", "the German prompt", |t| t.contains("scannen"));
+    app.screenshot("receive-de");
+    app.tap("home-button");
+    app.tap("tile-sync");
+    app.screenshot("sync-de");
 }

@@ -3,6 +3,7 @@
 // screen; a scan while it is open answers "no", so nothing unusual is recorded by accident.
 
 import { say } from "./feedback.svelte";
+import { t } from "./i18n.svelte";
 import { quantityDoubt } from "./work";
 
 export interface Question {
@@ -49,6 +50,6 @@ export function dismiss(): void {
 export async function quantityOk(text: string, qty: number, limits: { expected?: number | null; onHand?: number | null } = {}): Promise<boolean> {
   const doubt = quantityDoubt(text, qty, limits);
   if (doubt === null) return true;
-  say("warn", doubt, ["confirm it, or change the quantity"]);
-  return ask(`${doubt}. Record ${qty}?`, `Yes, record ${qty}`);
+  say("warn", doubt, [t("confirm.orChange")]);
+  return ask(t("confirm.record", { doubt, qty }), t("confirm.yes", { qty }));
 }

@@ -1,31 +1,36 @@
-// The app's screens and the home tiles that open them.
+// The app's screens and the home tiles that open them (their words: `tiles.<screen>` in the
+// message catalogs).
+import { t } from "./i18n.svelte";
 
 export type Screen = "home" | "receive" | "putaway" | "pick" | "tasks" | "move" | "count" | "pack" | "returns" | "adjust" | "lookup" | "labels" | "sync" | "settings";
 
 export interface Tile {
   screen: Screen;
-  name: string;
-  hint: string;
   supervisor: boolean;
 }
 
 export const TILES: Tile[] = [
-  { screen: "receive", name: "Receive", hint: "goods in at the dock", supervisor: false },
-  { screen: "putaway", name: "Putaway", hint: "dock to storage", supervisor: false },
-  { screen: "pick", name: "Pick", hint: "orders, in walk order", supervisor: false },
-  { screen: "tasks", name: "Tasks", hint: "top-ups and counts from the office", supervisor: false },
-  { screen: "move", name: "Move", hint: "between locations", supervisor: false },
-  { screen: "count", name: "Count", hint: "cycle count a location", supervisor: false },
-  { screen: "pack", name: "Pack & ship", hint: "cartons, labels, shipments", supervisor: false },
-  { screen: "returns", name: "Returns", hint: "customer returns in", supervisor: false },
-  { screen: "adjust", name: "Adjust", hint: "corrections (supervisor)", supervisor: true },
-  { screen: "lookup", name: "Lookup", hint: "scan anything", supervisor: false },
-  { screen: "labels", name: "Labels", hint: "show and print", supervisor: false },
-  { screen: "sync", name: "Sync", hint: "send and receive, exceptions", supervisor: false },
-  { screen: "settings", name: "Settings", hint: "server, scanner", supervisor: false },
+  { screen: "receive", supervisor: false },
+  { screen: "putaway", supervisor: false },
+  { screen: "pick", supervisor: false },
+  { screen: "tasks", supervisor: false },
+  { screen: "move", supervisor: false },
+  { screen: "count", supervisor: false },
+  { screen: "pack", supervisor: false },
+  { screen: "returns", supervisor: false },
+  { screen: "adjust", supervisor: true },
+  { screen: "lookup", supervisor: false },
+  { screen: "labels", supervisor: false },
+  { screen: "sync", supervisor: false },
+  { screen: "settings", supervisor: false },
 ];
 
-/** The title of a screen for the header. */
+/** The title of a screen for the header and its tile. */
 export function screenName(s: Screen): string {
-  return s === "home" ? "Home" : (TILES.find((t) => t.screen === s)?.name ?? s);
+  return t(`tiles.${s}.name`);
+}
+
+/** What a tile's screen is for. */
+export function screenHint(s: Screen): string {
+  return t(`tiles.${s}.hint`);
 }

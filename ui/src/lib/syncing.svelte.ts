@@ -3,6 +3,7 @@
 // Sync screen. Syncs the app runs by itself say nothing here.
 import { api, type CommandError, messageOf, type Status } from "./api";
 import { say } from "./feedback.svelte";
+import { t } from "./i18n.svelte";
 
 let asked: { at: string | null } | null = null;
 
@@ -11,11 +12,11 @@ export function syncFailure(e: CommandError): { tone: "warn" | "error"; text: st
   if (e.kind === "offline") {
     return {
       tone: "warn",
-      text: "The server cannot be reached: your work is safe on this tablet and goes at the next sync",
-      details: [`cause: ${e.message}`],
+      text: t("sync.offline"),
+      details: [t("sync.cause", { cause: e.message })],
     };
   }
-  return { tone: "error", text: "The sync did not finish: tell a supervisor", details: [e.message] };
+  return { tone: "error", text: t("sync.failed"), details: [e.message] };
 }
 
 /** Starts a sync because the operator asked for one. */
@@ -23,7 +24,7 @@ export async function syncNow(status: Status | null): Promise<void> {
   asked = { at: status?.sync.last_attempt_at ?? null };
   try {
     await api.syncNow();
-    say("info", "Syncing…");
+    say("info", t("app.syncing"));
   } catch (e) {
     asked = null;
     say("error", messageOf(e));
@@ -41,5 +42,5 @@ export function noteSync(status: Status): void {
     return;
   }
   const r = status.sync.last_report;
-  say("ok", r === null ? "Synced" : `Synced: sent ${r.pushed}, received ${r.pulled}, ${r.pending} waiting`);
+  say("ok", r === null ? t("sync.done") : t("sync.doneCounts", { sent: r.pushed, received: r.pulled, waiting: r.pending }));
 }

@@ -134,7 +134,7 @@ describe("putaway and messages", () => {
     expect(sinceText("2026-11-29T09:59:30Z", now)).toBe("just now");
     expect(sinceText("2026-11-29T09:45:00Z", now)).toBe("15 min ago");
     expect(sinceText("2026-11-29T07:00:00Z", now)).toBe("3 h ago");
-    expect(sinceText("2026-11-20T07:00:00Z", now)).toBe("2026-11-20");
+    expect(sinceText("2026-11-20T07:00:00Z", now)).toBe("Nov 20, 2026");
   });
 });
 

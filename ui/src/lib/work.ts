@@ -1,17 +1,17 @@
 // Screen logic that decides nothing the device does not also check, but guides the operator:
 // which expected line a scan belongs to, whether a pick scan is the right one, what to say.
 import { looksLikeBarcode } from "./barcode-shape";
+import { date, num, t as tr } from "./i18n.svelte";
 import type { ExpectedLine, Item, PackKind, PickTask, Progress, Recorded, TaskView } from "./api";
 
 /** A quantity typed by a person: a whole number, at least `min`. */
 export function parseQty(text: string, min = 1): { ok: true; qty: number } | { ok: false; error: string } {
-  const t = text.trim();
-  if (!/^-?\d+$/.test(t)) {
-    return { ok: false, error: t === "" ? "enter a quantity" : `"${t}" is not a whole number` };
+  if (!/^-?\d+$/.test(text.trim())) {
+    return { ok: false, error: text.trim() === "" ? tr("qty.enter") : tr("qty.notWhole", { text: text.trim() }) };
   }
-  const qty = Number.parseInt(t, 10);
-  if (!Number.isSafeInteger(qty)) return { ok: false, error: `${t} is too large` };
-  if (qty < min) return { ok: false, error: `the quantity must be at least ${min}` };
+  const qty = Number.parseInt(text.trim(), 10);
+  if (!Number.isSafeInteger(qty)) return { ok: false, error: tr("qty.tooLarge", { text: text.trim() }) };
+  if (qty < min) return { ok: false, error: tr("qty.atLeast", { min }) };
   return { ok: true, qty };
 }
 
@@ -23,7 +23,7 @@ export function parseQtyOr(text: string, fallback: number, min = 1): { ok: true;
 /** A signed, non-zero quantity (adjustments). */
 export function parseSignedQty(text: string): { ok: true; qty: number } | { ok: false; error: string } {
   const r = parseQty(text, Number.MIN_SAFE_INTEGER);
-  if (r.ok && r.qty === 0) return { ok: false, error: "an adjustment of 0 changes nothing" };
+  if (r.ok && r.qty === 0) return { ok: false, error: tr("qty.zeroAdjustment") };
   return r;
 }
 
@@ -42,19 +42,19 @@ export function packChoices(item: Item): { kind: PackKind; quantity: number }[] 
 
 /** Whether a scanned location is the one a pick task sends the picker to. */
 export function checkPickLocation(task: PickTask, scanned: { resolved: string; barcode?: string; code?: string }): string | null {
-  if (scanned.resolved !== "location") return `scan the location ${task.location} first`;
+  if (scanned.resolved !== "location") return tr("pick.scanLocationFirst", { location: task.location });
   if (scanned.barcode !== task.location_barcode) {
-    return `wrong location: this is ${scanned.code ?? "another location"}, the task is at ${task.location}`;
+    return tr("work.wrongLocation", { here: scanned.code ?? tr("work.anotherLocation"), want: task.location });
   }
   return null;
 }
 
 /** Whether a scanned item (and its label's lot) is what the pick task asks for. */
 export function checkPickItem(task: PickTask, scanned: { resolved: string; item?: { id: string; sku: string }; lot?: string | null }): string | null {
-  if (scanned.resolved !== "item" || scanned.item === undefined) return `scan the item ${task.sku}`;
-  if (scanned.item.id !== task.item_id) return `wrong item: this is ${scanned.item.sku}, the task is for ${task.sku}`;
+  if (scanned.resolved !== "item" || scanned.item === undefined) return tr("work.scanItem", { sku: task.sku });
+  if (scanned.item.id !== task.item_id) return tr("work.wrongItem", { here: scanned.item.sku, want: task.sku });
   if (task.lot !== null && scanned.lot != null && scanned.lot !== task.lot) {
-    return `wrong lot: the label says ${scanned.lot}, the task is for lot ${task.lot}`;
+    return tr("work.wrongLot", { here: scanned.lot, want: task.lot });
   }
   return null;
 }
@@ -77,14 +77,14 @@ export function syncPercent(p: Progress | null): number | null {
 
 /** "just now", "5 min ago", "3 h ago", or the date. */
 export function sinceText(iso: string | null, now: Date): string {
-  if (iso === null) return "never";
+  if (iso === null) return tr("since.never");
   const then = new Date(iso);
   const s = Math.round((now.getTime() - then.getTime()) / 1000);
   if (Number.isNaN(s)) return iso;
-  if (s < 60) return "just now";
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return then.toISOString().slice(0, 10);
+  if (s < 60) return tr("since.justNow");
+  if (s < 3600) return tr("since.minutes", { n: Math.floor(s / 60) });
+  if (s < 86400) return tr("since.hours", { n: Math.floor(s / 3600) });
+  return date(iso);
 }
 
 /** What a task still needs scanned, in order: moves go from, item, to; counts go location, item. */
@@ -114,13 +114,13 @@ export function taskStep(task: TaskView, got: { place: boolean; item: boolean })
 export function taskPrompt(task: TaskView, step: TaskStep): string {
   switch (step) {
     case "from":
-      return `Go to ${task.source?.code ?? "?"} and scan the location`;
+      return tr("tasks.goFrom", { location: task.source?.code ?? "?" });
     case "item":
-      return `Scan ${task.sku}`;
+      return tr("tasks.scanSku", { sku: task.sku });
     case "to":
-      return task.type === "move" ? `Take ${task.remaining} to ${task.target.code} and scan it` : `Go to ${task.target.code} and scan the location`;
+      return task.type === "move" ? tr("tasks.takeTo", { qty: num(task.remaining), location: task.target.code }) : tr("tasks.goFrom", { location: task.target.code });
     case "qty":
-      return `Count ${task.sku} and enter the quantity`;
+      return tr("tasks.countIt", { sku: task.sku });
   }
 }
 
@@ -131,15 +131,15 @@ export function checkTaskScan(
   scanned: { resolved: string; barcode?: string; code?: string; item?: { id: string; sku: string }; lot?: string | null },
 ): string | null {
   if (step === "item") {
-    if (scanned.resolved !== "item" || scanned.item === undefined) return `scan the item ${task.sku}`;
-    if (scanned.item.id !== task.item_id) return `wrong item: this is ${scanned.item.sku}, the task is for ${task.sku}`;
-    if (task.lot != null && scanned.lot != null && scanned.lot !== task.lot) return `wrong lot: the label says ${scanned.lot}, the task is for lot ${task.lot}`;
+    if (scanned.resolved !== "item" || scanned.item === undefined) return tr("work.scanItem", { sku: task.sku });
+    if (scanned.item.id !== task.item_id) return tr("work.wrongItem", { here: scanned.item.sku, want: task.sku });
+    if (task.lot != null && scanned.lot != null && scanned.lot !== task.lot) return tr("work.wrongLot", { here: scanned.lot, want: task.lot });
     return null;
   }
   const want = step === "from" ? task.source : task.target;
-  if (want === null) return "this task has no such step";
-  if (scanned.resolved !== "location") return `scan the location ${want.code}`;
-  if (scanned.barcode !== want.barcode) return `wrong location: this is ${scanned.code ?? "another location"}, the task is at ${want.code}`;
+  if (want === null) return tr("tasks.noSuchStep");
+  if (scanned.resolved !== "location") return tr("work.scanLocation", { location: want.code });
+  if (scanned.barcode !== want.barcode) return tr("work.wrongLocation", { here: scanned.code ?? tr("work.anotherLocation"), want: want.code });
   return null;
 }
 
@@ -151,10 +151,10 @@ export function parseKg(text: string): { ok: true; grams: number | null } | { ok
   const t = text.trim().replace(",", ".");
   if (t === "") return { ok: true, grams: null };
   const m = /^(\d{1,4})(?:\.(\d{1,3}))?$/.exec(t);
-  if (m === null) return { ok: false, error: `"${text.trim()}" is not a weight in kg (e.g. 12.5)` };
+  if (m === null) return { ok: false, error: tr("weight.notKg", { text: text.trim() }) };
   const [, whole = "0", part = ""] = m;
   const grams = Number.parseInt(whole, 10) * 1000 + Number.parseInt(part.padEnd(3, "0"), 10);
-  if (grams > 2_000_000) return { ok: false, error: `${t} kg is more than a carton or pallet weighs (2,000 kg at most)` };
+  if (grams > 2_000_000) return { ok: false, error: tr("weight.tooHeavy", { text: t }) };
   return { ok: true, grams };
 }
 
@@ -171,14 +171,14 @@ export function weightText(grams: number): string {
 export function quantityDoubt(text: string, qty: number, limits: { expected?: number | null; onHand?: number | null } = {}): string | null {
   const t = text.trim().replace(/^[-+]/, "");
   if (looksLikeBarcode(t) || /^\d{7,}$/.test(t)) {
-    return `${text.trim()} looks like a barcode, not a quantity`;
+    return tr("qty.looksLikeBarcode", { text: text.trim() });
   }
   const far = (limit: number): boolean => Math.abs(qty) > Math.max(2 * limit, limit + 10);
   if (limits.expected != null && limits.expected >= 0 && far(limits.expected)) {
-    return `${Math.abs(qty)} is far more than the ${limits.expected} expected`;
+    return tr("qty.farAboveExpected", { qty: num(Math.abs(qty)), limit: num(limits.expected) });
   }
   if (limits.onHand != null && limits.onHand >= 0 && far(limits.onHand)) {
-    return `${Math.abs(qty)} is far more than the ${limits.onHand} here`;
+    return tr("qty.farAboveHere", { qty: num(Math.abs(qty)), limit: num(limits.onHand) });
   }
   return null;
 }

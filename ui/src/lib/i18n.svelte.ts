@@ -1,0 +1,82 @@
+// The app's words in the operator's language: message catalogs (src/locales/*.json, one per
+// language, the same keys in each) read through i18next, and numbers and dates formatted for the
+// language with the browser's Intl. The language is chosen per operator on this tablet (kept
+// by badge) and applies from their sign-in; the screens re-render when it changes.
+import i18next from "i18next";
+import de from "../locales/de.json";
+import en from "../locales/en.json";
+import es from "../locales/es.json";
+
+export const LANGUAGES = [
+  { code: "en", name: "English" },
+  { code: "de", name: "Deutsch" },
+  { code: "es", name: "Español" },
+] as const;
+
+export type Language = (typeof LANGUAGES)[number]["code"];
+
+export const CATALOGS: Record<Language, unknown> = { en, de, es };
+
+const current = $state({ lang: "en" as Language });
+
+void i18next.init({
+  lng: "en",
+  fallbackLng: "en",
+  resources: { en: { translation: en }, de: { translation: de }, es: { translation: es } },
+  initAsync: false,
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+
+export function isLanguage(code: unknown): code is Language {
+  return LANGUAGES.some((l) => l.code === code);
+}
+
+/** The words for `key` in the current language, with `{{name}}` placeholders filled. */
+export function t(key: string, vars: Record<string, unknown> = {}): string {
+  return i18next.t(key, { ...vars, lng: current.lang });
+}
+
+export function language(): Language {
+  return current.lang;
+}
+
+export function setLanguage(code: Language): void {
+  current.lang = code;
+  if (typeof document !== "undefined") document.documentElement.lang = code;
+}
+
+/** A number as written in the current language (1,234.5 / 1.234,5). */
+export function num(n: number): string {
+  return new Intl.NumberFormat(current.lang).format(n);
+}
+
+/** A date (an ISO date or timestamp) as written in the current language. */
+export function date(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(current.lang, { dateStyle: "medium" }).format(d);
+}
+
+const KEY = "aisle.language";
+
+/** The language an operator chose on this tablet, by badge. */
+export function savedLanguage(storage: Pick<Storage, "getItem"> | null, badge: string): Language {
+  try {
+    const all = JSON.parse(storage?.getItem(KEY) ?? "{}") as Record<string, unknown>;
+    const code = all[badge];
+    return isLanguage(code) ? code : "en";
+  } catch {
+    return "en";
+  }
+}
+
+export function saveLanguage(storage: Pick<Storage, "getItem" | "setItem">, badge: string, code: Language): void {
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(storage.getItem(KEY) ?? "{}") as Record<string, unknown>;
+  } catch {
+    all = {};
+  }
+  all[badge] = code;
+  storage.setItem(KEY, JSON.stringify(all));
+}

@@ -1,0 +1,108 @@
+/// <reference types="node" />
+// The message catalogs are complete and the screens use them: every language has every key with
+// the same placeholders, every key the code names exists, and no screen writes words of its own
+// in its markup (text, placeholders, labels for assistive technology).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "svelte/compiler";
+import { describe, expect, it } from "vitest";
+import { CATALOGS, LANGUAGES } from "./i18n.svelte";
+
+type Tree = { [key: string]: string | Tree };
+
+function flatten(tree: Tree, prefix = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(tree)) {
+    const key = prefix === "" ? k : `${prefix}.${k}`;
+    if (typeof v === "string") out.set(key, v);
+    else for (const [kk, vv] of flatten(v, key)) out.set(kk, vv);
+  }
+  return out;
+}
+
+const placeholders = (s: string): string[] => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1] ?? "").sort();
+
+const SRC = join(__dirname, "..");
+
+function sources(dir: string, ext: RegExp): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === "locales" ? [] : sources(p, ext);
+    return ext.test(e.name) && !e.name.endsWith(".test.ts") ? [p] : [];
+  });
+}
+
+describe("message catalogs", () => {
+  const en = flatten(CATALOGS.en as Tree);
+
+  it("every language has every key, with the same placeholders, and nothing more", () => {
+    expect(en.size).toBeGreaterThan(200);
+    for (const { code } of LANGUAGES) {
+      const other = flatten(CATALOGS[code] as Tree);
+      const missing = [...en.keys()].filter((k) => !other.has(k));
+      const extra = [...other.keys()].filter((k) => !en.has(k));
+      expect({ code, missing, extra }).toEqual({ code, missing: [], extra: [] });
+      for (const [k, v] of other) {
+        expect(v.trim(), `${code}: ${k} is empty`).not.toBe("");
+        expect(placeholders(v), `${code}: ${k}`).toEqual(placeholders(en.get(k) ?? ""));
+      }
+    }
+  });
+
+  it("every key the code names is in the catalogs", () => {
+    const named = sources(SRC, /\.(ts|svelte)$/).flatMap((f) =>
+      [...readFileSync(f, "utf8").matchAll(/\bt\(\s*"([^"]+)"/g)].map((m) => ({ file: f, key: m[1] ?? "" })),
+    );
+    expect(named.length).toBeGreaterThan(100);
+    expect(named.filter((n) => !en.has(n.key))).toEqual([]);
+  });
+});
+
+/** Words in markup that are not from a catalog: text nodes and attributes people read. */
+function hardCoded(file: string): string[] {
+  const ast = parse(readFileSync(file, "utf8"), { modern: true });
+  const found: string[] = [];
+  const READ = new Set(["placeholder", "title", "alt", "aria-label"]);
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== "object") return;
+    const n = node as { type?: string; data?: string; name?: string; value?: unknown };
+    if (n.type === "Text" && typeof n.data === "string" && /\p{L}{2,}/u.test(n.data)) found.push(n.data.trim());
+    if (n.type === "Attribute") {
+      if (n.name !== undefined && READ.has(n.name) && Array.isArray(n.value)) {
+        for (const part of n.value as { type?: string; data?: string }[]) {
+          if (part.type === "Text" && /\p{L}{2,}/u.test(part.data ?? "")) found.push(`${n.name}="${part.data}"`);
+        }
+      }
+      return;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "instance" || k === "module" || k === "css" || k === "expression") continue;
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === "object") walk(v);
+    }
+  };
+  walk(ast.fragment);
+  return found;
+}
+
+describe("screens", () => {
+  it("write no words of their own in their markup", () => {
+    const files = sources(SRC, /\.svelte$/);
+    expect(files.length).toBeGreaterThan(15);
+    const offending = files.map((f) => ({ file: f.slice(SRC.length + 1), words: hardCoded(f) })).filter((f) => f.words.length > 0);
+    expect(offending).toEqual([]);
+  });
+
+  it("say nothing in words of their own (messages come from the catalogs)", () => {
+    const files = sources(SRC, /\.(ts|svelte)$/);
+    // The message argument when it is a literal: its words, with `${...}` parts taken out.
+    const literal = /\b(?:say|ask)\(\s*"(?:ok|warn|error|info)"\s*,\s*(["'`])((?:(?!\1).)*)\1/u;
+    const offending = files.flatMap((f) =>
+      readFileSync(f, "utf8")
+        .split("\n")
+        .map((line, i) => ({ where: `${f.slice(SRC.length + 1)}:${i + 1}`, line: line.trim() }))
+        .filter(({ line }) => /\p{L}{2,}/u.test((literal.exec(line)?.[2] ?? "").replace(/\$\{[^}]*\}/g, ""))),
+    );
+    expect(offending).toEqual([]);
+  });
+});
