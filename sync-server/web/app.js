@@ -3,14 +3,21 @@
 
 import { act, api, el, hashParams, hooks, main, message, nav, paint, say, session, signoutButton, who } from "./core.js";
 import { ordersPage } from "./orders.js";
+import { LANGUAGES, language, num, saveLanguage, savedLanguage, t, useLanguage, when } from "./i18n.js";
 
 function signedOut() {
   session.token = null;
+  session.badge = null;
   sessionStorage.removeItem("aisle.token");
   nav.hidden = true;
   signoutButton.hidden = true;
+  languageSelect.hidden = true;
   who.textContent = "";
-  showSignIn();
+  // The next person at this browser may not read the last one's language.
+  void useLanguage("en").then(() => {
+    translateShell();
+    showSignIn();
+  });
 }
 
 function showSignIn() {
@@ -26,7 +33,7 @@ function showSignIn() {
           const s = await api("POST", "/v1/supervisor/session", { badge: badge.value.trim(), pin: pin.value });
           session.token = s.token;
           sessionStorage.setItem("aisle.token", s.token);
-          say("ok", `Signed in: ${s.name}`);
+          say("ok", t("signin.done", { name: s.name }));
           await start();
         } catch (err) {
           pin.value = "";
@@ -34,10 +41,10 @@ function showSignIn() {
         }
       },
     },
-    el("h1", {}, "Supervisor sign-in"),
-    el("label", {}, "Badge ", badge),
-    el("label", {}, "PIN ", pin),
-    el("button", { class: "primary", type: "submit", "data-testid": "signin" }, "Sign in"),
+    el("h1", {}, t("signin.title")),
+    el("label", {}, t("signin.badge"), " ", badge),
+    el("label", {}, t("signin.pin"), " ", pin),
+    el("button", { class: "primary", type: "submit", "data-testid": "signin" }, t("signin.submit")),
   );
   main.replaceChildren(form);
   badge.focus();
@@ -47,29 +54,29 @@ function showSignIn() {
 function returnsSection(warehouse, returned) {
   const release = (r, input) => {
     const to = input.value.trim().toUpperCase();
-    if (to === "") return say("error", "type the location the goods go to (for example A-01-01-1)");
+    if (to === "") return say("error", t("returns.typeLocation"));
     return act(
       "/v1/supervisor/quarantine/release",
       { warehouse, from: r.location, sku: r.sku, lot: r.lot, qty: r.qty, to },
-      (x) => `${r.qty} × ${r.sku} released from ${r.location} to ${to} (${x.moved} stock line(s) moved); devices follow on their next sync`,
+      (x) => t("returns.released", { qty: num(r.qty), sku: r.sku, from: r.location, to, moved: num(x.moved) }),
     );
   };
   const row = (r) => {
-    const to = el("input", { placeholder: "to location", "aria-label": `release ${r.sku} to`, "data-testid": "release-to" });
+    const to = el("input", { placeholder: t("returns.toLocation"), "aria-label": t("returns.releaseTo", { sku: r.sku }), "data-testid": "release-to" });
     return el(
       "tr",
       { class: r.mismatch ? "due" : "", "data-testid": "return-line", "data-disposition": r.disposition },
       el("td", {}, r.at.slice(0, 16).replace("T", " ")),
       el("td", {}, r.order),
-      el("td", {}, `${r.sku} ${r.description}`, r.lot ? ` lot ${r.lot}` : ""),
-      el("td", { class: "num" }, r.qty),
-      el("td", {}, r.disposition === "scrap" ? "scrapped" : `${r.disposition} at ${r.location}`),
-      el("td", { class: "why" }, r.mismatch ? "more than the order shipped, or an order that did not ship: see Exceptions" : "", r.reason ? ` ${r.reason}` : "", ` (${r.operator})`),
+      el("td", {}, `${r.sku} ${r.description}`, r.lot ? ` ${t("common.lot")} ${r.lot}` : ""),
+      el("td", { class: "num" }, num(r.qty)),
+      el("td", {}, t(`returns.disposition.${r.disposition}`, { location: r.location })),
+      el("td", { class: "why" }, r.mismatch ? t("returns.mismatch") : "", r.reason ? ` ${r.reason}` : "", ` (${r.operator})`),
       el(
         "td",
         {},
         r.disposition === "quarantine"
-          ? el("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); void release(r, to); } }, to, el("button", { type: "submit", "data-testid": "release" }, "Release"))
+          ? el("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); void release(r, to); } }, to, el("button", { type: "submit", "data-testid": "release" }, t("common.release")))
           : "",
       ),
     );
@@ -77,11 +84,11 @@ function returnsSection(warehouse, returned) {
   return el(
     "div",
     {},
-    el("h2", {}, `Customer returns · ${warehouse} (${returned.length})`),
+    el("h2", {}, t("returns.title", { warehouse, n: num(returned.length) })),
     el(
       "table",
       { "data-testid": "returns" },
-      el("thead", {}, el("tr", {}, el("th", {}, "When"), el("th", {}, "Order"), el("th", {}, "Item"), el("th", { class: "num" }, "Qty"), el("th", {}, "Where"), el("th", { class: "why" }, "Note"), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.when")), el("th", {}, t("col.order")), el("th", {}, t("col.item")), el("th", { class: "num" }, t("col.qty")), el("th", {}, t("col.where")), el("th", { class: "why" }, t("col.note")), el("th", {}, ""))),
       el("tbody", {}, returned.map(row)),
     ),
   );
@@ -92,19 +99,19 @@ function taskTable(tasks, testid) {
   return el(
     "table",
     { "data-testid": testid },
-    el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "Where"), el("th", { class: "num" }, "Done"), el("th", { class: "why" }, "Why"), el("th", {}, ""))),
+    el("thead", {}, el("tr", {}, el("th", {}, t("col.item")), el("th", {}, t("col.where")), el("th", { class: "num" }, t("col.done")), el("th", { class: "why" }, t("col.why")), el("th", {}, ""))),
     el(
       "tbody",
       {},
-      tasks.map((t) =>
+      tasks.map((task) =>
         el(
           "tr",
-          { "data-testid": "task", "data-status": t.status },
-          el("td", {}, t.sku),
-          el("td", {}, t.from_code ? `${t.from_code} → ${t.to_code}` : t.to_code),
-          el("td", { class: "num" }, t.type === "move" ? `${t.done_qty} / ${t.qty}` : t.done_qty > 0 ? "counted" : "waiting"),
-          el("td", { class: "why" }, t.reason),
-          el("td", {}, t.status === "open" ? el("button", { onclick: () => void act(`/v1/supervisor/tasks/${t.id}/cancel`, undefined, () => `Task for ${t.sku} cancelled`) }, "Cancel") : t.status),
+          { "data-testid": "task", "data-status": task.status },
+          el("td", {}, task.sku),
+          el("td", {}, task.from_code ? `${task.from_code} → ${task.to_code}` : task.to_code),
+          el("td", { class: "num" }, task.type === "move" ? `${num(task.done_qty)} / ${num(task.qty)}` : task.done_qty > 0 ? t("tasks.counted") : t("tasks.waiting")),
+          el("td", { class: "why" }, task.reason),
+          el("td", {}, task.status === "open" ? el("button", { onclick: () => void act(`/v1/supervisor/tasks/${task.id}/cancel`, undefined, () => t("tasks.cancelled", { sku: task.sku })) }, t("common.cancel")) : t(`tasks.status.${task.status}`)),
         ),
       ),
     ),
@@ -118,12 +125,12 @@ async function exceptionsPage() {
   const gen = session.generation;
   const list = await api("GET", "/v1/supervisor/exceptions");
   const rows = list.map((x) => {
-    const note = el("input", { placeholder: "note", "aria-label": "note" });
-    const qty = el("input", { placeholder: "± units", inputmode: "numeric", size: 6, "aria-label": "adjust by" });
+    const note = el("input", { placeholder: t("exceptions.note"), "aria-label": t("exceptions.note") });
+    const qty = el("input", { placeholder: t("exceptions.units"), inputmode: "numeric", size: 6, "aria-label": t("exceptions.adjustBy") });
     const resolve = async (body) => {
       try {
         await api("POST", `/v1/supervisor/exceptions/${x.id}/resolve`, body);
-        say("ok", `Resolved: ${x.message}`);
+        say("ok", t("exceptions.resolved", { message: x.message }));
         await route();
       } catch (err) {
         say("error", err.message);
@@ -132,9 +139,9 @@ async function exceptionsPage() {
     return el(
       "tr",
       { "data-testid": "exception", "data-kind": x.kind },
-      el("td", {}, x.kind.replaceAll("_", " ")),
+      el("td", {}, t(`kind.${x.kind}`, { defaultValue: x.kind.replaceAll("_", " ") })),
       el("td", {}, x.message),
-      el("td", {}, new Date(x.created_at).toLocaleString()),
+      el("td", {}, when(x.created_at)),
       el(
         "td",
         {},
@@ -142,11 +149,11 @@ async function exceptionsPage() {
           "form",
           { class: "inline", onsubmit: (e) => { e.preventDefault(); void resolve({ accept: { note: note.value.trim() || "accepted" } }); } },
           note,
-          el("button", { type: "submit", "data-testid": "accept" }, "Accept"),
+          el("button", { type: "submit", "data-testid": "accept" }, t("exceptions.accept")),
         ),
         // Held work (an unknown badge, an operator's adjustment...) is applied only if released.
         HELD_KINDS.includes(x.kind)
-          ? el("button", { "data-testid": "release-held", onclick: () => void resolve({ release: { note: note.value.trim() || "released" } }) }, "Release (apply it)")
+          ? el("button", { "data-testid": "release-held", onclick: () => void resolve({ release: { note: note.value.trim() || "released" } }) }, t("exceptions.release"))
           : "",
         el(
           "form",
@@ -155,31 +162,31 @@ async function exceptionsPage() {
             onsubmit: (e) => {
               e.preventDefault();
               const n = Number.parseInt(qty.value, 10);
-              if (!Number.isSafeInteger(n) || n === 0) return say("error", "enter a whole number of units to adjust by, e.g. -2");
-              void resolve({ adjust: { qty: n, reason: note.value.trim() || "supervisor correction" } });
+              if (!Number.isSafeInteger(n) || n === 0) return say("error", t("exceptions.badQty"));
+              void resolve({ adjust: { qty: n, reason: note.value.trim() || "supervisor correction" } }); // a default note, recorded as is
             },
           },
           qty,
-          el("button", { type: "submit" }, "Adjust"),
+          el("button", { type: "submit" }, t("exceptions.adjust")),
         ),
       ),
     );
   });
   paint(
     gen,
-    el("h1", {}, `Exceptions (${list.length} open)`),
+    el("h1", {}, t("exceptions.title", { n: num(list.length) })),
     list.length === 0
-      ? el("p", { "data-testid": "no-exceptions" }, "Nothing waits for a supervisor.")
-      : el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Kind"), el("th", {}, "What happened"), el("th", {}, "When"), el("th", {}, "Decision"))), el("tbody", {}, rows)),
+      ? el("p", { "data-testid": "no-exceptions" }, t("exceptions.none"))
+      : el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("col.kind")), el("th", {}, t("col.happened")), el("th", {}, t("col.when")), el("th", {}, t("col.decision")))), el("tbody", {}, rows)),
   );
 }
 
 /** A preferred supplier and its terms, in a few words. */
 function supplierText(s) {
   if (!s) return "";
-  const terms = [`${s.lead_time_days} days`];
-  if (s.min_order_qty > 1) terms.push(`min ${s.min_order_qty}`);
-  if (s.pack_multiple > 1) terms.push(`packs of ${s.pack_multiple}`);
+  const terms = [t("supplier.days", { n: num(s.lead_time_days) })];
+  if (s.min_order_qty > 1) terms.push(t("supplier.min", { n: num(s.min_order_qty) }));
+  if (s.pack_multiple > 1) terms.push(t("supplier.packs", { n: num(s.pack_multiple) }));
   if (s.price) terms.push(s.price);
   return `${s.code} (${terms.join(", ")})`;
 }
@@ -193,18 +200,20 @@ async function replenishmentPage() {
     api("GET", `/v1/supervisor/tasks?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/purchase-orders?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
-  const moves = tasks.filter((t) => t.type === "move");
+  const moves = tasks.filter((task) => task.type === "move");
   const suggested = lines.filter((l) => l.suggestion !== null);
   const picks = new Map(suggested.map((l) => [l.sku, true]));
   const order = async () => {
     const chosen = suggested.filter((l) => picks.get(l.sku)).map((l) => ({ sku: l.sku, qty: l.suggestion.qty }));
-    if (chosen.length === 0) return say("error", "tick at least one suggestion");
+    if (chosen.length === 0) return say("error", t("reorder.tickOne"));
     try {
       const raised = await api("POST", "/v1/supervisor/replenishment/orders", { warehouse, lines: chosen });
       const each = raised.purchase_orders.map(
-        (po) => `Purchase order ${po.purchase_order} raised with ${po.lines} line(s) ${po.supplier ? `from ${po.supplier}` : "without a supplier"}${po.expected_date ? `, expected ${po.expected_date}` : ""}`,
+        (po) =>
+          (po.supplier ? t("reorder.raisedFrom", { po: po.purchase_order, lines: num(po.lines), supplier: po.supplier }) : t("reorder.raisedWithout", { po: po.purchase_order, lines: num(po.lines) })) +
+          (po.expected_date ? t("reorder.expected", { date: po.expected_date }) : ""),
       );
-      say("ok", `${each.join("; ")}. Devices receive them as expected goods.`);
+      say("ok", t("reorder.raised", { list: each.join("; ") }));
       await route();
     } catch (err) {
       say("error", err.message);
@@ -214,58 +223,58 @@ async function replenishmentPage() {
     el(
       "tr",
       { "data-testid": `suggestion-${l.sku}` },
-      el("td", {}, l.suggestion ? el("input", { type: "checkbox", checked: true, "aria-label": `order ${l.sku}`, onchange: (e) => picks.set(l.sku, e.target.checked) }) : ""),
+      el("td", {}, l.suggestion ? el("input", { type: "checkbox", checked: true, "aria-label": t("reorder.orderSku", { sku: l.sku }), onchange: (e) => picks.set(l.sku, e.target.checked) }) : ""),
       el("td", {}, l.sku, el("br"), el("span", { class: "why" }, l.description)),
-      el("td", { class: "num" }, l.position.on_hand),
-      el("td", { class: "num" }, l.position.allocated),
-      el("td", { class: "num" }, l.position.on_order),
+      el("td", { class: "num" }, num(l.position.on_hand)),
+      el("td", { class: "num" }, num(l.position.allocated)),
+      el("td", { class: "num" }, num(l.position.on_order)),
       el("td", {}, supplierText(l.supplier)),
-      el("td", { class: "num" }, l.suggestion?.qty ?? ""),
+      el("td", { class: "num" }, l.suggestion ? num(l.suggestion.qty) : ""),
       el("td", { class: "why" }, l.suggestion?.reason ?? "", el("br"), l.forecast.levels.explanation, el("br"), l.forecast.reason),
     );
   paint(
     gen,
-    el("h1", {}, `Reorder suggestions · ${warehouse}`),
-    el("p", {}, `${suggested.length} item(s) at or below their reorder level, of ${lines.length} with a policy.`),
-    el("button", { class: "primary", onclick: order, disabled: suggested.length === 0, "data-testid": "raise-po" }, "Raise purchase orders for the ticked items (one per supplier)"),
+    el("h1", {}, t("reorder.title", { warehouse })),
+    el("p", {}, t("reorder.summary", { n: num(suggested.length), of: num(lines.length) })),
+    el("button", { class: "primary", onclick: order, disabled: suggested.length === 0, "data-testid": "raise-po" }, t("reorder.raise")),
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, "Item"), el("th", { class: "num" }, "On hand"), el("th", { class: "num" }, "Allocated"), el("th", { class: "num" }, "On order"), el("th", {}, "Supplier"), el("th", { class: "num" }, "Order"), el("th", { class: "why" }, "Why"))),
+      el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, t("col.item")), el("th", { class: "num" }, t("col.onHand")), el("th", { class: "num" }, t("col.allocated")), el("th", { class: "num" }, t("col.onOrder")), el("th", {}, t("col.supplier")), el("th", { class: "num" }, t("col.orderQty")), el("th", { class: "why" }, t("col.why")))),
       el("tbody", {}, suggested.map(row)),
     ),
-    el("h2", {}, `Purchase orders (${orders.length})`),
+    el("h2", {}, t("reorder.purchaseOrders", { n: num(orders.length) })),
     el(
       "table",
       { "data-testid": "purchase-orders" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Supplier"), el("th", {}, "Expected"), el("th", { class: "num" }, "Lines"), el("th", { class: "num" }, "Ordered"), el("th", { class: "num" }, "Received"))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.order")), el("th", {}, t("col.supplier")), el("th", {}, t("col.expected")), el("th", { class: "num" }, t("col.lines")), el("th", { class: "num" }, t("col.ordered")), el("th", { class: "num" }, t("col.received")))),
       el(
         "tbody",
         {},
         orders.map((o) =>
-          el("tr", {}, el("td", {}, o.purchase_order), el("td", {}, o.supplier ?? "none named"), el("td", {}, o.expected_date ?? ""), el("td", { class: "num" }, o.lines), el("td", { class: "num" }, o.ordered), el("td", { class: "num" }, o.received)),
+          el("tr", {}, el("td", {}, o.purchase_order), el("td", {}, o.supplier ?? t("reorder.noSupplier")), el("td", {}, o.expected_date ?? ""), el("td", { class: "num" }, num(o.lines)), el("td", { class: "num" }, num(o.ordered)), el("td", { class: "num" }, num(o.received))),
         ),
       ),
     ),
-    el("h2", {}, `Pick faces to top up (${tops.length} move(s))`),
-    el("p", { class: "why" }, "Pick faces holding less than a quarter of their capacity, filled to capacity from storage (earliest expiry first, else oldest stock). A pick that leaves a face low sends its top-up to the devices by itself; faces with a top-up on its way are not listed again."),
+    el("h2", {}, t("reorder.topUps", { n: num(tops.length) })),
+    el("p", { class: "why" }, t("reorder.topUpsWhy")),
     el(
       "button",
       {
         class: "primary",
         disabled: tops.length === 0,
         "data-testid": "send-top-ups",
-        onclick: () => void act("/v1/supervisor/tasks/top-ups", { warehouse }, (r) => `${r.length} move task(s) sent to the devices`),
+        onclick: () => void act("/v1/supervisor/tasks/top-ups", { warehouse }, (r) => t("reorder.movesSent", { n: num(r.length) })),
       },
-      "Send these moves to the devices",
+      t("reorder.sendMoves"),
     ),
     el(
       "table",
       { "data-testid": "top-ups" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "To"), el("th", { class: "num" }, "Holds"), el("th", {}, "From"), el("th", { class: "num" }, "Move"))),
-      el("tbody", {}, tops.map((t) => el("tr", {}, el("td", {}, t.sku), el("td", {}, t.to), el("td", { class: "num" }, `${t.face_qty} / ${t.capacity}`), el("td", {}, t.from + (t.lot ? ` lot ${t.lot}` : "")), el("td", { class: "num" }, t.qty)))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.item")), el("th", {}, t("col.to")), el("th", { class: "num" }, t("col.holds")), el("th", {}, t("col.from")), el("th", { class: "num" }, t("col.move")))),
+      el("tbody", {}, tops.map((top) => el("tr", {}, el("td", {}, top.sku), el("td", {}, top.to), el("td", { class: "num" }, `${num(top.face_qty)} / ${num(top.capacity)}`), el("td", {}, top.from + (top.lot ? ` ${t("common.lot")} ${top.lot}` : "")), el("td", { class: "num" }, num(top.qty))))),
     ),
-    el("h2", {}, `Move tasks on the devices (${moves.length} open)`),
+    el("h2", {}, t("reorder.moveTasks", { n: num(moves.length) })),
     taskTable(moves, "move-tasks"),
   );
 }
@@ -276,11 +285,11 @@ function clockOff(d) {
 }
 
 function clockText(d) {
-  if (d.clock_offset_s === null) return "not reported";
+  if (d.clock_offset_s === null) return t("devices.clockUnknown");
   const s = Math.abs(d.clock_offset_s);
-  if (s <= 120) return "right";
-  const span = s >= 7200 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 60)} min`;
-  return `${span} ${d.clock_offset_s > 0 ? "ahead" : "behind"}: set the device's clock`;
+  if (s <= 120) return t("devices.clockRight");
+  const span = s >= 7200 ? t("devices.hours", { n: Math.round(s / 3600) }) : t("devices.minutes", { n: Math.round(s / 60) });
+  return t(d.clock_offset_s > 0 ? "devices.ahead" : "devices.behind", { span });
 }
 
 async function devicesPage() {
@@ -288,16 +297,16 @@ async function devicesPage() {
   const devices = await api("GET", "/v1/supervisor/devices");
   paint(
     gen,
-    el("h1", {}, "Devices"),
+    el("h1", {}, t("nav.devices")),
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Warehouse"), el("th", {}, "Last sync"), el("th", { class: "num" }, "Operations received"), el("th", { class: "num" }, "Waiting on the device"), el("th", {}, "Clock"), el("th", {}, "App"), el("th", {}, "State"))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.name")), el("th", {}, t("col.warehouse")), el("th", {}, t("col.lastSync")), el("th", { class: "num" }, t("col.opsReceived")), el("th", { class: "num" }, t("col.waiting")), el("th", {}, t("col.clock")), el("th", {}, t("col.app")), el("th", {}, t("col.state")))),
       el(
         "tbody",
         {},
         devices.map((d) =>
-          el("tr", { "data-testid": "device" }, el("td", {}, d.name), el("td", {}, d.warehouse_code), el("td", {}, d.last_seen_at ? new Date(d.last_seen_at).toLocaleString() : "never"), el("td", { class: "num" }, d.durable_seq), el("td", { class: "num", "data-testid": "waiting" }, d.waiting ?? "unknown"), el("td", { class: clockOff(d) ? "due" : "", "data-testid": "clock" }, clockText(d)), el("td", {}, d.app_version), el("td", {}, d.revoked ? "revoked" : "active")),
+          el("tr", { "data-testid": "device" }, el("td", {}, d.name), el("td", {}, d.warehouse_code), el("td", {}, d.last_seen_at ? when(d.last_seen_at) : t("devices.never")), el("td", { class: "num" }, num(d.durable_seq)), el("td", { class: "num", "data-testid": "waiting" }, d.waiting ?? t("devices.unknown")), el("td", { class: clockOff(d) ? "due" : "", "data-testid": "clock" }, clockText(d)), el("td", {}, d.app_version), el("td", {}, d.revoked ? t("devices.revoked") : t("devices.active"))),
         ),
       ),
     ),
@@ -308,14 +317,14 @@ async function stockPage() {
   const gen = session.generation;
   const params = hashParams();
   const q = params.get("q") ?? "";
-  const input = el("input", { name: "q", value: q, placeholder: "SKU, description, barcode, lot or location", "aria-label": "search", "data-testid": "stock-q" });
+  const input = el("input", { name: "q", value: q, placeholder: t("stock.searchHint"), "aria-label": t("stock.search"), "data-testid": "stock-q" });
   const form = el(
     "form",
     { class: "inline", onsubmit: (e) => { e.preventDefault(); location.hash = `#/stock?q=${encodeURIComponent(input.value.trim())}`; } },
     input,
-    el("button", { class: "primary", type: "submit", "data-testid": "stock-search" }, "Search"),
+    el("button", { class: "primary", type: "submit", "data-testid": "stock-search" }, t("stock.search")),
   );
-  const parts = [el("h1", {}, "Stock"), form];
+  const parts = [el("h1", {}, t("nav.stock")), form];
   if (q.trim() === "") {
     const warehouse = params.get("warehouse") ?? "WH1";
     const [soon, value, returned] = await Promise.all([
@@ -323,19 +332,19 @@ async function stockPage() {
       api("GET", `/v1/supervisor/valuation?warehouse=${encodeURIComponent(warehouse)}`),
       api("GET", `/v1/supervisor/returns?warehouse=${encodeURIComponent(warehouse)}&limit=50`),
     ]);
-    const totals = value.totals.map((t) => `${t.value} ${t.currency}`).join(" + ") || "nothing costed";
+    const totals = value.totals.map((v) => `${v.value} ${v.currency}`).join(" + ") || t("stock.nothingCosted");
     parts.push(
-      el("h2", {}, `Stock value · ${warehouse}`),
-      el("p", { "data-testid": "valuation-total" }, `${totals} at unit cost, over ${value.items.length} stocked item(s)`, value.uncosted > 0 ? `; ${value.uncosted} item(s) have no cost and are not included.` : "."),
+      el("h2", {}, t("stock.value", { warehouse })),
+      el("p", { "data-testid": "valuation-total" }, t("stock.valueTotal", { totals, n: num(value.items.length) }), value.uncosted > 0 ? t("stock.uncosted", { n: num(value.uncosted) }) : "."),
       el(
         "table",
         { "data-testid": "valuation" },
-        el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", { class: "num" }, "On hand"), el("th", { class: "num" }, "Unit cost"), el("th", { class: "num" }, "Value"))),
+        el("thead", {}, el("tr", {}, el("th", {}, t("col.item")), el("th", { class: "num" }, t("col.onHand")), el("th", { class: "num" }, t("col.unitCost")), el("th", { class: "num" }, t("col.value")))),
         el(
           "tbody",
           {},
           value.items.slice(0, 10).map((i) =>
-            el("tr", {}, el("td", {}, `${i.sku} ${i.description}`), el("td", { class: "num" }, i.on_hand), el("td", { class: "num" }, i.unit_cost ? `${i.unit_cost} ${i.currency}` : "no cost"), el("td", { class: "num" }, i.value ?? "")),
+            el("tr", {}, el("td", {}, `${i.sku} ${i.description}`), el("td", { class: "num" }, num(i.on_hand)), el("td", { class: "num" }, i.unit_cost ? `${i.unit_cost} ${i.currency}` : t("stock.noCost")), el("td", { class: "num" }, i.value ?? "")),
           ),
         ),
       ),
@@ -343,21 +352,22 @@ async function stockPage() {
     // Expired stock is never allocated or picked; out of quarantine it still sits where pickers walk.
     const expired = soon.filter((x) => x.days_left < 0 && !x.quarantined);
     const quarantine = () =>
-      act("/v1/supervisor/expired/quarantine", { warehouse }, (moved) => `${moved.length} expired stock line(s) moved to quarantine`);
+      act("/v1/supervisor/expired/quarantine", { warehouse }, (moved) => t("stock.quarantined", { n: num(moved.length) }));
     parts.push(
-      el("h2", {}, `Expiring within 30 days · ${warehouse} (${soon.length})`),
+      el("h2", {}, t("stock.expiring", { warehouse, n: num(soon.length) })),
       expired.length > 0
         ? el(
             "p",
             {},
-            `${expired.length} line(s) have expired: they are never allocated or picked. `,
-            el("button", { class: "primary", "data-testid": "quarantine-expired", onclick: () => void quarantine() }, "Move expired stock to quarantine"),
+            t("stock.expired", { n: num(expired.length) }),
+            " ",
+            el("button", { class: "primary", "data-testid": "quarantine-expired", onclick: () => void quarantine() }, t("stock.quarantine")),
           )
         : "",
       el(
         "table",
         { "data-testid": "expiring" },
-        el("thead", {}, el("tr", {}, el("th", {}, "Expiry"), el("th", {}, "Item"), el("th", {}, "Location"), el("th", {}, "Lot"), el("th", { class: "num" }, "Qty"))),
+        el("thead", {}, el("tr", {}, el("th", {}, t("col.expiry")), el("th", {}, t("col.item")), el("th", {}, t("col.location")), el("th", {}, t("col.lot")), el("th", { class: "num" }, t("col.qty")))),
         el(
           "tbody",
           {},
@@ -365,11 +375,11 @@ async function stockPage() {
             el(
               "tr",
               { class: x.days_left < 0 ? "due" : "", "data-testid": "expiring-line", "data-state": x.quarantined ? "quarantined" : x.days_left < 0 ? "expired" : "due" },
-              el("td", {}, x.days_left < 0 ? `${x.expiry} (expired)` : `${x.expiry} (${x.days_left} d)`),
+              el("td", {}, x.days_left < 0 ? t("stock.expiredOn", { date: x.expiry }) : t("stock.daysLeft", { date: x.expiry, n: num(x.days_left) })),
               el("td", {}, `${x.sku} ${x.description}`),
-              el("td", {}, x.quarantined ? `${x.location} (quarantine)` : x.location),
+              el("td", {}, x.quarantined ? t("stock.inQuarantine", { location: x.location }) : x.location),
               el("td", {}, x.lot ?? ""),
-              el("td", { class: "num" }, x.qty),
+              el("td", { class: "num" }, num(x.qty)),
             ),
           ),
         ),
@@ -383,24 +393,24 @@ async function stockPage() {
       api("GET", `/v1/supervisor/lots/${encodeURIComponent(q)}`),
       api("GET", `/v1/supervisor/locations/${encodeURIComponent(q.toUpperCase())}?warehouse=${encodeURIComponent(warehouse)}`).catch(() => null),
     ]);
-    if (place !== null) parts.push(el("p", { "data-testid": "location-hit" }, "Location ", locationLink(place.code, warehouse), ` in ${warehouse}: ${place.stock.length} line(s).`));
+    if (place !== null) parts.push(el("p", { "data-testid": "location-hit" }, t("stock.locationWord"), " ", locationLink(place.code, warehouse), " ", t("stock.locationIn", { warehouse, n: num(place.stock.length) })));
     if (lots.length > 0) {
       parts.push(
-        el("h2", {}, `Lot ${q}`),
+        el("h2", {}, t("stock.lot", { lot: q })),
         el(
           "table",
           { "data-testid": "lot-stock" },
-          el("thead", {}, el("tr", {}, el("th", {}, "Warehouse"), el("th", {}, "Location"), el("th", {}, "Item"), el("th", {}, "Expiry"), el("th", { class: "num" }, "Qty"))),
-          el("tbody", {}, lots.map((l) => el("tr", {}, el("td", {}, l.warehouse), el("td", {}, locationLink(l.location, l.warehouse)), el("td", {}, itemLink(l.sku, l.warehouse), ` ${l.description}`), el("td", {}, l.expiry ?? ""), el("td", { class: "num" }, l.qty)))),
+          el("thead", {}, el("tr", {}, el("th", {}, t("col.warehouse")), el("th", {}, t("col.location")), el("th", {}, t("col.item")), el("th", {}, t("col.expiry")), el("th", { class: "num" }, t("col.qty")))),
+          el("tbody", {}, lots.map((l) => el("tr", {}, el("td", {}, l.warehouse), el("td", {}, locationLink(l.location, l.warehouse)), el("td", {}, itemLink(l.sku, l.warehouse), ` ${l.description}`), el("td", {}, l.expiry ?? ""), el("td", { class: "num" }, num(l.qty))))),
         ),
       );
     }
     parts.push(
-      el("p", {}, `${hits.length} item(s)`),
+      el("p", {}, t("stock.hits", { n: num(hits.length) })),
       el(
         "table",
         {},
-        el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "Description"), el("th", {}, "On hand by warehouse"))),
+        el("thead", {}, el("tr", {}, el("th", {}, t("col.item")), el("th", {}, t("col.description")), el("th", {}, t("col.byWarehouse")))),
         el(
           "tbody",
           {},
@@ -410,7 +420,7 @@ async function stockPage() {
               { "data-testid": `hit-${h.sku}` },
               el("td", {}, el("a", { "data-testid": `item-link-${h.sku}`, href: `#/item?sku=${encodeURIComponent(h.sku)}&warehouse=${encodeURIComponent(h.warehouses[0]?.[0] ?? "WH1")}` }, h.sku)),
               el("td", {}, h.description),
-              el("td", {}, h.warehouses.map(([w, n]) => `${w}: ${n}`).join(" · ") || "none", h.in_transit.map(([w, n]) => ` · in transit to ${w}: ${n}`).join("")),
+              el("td", {}, h.warehouses.map(([w, n]) => `${w}: ${num(n)}`).join(" · ") || t("stock.none"), h.in_transit.map(([w, n]) => ` · ${t("stock.inTransit", { warehouse: w, n: num(n) })}`).join("")),
             ),
           ),
         ),
@@ -444,12 +454,12 @@ function demandChart(item) {
   const line = item.forecast.map((f, i) => `${x(f0 + i) + bw / 2},${y(f.qty)}`).join(" ");
   return svg(
     "svg",
-    { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `demand of ${item.sku}: history and forecast`, "data-testid": "demand-chart", class: "chart" },
+    { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("item.chartLabel", { sku: item.sku }), "data-testid": "demand-chart", class: "chart" },
     svg("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, class: "axis" }),
     svg("text", { x: 4, y: T + 10, class: "label" }, Math.ceil(top)),
     svg("text", { x: 4, y: H - B, class: "label" }, 0),
     svg("text", { x: L, y: H - 6, class: "label" }, history[0]?.[0] ?? ""),
-    svg("text", { x: x(f0), y: H - 6, class: "label" }, "forecast →"),
+    svg("text", { x: x(f0), y: H - 6, class: "label" }, t("item.forecast")),
     bars,
     band.length > 0 ? svg("polygon", { points: band.join(" "), class: "band" }) : [],
     item.forecast.length > 0 ? svg("polyline", { points: line, class: "forecast" }) : [],
@@ -469,12 +479,12 @@ function movementsTable(movements, warehouse) {
   return el(
     "table",
     { "data-testid": "movements" },
-    el("thead", {}, el("tr", {}, el("th", {}, "When"), el("th", {}, "What"), el("th", {}, "Item"), el("th", {}, "Location"), el("th", { class: "num" }, "Qty"), el("th", {}, "Who"), el("th", {}, "Device"), el("th", { class: "why" }, "Scans"))),
+    el("thead", {}, el("tr", {}, el("th", {}, t("col.when")), el("th", {}, t("col.what")), el("th", {}, t("col.item")), el("th", {}, t("col.location")), el("th", { class: "num" }, t("col.qty")), el("th", {}, t("col.who")), el("th", {}, t("col.device")), el("th", { class: "why" }, t("col.scans")))),
     el(
       "tbody",
       {},
       movements.map((m) =>
-        el("tr", {}, el("td", {}, new Date(m.at).toLocaleString()), el("td", {}, m.op_type.replaceAll("_", " ")), el("td", {}, itemLink(m.sku, warehouse)), el("td", {}, locationLink(m.location, warehouse), m.lot ? ` lot ${m.lot}` : ""), el("td", { class: "num" }, m.qty > 0 ? `+${m.qty}` : m.qty), el("td", {}, m.operator), el("td", {}, m.device), el("td", { class: "why" }, m.scans.join(" · "))),
+        el("tr", {}, el("td", {}, when(m.at)), el("td", {}, t(`op.${m.op_type}`, { defaultValue: m.op_type.replaceAll("_", " ") })), el("td", {}, itemLink(m.sku, warehouse)), el("td", {}, locationLink(m.location, warehouse), m.lot ? ` ${t("common.lot")} ${m.lot}` : ""), el("td", { class: "num" }, m.qty > 0 ? `+${num(m.qty)}` : num(m.qty)), el("td", {}, m.operator), el("td", {}, m.device), el("td", { class: "why" }, m.scans.join(" · "))),
       ),
     ),
   );
@@ -489,15 +499,15 @@ async function locationPage() {
   const total = loc.stock.reduce((a, l) => a + l.qty, 0);
   paint(
     gen,
-    el("h1", { "data-testid": "location-title" }, `${loc.code} · ${loc.kind.replaceAll("_", " ")} · ${warehouse}`),
-    el("p", {}, `${total} unit(s) in ${loc.stock.length} line(s)`, loc.capacity ? ` of a capacity of ${loc.capacity}.` : ".", ` Label: ${loc.barcode}`),
+    el("h1", { "data-testid": "location-title" }, `${loc.code} · ${t(`locationKind.${loc.kind}`, { defaultValue: loc.kind.replaceAll("_", " ") })} · ${warehouse}`),
+    el("p", {}, t("location.units", { units: num(total), lines: num(loc.stock.length) }), loc.capacity ? t("location.capacity", { n: num(loc.capacity) }) : ".", " ", t("location.label", { barcode: loc.barcode })),
     el(
       "table",
       { "data-testid": "location-stock" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "Lot"), el("th", {}, "Expiry"), el("th", {}, "Pallet"), el("th", { class: "num" }, "Qty"))),
-      el("tbody", {}, loc.stock.map((l) => el("tr", {}, el("td", {}, itemLink(l.sku, warehouse), ` ${l.description}`), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, l.qty)))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.item")), el("th", {}, t("col.lot")), el("th", {}, t("col.expiry")), el("th", {}, t("col.pallet")), el("th", { class: "num" }, t("col.qty")))),
+      el("tbody", {}, loc.stock.map((l) => el("tr", {}, el("td", {}, itemLink(l.sku, warehouse), ` ${l.description}`), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, num(l.qty))))),
     ),
-    el("h2", {}, "Latest movements"),
+    el("h2", {}, t("location.movements")),
     movementsTable(loc.movements, warehouse),
   );
 }
@@ -511,17 +521,17 @@ async function itemPage() {
   paint(
     gen,
     el("h1", { "data-testid": "item-title" }, `${item.sku} · ${item.description}`),
-    el("p", { "data-testid": "item-position" }, `${item.position.on_hand} on hand in ${warehouse} (${item.stock.length} line(s)), ${item.position.allocated} allocated to open orders, ${item.position.on_hand - item.position.allocated} available, ${item.position.on_order} on order.`),
+    el("p", { "data-testid": "item-position" }, t("item.position", { onHand: num(item.position.on_hand), warehouse, lines: num(item.stock.length), allocated: num(item.position.allocated), available: num(item.position.on_hand - item.position.allocated), onOrder: num(item.position.on_order) })),
     el(
       "table",
       { "data-testid": "item-stock" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Location"), el("th", {}, "Lot"), el("th", {}, "Expiry"), el("th", {}, "Pallet"), el("th", { class: "num" }, "Qty"))),
-      el("tbody", {}, item.stock.map((l) => el("tr", {}, el("td", {}, locationLink(l.location, warehouse)), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, l.qty)))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.location")), el("th", {}, t("col.lot")), el("th", {}, t("col.expiry")), el("th", {}, t("col.pallet")), el("th", { class: "num" }, t("col.qty")))),
+      el("tbody", {}, item.stock.map((l) => el("tr", {}, el("td", {}, locationLink(l.location, warehouse)), el("td", {}, l.lot ?? ""), el("td", {}, l.expiry ?? ""), el("td", {}, l.plate ?? ""), el("td", { class: "num" }, num(l.qty))))),
     ),
-    el("h2", {}, "Demand"),
+    el("h2", {}, t("item.demand")),
     demandChart(item),
-    el("p", { class: "why", "data-testid": "forecast-reason" }, `${item.reason}. The band is the ${Math.round(item.service_level * 100)}% interval.`),
-    el("h2", {}, "Latest movements"),
+    el("p", { class: "why", "data-testid": "forecast-reason" }, t("item.band", { reason: item.reason, pct: Math.round(item.service_level * 100) })),
+    el("h2", {}, t("location.movements")),
     movementsTable(item.movements, warehouse),
   );
 }
@@ -535,65 +545,65 @@ async function countsPage() {
     api("GET", `/v1/supervisor/tasks?warehouse=${encodeURIComponent(warehouse)}`),
   ]);
   const today = new Date().toISOString().slice(0, 10);
-  const due = plan.filter((t) => t.due_on <= today);
+  const due = plan.filter((c) => c.due_on <= today);
   const waiting = open.filter((x) => x.kind === "count_variance" || x.kind === "count_during_movement");
-  const counting = tasks.filter((t) => t.type === "count");
+  const counting = tasks.filter((task) => task.type === "count");
   const send = (skus) =>
-    act("/v1/supervisor/tasks/counts", { warehouse, skus }, (r) => (r.length === 0 ? "Those counts are already on the devices" : `${r.length} count task(s) sent to the devices`));
-  const decide = (x, body, what) => act(`/v1/supervisor/exceptions/${x.id}/resolve`, body, () => `${what}: ${x.message}`);
+    act("/v1/supervisor/tasks/counts", { warehouse, skus }, (r) => (r.length === 0 ? t("counts.already") : t("counts.sent", { n: num(r.length) })));
+  const decide = (x, body, what) => act(`/v1/supervisor/exceptions/${x.id}/resolve`, body, () => t("counts.decided", { what, message: x.message }));
   const approvals = waiting.map((x) => {
-    const note = el("input", { placeholder: "note", "aria-label": "note" });
+    const note = el("input", { placeholder: t("exceptions.note"), "aria-label": t("exceptions.note") });
     const text = () => note.value.trim();
     return el(
       "tr",
       { "data-testid": "approval", "data-kind": x.kind },
       el("td", {}, x.message),
-      el("td", {}, new Date(x.created_at).toLocaleString()),
+      el("td", {}, when(x.created_at)),
       el(
         "td",
         {},
         note,
-        el("button", { "data-testid": "approve", onclick: () => void decide(x, { accept: { note: text() || "count approved" } }, "Approved") }, "Approve"),
-        x.kind === "count_variance" ? el("button", { "data-testid": "reject", onclick: () => void decide(x, { reject: { note: text() || "count rejected" } }, "Rejected; the books are restored") }, "Reject") : "",
-        el("button", { "data-testid": "recount", onclick: () => void act(`/v1/supervisor/exceptions/${x.id}/recount`, undefined, () => "A blind recount was sent to the devices") }, "Recount"),
+        el("button", { "data-testid": "approve", onclick: () => void decide(x, { accept: { note: text() || "count approved" } }, t("counts.approved")) }, t("counts.approve")), // default notes, recorded as is
+        x.kind === "count_variance" ? el("button", { "data-testid": "reject", onclick: () => void decide(x, { reject: { note: text() || "count rejected" } }, t("counts.rejected")) }, t("counts.reject")) : "", // recorded as is
+        el("button", { "data-testid": "recount", onclick: () => void act(`/v1/supervisor/exceptions/${x.id}/recount`, undefined, () => t("counts.recountSent")) }, t("counts.recount")),
       ),
     );
   });
   paint(
     gen,
-    el("h1", {}, `Cycle counts · ${warehouse}`),
-    el("h2", {}, `Counts awaiting approval (${waiting.length})`),
-    el("p", { class: "why" }, "Counts that differ from the books by more than 2 units and 5%, or that crossed a movement. Approve keeps the counted figure; Reject puts the books back to the figure before the count; Recount sends a blind count to the devices first."),
+    el("h1", {}, t("counts.title", { warehouse })),
+    el("h2", {}, t("counts.awaiting", { n: num(waiting.length) })),
+    el("p", { class: "why" }, t("counts.awaitingWhy")),
     waiting.length === 0
-      ? el("p", { "data-testid": "no-approvals" }, "No count results await approval.")
-      : el("table", { "data-testid": "approvals" }, el("thead", {}, el("tr", {}, el("th", {}, "Count"), el("th", {}, "When"), el("th", {}, "Decision"))), el("tbody", {}, approvals)),
-    el("h2", {}, `Count tasks on the devices (${counting.length} open)`),
+      ? el("p", { "data-testid": "no-approvals" }, t("counts.noApprovals"))
+      : el("table", { "data-testid": "approvals" }, el("thead", {}, el("tr", {}, el("th", {}, t("col.count")), el("th", {}, t("col.when")), el("th", {}, t("col.decision")))), el("tbody", {}, approvals)),
+    el("h2", {}, t("counts.tasks", { n: num(counting.length) })),
     taskTable(counting, "count-tasks"),
-    el("h2", {}, "Plan"),
+    el("h2", {}, t("counts.plan")),
     el(
       "p",
       { "data-testid": "counts-summary" },
-      `${due.length} item(s) due today or overdue, of ${plan.length}. A items (80% of movement) are counted every 30 days, B every 90, C every 365.`,
+      t("counts.summary", { n: num(due.length), of: num(plan.length) }),
     ),
-    el("button", { class: "primary", disabled: due.length === 0, "data-testid": "send-due-counts", onclick: () => void send([]) }, "Send the due counts to the devices"),
+    el("button", { class: "primary", disabled: due.length === 0, "data-testid": "send-due-counts", onclick: () => void send([]) }, t("counts.sendDue")),
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Class"), el("th", {}, "Item"), el("th", { class: "num" }, "Picked (90 days)"), el("th", {}, "Last counted"), el("th", {}, "Due"), el("th", {}, "Locations"), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.class")), el("th", {}, t("col.item")), el("th", { class: "num" }, t("col.picked90")), el("th", {}, t("col.lastCounted")), el("th", {}, t("col.due")), el("th", {}, t("col.locations")), el("th", {}, ""))),
       el(
         "tbody",
         {},
-        plan.map((t) =>
+        plan.map((c) =>
           el(
             "tr",
-            { "data-testid": `count-${t.sku}`, class: t.due_on <= today ? "due" : "" },
-            el("td", {}, t.class),
-            el("td", {}, t.sku, el("br"), el("span", { class: "why" }, t.description)),
-            el("td", { class: "num" }, t.movement),
-            el("td", {}, t.last_counted ?? "never"),
-            el("td", {}, t.due_on <= today ? `due (${t.due_on})` : t.due_on),
-            el("td", {}, t.locations.join(", ")),
-            el("td", {}, el("button", { "data-testid": `count-now-${t.sku}`, onclick: () => void send([t.sku]) }, "Count now")),
+            { "data-testid": `count-${c.sku}`, class: c.due_on <= today ? "due" : "" },
+            el("td", {}, c.class),
+            el("td", {}, c.sku, el("br"), el("span", { class: "why" }, c.description)),
+            el("td", { class: "num" }, num(c.movement)),
+            el("td", {}, c.last_counted ?? t("devices.never")),
+            el("td", {}, c.due_on <= today ? t("counts.dueOn", { date: c.due_on }) : c.due_on),
+            el("td", {}, c.locations.join(", ")),
+            el("td", {}, el("button", { "data-testid": `count-now-${c.sku}`, onclick: () => void send([c.sku]) }, t("counts.countNow"))),
           ),
         ),
       ),
@@ -621,12 +631,33 @@ async function route() {
   }
 }
 
+/** The header's words (navigation, sign-out, the language list) in the current language. */
+function translateShell() {
+  for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll("[data-i18n-label]")) e.setAttribute("aria-label", t(e.dataset.i18nLabel));
+  document.title = `Aisle · ${t("header.title")}`;
+  languageSelect.replaceChildren(...LANGUAGES.map(([code, name]) => el("option", { value: code, selected: code === language() }, name)));
+}
+
+const languageSelect = document.getElementById("language");
+languageSelect.addEventListener("change", async () => {
+  await useLanguage(languageSelect.value);
+  if (session.badge) saveLanguage(session.badge, language());
+  translateShell();
+  message.hidden = true;
+  await route();
+});
+
 async function start() {
   try {
     const me = await api("GET", "/v1/supervisor/session");
+    session.badge = me.badge;
+    await useLanguage(savedLanguage(me.badge));
+    translateShell();
     who.textContent = me.name;
     nav.hidden = false;
     signoutButton.hidden = false;
+    languageSelect.hidden = false;
     await route();
   } catch {
     signedOut();
@@ -635,7 +666,7 @@ async function start() {
 
 signoutButton.addEventListener("click", async () => {
   await api("DELETE", "/v1/supervisor/session").catch(() => null);
-  say("ok", "Signed out");
+  say("ok", t("signin.signedOut"));
   signedOut();
 });
 window.addEventListener("hashchange", () => {
@@ -644,5 +675,9 @@ window.addEventListener("hashchange", () => {
 });
 hooks.route = route;
 hooks.signedOut = signedOut;
-if (session.token) void start();
-else showSignIn();
+// English until a supervisor signs in; then the language they chose here before.
+void useLanguage("en").then(() => {
+  translateShell();
+  if (session.token) void start();
+  else showSignIn();
+});

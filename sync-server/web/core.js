@@ -9,7 +9,7 @@ export const nav = document.getElementById("nav");
 export const signoutButton = document.getElementById("signout");
 
 /** The session: its token, and which navigation is current (`generation`). */
-export const session = { token: sessionStorage.getItem("aisle.token"), generation: 0 };
+export const session = { token: sessionStorage.getItem("aisle.token"), badge: null, generation: 0 };
 
 /** What the pages module (app.js) provides: redrawing the current page, and signing out. */
 export const hooks = { route: async () => {}, signedOut: () => {} };

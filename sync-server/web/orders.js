@@ -2,27 +2,28 @@
 // warehouses, and shipments of cartons with their packing slips and labels.
 
 import { act, api, download, el, fetchText, hashParams, hooks, paint, say, session } from "./core.js";
+import { num, t, when } from "./i18n.js";
 
 function shipmentCell(o) {
   const confirm = async (body) => {
     try {
       const r = await api("POST", `/v1/supervisor/orders/${encodeURIComponent(o.order)}/shipment`, body);
-      say("ok", `Order ${r.order} is ${r.status}`);
+      say("ok", t("orders.isNow", { order: r.order, status: t(`orderStatus.${r.status}`, { defaultValue: r.status }) }));
       await hooks.route();
     } catch (err) {
       say("error", err.message);
     }
   };
-  if (o.status === "picked") return el("button", { onclick: () => void confirm("packed"), "data-testid": `pack-${o.order}` }, "Confirm packed");
+  if (o.status === "picked") return el("button", { onclick: () => void confirm("packed"), "data-testid": `pack-${o.order}` }, t("orders.confirmPacked"));
   if (o.status === "packed") {
-    const carrier = el("input", { placeholder: "carrier", "aria-label": "carrier", size: 8, "data-testid": `carrier-${o.order}` });
-    const tracking = el("input", { placeholder: "tracking number", "aria-label": "tracking number", size: 14, "data-testid": `tracking-${o.order}` });
+    const carrier = el("input", { placeholder: t("orders.carrier"), "aria-label": t("orders.carrier"), size: 8, "data-testid": `carrier-${o.order}` });
+    const tracking = el("input", { placeholder: t("orders.tracking"), "aria-label": t("orders.tracking"), size: 14, "data-testid": `tracking-${o.order}` });
     return el(
       "form",
       { class: "inline", onsubmit: (e) => { e.preventDefault(); void confirm({ shipped: { carrier: carrier.value, tracking: tracking.value } }); } },
       carrier,
       tracking,
-      el("button", { type: "submit", "data-testid": `ship-${o.order}` }, "Confirm shipped"),
+      el("button", { type: "submit", "data-testid": `ship-${o.order}` }, t("orders.confirmShipped")),
     );
   }
   if (o.status === "shipped") return `${o.carrier} ${o.tracking}`;
@@ -31,7 +32,7 @@ function shipmentCell(o) {
     const settle = async (choice) => {
       try {
         const r = await api("POST", `/v1/supervisor/orders/${encodeURIComponent(o.order)}/short`, { choice });
-        say("ok", r.backorder ? `Order ${o.order} ships what was picked; the rest is backorder ${r.backorder}` : `Order ${o.order} ships what was picked; the rest is cut`);
+        say("ok", r.backorder ? t("orders.backordered", { order: o.order, backorder: r.backorder }) : t("orders.cut", { order: o.order }));
         await hooks.route();
       } catch (err) {
         say("error", err.message);
@@ -40,9 +41,9 @@ function shipmentCell(o) {
     return el(
       "span",
       {},
-      el("button", { onclick: () => void settle("backorder"), "data-testid": `backorder-${o.order}` }, "Backorder the rest"),
+      el("button", { onclick: () => void settle("backorder"), "data-testid": `backorder-${o.order}` }, t("orders.backorderRest")),
       " ",
-      el("button", { onclick: () => void settle("ship_partial"), "data-testid": `ship-partial-${o.order}` }, "Ship what was picked"),
+      el("button", { onclick: () => void settle("ship_partial"), "data-testid": `ship-partial-${o.order}` }, t("orders.shipPartial")),
     );
   }
   return "";
@@ -54,37 +55,37 @@ function workInHand(warehouse, leases, devices) {
   const give = async (l, device) => {
     try {
       const r = await api("POST", "/v1/supervisor/leases/assign", { work: l.work, device_id: device });
-      say("ok", `${r.reference} now belongs to ${r.device_name}`);
+      say("ok", t("orders.given", { reference: r.reference, device: r.device_name }));
       await hooks.route();
     } catch (err) {
       say("error", err.message);
     }
   };
   const giveTo = (l) => {
-    const choice = el("select", { "aria-label": `give ${l.reference} to`, "data-testid": `give-to-${l.reference}` }, tablets.filter((d) => d.id !== l.device_id).map((d) => el("option", { value: d.id }, d.name)));
+    const choice = el("select", { "aria-label": t("orders.giveLabel", { reference: l.reference }), "data-testid": `give-to-${l.reference}` }, tablets.filter((d) => d.id !== l.device_id).map((d) => el("option", { value: d.id }, d.name)));
     return el(
       "form",
       { class: "inline", onsubmit: (e) => { e.preventDefault(); if (choice.value) void give(l, choice.value); } },
       choice,
-      el("button", { type: "submit", "data-testid": `give-${l.reference}` }, "Give to"),
+      el("button", { type: "submit", "data-testid": `give-${l.reference}` }, t("orders.giveTo")),
     );
   };
   const release = async (l) => {
     try {
       await api("POST", "/v1/supervisor/leases/release", { work: l.work });
-      say("ok", `${l.reference} is free for any device again`);
+      say("ok", t("orders.freed", { reference: l.reference }));
       await hooks.route();
     } catch (err) {
       say("error", err.message);
     }
   };
   return [
-    el("h2", {}, "Work in hand"),
-    el("p", {}, leases.length ? `${leases.length} piece(s) of work held by devices in ${warehouse}; a lease runs out two hours after the device's last sync.` : "No device holds work: each tablet claims orders and tasks when it syncs."),
+    el("h2", {}, t("orders.workInHand")),
+    el("p", {}, leases.length ? t("orders.held", { n: num(leases.length), warehouse }) : t("orders.noneHeld")),
     el(
       "table",
       { "data-testid": "leases" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Work"), el("th", {}, "Device"), el("th", {}, "Until"), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.work")), el("th", {}, t("col.device")), el("th", {}, t("col.until")), el("th", {}, ""))),
       el(
         "tbody",
         {},
@@ -94,8 +95,8 @@ function workInHand(warehouse, leases, devices) {
             {},
             el("td", {}, l.reference),
             el("td", {}, l.device_name),
-            el("td", {}, new Date(l.expires_at).toLocaleString()),
-            el("td", {}, el("button", { onclick: () => void release(l), "data-testid": `release-${l.reference}` }, "Release"), " ", giveTo(l)),
+            el("td", {}, when(l.expires_at)),
+            el("td", {}, el("button", { onclick: () => void release(l), "data-testid": `release-${l.reference}` }, t("common.release")), " ", giveTo(l)),
           ),
         ),
       ),
@@ -118,12 +119,12 @@ function wavesSection(warehouse, orders, waves) {
     }
   };
   return [
-    el("h2", {}, "Waves"),
-    el("p", {}, "Orders in a wave wait until it is released; then tablets take them first, ahead of orders in no wave."),
+    el("h2", {}, t("waves.title")),
+    el("p", {}, t("waves.why")),
     el(
       "table",
       { "data-testid": "waves" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Wave"), el("th", {}, "Orders"), el("th", {}, "State"), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.wave")), el("th", {}, t("col.orders")), el("th", {}, t("col.state")), el("th", {}, ""))),
       el(
         "tbody",
         {},
@@ -133,8 +134,8 @@ function wavesSection(warehouse, orders, waves) {
             { "data-testid": `wave-${w.wave}` },
             el("td", {}, w.wave),
             el("td", {}, w.orders.join(", ")),
-            el("td", {}, w.released ? `released by ${w.released_by}` : "held"),
-            el("td", {}, w.released ? "" : el("button", { "data-testid": `release-${w.wave}`, onclick: () => void act("POST", `/v1/supervisor/waves/${encodeURIComponent(w.wave)}/release`, undefined, (r) => `${r.wave} is released: tablets take its orders first`) }, "Release")),
+            el("td", {}, w.released ? t("waves.releasedBy", { who: w.released_by }) : t("waves.held")),
+            el("td", {}, w.released ? "" : el("button", { "data-testid": `release-${w.wave}`, onclick: () => void act("POST", `/v1/supervisor/waves/${encodeURIComponent(w.wave)}/release`, undefined, (r) => t("waves.released", { wave: r.wave })) }, t("common.release"))),
           ),
         ),
       ),
@@ -147,14 +148,14 @@ function wavesSection(warehouse, orders, waves) {
             onsubmit: (e) => {
               e.preventDefault();
               const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
-              if (chosen.length === 0) return say("error", "tick the orders for the wave first");
-              void act("POST", "/v1/supervisor/waves", { warehouse, orders: chosen }, (w) => `${w.wave} holds ${w.orders.join(", ")} until it is released`);
+              if (chosen.length === 0) return say("error", t("waves.tickFirst"));
+              void act("POST", "/v1/supervisor/waves", { warehouse, orders: chosen }, (w) => t("waves.made", { wave: w.wave, orders: w.orders.join(", ") }));
             },
           },
           open.map((o, i) => el("label", { class: "check" }, boxes[i], ` ${o.order} `)),
-          el("button", { type: "submit", "data-testid": "make-wave" }, "Make a wave"),
+          el("button", { type: "submit", "data-testid": "make-wave" }, t("waves.make")),
         )
-      : el("p", {}, "No open order outside a wave."),
+      : el("p", {}, t("waves.noneOutside")),
   ];
 }
 
@@ -173,11 +174,11 @@ export async function ordersPage() {
   const short = lines.filter((l) => l.short > 0).length;
   paint(
     gen,
-    el("h1", {}, `Orders · ${warehouse}`),
+    el("h1", {}, t("orders.title", { warehouse })),
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Customer"), el("th", { class: "num" }, "Lines"), el("th", { class: "num" }, "Picked"), el("th", {}, "State"), el("th", {}, "Shipping"))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.order")), el("th", {}, t("col.customer")), el("th", { class: "num" }, t("col.lines")), el("th", { class: "num" }, t("col.picked")), el("th", {}, t("col.state")), el("th", {}, t("col.shipping")))),
       el(
         "tbody",
         {},
@@ -187,9 +188,9 @@ export async function ordersPage() {
             { "data-testid": `orderstate-${o.order}` },
             el("td", {}, o.order),
             el("td", {}, o.customer ?? ""),
-            el("td", { class: "num" }, o.lines),
-            el("td", { class: "num" }, `${o.picked} / ${o.ordered}${o.cut ? ` (${o.cut} cut)` : ""}`),
-            el("td", {}, o.status === "part_shipped" ? `part shipped, ${o.backorder} to come` : o.status),
+            el("td", { class: "num" }, num(o.lines)),
+            el("td", { class: "num" }, `${num(o.picked)} / ${num(o.ordered)}${o.cut ? ` ${t("orders.cutN", { n: num(o.cut) })}` : ""}`),
+            el("td", {}, o.status === "part_shipped" ? t("orders.partShipped", { backorder: o.backorder }) : t(`orderStatus.${o.status}`, { defaultValue: o.status })),
             el("td", {}, shipmentCell(o)),
           ),
         ),
@@ -199,12 +200,12 @@ export async function ordersPage() {
     ...wavesSection(warehouse, orders, waves),
     ...transfersSection(warehouse, transfers),
     ...shipmentsSection(shipments),
-    el("h2", {}, "Open lines and their stock"),
-    el("p", { "data-testid": "orders-summary" }, `${lines.length} open line(s), ${short} short. Stock is allocated earliest expiry first for dated items, first in first out otherwise; devices pick in walk order.`),
+    el("h2", {}, t("orders.openLines")),
+    el("p", { "data-testid": "orders-summary" }, t("orders.summary", { n: num(lines.length), short: num(short) })),
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, el("th", {}, "Order"), el("th", {}, "Customer"), el("th", {}, "Item"), el("th", { class: "num" }, "Open"), el("th", {}, "From"), el("th", { class: "num" }, "Short"))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.order")), el("th", {}, t("col.customer")), el("th", {}, t("col.item")), el("th", { class: "num" }, t("col.open")), el("th", {}, t("col.from")), el("th", { class: "num" }, t("col.short")))),
       el(
         "tbody",
         {},
@@ -215,9 +216,9 @@ export async function ordersPage() {
             el("td", {}, `${l.order}/${l.line}`),
             el("td", {}, l.customer ?? ""),
             el("td", {}, l.sku),
-            el("td", { class: "num" }, l.open),
-            el("td", {}, l.picks.map((p) => `${p.qty} from ${p.location}${p.lot ? ` lot ${p.lot}` : ""}${p.expiry ? ` exp ${p.expiry}` : ""}`).join("; ") || "nothing in stock"),
-            el("td", { class: "num" }, l.short || ""),
+            el("td", { class: "num" }, num(l.open)),
+            el("td", {}, l.picks.map((p) => `${t("orders.pickFrom", { qty: num(p.qty), location: p.location })}${p.lot ? ` ${t("common.lot")} ${p.lot}` : ""}${p.expiry ? ` ${t("orders.exp", { date: p.expiry })}` : ""}`).join("; ") || t("orders.nothingInStock")),
+            el("td", { class: "num" }, l.short ? num(l.short) : ""),
           ),
         ),
       ),
@@ -228,42 +229,42 @@ export async function ordersPage() {
 /** Transfers into and out of the warehouse: a form to send stock to another warehouse (an order
  * here for the devices to pick and ship), and a Close button for one that has arrived. */
 function transfersSection(warehouse, transfers) {
-  const to = el("input", { placeholder: "to warehouse", "aria-label": "transfer to warehouse", "data-testid": "transfer-to" });
-  const sku = el("input", { placeholder: "SKU", "aria-label": "transfer SKU", "data-testid": "transfer-sku" });
-  const qty = el("input", { placeholder: "qty", inputmode: "numeric", "aria-label": "transfer quantity", "data-testid": "transfer-qty" });
+  const to = el("input", { placeholder: t("transfers.to"), "aria-label": t("transfers.toLabel"), "data-testid": "transfer-to" });
+  const sku = el("input", { placeholder: t("transfers.sku"), "aria-label": t("transfers.skuLabel"), "data-testid": "transfer-sku" });
+  const qty = el("input", { placeholder: t("transfers.qty"), inputmode: "numeric", "aria-label": t("transfers.qtyLabel"), "data-testid": "transfer-qty" });
   const create = (e) => {
     e.preventDefault();
     const n = Number(qty.value.trim());
-    if (!Number.isInteger(n) || n < 1) return say("error", "type a whole quantity of at least 1");
+    if (!Number.isInteger(n) || n < 1) return say("error", t("transfers.badQty"));
     return act(
       "/v1/supervisor/transfers",
       { from: warehouse, to: to.value.trim().toUpperCase(), lines: [{ sku: sku.value.trim(), qty: n }] },
-      (r) => `Transfer ${r.transfer} created: ${warehouse}'s devices pick it, then ship it here`,
+      (r) => t("transfers.created", { transfer: r.transfer, warehouse }),
     );
   };
-  const row = (t) =>
+  const row = (x) =>
     el(
       "tr",
-      { "data-testid": `transfer-${t.transfer}` },
-      el("td", {}, t.transfer),
-      el("td", {}, `${t.from} → ${t.to}`),
-      el("td", {}, t.status.replace("_", " ")),
-      el("td", { class: "num" }, `${t.received} / ${t.shipped} / ${t.ordered}`),
+      { "data-testid": `transfer-${x.transfer}` },
+      el("td", {}, x.transfer),
+      el("td", {}, `${x.from} → ${x.to}`),
+      el("td", {}, t(`transferStatus.${x.status}`, { defaultValue: x.status.replace("_", " ") })),
+      el("td", { class: "num" }, `${num(x.received)} / ${num(x.shipped)} / ${num(x.ordered)}`),
       el(
         "td",
         {},
-        t.status === "in_transit" && t.to === warehouse
-          ? el("button", { "data-testid": `close-${t.transfer}`, onclick: () => void act(`/v1/supervisor/transfers/${encodeURIComponent(t.transfer)}/close`, {}, (c) => (c.short.length === 0 ? `Transfer ${t.transfer} closed: everything arrived` : `Transfer ${t.transfer} closed short (${c.short.map((s) => `${s.sku} ${s.received} of ${s.shipped}`).join(", ")}): see Exceptions`)) }, "Close: receiving done")
+        x.status === "in_transit" && x.to === warehouse
+          ? el("button", { "data-testid": `close-${x.transfer}`, onclick: () => void act(`/v1/supervisor/transfers/${encodeURIComponent(x.transfer)}/close`, {}, (c) => (c.short.length === 0 ? t("transfers.closed", { transfer: x.transfer }) : t("transfers.closedShort", { transfer: x.transfer, short: c.short.map((s) => t("transfers.shortLine", { sku: s.sku, received: num(s.received), shipped: num(s.shipped) })).join(", ") }))) }, t("transfers.close"))
           : "",
       ),
     );
   return [
-    el("h2", {}, `Transfers (${transfers.length})`),
-    el("form", { class: "inline", onsubmit: create }, to, sku, qty, el("button", { class: "primary", type: "submit", "data-testid": "transfer-create" }, `Transfer from ${warehouse}`)),
+    el("h2", {}, t("transfers.title", { n: num(transfers.length) })),
+    el("form", { class: "inline", onsubmit: create }, to, sku, qty, el("button", { class: "primary", type: "submit", "data-testid": "transfer-create" }, t("transfers.from", { warehouse }))),
     el(
       "table",
       { "data-testid": "transfers" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Transfer"), el("th", {}, "Route"), el("th", {}, "State"), el("th", { class: "num" }, "Received / shipped / ordered"), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.transfer")), el("th", {}, t("col.route")), el("th", {}, t("col.state")), el("th", { class: "num" }, t("col.receivedShippedOrdered")), el("th", {}, ""))),
       el("tbody", {}, transfers.map(row)),
     ),
   ];
@@ -277,19 +278,19 @@ function shipmentsSection(shipments) {
   const showLabel = async (sscc) => {
     try {
       const svg = await fetchText(`/v1/supervisor/cartons/${encodeURIComponent(sscc)}/label`);
-      const printer = el("input", { placeholder: "printer name", "aria-label": "printer name", "data-testid": "printer-name" });
+      const printer = el("input", { placeholder: t("shipments.printer"), "aria-label": t("shipments.printer"), "data-testid": "printer-name" });
       const print = async (e) => {
         e.preventDefault();
         try {
           await api("POST", `/v1/supervisor/cartons/${encodeURIComponent(sscc)}/print`, { printer: printer.value.trim() });
-          say("ok", `Label of carton ${sscc} sent to ${printer.value.trim()}`);
+          say("ok", t("shipments.labelSent", { sscc, printer: printer.value.trim() }));
         } catch (err) {
           say("error", err.message);
         }
       };
       shown.replaceChildren(
-        el("figure", { class: "label" }, el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: `label of carton ${sscc}` })),
-        el("form", { class: "inline", onsubmit: print }, printer, el("button", { type: "submit", "data-testid": "print-label" }, "Print on the label printer")),
+        el("figure", { class: "label" }, el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: t("shipments.labelAlt", { sscc }) })),
+        el("form", { class: "inline", onsubmit: print }, printer, el("button", { type: "submit", "data-testid": "print-label" }, t("shipments.print"))),
       );
     } catch (err) {
       say("error", err.message);
@@ -302,13 +303,13 @@ function shipmentsSection(shipments) {
       say("error", err.message);
     }
   };
-  const kg = (g) => (g >= 1000 ? `${Math.floor(g / 1000)}.${String(g % 1000).padStart(3, "0")} kg` : `${g} g`);
+  const kg = (g) => (g >= 1000 ? `${num(g / 1000, { minimumFractionDigits: 3, maximumFractionDigits: 3 })} kg` : `${num(g)} g`);
   return [
-    el("h2", {}, `Shipments (${shipments.length})`),
+    el("h2", {}, t("shipments.title", { n: num(shipments.length) })),
     el(
       "table",
       { "data-testid": "shipments" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Shipped"), el("th", {}, "Carrier"), el("th", {}, "Orders"), el("th", {}, "Cartons"), el("th", { class: "num" }, "Weight"), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("col.shipped")), el("th", {}, t("col.carrier")), el("th", {}, t("col.orders")), el("th", {}, t("col.cartons")), el("th", { class: "num" }, t("col.weight")), el("th", {}, ""))),
       el(
         "tbody",
         {},
@@ -321,7 +322,7 @@ function shipmentsSection(shipments) {
             el("td", {}, s.orders.join(", ")),
             el("td", {}, s.cartons.map((c) => el("button", { class: "link", onclick: () => void showLabel(c), "data-testid": `carton-${c}` }, c))),
             el("td", { class: "num" }, kg(s.weight_g)),
-            el("td", {}, el("button", { onclick: () => void slip(s), "data-testid": `slip-${s.id}` }, "Packing slip")),
+            el("td", {}, el("button", { onclick: () => void slip(s), "data-testid": `slip-${s.id}` }, t("shipments.slip"))),
           ),
         ),
       ),

@@ -171,6 +171,8 @@ pub fn router(state: AppState) -> Router {
         .route("/web/app.js", get(web::app_js))
         .route("/web/core.js", get(web::core_js))
         .route("/web/orders.js", get(web::orders_js))
+        .route("/web/i18n.js", get(web::i18n_js))
+        .route("/web/locales/{file}", get(web::locale))
         .route("/web/app.css", get(web::app_css))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))

@@ -1,0 +1,80 @@
+// The supervisor pages' words in the supervisor's language: message catalogs served with the
+// pages (/web/locales/{en,de,es}.json, the same keys in each, `{{name}}` placeholders as in the
+// tablet app's catalogs), and numbers and times formatted for the language with Intl. Written by
+// hand, not i18next as in the app: these pages are plain modules served without a bundler, and
+// what they need is a lookup and a substitution.
+
+export const LANGUAGES = [
+  ["en", "English"],
+  ["de", "Deutsch"],
+  ["es", "Español"],
+];
+
+const state = { lang: "en", words: {}, english: {} };
+
+async function catalog(code) {
+  const res = await fetch(`/web/locales/${code}.json`);
+  if (!res.ok) throw new Error(`the ${code} catalog: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** Switches the pages to `code` (falls back to English for an unknown code). */
+export async function useLanguage(code) {
+  const lang = LANGUAGES.some(([c]) => c === code) ? code : "en";
+  if (Object.keys(state.english).length === 0) state.english = await catalog("en");
+  state.words = lang === "en" ? state.english : await catalog(lang);
+  state.lang = lang;
+  document.documentElement.lang = lang;
+}
+
+export function language() {
+  return state.lang;
+}
+
+function lookup(tree, key) {
+  let node = tree;
+  for (const part of key.split(".")) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = node[part];
+  }
+  return typeof node === "string" ? node : undefined;
+}
+
+/** The words for `key`, with `{{name}}` placeholders filled from `vars`. */
+export function t(key, vars = {}) {
+  const text = lookup(state.words, key) ?? lookup(state.english, key) ?? vars.defaultValue ?? key;
+  return text.replace(/\{\{(\w+)\}\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+/** A number as written in the current language. */
+export function num(n, options = {}) {
+  return typeof n === "number" ? new Intl.NumberFormat(state.lang, options).format(n) : String(n ?? "");
+}
+
+/** A moment (ISO text) as written in the current language. */
+export function when(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(state.lang);
+}
+
+const KEY = "aisle.web.language";
+
+/** The language a supervisor chose in this browser, by badge. */
+export function savedLanguage(badge) {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) ?? "{}")[badge] ?? "en";
+  } catch {
+    return "en";
+  }
+}
+
+export function saveLanguage(badge, code) {
+  let all = {};
+  try {
+    all = JSON.parse(localStorage.getItem(KEY) ?? "{}");
+  } catch {
+    all = {};
+  }
+  all[badge] = code;
+  localStorage.setItem(KEY, JSON.stringify(all));
+}
