@@ -26,7 +26,8 @@ function shipmentCell(o) {
       el("button", { type: "submit", "data-testid": `ship-${o.order}` }, t("orders.confirmShipped")),
     );
   }
-  if (o.status === "shipped") return `${o.carrier} ${o.tracking}`;
+  // Confirmed here with a carrier and tracking number, or shipped by the tablets in cartons.
+  if (o.status === "shipped") return [o.carrier, o.tracking].filter(Boolean).join(" ") || t("orders.inCartons");
   if (o.status === "open" && o.picked > 0) {
     // Picked short: the supervisor decides what happens to the rest.
     const settle = async (choice) => {

@@ -621,7 +621,9 @@ fn supervisor_day(backend: Backend) {
     web.wait_text("shipments", "the shipment", |t| {
         t.contains("DHL (Route 7)") && t.contains("SO-6001") && t.contains("1.200 kg")
     });
-    web.wait_text("orderstate-SO-6001", "shipped", |t| t.contains("shipped"));
+    web.wait_text("orderstate-SO-6001", "shipped in cartons", |t| {
+        t.contains("shipped") && t.contains("in cartons (see Shipments)") && !t.contains("null")
+    });
     web.tap(&format!("carton-{carton}"));
     web.find_testid("print-label");
     web.fill("printer-name", "office");
@@ -640,16 +642,24 @@ fn supervisor_day(backend: Backend) {
     // The supervisor switches to German: the header and the pages speak it, numbers are written
     // the German way, and the choice is kept for their badge in this browser.
     web.choose("language", "de");
-    web.wait_text("nav-exceptions", "the German navigation", |t| t == "Ausnahmen");
+    web.wait_text("nav-exceptions", "the German navigation", |t| {
+        t == "Ausnahmen"
+    });
     web.wait_text("device", "the German device row", |t| t.contains("aktiv"));
     web.screenshot("web-devices-de");
     web.goto(&format!("{}/#/orders?warehouse=WH1", server.url));
-    web.wait_text("shipments", "the shipment in German", |t| t.contains("1,200 kg"));
+    web.wait_text("shipments", "the shipment in German", |t| {
+        t.contains("1,200 kg")
+    });
     web.wait_text("orderstate-SO-6001", "versandt", |t| t.contains("versandt"));
     web.screenshot("web-orders-de");
     web.goto(&format!("{}/#/counts?warehouse=WH1", server.url));
-    web.wait_text("counts-summary", "the plan in German", |t| t.contains("A-Artikel"));
+    web.wait_text("counts-summary", "the plan in German", |t| {
+        t.contains("A-Artikel")
+    });
     web.tap("signout");
     web.find_testid("signin");
-    web.wait_text("signin", "English again after signing out", |t| t == "Sign in");
+    web.wait_text("signin", "English again after signing out", |t| {
+        t == "Sign in"
+    });
 }
