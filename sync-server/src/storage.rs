@@ -457,6 +457,9 @@ pub trait Supervision {
 /// demand, replenishment and valuation. Backends answer them on read connections, so a page
 /// never waits behind a push.
 pub trait ReadModels {
+    /// Every warehouse, by code (the supervisor pages' warehouse selector).
+    fn warehouses(&self) -> StorageResult<Vec<aisle_domain::master::Warehouse>>;
+
     /// Items matching part of a SKU, description or barcode, with stock per warehouse.
     fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>>;
 

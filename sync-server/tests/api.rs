@@ -53,6 +53,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/exceptions",
         "/v1/supervisor/exceptions/{id}/resolve",
         "/v1/supervisor/devices",
+        "/v1/supervisor/warehouses",
         "/v1/supervisor/replenishment",
         "/v1/supervisor/purchase-orders",
         "/v1/supervisor/replenishment/orders",
@@ -349,6 +350,18 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
     let (s, devices) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
     assert_eq!(s, StatusCode::OK);
     assert_matches_schema(&doc, "Device", &devices[0]);
+    let (s, warehouses) = api
+        .json(get("/v1/supervisor/warehouses", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let codes: Vec<&str> = warehouses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["WH1", "WH2"], "{warehouses}");
+    assert_matches_schema(&doc, "WarehouseRef", &warehouses[0]);
     let (s, lines) = api
         .json(get(
             "/v1/supervisor/replenishment?warehouse=WH1&service_level=0.9",

@@ -1,7 +1,7 @@
 // The supervisor pages: a small client of the JSON API (/v1/supervisor/*, see
 // /v1/openapi.json). Shared helpers are in core.js; the Orders page is in orders.js.
 
-import { act, api, el, hashParams, hooks, main, message, nav, paint, say, session, signoutButton, who } from "./core.js";
+import { act, api, currentWarehouse, el, hashParams, hooks, main, message, nav, paint, place, say, session, signoutButton, who } from "./core.js";
 import { ordersPage } from "./orders.js";
 import { LANGUAGES, language, num, saveLanguage, savedLanguage, t, useLanguage, when } from "./i18n.js";
 
@@ -12,6 +12,7 @@ function signedOut() {
   nav.hidden = true;
   signoutButton.hidden = true;
   languageSelect.hidden = true;
+  warehouseSelect.hidden = true;
   who.textContent = "";
   // The next person at this browser may not read the last one's language.
   void useLanguage("en").then(() => {
@@ -121,10 +122,95 @@ function taskTable(tasks, testid) {
 /** Exception kinds whose operation the server held (logged, not applied): a supervisor may release it. */
 const HELD_KINDS = ["unauthorized", "invalid_operation", "duplicate_entry"];
 
+/** The exceptions the page's filters let through (`#/exceptions?kind=…&device=…&day=…&all=1`). */
+function exceptionFilter(params, devices) {
+  const current = place.warehouses.find((w) => w.code === currentWarehouse());
+  return {
+    kind: params.get("kind") ?? "",
+    device: params.get("device") ?? "",
+    day: params.get("day") ?? "",
+    all: params.get("all") === "1" || current === undefined,
+    warehouse: current,
+    keeps(x) {
+      return (
+        (this.all || x.warehouse_id === this.warehouse.id) &&
+        (this.kind === "" || x.kind === this.kind) &&
+        (this.device === "" || (devices.get(x.device_id) ?? "") === this.device) &&
+        (this.day === "" || x.created_at.slice(0, 10) === this.day)
+      );
+    },
+  };
+}
+
+/** A filter's choices with how many of the open exceptions each holds, most first. */
+function choices(list, of) {
+  const counts = new Map();
+  for (const x of list) counts.set(of(x), (counts.get(of(x)) ?? 0) + 1);
+  return [...counts].filter(([k]) => k !== "").sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+}
+
 async function exceptionsPage() {
   const gen = session.generation;
-  const list = await api("GET", "/v1/supervisor/exceptions");
-  const rows = list.map((x) => {
+  const [list, devices] = await Promise.all([api("GET", "/v1/supervisor/exceptions"), api("GET", "/v1/supervisor/devices")]);
+  const deviceName = new Map(devices.map((d) => [d.id, d.name]));
+  const params = hashParams();
+  const filter = exceptionFilter(params, deviceName);
+  const here = list.filter((x) => filter.all || x.warehouse_id === filter.warehouse.id);
+  const shown = here.filter((x) => filter.keeps(x)).sort((a, b) => a.kind.localeCompare(b.kind) || b.created_at.localeCompare(a.created_at));
+  const kindName = (k) => t(`kind.${k}`, { defaultValue: k.replaceAll("_", " ") });
+  // Changing a filter rewrites the address, so a filtered list can be bookmarked and sent on.
+  const refilter = (name, value) => {
+    const next = new URLSearchParams(params);
+    if (value === "") next.delete(name);
+    else next.set(name, value);
+    location.hash = `#/exceptions?${next}`;
+  };
+  const select = (name, label, testid, options) =>
+    el(
+      "label",
+      {},
+      label,
+      " ",
+      el(
+        "select",
+        { "data-testid": testid, onchange: (e) => refilter(name, e.target.value) },
+        el("option", { value: "" }, t("exceptions.any")),
+        options.map(([value, n, text]) => el("option", { value, selected: params.get(name) === value }, `${text ?? value} (${num(n)})`)),
+      ),
+    );
+  const filters = el(
+    "div",
+    { class: "filters", "data-testid": "exception-filters" },
+    select("kind", t("col.kind"), "filter-kind", choices(here, (x) => x.kind).map(([k, n]) => [k, n, kindName(k)])),
+    select("device", t("col.device"), "filter-device", choices(here, (x) => deviceName.get(x.device_id) ?? "")),
+    select("day", t("exceptions.day"), "filter-day", choices(here, (x) => x.created_at.slice(0, 10))),
+    el(
+      "label",
+      { class: "check" },
+      el("input", { type: "checkbox", checked: filter.all, "data-testid": "filter-all", onchange: (e) => refilter("all", e.target.checked ? "1" : "") }),
+      " ",
+      t("exceptions.allWarehouses"),
+    ),
+  );
+  const picked = new Set();
+  const bulkNote = el("input", { placeholder: t("exceptions.note"), "aria-label": t("exceptions.bulkNote") });
+  const acceptPicked = async () => {
+    const chosen = shown.filter((x) => picked.has(x.id));
+    if (chosen.length === 0) return say("error", t("exceptions.pickFirst"));
+    let done = 0;
+    const failed = [];
+    for (const x of chosen) {
+      try {
+        await api("POST", `/v1/supervisor/exceptions/${x.id}/resolve`, { accept: { note: bulkNote.value.trim() || "accepted" } });
+        done += 1;
+      } catch (err) {
+        failed.push(`${kindName(x.kind)}: ${err.message}`);
+      }
+    }
+    say(failed.length === 0 ? "ok" : "error", [t("exceptions.bulkDone", { n: num(done) }), ...failed].join("; "));
+    await route();
+  };
+  const row = (x) => {
     const note = el("input", { placeholder: t("exceptions.note"), "aria-label": t("exceptions.note") });
     const qty = el("input", { placeholder: t("exceptions.units"), inputmode: "numeric", size: 6, "aria-label": t("exceptions.adjustBy") });
     const resolve = async (body) => {
@@ -139,8 +225,10 @@ async function exceptionsPage() {
     return el(
       "tr",
       { "data-testid": "exception", "data-kind": x.kind },
-      el("td", {}, t(`kind.${x.kind}`, { defaultValue: x.kind.replaceAll("_", " ") })),
+      el("td", {}, el("input", { type: "checkbox", "aria-label": t("exceptions.pick"), "data-testid": "pick-exception", onchange: (e) => (e.target.checked ? picked.add(x.id) : picked.delete(x.id)) })),
+      el("td", {}, kindName(x.kind)),
       el("td", {}, x.message),
+      el("td", {}, deviceName.get(x.device_id) ?? ""),
       el("td", {}, when(x.created_at)),
       el(
         "td",
@@ -171,13 +259,30 @@ async function exceptionsPage() {
         ),
       ),
     );
-  });
+  };
+  // Grouped by kind: a heading row with the count, then that kind's exceptions, newest first.
+  const body = [];
+  for (const [kind, n] of choices(shown, (x) => x.kind)) {
+    body.push(el("tr", { class: "group", "data-testid": `group-${kind}` }, el("th", { colspan: 6 }, `${kindName(kind)} · ${num(n)}`)));
+    body.push(...shown.filter((x) => x.kind === kind).map(row));
+  }
   paint(
     gen,
     el("h1", {}, t("exceptions.title", { n: num(list.length) })),
-    list.length === 0
+    filters,
+    el("p", { "data-testid": "exceptions-shown" }, t("exceptions.shown", { n: num(shown.length), of: num(list.length), warehouse: filter.all ? t("exceptions.everywhere") : filter.warehouse.code })),
+    shown.length === 0
       ? el("p", { "data-testid": "no-exceptions" }, t("exceptions.none"))
-      : el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("col.kind")), el("th", {}, t("col.happened")), el("th", {}, t("col.when")), el("th", {}, t("col.decision")))), el("tbody", {}, rows)),
+      : [
+          el(
+            "form",
+            { class: "inline", onsubmit: (e) => { e.preventDefault(); void acceptPicked(); } },
+            el("button", { type: "button", "data-testid": "pick-all", onclick: () => { for (const b of main.querySelectorAll("[data-testid=pick-exception]")) { b.checked = true; } for (const x of shown) picked.add(x.id); } }, t("exceptions.pickAll")),
+            bulkNote,
+            el("button", { type: "submit", class: "primary", "data-testid": "accept-picked" }, t("exceptions.acceptPicked")),
+          ),
+          el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, t("col.kind")), el("th", {}, t("col.happened")), el("th", {}, t("col.device")), el("th", {}, t("col.when")), el("th", {}, t("col.decision")))), el("tbody", {}, body)),
+        ],
   );
 }
 
@@ -193,7 +298,7 @@ function supplierText(s) {
 
 async function replenishmentPage() {
   const gen = session.generation;
-  const warehouse = hashParams().get("warehouse") ?? "WH1";
+  const warehouse = currentWarehouse();
   const [lines, tops, tasks, orders] = await Promise.all([
     api("GET", `/v1/supervisor/replenishment?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/pick-faces?warehouse=${encodeURIComponent(warehouse)}`),
@@ -326,7 +431,7 @@ async function stockPage() {
   );
   const parts = [el("h1", {}, t("nav.stock")), form];
   if (q.trim() === "") {
-    const warehouse = params.get("warehouse") ?? "WH1";
+    const warehouse = currentWarehouse();
     const [soon, value, returned] = await Promise.all([
       api("GET", `/v1/supervisor/expiring?warehouse=${encodeURIComponent(warehouse)}&days=30`),
       api("GET", `/v1/supervisor/valuation?warehouse=${encodeURIComponent(warehouse)}`),
@@ -387,7 +492,7 @@ async function stockPage() {
     );
     parts.push(returnsSection(warehouse, returned));
   } else {
-    const warehouse = params.get("warehouse") ?? "WH1";
+    const warehouse = currentWarehouse();
     const [hits, lots, place] = await Promise.all([
       api("GET", `/v1/supervisor/stock?q=${encodeURIComponent(q)}`),
       api("GET", `/v1/supervisor/lots/${encodeURIComponent(q)}`),
@@ -494,7 +599,7 @@ async function locationPage() {
   const gen = session.generation;
   const params = hashParams();
   const code = params.get("code") ?? "";
-  const warehouse = params.get("warehouse") ?? "WH1";
+  const warehouse = currentWarehouse();
   const loc = await api("GET", `/v1/supervisor/locations/${encodeURIComponent(code)}?warehouse=${encodeURIComponent(warehouse)}`);
   const total = loc.stock.reduce((a, l) => a + l.qty, 0);
   paint(
@@ -516,7 +621,7 @@ async function itemPage() {
   const gen = session.generation;
   const params = hashParams();
   const sku = params.get("sku") ?? "";
-  const warehouse = params.get("warehouse") ?? "WH1";
+  const warehouse = currentWarehouse();
   const item = await api("GET", `/v1/supervisor/items/${encodeURIComponent(sku)}?warehouse=${encodeURIComponent(warehouse)}`);
   paint(
     gen,
@@ -538,7 +643,7 @@ async function itemPage() {
 
 async function countsPage() {
   const gen = session.generation;
-  const warehouse = hashParams().get("warehouse") ?? "WH1";
+  const warehouse = currentWarehouse();
   const [plan, open, tasks] = await Promise.all([
     api("GET", `/v1/supervisor/counts?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", "/v1/supervisor/exceptions"),
@@ -621,6 +726,7 @@ const PAGES = {
 async function route() {
   session.generation += 1;
   if (!session.token) return showSignIn();
+  if (place.warehouses.length > 0) fillWarehouses();
   const page = location.hash.split("?")[0];
   const show = PAGES[page] ?? exceptionsPage;
   for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.getAttribute("href") === page || ((page === "#/item" || page === "#/location") && a.getAttribute("href") === "#/stock"));
@@ -640,6 +746,26 @@ function translateShell() {
 }
 
 const languageSelect = document.getElementById("language");
+const warehouseSelect = document.getElementById("warehouse");
+
+/** The header's warehouse list, the current one chosen. */
+function fillWarehouses() {
+  warehouseSelect.replaceChildren(...place.warehouses.map((w) => el("option", { value: w.code, selected: w.code === currentWarehouse() }, `${w.code} · ${w.name}`)));
+}
+
+warehouseSelect.addEventListener("change", async () => {
+  place.chosen = warehouseSelect.value;
+  localStorage.setItem("aisle.web.warehouse", place.chosen);
+  // A page whose address names a warehouse shows the new one.
+  const [page, query = ""] = location.hash.split("?");
+  const params = new URLSearchParams(query);
+  if (params.has("warehouse")) {
+    params.set("warehouse", place.chosen);
+    location.hash = `${page}?${params}`;
+  } else {
+    await route();
+  }
+});
 languageSelect.addEventListener("change", async () => {
   await useLanguage(languageSelect.value);
   if (session.badge) saveLanguage(session.badge, language());
@@ -658,6 +784,10 @@ async function start() {
     nav.hidden = false;
     signoutButton.hidden = false;
     languageSelect.hidden = false;
+    place.warehouses = await api("GET", "/v1/supervisor/warehouses");
+    if (!place.warehouses.some((w) => w.code === place.chosen)) place.chosen = place.warehouses[0]?.code ?? null;
+    fillWarehouses();
+    warehouseSelect.hidden = false;
     await route();
   } catch {
     signedOut();

@@ -11,6 +11,16 @@ export const signoutButton = document.getElementById("signout");
 /** The session: its token, and which navigation is current (`generation`). */
 export const session = { token: sessionStorage.getItem("aisle.token"), badge: null, generation: 0 };
 
+/** The warehouses (from the API) and the one the pages show when the address names none: the
+ * last one chosen in the header (kept in this browser), else the first. */
+export const place = { warehouses: [], chosen: localStorage.getItem("aisle.web.warehouse") };
+
+/** The warehouse a page shows: the one in the address (a link to an item in another warehouse),
+ * else the header's. */
+export function currentWarehouse() {
+  return hashParams().get("warehouse") ?? place.chosen ?? place.warehouses[0]?.code ?? "WH1";
+}
+
 /** What the pages module (app.js) provides: redrawing the current page, and signing out. */
 export const hooks = { route: async () => {}, signedOut: () => {} };
 

@@ -1,7 +1,7 @@
 // The Orders page: orders and their state, who holds which work, waves, transfers between
 // warehouses, and shipments of cartons with their packing slips and labels.
 
-import { act, api, download, el, fetchText, hashParams, hooks, paint, say, session } from "./core.js";
+import { act, api, currentWarehouse, download, el, fetchText, hooks, paint, say, session } from "./core.js";
 import { num, t, when } from "./i18n.js";
 
 function shipmentCell(o) {
@@ -162,7 +162,7 @@ function wavesSection(warehouse, orders, waves) {
 
 export async function ordersPage() {
   const gen = session.generation;
-  const warehouse = hashParams().get("warehouse") ?? "WH1";
+  const warehouse = currentWarehouse();
   const [orders, lines, leases, devices, waves, transfers, shipments] = await Promise.all([
     api("GET", `/v1/supervisor/orders?warehouse=${encodeURIComponent(warehouse)}`),
     api("GET", `/v1/supervisor/allocation?warehouse=${encodeURIComponent(warehouse)}`),

@@ -227,6 +227,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/locations/{code}", get(supervisor::location))
         .route("/v1/supervisor/lots/{lot}", get(supervisor::lot))
         .route("/v1/supervisor/devices", get(supervisor::devices))
+        .route("/v1/supervisor/warehouses", get(supervisor::warehouses))
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/expiring", get(supervisor::expiring))
         .route(

@@ -178,6 +178,31 @@ pub struct DeviceOut {
     pub waiting: Option<u64>,
 }
 
+/// A warehouse as the supervisor pages list it (the id matches exceptions' `warehouse_id`).
+#[derive(Debug, Serialize)]
+pub struct WarehouseOut {
+    pub id: aisle_domain::WarehouseId,
+    pub code: String,
+    pub name: String,
+}
+
+/// Every warehouse, by code: the pages' warehouse selector.
+pub async fn warehouses(
+    State(state): State<AppState>,
+    _who: Supervisor,
+) -> Result<Json<Vec<WarehouseOut>>, ApiError> {
+    let all = state.blocking(|s| s.warehouses()).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|w| WarehouseOut {
+                id: w.id,
+                code: w.code,
+                name: w.name,
+            })
+            .collect(),
+    ))
+}
+
 pub async fn devices(
     State(state): State<AppState>,
     _who: Supervisor,

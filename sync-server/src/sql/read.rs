@@ -3,6 +3,14 @@
 use super::*;
 
 impl ReadModels for SqlStorage {
+    fn warehouses(&self) -> StorageResult<Vec<aisle_domain::master::Warehouse>> {
+        self.reading(|conn| {
+            let mut all = super::load_warehouses(conn)?;
+            all.sort_by(|a, b| a.code.cmp(&b.code));
+            Ok(all)
+        })
+    }
+
     fn stock_search(&self, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
         self.reading(|conn| inventory::stock_search(conn, q, limit))
     }
