@@ -789,8 +789,9 @@ async function start() {
     fillWarehouses();
     warehouseSelect.hidden = false;
     await route();
-  } catch {
+  } catch (err) {
     signedOut();
+    if (session.token !== null) say("error", err.message);
   }
 }
 
@@ -803,6 +804,9 @@ window.addEventListener("hashchange", () => {
   message.hidden = true;
   void route();
 });
+// A fault in these pages is said, not swallowed: the supervisor sees it and can report it.
+window.addEventListener("error", (e) => say("error", `${e.message} (${e.filename?.split("/").pop()}:${e.lineno})`));
+window.addEventListener("unhandledrejection", (e) => say("error", String(e.reason?.stack ?? e.reason)));
 hooks.route = route;
 hooks.signedOut = signedOut;
 // English until a supervisor signs in; then the language they chose here before.

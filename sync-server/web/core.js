@@ -27,7 +27,7 @@ export const hooks = { route: async () => {}, signedOut: () => {} };
 /** A page whose data arrives after the supervisor has moved on (another page, or another
  * search) must not paint over what is on screen now. */
 export function paint(gen, ...nodes) {
-  if (gen === session.generation) main.replaceChildren(...nodes);
+  if (gen === session.generation) main.replaceChildren(...nodes.flat());
 }
 
 /** Elements without innerHTML: every value from the API is text, never markup. */

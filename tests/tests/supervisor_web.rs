@@ -167,6 +167,25 @@ fn supervisor_day(backend: Backend) {
         t.contains("count variance") && t.contains("counted 0")
     });
     assert!(row.contains(&bin.location), "{row}");
+    // Filtered by kind, the queue shows the held adjustment alone; the filter is in the address.
+    web.choose("filter-kind", "unauthorized");
+    web.wait_text("exceptions-shown", "one of the two", |t| {
+        t.starts_with("1 shown of 2 open (WH1)")
+    });
+    assert!(web.text("exception").contains("SUP2"));
+    web.choose("filter-kind", "");
+    web.wait_text("exceptions-shown", "both again", |t| {
+        t.starts_with("2 shown of 2 open (WH1)")
+    });
+    // The warehouse selector: WH2 has none of them.
+    web.choose("warehouse", "WH2");
+    web.wait_text("exceptions-shown", "WH2's queue", |t| {
+        t.starts_with("0 shown of 2 open (WH2)")
+    });
+    web.choose("warehouse", "WH1");
+    web.wait_text("exceptions-shown", "WH1's queue", |t| {
+        t.starts_with("2 shown of 2 open (WH1)")
+    });
     web.screenshot("web-exceptions");
     web.tap("accept");
     web.wait_text("message", "resolved", |t| t.starts_with("Resolved:"));
@@ -638,6 +657,30 @@ fn supervisor_day(backend: Backend) {
     let device_row = web.wait_text("device", "the tablet", |t| t.contains("T1"));
     assert!(device_row.contains("WH1"), "{device_row}");
     assert_eq!(web.text("waiting"), "0", "everything recorded was synced");
+
+    // Whatever is still open anywhere is accepted in one go.
+    web.goto(&format!("{}/#/exceptions?all=1", server.url));
+    let shown = web.wait_text("exceptions-shown", "the open exceptions", |t| {
+        t.contains("(all warehouses)")
+    });
+    let open: usize = shown
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(open >= 1, "something is still open here: {shown}");
+    web.tap("pick-all");
+    web.tap("accept-picked");
+    web.wait_text("message", "the bulk acceptance", |t| {
+        t == format!("{open} accepted")
+    });
+    web.wait_text("no-exceptions", "an empty queue", |t| {
+        t.contains("Nothing waits")
+    });
+    let exported = server.export("exceptions");
+    assert!(exported.iter().all(|r| &r[2] == "resolved"), "{exported:?}");
+    web.tap("nav-devices");
+    web.wait_text("device", "the tablet", |t| t.contains("T1"));
 
     // The supervisor switches to German: the header and the pages speak it, numbers are written
     // the German way, and the choice is kept for their badge in this browser.
