@@ -54,6 +54,7 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/exceptions/{id}/resolve",
         "/v1/supervisor/devices",
         "/v1/supervisor/warehouses",
+        "/v1/supervisor/operators",
         "/v1/supervisor/replenishment",
         "/v1/supervisor/purchase-orders",
         "/v1/supervisor/replenishment/orders",
@@ -2056,4 +2057,96 @@ async fn returns_are_listed_and_a_bad_release_is_refused() {
         assert_eq!(s, status, "{v}");
         assert!(v["message"].as_str().unwrap().contains(says), "{v}");
     }
+}
+
+both!(supervisors_add_operators_and_reset_pins_from_the_api);
+async fn supervisors_add_operators_and_reset_pins_from_the_api() {
+    let api = Api::with_items(5);
+    let token = api.supervisor_token().await;
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    // A new operator; the answer and the list never carry the PIN.
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators",
+            &serde_json::json!({ "badge": "NEW9", "name": "Nia New", "pin": "2468", "role": "operator" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_matches_schema(&doc, "OperatorSummary", &v);
+    assert_eq!(v["role"], "operator");
+    let (s, list) = api
+        .json(get("/v1/supervisor/operators", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["badge"] == "NEW9"),
+        "{list}"
+    );
+    let text = list.to_string();
+    assert!(
+        !text.contains("2468") && !text.contains("argon") && !text.contains("pin"),
+        "{text}"
+    );
+    for o in list.as_array().unwrap() {
+        assert_matches_schema(&doc, "OperatorSummary", o);
+    }
+    // A new PIN and the supervisor role: the old PIN no longer signs in to the pages, the new one does.
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators",
+            &serde_json::json!({ "badge": "NEW9", "name": "Nia New", "pin": "97531", "role": "supervisor" }),
+        )
+        .await;
+    assert_eq!(
+        (s, v["role"].as_str()),
+        (StatusCode::OK, Some("supervisor")),
+        "{v}"
+    );
+    let (s, _) = api
+        .json(post(
+            "/v1/supervisor/session",
+            &serde_json::json!({ "badge": "NEW9", "pin": "2468" }),
+            None,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = api
+        .json(post(
+            "/v1/supervisor/session",
+            &serde_json::json!({ "badge": "NEW9", "pin": "97531" }),
+            None,
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Bad input changes nothing: a PIN of letters, an empty badge, a control character.
+    for bad in [
+        serde_json::json!({ "badge": "BAD1", "name": "B", "pin": "12ab", "role": "operator" }),
+        serde_json::json!({ "badge": " ", "name": "B", "pin": "1234", "role": "operator" }),
+        serde_json::json!({ "badge": "BAD\u{0}2", "name": "B", "pin": "1234", "role": "operator" }),
+    ] {
+        let (s, v) = api
+            .supervise(&token, "/v1/supervisor/operators", &bad)
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators",
+            &serde_json::json!({ "badge": "BAD3", "name": "B", "pin": "1234", "role": "boss" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (_, list) = api
+        .json(get("/v1/supervisor/operators", Some(&token)))
+        .await;
+    assert!(
+        !list.to_string().contains("BAD"),
+        "nothing bad was saved: {list}"
+    );
 }

@@ -15,6 +15,7 @@
 use aisle_device::packing::{CloseRequest, PackRequest, ShipRequest};
 use aisle_device::work::{PickRequest, ReturnRequest};
 use aisle_e2e::{Backend, Device, Server, Supervisor};
+use aisle_ledger::db::{Db, PgConn};
 use serde_json::Value;
 
 const BOLT: &str = "HAR-00001";
@@ -375,4 +376,50 @@ fn two_packers_partial_shipments_backorders_documents_and_a_printer(backend: Bac
             .any(|(k, _)| k == "return_mismatch"),
         "within what shipped"
     );
+}
+
+aisle_e2e::on_both!(a_sync_goes_on_when_the_server_has_no_carton_numbers_left);
+/// Every serial reference of the prefix handed out (a block for the first tablet, then the rest
+/// of the space written into the server's book of blocks): the next tablet gets none. Its sync
+/// still pushes and pulls, succeeds, and says why it has no carton numbers (before, every sync
+/// of that tablet failed after its work had gone through).
+fn a_sync_goes_on_when_the_server_has_no_carton_numbers_left(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aisle.toml");
+    std::fs::write(
+        &config,
+        "gs1_company_prefix = \"0614141123\"\nsscc_extension = 3\n",
+    )
+    .unwrap();
+    let db = match backend {
+        Backend::Sqlite => dir.path().join("server.db"),
+        Backend::Postgres => std::path::PathBuf::from(aisle_testdb::fresh_database()),
+    };
+    drop(Server::with_demo_at(db.clone(), 20));
+    let server = Server::start(db.clone(), &["--config", config.to_str().unwrap()]);
+    let first = Device::enrolled(dir.path(), &server, "FIRST", &server.url);
+    assert_eq!(first.store.sscc_left().unwrap(), 1_000);
+    let owner = first.store.device().unwrap().device_id.to_string();
+    let conn: Box<dyn Db> = match backend {
+        Backend::Sqlite => Box::new(rusqlite::Connection::open(&db).unwrap()),
+        Backend::Postgres => Box::new(PgConn::connect(db.to_str().unwrap()).unwrap()),
+    };
+    // A 10-digit prefix leaves six digits: serials 1,000 to 999,999 are the rest of the space.
+    conn.exec(
+        "INSERT INTO sscc_blocks (first_serial, count, prefix, extension, device_id, at) VALUES (1000, 999000, '0614141123', 3, ?1, '2026-12-03T00:00:00Z')",
+        aisle_ledger::args![owner],
+    )
+    .unwrap();
+    let mut late = Device::enrolled(dir.path(), &server, "LATE", &server.url);
+    assert_eq!(late.store.sscc_left().unwrap(), 0);
+    late.receive_units(3);
+    let report = late.sync();
+    assert_eq!((report.pushed, report.pending), (3, 0), "{report:?}");
+    assert!(
+        report.warnings.iter().any(|w| {
+            w.contains("no new carton numbers") && w.contains("every SSCC serial reference")
+        }),
+        "{report:?}"
+    );
+    assert!(late.store.new_carton().is_err(), "no numbers, no carton");
 }

@@ -682,6 +682,30 @@ fn supervisor_day(backend: Backend) {
     web.tap("nav-devices");
     web.wait_text("device", "the tablet", |t| t.contains("T1"));
 
+    // Operators from the pages: a new picker, then a new PIN for her. The tablet signs her in
+    // after its next sync, with the new PIN only.
+    web.tap("nav-operators");
+    web.fill("new-operator-badge", "NEW5");
+    web.fill("new-operator-name", "Nora New");
+    web.fill("new-operator-pin", "1357");
+    web.tap("add-operator");
+    web.wait_text("message", "the new operator", |t| {
+        t.contains("NEW5 (Nora New) added")
+    });
+    web.wait_text("operator-NEW5", "her row", |t| t.contains("Nora New"));
+    web.fill("pin-NEW5", "86420");
+    web.tap("save-NEW5");
+    web.wait_text("message", "the new PIN", |t| t.contains("NEW5 changed"));
+    web.screenshot("web-operators");
+    device.sync();
+    assert!(device.store.sign_in("NEW5", "1357").is_err());
+    assert_eq!(
+        device.store.sign_in("NEW5", "86420").unwrap().name,
+        "Nora New"
+    );
+    web.tap("nav-devices");
+    web.wait_text("device", "the tablet", |t| t.contains("T1"));
+
     // The supervisor switches to German: the header and the pages speak it, numbers are written
     // the German way, and the choice is kept for their badge in this browser.
     web.choose("language", "de");

@@ -455,6 +455,9 @@ impl Out {
                 r.claimed
             );
         }
+        for w in &r.warnings {
+            say!("warning: {w}");
+        }
         Ok(())
     }
 

@@ -88,6 +88,9 @@ pub struct SyncReport {
     pub cursor: u64,
     /// Leases this device holds after the sync's claim (0 when it claimed nothing).
     pub claimed: u64,
+    /// What went wrong after the push and pull committed (the server refused a block of carton
+    /// numbers): the sync itself succeeded.
+    pub warnings: Vec<String>,
 }
 
 /// Where this device syncs to, once enrolled.
@@ -581,7 +584,15 @@ impl Store {
             report.claimed = self.claim(options, req)?;
         }
         let pulled = self.pull(options, progress)?;
-        self.top_up_ssccs(options)?;
+        // Carton numbers come after the work is safe: a server that refuses a block (every
+        // number of its prefix handed out) must not make every sync look failed.
+        match self.top_up_ssccs(options) {
+            Ok(()) => {}
+            Err(DeviceError::Sync { message, .. }) => report
+                .warnings
+                .push(format!("no new carton numbers from the server: {message}")),
+            Err(e) => return Err(e),
+        }
         report.snapshot = pulled.snapshot;
         report.pulled = pulled.pulled;
         report.pages = pulled.pages;

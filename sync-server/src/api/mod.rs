@@ -6,6 +6,7 @@ pub mod enroll;
 pub mod health;
 pub mod leases;
 pub mod limits;
+pub mod operators;
 pub mod returns;
 pub mod shipping;
 pub mod supervisor;
@@ -228,6 +229,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/lots/{lot}", get(supervisor::lot))
         .route("/v1/supervisor/devices", get(supervisor::devices))
         .route("/v1/supervisor/warehouses", get(supervisor::warehouses))
+        .route(
+            "/v1/supervisor/operators",
+            get(operators::list).post(operators::save),
+        )
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/expiring", get(supervisor::expiring))
         .route(

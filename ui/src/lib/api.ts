@@ -26,6 +26,8 @@ export interface SyncReport {
   exceptions: number;
   pending: number;
   cursor: number;
+  /** What failed after the work was safe (e.g. no new carton numbers); the sync succeeded. */
+  warnings?: string[];
 }
 
 export interface SyncView {
