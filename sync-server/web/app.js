@@ -850,7 +850,6 @@ async function start() {
     languageSelect.hidden = false;
     place.warehouses = await api("GET", "/v1/supervisor/warehouses");
     if (!place.warehouses.some((w) => w.code === place.chosen)) place.chosen = place.warehouses[0]?.code ?? null;
-    fillWarehouses();
     warehouseSelect.hidden = false;
     await route();
   } catch (err) {

@@ -168,9 +168,11 @@ impl Store {
                     }));
                 }
                 // Typed by hand, an item is as often named by its SKU as by a code on it.
+                let upper = text.to_uppercase();
                 let by_sku = match self.item_by_sku(text)? {
                     Some(item) => Some(item),
-                    None => self.item_by_sku(&text.to_uppercase())?,
+                    None if upper != *text => self.item_by_sku(&upper)?,
+                    None => None,
                 };
                 if let Some(item) = by_sku {
                     return Ok(Resolved::Item(ItemScan {
