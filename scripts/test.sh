@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 # The end-to-end tests in tests/ start the real binaries (aisle-server, aisle) as processes.
 cargo build --workspace --bins --locked
 # The labels' barcodes are read back by an independent decoder (tests/labels/decode.py: zxing-cpp,
-# with resvg and PDFium to render), from PyPI into the test command's own virtual environment.
+# with resvg and PDFium to render), from PyPI into the test command's own virtual environment; the
+# same environment draws the camera frames that the app's decoder reads under Node
+# (tests/tests/camera_decode.rs).
 ./scripts/label-venv.sh
 export AISLE_LABEL_PYTHON="$PWD/target/labels-venv/bin/python"
 # Tests that run one body on SQLite and on PostgreSQL start their own throwaway cluster per test

@@ -26,6 +26,9 @@ pub struct Operator {
     pub badge: String,
     pub name: String,
     pub role: String,
+    /// The language a supervisor set for them, if any (the app speaks it unless they chose
+    /// another on this tablet).
+    pub language: Option<String>,
 }
 
 /// The app's device store (for scans), who is signed in, and the background sync.
@@ -101,7 +104,14 @@ pub struct Lookup {
 }
 
 pub fn status(state: &AppState) -> Result<Status, CommandError> {
-    let operator = state.operator()?;
+    let mut operator = state.operator()?;
+    // A badge a supervisor disabled (learnt at a sync) is signed out: its next sign-in says why.
+    if let Some(op) = &operator
+        && !state.with(|s| s.may_work(&op.badge))?
+    {
+        state.set_operator(None)?;
+        operator = None;
+    }
     let sync = state.sync.view();
     state.with(|s| {
         let device = s.device_opt()?;
@@ -126,6 +136,7 @@ pub fn sign_in(state: &AppState, badge: &str, pin: &str) -> Result<Operator, Com
         badge: record.badge,
         name: record.name,
         role: record.role,
+        language: record.language,
     };
     state.set_operator(Some(op.clone()))?;
     Ok(op)

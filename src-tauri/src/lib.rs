@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod background;
+pub mod camera;
 pub mod commands;
 pub mod error;
 
@@ -229,6 +230,9 @@ pub fn run() {
             let state = AppState::new(Store::open(&path)?);
             state.sync.spawn(path, interval, background_options());
             app.manage(state);
+            if let Some(window) = app.get_webview_window("main") {
+                camera::allow_camera(&window)?;
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -326,7 +326,12 @@ fn the_app_loads_nothing_remote_and_may_call_only_its_own_commands() {
         for source in words {
             let allowed = match name {
                 "img-src" => ["'self'", "data:"].contains(&source),
-                "connect-src" => ["ipc:", "http://ipc.localhost"].contains(&source),
+                // The camera's decoder is WebAssembly from the bundle: compiled, never eval.
+                "script-src" => ["'self'", "'wasm-unsafe-eval'"].contains(&source),
+                // 'self': the decoder's .wasm file, fetched from the bundle.
+                "connect-src" => ["'self'", "ipc:", "http://ipc.localhost"].contains(&source),
+                // The camera's own stream, never a remote one.
+                "media-src" => ["mediastream:", "blob:"].contains(&source),
                 _ => ["'self'", "'none'"].contains(&source),
             };
             assert!(allowed, "{name} allows {source}");

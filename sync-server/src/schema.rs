@@ -58,6 +58,10 @@ const V18_CAPACITY_POLICY: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
 const V19_CARTONS: &str = include_str!("../migrations/sqlite/0018_cartons.sql");
 /// Locations' weight and volume limits: the shared ledger's 0004.
 const V20_LOCATION_LIMITS: &str = aisle_ledger::schema::V4_LOCATION_LIMITS;
+/// Operators a supervisor disabled, and since when (the same text on PostgreSQL).
+const V21_OPERATOR_DISABLED: &str = include_str!("../migrations/sqlite/0019_operator_disabled.sql");
+/// The language a supervisor set for an operator (the same text on PostgreSQL).
+const V22_OPERATOR_LANGUAGE: &str = include_str!("../migrations/sqlite/0020_operator_language.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -81,6 +85,8 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V18_CAPACITY_POLICY),
     M::up(V19_CARTONS),
     M::up(V20_LOCATION_LIMITS),
+    M::up(V21_OPERATOR_DISABLED),
+    M::up(V22_OPERATOR_LANGUAGE),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -109,6 +115,8 @@ pub mod postgres {
         aisle_ledger::schema::V3_CAPACITY_POLICY,
         super::V19_CARTONS,
         aisle_ledger::schema::V4_LOCATION_LIMITS,
+        super::V21_OPERATOR_DISABLED,
+        super::V22_OPERATOR_LANGUAGE,
     ];
 }
 
@@ -234,6 +242,16 @@ mod tests {
                 "V20_LOCATION_LIMITS (the shared ledger's 0004)",
                 V20_LOCATION_LIMITS,
                 "8996fedfbd3d8fcb487a98fc70dddf41e12bfd9000125ea487fb118b652a626c",
+            ),
+            (
+                "V21_OPERATOR_DISABLED",
+                V21_OPERATOR_DISABLED,
+                "37e5e409b2976f59f9a58d1dc6fda2a43252acc76ecb96b17c9efe04edfdcef1",
+            ),
+            (
+                "V22_OPERATOR_LANGUAGE",
+                V22_OPERATOR_LANGUAGE,
+                "c12bcc8d3e8c85f20aded58a26d7c9bd511c9d2856d91ced6d27a7cfeb9a25f8",
             ),
         ];
         for (name, sql, pinned) in released {

@@ -130,6 +130,14 @@ impl DeviceRecord {
     }
 }
 
+/// An exception's place and operator, as codes a supervisor reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionContext {
+    pub id: uuid::Uuid,
+    pub location: Option<String>,
+    pub operator: Option<String>,
+}
+
 /// A pending enrolment: the code is shown once; only its hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Enrolment {
@@ -170,6 +178,10 @@ pub struct OperatorSummary {
     pub badge: String,
     pub name: String,
     pub role: String,
+    /// When a supervisor disabled the badge (stored UTC text); None: it may sign in.
+    pub disabled_at: Option<String>,
+    /// The language set for the operator (`en`, `de`, `es`), if any.
+    pub language: Option<String>,
 }
 
 /// A signed-in supervisor.
@@ -284,6 +296,13 @@ pub trait Administration {
 
     /// Every operator, by badge.
     fn operators(&self) -> StorageResult<Vec<OperatorSummary>>;
+
+    /// Disables a badge from now (tablets refuse its sign-in after their next sync; work it does
+    /// from now on is held; its page sessions end), or enables it again.
+    fn set_operator_disabled(&self, badge: &str, disabled: bool) -> StorageResult<()>;
+
+    /// Sets (or with None clears) the language an operator's tablets and pages speak to them.
+    fn set_operator_language(&self, badge: &str, language: Option<&str>) -> StorageResult<()>;
 
     fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize>;
 
@@ -527,6 +546,19 @@ pub trait ReadModels {
 
     /// Stock of a warehouse valued at unit cost, by item.
     fn valuation(&self, warehouse: &str) -> StorageResult<Valuation>;
+
+    /// Where each exception happened and who did the work that raised it: the location's code
+    /// and the badge on the first operation, for the supervisor's grouping (open ones only,
+    /// unless `open_only` is false).
+    fn exception_context(&self, open_only: bool) -> StorageResult<Vec<ExceptionContext>>;
+
+    /// A warehouse's recent activity for the dashboard: sync activity and picks per hour over the
+    /// last day, exceptions per day over the last two weeks, up to `now`.
+    fn activity(
+        &self,
+        warehouse: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<crate::inventory::Activity>;
 
     /// A warehouse's purchase orders, newest first.
     fn purchase_orders(&self, warehouse: &str) -> StorageResult<Vec<PurchaseOrderSummary>>;

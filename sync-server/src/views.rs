@@ -418,7 +418,11 @@ impl WorkView for TxView<'_> {
         let history = remembered(self.memo().map(|m| &m.roles), badge.to_string(), || {
             self.conn
                 .rows(
-                    "SELECT valid_from, role FROM operator_roles WHERE badge = ?1",
+                    // A disabled badge's history ends in `disabled` from the moment it was.
+                    "SELECT valid_from, role FROM operator_roles WHERE badge = ?1
+                     UNION ALL
+                     SELECT disabled_at, 'disabled' FROM operators
+                     WHERE badge = ?1 AND disabled_at IS NOT NULL",
                     args![badge],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )

@@ -53,8 +53,14 @@ async fn the_openapi_document_covers_every_route_and_real_responses() {
         "/v1/supervisor/exceptions",
         "/v1/supervisor/exceptions/{id}/resolve",
         "/v1/supervisor/devices",
+        "/v1/supervisor/devices/enrol",
+        "/v1/supervisor/devices/{id}/revoke",
+        "/v1/supervisor/dashboard",
         "/v1/supervisor/warehouses",
         "/v1/supervisor/operators",
+        "/v1/supervisor/operators/{badge}/disable",
+        "/v1/supervisor/operators/{badge}/enable",
+        "/v1/supervisor/operators/{badge}/language",
         "/v1/supervisor/replenishment",
         "/v1/supervisor/purchase-orders",
         "/v1/supervisor/replenishment/orders",
@@ -2149,4 +2155,371 @@ async fn supervisors_add_operators_and_reset_pins_from_the_api() {
         !list.to_string().contains("BAD"),
         "nothing bad was saved: {list}"
     );
+}
+
+both!(supervisors_enrol_and_revoke_tablets_from_the_api);
+async fn supervisors_enrol_and_revoke_tablets_from_the_api() {
+    let api = Api::with_items(5);
+    let token = api.supervisor_token().await;
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let (s, e) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/devices/enrol",
+            &serde_json::json!({ "warehouse": "WH1", "name": "TABLET-09", "server_url": "https://aisle.example.com:8740/" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_matches_schema(&doc, "Enrolment", &e);
+    // The QR code carries what a tablet's Settings screen reads.
+    let payload = aisle_proto::EnrolmentPayload::parse(e["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload.server, "https://aisle.example.com:8740");
+    assert_eq!(payload.code, e["code"].as_str().unwrap());
+    let qr = e["qr"].as_array().unwrap();
+    assert!(qr.len() >= 21 && qr.iter().all(|r| r.as_str().unwrap().len() == qr.len()));
+    // A tablet enrols with it and syncs.
+    let device = aisle_domain::DeviceId::new();
+    let body = serde_json::json!({ "code": payload.code, "device_id": device, "name": "TABLET-09", "app_version": "test" });
+    let (s, enrolled) = api.json(post("/v1/enroll", &body, None)).await;
+    assert_eq!(s, StatusCode::OK, "{enrolled}");
+    let device_token = enrolled["token"].as_str().unwrap();
+    let (s, _) = api
+        .json(get("/v1/pull?cursor=0&rev=0", Some(device_token)))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Revoked from the pages: its token stops working at once.
+    let revoke = format!("/v1/supervisor/devices/{device}/revoke");
+    let (s, body) = api
+        .call(post(&revoke, &serde_json::json!({}), Some(&token)))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NO_CONTENT,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let (s, _) = api
+        .json(get("/v1/pull?cursor=0&rev=0", Some(device_token)))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (_, devices) = api.json(get("/v1/supervisor/devices", Some(&token))).await;
+    let listed = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == device.to_string())
+        .unwrap();
+    assert_eq!(listed["revoked"], true);
+    // Again, or an unknown device: nothing to revoke.
+    let (s, v) = api.supervise(&token, &revoke, &serde_json::json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    // Bad input creates nothing.
+    for (bad, status) in [
+        (
+            serde_json::json!({ "warehouse": "WH1", "name": " ", "server_url": "https://x" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "name": "T\u{7}", "server_url": "https://x" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "name": "T", "server_url": "https://x&code=EVIL" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "name": "T", "server_url": "aisle.example.com" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "name": "T", "server_url": "https://x", "valid_hours": 0 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "name": "T", "server_url": "https://x", "valid_hours": 169 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({ "warehouse": "NOPE", "name": "T", "server_url": "https://x" }),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            serde_json::json!({ "warehouse": "WH1", "name": "T", "server_url": "https://x", "extra": 1 }),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (s, v) = api
+            .supervise(&token, "/v1/supervisor/devices/enrol", &bad)
+            .await;
+        assert_eq!(s, status, "{bad}: {v}");
+        assert_matches_schema(&doc, "ErrorBody", &v);
+    }
+}
+
+/// The dashboard of WH1, checked against its schema.
+async fn dashboard_of(api: &Api, token: &str, doc: &Value) -> Value {
+    let (s, v) = api
+        .json(get("/v1/supervisor/dashboard?warehouse=WH1", Some(token)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_matches_schema(doc, "Dashboard", &v);
+    v
+}
+
+both!(the_dashboard_counts_syncs_exceptions_picks_and_stock_value);
+async fn the_dashboard_counts_syncs_exceptions_picks_and_stock_value() {
+    let api = Api::with_items(5);
+    let token = api.supervisor_token().await;
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let before = dashboard_of(&api, &token, &doc).await;
+    assert_eq!(before["syncs"].as_array().unwrap().len(), 24);
+    assert_eq!(before["exceptions"].as_array().unwrap().len(), 14);
+    let now_hour = chrono::Utc::now().format("%Y-%m-%dT%H").to_string();
+    let last = |v: &Value, series: &str, field: &str| {
+        v[series].as_array().unwrap().last().unwrap()[field]
+            .as_i64()
+            .unwrap()
+    };
+    // Two operators pick on one tablet; one picks more than the shelf holds (an exception).
+    let mut d = common::device::Device::enrol(&api).await;
+    let row = d.snap["stock"].as_array().unwrap()[0].clone();
+    let held = row["qty"].as_i64().unwrap();
+    let entries = [
+        d.entry(
+            "ALICE",
+            serde_json::json!({ "type": "pick", "key": row["key"], "qty": 1 }),
+        ),
+        d.entry(
+            "ALICE",
+            serde_json::json!({ "type": "pick", "key": row["key"], "qty": 2 }),
+        ),
+        d.entry(
+            "BOB",
+            serde_json::json!({ "type": "pick", "key": row["key"], "qty": held + 50 }),
+        ),
+    ];
+    d.push_ok(&api, &entries).await;
+    let after = dashboard_of(&api, &token, &doc).await;
+    assert_eq!(
+        last(&after, "syncs", "entries"),
+        last(&before, "syncs", "entries") + 3,
+        "{after}"
+    );
+    assert_eq!(
+        after["syncs"].as_array().unwrap().last().unwrap()["hour"],
+        now_hour
+    );
+    assert!(last(&after, "syncs", "devices") >= 1);
+    assert!(
+        last(&after, "exceptions", "raised") > last(&before, "exceptions", "raised"),
+        "{after}"
+    );
+    assert!(last(&after, "exceptions", "open") > last(&before, "exceptions", "open"));
+    let picks = after["picks"].as_array().unwrap();
+    let of = |badge: &str| {
+        picks
+            .iter()
+            .find(|p| p["badge"] == badge && p["hour"] == now_hour)
+            .unwrap_or_else(|| panic!("no picks of {badge}: {picks:?}"))
+            .clone()
+    };
+    assert_eq!(
+        (of("ALICE")["lines"].as_i64(), of("ALICE")["units"].as_i64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(of("BOB")["units"].as_i64(), Some(held + 50));
+    // The supervisor's exception list says where and who: the over-pick at the row's location,
+    // by BOB.
+    let (_, list) = api
+        .json(get("/v1/supervisor/exceptions", Some(&token)))
+        .await;
+    let code = d.snap["master"]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == row["key"]["location"])
+        .unwrap()["code"]
+        .clone();
+    let by_bob: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["operator"] == "BOB")
+        .collect();
+    assert!(!by_bob.is_empty(), "{list}");
+    assert!(by_bob.iter().all(|x| x["location"] == code), "{list}");
+    for x in list.as_array().unwrap() {
+        assert_matches_schema(&doc, "Exception", x);
+    }
+    // The device is listed, and stock value covers every warehouse.
+    assert!(
+        after["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == d.id)
+    );
+    let (_, warehouses) = api
+        .json(get("/v1/supervisor/warehouses", Some(&token)))
+        .await;
+    assert_eq!(
+        after["stock_value"].as_array().unwrap().len(),
+        warehouses.as_array().unwrap().len()
+    );
+    let (s, _) = api
+        .json(get("/v1/supervisor/dashboard?warehouse=NOPE", Some(&token)))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+both!(supervisors_disable_and_enable_badges_from_the_api);
+async fn supervisors_disable_and_enable_badges_from_the_api() {
+    let api = Api::with_items(5);
+    let token = api.supervisor_token().await;
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    // Another supervisor, signed in on the pages.
+    let (s, _) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators",
+            &serde_json::json!({ "badge": "SUP7", "name": "Sue", "pin": "7777", "role": "supervisor" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let sign_in = serde_json::json!({ "badge": "SUP7", "pin": "7777" });
+    let (s, session) = api
+        .json(post("/v1/supervisor/session", &sign_in, None))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{session}");
+    let theirs = session["token"].as_str().unwrap().to_string();
+    // Disabled: listed as such, their session ends, they cannot sign in, devices get `disabled`.
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators/SUP7/disable",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_matches_schema(&doc, "OperatorSummary", &v);
+    assert!(v["disabled_at"].is_string(), "{v}");
+    let (s, _) = api
+        .json(get("/v1/supervisor/operators", Some(&theirs)))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "their session ended");
+    let (s, v) = api
+        .json(post("/v1/supervisor/session", &sign_in, None))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("SUP7 is disabled"),
+        "{v}"
+    );
+    let (device_token, _) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let on_devices = snap["master"]["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["badge"] == "SUP7")
+        .unwrap()
+        .clone();
+    assert_eq!(on_devices["role"], "disabled");
+    // Nobody disables their own badge; an unknown badge is not found.
+    let (s, me) = api.json(get("/v1/supervisor/session", Some(&token))).await;
+    assert_eq!(s, StatusCode::OK);
+    let mine = format!(
+        "/v1/supervisor/operators/{}/disable",
+        me["badge"].as_str().unwrap()
+    );
+    let (s, v) = api.supervise(&token, &mine, &serde_json::json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, _) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators/NOBODY/disable",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Enabled again: they sign in.
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators/SUP7/enable",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["disabled_at"].is_null(), "{v}");
+    let (s, _) = api
+        .json(post("/v1/supervisor/session", &sign_in, None))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+both!(supervisors_set_an_operators_language);
+async fn supervisors_set_an_operators_language() {
+    let api = Api::with_items(5);
+    let token = api.supervisor_token().await;
+    let (_, doc) = api.json(get("/v1/openapi.json", None)).await;
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators/ALICE/language",
+            &serde_json::json!({ "language": "de" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_matches_schema(&doc, "OperatorSummary", &v);
+    assert_eq!(v["language"], "de");
+    // Devices get it with the operator.
+    let (device_token, _) = api.token().await;
+    let (_, snap) = api.json(get("/v1/snapshot", Some(&device_token))).await;
+    let alice = snap["master"]["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["badge"] == "ALICE")
+        .unwrap()
+        .clone();
+    assert_matches_schema(&doc, "OperatorRecord", &alice);
+    assert_eq!(alice["language"], "de");
+    // A language the tablets do not speak, or a badge nobody has, changes nothing.
+    let (s, _) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators/ALICE/language",
+            &serde_json::json!({ "language": "xx" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators/NOBODY/language",
+            &serde_json::json!({ "language": "es" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = api
+        .json(get("/v1/supervisor/operators", Some(&token)))
+        .await;
+    let alice = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["badge"] == "ALICE")
+        .unwrap()
+        .clone();
+    assert_eq!(alice["language"], "de");
+    // Cleared: none set.
+    let (s, v) = api
+        .supervise(
+            &token,
+            "/v1/supervisor/operators/ALICE/language",
+            &serde_json::json!({ "language": null }),
+        )
+        .await;
+    assert_eq!((s, v["language"].is_null()), (StatusCode::OK, true), "{v}");
 }

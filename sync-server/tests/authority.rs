@@ -760,6 +760,10 @@ async fn text_with_control_characters_is_held_never_a_server_error() {
         d.entry("ALICE", serial),
         d.entry("SUP1", adjust),
         d.entry(nul, receive(&d.snap, 1, None)),
+        d.entry(
+            nul,
+            json!({ "type": "pick", "key": { "item": item(&d.snap, 0).0, "location": location(&d.snap, "RCV-01") }, "qty": 1 }),
+        ),
     ];
     let mut scans = d.entry("ALICE", receive(&d.snap, 1, None));
     scans["scans"] = json!([nul]);
@@ -767,6 +771,20 @@ async fn text_with_control_characters_is_held_never_a_server_error() {
     d.push_ok(&api, &entries).await;
     let held = exceptions(&api, "invalid_operation").await;
     assert!(held.len() >= 5, "{held:?}");
+    // The supervisor's pages read them too: the exceptions with their operator (the NUL shown),
+    // and the dashboard's picks per operator.
+    assert!(
+        held.iter().any(|x| x["operator"] == "A\u{fffd}B"),
+        "{held:?}"
+    );
+    let token = api.supervisor_token().await;
+    let (s, v) = api
+        .json(common::get(
+            "/v1/supervisor/dashboard?warehouse=WH1",
+            Some(&token),
+        ))
+        .await;
+    assert_eq!(s, axum::http::StatusCode::OK, "{v}");
     // The device goes on.
     let next = d.entry("ALICE", receive(&d.snap, 2, None));
     d.push_ok(&api, &[next]).await;

@@ -1,7 +1,12 @@
 // The supervisor pages: a small client of the JSON API (/v1/supervisor/*, see
-// /v1/openapi.json). Shared helpers are in core.js; the Orders page is in orders.js.
+// /v1/openapi.json). Shared helpers are in core.js; the Orders, Exceptions, Operators, Devices and
+// Dashboard pages are modules of their own.
 
-import { act, api, currentWarehouse, el, hashParams, hooks, main, message, nav, paint, place, say, session, signoutButton, who } from "./core.js";
+import { act, api, currentWarehouse, el, hashParams, hooks, main, message, nav, paint, place, say, session, signoutButton, svg, who } from "./core.js";
+import { dashboardPage } from "./dashboard.js";
+import { exceptionsPage } from "./exceptions.js";
+import { operatorsPage } from "./operators.js";
+import { devicesPage } from "./devices.js";
 import { ordersPage } from "./orders.js";
 import { LANGUAGES, language, num, saveLanguage, savedLanguage, t, useLanguage, when } from "./i18n.js";
 
@@ -119,173 +124,6 @@ function taskTable(tasks, testid) {
   );
 }
 
-/** Exception kinds whose operation the server held (logged, not applied): a supervisor may release it. */
-const HELD_KINDS = ["unauthorized", "invalid_operation", "duplicate_entry"];
-
-/** The exceptions the page's filters let through (`#/exceptions?kind=…&device=…&day=…&all=1`). */
-function exceptionFilter(params, devices) {
-  const current = place.warehouses.find((w) => w.code === currentWarehouse());
-  return {
-    kind: params.get("kind") ?? "",
-    device: params.get("device") ?? "",
-    day: params.get("day") ?? "",
-    all: params.get("all") === "1" || current === undefined,
-    warehouse: current,
-    keeps(x) {
-      return (
-        (this.all || x.warehouse_id === this.warehouse.id) &&
-        (this.kind === "" || x.kind === this.kind) &&
-        (this.device === "" || (devices.get(x.device_id) ?? "") === this.device) &&
-        (this.day === "" || x.created_at.slice(0, 10) === this.day)
-      );
-    },
-  };
-}
-
-/** A filter's choices with how many of the open exceptions each holds, most first. */
-function choices(list, of) {
-  const counts = new Map();
-  for (const x of list) counts.set(of(x), (counts.get(of(x)) ?? 0) + 1);
-  return [...counts].filter(([k]) => k !== "").sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
-}
-
-async function exceptionsPage() {
-  const gen = session.generation;
-  const [list, devices] = await Promise.all([api("GET", "/v1/supervisor/exceptions"), api("GET", "/v1/supervisor/devices")]);
-  const deviceName = new Map(devices.map((d) => [d.id, d.name]));
-  const params = hashParams();
-  const filter = exceptionFilter(params, deviceName);
-  const here = list.filter((x) => filter.all || x.warehouse_id === filter.warehouse.id);
-  const shown = here.filter((x) => filter.keeps(x)).sort((a, b) => a.kind.localeCompare(b.kind) || b.created_at.localeCompare(a.created_at));
-  const kindName = (k) => t(`kind.${k}`, { defaultValue: k.replaceAll("_", " ") });
-  // Changing a filter rewrites the address, so a filtered list can be bookmarked and sent on.
-  const refilter = (name, value) => {
-    const next = new URLSearchParams(params);
-    if (value === "") next.delete(name);
-    else next.set(name, value);
-    location.hash = `#/exceptions?${next}`;
-  };
-  const select = (name, label, testid, options) =>
-    el(
-      "label",
-      {},
-      label,
-      " ",
-      el(
-        "select",
-        { "data-testid": testid, onchange: (e) => refilter(name, e.target.value) },
-        el("option", { value: "" }, t("exceptions.any")),
-        options.map(([value, n, text]) => el("option", { value, selected: params.get(name) === value }, `${text ?? value} (${num(n)})`)),
-      ),
-    );
-  const filters = el(
-    "div",
-    { class: "filters", "data-testid": "exception-filters" },
-    select("kind", t("col.kind"), "filter-kind", choices(here, (x) => x.kind).map(([k, n]) => [k, n, kindName(k)])),
-    select("device", t("col.device"), "filter-device", choices(here, (x) => deviceName.get(x.device_id) ?? "")),
-    select("day", t("exceptions.day"), "filter-day", choices(here, (x) => x.created_at.slice(0, 10))),
-    el(
-      "label",
-      { class: "check" },
-      el("input", { type: "checkbox", checked: filter.all, "data-testid": "filter-all", onchange: (e) => refilter("all", e.target.checked ? "1" : "") }),
-      " ",
-      t("exceptions.allWarehouses"),
-    ),
-  );
-  const picked = new Set();
-  const bulkNote = el("input", { placeholder: t("exceptions.note"), "aria-label": t("exceptions.bulkNote") });
-  const acceptPicked = async () => {
-    const chosen = shown.filter((x) => picked.has(x.id));
-    if (chosen.length === 0) return say("error", t("exceptions.pickFirst"));
-    let done = 0;
-    const failed = [];
-    for (const x of chosen) {
-      try {
-        await api("POST", `/v1/supervisor/exceptions/${x.id}/resolve`, { accept: { note: bulkNote.value.trim() || "accepted" } });
-        done += 1;
-      } catch (err) {
-        failed.push(`${kindName(x.kind)}: ${err.message}`);
-      }
-    }
-    say(failed.length === 0 ? "ok" : "error", [t("exceptions.bulkDone", { n: num(done) }), ...failed].join("; "));
-    await route();
-  };
-  const row = (x) => {
-    const note = el("input", { placeholder: t("exceptions.note"), "aria-label": t("exceptions.note") });
-    const qty = el("input", { placeholder: t("exceptions.units"), inputmode: "numeric", size: 6, "aria-label": t("exceptions.adjustBy") });
-    const resolve = async (body) => {
-      try {
-        await api("POST", `/v1/supervisor/exceptions/${x.id}/resolve`, body);
-        say("ok", t("exceptions.resolved", { message: x.message }));
-        await route();
-      } catch (err) {
-        say("error", err.message);
-      }
-    };
-    return el(
-      "tr",
-      { "data-testid": "exception", "data-kind": x.kind },
-      el("td", {}, el("input", { type: "checkbox", "aria-label": t("exceptions.pick"), "data-testid": "pick-exception", onchange: (e) => (e.target.checked ? picked.add(x.id) : picked.delete(x.id)) })),
-      el("td", {}, kindName(x.kind)),
-      el("td", {}, x.message),
-      el("td", {}, deviceName.get(x.device_id) ?? ""),
-      el("td", {}, when(x.created_at)),
-      el(
-        "td",
-        {},
-        el(
-          "form",
-          { class: "inline", onsubmit: (e) => { e.preventDefault(); void resolve({ accept: { note: note.value.trim() || "accepted" } }); } },
-          note,
-          el("button", { type: "submit", "data-testid": "accept" }, t("exceptions.accept")),
-        ),
-        // Held work (an unknown badge, an operator's adjustment...) is applied only if released.
-        HELD_KINDS.includes(x.kind)
-          ? el("button", { "data-testid": "release-held", onclick: () => void resolve({ release: { note: note.value.trim() || "released" } }) }, t("exceptions.release"))
-          : "",
-        el(
-          "form",
-          {
-            class: "inline",
-            onsubmit: (e) => {
-              e.preventDefault();
-              const n = Number.parseInt(qty.value, 10);
-              if (!Number.isSafeInteger(n) || n === 0) return say("error", t("exceptions.badQty"));
-              void resolve({ adjust: { qty: n, reason: note.value.trim() || "supervisor correction" } }); // a default note, recorded as is
-            },
-          },
-          qty,
-          el("button", { type: "submit" }, t("exceptions.adjust")),
-        ),
-      ),
-    );
-  };
-  // Grouped by kind: a heading row with the count, then that kind's exceptions, newest first.
-  const body = [];
-  for (const [kind, n] of choices(shown, (x) => x.kind)) {
-    body.push(el("tr", { class: "group", "data-testid": `group-${kind}` }, el("th", { colspan: 6 }, `${kindName(kind)} · ${num(n)}`)));
-    body.push(...shown.filter((x) => x.kind === kind).map(row));
-  }
-  paint(
-    gen,
-    el("h1", {}, t("exceptions.title", { n: num(list.length) })),
-    filters,
-    el("p", { "data-testid": "exceptions-shown" }, t("exceptions.shown", { n: num(shown.length), of: num(list.length), warehouse: filter.all ? t("exceptions.everywhere") : filter.warehouse.code })),
-    shown.length === 0
-      ? el("p", { "data-testid": "no-exceptions" }, t("exceptions.none"))
-      : [
-          el(
-            "form",
-            { class: "inline", onsubmit: (e) => { e.preventDefault(); void acceptPicked(); } },
-            el("button", { type: "button", "data-testid": "pick-all", onclick: () => { for (const b of main.querySelectorAll("[data-testid=pick-exception]")) { b.checked = true; } for (const x of shown) picked.add(x.id); } }, t("exceptions.pickAll")),
-            bulkNote,
-            el("button", { type: "submit", class: "primary", "data-testid": "accept-picked" }, t("exceptions.acceptPicked")),
-          ),
-          el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, t("col.kind")), el("th", {}, t("col.happened")), el("th", {}, t("col.device")), el("th", {}, t("col.when")), el("th", {}, t("col.decision")))), el("tbody", {}, body)),
-        ],
-  );
-}
-
 /** A preferred supplier and its terms, in a few words. */
 function supplierText(s) {
   if (!s) return "";
@@ -381,104 +219,6 @@ async function replenishmentPage() {
     ),
     el("h2", {}, t("reorder.moveTasks", { n: num(moves.length) })),
     taskTable(moves, "move-tasks"),
-  );
-}
-
-/** A device clock more than two minutes off is flagged: its times are corrected, but it should be set right. */
-function clockOff(d) {
-  return d.clock_offset_s !== null && Math.abs(d.clock_offset_s) > 120;
-}
-
-function clockText(d) {
-  if (d.clock_offset_s === null) return t("devices.clockUnknown");
-  const s = Math.abs(d.clock_offset_s);
-  if (s <= 120) return t("devices.clockRight");
-  const span = s >= 7200 ? t("devices.hours", { n: Math.round(s / 3600) }) : t("devices.minutes", { n: Math.round(s / 60) });
-  return t(d.clock_offset_s > 0 ? "devices.ahead" : "devices.behind", { span });
-}
-
-async function devicesPage() {
-  const gen = session.generation;
-  const devices = await api("GET", "/v1/supervisor/devices");
-  paint(
-    gen,
-    el("h1", {}, t("nav.devices")),
-    el(
-      "table",
-      {},
-      el("thead", {}, el("tr", {}, el("th", {}, t("col.name")), el("th", {}, t("col.warehouse")), el("th", {}, t("col.lastSync")), el("th", { class: "num" }, t("col.opsReceived")), el("th", { class: "num" }, t("col.waiting")), el("th", {}, t("col.clock")), el("th", {}, t("col.app")), el("th", {}, t("col.state")))),
-      el(
-        "tbody",
-        {},
-        devices.map((d) =>
-          el("tr", { "data-testid": "device" }, el("td", {}, d.name), el("td", {}, d.warehouse_code), el("td", {}, d.last_seen_at ? when(d.last_seen_at) : t("devices.never")), el("td", { class: "num" }, num(d.durable_seq)), el("td", { class: "num", "data-testid": "waiting" }, d.waiting ?? t("devices.unknown")), el("td", { class: clockOff(d) ? "due" : "", "data-testid": "clock" }, clockText(d)), el("td", {}, d.app_version), el("td", {}, d.revoked ? t("devices.revoked") : t("devices.active"))),
-        ),
-      ),
-    ),
-  );
-}
-
-/** Operators: who may sign in on the tablets. A supervisor adds one, or gives one a new PIN or
- * role; the tablets learn of it at their next sync. */
-async function operatorsPage() {
-  const gen = session.generation;
-  const operators = await api("GET", "/v1/supervisor/operators");
-  const save = async (body, done) => {
-    try {
-      const o = await api("POST", "/v1/supervisor/operators", body);
-      say("ok", done(o));
-      await route();
-    } catch (err) {
-      say("error", err.message);
-    }
-  };
-  const roleSelect = (value, testid) =>
-    el("select", { "aria-label": t("operators.role"), "data-testid": testid }, ["operator", "supervisor"].map((r) => el("option", { value: r, selected: r === value }, t(`operators.roles.${r}`))));
-  const badge = el("input", { "aria-label": t("operators.badge"), placeholder: t("operators.badge"), "data-testid": "new-operator-badge" });
-  const name = el("input", { "aria-label": t("operators.name"), placeholder: t("operators.name"), "data-testid": "new-operator-name" });
-  const pin = el("input", { type: "password", inputmode: "numeric", autocomplete: "new-password", "aria-label": t("operators.pin"), placeholder: t("operators.pin"), "data-testid": "new-operator-pin" });
-  const role = roleSelect("operator", "new-operator-role");
-  const row = (o) => {
-    const newPin = el("input", { type: "password", inputmode: "numeric", autocomplete: "new-password", size: 8, "aria-label": t("operators.newPinFor", { badge: o.badge }), placeholder: t("operators.newPin"), "data-testid": `pin-${o.badge}` });
-    const newRole = roleSelect(o.role, `role-${o.badge}`);
-    return el(
-      "tr",
-      { "data-testid": `operator-${o.badge}` },
-      el("td", {}, o.badge),
-      el("td", {}, o.name),
-      el("td", {}, t(`operators.roles.${o.role}`, { defaultValue: o.role })),
-      el(
-        "td",
-        {},
-        el(
-          "form",
-          { class: "inline", onsubmit: (e) => { e.preventDefault(); void save({ badge: o.badge, name: o.name, pin: newPin.value, role: newRole.value }, (saved) => t("operators.changed", { badge: saved.badge })); } },
-          newPin,
-          newRole,
-          el("button", { type: "submit", "data-testid": `save-${o.badge}` }, t("operators.change")),
-        ),
-      ),
-    );
-  };
-  paint(
-    gen,
-    el("h1", {}, t("nav.operators")),
-    el("p", { class: "why" }, t("operators.why")),
-    el(
-      "form",
-      { class: "inline", onsubmit: (e) => { e.preventDefault(); void save({ badge: badge.value, name: name.value, pin: pin.value, role: role.value }, (o) => t("operators.added", { badge: o.badge, name: o.name })); } },
-      badge,
-      name,
-      pin,
-      role,
-      el("button", { type: "submit", class: "primary", "data-testid": "add-operator" }, t("operators.add")),
-    ),
-    el(
-      "table",
-      { "data-testid": "operators" },
-      el("thead", {}, el("tr", {}, el("th", {}, t("operators.badge")), el("th", {}, t("operators.name")), el("th", {}, t("operators.role")), el("th", {}, t("operators.newPinAndRole")))),
-      el("tbody", {}, operators.map(row)),
-    ),
   );
 }
 
@@ -598,14 +338,6 @@ async function stockPage() {
   }
   paint(gen, ...parts);
   input.focus();
-}
-
-const SVG = "http://www.w3.org/2000/svg";
-function svg(tag, attrs = {}, ...children) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return e;
 }
 
 /** Daily demand (bars) of the last 8 weeks, then the forecast (line) and its interval (band). */
@@ -785,7 +517,7 @@ const PAGES = {
   "#/counts": countsPage,
   "#/stock": stockPage,
   "#/item": itemPage,
-  "#/location": locationPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage, "#/operators": operatorsPage };
+  "#/location": locationPage, "#/exceptions": exceptionsPage, "#/replenishment": replenishmentPage, "#/devices": devicesPage, "#/operators": operatorsPage, "#/dashboard": dashboardPage };
 
 async function route() {
   session.generation += 1;
@@ -842,7 +574,9 @@ async function start() {
   try {
     const me = await api("GET", "/v1/supervisor/session");
     session.badge = me.badge;
-    await useLanguage(savedLanguage(me.badge));
+    // Their own choice in this browser, else the language set for them on the Operators page.
+    const set = (await api("GET", "/v1/supervisor/operators").catch(() => [])).find((o) => o.badge === me.badge)?.language ?? null;
+    await useLanguage(savedLanguage(me.badge, set));
     translateShell();
     who.textContent = me.name;
     nav.hidden = false;

@@ -41,6 +41,16 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+/** SVG elements, built like `el`: values are text, never markup. */
+export function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  for (const c of children.flat(Infinity)) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
 export function say(kind, text) {
   message.hidden = false;
   message.className = kind;

@@ -59,12 +59,14 @@ export function when(iso) {
 
 const KEY = "aisle.web.language";
 
-/** The language a supervisor chose in this browser, by badge. */
-export function savedLanguage(badge) {
+/** The language a supervisor chose in this browser, by badge; else `fallback` (the one set for
+ * them on the Operators page), else English. */
+export function savedLanguage(badge, fallback = null) {
+  const otherwise = LANGUAGES.some(([code]) => code === fallback) ? fallback : "en";
   try {
-    return JSON.parse(localStorage.getItem(KEY) ?? "{}")[badge] ?? "en";
+    return JSON.parse(localStorage.getItem(KEY) ?? "{}")[badge] ?? otherwise;
   } catch {
-    return "en";
+    return otherwise;
   }
 }
 

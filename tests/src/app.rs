@@ -49,8 +49,18 @@ impl Display {
     fn start(width: u32, height: u32) -> Self {
         let xvfb = find_program("Xvfb");
         for number in 90..190 {
-            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-                continue;
+            let lock = format!("/tmp/.X{number}-lock");
+            if Path::new(&lock).exists() {
+                // A lock left by an X server that is gone (killed before it could clean up) is
+                // stale: take the number. One whose process lives is another's display.
+                let pid = std::fs::read_to_string(&lock)
+                    .ok()
+                    .and_then(|p| p.trim().parse::<u32>().ok());
+                if pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists()) {
+                    continue;
+                }
+                let _ = std::fs::remove_file(&lock);
+                let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{number}"));
             }
             let child = Command::new(&xvfb)
                 .arg(format!(":{number}"))
@@ -86,6 +96,18 @@ impl Display {
 
 impl Drop for Display {
     fn drop(&mut self) {
+        // SIGTERM first: Xvfb removes its lock file and socket then; SIGKILL would leave them.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -366,6 +388,25 @@ impl TabletApp {
     /// it: the value set and a `change` event sent; the page's own binding does the rest.
     pub fn choose(&self, testid: &str, value: &str) {
         self.find(testid);
+        // The list may still be filling (a page drawn again with its data): wait for the option.
+        let start = Instant::now();
+        let has = "const s = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); \
+                   return s !== null && [...s.options].some((o) => o.value === arguments[1]);";
+        while self
+            .rt
+            .block_on(
+                self.client()
+                    .execute(has, vec![testid.into(), value.into()]),
+            )
+            .ok()
+            .and_then(|v| v.as_bool())
+            != Some(true)
+        {
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!("{testid} never offered {value:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let script = "const s = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); \
                       s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));";
         let done = self.rt.block_on(
@@ -375,8 +416,14 @@ impl TabletApp {
         if let Err(err) = done {
             self.fail(&format!("choosing {value:?} in {testid} failed: {err}"));
         }
-        if self.value(testid) != value {
-            self.fail(&format!("{testid} did not take {value:?}"));
+        // The change may redraw the page (a filter in the address): read the new list's value,
+        // not the one a redraw just took away.
+        let start = Instant::now();
+        while self.value(testid) != value {
+            if start.elapsed() > PATIENCE {
+                self.fail(&format!("{testid} did not take {value:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 
@@ -390,6 +437,32 @@ impl TabletApp {
         });
         let keys = format!("{raw}{}", char::from(Key::Enter));
         self.rt.block_on(e.send_keys(&keys)).unwrap();
+    }
+
+    /// Chooses a file in a file input, as the tablet's file or camera picker would.
+    pub fn send_file(&self, testid: &str, path: &Path) {
+        let e = self.find(testid);
+        if let Err(err) = self.rt.block_on(e.send_keys(&path.display().to_string())) {
+            self.fail(&format!(
+                "choosing {} in {testid} failed: {err}",
+                path.display()
+            ));
+        }
+    }
+
+    /// Answers "OK" to the page's confirmation dialog (`window.confirm`).
+    pub fn accept_dialog(&self) {
+        if let Err(err) = self.rt.block_on(self.client().accept_alert()) {
+            self.fail(&format!("no dialog to accept: {err}"));
+        }
+    }
+
+    /// Runs `script` in the page (`arguments[0]` is `arg`) and returns what it returned.
+    pub fn run_script(&self, script: &str, arg: serde_json::Value) -> serde_json::Value {
+        match self.rt.block_on(self.client().execute(script, vec![arg])) {
+            Ok(v) => v,
+            Err(err) => self.fail(&format!("the script failed: {err}")),
+        }
     }
 
     /// The `data-testid` of the element that has focus ("" when none has one).

@@ -396,16 +396,25 @@ impl Device {
         url: &str,
         warehouse: &str,
     ) -> Self {
-        let path = dir.join(format!("{name}.db"));
         // Its operator exists on the server, so that its work is admitted (and the device knows
         // the badge from its first snapshot).
         let badge = format!("OP-{name}");
         server.set_operator(&badge, false);
+        Self::enrolled_with_code(
+            dir,
+            name,
+            url,
+            &server.enrolment_code(warehouse, name),
+            &badge,
+        )
+    }
+
+    /// A device enrolled with `code` (from the pages, say), synced once, working as `badge`.
+    pub fn enrolled_with_code(dir: &Path, name: &str, url: &str, code: &str, badge: &str) -> Self {
+        let path = dir.join(format!("{name}.db"));
         let mut store = Store::open(&path).unwrap();
         store.init_device(name, None).unwrap();
-        store
-            .enroll(url, &server.enrolment_code(warehouse, name), quick())
-            .unwrap();
+        store.enroll(url, code, quick()).unwrap();
         store.sync(quick(), &mut |_| {}).unwrap();
         Self {
             store,
@@ -659,4 +668,65 @@ pub fn face_with_reserve(device: &mut Device) -> (StockLine, String) {
     };
     device.store.receive(&req, &device.ctx).unwrap();
     (face, barcode)
+}
+
+/// A picture of linear bars (1 = dark module) as a 24-bit BMP, as a phone camera's photo of a
+/// label would be opened: `module` pixels a module, a quiet zone of ten modules, bars `height`
+/// pixels tall. BMP because it needs no encoder: rows of BGR, bottom up, padded to 4 bytes.
+pub fn bars_bmp(bars: &[u8], module: usize, height: usize) -> Vec<u8> {
+    let quiet = 10 * module;
+    let width = bars.len() * module + 2 * quiet;
+    let rows = height + 2 * quiet;
+    let stride = (width * 3).div_ceil(4) * 4;
+    let size = 54 + stride * rows;
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(b"BM");
+    out.extend_from_slice(&(size as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&54u32.to_le_bytes());
+    out.extend_from_slice(&40u32.to_le_bytes());
+    out.extend_from_slice(&(width as i32).to_le_bytes());
+    out.extend_from_slice(&(rows as i32).to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&24u16.to_le_bytes());
+    out.extend_from_slice(&[0; 24]);
+    for y in 0..rows {
+        let in_bars = y >= quiet && y < quiet + height;
+        for x in 0..width {
+            let dark = in_bars
+                && x >= quiet
+                && x < quiet + bars.len() * module
+                && bars[(x - quiet) / module] == 1;
+            let v = if dark { 0 } else { 255 };
+            out.extend_from_slice(&[v, v, v]);
+        }
+        out.resize(out.len() + stride - width * 3, 0);
+    }
+    out
+}
+
+/// The test command's own Python (`AISLE_LABEL_PYTHON`, made by scripts/label-venv.sh: zxing-cpp,
+/// resvg, PDFium and Pillow) for the tests that render and read labels.
+pub fn label_python() -> String {
+    std::env::var("AISLE_LABEL_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "AISLE_LABEL_PYTHON is not set: run ./scripts/test.sh, which makes a Python environment with zxing-cpp, resvg, PDFium and Pillow for this test"
+        )
+    })
+}
+
+/// What zxing-cpp, an independent decoder, read on each file (`tests/labels/decode.py`: SVG
+/// rendered with resvg, PDF with PDFium, PNG as is): file -> list of barcodes.
+pub fn read_labels(files: &[PathBuf]) -> Value {
+    let out = Command::new(label_python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("labels/decode.py"))
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "decode.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

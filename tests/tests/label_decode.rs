@@ -2,41 +2,13 @@
 //! or a screen would (SVG with resvg, PDF with PDFium) and read with zxing-cpp, an independent
 //! decoder, in the test command's own Python environment (`AISLE_LABEL_PYTHON`, set by
 //! scripts/test.sh). Covered: the carton label (SVG and PDF), the license-plate label, and item
-//! labels as EAN-13 and as GS1-128 with lot and expiry.
+//! labels as EAN-13, as GS1-128 with lot and expiry, and as GS1 DataMatrix.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use aisle_e2e::read_labels as decode;
 use aisle_labels::carton::CartonLabel;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn python() -> String {
-    std::env::var("AISLE_LABEL_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "AISLE_LABEL_PYTHON is not set: run ./scripts/test.sh, which makes a Python environment with zxing-cpp, resvg and PDFium for this test"
-        )
-    })
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("labels/decode.py")
-}
-
-/// What zxing-cpp read on each file.
-fn decode(files: &[PathBuf]) -> Value {
-    let out = Command::new(python())
-        .arg(script())
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "decode.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use std::path::PathBuf;
 
 /// GS1 element strings as zxing-cpp reports them (`(00)1234...`), without the brackets.
 fn plain(text: &str) -> String {
@@ -112,6 +84,23 @@ fn every_label_scans_back_as_what_it_encodes() {
             ),
             "Code 128",
             "]C1",
+            "01095060001343521727013110AB-12".to_string(),
+        ),
+        (
+            write(
+                "matrix.svg",
+                aisle_labels::matrix::item_label_datamatrix(
+                    "PAI-00005",
+                    "Paint",
+                    "09506000134352",
+                    Some("AB-12"),
+                    Some("270131"),
+                )
+                .unwrap()
+                .as_bytes(),
+            ),
+            "Data Matrix",
+            "]d2",
             "01095060001343521727013110AB-12".to_string(),
         ),
     ];

@@ -152,6 +152,87 @@ fn work_held_by_the_server_is_taken_back_by_the_device_that_did_it(backend: Back
     );
 }
 
+aisle_e2e::on_both!(a_badge_disabled_while_tablets_are_offline_loses_no_scan_and_signs_in_nowhere);
+fn a_badge_disabled_while_tablets_are_offline_loses_no_scan_and_signs_in_nowhere(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo_on(backend, dir.path(), 20);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    let mut b = Device::enrolled(dir.path(), &server, "B", &server.url);
+    // One badge works on both tablets (a picker who moves between them).
+    let badge = a.ctx.operator.clone();
+    b.ctx = OpContext::new(badge.clone());
+    a.receive_units(2);
+    b.receive_units(1);
+    a.sync();
+    b.sync();
+    assert!(a.store.sign_in(&badge, "0000").is_ok());
+    // A supervisor disables the badge while both tablets are offline; both go on working with it
+    // (they cannot know), A before its sync, B after A has synced.
+    let sup = aisle_e2e::Supervisor::sign_in(&server);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let r = sup.post(
+        &format!("/v1/supervisor/operators/{badge}/disable"),
+        serde_json::json!({}),
+    );
+    assert_eq!(r.status(), 200);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    a.receive_units(3);
+    b.receive_units(4);
+    a.sync();
+    b.sync();
+    a.sync();
+    // No scan is lost: every operation of both tablets is on the server, the ones done after the
+    // disable held for a supervisor (one exception each), none applied.
+    let ids: Vec<String> = [a.id(), b.id()].into();
+    let on_server = server.device_op_ids(&ids);
+    let mut mine = a.op_ids();
+    mine.extend(b.op_ids());
+    mine.sort();
+    let mut got = on_server.clone();
+    got.sort();
+    assert_eq!(got, mine, "every scan reached the server");
+    let held: Vec<_> = server
+        .exceptions()
+        .into_iter()
+        .filter(|(k, m)| k == "unauthorized" && m.contains("was disabled"))
+        .collect();
+    assert_eq!(held.len(), 7, "{held:?}");
+    assert_converged(&server, &mut [&mut a, &mut b]);
+    // Neither tablet signs the badge in any more, nor records work with it.
+    for d in [&a, &b] {
+        let refused = d.store.sign_in(&badge, "0000");
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("is disabled")),
+            "{refused:?}"
+        );
+        assert!(!d.store.may_work(&badge).unwrap());
+    }
+    let refused = a.store.receive(
+        &ReceiveRequest {
+            location: "LOC:WH1:RCV-01".into(),
+            item: ITEM.into(),
+            ..Default::default()
+        },
+        &a.ctx,
+    );
+    assert!(refused.is_err(), "{refused:?}");
+    // Enabled again: both tablets sign it in after their next sync.
+    let r = sup.post(
+        &format!("/v1/supervisor/operators/{badge}/enable"),
+        serde_json::json!({}),
+    );
+    assert_eq!(r.status(), 200);
+    a.sync();
+    b.sync();
+    for d in [&a, &b] {
+        assert!(d.store.sign_in(&badge, "0000").is_ok());
+    }
+    let (ok, report) = audit(&server);
+    assert!(ok, "{report}");
+}
+
 /// The order lines on a device's pick list (tasks and shortages).
 fn listed_lines(d: &Device) -> std::collections::BTreeSet<aisle_domain::OrderLineId> {
     let list = d.store.pick_list().unwrap();

@@ -93,6 +93,17 @@ fn operators_are_listed_without_their_pins(server: &Server) {
         !text.contains("pin") && !text.contains("9876") && !text.contains("argon"),
         "{text}"
     );
+    // Disabled and enabled again from the command line; the list says which.
+    server.admin(&["operator", "disable", "NEW1"]);
+    let list = server.admin(&["operator", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("NEW1") && l.contains("disabled since")),
+        "{list}"
+    );
+    server.admin(&["operator", "enable", "NEW1"]);
+    let list = server.admin(&["operator", "list"]);
+    assert!(!list.contains("disabled"), "{list}");
 }
 
 /// A server with a warehouse and nothing else: every command says so in words.

@@ -7,7 +7,7 @@
 
 use aisle_device::work::{CountRequest, ReceiveRequest, ReturnRequest};
 use aisle_e2e::app::Browser;
-use aisle_e2e::{Backend, Device, Server};
+use aisle_e2e::{Backend, Device, Server, quick};
 
 /// On SQLite, then on PostgreSQL: one after the other, so that two browsers never share the
 /// machine (the screenshots are the PostgreSQL run's, the same pages).
@@ -184,6 +184,26 @@ fn supervisor_day(backend: Backend) {
     });
     web.choose("warehouse", "WH1");
     web.wait_text("exceptions-shown", "WH1's queue", |t| {
+        t.starts_with("2 shown of 2 open (WH1)")
+    });
+    // Grouped by operator: the counter's variance and the held adjustment apart; filtered to the
+    // counted bin, the variance alone.
+    web.choose("group-by", "operator");
+    web.wait_text("group-OP-T1", "the counter's group", |t| {
+        t.contains("OP-T1 · 1")
+    });
+    web.wait_text("group-SUP2", "the adjuster's group", |t| {
+        t.contains("SUP2 · 1")
+    });
+    web.choose("filter-location", &bin.location);
+    web.wait_text("exceptions-shown", "the bin's exception", |t| {
+        t.starts_with("1 shown of 2 open (WH1)")
+    });
+    assert!(web.text("exception").contains("count variance"));
+    web.screenshot("web-exceptions-grouped");
+    web.choose("filter-location", "");
+    web.choose("group-by", "kind");
+    web.wait_text("exceptions-shown", "both again", |t| {
         t.starts_with("2 shown of 2 open (WH1)")
     });
     web.screenshot("web-exceptions");
@@ -703,8 +723,95 @@ fn supervisor_day(backend: Backend) {
         device.store.sign_in("NEW5", "86420").unwrap().name,
         "Nora New"
     );
+    // Her supervisor sets German for her: the tablet has it after its sync (the app speaks it
+    // after her sign-in unless she chose another there).
+    web.choose("language-NEW5", "de");
+    web.wait_text("message", "her language", |t| {
+        t.contains("Language for NEW5 saved")
+    });
+    device.sync();
+    assert_eq!(
+        device
+            .store
+            .sign_in("NEW5", "86420")
+            .unwrap()
+            .language
+            .as_deref(),
+        Some("de")
+    );
+    // She leaves: disabled from the page, the tablet refuses her badge after its next sync.
+    web.tap("disable-NEW5");
+    web.wait_text("message", "the disabled badge", |t| {
+        t.contains("NEW5 disabled")
+    });
+    web.wait_text("operator-NEW5", "her row", |t| t.contains("disabled since"));
+    device.sync();
+    let refused = device.store.sign_in("NEW5", "86420");
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("is disabled")),
+        "{refused:?}"
+    );
     web.tap("nav-devices");
     web.wait_text("device", "the tablet", |t| t.contains("T1"));
+
+    // The dashboard: the day's picks by operator (T1's picker picked SO-5002), exceptions per
+    // day, the tablets behind, stock value in every warehouse.
+    web.tap("nav-dashboard");
+    web.wait_text("panel-picks", "T1's picker in the legend", |t| {
+        t.contains("OP-T1")
+    });
+    web.wait_text("panel-behind", "T1 among the tablets", |t| t.contains("T1"));
+    web.wait_text("panel-exceptions", "the exceptions chart", |t| {
+        t.contains("Exceptions per day")
+    });
+    web.wait_text("panel-value", "a value for WH1", |t| t.contains("WH1"));
+    for chart in [
+        "chart-syncs",
+        "chart-exceptions",
+        "chart-picks",
+        "chart-value",
+    ] {
+        web.find_testid(chart);
+    }
+    web.screenshot("web-dashboard");
+
+    // A new tablet enrolled from the Devices page: its QR code and code are shown, the tablet
+    // enrols with the code and syncs; revoked from the same page, it can no longer sync.
+    web.tap("nav-devices");
+    web.fill("enrol-name", "T9");
+    web.tap("enrol");
+    let code = web.wait_text("enrol-code", "the enrolment code", |t| t.len() >= 8);
+    web.find_testid("enrol-qr");
+    web.screenshot("web-enrol");
+    // The QR code on the page, read by an independent decoder, is the enrolment with that code.
+    let qr = web.run_script(
+        "return document.querySelector('[data-testid=\"enrol-qr\"]').outerHTML;",
+        serde_json::Value::Null,
+    );
+    let qr_file = dir.path().join("enrol-qr.svg");
+    std::fs::write(&qr_file, qr.as_str().unwrap()).unwrap();
+    let read = aisle_e2e::read_labels(std::slice::from_ref(&qr_file));
+    let text = read[qr_file.to_str().unwrap()][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    let payload = aisle_proto::EnrolmentPayload::parse(text).unwrap();
+    assert_eq!(
+        (payload.server.as_str(), payload.code.as_str()),
+        (server.url.as_str(), code.as_str())
+    );
+    let mut t9 = Device::enrolled_with_code(dir.path(), "T9", &server.url, &code, "OP-T1");
+    web.tap("nav-exceptions");
+    web.tap("nav-devices");
+    web.wait_text("revoke-T9", "T9's revoke button", |t| t == "Revoke");
+    web.tap("revoke-T9");
+    web.accept_dialog();
+    web.wait_text("message", "the revocation", |t| t.contains("T9 is revoked"));
+    assert!(
+        t9.store.sync(quick(), &mut |_| {}).is_err(),
+        "a revoked tablet cannot sync"
+    );
 
     // The supervisor switches to German: the header and the pages speak it, numbers are written
     // the German way, and the choice is kept for their badge in this browser.
@@ -714,6 +821,11 @@ fn supervisor_day(backend: Backend) {
     });
     web.wait_text("device", "the German device row", |t| t.contains("aktiv"));
     web.screenshot("web-devices-de");
+    web.goto(&format!("{}/#/dashboard", server.url));
+    web.wait_text("panel-picks", "the German dashboard", |t| {
+        t.contains("Entnahmen pro Stunde")
+    });
+    web.screenshot("web-dashboard-de");
     web.goto(&format!("{}/#/orders?warehouse=WH1", server.url));
     web.wait_text("shipments", "the shipment in German", |t| {
         t.contains("1,200 kg")

@@ -42,6 +42,8 @@ const V9: &str = aisle_ledger::schema::V3_CAPACITY_POLICY;
 const V10: &str = include_str!("../migrations/0008_cartons.sql");
 /// Version 11: locations' weight and volume limits (the shared ledger's 0004).
 const V11: &str = aisle_ledger::schema::V4_LOCATION_LIMITS;
+/// Version 12: the language a supervisor set for each operator.
+const V12: &str = include_str!("../migrations/0009_operator_language.sql");
 
 /// All migrations, oldest first. Version N means the first N have been applied.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -57,11 +59,12 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V9),
         M::up(V10),
         M::up(V11),
+        M::up(V12),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST: usize = 11;
+pub const LATEST: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -128,6 +131,11 @@ mod tests {
                 "V11 (the shared ledger's 0004)",
                 V11,
                 "8996fedfbd3d8fcb487a98fc70dddf41e12bfd9000125ea487fb118b652a626c",
+            ),
+            (
+                "V12",
+                V12,
+                "3b731ae8f6134f06fce131b409db003da72550236761bb23684d03f10915b858",
             ),
         ];
         let edited: Vec<String> = released

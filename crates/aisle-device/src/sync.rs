@@ -351,10 +351,11 @@ fn upsert_master(tx: &Connection, m: &MasterData) -> Result<()> {
     }
     for o in &m.operators {
         tx.prepare_cached(
-            "INSERT INTO operators (badge, name, role, pin_hash) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(badge) DO UPDATE SET name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash",
+            "INSERT INTO operators (badge, name, role, pin_hash, language) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(badge) DO UPDATE SET name = excluded.name, role = excluded.role,
+                 pin_hash = excluded.pin_hash, language = excluded.language",
         )?
-        .execute(params![o.badge, o.name, o.role, o.pin_hash])?;
+        .execute(params![o.badge, o.name, o.role, o.pin_hash, o.language])?;
     }
     Ok(())
 }
@@ -925,7 +926,7 @@ impl Store {
         let found: Option<OperatorRecord> = self
             .conn
             .query_row(
-                "SELECT badge, name, role, pin_hash FROM operators WHERE badge = ?1",
+                "SELECT badge, name, role, pin_hash, language FROM operators WHERE badge = ?1",
                 [badge.trim()],
                 |r| {
                     Ok(OperatorRecord {
@@ -933,6 +934,7 @@ impl Store {
                         name: r.get(1)?,
                         role: r.get(2)?,
                         pin_hash: r.get(3)?,
+                        language: r.get(4)?,
                     })
                 },
             )
@@ -949,7 +951,27 @@ impl Store {
                 op.badge
             )));
         }
+        if op.role == "disabled" {
+            return Err(DeviceError::Forbidden(format!(
+                "badge {} is disabled: ask a supervisor",
+                op.badge
+            )));
+        }
         Ok(op)
+    }
+
+    /// Whether `badge` may still work on this tablet: known, and not disabled by a supervisor
+    /// (as of the last sync). The app signs out an operator who may not.
+    pub fn may_work(&self, badge: &str) -> Result<bool> {
+        let role: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT role FROM operators WHERE badge = ?1",
+                [badge],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(role.is_some_and(|r| r != "disabled"))
     }
 
     /// Refuses unless `badge` is a supervisor on this device's operator list: adjustments and

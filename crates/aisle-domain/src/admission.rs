@@ -25,11 +25,13 @@ use crate::shelf_life;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What an operator may do.
+/// What an operator may do. `Disabled`: a supervisor disabled the badge; work it did from then
+/// on is held for a supervisor (work done before stands).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Operator,
     Supervisor,
+    Disabled,
 }
 
 impl Role {
@@ -37,6 +39,7 @@ impl Role {
         match s {
             "operator" => Some(Self::Operator),
             "supervisor" => Some(Self::Supervisor),
+            "disabled" => Some(Self::Disabled),
             _ => None,
         }
     }
@@ -281,6 +284,15 @@ pub fn admit(
                     ExceptionKind::Unauthorized,
                     at,
                     format!("badge {operator:?} is not a known operator"),
+                ));
+            }
+            Some(Role::Disabled) => {
+                return Ok(Admission::hold(
+                    ExceptionKind::Unauthorized,
+                    at,
+                    format!(
+                        "badge {operator} was disabled before this work; it waits for a supervisor to release it"
+                    ),
                 ));
             }
             Some(Role::Operator) if matches!(op, Operation::Adjust(_)) => {

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod carton;
+pub mod matrix;
 pub mod pdf;
 pub mod printer;
 pub mod slip;

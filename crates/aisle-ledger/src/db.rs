@@ -31,6 +31,14 @@ impl Dialect {
         }
     }
 
+    /// SQL for the first element, as text, of the JSON array in `column`.
+    pub fn json_first(self, column: &str) -> String {
+        match self {
+            Self::Sqlite => format!("json_extract({column}, '$[0]')"),
+            Self::Postgres => format!("({column}::jsonb ->> 0)"),
+        }
+    }
+
     /// SQL for the integer at `path` inside the JSON text in `column`.
     pub fn json_int(self, column: &str, path: &[&str]) -> String {
         format!("CAST({} AS BIGINT)", self.json_text(column, path))

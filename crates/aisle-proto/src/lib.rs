@@ -120,9 +120,13 @@ pub struct MasterData {
 pub struct OperatorRecord {
     pub badge: String,
     pub name: String,
-    /// `operator` or `supervisor`.
+    /// `operator` or `supervisor` (`disabled`: a supervisor disabled the badge).
     pub role: String,
     pub pin_hash: String,
+    /// The language a supervisor set for this operator (`en`, `de`, `es`), if any: the tablets
+    /// speak it after sign-in unless the operator chose another there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// A line of an expected receipt.

@@ -2,6 +2,8 @@
 //! `oneshot` and `serve` runs on a socket.
 
 pub mod auth;
+pub mod dashboard;
+pub mod devices;
 pub mod enroll;
 pub mod health;
 pub mod leases;
@@ -68,6 +70,17 @@ pub struct AppState {
     pub pushes: Arc<tokio::sync::Semaphore>,
     /// Cartons' SSCC numbering and the label printers.
     pub outbound: Arc<shipping::Outbound>,
+}
+
+/// A short name a supervisor gives (a badge, an operator's or a tablet's name): 1 to 64
+/// characters, none of them a control character.
+pub(crate) fn short_name(what: &str, value: &str) -> Result<(), crate::error::ApiError> {
+    if value.is_empty() || value.chars().count() > 64 || value.chars().any(char::is_control) {
+        return Err(crate::error::ApiError::Unprocessable(format!(
+            "the {what} must be 1 to 64 characters, none of them a control character; nothing was saved"
+        )));
+    }
+    Ok(())
 }
 
 /// Pushes this process reads and applies at once; the others wait their turn with their bodies
@@ -169,12 +182,8 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::index))
-        .route("/web/app.js", get(web::app_js))
-        .route("/web/core.js", get(web::core_js))
-        .route("/web/orders.js", get(web::orders_js))
-        .route("/web/i18n.js", get(web::i18n_js))
+        .route("/web/{file}", get(web::asset))
         .route("/web/locales/{file}", get(web::locale))
-        .route("/web/app.css", get(web::app_css))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/v1/openapi.json", get(health::openapi))
@@ -228,10 +237,25 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/supervisor/locations/{code}", get(supervisor::location))
         .route("/v1/supervisor/lots/{lot}", get(supervisor::lot))
         .route("/v1/supervisor/devices", get(supervisor::devices))
+        .route("/v1/supervisor/devices/enrol", post(devices::enrol))
+        .route("/v1/supervisor/devices/{id}/revoke", post(devices::revoke))
+        .route("/v1/supervisor/dashboard", get(dashboard::dashboard))
         .route("/v1/supervisor/warehouses", get(supervisor::warehouses))
         .route(
             "/v1/supervisor/operators",
             get(operators::list).post(operators::save),
+        )
+        .route(
+            "/v1/supervisor/operators/{badge}/disable",
+            post(operators::disable),
+        )
+        .route(
+            "/v1/supervisor/operators/{badge}/enable",
+            post(operators::enable),
+        )
+        .route(
+            "/v1/supervisor/operators/{badge}/language",
+            post(operators::language),
         )
         .route("/v1/supervisor/stock", get(supervisor::stock))
         .route("/v1/supervisor/expiring", get(supervisor::expiring))

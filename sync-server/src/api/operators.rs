@@ -1,10 +1,10 @@
 //! Operators for supervisors: who may sign in on the tablets, added or changed (a new PIN, a new
-//! role) from the pages. Tablets learn of them at their next sync; a PIN travels in the request
+//! role), disabled or enabled again from the pages. Tablets learn of them at their next sync; a PIN travels in the request
 //! body only and is stored as its argon2 hash (never listed, never in the audit log, which
 //! records the method and path).
 
 use super::supervisor::Supervisor;
-use super::{ApiJson, AppState};
+use super::{ApiJson, ApiPath, AppState};
 use crate::error::ApiError;
 use crate::storage::{NewOperator, OperatorSummary};
 use axum::Json;
@@ -44,13 +44,8 @@ pub async fn save(
     ApiJson(req): ApiJson<OperatorIn>,
 ) -> Result<Json<OperatorSummary>, ApiError> {
     let (badge, name) = (req.badge.trim(), req.name.trim());
-    for (what, value) in [("badge", badge), ("name", name)] {
-        if value.is_empty() || value.chars().count() > 64 || value.chars().any(char::is_control) {
-            return Err(ApiError::Unprocessable(format!(
-                "the {what} must be 1 to 64 characters, none of them a control character; nothing was saved"
-            )));
-        }
-    }
+    super::short_name("badge", badge)?;
+    super::short_name("name", name)?;
     let op = NewOperator {
         badge: badge.to_string(),
         name: name.to_string(),
@@ -70,4 +65,88 @@ pub async fn save(
         .find(|o| o.badge == badge)
         .map(Json)
         .ok_or_else(|| ApiError::Internal(format!("operator {badge} was saved but is not listed")))
+}
+
+/// Disables a badge from now: tablets refuse its sign-in after their next sync, and work it does
+/// from now on (on a tablet that has not synced yet) is held for a supervisor; its page sessions
+/// end. A supervisor cannot disable their own badge.
+pub async fn disable(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiPath(badge): ApiPath<String>,
+) -> Result<Json<OperatorSummary>, ApiError> {
+    if badge == who.session.badge {
+        return Err(ApiError::Conflict(
+            "you cannot disable your own badge: ask another supervisor".into(),
+        ));
+    }
+    set_disabled(state, who, badge, true).await
+}
+
+/// Enables a disabled badge again: it signs in on tablets after their next sync.
+pub async fn enable(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiPath(badge): ApiPath<String>,
+) -> Result<Json<OperatorSummary>, ApiError> {
+    set_disabled(state, who, badge, false).await
+}
+
+async fn set_disabled(
+    state: AppState,
+    who: Supervisor,
+    badge: String,
+    disabled: bool,
+) -> Result<Json<OperatorSummary>, ApiError> {
+    let b = badge.clone();
+    let all = state
+        .blocking(move |s| {
+            s.set_operator_disabled(&b, disabled)?;
+            s.operators()
+        })
+        .await?;
+    tracing::info!(operator = %badge, disabled, by = %who.session.badge, "operator disabled or enabled");
+    all.into_iter()
+        .find(|o| o.badge == badge)
+        .map(Json)
+        .ok_or_else(|| ApiError::Internal(format!("operator {badge} is not listed")))
+}
+
+/// The languages the tablets and pages speak.
+pub const LANGUAGES: [&str; 3] = ["en", "de", "es"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageIn {
+    /// `en`, `de` or `es`; null clears it.
+    pub language: Option<String>,
+}
+
+/// Sets the language an operator's tablets (after their next sync) and pages speak to them,
+/// unless they chose another on that tablet or in that browser.
+pub async fn language(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ApiPath(badge): ApiPath<String>,
+    ApiJson(req): ApiJson<LanguageIn>,
+) -> Result<Json<OperatorSummary>, ApiError> {
+    if let Some(l) = &req.language
+        && !LANGUAGES.contains(&l.as_str())
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "{l:?} is not a language the tablets speak (en, de, es); nothing was saved"
+        )));
+    }
+    let b = badge.clone();
+    let all = state
+        .blocking(move |s| {
+            s.set_operator_language(&b, req.language.as_deref())?;
+            s.operators()
+        })
+        .await?;
+    tracing::info!(operator = %badge, by = %who.session.badge, "operator language set");
+    all.into_iter()
+        .find(|o| o.badge == badge)
+        .map(Json)
+        .ok_or_else(|| ApiError::Internal(format!("operator {badge} is not listed")))
 }

@@ -131,12 +131,38 @@ pub struct ExceptionQuery {
     pub all: bool,
 }
 
+/// An exception as supervisors see it: with the location's code and the operator's badge of
+/// the work that raised it (devices get the bare [`Exception`]).
+#[derive(Debug, Serialize)]
+pub struct ExceptionView {
+    #[serde(flatten)]
+    pub exception: Exception,
+    pub location: Option<String>,
+    pub operator: Option<String>,
+}
+
 pub async fn exceptions(
     State(state): State<AppState>,
     _who: Supervisor,
     ApiQuery(q): ApiQuery<ExceptionQuery>,
-) -> Result<Json<Vec<Exception>>, ApiError> {
-    Ok(Json(state.blocking(move |s| s.exceptions(!q.all)).await?))
+) -> Result<Json<Vec<ExceptionView>>, ApiError> {
+    let (list, context) = state
+        .blocking(move |s| Ok((s.exceptions(!q.all)?, s.exception_context(!q.all)?)))
+        .await?;
+    let mut context: std::collections::HashMap<_, _> =
+        context.into_iter().map(|c| (c.id, c)).collect();
+    Ok(Json(
+        list.into_iter()
+            .map(|exception| {
+                let c = context.remove(&exception.id);
+                ExceptionView {
+                    location: c.as_ref().and_then(|c| c.location.clone()),
+                    operator: c.and_then(|c| c.operator),
+                    exception,
+                }
+            })
+            .collect(),
+    ))
 }
 
 /// `{"accept": {"note": …}}`, `{"adjust": {"qty": -2, "reason": …}}`, for a count variance
@@ -178,6 +204,15 @@ pub struct DeviceOut {
     pub waiting: Option<u64>,
 }
 
+impl From<DeviceRecord> for DeviceOut {
+    fn from(device: DeviceRecord) -> Self {
+        Self {
+            waiting: device.waiting(),
+            device,
+        }
+    }
+}
+
 /// A warehouse as the supervisor pages list it (the id matches exceptions' `warehouse_id`).
 #[derive(Debug, Serialize)]
 pub struct WarehouseOut {
@@ -208,15 +243,7 @@ pub async fn devices(
     _who: Supervisor,
 ) -> Result<Json<Vec<DeviceOut>>, ApiError> {
     let devices = state.blocking(|s| s.devices()).await?;
-    Ok(Json(
-        devices
-            .into_iter()
-            .map(|device| DeviceOut {
-                waiting: device.waiting(),
-                device,
-            })
-            .collect(),
-    ))
+    Ok(Json(devices.into_iter().map(DeviceOut::from).collect()))
 }
 
 #[derive(Debug, Deserialize)]

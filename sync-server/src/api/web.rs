@@ -5,11 +5,25 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const INDEX: &str = include_str!("../../web/index.html");
-const APP_JS: &str = include_str!("../../web/app.js");
-const CORE_JS: &str = include_str!("../../web/core.js");
-const ORDERS_JS: &str = include_str!("../../web/orders.js");
-const APP_CSS: &str = include_str!("../../web/app.css");
-const I18N_JS: &str = include_str!("../../web/i18n.js");
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The pages' files under `/web/`: name, content type, body. One module per page or area.
+const ASSETS: [(&str, &str, &str); 9] = [
+    ("app.js", JS, include_str!("../../web/app.js")),
+    ("core.js", JS, include_str!("../../web/core.js")),
+    ("i18n.js", JS, include_str!("../../web/i18n.js")),
+    ("orders.js", JS, include_str!("../../web/orders.js")),
+    ("devices.js", JS, include_str!("../../web/devices.js")),
+    ("dashboard.js", JS, include_str!("../../web/dashboard.js")),
+    ("exceptions.js", JS, include_str!("../../web/exceptions.js")),
+    ("operators.js", JS, include_str!("../../web/operators.js")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/app.css"),
+    ),
+];
 
 /// The pages' message catalogs, one per language, the same keys in each (see `web/i18n.js`).
 const LOCALES: [(&str, &str); 3] = [
@@ -37,24 +51,14 @@ pub async fn index() -> impl IntoResponse {
     page("text/html; charset=utf-8", INDEX)
 }
 
-pub async fn app_js() -> impl IntoResponse {
-    page("text/javascript; charset=utf-8", APP_JS)
-}
-
-pub async fn core_js() -> impl IntoResponse {
-    page("text/javascript; charset=utf-8", CORE_JS)
-}
-
-pub async fn orders_js() -> impl IntoResponse {
-    page("text/javascript; charset=utf-8", ORDERS_JS)
-}
-
-pub async fn app_css() -> impl IntoResponse {
-    page("text/css; charset=utf-8", APP_CSS)
-}
-
-pub async fn i18n_js() -> impl IntoResponse {
-    page("text/javascript; charset=utf-8", I18N_JS)
+/// A file of the pages (`/web/app.js`); 404 for any other name.
+pub async fn asset(
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, kind, body)) => page(kind, body).into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// A language's catalog (`/web/locales/de.json`); 404 for any other name.
@@ -132,12 +136,12 @@ mod tests {
     fn every_key_the_pages_name_exists_and_no_page_writes_words_of_its_own() {
         let en = catalog(LOCALES[0].1);
         let mut named = 0;
-        for (file, source) in [
-            ("app.js", APP_JS),
-            ("orders.js", ORDERS_JS),
-            ("core.js", CORE_JS),
-            ("index.html", INDEX),
-        ] {
+        // Every page script (the lookup itself, i18n.js, names no keys) and the HTML.
+        let pages = ASSETS
+            .iter()
+            .filter(|(name, _, _)| name.ends_with(".js") && *name != "i18n.js")
+            .map(|(name, _, body)| (*name, *body));
+        for (file, source) in pages.chain([("index.html", INDEX)]) {
             // `t("key"` as a call of its own, not the end of another name (`get("warehouse")`).
             for (at, _) in source.match_indices("t(\"") {
                 if source[..at]

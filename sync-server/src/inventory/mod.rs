@@ -3,6 +3,7 @@
 //! writer's transaction for what changes work) and returns what the API serializes.
 
 mod counting;
+mod dashboard;
 mod expiry;
 mod faces;
 mod outbound;
@@ -15,6 +16,7 @@ mod transfers;
 mod valuation;
 
 pub use counting::*;
+pub use dashboard::*;
 pub use expiry::*;
 pub use faces::*;
 pub use outbound::*;

@@ -19,14 +19,68 @@ impl Administration for SqlStorage {
 
     fn operators(&self) -> StorageResult<Vec<crate::storage::OperatorSummary>> {
         let conn = self.read()?;
-        Ok(super::load_operators(&conn, None)?
-            .into_iter()
-            .map(|o| crate::storage::OperatorSummary {
-                badge: o.badge,
-                name: o.name,
-                role: o.role,
-            })
-            .collect())
+        Ok(conn.rows(
+            "SELECT badge, name, role, disabled_at, language FROM operators ORDER BY badge",
+            args![],
+            |r| {
+                Ok(crate::storage::OperatorSummary {
+                    badge: r.get(0)?,
+                    name: r.get(1)?,
+                    role: r.get(2)?,
+                    disabled_at: r.get(3)?,
+                    language: r.get(4)?,
+                })
+            },
+        )?)
+    }
+
+    fn set_operator_language(&self, badge: &str, language: Option<&str>) -> StorageResult<()> {
+        let tx = self.write()?;
+        let n = tx.exec(
+            "UPDATE operators SET language = ?2 WHERE badge = ?1",
+            args![badge, language],
+        )?;
+        if n == 0 {
+            return Err(StorageError::NotFound(format!(
+                "no operator with badge {badge:?}"
+            )));
+        }
+        tx.commit()
+    }
+
+    fn set_operator_disabled(&self, badge: &str, disabled: bool) -> StorageResult<()> {
+        let tx = self.write()?;
+        let n = if disabled {
+            let n = tx.exec(
+                "UPDATE operators SET disabled_at = ?2 WHERE badge = ?1 AND disabled_at IS NULL",
+                // The same fixed-width UTC text as the role history, so that text order is time order.
+                args![
+                    badge,
+                    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                ],
+            )?;
+            // A disabled supervisor's page sessions end now.
+            tx.exec("DELETE FROM sessions WHERE badge = ?1", args![badge])?;
+            n
+        } else {
+            tx.exec(
+                "UPDATE operators SET disabled_at = NULL WHERE badge = ?1 AND disabled_at IS NOT NULL",
+                args![badge],
+            )?
+        };
+        if n == 0 {
+            let known: Option<i64> = tx.first(
+                "SELECT 1 FROM operators WHERE badge = ?1",
+                args![badge],
+                |r| r.get(0),
+            )?;
+            if known.is_none() {
+                return Err(StorageError::NotFound(format!(
+                    "no operator with badge {badge:?}"
+                )));
+            }
+        }
+        tx.commit()
     }
 
     fn import(&self, kind: ImportKind, csv: &mut dyn std::io::Read) -> StorageResult<usize> {
@@ -416,7 +470,8 @@ impl Administration for SqlStorage {
     ) -> StorageResult<SessionRecord> {
         // The PIN is checked on a read connection: a deliberately slow hash never holds up pushes.
         let found: Option<(String, String, String, String)> = self.read()?.first(
-            "SELECT badge, name, role, pin_hash FROM operators WHERE badge = ?1",
+            "SELECT badge, name, CASE WHEN disabled_at IS NULL THEN role ELSE 'disabled' END, pin_hash
+             FROM operators WHERE badge = ?1",
             args![badge.trim()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
@@ -427,6 +482,11 @@ impl Administration for SqlStorage {
         };
         if !aisle_ledger::pin::verify_pin(pin, &hash)? {
             return Err(refused());
+        }
+        if role == "disabled" {
+            return Err(StorageError::Forbidden(format!(
+                "badge {badge} is disabled: ask another supervisor"
+            )));
         }
         if role != "supervisor" {
             return Err(StorageError::Forbidden(format!(

@@ -26,9 +26,9 @@ use crate::inventory::{
 };
 use crate::schema;
 use crate::storage::{
-    Administration, AuditEntry, Contact, DeviceRecord, Enrolment, ExportKind, ImportKind,
-    NewOperator, PullPage, PushOutcome, RawServerOp, ReadModels, Resolution, SessionRecord, Stats,
-    Supervision, SyncEngine,
+    Administration, AuditEntry, Contact, DeviceRecord, Enrolment, ExceptionContext, ExportKind,
+    ImportKind, NewOperator, PullPage, PushOutcome, RawServerOp, ReadModels, Resolution,
+    SessionRecord, Stats, Supervision, SyncEngine,
 };
 use crate::tasks;
 use crate::tasks::TaskLine;
@@ -239,10 +239,13 @@ impl SqlStorage {
     }
 }
 
-/// Operators with their PIN hashes: one by badge, or all.
+/// Operators with their PIN hashes as devices get them: one by badge, or all. A disabled badge's
+/// role is `disabled`, which tablets refuse to sign in.
 fn load_operators(conn: &dyn Db, badge: Option<&str>) -> StorageResult<Vec<OperatorRecord>> {
     Ok(conn.rows(
-        "SELECT badge, name, role, pin_hash FROM operators WHERE CAST(?1 AS TEXT) IS NULL OR badge = ?1 ORDER BY badge",
+        "SELECT badge, name, CASE WHEN disabled_at IS NULL THEN role ELSE 'disabled' END, pin_hash,
+                language
+         FROM operators WHERE CAST(?1 AS TEXT) IS NULL OR badge = ?1 ORDER BY badge",
         args![badge],
         |r| {
             Ok(OperatorRecord {
@@ -250,6 +253,7 @@ fn load_operators(conn: &dyn Db, badge: Option<&str>) -> StorageResult<Vec<Opera
                 name: r.get(1)?,
                 role: r.get(2)?,
                 pin_hash: r.get(3)?,
+                language: r.get(4)?,
             })
         },
     )?)

@@ -100,6 +100,46 @@ impl ReadModels for SqlStorage {
         self.reading(|conn| inventory::valuation(conn, warehouse))
     }
 
+    fn exception_context(&self, open_only: bool) -> StorageResult<Vec<ExceptionContext>> {
+        self.reading(|conn| {
+            let d = conn.dialect();
+            // The operator is read from the entry here, not in SQL: a held entry may carry any
+            // text (a NUL in a badge), which PostgreSQL's JSON functions refuse to turn into text.
+            let sql = format!(
+                "SELECT e.id, l.code, o.entry
+                 FROM exceptions e
+                 LEFT JOIN locations l ON l.id = e.location_id
+                 LEFT JOIN ops o ON o.op_id = {first}
+                 WHERE {status}",
+                first = d.json_first("e.op_ids"),
+                status = if open_only {
+                    "e.status = 'open'"
+                } else {
+                    "1 = 1"
+                },
+            );
+            super::load_rows(conn, &sql, &[], |r| {
+                let entry: Option<String> = r.get(2)?;
+                let operator = entry
+                    .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
+                    .and_then(|v| v["operator"].as_str().map(shown_text));
+                Ok(ExceptionContext {
+                    id: parse(&r.get::<String>(0)?)?,
+                    location: r.get(1)?,
+                    operator,
+                })
+            })
+        })
+    }
+
+    fn activity(
+        &self,
+        warehouse: &str,
+        now: chrono::DateTime<Utc>,
+    ) -> StorageResult<inventory::Activity> {
+        self.reading(|conn| inventory::activity(conn, warehouse, now))
+    }
+
     fn purchase_orders(
         &self,
         warehouse: &str,
@@ -148,4 +188,12 @@ impl ReadModels for SqlStorage {
     fn carton_label(&self, sscc: &str) -> StorageResult<Option<aisle_labels::carton::CartonLabel>> {
         self.reading(|conn| inventory::carton_label(conn, sscc))
     }
+}
+
+/// Text from a device as a page may show it: control characters (which admission holds) made
+/// visible as U+FFFD.
+fn shown_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }

@@ -25,7 +25,7 @@ impl Supervision for SqlStorage {
     ) -> StorageResult<Exception> {
         let tx = self.write()?;
         let role: Option<String> = tx.first(
-            "SELECT role FROM operators WHERE badge = ?1",
+            "SELECT role FROM operators WHERE badge = ?1 AND disabled_at IS NULL",
             args![by],
             |r| r.get(0),
         )?;

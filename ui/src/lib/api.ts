@@ -9,6 +9,8 @@ export interface Operator {
   badge: string;
   name: string;
   role: Role;
+  /** The language a supervisor set for them, if any. */
+  language: string | null;
 }
 
 export interface Progress {

@@ -60,13 +60,15 @@ export function date(iso: string): string {
 const KEY = "aisle.language";
 
 /** The language an operator chose on this tablet, by badge. */
-export function savedLanguage(storage: Pick<Storage, "getItem"> | null, badge: string): Language {
+export function savedLanguage(storage: Pick<Storage, "getItem"> | null, badge: string, fallback: unknown = "en"): Language {
+  // The operator's own choice on this tablet, else the one a supervisor set for them, else English.
+  const otherwise: Language = isLanguage(fallback) ? fallback : "en";
   try {
     const all = JSON.parse(storage?.getItem(KEY) ?? "{}") as Record<string, unknown>;
     const code = all[badge];
-    return isLanguage(code) ? code : "en";
+    return isLanguage(code) ? code : otherwise;
   } catch {
-    return "en";
+    return otherwise;
   }
 }
 

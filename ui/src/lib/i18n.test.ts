@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "svelte/compiler";
 import { describe, expect, it } from "vitest";
-import { CATALOGS, LANGUAGES } from "./i18n.svelte";
+import { CATALOGS, LANGUAGES, saveLanguage, savedLanguage } from "./i18n.svelte";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -104,5 +104,24 @@ describe("screens", () => {
         .filter(({ line }) => /\p{L}{2,}/u.test((literal.exec(line)?.[2] ?? "").replace(/\$\{[^}]*\}/g, ""))),
     );
     expect(offending).toEqual([]);
+  });
+});
+
+describe("an operator's language", () => {
+  /** A storage in memory, as the tablet's localStorage. */
+  function memory(): Pick<Storage, "getItem" | "setItem"> {
+    const kept = new Map<string, string>();
+    return { getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v) };
+  }
+
+  it("is their own choice on this tablet, else the one a supervisor set, else English", () => {
+    const storage = memory();
+    expect(savedLanguage(storage, "ALICE")).toBe("en");
+    expect(savedLanguage(storage, "ALICE", "de")).toBe("de");
+    expect(savedLanguage(storage, "ALICE", "klingon")).toBe("en");
+    expect(savedLanguage(storage, "ALICE", null)).toBe("en");
+    saveLanguage(storage, "ALICE", "es");
+    expect(savedLanguage(storage, "ALICE", "de")).toBe("es");
+    expect(savedLanguage(storage, "BOB", "de")).toBe("de");
   });
 });

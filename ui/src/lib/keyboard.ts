@@ -71,6 +71,9 @@ class DomField {
   get quantity(): boolean {
     return isQuantity(this.el);
   }
+  get scanEntry(): boolean {
+    return this.el.dataset.scan !== undefined;
+  }
 }
 
 /** The key a scanner sends for GS when set to "Ctrl+]" (ASCII 29 is Ctrl and the `]` key). */

@@ -5,8 +5,10 @@
 // field as typing. The router remembers what it typed into a field in one quick run (a "chain")
 // and, when the run turns out to be a barcode (it ends in a scan, or Enter/Tab ends it and the
 // whole looks like one), takes it back out of the field and hands the whole to the scan handler.
-// A quantity field is checked for any barcode shape; other fields only for what nothing but a
-// scanner sends (a GS separator, a symbology identifier), so typing an order number is left alone.
+// A quantity field is checked for any barcode shape; a screen's scan entry takes back any run that
+// ends in a scan (a location code is no barcode shape, but it is what that field is for); other
+// fields only what nothing but a scanner sends (a GS separator, a symbology identifier), so typing
+// an order number is left alone.
 // DOM-free so that it can be property-tested with the capture; keyboard.ts wires it to fields.
 import { looksLikeBarcode, scannerOnly } from "./barcode-shape";
 import type { CaptureEvent } from "./scan-capture";
@@ -16,6 +18,8 @@ export interface FieldLike {
   readonly value: string;
   /** A quantity (numeric) field: any barcode shape in it is a scan. */
   readonly quantity: boolean;
+  /** A screen's scan entry (`data-scan`): a run typed into it that ends in a scan is one scan. */
+  readonly scanEntry?: boolean;
 }
 
 export interface RouterOutput<F extends FieldLike> {
@@ -50,7 +54,8 @@ export class ScanRouter<F extends FieldLike> {
     const chain = this.chain !== null && now - this.chain.last <= CHAIN_MS ? this.chain : null;
     if (e.kind === "scan") {
       this.chain = null;
-      if (chain !== null && this.isScan(chain.field, chain.text + e.data)) {
+      // A scan entry takes only codes: whatever ran into it just before is the burst's head.
+      if (chain !== null && (chain.field.scanEntry === true || this.isScan(chain.field, chain.text + e.data))) {
         this.out.restore(chain.field, chain.before);
         this.out.scan(chain.text + e.data);
       } else {

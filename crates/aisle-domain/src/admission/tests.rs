@@ -63,6 +63,7 @@ fn world() -> World {
         roles: HashMap::from([
             ("ALICE".to_string(), Role::Operator),
             ("SUP1".to_string(), Role::Supervisor),
+            ("GONE".to_string(), Role::Disabled),
         ]),
         items: HashMap::from([(bolt, "BOLT".into()), (oil, "OIL".into())]),
         locations: HashMap::from([
@@ -153,6 +154,15 @@ fn an_unknown_badge_is_held() {
     assert_eq!(a.verdict, Verdict::Hold);
     assert_eq!(kinds(&a), [ExceptionKind::Unauthorized]);
     assert!(a.reason().is_some_and(|r| r.contains("MALLORY")));
+}
+
+#[test]
+fn work_by_a_disabled_badge_is_held() {
+    let w = world();
+    let a = admit_as(&w, "GONE", pick(&w, w.bolt, None));
+    assert_eq!(a.verdict, Verdict::Hold);
+    assert_eq!(kinds(&a), [ExceptionKind::Unauthorized]);
+    assert!(a.reason().is_some_and(|r| r.contains("GONE was disabled")));
 }
 
 #[test]
