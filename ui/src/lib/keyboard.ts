@@ -109,10 +109,10 @@ export function installScanInput(config: CaptureConfig, routes: Routes): () => v
       else focusNext(f.el);
     },
   });
-  const deliver = (ev: CaptureEvent): void => {
+  const deliver = (ev: CaptureEvent, first: number): void => {
     // Typed text goes where it was typed, even if focus has moved on since.
     const target = typedIn !== null && typedIn.isConnected && isTextField(typedIn) ? typedIn : document.activeElement;
-    router.deliver(ev, isTextField(target) ? wrap(target) : null, performance.now());
+    router.deliver(ev, isTextField(target) ? wrap(target) : null, performance.now(), first);
   };
   const capture = new ScanCapture(config, deliver);
   const onKey = (e: KeyboardEvent): void => {

@@ -55,10 +55,16 @@ export class ScanCapture {
   private buffer: Keystroke[] = [];
   private inPrefix = false;
   private prefixMatched = 0;
+  /** When the last key arrived: an event with no keys of its own (a bare Enter) starts then. */
+  private lastAt = 0;
 
+  /**
+   * `emit` gets each event with the time of its first key: the capture may hold keys a while
+   * before it knows what they are, so the time it emits is not when they were typed.
+   */
   constructor(
     private readonly config: CaptureConfig,
-    private readonly emit: (e: CaptureEvent) => void,
+    private readonly emit: (e: CaptureEvent, first: number) => void,
   ) {
     if (config.minLength < 1 || config.maxGapMs <= 0) {
       throw new Error("scan capture: minLength must be at least 1 and maxGapMs positive");
@@ -70,6 +76,7 @@ export class ScanCapture {
    * its default action); keys the capture does not deal with (arrows, F-keys) return false.
    */
   key(key: string, at: number): boolean {
+    this.lastAt = at;
     const terminator = this.terminator(key);
     if (terminator !== null) {
       this.finish(terminator, at);
@@ -174,30 +181,37 @@ export class ScanCapture {
     }
   }
 
+  private firstAt(): number {
+    return this.buffer[0]?.at ?? this.lastAt;
+  }
+
   private emitScan(): void {
+    const first = this.firstAt();
     const data = this.buffer.map((k) => k.ch).join("");
     this.buffer = [];
     if (data !== "") {
-      this.emit({ kind: "scan", data });
+      this.emit({ kind: "scan", data }, first);
     }
   }
 
   private flushTypedBefore(end: number): void {
     if (end > 0) {
+      const first = this.firstAt();
       const text = this.buffer
         .slice(0, end)
         .map((k) => k.ch)
         .join("");
       this.buffer = this.buffer.slice(end);
-      this.emit({ kind: "typed", text, submit: null });
+      this.emit({ kind: "typed", text, submit: null }, first);
     }
   }
 
   private flushTyped(submit: "Enter" | "Tab" | null): void {
+    const first = this.firstAt();
     const text = this.buffer.map((k) => k.ch).join("");
     this.buffer = [];
     if (text !== "" || submit !== null) {
-      this.emit({ kind: "typed", text, submit });
+      this.emit({ kind: "typed", text, submit }, first);
     }
   }
 }

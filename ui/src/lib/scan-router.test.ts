@@ -29,7 +29,7 @@ function rig(field: Field | null) {
       out.submits += 1;
     },
   });
-  const cap = new ScanCapture(DEFAULT_CONFIG, (e) => router.deliver(e, field, clock));
+  const cap = new ScanCapture(DEFAULT_CONFIG, (e, first) => router.deliver(e, field, clock, first));
   return {
     out,
     key: (k: string, at: number) => {
@@ -112,6 +112,24 @@ describe("a scan never lands in a field", () => {
         }
       }),
     );
+  });
+
+  it("a burst the capture held for over a second still joins the head that went to the field", () => {
+    // Found by the property above (seed -1142864472): the head was typed at once, the rest was
+    // held while its keys kept coming, and the run looked broken by the time it was handed over.
+    const text = `]C10100000000000000${"10"}00AA0AAAA${GS}17280106`;
+    const gaps = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 41, 121, 1, 1, 1, 1, 41, 1, 1, 1, 1, 1, 1, 114, 2, 7, 2, 4, 3, 4, 2, 101, 6, 5, 1, 699];
+    const field = new Field("", false, true);
+    const r = rig(field);
+    let t = 10_000;
+    [...text].forEach((ch, i) => {
+      r.tick(t);
+      t += gaps[i] ?? 3;
+      r.key(ch, t);
+    });
+    r.key("Enter", t + 2);
+    expect(r.out.scans).toEqual([text]);
+    expect(field.value).toBe("");
   });
 
   it("the whole scan typed into a quantity field by a stalled machine is still a scan", () => {

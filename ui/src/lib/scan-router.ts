@@ -34,7 +34,9 @@ export interface RouterOutput<F extends FieldLike> {
   submit: (field: F, how: "Enter" | "Tab") => void;
 }
 
-/** Text typed into one field with no pause longer than this belongs to one run. */
+/** Text typed into one field with no pause longer than this belongs to one run (the pause is
+ * measured to the first key of the next event: the capture may hold a burst's keys a long while
+ * on a busy machine, and a run judged by when events arrive would break in the middle). */
 export const CHAIN_MS = 1000;
 
 interface Chain<F> {
@@ -49,9 +51,12 @@ export class ScanRouter<F extends FieldLike> {
 
   constructor(private readonly out: RouterOutput<F>) {}
 
-  /** One event from the capture at `now` ms; `field` is where typed text goes (or null). */
-  deliver(e: CaptureEvent, field: F | null, now: number): void {
-    const chain = this.chain !== null && now - this.chain.last <= CHAIN_MS ? this.chain : null;
+  /**
+   * One event from the capture at `now` ms, whose first key came at `first`; `field` is where
+   * typed text goes (or null).
+   */
+  deliver(e: CaptureEvent, field: F | null, now: number, first = now): void {
+    const chain = this.chain !== null && first - this.chain.last <= CHAIN_MS ? this.chain : null;
     if (e.kind === "scan") {
       this.chain = null;
       // A scan entry takes only codes: whatever ran into it just before is the burst's head.
