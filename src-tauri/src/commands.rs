@@ -16,6 +16,7 @@ use aisle_device::work::{
     AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest, ReturnRequest,
 };
 use aisle_device::{DeviceError, Resolved, Store};
+use aisle_domain::{Said, said};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -283,7 +284,8 @@ pub fn enroll(state: &AppState, e: &Enrolment) -> Result<Status, CommandError> {
     let typed_ca = e.ca_pem.clone().filter(|c| !c.trim().is_empty());
     let (server, code, ca_pem) = match e.payload.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => {
-            let p = aisle_proto::EnrolmentPayload::parse(p.trim()).map_err(DeviceError::Invalid)?;
+            let p = aisle_proto::EnrolmentPayload::parse(p.trim())
+                .map_err(|e| DeviceError::Invalid(Said::untranslated(e)))?;
             (p.server, p.code, p.ca_pem.or(typed_ca))
         }
         None => (
@@ -293,9 +295,10 @@ pub fn enroll(state: &AppState, e: &Enrolment) -> Result<Status, CommandError> {
         ),
     };
     if server.is_empty() || code.is_empty() {
-        return Err(DeviceError::Invalid(
-            "enter the server address and the enrolment code, or scan the enrolment QR code".into(),
-        )
+        return Err(DeviceError::Invalid(said!(
+            "app.enrol_needs_server_and_code",
+            "enter the server address and the enrolment code, or scan the enrolment QR code"
+        ))
         .into());
     }
     let transport = aisle_device::sync::Transport {
@@ -324,11 +327,12 @@ pub fn label(state: &AppState, req: &LabelRequest) -> Result<String, CommandErro
         _ if req.carton.is_some() => s
             .carton_label(req.carton.as_deref().unwrap_or_default())?
             .svg()
-            .map_err(|e| DeviceError::Invalid(format!("the label cannot be drawn: {e}"))),
+            .map_err(aisle_device::labels::label_error),
         (Some(plate), _) => s.plate_label(plate),
         (None, Some(item)) => s.item_label(item, req.lot.as_deref(), req.expiry),
-        (None, None) => Err(DeviceError::Invalid(
-            "scan a license plate or an item to print its label".into(),
-        )),
+        (None, None) => Err(DeviceError::Invalid(said!(
+            "app.label_needs_plate_or_item",
+            "scan a license plate or an item to print its label"
+        ))),
     })
 }

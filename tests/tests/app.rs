@@ -477,6 +477,9 @@ fn a_shift(backend: Backend) {
     app.tap("tile-receive");
     app.wait_text("prompt", "the German prompt", |t| t.contains("scannen"));
     app.screenshot("receive-de");
+    // The core's refusals speak German too, the reason inside them as well.
+    app.scan("]C10109506");
+    app.feedback("Scan „]C10109506“ ist ungültig: Der Wert von AI (01) hat 5 Zeichen");
     app.tap("home-button");
     app.tap("tile-sync");
     app.screenshot("sync-de");

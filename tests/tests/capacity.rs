@@ -31,7 +31,9 @@ fn a_warehouse_that_refuses_overfilling_has_its_tablets_refuse_the_scan(backend:
     // By default the scan is recorded with a warning.
     let rec = device.store.receive(&overfill, &device.ctx).unwrap();
     assert!(
-        rec.warnings.iter().any(|w| w.contains("over its capacity")),
+        rec.warnings
+            .iter()
+            .any(|w| w.text.contains("over its capacity")),
         "{:?}",
         rec.warnings
     );

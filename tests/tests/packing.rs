@@ -417,7 +417,8 @@ fn a_sync_goes_on_when_the_server_has_no_carton_numbers_left(backend: Backend) {
     assert_eq!((report.pushed, report.pending), (3, 0), "{report:?}");
     assert!(
         report.warnings.iter().any(|w| {
-            w.contains("no new carton numbers") && w.contains("every SSCC serial reference")
+            w.text.contains("no new carton numbers")
+                && w.text.contains("every SSCC serial reference")
         }),
         "{report:?}"
     );

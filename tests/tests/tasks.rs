@@ -67,7 +67,7 @@ fn a_low_pick_face_becomes_a_move_task_that_a_device_carries_out(backend: Backen
     };
     let e = picker.store.move_stock(&wrong, &picker.ctx).unwrap_err();
     assert!(
-        matches!(&e, DeviceError::Invalid(m) if m.contains(&format!("goes to {}", face.location))),
+        matches!(&e, DeviceError::Invalid(m) if m.text.contains(&format!("goes to {}", face.location))),
         "{e}"
     );
     let count_instead = CountRequest {

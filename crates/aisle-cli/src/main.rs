@@ -356,15 +356,15 @@ fn carton_label(
     path: Option<String>,
 ) -> Result<(), CliError> {
     let label = store.carton_label(carton)?;
-    let drawn = |e: aisle_labels::LabelError| {
-        CliError::Device(DeviceError::Invalid(format!(
-            "the label cannot be drawn: {e}"
-        )))
-    };
+    let drawn = |e| CliError::Device(aisle_device::labels::label_error(e));
     if let Some(p) = printer {
         let zpl = label.zpl().map_err(drawn)?;
         aisle_labels::printer::send(&p, zpl.as_bytes(), std::time::Duration::from_secs(5))
-            .map_err(|e| CliError::Device(DeviceError::Invalid(e.to_string())))?;
+            .map_err(|e| {
+                CliError::Device(DeviceError::Invalid(aisle_domain::Said::untranslated(
+                    e.to_string(),
+                )))
+            })?;
         return out.printed(&label.sscc, &p);
     }
     match format.to_ascii_lowercase().as_str() {

@@ -8,6 +8,7 @@
 //! stale): it takes the operation's effects back out of its stock ([`take_back_held`]).
 
 use crate::{DeviceError, Result};
+use aisle_domain::Said;
 use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::Delta;
 use aisle_domain::op::{ChangeLogEntry, Operation};
@@ -195,7 +196,7 @@ pub(crate) fn check(conn: &Connection, entry: &ChangeLogEntry, pushed_seq: u64) 
     if verdict.is_clean() {
         return Ok(());
     }
-    let reason = verdict.reason().unwrap_or("it breaks a rule").to_string();
+    let reason = Said::untranslated(verdict.reason().unwrap_or("it breaks a rule"));
     Err(
         if verdict
             .exceptions

@@ -6,6 +6,7 @@ use crate::master::{upsert_item, upsert_location};
 use crate::record::OpContext;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::demo::{self, DemoData};
+use aisle_domain::said;
 use serde::Serialize;
 
 /// What the demo load created.
@@ -30,8 +31,10 @@ impl Store {
             .conn
             .query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))?;
         if ops > 0 {
-            return Err(DeviceError::Invalid(format!(
-                "this store already has {ops} operations; load demo data into a new store"
+            return Err(DeviceError::Invalid(said!(
+                "demo.store_not_empty",
+                "this store already has {ops} operations; load demo data into a new store",
+                ops = ops
             )));
         }
         let DemoData {

@@ -4,6 +4,7 @@
 use aisle_domain::import::ImportError;
 use aisle_domain::op::OpError;
 use aisle_domain::scan::{PatternError, ScanError};
+use aisle_domain::{Said, said};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -26,10 +27,10 @@ pub enum DeviceError {
     #[error("{what} is ambiguous: {options}; scan or enter which one")]
     Ambiguous { what: String, options: String },
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Said),
     /// The signed-in operator's role does not allow this.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Said),
     #[error("this store has no device identity yet; run `aisle init` first")]
     NotInitialised,
     #[error("this store already belongs to device {name:?} ({id})")]
@@ -87,7 +88,7 @@ impl From<aisle_ledger::LedgerError> for DeviceError {
     fn from(e: aisle_ledger::LedgerError) -> Self {
         use aisle_ledger::LedgerError as L;
         match e {
-            L::Invalid(m) => Self::Invalid(m),
+            L::Invalid(m) => Self::Invalid(Said::untranslated(m)),
             L::NotFound { what, key } => Self::NotFound { what, key },
             L::Import(i) => Self::Import(i),
             L::Sqlite(s) => s.into(),
@@ -125,6 +126,98 @@ impl DeviceError {
             Self::Damaged(_) => "damaged",
             Self::Network(_) => "offline",
             Self::Sync { .. } | Self::SequenceGap { .. } => "sync_refused",
+        }
+    }
+}
+
+impl DeviceError {
+    /// The message for the person at the screen, with its catalog key and values (see
+    /// [`aisle_domain::said`]); its text is this error's English message.
+    pub fn said(&self) -> Said {
+        match self {
+            Self::Scan { raw, source } => {
+                let reason = source.said();
+                said!(
+                    "device.bad_scan",
+                    "scan {raw:?} is not valid: {reason}",
+                    raw = raw.clone(),
+                    reason = reason.text.clone()
+                )
+                .nest("reason", reason)
+            }
+            Self::Operation(e) => e.said(),
+            Self::UnknownBarcode { raw, seq } => said!(
+                "device.unknown_barcode",
+                "barcode {raw:?} is not known on this device; it was recorded as unknown scan #{seq} for a supervisor",
+                raw = raw.clone(),
+                seq = *seq
+            ),
+            Self::WrongKind {
+                expected,
+                found,
+                raw,
+            } => said!(
+                "device.wrong_kind",
+                "expected {expected}, but {raw:?} is {found}",
+                expected = *expected,
+                raw = raw.clone(),
+                found = found.clone()
+            ),
+            Self::NotFound { what, key } => said!(
+                "device.not_found",
+                "no {what} matches {key:?}",
+                what = *what,
+                key = key.clone()
+            ),
+            Self::Ambiguous { what, options } => said!(
+                "device.ambiguous",
+                "{what} is ambiguous: {options}; scan or enter which one",
+                what = what.clone(),
+                options = options.clone()
+            ),
+            Self::Invalid(s) | Self::Forbidden(s) => s.clone(),
+            Self::NotInitialised => said!(
+                "device.not_initialised",
+                "this store has no device identity yet; run `aisle init` first"
+            ),
+            Self::AlreadyInitialised { name, id } => said!(
+                "device.already_initialised",
+                "this store already belongs to device {name:?} ({id})",
+                name = name.clone(),
+                id = id.clone()
+            ),
+            Self::StorageFull => said!(
+                "device.storage_full",
+                "the device's storage is full, so this was not recorded and nothing changed; free space on the device (or sync and ask IT), then try again"
+            ),
+            Self::Damaged(detail) => said!(
+                "device.damaged",
+                "the device database is damaged ({detail}); nothing more is written to it. Run `aisle check`, then `aisle recover --into NEW.db` to save its work",
+                detail = detail.clone()
+            ),
+            Self::Network(detail) => said!(
+                "device.offline",
+                "the server cannot be reached: {detail}; everything stays on this device and syncs later",
+                detail = detail.clone()
+            ),
+            Self::Sync { kind, message } => said!(
+                "device.sync_refused",
+                "the server refused ({kind}): {message}",
+                kind = kind.clone(),
+                message = message.clone()
+            ),
+            Self::SequenceGap { expected } => said!(
+                "device.sequence_gap",
+                "the server expects operation #{expected} next",
+                expected = *expected
+            ),
+            // The storage engine's and importer's own words, passed on as a detail.
+            Self::Migration(_) | Self::Sqlite(_) | Self::Decode(_) | Self::View(_) => said!(
+                "device.storage",
+                "this tablet's storage failed: {detail}",
+                detail = self.to_string()
+            ),
+            Self::Import(_) | Self::Pattern(_) => Said::untranslated(self.to_string()),
         }
     }
 }

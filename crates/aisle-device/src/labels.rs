@@ -4,10 +4,16 @@
 use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::ItemId;
+use aisle_domain::said;
 use chrono::NaiveDate;
 
-fn label_error(e: aisle_labels::LabelError) -> DeviceError {
-    DeviceError::Invalid(format!("the label cannot be drawn: {e}"))
+/// A label that cannot be drawn (too much text for it, say), as the operator is told.
+pub fn label_error(e: aisle_labels::LabelError) -> DeviceError {
+    DeviceError::Invalid(said!(
+        "labels.cannot_draw",
+        "the label cannot be drawn: {reason}",
+        reason = e
+    ))
 }
 
 impl Store {
@@ -63,7 +69,13 @@ impl Store {
             .barcodes
             .iter()
             .find(|b| b.len() == 14 && b.bytes().all(|c| c.is_ascii_digit()))
-            .ok_or_else(|| DeviceError::Invalid(format!("item {} has no GTIN to print", it.sku)))?;
+            .ok_or_else(|| {
+                DeviceError::Invalid(said!(
+                    "labels.item_has_no_gtin",
+                    "item {sku} has no GTIN to print",
+                    sku = it.sku
+                ))
+            })?;
         let exp = expiry.map(|d| d.format("%y%m%d").to_string());
         aisle_labels::item_label(&it.sku, &it.description, gtin, lot, exp.as_deref())
             .map_err(label_error)

@@ -27,6 +27,7 @@ pub use error::{DeviceError, Result};
 pub use record::{OpContext, Recorded};
 pub use resolve::Resolved;
 
+use aisle_domain::said;
 use aisle_domain::scan::{ScanConfig, ScanPatterns};
 use aisle_domain::{DeviceId, WarehouseId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -101,7 +102,10 @@ impl Store {
     /// change, or its change log would be attributed to two devices.
     pub fn init_device(&mut self, name: &str, warehouse_code: Option<&str>) -> Result<DeviceInfo> {
         if name.trim().is_empty() {
-            return Err(DeviceError::Invalid("the device name is empty".into()));
+            return Err(DeviceError::Invalid(said!(
+                "device.device_name_empty",
+                "the device name is empty"
+            )));
         }
         if let Some(d) = self.device_opt()? {
             return Err(DeviceError::AlreadyInitialised {
@@ -113,9 +117,7 @@ impl Store {
             Some(code) => Some(
                 self.warehouse_by_code(code)
                     .map_err(|e| match e {
-                        DeviceError::NotFound { .. } => DeviceError::Invalid(format!(
-                            "warehouse {code:?} is not known on this device yet: import the warehouses first (`aisle import warehouses FILE.csv`), or init without --warehouse and set it later with `aisle device warehouse {code}`; nothing was changed"
-                        )),
+                        DeviceError::NotFound { .. } => DeviceError::Invalid(said!("device.warehouse_not_known_device", "warehouse {code:?} is not known on this device yet: import the warehouses first (`aisle import warehouses FILE.csv`), or init without --warehouse and set it later with `aisle device warehouse {code}`; nothing was changed", code = code)),
                         other => other,
                     })?
                     .id,

@@ -4,6 +4,7 @@
 
 use crate::{DeviceError, Result, Store};
 use aisle_domain::master::{Item, LicensePlate, Location, LocationKind, PackKind, Warehouse};
+use aisle_domain::said;
 use aisle_domain::{ItemId, LocationId, PlateId, WarehouseId};
 use aisle_ledger::args;
 use aisle_ledger::master::{self as rows, ImportSummary as Summary};
@@ -152,9 +153,11 @@ pub(crate) fn ensure_holds_stock(loc: &Location) -> Result<()> {
     if loc.kind.holds_stock() {
         Ok(())
     } else {
-        Err(DeviceError::Invalid(format!(
-            "location {} is a {} and cannot hold stock; scan a bin, dock or pick face",
-            loc.code, loc.kind
+        Err(DeviceError::Invalid(said!(
+            "master.location_cannot_hold_stock",
+            "location {code} is a {kind} and cannot hold stock; scan a bin, dock or pick face",
+            code = loc.code,
+            kind = loc.kind
         )))
     }
 }

@@ -13,6 +13,7 @@ use aisle_domain::master::PackKind;
 use aisle_domain::op::{CloseCarton, Operation, Pack, PackLine, Ship};
 use aisle_domain::sscc::{self, SsccBlock};
 use aisle_domain::{ItemId, OrderLineId};
+use aisle_domain::{Said, said};
 use aisle_proto::{Carton, OrderLine};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -129,12 +130,18 @@ impl Store {
             )
             .optional()?;
         let Some((prefix, extension, first, used)) = next else {
-            return Err(DeviceError::Invalid(
-                "this tablet has no carton numbers left: sync once to get more".into(),
-            ));
+            return Err(DeviceError::Invalid(said!(
+                "packing.tablet_has_no_carton",
+                "this tablet has no carton numbers left: sync once to get more"
+            )));
         };
-        let code = sscc::mint(extension, &prefix, (first + used) as u64)
-            .map_err(|e| DeviceError::Invalid(format!("a carton number: {e}")))?;
+        let code = sscc::mint(extension, &prefix, (first + used) as u64).map_err(|e| {
+            DeviceError::Invalid(said!(
+                "packing.carton_number",
+                "a carton number: {reason}",
+                reason = e.said().text
+            ))
+        })?;
         tx.execute(
             "UPDATE sscc_blocks SET used = used + 1 WHERE prefix = ?1 AND extension = ?2 AND first_serial = ?3",
             params![prefix, extension, first],
@@ -152,12 +159,13 @@ impl Store {
             }
         })?;
         let code = scan.sscc().ok_or_else(|| {
-            DeviceError::Invalid(format!(
-                "{:?} is not a carton label: scan the carton's SSCC",
-                raw.trim()
+            DeviceError::Invalid(said!(
+                "packing.not_carton_label_scan",
+                "{raw:?} is not a carton label: scan the carton's SSCC",
+                raw = raw.trim()
             ))
         })?;
-        sscc::check(code).map_err(|e| DeviceError::Invalid(e.to_string()))?;
+        sscc::check(code).map_err(|e| DeviceError::Invalid(e.said()))?;
         Ok(code.to_string())
     }
 
@@ -333,28 +341,36 @@ impl Store {
     pub fn pack(&mut self, req: &PackRequest, ctx: &OpContext) -> Result<Recorded> {
         let order = req.order.trim();
         if order.is_empty() {
-            return Err(DeviceError::Invalid(
-                "scan or type the order being packed".into(),
-            ));
+            return Err(DeviceError::Invalid(said!(
+                "packing.scan_order",
+                "scan or type the order being packed"
+            )));
         }
         let carton = self.carton_code(&req.carton)?;
         let unsynced = self.unsynced()?;
         let state = self.order_state(order, &unsynced)?;
         if let Some(c) = self.drafts_over(&unsynced)?.remove(&carton) {
             if !c.order.is_empty() && c.order != order {
-                return Err(DeviceError::Invalid(format!(
-                    "carton {carton} holds order {}, not {order}: take a new carton",
-                    c.order
+                return Err(DeviceError::Invalid(said!(
+                    "packing.carton_holds_order_not",
+                    "carton {carton} holds order {held}, not {order}: take a new carton",
+                    held = c.order,
+                    carton = carton,
+                    order = order
                 )));
             }
             if c.shipped {
-                return Err(DeviceError::Invalid(format!(
-                    "carton {carton} has shipped: take a new carton"
+                return Err(DeviceError::Invalid(said!(
+                    "packing.carton_has_shipped_take",
+                    "carton {carton} has shipped: take a new carton",
+                    carton = carton
                 )));
             }
             if c.closed {
-                return Err(DeviceError::Invalid(format!(
-                    "carton {carton} is closed: take a new carton"
+                return Err(DeviceError::Invalid(said!(
+                    "packing.carton_closed_take_new",
+                    "carton {carton} is closed: take a new carton",
+                    carton = carton
                 )));
             }
         }
@@ -372,17 +388,20 @@ impl Store {
                 })
                 .collect();
             if lines.is_empty() {
-                return Err(DeviceError::Invalid(format!(
-                    "nothing picked of order {order} is waiting to be packed"
+                return Err(DeviceError::Invalid(said!(
+                    "packing.nothing_picked_order_waiting",
+                    "nothing picked of order {order} is waiting to be packed",
+                    order = order
                 )));
             }
             lines
         } else {
             let raw = req.item.as_deref().unwrap_or("");
             if raw.trim().is_empty() {
-                return Err(DeviceError::Invalid(
-                    "scan an item to pack (or pack everything picked)".into(),
-                ));
+                return Err(DeviceError::Invalid(said!(
+                    "packing.scan_item_to_pack",
+                    "scan an item to pack (or pack everything picked)"
+                )));
             }
             scans.push(raw.to_string());
             let scan = self.expect_item(raw, None, ctx)?;
@@ -391,9 +410,11 @@ impl Store {
                 .filter(|s| s.line.item_id == scan.item.id)
                 .collect();
             if of_item.is_empty() {
-                return Err(DeviceError::Invalid(format!(
-                    "wrong item: {} is not on order {order}",
-                    scan.item.sku
+                return Err(DeviceError::Invalid(said!(
+                    "packing.wrong_item_not_order",
+                    "wrong item: {sku} is not on order {order}",
+                    sku = scan.item.sku,
+                    order = order
                 )));
             }
             let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
@@ -402,17 +423,24 @@ impl Store {
             let packed: i64 = of_item.iter().map(|s| s.packed).sum();
             let picked: i64 = of_item.iter().map(|s| s.picked).sum();
             if packed + qty > ordered {
-                return Err(DeviceError::Invalid(format!(
-                    "too many: order {order} asks for {ordered} of {}, {packed} packed already; {qty} more is {} over",
-                    scan.item.sku,
-                    packed + qty - ordered
+                return Err(DeviceError::Invalid(said!(
+                    "packing.too_many_order_asks",
+                    "too many: order {order} asks for {ordered} of {sku}, {packed} packed already; {qty} more is {over} over",
+                    sku = scan.item.sku,
+                    over = packed + qty - ordered,
+                    order = order,
+                    ordered = ordered,
+                    packed = packed,
+                    qty = qty
                 )));
             }
             if packed + qty > picked {
-                warnings.push(format!(
-                    "{} packed of {} against {picked} picked as far as this tablet knows",
-                    packed + qty,
-                    scan.item.sku
+                warnings.push(said!(
+                    "packing.packed_over_picked",
+                    "{packed} packed of {sku} against {picked} picked as far as this tablet knows",
+                    packed = packed + qty,
+                    sku = scan.item.sku,
+                    picked = picked
                 ));
             }
             // Spread over the item's lines, each up to what it asks for.
@@ -461,13 +489,17 @@ impl Store {
             });
         };
         if c.shipped {
-            return Err(DeviceError::Invalid(format!(
-                "carton {carton} has shipped already"
+            return Err(DeviceError::Invalid(said!(
+                "packing.carton_has_shipped_already",
+                "carton {carton} has shipped already",
+                carton = carton
             )));
         }
         if c.contents.is_empty() || c.order.is_empty() {
-            return Err(DeviceError::Invalid(format!(
-                "carton {carton} is empty: pack something into it first"
+            return Err(DeviceError::Invalid(said!(
+                "packing.carton_empty_pack_something",
+                "carton {carton} is empty: pack something into it first",
+                carton = carton
             )));
         }
         let weight_g = match req.weight_g {
@@ -478,13 +510,13 @@ impl Store {
                 for ((item, _), qty) in &c.contents {
                     let it = self.item(*item)?;
                     let w = aisle_domain::capacity::weight_of(&it, *qty).ok_or_else(|| {
-                        DeviceError::Invalid(format!(
-                            "item {} has no weight on record: weigh the carton and type its weight",
-                            it.sku
-                        ))
+                        DeviceError::Invalid(said!("packing.item_has_no_weight", "item {sku} has no weight on record: weigh the carton and type its weight", sku = it.sku))
                     })?;
                     sum = sum.checked_add(w).ok_or_else(|| {
-                        DeviceError::Invalid("the carton's weight is too large".into())
+                        DeviceError::Invalid(said!(
+                            "packing.carton_weight_too_large",
+                            "the carton's weight is too large"
+                        ))
                     })?;
                 }
                 sum
@@ -502,9 +534,10 @@ impl Store {
     /// Ships closed cartons with a carrier (and a route, truck or tracking reference).
     pub fn ship(&mut self, req: &ShipRequest, ctx: &OpContext) -> Result<Recorded> {
         if req.cartons.is_empty() {
-            return Err(DeviceError::Invalid(
-                "scan the cartons onto the shipment first".into(),
-            ));
+            return Err(DeviceError::Invalid(said!(
+                "packing.scan_cartons_onto_shipment",
+                "scan the cartons onto the shipment first"
+            )));
         }
         let mut drafts = self.drafts()?;
         let mut cartons = Vec::with_capacity(req.cartons.len());
@@ -512,19 +545,31 @@ impl Store {
             let code = self.carton_code(raw)?;
             let Some(c) = drafts.remove(&code) else {
                 return Err(DeviceError::Invalid(if cartons.contains(&code) {
-                    format!("carton {code} is scanned twice")
+                    said!(
+                        "packing.carton_scanned_twice",
+                        "carton {code} is scanned twice",
+                        code = code
+                    )
                 } else {
-                    format!("carton {code} is not known on this tablet: sync, or check the label")
+                    said!(
+                        "packing.carton_not_known",
+                        "carton {code} is not known on this tablet: sync, or check the label",
+                        code = code
+                    )
                 }));
             };
             if c.shipped {
-                return Err(DeviceError::Invalid(format!(
-                    "carton {code} has shipped already"
+                return Err(DeviceError::Invalid(said!(
+                    "packing.carton_has_shipped_already",
+                    "carton {carton} has shipped already",
+                    carton = code
                 )));
             }
             if !c.closed {
-                return Err(DeviceError::Invalid(format!(
-                    "carton {code} is still open: close (weigh) it before it ships"
+                return Err(DeviceError::Invalid(said!(
+                    "packing.carton_still_open_close",
+                    "carton {code} is still open: close (weigh) it before it ships",
+                    code = code
                 )));
             }
             cartons.push(code);
@@ -563,7 +608,7 @@ impl Store {
             return Ok(None);
         }
         let addr = aisle_labels::printer::address(printer)
-            .map_err(|e| DeviceError::Invalid(e.to_string()))?;
+            .map_err(|e| DeviceError::Invalid(Said::untranslated(e.to_string())))?;
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES ('label_printer', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -575,14 +620,17 @@ impl Store {
     /// Sends a carton's label (ZPL) to this tablet's label printer; returns the printer's address.
     pub fn print_carton_label(&self, raw: &str) -> Result<String> {
         let printer = self.label_printer()?.ok_or_else(|| {
-            DeviceError::Invalid("no label printer is set on this tablet: set one first".into())
+            DeviceError::Invalid(said!(
+                "packing.no_label_printer_set",
+                "no label printer is set on this tablet: set one first"
+            ))
         })?;
         let zpl = self
             .carton_label(raw)?
             .zpl()
-            .map_err(|e| DeviceError::Invalid(format!("the label cannot be drawn: {e}")))?;
+            .map_err(crate::labels::label_error)?;
         aisle_labels::printer::send(&printer, zpl.as_bytes(), std::time::Duration::from_secs(5))
-            .map_err(|e| DeviceError::Invalid(e.to_string()))?;
+            .map_err(|e| DeviceError::Invalid(Said::untranslated(e.to_string())))?;
         Ok(printer)
     }
 

@@ -6,6 +6,7 @@ use aisle_domain::capacity::{Limits, Load};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{ChangeLogEntry, Operation, PAYLOAD_VERSION};
 use aisle_domain::{LocationId, OpId, WarehouseId};
+use aisle_domain::{Said, said};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -38,7 +39,7 @@ impl OpContext {
 pub struct Recorded {
     pub entry: ChangeLogEntry,
     /// For example stock going negative: recorded all the same, because the scan happened.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Said>,
 }
 
 pub use aisle_ledger::effects::{apply, apply_deltas, key_columns, none_if_empty};
@@ -49,13 +50,14 @@ impl Store {
     pub fn record(&mut self, op: Operation, ctx: &OpContext) -> Result<Recorded> {
         op.check()?;
         if ctx.operator.trim().is_empty() {
-            return Err(DeviceError::Invalid(
-                "no operator is signed in; give an operator badge".into(),
-            ));
+            return Err(DeviceError::Invalid(said!(
+                "record.no_operator",
+                "no operator is signed in; give an operator badge"
+            )));
         }
         let device = self.device()?;
         let warehouse_id = device.warehouse_id.ok_or_else(|| {
-            DeviceError::Invalid("this device has no warehouse; run `aisle init --warehouse CODE` or `aisle device warehouse CODE`".into())
+            DeviceError::Invalid(said!("record.device_has_no_warehouse", "this device has no warehouse; run `aisle init --warehouse CODE` or `aisle device warehouse CODE`"))
         })?;
         let tx = self
             .conn
@@ -76,9 +78,10 @@ impl Store {
         // Enrolled, but its first sync has not brought the warehouse yet: every scan would be an
         // unknown barcode for a supervisor to sort out. Nothing is recorded until it has synced.
         if waiting {
-            return Err(DeviceError::Invalid(
-                "this device is enrolled but has not downloaded its warehouse yet: sync first (nothing was recorded)".into(),
-            ));
+            return Err(DeviceError::Invalid(said!(
+                "record.not_downloaded_yet",
+                "this device is enrolled but has not downloaded its warehouse yet: sync first (nothing was recorded)"
+            )));
         }
         let entry = ChangeLogEntry {
             op_id: OpId::new(),
@@ -103,9 +106,10 @@ impl Store {
         let over = capacity_warnings(&tx, &entry.op)?;
         if !over.is_empty() && refuses_over_capacity(&tx, entry.warehouse_id)? {
             // Dropping the transaction takes everything back: nothing is recorded.
-            return Err(DeviceError::Invalid(format!(
-                "{}; this warehouse refuses a scan that overfills a location: put it elsewhere",
-                over.join("; ")
+            return Err(DeviceError::Invalid(said!(
+                "record.refuses_overfill",
+                "{over}; this warehouse refuses a scan that overfills a location: put it elsewhere",
+                over = aisle_domain::capacity::joined(&over)
             )));
         }
         warnings.extend(over);
@@ -167,7 +171,7 @@ pub(crate) fn location_load(conn: &Connection, loc: LocationId) -> Result<Load> 
 /// Locations this operation put stock into that now hold more than their capacity, weight or
 /// volume allows. What a location holds is summed only when it has a limit: a receiving dock
 /// without one may hold thousands of plates, and a scan there must not read them all.
-fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<String>> {
+fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<Said>> {
     let mut filled: Vec<LocationId> = op
         .effects()
         .iter()
@@ -203,7 +207,7 @@ fn capacity_warnings(conn: &Connection, op: &Operation) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn negative_warning(conn: &Connection, key: &StockKey, qty: i64) -> Result<String> {
+fn negative_warning(conn: &Connection, key: &StockKey, qty: i64) -> Result<Said> {
     let names: Option<(String, String)> = conn
         .prepare_cached(
             "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
@@ -214,12 +218,21 @@ fn negative_warning(conn: &Connection, key: &StockKey, qty: i64) -> Result<Strin
         )
         .optional()?;
     let (sku, loc) = names.unwrap_or_else(|| (key.item.to_string(), key.location.to_string()));
-    let lot = key
-        .lot
-        .as_deref()
-        .map(|l| format!(" lot {l}"))
-        .unwrap_or_default();
-    Ok(format!(
-        "stock of {sku}{lot} at {loc} is now {qty}: more was taken than this device knew of; recorded anyway, a supervisor will see it after sync"
-    ))
+    Ok(match key.lot.as_deref() {
+        Some(lot) => said!(
+            "record.negative_lot",
+            "stock of {sku} lot {lot} at {loc} is now {qty}: more was taken than this device knew of; recorded anyway, a supervisor will see it after sync",
+            sku = sku,
+            lot = lot,
+            loc = loc,
+            qty = qty
+        ),
+        None => said!(
+            "record.negative",
+            "stock of {sku} at {loc} is now {qty}: more was taken than this device knew of; recorded anyway, a supervisor will see it after sync",
+            sku = sku,
+            loc = loc,
+            qty = qty
+        ),
+    })
 }

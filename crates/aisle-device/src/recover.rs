@@ -7,6 +7,7 @@
 //! log.
 
 use crate::{DeviceError, Result, Store};
+use aisle_domain::said;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use std::path::Path;
@@ -51,9 +52,10 @@ const LOG_COLUMNS: &str = "seq, op_id, device_id, schema_version, op_type, wareh
 /// must not exist yet).
 pub fn recover(from: &Path, into: &Path) -> Result<Recovery> {
     if into.exists() {
-        return Err(DeviceError::Invalid(format!(
-            "{} already exists; recover into a new file",
-            into.display()
+        return Err(DeviceError::Invalid(said!(
+            "recover.target_exists",
+            "{into} already exists; recover into a new file",
+            into = into.display()
         )));
     }
     let old = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)

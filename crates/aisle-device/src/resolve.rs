@@ -7,6 +7,7 @@ use crate::{DeviceError, Result, Store};
 use aisle_domain::LocationId;
 use aisle_domain::master::{Item, LicensePlate, Location, PackKind};
 use aisle_domain::op::{Operation, UnknownScan};
+use aisle_domain::said;
 use aisle_domain::scan::{self, Scan, ScanContent};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -124,10 +125,7 @@ impl Store {
                     None => warehouse,
                     Some(wh_code) => {
                         let wh = self.warehouse_by_code(wh_code).map_err(|_| {
-                            DeviceError::Invalid(format!(
-                                "location label {:?} is for warehouse {wh_code}, which does not exist; nothing was recorded",
-                                scan.raw
-                            ))
+                            DeviceError::Invalid(said!("resolve.location_label_warehouse_which", "location label {raw:?} is for warehouse {wh_code}, which does not exist; nothing was recorded", raw = scan.raw, wh_code = wh_code))
                         })?;
                         if let Some(own) = warehouse
                             && own != wh.id
@@ -223,8 +221,12 @@ impl Store {
         let mine = self
             .warehouse(own)
             .map_or_else(|_| own.to_string(), |w| w.code);
-        DeviceError::Invalid(format!(
-            "location label {raw:?} is in warehouse {theirs}; this device works in {mine}, so nothing was recorded"
+        DeviceError::Invalid(said!(
+            "resolve.location_label_warehouse_device",
+            "location label {raw:?} is in warehouse {theirs}; this device works in {mine}, so nothing was recorded",
+            raw = raw,
+            theirs = theirs,
+            mine = mine
         ))
     }
 

@@ -13,6 +13,7 @@ use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::{Delta, StockKey, net};
 use aisle_domain::master::LicensePlate;
 use aisle_domain::op::ChangeLogEntry;
+use aisle_domain::{Said, said};
 use aisle_proto::{
     APP_VERSION_HEADER, ClaimRequest, ClaimResponse, DEVICE_TIME_HEADER, EnrollRequest,
     EnrollResponse, ErrorBody, Exception, LOG_END_HEADER, Lease, MasterData, OperatorRecord,
@@ -90,7 +91,7 @@ pub struct SyncReport {
     pub claimed: u64,
     /// What went wrong after the push and pull committed (the server refused a block of carton
     /// numbers): the sync itself succeeded.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Said>,
 }
 
 /// Where this device syncs to, once enrolled.
@@ -145,8 +146,11 @@ pub struct Transport {
 /// that is explicitly allowed.
 pub fn check_server_url(server: &str, allow_plain_http: bool) -> Result<()> {
     let url = url::Url::parse(server.trim()).map_err(|e| {
-        DeviceError::Invalid(format!(
-            "{server:?} is not a server address like https://aisle.example:8740 ({e})"
+        DeviceError::Invalid(said!(
+            "sync.not_server_address_like",
+            "{server:?} is not a server address like https://aisle.example:8740 ({reason})",
+            server = server,
+            reason = e
         ))
     })?;
     let loopback = match url.host() {
@@ -158,12 +162,15 @@ pub fn check_server_url(server: &str, allow_plain_http: bool) -> Result<()> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if loopback || allow_plain_http => Ok(()),
-        "http" => Err(DeviceError::Invalid(format!(
-            "plain HTTP to {} would send this device's token and work unencrypted; use https:// (with the warehouse's CA certificate if it has its own), or allow plain HTTP explicitly on a network you trust",
-            url.host_str().unwrap_or("the server")
+        "http" => Err(DeviceError::Invalid(said!(
+            "sync.plain_http_would_send",
+            "plain HTTP to {host} would send this device's token and work unencrypted; use https:// (with the warehouse's CA certificate if it has its own), or allow plain HTTP explicitly on a network you trust",
+            host = url.host_str().unwrap_or("the server")
         ))),
-        other => Err(DeviceError::Invalid(format!(
-            "{other}:// is not a server address; use https://"
+        other => Err(DeviceError::Invalid(said!(
+            "sync.not_server_address_use",
+            "{other}:// is not a server address; use https://",
+            other = other
         ))),
     }
 }
@@ -180,7 +187,11 @@ impl Client {
             .gzip(true);
         if let Some(pem) = ca_pem {
             let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
-                DeviceError::Invalid(format!("the CA certificate is not a PEM certificate: {e}"))
+                DeviceError::Invalid(said!(
+                    "sync.ca_certificate_not_pem",
+                    "the CA certificate is not a PEM certificate: {reason}",
+                    reason = e
+                ))
             })?;
             builder = builder.add_root_certificate(ca);
         }
@@ -328,9 +339,10 @@ fn upsert_master(tx: &Connection, m: &MasterData) -> Result<()> {
             )
             .optional()?;
         if clash.is_some() {
-            return Err(DeviceError::Invalid(format!(
-                "warehouse {} exists on this device with another identity; enrol a fresh store",
-                w.code
+            return Err(DeviceError::Invalid(said!(
+                "sync.warehouse_exists_device_with",
+                "warehouse {code} exists on this device with another identity; enrol a fresh store",
+                code = w.code
             )));
         }
         tx.execute(
@@ -504,9 +516,10 @@ impl Store {
         let device = self.device()?;
         let state = self.sync_state()?;
         if state.token.is_some() {
-            return Err(DeviceError::Invalid(format!(
-                "this device is already enrolled with {}",
-                state.server_url.unwrap_or_default()
+            return Err(DeviceError::Invalid(said!(
+                "sync.device_already_enrolled_with",
+                "this device is already enrolled with {server}",
+                server = state.server_url.clone().unwrap_or_default()
             )));
         }
         let ops: i64 = self
@@ -514,8 +527,11 @@ impl Store {
             .query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))?;
         let items = self.item_count()?;
         if ops > 0 || items > 0 {
-            return Err(DeviceError::Invalid(format!(
-                "this store already holds stand-alone data ({ops} operations, {items} items); enrol a new store"
+            return Err(DeviceError::Invalid(said!(
+                "sync.store_already_holds_stand",
+                "this store already holds stand-alone data ({ops} operations, {items} items); enrol a new store",
+                ops = ops,
+                items = items
             )));
         }
         let client = Client::new(server_url, None, options, transport.ca_pem.as_deref())?;
@@ -564,9 +580,10 @@ impl Store {
     ) -> Result<EnrollResponse> {
         if self.device_opt()?.is_none() {
             if name.trim().is_empty() {
-                return Err(DeviceError::Invalid(
-                    "give this device a name (for example TABLET-07) before enrolling".into(),
-                ));
+                return Err(DeviceError::Invalid(said!(
+                    "sync.give_device_name_example",
+                    "give this device a name (for example TABLET-07) before enrolling"
+                )));
             }
             self.init_device(name.trim(), None)?;
         }
@@ -589,9 +606,11 @@ impl Store {
         // number of its prefix handed out) must not make every sync look failed.
         match self.top_up_ssccs(options) {
             Ok(()) => {}
-            Err(DeviceError::Sync { message, .. }) => report
-                .warnings
-                .push(format!("no new carton numbers from the server: {message}")),
+            Err(DeviceError::Sync { message, .. }) => report.warnings.push(said!(
+                "sync.no_carton_numbers",
+                "no new carton numbers from the server: {message}",
+                message = message
+            )),
             Err(e) => return Err(e),
         }
         report.snapshot = pulled.snapshot;
@@ -610,9 +629,10 @@ impl Store {
     fn client(&self, options: SyncOptions) -> Result<(Client, Uuid)> {
         let state = self.sync_state()?;
         let (Some(url), Some(token)) = (state.server_url.clone(), state.token.clone()) else {
-            return Err(DeviceError::Invalid(
-                "this device is not enrolled; run `aisle enroll --server URL --code CODE`".into(),
-            ));
+            return Err(DeviceError::Invalid(said!(
+                "sync.device_not_enrolled_run",
+                "this device is not enrolled; run `aisle enroll --server URL --code CODE`"
+            )));
         };
         let epoch = state
             .epoch
@@ -940,21 +960,24 @@ impl Store {
             )
             .optional()?;
         let Some(op) = found else {
-            return Err(DeviceError::Invalid(format!(
-                "badge {} is not known on this tablet: check the number, or ask a supervisor (a new badge reaches the tablet at its next sync)",
-                badge.trim()
+            return Err(DeviceError::Invalid(said!(
+                "sync.badge_not_known",
+                "badge {badge} is not known on this tablet: check the number, or ask a supervisor (a new badge reaches the tablet at its next sync)",
+                badge = badge.trim()
             )));
         };
         if !aisle_ledger::pin::verify_pin(pin, &op.pin_hash)? {
-            return Err(DeviceError::Invalid(format!(
-                "wrong PIN for badge {}",
-                op.badge
+            return Err(DeviceError::Invalid(said!(
+                "sync.wrong_pin",
+                "wrong PIN for badge {badge}",
+                badge = op.badge
             )));
         }
         if op.role == "disabled" {
-            return Err(DeviceError::Forbidden(format!(
-                "badge {} is disabled: ask a supervisor",
-                op.badge
+            return Err(DeviceError::Forbidden(said!(
+                "sync.badge_disabled",
+                "badge {badge} is disabled: ask a supervisor",
+                badge = op.badge
             )));
         }
         Ok(op)
@@ -987,9 +1010,10 @@ impl Store {
             .optional()?;
         match role.as_deref() {
             Some("supervisor") => Ok(()),
-            Some(_) => Err(DeviceError::Forbidden(format!(
-                "{} is not a supervisor; ask a supervisor to sign in for this",
-                badge.trim()
+            Some(_) => Err(DeviceError::Forbidden(said!(
+                "sync.not_supervisor",
+                "{badge} is not a supervisor; ask a supervisor to sign in for this",
+                badge = badge.trim()
             ))),
             None => Err(DeviceError::NotFound {
                 what: "operator",

@@ -7,6 +7,7 @@ use crate::resolve::Resolved;
 use crate::{DeviceError, Result, Store};
 use aisle_domain::admission::WorkRef;
 use aisle_domain::master::{Location, LocationKind, Tracking};
+use aisle_domain::said;
 use aisle_domain::{ItemId, LocationId, OrderLineId, ReceiptLineId, WarehouseId};
 use aisle_domain::{allocation, shelf_life};
 use aisle_proto::{Exception, Task, TaskWork};
@@ -518,9 +519,10 @@ impl Store {
             Resolved::Plate(p) => {
                 let first = self.stock_on_plate(p.id)?.into_iter().find(|l| l.qty > 0);
                 let Some(line) = first else {
-                    return Err(DeviceError::Invalid(format!(
-                        "license plate {} is empty; nothing to put away",
-                        p.code
+                    return Err(DeviceError::Invalid(said!(
+                        "tasks.license_plate_empty_nothing",
+                        "license plate {code} is empty; nothing to put away",
+                        code = p.code
                     )));
                 };
                 let from = p.location_id.map(|l| self.location(l)).transpose()?;

@@ -202,7 +202,7 @@ fn change_log_is_gapless_and_rolls_back_with_stock() {
     // An unknown location is refused before anything is written (the server would hold it).
     let refused = f.store.record(op, &f.ctx);
     assert!(
-        matches!(&refused, Err(DeviceError::Invalid(m)) if m.contains("not known")),
+        matches!(&refused, Err(DeviceError::Invalid(m)) if m.text.contains("not known")),
         "{refused:?}"
     );
     assert_eq!(f.store.stock_of_item(bolt.id).unwrap(), before);
@@ -384,7 +384,7 @@ fn over_picking_warns_but_records_because_the_scan_happened() {
     let rec = f.store.pick(&pick, &f.ctx).unwrap();
     assert_eq!(rec.warnings.len(), 1);
     assert!(
-        rec.warnings[0].contains("BOLT at A-01-1 is now -2"),
+        rec.warnings[0].text.contains("BOLT at A-01-1 is now -2"),
         "{}",
         rec.warnings[0]
     );
@@ -1154,9 +1154,9 @@ fn weight_and_volume_limits_warn_refuse_and_steer_putaway() {
     // 16 more: 41 bolts, 10.25 kg, over by weight too.
     let rec = f.store.receive(&into_face(16), &f.ctx).unwrap();
     assert!(
-        rec.warnings
-            .iter()
-            .any(|w| w.contains("10.250 kg, over its weight limit of 10.000 kg")),
+        rec.warnings.iter().any(|w| w
+            .text
+            .contains("10.250 kg, over its weight limit of 10.000 kg")),
         "{:?}",
         rec.warnings
     );
@@ -1197,7 +1197,12 @@ fn receiving_beyond_the_expected_quantity_warns_but_records() {
         "2 + 8 = 10 is exactly what was expected"
     );
     let rec = f.store.receive(&req(1), &f.ctx).unwrap();
-    assert_eq!(rec.warnings, vec!["over-receipt: 11 received against 10 expected on PO-9 line 1; a supervisor will review it".to_string()]);
+    assert_eq!(
+        rec.warnings,
+        vec![
+            "over-receipt: 11 received against 10 expected on PO-9 line 1; a supervisor will review it"
+        ]
+    );
     assert_eq!(log_len(&f.store), 2, "recorded all the same");
 }
 

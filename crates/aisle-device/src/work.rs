@@ -16,6 +16,7 @@ use aisle_domain::op::{
     Receive, Transfer,
 };
 use aisle_domain::{OrderLineId, PlateId, ReceiptLineId, TaskId};
+use aisle_domain::{Said, said};
 use aisle_proto::TaskWork;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -127,7 +128,7 @@ pub struct ReturnRequest {
 }
 
 /// Why a return's goods may not go to `loc` for `disposition`, if they may not.
-fn return_place(disposition: Disposition, loc: &Location) -> Option<String> {
+fn return_place(disposition: Disposition, loc: &Location) -> Option<Said> {
     let ok = match disposition {
         Disposition::Restock => matches!(
             loc.kind,
@@ -137,14 +138,16 @@ fn return_place(disposition: Disposition, loc: &Location) -> Option<String> {
         Disposition::Scrap => true,
     };
     (!ok).then(|| match disposition {
-        Disposition::Quarantine => format!(
-            "{} is not a quarantine location: quarantined returns go to one (a location of type quarantine)",
-            loc.code
+        Disposition::Quarantine => said!(
+            "work.not_quarantine_location",
+            "{code} is not a quarantine location: quarantined returns go to one (a location of type quarantine)",
+            code = loc.code
         ),
-        _ => format!(
-            "{} is a {} location: restocked returns go to storage, a pick face or a dock",
-            loc.code,
-            loc.kind.as_str()
+        _ => said!(
+            "work.return_not_restock_location",
+            "{code} is a {kind} location: restocked returns go to storage, a pick face or a dock",
+            code = loc.code,
+            kind = loc.kind.as_str()
         ),
     })
 }
@@ -156,8 +159,12 @@ fn agree<T: PartialEq + Display + Clone>(
     scanned: Option<T>,
 ) -> Result<Option<T>> {
     match (typed, scanned) {
-        (Some(t), Some(s)) if t != s => Err(DeviceError::Invalid(format!(
-            "{what} {t} was entered, but the label says {s}"
+        (Some(t), Some(s)) if t != s => Err(DeviceError::Invalid(said!(
+            "work.label_disagrees",
+            "{what} {typed} was entered, but the label says {label}",
+            what = what,
+            typed = t,
+            label = s
         ))),
         (Some(t), _) => Ok(Some(t)),
         (None, s) => Ok(s),
@@ -177,9 +184,11 @@ pub(crate) fn lot_and_expiry(
     let lot = if item.tracking == Tracking::Lot {
         agree("lot", lot.clone(), scan.lot.clone())?
     } else if let Some(l) = lot {
-        return Err(DeviceError::Invalid(format!(
-            "item {} is not lot-tracked, but lot {l} was entered",
-            item.sku
+        return Err(DeviceError::Invalid(said!(
+            "work.item_not_lot_tracked",
+            "item {sku} is not lot-tracked, but lot {lot} was entered",
+            sku = item.sku,
+            lot = l
         )));
     } else {
         None
@@ -187,9 +196,11 @@ pub(crate) fn lot_and_expiry(
     let expiry = if item.expiry_tracked {
         agree("expiry", expiry, scan.expiry)?
     } else if let Some(e) = expiry {
-        return Err(DeviceError::Invalid(format!(
-            "item {} does not track expiry, but {e} was entered",
-            item.sku
+        return Err(DeviceError::Invalid(said!(
+            "work.expiry_not_tracked",
+            "item {sku} does not track expiry, but {expiry} was entered",
+            sku = item.sku,
+            expiry = e
         )));
     } else {
         None
@@ -205,10 +216,11 @@ pub(crate) fn base_units(
     let (kind, per_pack) = match pack {
         Some(k) => {
             let q = scan.item.pack_quantity(k).ok_or_else(|| {
-                DeviceError::Invalid(format!(
-                    "item {} has no {} pack level",
-                    scan.item.sku,
-                    k.as_str()
+                DeviceError::Invalid(said!(
+                    "work.item_has_no_pack",
+                    "item {sku} has no {pack} pack level",
+                    sku = scan.item.sku,
+                    pack = k.as_str()
                 ))
             })?;
             (k, q)
@@ -216,7 +228,12 @@ pub(crate) fn base_units(
         None => (scan.pack, scan.per_pack),
     };
     let qty = count.checked_mul(per_pack).ok_or_else(|| {
-        DeviceError::Invalid(format!("quantity {count} x {per_pack} is too large"))
+        DeviceError::Invalid(said!(
+            "work.quantity_x_too_large",
+            "quantity {count} x {per_pack} is too large",
+            count = count,
+            per_pack = per_pack
+        ))
     })?;
     let pack = (kind != PackKind::Each || per_pack != 1).then_some(PackCount {
         kind,
@@ -242,11 +259,12 @@ impl Store {
         let device = self.device()?;
         if device.warehouse_id.is_some_and(|w| w != loc.warehouse_id) {
             let other = self.warehouse(loc.warehouse_id)?;
-            return Err(DeviceError::Invalid(format!(
-                "location {} belongs to warehouse {}, but this device works in {}",
-                loc.code,
-                other.code,
-                device.warehouse_code.unwrap_or_default()
+            return Err(DeviceError::Invalid(said!(
+                "work.location_belongs_warehouse_but",
+                "location {code} belongs to warehouse {theirs}, but this device works in {mine}",
+                code = loc.code,
+                theirs = other.code,
+                mine = device.warehouse_code.clone().unwrap_or_default()
             )));
         }
         Ok(loc)
@@ -333,9 +351,10 @@ impl Store {
                         (Some(p.id), Some(p.code))
                     }
                     Resolved::Plate(p) => {
-                        return Err(DeviceError::Invalid(format!(
-                            "license plate {} is at another location; move it here first or use a new plate",
-                            p.code
+                        return Err(DeviceError::Invalid(said!(
+                            "work.license_plate_at_another",
+                            "license plate {code} is at another location; move it here first or use a new plate",
+                            code = p.code
                         )));
                     }
                     _ => {
@@ -419,16 +438,20 @@ impl Store {
     /// Warns when a receipt line has now received more than expected: what the server reported
     /// at the last sync plus this device's receipts against the line since then. Recorded all the
     /// same (the goods are here); the server raises the exception.
-    fn over_receipt_warning(&self, line: ReceiptLineId) -> Result<Option<String>> {
+    fn over_receipt_warning(&self, line: ReceiptLineId) -> Result<Option<Said>> {
         let Some(l) = self.receipt_lines()?.into_iter().find(|l| l.id == line) else {
             return Ok(None);
         };
         let local = self.unsynced_receipts()?.get(&line).copied().unwrap_or(0);
         let total = l.received_qty + local;
         Ok((total > l.expected_qty).then(|| {
-            format!(
-                "over-receipt: {total} received against {} expected on {} line {}; a supervisor will review it",
-                l.expected_qty, l.receipt, l.line
+            said!(
+                "work.over_receipt",
+                "over-receipt: {total} received against {expected} expected on {receipt} line {line}; a supervisor will review it",
+                total = total,
+                expected = l.expected_qty,
+                receipt = l.receipt,
+                line = l.line
             )
         }))
     }
@@ -440,15 +463,18 @@ impl Store {
         match resolution.resolved {
             Resolved::Plate(plate) => {
                 if let Some(task) = req.task {
-                    return Err(DeviceError::Invalid(format!(
-                        "task {task} moves loose stock of one item; scan the item, not plate {}",
-                        plate.code
+                    return Err(DeviceError::Invalid(said!(
+                        "work.task_moves_loose_stock",
+                        "task {task} moves loose stock of one item; scan the item, not plate {code}",
+                        code = plate.code,
+                        task = task
                     )));
                 }
                 let from_id = plate.location_id.ok_or_else(|| {
-                    DeviceError::Invalid(format!(
-                        "license plate {} has no known location",
-                        plate.code
+                    DeviceError::Invalid(said!(
+                        "work.license_plate_has_no",
+                        "license plate {code} has no known location",
+                        code = plate.code
                     ))
                 })?;
                 let mut scans = vec![req.what.clone()];
@@ -457,9 +483,12 @@ impl Store {
                     scans.push(raw.clone());
                     if from.id != from_id {
                         let at = self.location(from_id)?;
-                        return Err(DeviceError::Invalid(format!(
-                            "license plate {} is at {}, not at {}",
-                            plate.code, at.code, from.code
+                        return Err(DeviceError::Invalid(said!(
+                            "work.license_plate_at_not",
+                            "license plate {code} is at {at}, not at {from}",
+                            code = plate.code,
+                            at = at.code,
+                            from = from.code
                         )));
                     }
                 }
@@ -487,7 +516,10 @@ impl Store {
             }
             Resolved::Item(scan) => {
                 let from_raw = req.from.as_deref().ok_or_else(|| {
-                    DeviceError::Invalid("scan the location the stock is taken from".into())
+                    DeviceError::Invalid(said!(
+                        "work.scan_location_stock_taken",
+                        "scan the location the stock is taken from"
+                    ))
                 })?;
                 let from = self.work_location(from_raw, ctx)?;
                 let (qty, _) = base_units(&scan, req.pack, req.qty.or(scan.count).unwrap_or(1))?;
@@ -596,12 +628,16 @@ impl Store {
     /// location scanned; scrapped goods are recorded and never do. Whether the order shipped that
     /// much is the server's to judge (an exception for a supervisor).
     pub fn return_goods(&mut self, req: &ReturnRequest, ctx: &OpContext) -> Result<Recorded> {
-        let disposition: Disposition = req.disposition.parse().map_err(DeviceError::Invalid)?;
+        let disposition: Disposition = req
+            .disposition
+            .parse()
+            .map_err(|e: String| DeviceError::Invalid(Said::untranslated(e)))?;
         let typed = req.order.trim();
         if typed.is_empty() {
-            return Err(DeviceError::Invalid(
-                "scan or type the order the goods were shipped on".into(),
-            ));
+            return Err(DeviceError::Invalid(said!(
+                "work.scan_return_order",
+                "scan or type the order the goods were shipped on"
+            )));
         }
         // A carton's label names its order.
         let carton_order = self.order_of_carton(typed)?;

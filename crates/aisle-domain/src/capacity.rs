@@ -3,6 +3,7 @@
 //! that leaves a location over any of them is warned about on the device (or refused, where the
 //! warehouse says so), and putaway suggestions pass over locations without room for the item.
 
+use crate::Said;
 use crate::master::{Item, Location};
 
 /// What a location takes, each when known.
@@ -126,32 +127,50 @@ pub fn room_for(
 }
 
 /// The warning for a location `code` that holds `held` units after a scan, if over `capacity`.
-pub fn over(code: &str, capacity: Option<i64>, held: i64) -> Option<String> {
+pub fn over(code: &str, capacity: Option<i64>, held: i64) -> Option<Said> {
     let c = capacity?;
     (held > c).then(|| {
-        format!(
-            "{code} now holds {held} units, over its capacity of {c}; recorded, move the extra on"
+        said!(
+            "capacity.over_units",
+            "{code} now holds {held} units, over its capacity of {capacity}; recorded, move the extra on",
+            code = code,
+            held = held,
+            capacity = c
         )
     })
 }
 
 /// A warning for each limit that `load` is over at location `code`.
-pub fn over_limits(code: &str, limits: Limits, load: Load) -> Vec<String> {
-    let mut out: Vec<String> = over(code, limits.units, load.units).into_iter().collect();
+pub fn over_limits(code: &str, limits: Limits, load: Load) -> Vec<Said> {
+    let mut out: Vec<Said> = over(code, limits.units, load.units).into_iter().collect();
     if let Some(g) = limits.grams.filter(|g| load.grams > *g) {
-        out.push(format!(
-            "{code} now holds {}, over its weight limit of {}; recorded, move the extra on",
-            crate::op::weight_text(load.grams),
-            crate::op::weight_text(g)
+        out.push(said!(
+            "capacity.over_weight",
+            "{code} now holds {weight}, over its weight limit of {limit}; recorded, move the extra on",
+            code = code,
+            weight = crate::op::weight_text(load.grams),
+            limit = crate::op::weight_text(g)
         ));
     }
     if let Some(v) = limits.cm3.filter(|v| load.cm3 > *v) {
-        out.push(format!(
-            "{code} now holds {} cm³, over its volume of {v} cm³; recorded, move the extra on",
-            load.cm3
+        out.push(said!(
+            "capacity.over_volume",
+            "{code} now holds {volume} cm³, over its volume of {limit} cm³; recorded, move the extra on",
+            code = code,
+            volume = load.cm3,
+            limit = v
         ));
     }
     out
+}
+
+/// Warnings as one line of English.
+pub fn joined(warnings: &[Said]) -> String {
+    warnings
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
@@ -166,7 +185,7 @@ mod tests {
         assert_eq!(room(None, 10_000), None);
         assert_eq!(over("A-01-2", Some(200), 200), None);
         assert_eq!(
-            over("A-01-2", Some(200), 1600).as_deref(),
+            over("A-01-2", Some(200), 1600).map(|s| s.text).as_deref(),
             Some(
                 "A-01-2 now holds 1600 units, over its capacity of 200; recorded, move the extra on"
             )
@@ -196,7 +215,10 @@ mod tests {
             ..load
         };
         assert_eq!(
-            over_limits("B-01", limits, heavy),
+            over_limits("B-01", limits, heavy)
+                .into_iter()
+                .map(|s| s.text)
+                .collect::<Vec<_>>(),
             vec![
                 "B-01 now holds 50.500 kg, over its weight limit of 50.000 kg; recorded, move the extra on"
             ]

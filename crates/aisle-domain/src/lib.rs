@@ -5,6 +5,10 @@
 
 #![forbid(unsafe_code)]
 
+// First, so that `said!` is in scope in every module below.
+#[macro_use]
+pub mod said;
+
 pub mod admission;
 pub mod allocation;
 pub mod capacity;
@@ -31,3 +35,4 @@ pub use master::{
     Item, LicensePlate, Location, LocationKind, PackKind, PackLevel, Tracking, Warehouse,
 };
 pub use op::{ChangeLogEntry, OpKind, Operation, PAYLOAD_VERSION};
+pub use said::Said;

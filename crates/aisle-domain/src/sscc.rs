@@ -26,6 +26,40 @@ pub enum SsccError {
     NotSscc(String),
 }
 
+impl SsccError {
+    /// The message for a person, with its catalog key (see [`crate::said`]).
+    pub fn said(&self) -> crate::Said {
+        match self {
+            Self::Prefix(prefix) => said!(
+                "sscc.prefix",
+                "the GS1 company prefix {prefix:?} must be 7 to 10 digits",
+                prefix = prefix.clone()
+            ),
+            Self::Extension(digit) => said!(
+                "sscc.extension",
+                "the extension digit must be 0 to 9, not {digit}",
+                digit = *digit
+            ),
+            Self::Serial {
+                serial,
+                digits,
+                prefix,
+            } => said!(
+                "sscc.serial",
+                "serial reference {serial} does not fit in the {digits} digits prefix {prefix} leaves",
+                serial = *serial,
+                digits = *digits,
+                prefix = prefix.clone()
+            ),
+            Self::NotSscc(code) => said!(
+                "sscc.not_sscc",
+                "{code:?} is not an SSCC: 18 digits with a valid check digit",
+                code = code.clone()
+            ),
+        }
+    }
+}
+
 /// The largest serial reference a prefix leaves room for.
 pub fn max_serial(prefix: &str) -> u64 {
     let digits = 16usize.saturating_sub(prefix.len()) as u32;

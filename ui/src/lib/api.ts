@@ -1,5 +1,6 @@
 // The Tauri commands the UI calls, typed. Errors arrive as {kind, message}.
 import { invoke } from "@tauri-apps/api/core";
+import { type Said, saidText } from "./i18n.svelte";
 
 export type Role = "operator" | "supervisor";
 export type PackKind = "each" | "inner" | "case" | "pallet";
@@ -29,7 +30,7 @@ export interface SyncReport {
   pending: number;
   cursor: number;
   /** What failed after the work was safe (e.g. no new carton numbers); the sync succeeded. */
-  warnings?: string[];
+  warnings?: Said[];
 }
 
 export interface SyncView {
@@ -127,7 +128,7 @@ export interface Lookup {
 
 export interface Recorded {
   entry: { seq: number; op_id: string; operator: string };
-  warnings: string[];
+  warnings: Said[];
 }
 
 export interface ExpectedLine {
@@ -226,16 +227,20 @@ export interface ExceptionView {
 
 export interface CommandError {
   kind: string;
+  /** In English. */
   message: string;
+  /** The same message as a catalog key with its values (absent from errors made in the UI). */
+  said?: Said;
 }
 
 export function isCommandError(e: unknown): e is CommandError {
   return typeof e === "object" && e !== null && "kind" in e && "message" in e;
 }
 
-/** The message to show for anything a command threw. */
+/** The message to show for anything a command threw, in the operator's language. */
 export function messageOf(e: unknown): string {
-  return isCommandError(e) ? e.message : String(e);
+  if (!isCommandError(e)) return String(e);
+  return e.said === undefined ? e.message : saidText(e.said);
 }
 
 /** Fields shared by the work requests (see aisle_device::work); optional ones may be left out. */

@@ -46,6 +46,24 @@ export function setLanguage(code: Language): void {
   if (typeof document !== "undefined") document.documentElement.lang = code;
 }
 
+/**
+ * A message from the device's core (an error or a warning): a catalog key under `core.` with its
+ * values, and its English text (aisle_domain::said). Values may be messages in turn.
+ */
+export interface Said {
+  key: string;
+  args: Record<string, string | Said>;
+  text: string;
+}
+
+/** A core message in the current language; its English text where the catalog has no words. */
+export function saidText(s: Said): string {
+  const key = `core.${s.key}`;
+  if (s.key === "" || !i18next.exists(key)) return s.text;
+  const vars = Object.fromEntries(Object.entries(s.args).map(([k, v]) => [k, typeof v === "string" ? v : saidText(v)]));
+  return t(key, vars);
+}
+
 /** A number as written in the current language (1,234.5 / 1.234,5). */
 export function num(n: number): string {
   return new Intl.NumberFormat(current.lang).format(n);

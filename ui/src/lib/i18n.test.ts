@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "svelte/compiler";
 import { describe, expect, it } from "vitest";
-import { CATALOGS, LANGUAGES, saveLanguage, savedLanguage } from "./i18n.svelte";
+import { CATALOGS, LANGUAGES, type Said, saidText, saveLanguage, savedLanguage, setLanguage } from "./i18n.svelte";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -84,6 +84,61 @@ function hardCoded(file: string): string[] {
   walk(ast.fragment);
   return found;
 }
+
+/** Every `said!("key", "template", ...)` in the Rust the app runs: the core's messages. */
+function coreMessages(): Map<string, string> {
+  const root = join(__dirname, "../../..");
+  const rust = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) return rust(p);
+      return e.name.endsWith(".rs") && e.name !== "said.rs" ? [p] : [];
+    });
+  const out = new Map<string, string>();
+  for (const dir of ["crates/aisle-domain/src", "crates/aisle-device/src", "src-tauri/src"]) {
+    for (const f of rust(join(root, dir))) {
+      for (const m of readFileSync(f, "utf8").matchAll(/said!\(\s*"([a-z_.]+)",\s*"((?:[^"\\]|\\.)*)"/g)) {
+        const key = m[1] ?? "";
+        const template = (m[2] ?? "").replaceAll('\\"', '"');
+        expect(out.get(key) ?? template, `${key} has two templates`).toBe(template);
+        out.set(key, template);
+      }
+    }
+  }
+  return out;
+}
+
+describe("the core's messages (errors and warnings from Rust)", () => {
+  const en = flatten(CATALOGS.en as Tree);
+
+  it("are all in the catalogs, in the core's own English words, and nothing more", () => {
+    const core = coreMessages();
+    expect(core.size).toBeGreaterThan(100);
+    const catalog = [...en.keys()].filter((k) => k.startsWith("core.")).map((k) => k.slice("core.".length));
+    expect(catalog.sort()).toEqual([...core.keys()].sort());
+    for (const [key, template] of core) {
+      // `{name:?}` is Rust's quoted form of the value.
+      const words = template.replace(/\{(\w+):\?\}/g, '"{{$1}}"').replace(/\{(\w+)\}/g, "{{$1}}");
+      expect(en.get(`core.${key}`), key).toBe(words);
+    }
+  });
+
+  it("are said in the operator's language, values and messages inside them too", () => {
+    const rule: Said = { key: "rule.at_least_one", args: {}, text: "at least 1" };
+    const said: Said = { key: "op.quantity", args: { rule, qty: "0" }, text: "quantity must be at least 1, not 0" };
+    try {
+      setLanguage("de");
+      expect(saidText(said)).toBe("Die Menge muss mindestens 1 sein, nicht 0");
+      setLanguage("es");
+      expect(saidText(said)).toBe("la cantidad debe ser al menos 1, no 0");
+      expect(saidText({ key: "", args: {}, text: "disk I/O error" })).toBe("disk I/O error");
+      expect(saidText({ key: "no.such", args: {}, text: "as sent" })).toBe("as sent");
+    } finally {
+      setLanguage("en");
+    }
+    expect(saidText(said)).toBe(said.text);
+  });
+});
 
 describe("screens", () => {
   it("write no words of their own in their markup", () => {

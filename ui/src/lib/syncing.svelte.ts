@@ -16,7 +16,7 @@ export function syncFailure(e: CommandError): { tone: "warn" | "error"; text: st
       details: [t("sync.cause", { cause: e.message })],
     };
   }
-  return { tone: "error", text: t("sync.failed"), details: [e.message] };
+  return { tone: "error", text: t("sync.failed"), details: [messageOf(e)] };
 }
 
 /** Starts a sync because the operator asked for one. */

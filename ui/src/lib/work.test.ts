@@ -118,7 +118,10 @@ describe("putaway and messages", () => {
   it("a warning turns a success amber and is shown", () => {
     const rec = { entry: { seq: 7, op_id: "x", operator: "ALICE" }, warnings: [] };
     expect(recordedMessage("Received", rec)).toEqual({ tone: "ok", text: "Received (#7)", details: [] });
-    expect(recordedMessage("Received", { ...rec, warnings: ["over-receipt"] }).tone).toBe("warn");
+    const over = { key: "work.over_receipt", args: { total: "11", expected: "10", receipt: "PO-9", line: "1" }, text: "over-receipt: 11 …" };
+    const warned = recordedMessage("Received", { ...rec, warnings: [over] });
+    expect(warned.tone).toBe("warn");
+    expect(warned.details).toEqual(["over-receipt: 11 received against 10 expected on PO-9 line 1; a supervisor will review it"]);
   });
 
   it("sync progress is a percentage only when the total is known", () => {

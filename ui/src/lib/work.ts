@@ -1,7 +1,7 @@
 // Screen logic that decides nothing the device does not also check, but guides the operator:
 // which expected line a scan belongs to, whether a pick scan is the right one, what to say.
 import { looksLikeBarcode } from "./barcode-shape";
-import { date, num, t as tr } from "./i18n.svelte";
+import { date, num, saidText, t as tr } from "./i18n.svelte";
 import type { ExpectedLine, Item, PackKind, PickTask, Progress, Recorded, TaskView } from "./api";
 
 /** A quantity typed by a person: a whole number, at least `min`. */
@@ -66,7 +66,7 @@ export function isSuggested(suggested: { barcode: string } | null, scannedBarcod
 
 /** The tone and words for a committed operation. */
 export function recordedMessage(what: string, rec: Recorded): { tone: "ok" | "warn"; text: string; details: string[] } {
-  return { tone: rec.warnings.length > 0 ? "warn" : "ok", text: `${what} (#${rec.entry.seq})`, details: rec.warnings };
+  return { tone: rec.warnings.length > 0 ? "warn" : "ok", text: `${what} (#${rec.entry.seq})`, details: rec.warnings.map(saidText) };
 }
 
 /** Percent done of a sync step, when its size is known. */

@@ -29,12 +29,12 @@ fn adjustments_need_a_supervisor_and_badges_must_be_known() {
     let before = log_len(&f);
     let e = adjust(&mut f, "ALICE").unwrap_err();
     assert!(
-        matches!(&e, DeviceError::Forbidden(m) if m.contains("not a supervisor")),
+        matches!(&e, DeviceError::Forbidden(m) if m.text.contains("not a supervisor")),
         "{e:?}"
     );
     let e = adjust(&mut f, "MALLORY").unwrap_err();
     assert!(
-        matches!(&e, DeviceError::Forbidden(m) if m.contains("MALLORY")),
+        matches!(&e, DeviceError::Forbidden(m) if m.text.contains("MALLORY")),
         "{e:?}"
     );
     assert_eq!(log_len(&f), before, "nothing recorded");

@@ -12,6 +12,7 @@ use crate::ids::{
 };
 use crate::ledger::{Delta, StockKey};
 use crate::master::{Item, PackKind, Tracking};
+use crate::said::Said;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -302,7 +303,7 @@ impl fmt::Display for OpKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpError {
     #[error("quantity must be {rule}, not {qty}")]
-    Quantity { rule: &'static str, qty: i64 },
+    Quantity { rule: QuantityRule, qty: i64 },
     #[error("{count} serial numbers given for a quantity of {qty}; one serial per unit is needed")]
     SerialCount { count: usize, qty: i64 },
     #[error("serial number {0:?} is given twice")]
@@ -313,8 +314,8 @@ pub enum OpError {
     ShortWithoutReason { qty: i64, requested: i64 },
     #[error("picked {qty} but only {requested} were requested")]
     OverPick { qty: i64, requested: i64 },
-    #[error("a reason is needed for {0}")]
-    MissingReason(&'static str),
+    #[error("a reason is needed for an adjustment")]
+    AdjustmentWithoutReason,
     #[error("item {sku} is {what}-tracked: scan or enter its {what}")]
     TrackingMissing { sku: String, what: &'static str },
     #[error("item {sku} is not serial-tracked, but serial numbers were given")]
@@ -322,7 +323,128 @@ pub enum OpError {
     #[error("{field} {text:?} holds a control character, which no label or keyboard produces")]
     ControlCharacter { field: &'static str, text: String },
     #[error("{0}")]
-    Other(String),
+    Other(Said),
+}
+
+/// Which rule a quantity broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantityRule {
+    AtLeastOne,
+    /// Over [`MAX_QTY`]: a barcode typed or scanned into a quantity.
+    AtMostMax,
+    ZeroOrMore,
+    AtLeastOneUnrequested,
+    NonZero,
+    /// A carton's weight, 0 to 2 tonnes.
+    CartonWeight,
+}
+
+impl QuantityRule {
+    /// The rule's catalog key and English words.
+    fn said(self) -> Said {
+        match self {
+            Self::AtLeastOne => said!("rule.at_least_one", "at least 1"),
+            Self::AtMostMax => said!(
+                "rule.at_most_max",
+                "at most 1,000,000,000 base units (a barcode is not a quantity)"
+            ),
+            Self::ZeroOrMore => said!("rule.zero_or_more", "zero or more"),
+            Self::AtLeastOneUnrequested => said!(
+                "rule.at_least_one_unrequested",
+                "at least 1 when no quantity was requested"
+            ),
+            Self::NonZero => said!("rule.non_zero", "non-zero"),
+            Self::CartonWeight => said!(
+                "rule.carton_weight",
+                "a weight of 0 to 2,000,000 g (2 tonnes)"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for QuantityRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.said().text)
+    }
+}
+
+impl OpError {
+    /// The message for a person, with its catalog key (see [`crate::said`]).
+    pub fn said(&self) -> Said {
+        match self {
+            Self::Quantity { rule, qty } => {
+                let rule = rule.said();
+                said!(
+                    "op.quantity",
+                    "quantity must be {rule}, not {qty}",
+                    rule = rule.text.clone(),
+                    qty = *qty
+                )
+                .nest("rule", rule)
+            }
+            Self::SerialCount { count, qty } => said!(
+                "op.serial_count",
+                "{count} serial numbers given for a quantity of {qty}; one serial per unit is needed",
+                count = *count,
+                qty = *qty
+            ),
+            Self::DuplicateSerial(serial) => {
+                said!(
+                    "op.duplicate_serial",
+                    "serial number {serial:?} is given twice",
+                    serial = serial.clone()
+                )
+            }
+            Self::SamePlace => said!("op.same_place", "source and destination are the same place"),
+            Self::ShortWithoutReason { qty, requested } => said!(
+                "op.short_without_reason",
+                "picked {qty} of {requested} requested: a short pick needs a reason",
+                qty = *qty,
+                requested = *requested
+            ),
+            Self::OverPick { qty, requested } => said!(
+                "op.over_pick",
+                "picked {qty} but only {requested} were requested",
+                qty = *qty,
+                requested = *requested
+            ),
+            Self::AdjustmentWithoutReason => {
+                said!(
+                    "op.adjustment_without_reason",
+                    "a reason is needed for an adjustment"
+                )
+            }
+            Self::TrackingMissing { sku, what } => match *what {
+                "lot" => said!(
+                    "op.lot_missing",
+                    "item {sku} is lot-tracked: scan or enter its lot",
+                    sku = sku.clone()
+                ),
+                "expiry" => said!(
+                    "op.expiry_missing",
+                    "item {sku} is expiry-tracked: scan or enter its expiry",
+                    sku = sku.clone()
+                ),
+                _ => said!(
+                    "op.serial_missing",
+                    "item {sku} is serial-tracked: scan or enter its serial",
+                    sku = sku.clone()
+                ),
+            },
+            Self::SerialsNotTracked { sku } => said!(
+                "op.serials_not_tracked",
+                "item {sku} is not serial-tracked, but serial numbers were given",
+                sku = sku.clone()
+            ),
+            Self::ControlCharacter { field, text } => said!(
+                "op.control_character",
+                "{field} {text:?} holds a control character, which no label or keyboard produces",
+                field = *field,
+                text = text.clone()
+            ),
+            Self::Other(said) => said.clone(),
+        }
+    }
 }
 
 fn check_serials(serials: &[String], qty: i64) -> Result<(), OpError> {
@@ -353,7 +475,7 @@ fn positive(qty: i64) -> Result<(), OpError> {
         Ok(())
     } else {
         Err(OpError::Quantity {
-            rule: "at least 1",
+            rule: QuantityRule::AtLeastOne,
             qty,
         })
     }
@@ -487,7 +609,7 @@ impl Operation {
             .find(|q| q.unsigned_abs() > MAX_QTY.unsigned_abs())
         {
             return Err(OpError::Quantity {
-                rule: "at most 1,000,000,000 base units (a barcode is not a quantity)",
+                rule: QuantityRule::AtMostMax,
                 qty,
             });
         }
@@ -512,7 +634,7 @@ impl Operation {
             Self::Pick(p) => {
                 if p.qty < 0 {
                     return Err(OpError::Quantity {
-                        rule: "zero or more",
+                        rule: QuantityRule::ZeroOrMore,
                         qty: p.qty,
                     });
                 }
@@ -536,7 +658,7 @@ impl Operation {
                     }
                     None if p.qty == 0 => {
                         return Err(OpError::Quantity {
-                            rule: "at least 1 when no quantity was requested",
+                            rule: QuantityRule::AtLeastOneUnrequested,
                             qty: 0,
                         });
                     }
@@ -547,7 +669,7 @@ impl Operation {
             Self::Count(c) => {
                 if c.counted < 0 {
                     return Err(OpError::Quantity {
-                        rule: "zero or more",
+                        rule: QuantityRule::ZeroOrMore,
                         qty: c.counted,
                     });
                 }
@@ -556,21 +678,22 @@ impl Operation {
             Self::Adjust(a) => {
                 if a.qty == 0 {
                     return Err(OpError::Quantity {
-                        rule: "non-zero",
+                        rule: QuantityRule::NonZero,
                         qty: 0,
                     });
                 }
                 if a.reason.trim().is_empty() {
-                    return Err(OpError::MissingReason("an adjustment"));
+                    return Err(OpError::AdjustmentWithoutReason);
                 }
                 Ok(())
             }
             Self::Return(r) => {
                 positive(r.qty)?;
                 if r.order.trim().is_empty() {
-                    return Err(OpError::Other(
-                        "a return names the order its goods were shipped on".into(),
-                    ));
+                    return Err(OpError::Other(said!(
+                        "op.return_without_order",
+                        "a return names the order its goods were shipped on"
+                    )));
                 }
                 check_serials(&r.serials, r.qty)
             }
@@ -578,9 +701,10 @@ impl Operation {
             Self::CloseCarton(c) => c.check(),
             Self::Ship(s) => s.check(),
             Self::UnknownScan(_) => Ok(()),
-            Self::Unreadable(u) => Err(OpError::Other(format!(
-                "this server cannot read the operation ({}); upgrade the server, then release it",
-                u.reason
+            Self::Unreadable(u) => Err(OpError::Other(said!(
+                "op.unreadable",
+                "this server cannot read the operation ({reason}); upgrade the server, then release it",
+                reason = u.reason.clone()
             ))),
         }
     }

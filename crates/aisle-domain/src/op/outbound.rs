@@ -66,14 +66,15 @@ pub struct Ship {
 }
 
 fn sscc(code: &str) -> Result<(), OpError> {
-    crate::sscc::check(code).map_err(|e| OpError::Other(e.to_string()))
+    crate::sscc::check(code).map_err(|e| OpError::Other(e.said()))
 }
 
 fn order(order: &str) -> Result<(), OpError> {
     if order.trim().is_empty() {
-        Err(OpError::Other(
-            "a carton belongs to an order: name it".into(),
-        ))
+        Err(OpError::Other(said!(
+            "op.carton_without_order",
+            "a carton belongs to an order: name it"
+        )))
     } else {
         Ok(())
     }
@@ -84,9 +85,11 @@ impl Pack {
         order(&self.order)?;
         sscc(&self.carton)?;
         if self.lines.is_empty() || self.lines.len() > MAX_PACK_LINES {
-            return Err(OpError::Other(format!(
-                "a pack carries 1 to {MAX_PACK_LINES} lines, not {}",
-                self.lines.len()
+            return Err(OpError::Other(said!(
+                "op.pack_lines",
+                "a pack carries 1 to {max} lines, not {lines}",
+                max = MAX_PACK_LINES,
+                lines = self.lines.len()
             )));
         }
         self.lines.iter().try_for_each(|l| positive(l.qty))
@@ -103,7 +106,7 @@ impl CloseCarton {
         sscc(&self.carton)?;
         if !(0..=MAX_CARTON_GRAMS).contains(&self.weight_g) {
             return Err(OpError::Quantity {
-                rule: "a weight of 0 to 2,000,000 g (2 tonnes)",
+                rule: super::QuantityRule::CartonWeight,
                 qty: self.weight_g,
             });
         }
@@ -114,21 +117,26 @@ impl CloseCarton {
 impl Ship {
     pub(super) fn check(&self) -> Result<(), OpError> {
         if self.carrier.trim().is_empty() {
-            return Err(OpError::Other(
-                "a shipment names its carrier (or own truck)".into(),
-            ));
+            return Err(OpError::Other(said!(
+                "op.shipment_without_carrier",
+                "a shipment names its carrier (or own truck)"
+            )));
         }
         if self.cartons.is_empty() || self.cartons.len() > MAX_SHIPMENT_CARTONS {
-            return Err(OpError::Other(format!(
-                "a shipment carries 1 to {MAX_SHIPMENT_CARTONS} cartons, not {}",
-                self.cartons.len()
+            return Err(OpError::Other(said!(
+                "op.shipment_cartons",
+                "a shipment carries 1 to {max} cartons, not {cartons}",
+                max = MAX_SHIPMENT_CARTONS,
+                cartons = self.cartons.len()
             )));
         }
         for (i, c) in self.cartons.iter().enumerate() {
             sscc(c)?;
             if self.cartons[..i].contains(c) {
-                return Err(OpError::Other(format!(
-                    "carton {c} is scanned onto the shipment twice"
+                return Err(OpError::Other(said!(
+                    "op.shipment_carton_twice",
+                    "carton {carton} is scanned onto the shipment twice",
+                    carton = c.clone()
                 )));
             }
         }

@@ -125,7 +125,7 @@ fn structural_rules_are_enforced() {
     };
     assert_eq!(
         Operation::Adjust(adj).check(),
-        Err(OpError::MissingReason("an adjustment"))
+        Err(OpError::AdjustmentWithoutReason)
     );
 }
 

@@ -482,7 +482,7 @@ fn over_capacity(entry: &ChangeLogEntry, view: &dyn StateView) -> ViewResult<Vec
                 related: vec![],
                 message: format!(
                     "{}: this warehouse refuses overfilling, and tablets that had not seen each other's scans filled it together",
-                    over.join("; ")
+                    crate::capacity::joined(&over)
                 ),
             });
         }

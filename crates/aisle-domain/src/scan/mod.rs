@@ -63,6 +63,98 @@ pub enum ScanError {
     },
 }
 
+impl ScanError {
+    /// The message for a person, with its catalog key (see [`crate::said`]). The GS1 details
+    /// (an AI's title, a dictionary's reason) stay as the GS1 dictionary words them.
+    pub fn said(&self) -> crate::Said {
+        match self {
+            Self::Empty => said!("scan.empty", "the scan is empty"),
+            Self::BadAim(aim) => said!(
+                "scan.bad_aim",
+                "malformed symbology identifier {aim:?}: expected ']' followed by a letter and a modifier character",
+                aim = aim.clone()
+            ),
+            Self::ControlCharacter { at, code } => said!(
+                "scan.control_character",
+                "control character {code} at character {at} (only the GS separator is allowed in a scan)",
+                code = format!("U+{code:04X}"),
+                at = *at
+            ),
+            Self::UnknownAi { at, found } => said!(
+                "scan.unknown_ai",
+                "no GS1 Application Identifier starts at character {at} ({found:?})",
+                at = *at,
+                found = found.clone()
+            ),
+            Self::ValueLength { ai, len, min, max } if min == max => said!(
+                "scan.value_length_exact",
+                "AI ({ai}) value has {len} characters; exactly {min} required (a missing FNC1/GS separator?)",
+                ai = ai.clone(),
+                len = *len,
+                min = *min
+            ),
+            Self::ValueLength { ai, len, min, max } => said!(
+                "scan.value_length",
+                "AI ({ai}) value has {len} characters; {min} to {max} allowed (a missing FNC1/GS separator?)",
+                ai = ai.clone(),
+                len = *len,
+                min = *min,
+                max = *max
+            ),
+            Self::BadCharacter {
+                ai,
+                at,
+                found,
+                expected,
+            } => said!(
+                "scan.bad_character",
+                "AI ({ai}) has {found:?} at character {at} of its value; only {expected} are allowed",
+                ai = ai.clone(),
+                found = *found,
+                at = *at,
+                expected = *expected
+            ),
+            Self::Content {
+                ai,
+                title,
+                value,
+                reason,
+            } => said!(
+                "scan.content",
+                "AI ({ai}) {title}: {value:?} {reason}",
+                ai = ai.clone(),
+                title = title.clone(),
+                value = value.clone(),
+                reason = reason.clone()
+            ),
+            Self::Bracketed { at, reason } => said!(
+                "scan.bracketed",
+                "bracketed GS1 data at character {at}: {reason}",
+                at = *at,
+                reason = reason.clone()
+            ),
+            Self::DigitalLink(reason) => {
+                said!(
+                    "scan.digital_link",
+                    "GS1 Digital Link: {reason}",
+                    reason = reason.clone()
+                )
+            }
+            Self::Retail {
+                symbology,
+                data,
+                reason,
+            } => said!(
+                "scan.retail",
+                "{symbology} barcode {data:?}: {reason}",
+                symbology = *symbology,
+                data = data.clone(),
+                reason = reason.clone()
+            ),
+        }
+    }
+}
+
 fn length_rule(min: usize, max: usize) -> String {
     if min == max {
         format!("exactly {min} required")

@@ -1,0 +1,175 @@
+//! Words for the person at the screen: what a message means (a catalog key), the values it
+//! names, and its English text.
+//!
+//! The core speaks English (the CLI, logs, the server's exceptions). A front end in another
+//! language looks the key up in its own catalog and fills in the values; a key its catalog lacks
+//! falls back to the English text. Messages are made with [`said!`](crate::said!), whose template
+//! names every value (`{sku}`, never `{}`), so the catalogs' placeholders can be checked against
+//! the code (`ui/src/lib/device-messages.test.ts`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+/// One message: `key` for a catalog, `args` for its placeholders, `text` in English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Said {
+    /// The catalog key, dotted (`pack.carton_shipped`). Empty for text that has no key (a
+    /// detail passed through from elsewhere, such as a storage engine's own words).
+    pub key: &'static str,
+    /// The values the template names.
+    pub args: BTreeMap<&'static str, Arg>,
+    /// The whole message in English.
+    pub text: String,
+}
+
+/// A value in a message: text, or a message of its own (a reason inside "scan … is not valid:
+/// {reason}"), which a front end translates in turn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Arg {
+    Text(String),
+    Said(Box<Said>),
+}
+
+impl Arg {
+    /// The value in English.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Text(t) => t,
+            Self::Said(s) => &s.text,
+        }
+    }
+}
+
+impl Said {
+    /// Use [`said!`](crate::said!) instead; it keeps key, template and values together.
+    #[doc(hidden)]
+    pub fn new<const N: usize>(
+        key: &'static str,
+        template: &'static str,
+        text: String,
+        args: [(&'static str, String); N],
+    ) -> Self {
+        debug_assert!(
+            placeholders(template).all(|p| args.iter().any(|(name, _)| *name == p)),
+            "said!({key:?}): every placeholder of {template:?} must be passed by name"
+        );
+        Self {
+            key,
+            args: args.into_iter().map(|(k, v)| (k, Arg::Text(v))).collect(),
+            text,
+        }
+    }
+
+    /// Text with no catalog key: shown as it is in every language.
+    pub fn untranslated(text: impl Into<String>) -> Self {
+        Self {
+            key: "",
+            args: BTreeMap::new(),
+            text: text.into(),
+        }
+    }
+
+    /// This message with the value `name` given as a message of its own, for the front end to
+    /// translate too (the English text already holds its English words).
+    pub fn nest(mut self, name: &'static str, inner: Said) -> Self {
+        self.args.insert(name, Arg::Said(Box::new(inner)));
+        self
+    }
+
+    /// The value `name`, in English.
+    pub fn arg(&self, name: &str) -> Option<&str> {
+        self.args.get(name).map(Arg::text)
+    }
+}
+
+impl fmt::Display for Said {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Compares the English text (for tests and logs that name a message by its words).
+impl PartialEq<&str> for Said {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl From<Said> for String {
+    fn from(s: Said) -> Self {
+        s.text
+    }
+}
+
+/// The names of a format template's placeholders (`{name}`, `{name:?}`); an unnamed `{}` is
+/// yielded as the empty name, so the check above refuses it.
+pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter(|part| !part.is_empty())
+        .filter_map(|part| part.split_once('}').map(|(inside, _)| inside))
+        .map(|inside| inside.split(':').next().unwrap_or(""))
+}
+
+/// A [`Said`]: `said!("pack.carton_shipped", "carton {carton} has shipped", carton = code)`.
+/// Every value is named, and only named values appear in the template.
+#[macro_export]
+macro_rules! said {
+    ($key:literal, $template:literal $(, $name:ident = $value:expr)* $(,)?) => {{
+        $(let $name = &($value);)*
+        $crate::said::Said::new(
+            $key,
+            $template,
+            format!($template $(, $name = $name)*),
+            [$((stringify!($name), ::std::string::ToString::to_string(&$name))),*],
+        )
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_keeps_its_key_values_and_english_text() {
+        let code = "003";
+        let s = crate::said!(
+            "pack.shipped",
+            "carton {carton:?} has shipped ({n})",
+            carton = code,
+            n = 2
+        );
+        assert_eq!(s.key, "pack.shipped");
+        assert_eq!(s.text, "carton \"003\" has shipped (2)");
+        assert_eq!(s.arg("carton"), Some("003"));
+        assert_eq!(s.arg("n"), Some("2"));
+        assert_eq!(s.to_string(), s.text);
+    }
+
+    #[test]
+    fn a_nested_message_reaches_the_wire_whole() {
+        let inner = crate::said!("rule.x", "at least {n}", n = 1);
+        let outer =
+            crate::said!("op.q", "must be {rule}", rule = inner.text.clone()).nest("rule", inner);
+        assert_eq!(outer.text, "must be at least 1");
+        let wire = serde_json::to_value(&outer).unwrap_or_default();
+        assert_eq!(wire["args"]["rule"]["key"], "rule.x");
+        assert_eq!(wire["args"]["rule"]["args"]["n"], "1");
+    }
+
+    #[test]
+    fn placeholders_are_the_named_values() {
+        let names: Vec<_> = placeholders("a {x} b {y:?} {{ c {}").collect();
+        assert_eq!(names, vec!["x", "y", ""]);
+    }
+
+    #[test]
+    #[should_panic(expected = "must be passed by name")]
+    fn an_unnamed_placeholder_is_refused_in_debug_builds() {
+        let _ = Said::new("k", "{} and {x}", String::new(), [("x", String::new())]);
+    }
+}
