@@ -164,7 +164,9 @@ fn session(
 pub type Browser = TabletApp;
 
 impl TabletApp {
-    /// Headless Chromium (Debian's `chromium` and `chromedriver`), a fresh profile, 1280x900.
+    /// Headless Chromium (Debian's `chromium` and `chromedriver`), a fresh profile, 1280x800 (a
+    /// tablet held sideways; supervisors use tablets on the floor too, so the pages are held to
+    /// the same layout rules as the app).
     pub fn chromium(profile: &Path, shots: &Path) -> Self {
         let port = free_port();
         let driver = Command::new(find_program("chromedriver"))
@@ -182,7 +184,7 @@ impl TabletApp {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,800",
                     format!("--user-data-dir={}", profile.display()),
                 ],
             }),
@@ -195,7 +197,7 @@ impl TabletApp {
             driver,
             _display: None,
             shots: shots.to_path_buf(),
-            touch: false,
+            touch: true,
         }
     }
 

@@ -8,7 +8,7 @@
 //! stale): it takes the operation's effects back out of its stock ([`take_back_held`]).
 
 use crate::{DeviceError, Result};
-use aisle_domain::Said;
+use aisle_domain::said;
 use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::Delta;
 use aisle_domain::op::{ChangeLogEntry, Operation};
@@ -196,7 +196,10 @@ pub(crate) fn check(conn: &Connection, entry: &ChangeLogEntry, pushed_seq: u64) 
     if verdict.is_clean() {
         return Ok(());
     }
-    let reason = Said::untranslated(verdict.reason().unwrap_or("it breaks a rule"));
+    let reason = verdict
+        .reason()
+        .cloned()
+        .unwrap_or_else(|| said!("authority.breaks_a_rule", "it breaks a rule"));
     Err(
         if verdict
             .exceptions

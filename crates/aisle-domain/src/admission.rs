@@ -15,6 +15,7 @@
 //!
 //! Rules read the state through [`WorkView`], so they are the same whatever stores it.
 
+use crate::Said;
 use crate::ids::{
     DeviceId, ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,
 };
@@ -157,11 +158,11 @@ impl Admission {
     }
 
     /// The first reason, for an operator refused at the scan.
-    pub fn reason(&self) -> Option<&str> {
-        self.exceptions.first().map(|x| x.message.as_str())
+    pub fn reason(&self) -> Option<&Said> {
+        self.exceptions.first().map(|x| &x.message)
     }
 
-    fn hold(kind: ExceptionKind, at: Option<LocationId>, message: String) -> Self {
+    fn hold(kind: ExceptionKind, at: Option<LocationId>, message: Said) -> Self {
         Self {
             verdict: Verdict::Hold,
             exceptions: vec![ExceptionDraft {
@@ -219,28 +220,21 @@ pub fn admit(
         return Ok(Admission::hold(
             ExceptionKind::InvalidOperation,
             None,
-            format!(
-                "{} by operator {:?}: a badge holds no control character",
-                op.kind(),
-                entry.operator
-            ),
+            said!("admission.badge_control_character", "{kind} by operator {operator:?}: a badge holds no control character", kind = op.kind(), operator = entry.operator),
         ));
     }
     if let Err(e) = op.check() {
         return Ok(Admission::hold(
             ExceptionKind::InvalidOperation,
             None,
-            format!("{}: {e}", op.kind()),
+            said!("admission.invalid", "{kind}: {reason}", kind = op.kind(), reason = e.said().text).nest("reason", e.said()),
         ));
     }
     if entry.warehouse_id != warehouse {
         return Ok(Admission::hold(
             ExceptionKind::InvalidOperation,
             None,
-            format!(
-                "{} recorded for another warehouse than the device's",
-                op.kind()
-            ),
+            said!("admission.other_warehouse", "{kind} recorded for another warehouse than the device's", kind = op.kind()),
         ));
     }
     let (items, locations) = references(op);
@@ -249,7 +243,7 @@ pub fn admit(
             return Ok(Admission::hold(
                 ExceptionKind::InvalidOperation,
                 None,
-                format!("{} names item {item}, which is not known", op.kind()),
+                said!("admission.unknown_item", "{kind} names item {item}, which is not known", kind = op.kind(), item = item),
             ));
         }
     }
@@ -259,17 +253,14 @@ pub fn admit(
                 return Ok(Admission::hold(
                     ExceptionKind::InvalidOperation,
                     None,
-                    format!("{} names location {loc}, which is not known", op.kind()),
+                    said!("admission.unknown_location", "{kind} names location {loc}, which is not known", kind = op.kind(), loc = loc),
                 ));
             }
             Some((wh, code)) if wh != warehouse => {
                 return Ok(Admission::hold(
                     ExceptionKind::InvalidOperation,
                     None,
-                    format!(
-                        "{} names location {code} of another warehouse; nothing was recorded there",
-                        op.kind()
-                    ),
+                    said!("admission.location_of_other_warehouse", "{kind} names location {code} of another warehouse; nothing was recorded there", kind = op.kind(), code = code),
                 ));
             }
             Some(_) => {}
@@ -283,25 +274,21 @@ pub fn admit(
                 return Ok(Admission::hold(
                     ExceptionKind::Unauthorized,
                     at,
-                    format!("badge {operator:?} is not a known operator"),
+                    said!("admission.badge_not_known_operator", "badge {operator:?} is not a known operator", operator = operator),
                 ));
             }
             Some(Role::Disabled) => {
                 return Ok(Admission::hold(
                     ExceptionKind::Unauthorized,
                     at,
-                    format!(
-                        "badge {operator} was disabled before this work; it waits for a supervisor to release it"
-                    ),
+                    said!("admission.badge_was_disabled_before", "badge {operator} was disabled before this work; it waits for a supervisor to release it", operator = operator),
                 ));
             }
             Some(Role::Operator) if matches!(op, Operation::Adjust(_)) => {
                 return Ok(Admission::hold(
                     ExceptionKind::Unauthorized,
                     at,
-                    format!(
-                        "{operator} is not a supervisor; an adjustment needs a supervisor to sign in"
-                    ),
+                    said!("admission.not_supervisor_an_adjustment", "{operator} is not a supervisor; an adjustment needs a supervisor to sign in", operator = operator),
                 ));
             }
             Some(_) => {}
@@ -320,9 +307,7 @@ pub fn admit(
             key: None,
             location: at,
             related: vec![],
-            message: format!(
-                "license plate {code} already exists under another identity; the stock is kept under this operation's plate, which has no label of its own"
-            ),
+            message: said!("admission.license_plate_already_exists", "license plate {code} already exists under another identity; the stock is kept under this operation's plate, which has no label of its own", code = code),
         });
     }
     let lost_lease = match WorkRef::of(op) {
@@ -330,14 +315,18 @@ pub fn admit(
             let holders = view.lease_holders(work, when)?;
             if !holders.is_empty() && !holders.iter().any(|h| h.device == entry.device_id) {
                 let names: Vec<&str> = holders.iter().map(|h| h.name.as_str()).collect();
-                Some(format!(
-                    "this {} was assigned to {} when the work was done",
-                    match work {
-                        WorkRef::OrderLine(_) => "order line",
-                        WorkRef::Task(_) => "task",
-                    },
-                    names.join(", ")
-                ))
+                Some(match work {
+                    WorkRef::OrderLine(_) => said!(
+                        "admission.order_line_assigned_elsewhere",
+                        "this order line was assigned to {holders} when the work was done",
+                        holders = names.join(", ")
+                    ),
+                    WorkRef::Task(_) => said!(
+                        "admission.task_assigned_elsewhere",
+                        "this task was assigned to {holders} when the work was done",
+                        holders = names.join(", ")
+                    ),
+                })
             } else {
                 None
             }
@@ -372,30 +361,49 @@ fn work_mismatch(
     warehouse: WarehouseId,
     today: NaiveDate,
     view: &dyn WorkView,
-) -> ViewResult<Option<String>> {
+) -> ViewResult<Option<Said>> {
     let sku = |item| -> ViewResult<String> {
         Ok(view.item_sku(item)?.unwrap_or_else(|| item.to_string()))
     };
-    let line_check = |line: Option<WorkLine>, what: &str, item: ItemId| -> ViewResult<_> {
+    let line_check = |line: Option<WorkLine>, what: Said, item: ItemId| -> ViewResult<_> {
+        let words = what.text.clone();
         Ok(match line {
-            None => Some(format!("the {what} line it names is not known")),
-            Some(l) if l.warehouse != warehouse => Some(format!(
-                "{what} line {} belongs to another warehouse",
-                l.reference
+            None => Some(said!(
+                "admission.line_not_known",
+                "the {what} line it names is not known",
+                what = words
             )),
-            Some(l) if l.item != item => Some(format!(
-                "{} is not the item of {what} line {} ({})",
-                sku(item)?,
-                l.reference,
-                sku(l.item)?
+            Some(l) if l.warehouse != warehouse => Some(said!(
+                "admission.line_of_other_warehouse",
+                "{what} line {reference} belongs to another warehouse",
+                what = words,
+                reference = l.reference
             )),
+            Some(l) if l.item != item => {
+                let want = sku(l.item)?;
+                Some(said!(
+                    "admission.not_item_of_line",
+                    "{sku} is not the item of {what} line {reference} ({want})",
+                    sku = sku(item)?,
+                    what = words,
+                    reference = l.reference,
+                    want = want
+                ))
+            }
             Some(WorkLine {
                 closed: Some(why),
                 reference,
                 ..
-            }) => Some(format!("{what} line {reference} takes no more work: {why}")),
+            }) => Some(said!(
+                "admission.line_closed",
+                "{what} line {reference} takes no more work: {why}",
+                what = words,
+                reference = reference,
+                why = why
+            )),
             Some(_) => None,
-        })
+        }
+        .map(|m| m.nest("what", what)))
     };
     match op {
         Operation::Pick(p) => match p.order_line {
@@ -403,18 +411,19 @@ fn work_mismatch(
                 let line = view.order_line(id)?;
                 let days = line.as_ref().map_or(0, |l| l.min_shelf_life_days);
                 let reference = line.as_ref().map(|l| l.reference.clone());
-                Ok(line_check(line, "order", p.key.item)?.or_else(|| {
+                Ok(line_check(line, said!("admission.word_order", "order"), p.key.item)?.or_else(|| {
                     let why = shelf_life::unsellable(p.key.expiry, today, days)?;
-                    Some(format!(
-                        "{why}: it may not be picked for order line {}",
-                        reference.unwrap_or_default()
-                    ))
+                    Some(said!("admission.unsellable", "{why}: it may not be picked for order line {line}", line = reference.unwrap_or_default(), why = why))
                 }))
             }
             None => Ok(None),
         },
         Operation::Receive(r) => match r.receipt_line {
-            Some(id) => line_check(view.receipt_line(id)?, "receipt", r.key.item),
+            Some(id) => line_check(
+                view.receipt_line(id)?,
+                said!("admission.word_receipt", "receipt"),
+                r.key.item,
+            ),
             None => Ok(None),
         },
         Operation::Putaway(t) | Operation::Move(t) => match t.task {
@@ -437,49 +446,36 @@ fn task_check(
     from: Option<LocationId>,
     to: LocationId,
     sku: &dyn Fn(ItemId) -> ViewResult<String>,
-) -> ViewResult<Option<String>> {
+) -> ViewResult<Option<Said>> {
     let Some(task) = view.task(id)? else {
-        return Ok(Some(format!("task {id} is not known")));
+        return Ok(Some(said!("admission.task_not_known", "task {id} is not known", id = id)));
     };
     let code = |l: LocationId| -> ViewResult<String> {
         Ok(view.location(l)?.map_or_else(|| l.to_string(), |(_, c)| c))
     };
-    let what = if task.from.is_some() { "move" } else { "count" };
+    let what = if task.from.is_some() {
+        said!("admission.word_move", "move")
+    } else {
+        said!("admission.word_count", "count")
+    };
     Ok(if let Some(why) = &task.closed {
-        Some(format!(
-            "{what} task {id} is {why}; work on it no longer counts"
-        ))
+        Some(said!("admission.task_closed", "{what} task {id} is {why}; work on it no longer counts", what = what.text.clone(), id = id, why = why).nest("what", what.clone()))
     } else if task.warehouse != warehouse {
-        Some(format!("task {id} belongs to another warehouse"))
+        Some(said!("admission.task_belongs_another_warehouse", "task {id} belongs to another warehouse", id = id))
     } else if task.from.is_some() != from.is_some() {
-        Some(format!(
-            "task {id} is a {what} task; record it with a {what}"
-        ))
+        Some(said!("admission.task_other_kind", "task {id} is a {what} task; record it with a {what}", id = id, what = what.text.clone()).nest("what", what.clone()))
     } else if task.item != item {
-        Some(format!(
-            "task {id} is for {}, not {}",
-            sku(task.item)?,
-            sku(item)?
-        ))
+        Some(said!("admission.task_other_item", "task {id} is for {want}, not {got}", want = sku(task.item)?, got = sku(item)?, id = id))
     } else if let (Some(want), Some(got)) = (task.from, from)
         && want != got
     {
-        Some(format!(
-            "task {id} takes the stock from {}, not from {}",
-            code(want)?,
-            code(got)?
-        ))
+        Some(said!("admission.task_other_source", "task {id} takes the stock from {want}, not from {got}", got = code(got)?, want = code(want)?, id = id))
     } else if task.to != to {
-        Some(format!(
-            "task {id} {} {}, not {}",
-            if from.is_some() {
-                "goes to"
+        Some(if from.is_some() {
+                said!("admission.task_other_target", "task {id} goes to {want}, not {got}", want = code(task.to)?, got = code(to)?, id = id)
             } else {
-                "counts at"
-            },
-            code(task.to)?,
-            code(to)?
-        ))
+                said!("admission.task_other_count_place", "task {id} counts at {want}, not {got}", want = code(task.to)?, got = code(to)?, id = id)
+            })
     } else {
         None
     })

@@ -79,6 +79,11 @@ impl Said {
         self
     }
 
+    /// Whether the English text holds `part` (for tests and logs that name a message by words).
+    pub fn contains(&self, part: &str) -> bool {
+        self.text.contains(part)
+    }
+
     /// The value `name`, in English.
     pub fn arg(&self, name: &str) -> Option<&str> {
         self.args.get(name).map(Arg::text)

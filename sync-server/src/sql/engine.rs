@@ -379,7 +379,7 @@ impl SqlStorage {
         )?;
         let mut drafts = admission.exceptions;
         for d in &mut drafts {
-            d.message.push_str(match d.kind {
+            d.message.text.push_str(match d.kind {
                 ExceptionKind::WorkMismatch => {
                     "; the stock moved as scanned, the line or task it names is unchanged"
                 }
@@ -449,7 +449,7 @@ impl SqlStorage {
                     op_ids,
                     location: d.location,
                     key: d.key,
-                    message: d.message,
+                    message: d.message.text,
                 },
             )?;
         }

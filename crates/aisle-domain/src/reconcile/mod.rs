@@ -5,6 +5,7 @@
 //! supervisor must look at it. It reads the state *before* the operation is applied through
 //! [`StateView`], so the rules are the same whatever stores the state.
 
+use crate::Said;
 use crate::capacity::{Limits, Load};
 use crate::ids::{ItemId, LocationId, OpId, OrderLineId, ReceiptLineId};
 use crate::ledger::StockKey;
@@ -218,7 +219,7 @@ pub struct ExceptionDraft {
     pub location: Option<LocationId>,
     /// Earlier operations involved (the assessed operation itself is implied).
     pub related: Vec<OpId>,
-    pub message: String,
+    pub message: Said,
 }
 
 /// Decides the exceptions an operation raises against the state before it.
@@ -249,13 +250,7 @@ pub fn assess(
                 key: Some(key.clone()),
                 location: Some(key.location),
                 related: vec![],
-                message: format!(
-                    "{}: {} taken with {} on hand; stock is now {}",
-                    view.describe(key)?,
-                    -qty,
-                    before,
-                    before + qty
-                ),
+                message: said!("reconcile.negative", "{stock}: {taken} taken with {before} on hand; stock is now {after}", stock = view.describe(key)?, taken = -qty, before = before, after = before + qty),
             });
         }
     }
@@ -275,11 +270,7 @@ pub fn assess(
                     key: Some(key.clone()),
                     location: Some(key.location),
                     related: counts,
-                    message: format!(
-                        "{}: stock moved ({}) by a device that had not seen a count of it; check the count",
-                        view.describe(key)?,
-                        entry.op.kind()
-                    ),
+                    message: said!("reconcile.moved_during_count", "{stock}: stock moved ({kind}) by a device that had not seen a count of it; check the count", stock = view.describe(key)?, kind = entry.op.kind()),
                 });
             }
         }
@@ -295,12 +286,7 @@ pub fn assess(
                     key: Some(p.key.clone()),
                     location: Some(p.key.location),
                     related: line.ops.clone(),
-                    message: format!(
-                        "order line for {} picked {} in all against {} ordered",
-                        view.describe(&p.key)?,
-                        line.done + p.qty,
-                        line.target
-                    ),
+                    message: said!("reconcile.over_picked", "order line for {stock} picked {done} in all against {target} ordered", stock = view.describe(&p.key)?, done = line.done + p.qty, target = line.target),
                 });
             }
         }
@@ -314,12 +300,7 @@ pub fn assess(
                     key: Some(r.key.clone()),
                     location: Some(r.key.location),
                     related: line.ops.clone(),
-                    message: format!(
-                        "{} received {} in all against {} expected",
-                        view.describe(&r.key)?,
-                        line.done + r.qty,
-                        line.target
-                    ),
+                    message: said!("reconcile.over_received", "{stock} received {done} in all against {target} expected", stock = view.describe(&r.key)?, done = line.done + r.qty, target = line.target),
                 });
             }
             for s in &r.serials {
@@ -329,10 +310,7 @@ pub fn assess(
                         key: Some(r.key.clone()),
                         location: Some(r.key.location),
                         related: vec![first],
-                        message: format!(
-                            "serial {s} of {} is already in stock",
-                            view.describe(&r.key)?
-                        ),
+                        message: said!("reconcile.serial_in_stock", "serial {serial} of {stock} is already in stock", stock = view.describe(&r.key)?, serial = s),
                     });
                 }
             }
@@ -345,13 +323,7 @@ pub fn assess(
                     key: Some(c.key.clone()),
                     location: Some(c.key.location),
                     related: vec![],
-                    message: format!(
-                        "{}: counted {} while the device expected {}, but the books had {} (stock moved during the count)",
-                        view.describe(&c.key)?,
-                        c.counted,
-                        c.expected,
-                        server
-                    ),
+                    message: said!("reconcile.count_stale", "{stock}: counted {counted} while the device expected {expected}, but the books had {server} (stock moved during the count)", stock = view.describe(&c.key)?, counted = c.counted, expected = c.expected, server = server),
                 });
             }
             let diff = (c.counted - c.expected).abs();
@@ -362,32 +334,15 @@ pub fn assess(
                     key: Some(c.key.clone()),
                     location: Some(c.key.location),
                     related: vec![],
-                    message: format!(
-                        "{}: counted {} against {} expected ({:+})",
-                        view.describe(&c.key)?,
-                        c.counted,
-                        c.expected,
-                        c.counted - c.expected
-                    ),
+                    message: said!("reconcile.count_variance", "{stock}: counted {counted} against {expected} expected ({difference})", stock = view.describe(&c.key)?, counted = c.counted, expected = c.expected, difference = format!("{:+}", c.counted - c.expected)),
                 });
             }
         }
         Operation::Return(r) => {
             let line = view.returned(&r.order, r.key.item)?;
             let message = match &line {
-                None => Some(format!(
-                    "{}: {} returned against order {}, which is unknown or has not shipped",
-                    view.describe(&r.key)?,
-                    r.qty,
-                    r.order
-                )),
-                Some(l) if l.done + r.qty > l.target => Some(format!(
-                    "{}: {} returned in all against {} shipped on order {}",
-                    view.describe(&r.key)?,
-                    l.done + r.qty,
-                    l.target,
-                    r.order
-                )),
+                None => Some(said!("reconcile.return_unshipped", "{stock}: {qty} returned against order {order}, which is unknown or has not shipped", stock = view.describe(&r.key)?, qty = r.qty, order = r.order)),
+                Some(l) if l.done + r.qty > l.target => Some(said!("reconcile.over_returned", "{stock}: {done} returned in all against {target} shipped on order {order}", stock = view.describe(&r.key)?, done = l.done + r.qty, target = l.target, order = r.order)),
                 Some(_) => None,
             };
             if let Some(message) = message {
@@ -413,10 +368,7 @@ pub fn assess(
                         key: None,
                         location: None,
                         related: vec![first],
-                        message: format!(
-                            "carton {c} is shipped a second time (carrier {}); it left on an earlier shipment",
-                            s.carrier.trim()
-                        ),
+                        message: said!("reconcile.carton_shipped_second_time", "carton {carton} is shipped a second time (carrier {carrier}); it left on an earlier shipment", carrier = s.carrier.trim(), carton = c),
                     });
                 }
             }
@@ -426,10 +378,7 @@ pub fn assess(
             key: None,
             location: u.location,
             related: vec![],
-            message: format!(
-                "unknown barcode {:?} scanned where {} was expected",
-                u.raw, u.expected
-            ),
+            message: said!("reconcile.unknown_barcode_scanned_where", "unknown barcode {raw:?} scanned where {expected} was expected", raw = u.raw, expected = u.expected),
         }),
         _ => {}
     }
@@ -480,10 +429,7 @@ fn over_capacity(entry: &ChangeLogEntry, view: &dyn StateView) -> ViewResult<Vec
                 key: None,
                 location: Some(location),
                 related: vec![],
-                message: format!(
-                    "{}: this warehouse refuses overfilling, and tablets that had not seen each other's scans filled it together",
-                    crate::capacity::joined(&over)
-                ),
+                message: said!("reconcile.overfilled_together", "{over}: this warehouse refuses overfilling, and tablets that had not seen each other's scans filled it together", over = crate::capacity::joined(&over)),
             });
         }
     }
@@ -498,7 +444,7 @@ fn packing(
     view: &dyn StateView,
 ) -> ViewResult<Vec<ExceptionDraft>> {
     let mut out = Vec::new();
-    let mut draft = |related: Vec<OpId>, message: String| {
+    let mut draft = |related: Vec<OpId>, message: Said| {
         out.push(ExceptionDraft {
             kind: ExceptionKind::PackMismatch,
             key: None,
@@ -511,10 +457,7 @@ fn packing(
         if c.order != p.order {
             draft(
                 vec![],
-                format!(
-                    "carton {} holds order {}, and goods of order {} were packed into it",
-                    p.carton, c.order, p.order
-                ),
+                said!("reconcile.carton_mixed", "carton {carton} holds order {held}, and goods of order {order} were packed into it", carton = p.carton, held = c.order, order = p.order),
             );
         }
         // Recorded after the shipment was (by the devices' clocks): in any sync order, a pack
@@ -524,10 +467,7 @@ fn packing(
         {
             draft(
                 vec![ship],
-                format!(
-                    "goods of order {} were packed into carton {} after it shipped",
-                    p.order, p.carton
-                ),
+                said!("reconcile.goods_order_were_packed", "goods of order {order} were packed into carton {carton} after it shipped", order = p.order, carton = p.carton),
             );
         }
     }
@@ -543,20 +483,11 @@ fn packing(
         match view.packed(&p.order, item)? {
             None => draft(
                 vec![],
-                format!(
-                    "{sku}: {qty} packed into carton {} for order {}, which has no line of it",
-                    p.carton, p.order
-                ),
+                said!("reconcile.packed_into_carton_order", "{sku}: {qty} packed into carton {carton} for order {order}, which has no line of it", carton = p.carton, order = p.order, sku = sku, qty = qty),
             ),
             Some(l) if l.done + qty > l.target => draft(
                 l.ops,
-                format!(
-                    "{sku}: {} packed in all against {} ordered on order {} (carton {})",
-                    l.done + qty,
-                    l.target,
-                    p.order,
-                    p.carton
-                ),
+                said!("reconcile.over_packed", "{sku}: {done} packed in all against {target} ordered on order {order} (carton {carton})", done = l.done + qty, target = l.target, order = p.order, carton = p.carton, sku = sku),
             ),
             Some(_) => {}
         }
