@@ -166,7 +166,7 @@ async function replenishmentPage() {
     el(
       "tr",
       { "data-testid": `suggestion-${l.sku}` },
-      el("td", {}, l.suggestion ? el("input", { type: "checkbox", checked: true, "aria-label": t("reorder.orderSku", { sku: l.sku }), onchange: (e) => picks.set(l.sku, e.target.checked) }) : ""),
+      el("td", {}, l.suggestion ? el("label", { class: "tap" }, el("input", { type: "checkbox", checked: true, "aria-label": t("reorder.orderSku", { sku: l.sku }), onchange: (e) => picks.set(l.sku, e.target.checked) })) : ""),
       el("td", {}, l.sku, el("br"), el("span", { class: "why" }, l.description)),
       el("td", { class: "num" }, num(l.position.on_hand)),
       el("td", { class: "num" }, num(l.position.allocated)),

@@ -138,7 +138,7 @@ export async function exceptionsPage() {
     return el(
       "tr",
       { "data-testid": "exception", "data-kind": x.kind },
-      el("td", {}, el("input", { type: "checkbox", "aria-label": t("exceptions.pick"), "data-testid": "pick-exception", onchange: (e) => (e.target.checked ? picked.add(x.id) : picked.delete(x.id)) })),
+      el("td", {}, el("label", { class: "tap" }, el("input", { type: "checkbox", "aria-label": t("exceptions.pick"), "data-testid": "pick-exception", onchange: (e) => (e.target.checked ? picked.add(x.id) : picked.delete(x.id)) }))),
       el("td", {}, kindName(x.kind)),
       el("td", {}, x.message),
       el("td", {}, deviceName.get(x.device_id) ?? "", x.operator ? el("div", { class: "why" }, x.operator) : ""),

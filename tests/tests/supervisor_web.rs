@@ -13,7 +13,7 @@ use aisle_e2e::{Backend, Device, Server, quick};
 /// machine (the screenshots are the PostgreSQL run's, the same pages).
 #[test]
 fn a_supervisor_resolves_an_exception_and_orders_what_is_short() {
-    for backend in [Backend::Sqlite] {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
         eprintln!("the supervisor's pages on {backend:?}");
         supervisor_day(backend);
     }
