@@ -154,6 +154,14 @@ fn work_held_by_the_server_is_taken_back_by_the_device_that_did_it(backend: Back
 
 aisle_e2e::on_both!(a_badge_disabled_while_tablets_are_offline_loses_no_scan_and_signs_in_nowhere);
 fn a_badge_disabled_while_tablets_are_offline_loses_no_scan_and_signs_in_nowhere(backend: Backend) {
+    // Whichever tablet syncs first after the disable.
+    for b_first in [false, true] {
+        eprintln!("after the disable, {} syncs first", if b_first { "B" } else { "A" });
+        disabled_badge(backend, b_first);
+    }
+}
+
+fn disabled_badge(backend: Backend, b_first: bool) {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_demo_on(backend, dir.path(), 20);
     let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
@@ -167,7 +175,7 @@ fn a_badge_disabled_while_tablets_are_offline_loses_no_scan_and_signs_in_nowhere
     b.sync();
     assert!(a.store.sign_in(&badge, "0000").is_ok());
     // A supervisor disables the badge while both tablets are offline; both go on working with it
-    // (they cannot know), A before its sync, B after A has synced.
+    // (they cannot know), then sync in either order.
     let sup = aisle_e2e::Supervisor::sign_in(&server);
     std::thread::sleep(std::time::Duration::from_millis(20));
     let r = sup.post(
@@ -178,9 +186,15 @@ fn a_badge_disabled_while_tablets_are_offline_loses_no_scan_and_signs_in_nowhere
     std::thread::sleep(std::time::Duration::from_millis(20));
     a.receive_units(3);
     b.receive_units(4);
-    a.sync();
-    b.sync();
-    a.sync();
+    if b_first {
+        b.sync();
+        a.sync();
+        b.sync();
+    } else {
+        a.sync();
+        b.sync();
+        a.sync();
+    }
     // No scan is lost: every operation of both tablets is on the server, the ones done after the
     // disable held for a supervisor (one exception each), none applied.
     let ids: Vec<String> = [a.id(), b.id()].into();
