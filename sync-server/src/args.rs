@@ -23,8 +23,8 @@ pub struct Cli {
     #[arg(long, env = "AISLE_SERVER_DB", global = true)]
     pub db: Option<String>,
     /// A TOML configuration file (keys: listen, database, log_json, public_url, tls_cert,
-    /// tls_key, allow_plain_http, gs1_company_prefix, sscc_extension, [printers]; see
-    /// docs/deployment.md).
+    /// tls_key, enrolment_ca_cert, allow_plain_http, gs1_company_prefix, sscc_extension,
+    /// [printers]; see docs/deployment.md).
     #[arg(long, env = "AISLE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     #[command(subcommand)]
@@ -54,6 +54,10 @@ pub enum Command {
         /// Allow plain HTTP on an address other machines can reach (only on a trusted network).
         #[arg(long)]
         allow_plain_http: bool,
+        /// The warehouse CA's certificate (PEM) that signed --tls-cert: put into the enrolment
+        /// QR codes made on the supervisor pages, so a tablet trusts this server from its scan.
+        #[arg(long)]
+        enrolment_ca_cert: Option<PathBuf>,
     },
     /// Import master data or work from CSV (all rows or none).
     Import { kind: ImportArg, file: PathBuf },

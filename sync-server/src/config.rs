@@ -20,6 +20,8 @@ pub struct FileConfig {
     /// Serve HTTPS with this certificate chain and key (PEM files).
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// The warehouse CA's certificate (PEM) for enrolment QR codes (pages and `device enroll`).
+    pub enrolment_ca_cert: Option<PathBuf>,
     /// Allow plain HTTP on an address other machines can reach.
     pub allow_plain_http: Option<bool>,
     /// The company's GS1 prefix (7 to 10 digits) that cartons' SSCCs are minted under.

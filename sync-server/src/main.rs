@@ -99,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             allow_plain_http,
+            enrolment_ca_cert,
         } => {
             init_logging(log_json || file.log_json.unwrap_or(false));
             let listen = listen
@@ -126,7 +127,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?;
             let outbound = aisle_server::api::shipping::Outbound::from_config(&file)
                 .map_err(anyhow::Error::msg)?;
-            serve(Arc::new(storage), listen, tls, outbound)
+            let enrolment_ca = enrolment_ca_cert
+                .or(file.enrolment_ca_cert.clone())
+                .map(|p| read_ca(&p))
+                .transpose()?;
+            serve(Arc::new(storage), listen, tls, outbound, enrolment_ca)
         }
         Command::Import { kind, file } => {
             let mut f = std::fs::File::open(&file)
@@ -176,11 +181,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ca_cert,
             } => {
                 let ca_pem = ca_cert
-                    .map(|p| {
-                        std::fs::read_to_string(&p).with_context(|| {
-                            format!("cannot read the CA certificate {}", p.display())
-                        })
-                    })
+                    .or(file.enrolment_ca_cert.clone())
+                    .map(|p| read_ca(&p))
                     .transpose()?;
                 let server_url = server_url
                     .or(file.public_url.clone())
@@ -564,11 +566,25 @@ fn init_logging(json: bool) {
     }
 }
 
+/// A CA certificate for enrolment QR codes: a PEM certificate, or a clear error naming the file.
+fn read_ca(path: &std::path::Path) -> anyhow::Result<String> {
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the CA certificate {}", path.display()))?;
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        bail!(
+            "{} is not a PEM certificate (-----BEGIN CERTIFICATE-----); tablets could not use it",
+            path.display()
+        );
+    }
+    Ok(pem)
+}
+
 fn serve(
     storage: Arc<dyn Storage>,
     listen: SocketAddr,
     tls: Option<TlsFiles>,
     outbound: aisle_server::api::shipping::Outbound,
+    enrolment_ca: Option<String>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -576,6 +592,7 @@ fn serve(
     runtime.block_on(async move {
         let mut state = AppState::new(storage.clone());
         state.outbound = Arc::new(outbound);
+        state.enrolment_ca = enrolment_ca.map(Arc::from);
         let app = router(state).into_make_service();
         let listener = std::net::TcpListener::bind(listen)
             .with_context(|| format!("cannot listen on {listen}"))?;

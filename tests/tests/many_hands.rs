@@ -156,7 +156,10 @@ aisle_e2e::on_both!(a_badge_disabled_while_tablets_are_offline_loses_no_scan_and
 fn a_badge_disabled_while_tablets_are_offline_loses_no_scan_and_signs_in_nowhere(backend: Backend) {
     // Whichever tablet syncs first after the disable.
     for b_first in [false, true] {
-        eprintln!("after the disable, {} syncs first", if b_first { "B" } else { "A" });
+        eprintln!(
+            "after the disable, {} syncs first",
+            if b_first { "B" } else { "A" }
+        );
         disabled_badge(backend, b_first);
     }
 }

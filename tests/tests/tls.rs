@@ -91,6 +91,8 @@ fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local(back
             cert.to_str().unwrap(),
             "--tls-key",
             key.to_str().unwrap(),
+            "--enrolment-ca-cert",
+            ca.to_str().unwrap(),
         ],
     );
     let port = https
@@ -209,6 +211,66 @@ fn devices_sync_over_https_with_the_warehouse_ca_and_plain_http_stays_local(back
         aisle(&t3, &["sync"]).status.success(),
         "the CA from the QR code is trusted"
     );
+
+    // From the supervisor pages too: the server started with the CA puts it in the QR code it
+    // draws, and a tablet that scans it syncs.
+    https.set_operator("SUP2", true);
+    let web = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(p.ca.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let session: serde_json::Value = web
+        .post(format!("{url}/v1/supervisor/session"))
+        .header("aisle-protocol", "1")
+        .json(&serde_json::json!({ "badge": "SUP2", "pin": "0000" }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let enrolment: serde_json::Value = web
+        .post(format!("{url}/v1/supervisor/devices/enrol"))
+        .header("aisle-protocol", "1")
+        .bearer_auth(session["token"].as_str().unwrap())
+        .json(&serde_json::json!({ "warehouse": "WH1", "name": "T4", "server_url": url }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let payload = enrolment["payload"].as_str().unwrap();
+    let parsed = aisle_proto::EnrolmentPayload::parse(payload).unwrap();
+    assert_eq!(parsed.ca_pem.as_deref(), Some(p.ca.as_str()));
+    assert!(
+        !enrolment["qr"].as_array().unwrap().is_empty(),
+        "the CA fits the QR code"
+    );
+    let t4 = dir.path().join("t4.db");
+    assert!(aisle(&t4, &["init", "--name", "T4"]).status.success());
+    let out = aisle(&t4, &["enroll", "--qr", payload]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        aisle(&t4, &["sync"]).status.success(),
+        "T4 trusts the server"
+    );
+
+    // A file that is not a certificate is refused at start-up, naming it.
+    let out = server(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+        "--enrolment-ca-cert",
+        key.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("is not a PEM certificate"), "{said}");
 
     // A device will not send its token in the clear to another machine unless told to.
     let other = dir.path().join("other.db");

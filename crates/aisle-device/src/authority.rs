@@ -8,11 +8,11 @@
 //! stale): it takes the operation's effects back out of its stock ([`take_back_held`]).
 
 use crate::{DeviceError, Result};
-use aisle_domain::said;
 use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::ledger::Delta;
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::{ExceptionKind, ViewResult};
+use aisle_domain::said;
 use aisle_domain::shelf_life;
 use aisle_domain::{
     DeviceId, ItemId, LocationId, OrderLineId, PlateId, ReceiptLineId, TaskId, WarehouseId,

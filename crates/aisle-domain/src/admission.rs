@@ -220,21 +220,36 @@ pub fn admit(
         return Ok(Admission::hold(
             ExceptionKind::InvalidOperation,
             None,
-            said!("admission.badge_control_character", "{kind} by operator {operator:?}: a badge holds no control character", kind = op.kind(), operator = entry.operator),
+            said!(
+                "admission.badge_control_character",
+                "{kind} by operator {operator:?}: a badge holds no control character",
+                kind = op.kind(),
+                operator = entry.operator
+            ),
         ));
     }
     if let Err(e) = op.check() {
         return Ok(Admission::hold(
             ExceptionKind::InvalidOperation,
             None,
-            said!("admission.invalid", "{kind}: {reason}", kind = op.kind(), reason = e.said().text).nest("reason", e.said()),
+            said!(
+                "admission.invalid",
+                "{kind}: {reason}",
+                kind = op.kind(),
+                reason = e.said().text
+            )
+            .nest("reason", e.said()),
         ));
     }
     if entry.warehouse_id != warehouse {
         return Ok(Admission::hold(
             ExceptionKind::InvalidOperation,
             None,
-            said!("admission.other_warehouse", "{kind} recorded for another warehouse than the device's", kind = op.kind()),
+            said!(
+                "admission.other_warehouse",
+                "{kind} recorded for another warehouse than the device's",
+                kind = op.kind()
+            ),
         ));
     }
     let (items, locations) = references(op);
@@ -243,7 +258,12 @@ pub fn admit(
             return Ok(Admission::hold(
                 ExceptionKind::InvalidOperation,
                 None,
-                said!("admission.unknown_item", "{kind} names item {item}, which is not known", kind = op.kind(), item = item),
+                said!(
+                    "admission.unknown_item",
+                    "{kind} names item {item}, which is not known",
+                    kind = op.kind(),
+                    item = item
+                ),
             ));
         }
     }
@@ -253,14 +273,24 @@ pub fn admit(
                 return Ok(Admission::hold(
                     ExceptionKind::InvalidOperation,
                     None,
-                    said!("admission.unknown_location", "{kind} names location {loc}, which is not known", kind = op.kind(), loc = loc),
+                    said!(
+                        "admission.unknown_location",
+                        "{kind} names location {loc}, which is not known",
+                        kind = op.kind(),
+                        loc = loc
+                    ),
                 ));
             }
             Some((wh, code)) if wh != warehouse => {
                 return Ok(Admission::hold(
                     ExceptionKind::InvalidOperation,
                     None,
-                    said!("admission.location_of_other_warehouse", "{kind} names location {code} of another warehouse; nothing was recorded there", kind = op.kind(), code = code),
+                    said!(
+                        "admission.location_of_other_warehouse",
+                        "{kind} names location {code} of another warehouse; nothing was recorded there",
+                        kind = op.kind(),
+                        code = code
+                    ),
                 ));
             }
             Some(_) => {}
@@ -274,21 +304,33 @@ pub fn admit(
                 return Ok(Admission::hold(
                     ExceptionKind::Unauthorized,
                     at,
-                    said!("admission.badge_not_known_operator", "badge {operator:?} is not a known operator", operator = operator),
+                    said!(
+                        "admission.badge_not_known_operator",
+                        "badge {operator:?} is not a known operator",
+                        operator = operator
+                    ),
                 ));
             }
             Some(Role::Disabled) => {
                 return Ok(Admission::hold(
                     ExceptionKind::Unauthorized,
                     at,
-                    said!("admission.badge_was_disabled_before", "badge {operator} was disabled before this work; it waits for a supervisor to release it", operator = operator),
+                    said!(
+                        "admission.badge_was_disabled_before",
+                        "badge {operator} was disabled before this work; it waits for a supervisor to release it",
+                        operator = operator
+                    ),
                 ));
             }
             Some(Role::Operator) if matches!(op, Operation::Adjust(_)) => {
                 return Ok(Admission::hold(
                     ExceptionKind::Unauthorized,
                     at,
-                    said!("admission.not_supervisor_an_adjustment", "{operator} is not a supervisor; an adjustment needs a supervisor to sign in", operator = operator),
+                    said!(
+                        "admission.not_supervisor_an_adjustment",
+                        "{operator} is not a supervisor; an adjustment needs a supervisor to sign in",
+                        operator = operator
+                    ),
                 ));
             }
             Some(_) => {}
@@ -411,10 +453,19 @@ fn work_mismatch(
                 let line = view.order_line(id)?;
                 let days = line.as_ref().map_or(0, |l| l.min_shelf_life_days);
                 let reference = line.as_ref().map(|l| l.reference.clone());
-                Ok(line_check(line, said!("admission.word_order", "order"), p.key.item)?.or_else(|| {
-                    let why = shelf_life::unsellable(p.key.expiry, today, days)?;
-                    Some(said!("admission.unsellable", "{why}: it may not be picked for order line {line}", line = reference.unwrap_or_default(), why = why))
-                }))
+                Ok(
+                    line_check(line, said!("admission.word_order", "order"), p.key.item)?.or_else(
+                        || {
+                            let why = shelf_life::unsellable(p.key.expiry, today, days)?;
+                            Some(said!(
+                                "admission.unsellable",
+                                "{why}: it may not be picked for order line {line}",
+                                line = reference.unwrap_or_default(),
+                                why = why
+                            ))
+                        },
+                    ),
+                )
             }
             None => Ok(None),
         },
@@ -448,7 +499,11 @@ fn task_check(
     sku: &dyn Fn(ItemId) -> ViewResult<String>,
 ) -> ViewResult<Option<Said>> {
     let Some(task) = view.task(id)? else {
-        return Ok(Some(said!("admission.task_not_known", "task {id} is not known", id = id)));
+        return Ok(Some(said!(
+            "admission.task_not_known",
+            "task {id} is not known",
+            id = id
+        )));
     };
     let code = |l: LocationId| -> ViewResult<String> {
         Ok(view.location(l)?.map_or_else(|| l.to_string(), |(_, c)| c))
@@ -459,23 +514,68 @@ fn task_check(
         said!("admission.word_count", "count")
     };
     Ok(if let Some(why) = &task.closed {
-        Some(said!("admission.task_closed", "{what} task {id} is {why}; work on it no longer counts", what = what.text.clone(), id = id, why = why).nest("what", what.clone()))
+        Some(
+            said!(
+                "admission.task_closed",
+                "{what} task {id} is {why}; work on it no longer counts",
+                what = what.text.clone(),
+                id = id,
+                why = why
+            )
+            .nest("what", what.clone()),
+        )
     } else if task.warehouse != warehouse {
-        Some(said!("admission.task_belongs_another_warehouse", "task {id} belongs to another warehouse", id = id))
+        Some(said!(
+            "admission.task_belongs_another_warehouse",
+            "task {id} belongs to another warehouse",
+            id = id
+        ))
     } else if task.from.is_some() != from.is_some() {
-        Some(said!("admission.task_other_kind", "task {id} is a {what} task; record it with a {what}", id = id, what = what.text.clone()).nest("what", what.clone()))
+        Some(
+            said!(
+                "admission.task_other_kind",
+                "task {id} is a {what} task; record it with a {what}",
+                id = id,
+                what = what.text.clone()
+            )
+            .nest("what", what.clone()),
+        )
     } else if task.item != item {
-        Some(said!("admission.task_other_item", "task {id} is for {want}, not {got}", want = sku(task.item)?, got = sku(item)?, id = id))
+        Some(said!(
+            "admission.task_other_item",
+            "task {id} is for {want}, not {got}",
+            want = sku(task.item)?,
+            got = sku(item)?,
+            id = id
+        ))
     } else if let (Some(want), Some(got)) = (task.from, from)
         && want != got
     {
-        Some(said!("admission.task_other_source", "task {id} takes the stock from {want}, not from {got}", got = code(got)?, want = code(want)?, id = id))
+        Some(said!(
+            "admission.task_other_source",
+            "task {id} takes the stock from {want}, not from {got}",
+            got = code(got)?,
+            want = code(want)?,
+            id = id
+        ))
     } else if task.to != to {
         Some(if from.is_some() {
-                said!("admission.task_other_target", "task {id} goes to {want}, not {got}", want = code(task.to)?, got = code(to)?, id = id)
-            } else {
-                said!("admission.task_other_count_place", "task {id} counts at {want}, not {got}", want = code(task.to)?, got = code(to)?, id = id)
-            })
+            said!(
+                "admission.task_other_target",
+                "task {id} goes to {want}, not {got}",
+                want = code(task.to)?,
+                got = code(to)?,
+                id = id
+            )
+        } else {
+            said!(
+                "admission.task_other_count_place",
+                "task {id} counts at {want}, not {got}",
+                want = code(task.to)?,
+                got = code(to)?,
+                id = id
+            )
+        })
     } else {
         None
     })

@@ -102,7 +102,7 @@ pub async fn enrol(
     let payload = aisle_proto::EnrolmentPayload {
         server,
         code: e.code.clone(),
-        ca_pem: None,
+        ca_pem: state.enrolment_ca.as_deref().map(str::to_string),
     }
     .encode();
     tracing::info!(device = %e.name, warehouse = %e.warehouse_code, by = %who.session.badge, "enrolment code created");

@@ -70,6 +70,9 @@ pub struct AppState {
     pub pushes: Arc<tokio::sync::Semaphore>,
     /// Cartons' SSCC numbering and the label printers.
     pub outbound: Arc<shipping::Outbound>,
+    /// The warehouse CA's certificate (PEM) that enrolment QR codes carry, when the server's
+    /// certificate is signed by the warehouse's own CA.
+    pub enrolment_ca: Option<Arc<str>>,
 }
 
 /// A short name a supervisor gives (a badge, an operator's or a tablet's name): 1 to 64
@@ -102,6 +105,7 @@ impl AppState {
             request_timeout: REQUEST_TIMEOUT,
             pushes: Arc::new(tokio::sync::Semaphore::new(PUSHES_AT_ONCE)),
             outbound: Arc::new(shipping::Outbound::default()),
+            enrolment_ca: None,
         }
     }
 

@@ -116,7 +116,9 @@ impl Supervision for SqlStorage {
                 if check.verdict == Verdict::Hold {
                     return Err(StorageError::Invalid(format!(
                         "this operation cannot be applied: {}; accept the exception to leave it out",
-                        check.reason().map_or("it breaks a rule", |r| r.text.as_str())
+                        check
+                            .reason()
+                            .map_or("it breaks a rule", |r| r.text.as_str())
                     )));
                 }
                 let seq = self.server_op_by(&tx, x.warehouse_id, as_supervisor.op, by)?;

@@ -250,7 +250,14 @@ pub fn assess(
                 key: Some(key.clone()),
                 location: Some(key.location),
                 related: vec![],
-                message: said!("reconcile.negative", "{stock}: {taken} taken with {before} on hand; stock is now {after}", stock = view.describe(key)?, taken = -qty, before = before, after = before + qty),
+                message: said!(
+                    "reconcile.negative",
+                    "{stock}: {taken} taken with {before} on hand; stock is now {after}",
+                    stock = view.describe(key)?,
+                    taken = -qty,
+                    before = before,
+                    after = before + qty
+                ),
             });
         }
     }
@@ -286,7 +293,13 @@ pub fn assess(
                     key: Some(p.key.clone()),
                     location: Some(p.key.location),
                     related: line.ops.clone(),
-                    message: said!("reconcile.over_picked", "order line for {stock} picked {done} in all against {target} ordered", stock = view.describe(&p.key)?, done = line.done + p.qty, target = line.target),
+                    message: said!(
+                        "reconcile.over_picked",
+                        "order line for {stock} picked {done} in all against {target} ordered",
+                        stock = view.describe(&p.key)?,
+                        done = line.done + p.qty,
+                        target = line.target
+                    ),
                 });
             }
         }
@@ -300,7 +313,13 @@ pub fn assess(
                     key: Some(r.key.clone()),
                     location: Some(r.key.location),
                     related: line.ops.clone(),
-                    message: said!("reconcile.over_received", "{stock} received {done} in all against {target} expected", stock = view.describe(&r.key)?, done = line.done + r.qty, target = line.target),
+                    message: said!(
+                        "reconcile.over_received",
+                        "{stock} received {done} in all against {target} expected",
+                        stock = view.describe(&r.key)?,
+                        done = line.done + r.qty,
+                        target = line.target
+                    ),
                 });
             }
             for s in &r.serials {
@@ -310,7 +329,12 @@ pub fn assess(
                         key: Some(r.key.clone()),
                         location: Some(r.key.location),
                         related: vec![first],
-                        message: said!("reconcile.serial_in_stock", "serial {serial} of {stock} is already in stock", stock = view.describe(&r.key)?, serial = s),
+                        message: said!(
+                            "reconcile.serial_in_stock",
+                            "serial {serial} of {stock} is already in stock",
+                            stock = view.describe(&r.key)?,
+                            serial = s
+                        ),
                     });
                 }
             }
@@ -334,15 +358,35 @@ pub fn assess(
                     key: Some(c.key.clone()),
                     location: Some(c.key.location),
                     related: vec![],
-                    message: said!("reconcile.count_variance", "{stock}: counted {counted} against {expected} expected ({difference})", stock = view.describe(&c.key)?, counted = c.counted, expected = c.expected, difference = format!("{:+}", c.counted - c.expected)),
+                    message: said!(
+                        "reconcile.count_variance",
+                        "{stock}: counted {counted} against {expected} expected ({difference})",
+                        stock = view.describe(&c.key)?,
+                        counted = c.counted,
+                        expected = c.expected,
+                        difference = format!("{:+}", c.counted - c.expected)
+                    ),
                 });
             }
         }
         Operation::Return(r) => {
             let line = view.returned(&r.order, r.key.item)?;
             let message = match &line {
-                None => Some(said!("reconcile.return_unshipped", "{stock}: {qty} returned against order {order}, which is unknown or has not shipped", stock = view.describe(&r.key)?, qty = r.qty, order = r.order)),
-                Some(l) if l.done + r.qty > l.target => Some(said!("reconcile.over_returned", "{stock}: {done} returned in all against {target} shipped on order {order}", stock = view.describe(&r.key)?, done = l.done + r.qty, target = l.target, order = r.order)),
+                None => Some(said!(
+                    "reconcile.return_unshipped",
+                    "{stock}: {qty} returned against order {order}, which is unknown or has not shipped",
+                    stock = view.describe(&r.key)?,
+                    qty = r.qty,
+                    order = r.order
+                )),
+                Some(l) if l.done + r.qty > l.target => Some(said!(
+                    "reconcile.over_returned",
+                    "{stock}: {done} returned in all against {target} shipped on order {order}",
+                    stock = view.describe(&r.key)?,
+                    done = l.done + r.qty,
+                    target = l.target,
+                    order = r.order
+                )),
                 Some(_) => None,
             };
             if let Some(message) = message {
@@ -378,7 +422,12 @@ pub fn assess(
             key: None,
             location: u.location,
             related: vec![],
-            message: said!("reconcile.unknown_barcode_scanned_where", "unknown barcode {raw:?} scanned where {expected} was expected", raw = u.raw, expected = u.expected),
+            message: said!(
+                "reconcile.unknown_barcode_scanned_where",
+                "unknown barcode {raw:?} scanned where {expected} was expected",
+                raw = u.raw,
+                expected = u.expected
+            ),
         }),
         _ => {}
     }
@@ -457,7 +506,13 @@ fn packing(
         if c.order != p.order {
             draft(
                 vec![],
-                said!("reconcile.carton_mixed", "carton {carton} holds order {held}, and goods of order {order} were packed into it", carton = p.carton, held = c.order, order = p.order),
+                said!(
+                    "reconcile.carton_mixed",
+                    "carton {carton} holds order {held}, and goods of order {order} were packed into it",
+                    carton = p.carton,
+                    held = c.order,
+                    order = p.order
+                ),
             );
         }
         // Recorded after the shipment was (by the devices' clocks): in any sync order, a pack
@@ -467,7 +522,12 @@ fn packing(
         {
             draft(
                 vec![ship],
-                said!("reconcile.goods_order_were_packed", "goods of order {order} were packed into carton {carton} after it shipped", order = p.order, carton = p.carton),
+                said!(
+                    "reconcile.goods_order_were_packed",
+                    "goods of order {order} were packed into carton {carton} after it shipped",
+                    order = p.order,
+                    carton = p.carton
+                ),
             );
         }
     }
@@ -483,11 +543,26 @@ fn packing(
         match view.packed(&p.order, item)? {
             None => draft(
                 vec![],
-                said!("reconcile.packed_into_carton_order", "{sku}: {qty} packed into carton {carton} for order {order}, which has no line of it", carton = p.carton, order = p.order, sku = sku, qty = qty),
+                said!(
+                    "reconcile.packed_into_carton_order",
+                    "{sku}: {qty} packed into carton {carton} for order {order}, which has no line of it",
+                    carton = p.carton,
+                    order = p.order,
+                    sku = sku,
+                    qty = qty
+                ),
             ),
             Some(l) if l.done + qty > l.target => draft(
                 l.ops,
-                said!("reconcile.over_packed", "{sku}: {done} packed in all against {target} ordered on order {order} (carton {carton})", done = l.done + qty, target = l.target, order = p.order, carton = p.carton, sku = sku),
+                said!(
+                    "reconcile.over_packed",
+                    "{sku}: {done} packed in all against {target} ordered on order {order} (carton {carton})",
+                    done = l.done + qty,
+                    target = l.target,
+                    order = p.order,
+                    carton = p.carton,
+                    sku = sku
+                ),
             ),
             Some(_) => {}
         }
