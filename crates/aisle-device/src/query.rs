@@ -252,6 +252,82 @@ pub(crate) fn change_log_on(
     .collect()
 }
 
+/// A change-log entry as stored, for a push: the same JSON as a [`ChangeLogEntry`], with its
+/// operation and scans passed on as the text the log holds instead of decoded and encoded again
+/// (a push of 10,000 spent about 20 ms on that; docs/PERFORMANCE.md, session 15). The server
+/// reads each entry whole and holds one it cannot read for a supervisor.
+#[derive(Debug, Serialize)]
+pub(crate) struct StoredEntry {
+    pub op_id: String,
+    pub device_id: String,
+    pub seq: u64,
+    pub schema_version: u32,
+    pub warehouse_id: String,
+    pub operator: String,
+    pub device_time: String,
+    pub scans: Box<serde_json::value::RawValue>,
+    pub seen_cursor: u64,
+    pub op: Box<serde_json::value::RawValue>,
+}
+
+/// Change-log entries after `after` (at most `limit`) as stored, for a push.
+pub(crate) fn stored_entries(
+    conn: &rusqlite::Connection,
+    after: u64,
+    limit: u64,
+) -> Result<Vec<StoredEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload, seen_cursor
+         FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map([after as i64, limit as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, u32>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, String>(8)?,
+            r.get::<_, i64>(9)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (
+            seq,
+            op_id,
+            device_id,
+            schema_version,
+            warehouse_id,
+            operator,
+            device_time,
+            scans,
+            payload,
+            seen,
+        ) = row?;
+        // Checked as JSON, not decoded: what the log holds goes to the server as it is.
+        let json = |what: &str, text: String| {
+            serde_json::value::RawValue::from_string(text)
+                .map_err(|e| DeviceError::Decode(format!("entry {seq} {what}: {e}")))
+        };
+        Ok(StoredEntry {
+            op_id,
+            device_id,
+            seq: seq as u64,
+            schema_version,
+            warehouse_id,
+            operator,
+            device_time,
+            scans: json("scans", scans)?,
+            seen_cursor: seen as u64,
+            op: json("payload", payload)?,
+        })
+    })
+    .collect()
+}
+
 /// Every stock line by key.
 pub(crate) fn all_stock(
     conn: &rusqlite::Connection,

@@ -7,7 +7,6 @@
 
 use crate::authority::take_back_held;
 use crate::master::{upsert_item, upsert_location, upsert_plates};
-use crate::query::LogFilter;
 use crate::record::{apply, apply_deltas};
 use crate::{DeviceError, Result, Store};
 use aisle_domain::ledger::{Delta, StockKey, net};
@@ -17,8 +16,8 @@ use aisle_domain::{Said, said};
 use aisle_proto::{
     APP_VERSION_HEADER, ClaimRequest, ClaimResponse, DEVICE_TIME_HEADER, EnrollRequest,
     EnrollResponse, ErrorBody, Exception, LOG_END_HEADER, Lease, MasterData, OperatorRecord,
-    OrderLine, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
-    ReceiptLine, Snapshot, StockSummary, Task,
+    OrderLine, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushResponse, ReceiptLine,
+    Snapshot, StockSummary, Task,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -30,8 +29,16 @@ use uuid::Uuid;
 /// What this build calls itself to the server.
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// A push request ([`aisle_proto::PushRequest`]) with the entries as the log stores them.
+#[derive(serde::Serialize)]
+struct StoredPush {
+    device_id: aisle_domain::DeviceId,
+    epoch: Uuid,
+    entries: Vec<crate::query::StoredEntry>,
+}
+
 /// Entries per push request.
-const PUSH_BATCH: u64 = 5_000;
+const PUSH_BATCH: u64 = aisle_proto::MAX_PUSH_ENTRIES as u64;
 /// Requests bodies larger than this are gzip-compressed.
 const COMPRESS_ABOVE: usize = 16 * 1024;
 
@@ -668,16 +675,12 @@ impl Store {
                 })?;
         loop {
             let pushed = self.sync_state()?.pushed_seq;
-            let mut entries = self.change_log(LogFilter {
-                unsynced: false,
-                after: pushed,
-                limit: Some(PUSH_BATCH),
-            })?;
+            let mut entries = crate::query::stored_entries(&self.conn, pushed, PUSH_BATCH)?;
             entries.retain(|e| e.seq <= end as u64);
             if entries.is_empty() {
                 break;
             }
-            let req = PushRequest {
+            let req = StoredPush {
                 device_id: device.device_id,
                 epoch,
                 entries,

@@ -76,6 +76,34 @@ fn device_identity_is_set_once() {
 }
 
 #[test]
+fn a_push_sends_the_log_as_stored_and_it_reads_as_the_same_entries() {
+    let mut f = fixture();
+    receive(&mut f, "]C10119506000134359", 2);
+    receive(&mut f, "]C10105012345000015\u{1d}10L42\u{1d}17270131", 5);
+    let unknown = f.store.receive(
+        &ReceiveRequest {
+            location: "LOC:WH1:RCV-01".into(),
+            item: "4006381333931".into(),
+            ..Default::default()
+        },
+        &f.ctx,
+    );
+    assert!(
+        unknown.is_err(),
+        "an unknown barcode is logged, not received"
+    );
+    let typed = f.store.change_log(LogFilter::default()).unwrap();
+    assert_eq!(typed.len(), 3);
+    let stored = crate::query::stored_entries(&f.store.conn, 0, 100).unwrap();
+    let json = serde_json::to_string(&stored).unwrap();
+    let read: Vec<aisle_domain::ChangeLogEntry> = serde_json::from_str(&json).unwrap();
+    assert_eq!(read, typed);
+    // After a number, at most a limit.
+    let rest = crate::query::stored_entries(&f.store.conn, 1, 1).unwrap();
+    assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
+}
+
+#[test]
 fn receiving_a_case_gs1_label_records_base_units_lot_and_expiry() {
     let mut f = fixture();
     // A case of BOLT: 2 cases of 12.

@@ -25,7 +25,7 @@ pub const LOG_END_HEADER: &str = "aisle-log-end";
 pub const DEVICE_TIME_HEADER: &str = "aisle-device-time";
 
 /// Largest number of change-log entries in one push.
-pub const MAX_PUSH_ENTRIES: usize = 5_000;
+pub const MAX_PUSH_ENTRIES: usize = 10_000;
 /// Default and largest page of operations in one pull.
 pub const DEFAULT_PULL_LIMIT: u32 = 2_000;
 pub const MAX_PULL_LIMIT: u32 = 10_000;
