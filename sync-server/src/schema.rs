@@ -62,6 +62,9 @@ const V20_LOCATION_LIMITS: &str = aisle_ledger::schema::V4_LOCATION_LIMITS;
 const V21_OPERATOR_DISABLED: &str = include_str!("../migrations/sqlite/0019_operator_disabled.sql");
 /// The language a supervisor set for an operator (the same text on PostgreSQL).
 const V22_OPERATOR_LANGUAGE: &str = include_str!("../migrations/sqlite/0020_operator_language.sql");
+/// The ledger's foreign keys dropped (SQLite only; PostgreSQL's 0004 did the same).
+const V23_LEDGER_UNCHECKED_KEYS: &str =
+    include_str!("../migrations/sqlite/0021_ledger_unchecked_keys.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -87,6 +90,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V20_LOCATION_LIMITS),
     M::up(V21_OPERATOR_DISABLED),
     M::up(V22_OPERATOR_LANGUAGE),
+    M::up(V23_LEDGER_UNCHECKED_KEYS),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -97,7 +101,7 @@ pub const LATEST: usize = MIGRATION_LIST.len();
 /// The same schema on PostgreSQL, as numbered files in `migrations/postgres/` (the version is kept
 /// in `aisle_schema`). It starts at today's tables; from here on both lists grow together, except
 /// where a backend needs its own change (0004: the ledger's foreign keys, dropped on PostgreSQL
-/// only).
+/// first; SQLite's 0021 did the same with a table rebuild).
 pub mod postgres {
     /// Oldest first.
     pub const MIGRATIONS: &[&str] = &[
@@ -252,6 +256,11 @@ mod tests {
                 "V22_OPERATOR_LANGUAGE",
                 V22_OPERATOR_LANGUAGE,
                 "c12bcc8d3e8c85f20aded58a26d7c9bd511c9d2856d91ced6d27a7cfeb9a25f8",
+            ),
+            (
+                "V23_LEDGER_UNCHECKED_KEYS",
+                V23_LEDGER_UNCHECKED_KEYS,
+                "0bc3f8fc7faf52bcebfa9382f73a91487448884f60a5c69215b0ec2fe4767cf2",
             ),
         ];
         for (name, sql, pinned) in released {
