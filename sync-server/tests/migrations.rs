@@ -274,5 +274,12 @@ fn every_earlier_version_with_data_migrates_and_goes_on_serving() {
             page.stock
         );
         assert_eq!(page.durable_seq, 3, "from version {from}");
+        // The ledger stays append-only (on SQLite 0021 rebuilt it without foreign keys).
+        for sql in ["UPDATE ledger SET qty = qty + 1", "DELETE FROM ledger"] {
+            assert!(
+                conn.execute(sql, []).is_err(),
+                "from version {from}: {sql} was allowed"
+            );
+        }
     }
 }
