@@ -206,56 +206,78 @@ impl Store {
     }
 }
 
-/// Change-log entries after `after`, on any connection (sync reads them inside its transaction).
-pub(crate) fn change_log_on(
+/// One change-log row as the table holds it.
+struct LogRow {
+    seq: u64,
+    op_id: String,
+    device_id: String,
+    schema_version: u32,
+    warehouse_id: String,
+    operator: String,
+    device_time: String,
+    scans: String,
+    payload: String,
+    seen_cursor: u64,
+}
+
+/// The change-log rows after `after` (at most `limit`), in order, each made into a `T` by `each`.
+fn log_rows<T>(
     conn: &rusqlite::Connection,
     after: u64,
     limit: Option<u64>,
-) -> Result<Vec<ChangeLogEntry>> {
+    mut each: impl FnMut(LogRow) -> Result<T>,
+) -> Result<Vec<T>> {
     let limit = limit.map_or(-1, |l| l as i64);
     let mut stmt = conn.prepare_cached(
         "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload, seen_cursor
          FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map([after as i64, limit], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, u32>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, String>(8)?,
-            r.get::<_, i64>(9)?,
-        ))
+        Ok(LogRow {
+            seq: r.get::<_, i64>(0)? as u64,
+            op_id: r.get(1)?,
+            device_id: r.get(2)?,
+            schema_version: r.get(3)?,
+            warehouse_id: r.get(4)?,
+            operator: r.get(5)?,
+            device_time: r.get(6)?,
+            scans: r.get(7)?,
+            payload: r.get(8)?,
+            seen_cursor: r.get::<_, i64>(9)? as u64,
+        })
     })?;
-    rows.map(|row| {
-        let (seq, op_id, device_id, schema_version, wh, operator, time, scans, payload, seen) =
-            row?;
+    rows.map(|row| each(row?)).collect()
+}
+
+/// Change-log entries after `after`, on any connection (sync reads them inside its transaction).
+pub(crate) fn change_log_on(
+    conn: &rusqlite::Connection,
+    after: u64,
+    limit: Option<u64>,
+) -> Result<Vec<ChangeLogEntry>> {
+    log_rows(conn, after, limit, |row| {
+        let seq = row.seq;
         Ok(ChangeLogEntry {
-            op_id: parse_id(&op_id)?,
-            device_id: parse_id(&device_id)?,
-            seq: seq as u64,
-            schema_version,
-            warehouse_id: parse_id(&wh)?,
-            operator,
-            device_time: chrono::DateTime::parse_from_rfc3339(&time)
+            op_id: parse_id(&row.op_id)?,
+            device_id: parse_id(&row.device_id)?,
+            seq,
+            schema_version: row.schema_version,
+            warehouse_id: parse_id(&row.warehouse_id)?,
+            operator: row.operator,
+            device_time: chrono::DateTime::parse_from_rfc3339(&row.device_time)
                 .map_err(|e| DeviceError::Decode(format!("entry {seq} time: {e}")))?
                 .to_utc(),
-            scans: serde_json::from_str(&scans)?,
-            seen_cursor: seen as u64,
-            op: serde_json::from_str(&payload)?,
+            scans: serde_json::from_str(&row.scans)?,
+            seen_cursor: row.seen_cursor,
+            op: serde_json::from_str(&row.payload)?,
         })
     })
-    .collect()
 }
 
 /// A change-log entry as stored, for a push: the same JSON as a [`ChangeLogEntry`], with its
 /// operation and scans passed on as the text the log holds instead of decoded and encoded again
-/// (a push of 10,000 spent about 20 ms on that; docs/PERFORMANCE.md, session 15). The server
-/// reads each entry whole and holds one it cannot read for a supervisor.
+/// (docs/PERFORMANCE.md, session 15). The server reads each entry whole and holds one it cannot
+/// read for a supervisor.
 #[derive(Debug, Serialize)]
 pub(crate) struct StoredEntry {
     pub op_id: String,
@@ -276,56 +298,26 @@ pub(crate) fn stored_entries(
     after: u64,
     limit: u64,
 ) -> Result<Vec<StoredEntry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload, seen_cursor
-         FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    )?;
-    let rows = stmt.query_map([after as i64, limit as i64], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, u32>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, String>(8)?,
-            r.get::<_, i64>(9)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (
-            seq,
-            op_id,
-            device_id,
-            schema_version,
-            warehouse_id,
-            operator,
-            device_time,
-            scans,
-            payload,
-            seen,
-        ) = row?;
+    log_rows(conn, after, Some(limit), |row| {
+        let seq = row.seq;
         // Checked as JSON, not decoded: what the log holds goes to the server as it is.
         let json = |what: &str, text: String| {
             serde_json::value::RawValue::from_string(text)
                 .map_err(|e| DeviceError::Decode(format!("entry {seq} {what}: {e}")))
         };
         Ok(StoredEntry {
-            op_id,
-            device_id,
-            seq: seq as u64,
-            schema_version,
-            warehouse_id,
-            operator,
-            device_time,
-            scans: json("scans", scans)?,
-            seen_cursor: seen as u64,
-            op: json("payload", payload)?,
+            op_id: row.op_id,
+            device_id: row.device_id,
+            seq,
+            schema_version: row.schema_version,
+            warehouse_id: row.warehouse_id,
+            operator: row.operator,
+            device_time: row.device_time,
+            scans: json("scans", row.scans)?,
+            seen_cursor: row.seen_cursor,
+            op: json("payload", row.payload)?,
         })
     })
-    .collect()
 }
 
 /// Every stock line by key.
