@@ -407,7 +407,16 @@ fn work_mismatch(
     let sku = |item| -> ViewResult<String> {
         Ok(view.item_sku(item)?.unwrap_or_else(|| item.to_string()))
     };
-    let line_check = |line: Option<WorkLine>, what: Said, item: ItemId| -> ViewResult<_> {
+    // `what` names the line's kind, made only when there is something to say (this runs for
+    // every entry a push or a scan checks).
+    let line_check = |line: Option<WorkLine>, what: fn() -> Said, item: ItemId| -> ViewResult<_> {
+        if line
+            .as_ref()
+            .is_some_and(|l| l.warehouse == warehouse && l.item == item && l.closed.is_none())
+        {
+            return Ok(None);
+        }
+        let what = what();
         let words = what.text.clone();
         Ok(match line {
             None => Some(said!(
@@ -454,8 +463,8 @@ fn work_mismatch(
                 let days = line.as_ref().map_or(0, |l| l.min_shelf_life_days);
                 let reference = line.as_ref().map(|l| l.reference.clone());
                 Ok(
-                    line_check(line, said!("admission.word_order", "order"), p.key.item)?.or_else(
-                        || {
+                    line_check(line, || said!("admission.word_order", "order"), p.key.item)?
+                        .or_else(|| {
                             let why = shelf_life::unsellable(p.key.expiry, today, days)?;
                             Some(said!(
                                 "admission.unsellable",
@@ -463,8 +472,7 @@ fn work_mismatch(
                                 line = reference.unwrap_or_default(),
                                 why = why
                             ))
-                        },
-                    ),
+                        }),
                 )
             }
             None => Ok(None),
@@ -472,7 +480,7 @@ fn work_mismatch(
         Operation::Receive(r) => match r.receipt_line {
             Some(id) => line_check(
                 view.receipt_line(id)?,
-                said!("admission.word_receipt", "receipt"),
+                || said!("admission.word_receipt", "receipt"),
                 r.key.item,
             ),
             None => Ok(None),
@@ -508,12 +516,16 @@ fn task_check(
     let code = |l: LocationId| -> ViewResult<String> {
         Ok(view.location(l)?.map_or_else(|| l.to_string(), |(_, c)| c))
     };
-    let what = if task.from.is_some() {
-        said!("admission.word_move", "move")
-    } else {
-        said!("admission.word_count", "count")
+    // Made only for the two messages that name the task's kind.
+    let what = || {
+        if task.from.is_some() {
+            said!("admission.word_move", "move")
+        } else {
+            said!("admission.word_count", "count")
+        }
     };
     Ok(if let Some(why) = &task.closed {
+        let what = what();
         Some(
             said!(
                 "admission.task_closed",
@@ -522,7 +534,7 @@ fn task_check(
                 id = id,
                 why = why
             )
-            .nest("what", what.clone()),
+            .nest("what", what),
         )
     } else if task.warehouse != warehouse {
         Some(said!(
@@ -531,6 +543,7 @@ fn task_check(
             id = id
         ))
     } else if task.from.is_some() != from.is_some() {
+        let what = what();
         Some(
             said!(
                 "admission.task_other_kind",
@@ -538,7 +551,7 @@ fn task_check(
                 id = id,
                 what = what.text.clone()
             )
-            .nest("what", what.clone()),
+            .nest("what", what),
         )
     } else if task.item != item {
         Some(said!(

@@ -103,12 +103,6 @@ impl PartialEq<&str> for Said {
     }
 }
 
-impl From<Said> for String {
-    fn from(s: Said) -> Self {
-        s.text
-    }
-}
-
 /// The names of a format template's placeholders (`{name}`, `{name:?}`); an unnamed `{}` is
 /// yielded as the empty name, so the check above refuses it.
 pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {

@@ -10,21 +10,26 @@ use crate::scan::gtin::mod10;
 use serde::{Deserialize, Serialize};
 
 /// Why an SSCC cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SsccError {
-    #[error("the GS1 company prefix {0:?} must be 7 to 10 digits")]
     Prefix(String),
-    #[error("the extension digit must be 0 to 9, not {0}")]
     Extension(u8),
-    #[error("serial reference {serial} does not fit in the {digits} digits prefix {prefix} leaves")]
     Serial {
         serial: u64,
         digits: usize,
         prefix: String,
     },
-    #[error("{0:?} is not an SSCC: 18 digits with a valid check digit")]
     NotSscc(String),
 }
+
+/// The English words, from [`SsccError::said`] (one text for the CLI, logs and the catalogs' English).
+impl std::fmt::Display for SsccError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.said().text)
+    }
+}
+
+impl std::error::Error for SsccError {}
 
 impl SsccError {
     /// The message for a person, with its catalog key (see [`crate::said`]).

@@ -300,31 +300,29 @@ impl fmt::Display for OpKind {
 }
 
 /// An operation that breaks a rule no replica could accept.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpError {
-    #[error("quantity must be {rule}, not {qty}")]
     Quantity { rule: QuantityRule, qty: i64 },
-    #[error("{count} serial numbers given for a quantity of {qty}; one serial per unit is needed")]
     SerialCount { count: usize, qty: i64 },
-    #[error("serial number {0:?} is given twice")]
     DuplicateSerial(String),
-    #[error("source and destination are the same place")]
     SamePlace,
-    #[error("picked {qty} of {requested} requested: a short pick needs a reason")]
     ShortWithoutReason { qty: i64, requested: i64 },
-    #[error("picked {qty} but only {requested} were requested")]
     OverPick { qty: i64, requested: i64 },
-    #[error("a reason is needed for an adjustment")]
     AdjustmentWithoutReason,
-    #[error("item {sku} is {what}-tracked: scan or enter its {what}")]
     TrackingMissing { sku: String, what: &'static str },
-    #[error("item {sku} is not serial-tracked, but serial numbers were given")]
     SerialsNotTracked { sku: String },
-    #[error("{field} {text:?} holds a control character, which no label or keyboard produces")]
     ControlCharacter { field: &'static str, text: String },
-    #[error("{0}")]
     Other(Said),
 }
+
+/// The English words, from [`OpError::said`] (one text for the CLI, logs and the catalogs' English).
+impl std::fmt::Display for OpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.said().text)
+    }
+}
+
+impl std::error::Error for OpError {}
 
 /// Which rule a quantity broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,52 +16,56 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 /// Why raw input is not a usable scan. Every variant says what, where and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScanError {
-    #[error("the scan is empty")]
     Empty,
-    #[error(
-        "malformed symbology identifier {0:?}: expected ']' followed by a letter and a modifier character"
-    )]
     BadAim(String),
-    #[error(
-        "control character U+{code:04X} at character {at} (only the GS separator is allowed in a scan)"
-    )]
-    ControlCharacter { at: usize, code: u32 },
-    #[error("no GS1 Application Identifier starts at character {at} ({found:?})")]
-    UnknownAi { at: usize, found: String },
-    #[error("AI ({ai}) value has {len} characters; {} (a missing FNC1/GS separator?)", length_rule(*.min, *.max))]
+    ControlCharacter {
+        at: usize,
+        code: u32,
+    },
+    UnknownAi {
+        at: usize,
+        found: String,
+    },
     ValueLength {
         ai: String,
         len: usize,
         min: usize,
         max: usize,
     },
-    #[error("AI ({ai}) has {found:?} at character {at} of its value; only {expected} are allowed")]
     BadCharacter {
         ai: String,
         at: usize,
         found: char,
         expected: &'static str,
     },
-    #[error("AI ({ai}) {title}: {value:?} {reason}")]
     Content {
         ai: String,
         title: String,
         value: String,
         reason: String,
     },
-    #[error("bracketed GS1 data at character {at}: {reason}")]
-    Bracketed { at: usize, reason: String },
-    #[error("GS1 Digital Link: {0}")]
+    Bracketed {
+        at: usize,
+        reason: String,
+    },
     DigitalLink(String),
-    #[error("{symbology} barcode {data:?}: {reason}")]
     Retail {
         symbology: &'static str,
         data: String,
         reason: String,
     },
 }
+
+/// The English words, from [`ScanError::said`] (one text for the CLI, logs and the catalogs' English).
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.said().text)
+    }
+}
+
+impl std::error::Error for ScanError {}
 
 impl ScanError {
     /// The message for a person, with its catalog key (see [`crate::said`]). The GS1 details
@@ -152,14 +156,6 @@ impl ScanError {
                 reason = reason.clone()
             ),
         }
-    }
-}
-
-fn length_rule(min: usize, max: usize) -> String {
-    if min == max {
-        format!("exactly {min} required")
-    } else {
-        format!("{min} to {max} allowed")
     }
 }
 
