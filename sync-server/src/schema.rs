@@ -65,6 +65,8 @@ const V22_OPERATOR_LANGUAGE: &str = include_str!("../migrations/sqlite/0020_oper
 /// The ledger's foreign keys dropped (SQLite only; PostgreSQL's 0004 did the same).
 const V23_LEDGER_UNCHECKED_KEYS: &str =
     include_str!("../migrations/sqlite/0021_ledger_unchecked_keys.sql");
+/// Each exception's message with its catalog key and values (the same text on PostgreSQL).
+const V24_EXCEPTION_SAID: &str = include_str!("../migrations/sqlite/0022_exception_said.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -91,6 +93,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V21_OPERATOR_DISABLED),
     M::up(V22_OPERATOR_LANGUAGE),
     M::up(V23_LEDGER_UNCHECKED_KEYS),
+    M::up(V24_EXCEPTION_SAID),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -121,6 +124,7 @@ pub mod postgres {
         aisle_ledger::schema::V4_LOCATION_LIMITS,
         super::V21_OPERATOR_DISABLED,
         super::V22_OPERATOR_LANGUAGE,
+        super::V24_EXCEPTION_SAID,
     ];
 }
 
@@ -261,6 +265,11 @@ mod tests {
                 "V23_LEDGER_UNCHECKED_KEYS",
                 V23_LEDGER_UNCHECKED_KEYS,
                 "0bc3f8fc7faf52bcebfa9382f73a91487448884f60a5c69215b0ec2fe4767cf2",
+            ),
+            (
+                "V24_EXCEPTION_SAID",
+                V24_EXCEPTION_SAID,
+                "2ddc23b647f820c228ebf2de2100ad7f334943445d7d68b0e36c5621bb1811d3",
             ),
         ];
         for (name, sql, pinned) in released {

@@ -393,17 +393,18 @@ impl StateView for TxView<'_> {
         })
     }
 
-    fn describe(&self, key: &StockKey) -> ViewResult<String> {
+    fn describe(&self, key: &StockKey) -> ViewResult<aisle_domain::said::Said> {
         let names: Option<(String, String)> = self.one(
             "SELECT i.sku, l.code FROM items i, locations l WHERE i.id = ?1 AND l.id = ?2",
             args![key.item.to_string(), key.location.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let (sku, loc) = names.unwrap_or_else(|| (key.item.to_string(), key.location.to_string()));
-        Ok(match &key.lot {
-            Some(lot) => format!("{sku} lot {lot} at {loc}"),
-            None => format!("{sku} at {loc}"),
-        })
+        Ok(aisle_domain::reconcile::stock_words(
+            &sku,
+            &loc,
+            key.lot.as_deref(),
+        ))
     }
 }
 

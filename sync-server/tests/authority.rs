@@ -812,8 +812,22 @@ async fn each_entry_of_a_push_sees_the_stock_the_entries_before_it_left() {
     let mut entries = vec![d.entry("ALICE", key_op("receive", 5))];
     entries.push(d.entry("ALICE", key_op("pick", 8)));
     d.push_ok(&api, &entries).await;
-    assert_eq!(exceptions(&api, "negative_stock").await.len(), before + 1);
+    let negative = exceptions(&api, "negative_stock").await;
+    assert_eq!(negative.len(), before + 1);
     assert_eq!(on_hand(&api, &d, &key).await, -3);
+    // Said with its catalog key and values, for a supervisor or tablet in another language.
+    let said = &negative[before]["said"];
+    assert_eq!(said["key"], "reconcile.negative", "{said}");
+    assert_eq!(
+        (
+            &said["args"]["taken"],
+            &said["args"]["before"],
+            &said["args"]["after"]
+        ),
+        (&json!("8"), &json!("5"), &json!("-3")),
+        "{said}"
+    );
+    assert_eq!(said["text"], negative[before]["message"]);
 
     let many: Vec<Value> = (0..300)
         .map(|_| d.entry("ALICE", key_op("receive", 1)))
@@ -836,4 +850,37 @@ async fn each_entry_of_a_push_sees_the_stock_the_entries_before_it_left() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["qty"], 297);
     assert_eq!(page["durable_seq"], d.seq);
+}
+
+both!(a_push_of_more_entries_than_the_protocol_allows_is_refused_whole);
+/// One push carries at most `MAX_PUSH_ENTRIES`: one more is refused with 413 and nothing of it is
+/// logged; the same entries sent as the device sends them (the limit, then the rest) all land.
+async fn a_push_of_more_entries_than_the_protocol_allows_is_refused_whole() {
+    let api = Api::new();
+    let mut d = Device::enrol(&api).await;
+    let item = item(&d.snap, 1).0;
+    let dock = location(&d.snap, "RCV-01");
+    let key = json!({ "item": item, "location": dock, "lot": "LIMIT-1" });
+    let limit = aisle_proto::MAX_PUSH_ENTRIES;
+    let entries: Vec<Value> = (0..=limit)
+        .map(|_| d.entry("ALICE", json!({ "type": "receive", "key": key, "qty": 1 })))
+        .collect();
+    let (s, body) = d.push(&api, &entries).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["kind"], "too_large", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("at most {limit}"))),
+        "{body}"
+    );
+    assert_eq!(
+        on_hand(&api, &d, &key).await,
+        0,
+        "nothing of it was applied"
+    );
+    let out = d.push_ok(&api, &entries[..limit]).await;
+    assert_eq!(out["applied"], limit, "{out}");
+    d.push_ok(&api, &entries[limit..]).await;
+    assert_eq!(on_hand(&api, &d, &key).await, limit as i64 + 1);
 }

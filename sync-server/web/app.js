@@ -8,7 +8,7 @@ import { exceptionsPage } from "./exceptions.js";
 import { operatorsPage } from "./operators.js";
 import { devicesPage } from "./devices.js";
 import { ordersPage } from "./orders.js";
-import { LANGUAGES, language, num, saveLanguage, savedLanguage, t, useLanguage, when } from "./i18n.js";
+import { LANGUAGES, exceptionMessage, language, num, saveLanguage, savedLanguage, t, useLanguage, when } from "./i18n.js";
 
 function signedOut() {
   session.token = null;
@@ -451,14 +451,14 @@ async function countsPage() {
   const counting = tasks.filter((task) => task.type === "count");
   const send = (skus) =>
     act("/v1/supervisor/tasks/counts", { warehouse, skus }, (r) => (r.length === 0 ? t("counts.already") : t("counts.sent", { n: num(r.length) })));
-  const decide = (x, body, what) => act(`/v1/supervisor/exceptions/${x.id}/resolve`, body, () => t("counts.decided", { what, message: x.message }));
+  const decide = (x, body, what) => act(`/v1/supervisor/exceptions/${x.id}/resolve`, body, () => t("counts.decided", { what, message: exceptionMessage(x) }));
   const approvals = waiting.map((x) => {
     const note = el("input", { placeholder: t("exceptions.note"), "aria-label": t("exceptions.note") });
     const text = () => note.value.trim();
     return el(
       "tr",
       { "data-testid": "approval", "data-kind": x.kind },
-      el("td", {}, x.message),
+      el("td", {}, exceptionMessage(x)),
       el("td", {}, when(x.created_at)),
       el(
         "td",

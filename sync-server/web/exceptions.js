@@ -3,7 +3,7 @@
 // (accept, adjust, release a held operation) or the chosen ones accepted in one go.
 
 import { api, currentWarehouse, el, hashParams, hooks, main, paint, place, say, session } from "./core.js";
-import { num, t, when } from "./i18n.js";
+import { exceptionMessage, num, t, when } from "./i18n.js";
 
 /** Exception kinds whose operation the server held (logged, not applied): a supervisor may release it. */
 const HELD_KINDS = ["unauthorized", "invalid_operation", "duplicate_entry"];
@@ -129,7 +129,7 @@ export async function exceptionsPage() {
     const resolve = async (body) => {
       try {
         await api("POST", `/v1/supervisor/exceptions/${x.id}/resolve`, body);
-        say("ok", t("exceptions.resolved", { message: x.message }));
+        say("ok", t("exceptions.resolved", { message: exceptionMessage(x) }));
         await hooks.route();
       } catch (err) {
         say("error", err.message);
@@ -140,7 +140,7 @@ export async function exceptionsPage() {
       { "data-testid": "exception", "data-kind": x.kind },
       el("td", {}, el("label", { class: "tap" }, el("input", { type: "checkbox", "aria-label": t("exceptions.pick"), "data-testid": "pick-exception", onchange: (e) => (e.target.checked ? picked.add(x.id) : picked.delete(x.id)) }))),
       el("td", {}, kindName(x.kind)),
-      el("td", {}, x.message),
+      el("td", {}, exceptionMessage(x)),
       el("td", {}, deviceName.get(x.device_id) ?? "", x.operator ? el("div", { class: "why" }, x.operator) : ""),
       el("td", {}, x.location ?? ""),
       el("td", {}, when(x.created_at)),

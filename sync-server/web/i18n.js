@@ -10,19 +10,24 @@ export const LANGUAGES = [
   ["es", "Español"],
 ];
 
-const state = { lang: "en", words: {}, english: {} };
+// `core`: the words of the messages the server says (an exception's `said`: a key, its values and
+// the English text), from the catalogs the tablet app uses too (crates/aisle-domain/locales).
+const state = { lang: "en", words: {}, english: {}, core: {}, coreEnglish: {} };
 
-async function catalog(code) {
-  const res = await fetch(`/web/locales/${code}.json`);
-  if (!res.ok) throw new Error(`the ${code} catalog: HTTP ${res.status}`);
+async function catalog(name) {
+  const res = await fetch(`/web/locales/${name}.json`);
+  if (!res.ok) throw new Error(`the ${name} catalog: HTTP ${res.status}`);
   return res.json();
 }
 
 /** Switches the pages to `code` (falls back to English for an unknown code). */
 export async function useLanguage(code) {
   const lang = LANGUAGES.some(([c]) => c === code) ? code : "en";
-  if (Object.keys(state.english).length === 0) state.english = await catalog("en");
-  state.words = lang === "en" ? state.english : await catalog(lang);
+  if (Object.keys(state.english).length === 0) {
+    [state.english, state.coreEnglish] = await Promise.all([catalog("en"), catalog("core-en")]);
+  }
+  [state.words, state.core] =
+    lang === "en" ? [state.english, state.coreEnglish] : await Promise.all([catalog(lang), catalog(`core-${lang}`)]);
   state.lang = lang;
   document.documentElement.lang = lang;
 }
@@ -44,6 +49,22 @@ function lookup(tree, key) {
 export function t(key, vars = {}) {
   const text = lookup(state.words, key) ?? lookup(state.english, key) ?? vars.defaultValue ?? key;
   return text.replace(/\{\{(\w+)\}\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+/** A message the server said, in the current language: values that are messages are said in
+ * turn; a key no catalog has is shown in the message's English. */
+export function said(s) {
+  const words = s.key === "" ? undefined : (lookup(state.core, s.key) ?? lookup(state.coreEnglish, s.key));
+  if (words === undefined) return s.text;
+  return words.replace(/\{\{(\w+)\}\}/g, (_, name) => {
+    const value = s.args?.[name];
+    return typeof value === "string" ? value : value ? said(value) : "";
+  });
+}
+
+/** An exception's message in the current language (its English where the server kept no key). */
+export function exceptionMessage(x) {
+  return x.said ? said(x.said) : x.message;
 }
 
 /** A number as written in the current language. */

@@ -482,6 +482,15 @@ fn a_shift(backend: Backend) {
     app.feedback("Scan „]C10109506“ ist ungültig: Der Wert von AI (01) hat 5 Zeichen");
     app.tap("home-button");
     app.tap("tile-sync");
+    // The server's exceptions too: it keeps each message's catalog key and values beside its
+    // English, and the tablet says them in German.
+    let shown = app.wait_text("exceptions", "the exceptions in German", |t| {
+        t.contains("gezählt bei") && t.contains("erhalten bei")
+    });
+    assert!(
+        !shown.contains("counted") && !shown.contains("expected"),
+        "{shown}"
+    );
     app.screenshot("sync-de");
 }
 

@@ -836,6 +836,15 @@ fn supervisor_day(backend: Backend) {
     web.wait_text("counts-summary", "the plan in German", |t| {
         t.contains("A-Artikel")
     });
+    // The bin counted empty again: the server says the new variance in German too, from the
+    // catalog key and values it keeps with the exception (the English is kept beside them).
+    device.store.count(&req, &device.ctx).unwrap();
+    device.sync();
+    web.goto(&format!("{}/#/exceptions", server.url));
+    let row = web.wait_text("exception", "the variance in German", |t| {
+        t.contains("0 gezählt bei") && t.contains("erwartet")
+    });
+    assert!(!row.contains("counted"), "{row}");
 
     // Every page on a tablet turned on its side (800x1280), still in German: nothing scrolls
     // sideways, every control is a 48 px touch target, axe finds nothing serious

@@ -357,6 +357,54 @@ fn a_tablet_restored_from_an_old_backup_loses_no_scan_and_keeps_syncing(backend:
     assert!(a.store.audit_stock().unwrap().is_empty());
 }
 
+aisle_e2e::on_both!(a_damaged_entry_in_a_tablets_log_is_held_and_its_sync_goes_on);
+/// A tablet whose store file was damaged under one log entry (its operation no longer JSON)
+/// still syncs: that entry reaches the server as unreadable, held with an exception for a
+/// supervisor; the entries around it are applied, and the tablet's later scans sync as before.
+fn a_damaged_entry_in_a_tablets_log_is_held_and_its_sync_goes_on(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_demo_on(backend, dir.path(), 10);
+    let mut a = Device::enrolled(dir.path(), &server, "A", &server.url);
+    let dock = || -> i64 {
+        server
+            .stock("WH1")
+            .iter()
+            .filter(|(k, _)| k.starts_with("RCV-01|HAR-00001|"))
+            .map(|(_, q)| q)
+            .sum()
+    };
+    let before = dock();
+    a.receive_units(3);
+    // The damage, through a connection of its own (the log's guard lifted to do it).
+    rusqlite::Connection::open(&a.path)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER change_log_immutable;
+             UPDATE change_log SET payload = '{\"type\":\"rec' WHERE seq = 2;",
+        )
+        .unwrap();
+    let report = a.sync();
+    assert_eq!((report.pushed, report.pending), (3, 0), "{report:?}");
+    assert_eq!(server.device_op_ids(&[a.id()]).len(), 3, "all three logged");
+    let held: Vec<_> = server
+        .exceptions()
+        .into_iter()
+        .filter(|(_, m)| m.contains("log holds entry 2 damaged"))
+        .collect();
+    assert_eq!(held.len(), 1, "{:?}", server.exceptions());
+    assert_eq!(held[0].0, "invalid_operation", "{held:?}");
+    a.receive_units(1);
+    let report = a.sync();
+    assert_eq!((report.pushed, report.pending), (1, 0), "{report:?}");
+    assert_eq!(
+        dock(),
+        before + 3,
+        "the three readable receipts, not the damaged one"
+    );
+    // The tablet took the held receipt's unit back when its exception arrived: it agrees.
+    assert_converged(&server, &mut [&mut a]);
+}
+
 aisle_e2e::on_both!(server_killed_mid_push_loses_and_doubles_nothing);
 fn server_killed_mid_push_loses_and_doubles_nothing(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();

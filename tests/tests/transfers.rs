@@ -175,7 +175,7 @@ fn a_transfer_is_picked_at_one_warehouse_in_transit_and_received_at_the_other(ba
         .map(|(_, m)| m)
         .collect();
     assert_eq!(shorts.len(), 1, "{shorts:?}");
-    assert!(shorts[0].contains("HAR-00001 8 of 10"), "{shorts:?}");
+    assert!(shorts[0].contains("HAR-00001 8/10"), "{shorts:?}");
     let hit = storage.stock_search(BOLT, 5).unwrap();
     assert!(hit.iter().all(|h| h.in_transit.is_empty()), "{hit:?}");
     let e = storage.close_transfer(&tr, "SUP2").unwrap_err();

@@ -243,9 +243,23 @@ pub(crate) fn take_back_held(
         }
         let left_out = snapshot_pushed.is_some_and(|pushed| seq as u64 <= pushed);
         if !left_out {
-            let op_body: Operation = serde_json::from_str(&payload)?;
-            let back: Vec<Delta> = op_body
-                .effects()
+            // Its effects as recorded; for an entry whose text was damaged (sent as unreadable),
+            // the ledger rows it wrote when it was recorded.
+            let effects = match serde_json::from_str::<Operation>(&payload) {
+                Ok(op_body) => op_body.effects(),
+                Err(_) => aisle_ledger::db::DbExt::rows(
+                    tx,
+                    "SELECT item_id, location_id, lot, expiry, plate_id, qty FROM ledger WHERE op_id = ?1",
+                    aisle_ledger::args![op.to_string()],
+                    |r| {
+                        Ok(Delta {
+                            key: aisle_ledger::effects::key_from_row(r, 0)?,
+                            qty: r.get(5)?,
+                        })
+                    },
+                )?,
+            };
+            let back: Vec<Delta> = effects
                 .into_iter()
                 .map(|d| Delta {
                     key: d.key,

@@ -5,7 +5,7 @@ use crate::master::kind_of;
 use crate::{DeviceError, Result, Store, parse_id};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::master::LocationKind;
-use aisle_domain::op::ChangeLogEntry;
+use aisle_domain::op::{ChangeLogEntry, Operation, Unreadable};
 use aisle_domain::{ItemId, LocationId, PlateId};
 pub use aisle_ledger::audit::{BooksMismatch, ledger_against_stock};
 use aisle_ledger::db::DbExt;
@@ -220,6 +220,37 @@ struct LogRow {
     seen_cursor: u64,
 }
 
+/// A row's operation and scans, each read by its reader. Where the log's text no longer reads (a
+/// damaged file): an unreadable operation carrying that text, to stand in with no scans, so that
+/// the log still reads, scanning goes on and a push still goes (the server holds that entry for a
+/// supervisor). Refusing it would stop every later push of the tablet for good.
+fn op_and_scans<O, S>(
+    row: &LogRow,
+    read_op: impl Fn(&str) -> serde_json::Result<O>,
+    read_scans: impl Fn(&str) -> serde_json::Result<S>,
+) -> std::result::Result<(O, S), Unreadable> {
+    match (read_op(&row.payload), read_scans(&row.scans)) {
+        (Ok(op), Ok(scans)) => Ok((op, scans)),
+        (op, scans) => {
+            let why = [
+                ("its operation does", op.err()),
+                ("its scans do", scans.err()),
+            ]
+            .into_iter()
+            .filter_map(|(what, e)| e.map(|e| format!("{what} not read ({e})")))
+            .collect::<Vec<_>>()
+            .join(", ");
+            Err(Unreadable {
+                raw: row.payload.clone(),
+                reason: format!(
+                    "this device's log holds entry {} damaged: {why}; scans as stored: {}",
+                    row.seq, row.scans
+                ),
+            })
+        }
+    }
+}
+
 /// The change-log rows after `after` (at most `limit`), in order, each made into a `T` by `each`.
 fn log_rows<T>(
     conn: &rusqlite::Connection,
@@ -257,6 +288,12 @@ pub(crate) fn change_log_on(
 ) -> Result<Vec<ChangeLogEntry>> {
     log_rows(conn, after, limit, |row| {
         let seq = row.seq;
+        let (op, scans) = op_and_scans(
+            &row,
+            |t| serde_json::from_str(t),
+            |t| serde_json::from_str(t),
+        )
+        .unwrap_or_else(|unreadable| (Operation::Unreadable(unreadable), Vec::new()));
         Ok(ChangeLogEntry {
             op_id: parse_id(&row.op_id)?,
             device_id: parse_id(&row.device_id)?,
@@ -267,9 +304,9 @@ pub(crate) fn change_log_on(
             device_time: chrono::DateTime::parse_from_rfc3339(&row.device_time)
                 .map_err(|e| DeviceError::Decode(format!("entry {seq} time: {e}")))?
                 .to_utc(),
-            scans: serde_json::from_str(&row.scans)?,
+            scans,
             seen_cursor: row.seen_cursor,
-            op: serde_json::from_str(&row.payload)?,
+            op,
         })
     })
 }
@@ -298,12 +335,19 @@ pub(crate) fn stored_entries(
     after: u64,
     limit: u64,
 ) -> Result<Vec<StoredEntry>> {
+    use serde_json::value::RawValue;
     log_rows(conn, after, Some(limit), |row| {
         let seq = row.seq;
         // Checked as JSON, not decoded: what the log holds goes to the server as it is.
-        let json = |what: &str, text: String| {
-            serde_json::value::RawValue::from_string(text)
-                .map_err(|e| DeviceError::Decode(format!("entry {seq} {what}: {e}")))
+        let checked = |text: &str| serde_json::from_str::<&RawValue>(text).map(ToOwned::to_owned);
+        let (op, scans) = match op_and_scans(&row, checked, checked) {
+            Ok(both) => both,
+            Err(unreadable) => (
+                serde_json::value::to_raw_value(&Operation::Unreadable(unreadable))
+                    .map_err(|e| DeviceError::Decode(format!("entry {seq}: {e}")))?,
+                RawValue::from_string("[]".to_string())
+                    .map_err(|e| DeviceError::Decode(format!("entry {seq}: {e}")))?,
+            ),
         };
         Ok(StoredEntry {
             op_id: row.op_id,
@@ -313,9 +357,9 @@ pub(crate) fn stored_entries(
             warehouse_id: row.warehouse_id,
             operator: row.operator,
             device_time: row.device_time,
-            scans: json("scans", row.scans)?,
+            scans,
             seen_cursor: row.seen_cursor,
-            op: json("payload", row.payload)?,
+            op,
         })
     })
 }

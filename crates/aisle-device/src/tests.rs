@@ -104,6 +104,39 @@ fn a_push_sends_the_log_as_stored_and_it_reads_as_the_same_entries() {
 }
 
 #[test]
+fn a_damaged_log_entry_is_sent_as_unreadable_and_the_entries_after_it_as_they_are() {
+    let mut f = fixture();
+    for _ in 0..3 {
+        receive(&mut f, "]C10119506000134359", 1);
+    }
+    let typed = f.store.change_log(LogFilter::default()).unwrap();
+    // The file damaged under entry 2 (the log is append-only: its guard is lifted to do it).
+    f.store
+        .conn
+        .execute_batch(
+            "DROP TRIGGER change_log_immutable;
+             UPDATE change_log SET payload = '{\"type\":\"receive\",\"qty\":' WHERE seq = 2;",
+        )
+        .unwrap();
+    let stored = crate::query::stored_entries(&f.store.conn, 0, 100).unwrap();
+    let json = serde_json::to_string(&stored).unwrap();
+    let read: Vec<aisle_domain::ChangeLogEntry> = serde_json::from_str(&json).unwrap();
+    assert_eq!(read.len(), 3);
+    assert_eq!((&read[0], &read[2]), (&typed[0], &typed[2]));
+    assert_eq!((read[1].op_id, read[1].seq), (typed[1].op_id, typed[1].seq));
+    let Operation::Unreadable(u) = &read[1].op else {
+        panic!("sent as {:?}", read[1].op)
+    };
+    assert_eq!(u.raw, "{\"type\":\"receive\",\"qty\":");
+    assert!(u.reason.contains("operation does not read"), "{}", u.reason);
+    assert!(
+        u.reason.contains("LOC:WH1:RCV-01"),
+        "the scans go too: {}",
+        u.reason
+    );
+}
+
+#[test]
 fn receiving_a_case_gs1_label_records_base_units_lot_and_expiry() {
     let mut f = fixture();
     // A case of BOLT: 2 cases of 12.

@@ -7,26 +7,30 @@
 //! names every value (`{sku}`, never `{}`), so the catalogs' placeholders can be checked against
 //! the code (`ui/src/lib/device-messages.test.ts`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// One message: `key` for a catalog, `args` for its placeholders, `text` in English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One message: `key` for a catalog, `args` for its placeholders, `text` in English. Made in
+/// code with static keys; read back (a stored exception, one pulled from the server) with owned
+/// ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Said {
     /// The catalog key, dotted (`pack.carton_shipped`). Empty for text that has no key (a
     /// detail passed through from elsewhere, such as a storage engine's own words).
-    pub key: &'static str,
+    pub key: Cow<'static, str>,
     /// The values the template names.
-    pub args: BTreeMap<&'static str, Arg>,
+    #[serde(default)]
+    pub args: BTreeMap<Cow<'static, str>, Arg>,
     /// The whole message in English.
     pub text: String,
 }
 
 /// A value in a message: text, or a message of its own (a reason inside "scan … is not valid:
 /// {reason}"), which a front end translates in turn.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Arg {
     Text(String),
@@ -50,15 +54,18 @@ impl Said {
         key: &'static str,
         template: &'static str,
         text: String,
-        args: [(&'static str, String); N],
+        args: [(&'static str, Arg); N],
     ) -> Self {
         debug_assert!(
             placeholders(template).all(|p| args.iter().any(|(name, _)| *name == p)),
             "said!({key:?}): every placeholder of {template:?} must be passed by name"
         );
         Self {
-            key,
-            args: args.into_iter().map(|(k, v)| (k, Arg::Text(v))).collect(),
+            key: Cow::Borrowed(key),
+            args: args
+                .into_iter()
+                .map(|(k, v)| (Cow::Borrowed(k), v))
+                .collect(),
             text,
         }
     }
@@ -66,7 +73,7 @@ impl Said {
     /// Text with no catalog key: shown as it is in every language.
     pub fn untranslated(text: impl Into<String>) -> Self {
         Self {
-            key: "",
+            key: Cow::Borrowed(""),
             args: BTreeMap::new(),
             text: text.into(),
         }
@@ -75,7 +82,8 @@ impl Said {
     /// This message with the value `name` given as a message of its own, for the front end to
     /// translate too (the English text already holds its English words).
     pub fn nest(mut self, name: &'static str, inner: Said) -> Self {
-        self.args.insert(name, Arg::Said(Box::new(inner)));
+        self.args
+            .insert(Cow::Borrowed(name), Arg::Said(Box::new(inner)));
         self
     }
 
@@ -103,6 +111,57 @@ impl PartialEq<&str> for Said {
     }
 }
 
+/// What can say itself as a message, not only as English text: a value of this kind in a
+/// [`said!`](crate::said!) becomes a message of its own in the arguments (an operation's kind, a
+/// stock key in words), which a front end says in its reader's language in turn.
+pub trait Says {
+    fn said(&self) -> Said;
+}
+
+impl Says for Said {
+    fn said(&self) -> Said {
+        self.clone()
+    }
+}
+
+impl<T: Says + ?Sized> Says for &T {
+    fn said(&self) -> Said {
+        (**self).said()
+    }
+}
+
+/// How [`said!`](crate::said!) makes each value an [`Arg`]: what [`Says`] is a message, anything
+/// else its text. The macro calls `(&Value(v)).arg()`; method lookup finds the message impl
+/// first where it applies, the text impl one reference further on (chosen at compile time).
+#[doc(hidden)]
+pub mod value {
+    use super::{Arg, Says};
+    use std::fmt::Display;
+
+    #[derive(Debug)]
+    pub struct Value<'a, T: ?Sized>(pub &'a T);
+
+    pub trait AsMessage {
+        fn arg(&self) -> Arg;
+    }
+
+    impl<T: Says + ?Sized> AsMessage for Value<'_, T> {
+        fn arg(&self) -> Arg {
+            Arg::Said(Box::new(self.0.said()))
+        }
+    }
+
+    pub trait AsText {
+        fn arg(&self) -> Arg;
+    }
+
+    impl<T: Display + ?Sized> AsText for &Value<'_, T> {
+        fn arg(&self) -> Arg {
+            Arg::Text(self.0.to_string())
+        }
+    }
+}
+
 /// The names of a format template's placeholders (`{name}`, `{name:?}`); an unnamed `{}` is
 /// yielded as the empty name, so the check above refuses it.
 pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
@@ -115,7 +174,8 @@ pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
 }
 
 /// A [`Said`]: `said!("pack.carton_shipped", "carton {carton} has shipped", carton = code)`.
-/// Every value is named, and only named values appear in the template.
+/// Every value is named, and only named values appear in the template. A value that [`Says`]
+/// itself is kept as a message of its own, anything else as its text.
 #[macro_export]
 macro_rules! said {
     ($key:literal, $template:literal $(, $name:ident = $value:expr)* $(,)?) => {{
@@ -124,7 +184,11 @@ macro_rules! said {
             $key,
             $template,
             format!($template $(, $name = $name)*),
-            [$((stringify!($name), ::std::string::ToString::to_string(&$name))),*],
+            [$((stringify!($name), {
+                #[allow(unused_imports)]
+                use $crate::said::value::{AsMessage as _, AsText as _};
+                (&$crate::said::value::Value($name)).arg()
+            })),*],
         )
     }};
 }
@@ -158,6 +222,34 @@ mod tests {
         let wire = serde_json::to_value(&outer).unwrap_or_default();
         assert_eq!(wire["args"]["rule"]["key"], "rule.x");
         assert_eq!(wire["args"]["rule"]["args"]["n"], "1");
+        let back: Result<Said, _> = serde_json::from_value(wire);
+        assert_eq!(
+            back.ok(),
+            Some(outer),
+            "read back whole, the nested message a message"
+        );
+    }
+
+    #[test]
+    fn a_value_that_says_itself_is_a_message_of_its_own() {
+        let rule = crate::said!("rule.x", "at least {n}", n = 1);
+        let s = crate::said!(
+            "op.q",
+            "{kind}: must be {rule} ({sku})",
+            kind = crate::op::OpKind::Pick,
+            rule = rule,
+            sku = "HAR-1".to_string()
+        );
+        assert_eq!(s.text, "pick: must be at least 1 (HAR-1)");
+        assert!(
+            matches!(&s.args["kind"], Arg::Said(k) if k.key == "op_kind.pick"),
+            "{s:?}"
+        );
+        assert!(
+            matches!(&s.args["rule"], Arg::Said(r) if r.key == "rule.x"),
+            "{s:?}"
+        );
+        assert_eq!(s.args["sku"], Arg::Text("HAR-1".into()));
     }
 
     #[test]
@@ -169,6 +261,11 @@ mod tests {
     #[test]
     #[should_panic(expected = "must be passed by name")]
     fn an_unnamed_placeholder_is_refused_in_debug_builds() {
-        let _ = Said::new("k", "{} and {x}", String::new(), [("x", String::new())]);
+        let _ = Said::new(
+            "k",
+            "{} and {x}",
+            String::new(),
+            [("x", Arg::Text(String::new()))],
+        );
     }
 }

@@ -281,7 +281,12 @@ pub struct Exception {
     pub op_ids: Vec<OpId>,
     pub location_id: Option<LocationId>,
     pub key: Option<StockKey>,
+    /// The message in English.
     pub message: String,
+    /// The message's catalog key and values, for a reader in another language (absent on
+    /// exceptions raised before servers kept it: those are shown in `message`'s English).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<aisle_domain::said::Said>,
     pub status: ExceptionStatus,
     pub created_at: DateTime<Utc>,
     pub resolution: Option<String>,

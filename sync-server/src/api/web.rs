@@ -32,6 +32,23 @@ const LOCALES: [(&str, &str); 3] = [
     ("es.json", include_str!("../../web/locales/es.json")),
 ];
 
+/// The words of the messages the server says (an exception's `said`), shared with the tablet
+/// app: `/web/locales/core-de.json`.
+const CORE_LOCALES: [(&str, &str); 3] = [
+    (
+        "core-en.json",
+        include_str!("../../../crates/aisle-domain/locales/en.json"),
+    ),
+    (
+        "core-de.json",
+        include_str!("../../../crates/aisle-domain/locales/de.json"),
+    ),
+    (
+        "core-es.json",
+        include_str!("../../../crates/aisle-domain/locales/es.json"),
+    ),
+];
+
 /// Only this server's own scripts, styles and API; no inline code, no framing.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -61,11 +78,16 @@ pub async fn asset(
     }
 }
 
-/// A language's catalog (`/web/locales/de.json`); 404 for any other name.
+/// A language's catalog (`/web/locales/de.json`, `/web/locales/core-de.json`); 404 for any
+/// other name.
 pub async fn locale(
     axum::extract::Path(file): axum::extract::Path<String>,
 ) -> axum::response::Response {
-    match LOCALES.iter().find(|(name, _)| *name == file) {
+    match LOCALES
+        .iter()
+        .chain(&CORE_LOCALES)
+        .find(|(name, _)| *name == file)
+    {
         Some((_, body)) => page("application/json; charset=utf-8", body).into_response(),
         None => axum::http::StatusCode::NOT_FOUND.into_response(),
     }

@@ -189,28 +189,36 @@ impl SyncEngine for SqlStorage {
             // may not apply as sent is held with an exception, and the device moves on.
             // An operation id logged before, or met earlier in this push: kept aside, never
             // applied twice.
+            let (seq, kind, op) = (e.seq, e.op.kind(), e.op_id);
             let reused = match logged.get(&e.op_id) {
-                Some((other, n)) if *other == device.id.to_string() => {
-                    Some(format!("was logged before by this device as #{n}"))
-                }
-                Some((other, n)) => Some(format!("was logged before by device {other} as #{n}")),
-                None if !this_push.insert(e.op_id) => {
-                    Some("an earlier entry of the same push has".to_string())
-                }
+                Some((other, n)) if *other == device.id.to_string() => Some(said!(
+                    "stray.reused_by_this_device",
+                    "entry #{seq} ({kind}) has operation id {op}, which was logged before by this device as #{n}",
+                    seq = seq,
+                    kind = kind,
+                    op = op,
+                    n = n
+                )),
+                Some((other, n)) => Some(said!(
+                    "stray.reused_by_device",
+                    "entry #{seq} ({kind}) has operation id {op}, which was logged before by device {other} as #{n}",
+                    seq = seq,
+                    kind = kind,
+                    op = op,
+                    other = other,
+                    n = n
+                )),
+                None if !this_push.insert(e.op_id) => Some(said!(
+                    "stray.reused_in_push",
+                    "entry #{seq} ({kind}) has operation id {op}, which an earlier entry of the same push has",
+                    seq = seq,
+                    kind = kind,
+                    op = op
+                )),
                 None => None,
             };
             match reused {
-                Some(reused) => strays::set_aside(
-                    &tx,
-                    e,
-                    device.warehouse_id,
-                    &format!(
-                        "entry #{} ({}) has operation id {}, which {reused}",
-                        e.seq,
-                        e.op.kind(),
-                        e.op_id
-                    ),
-                )?,
+                Some(why) => strays::set_aside(&tx, e, device.warehouse_id, why)?,
                 None => {
                     self.apply_entry(
                         &tx,
@@ -318,21 +326,23 @@ impl SqlStorage {
             return Ok(true);
         }
         let why = match prev {
-            Some(prev) => format!(
-                "entry #{} ({}, operation {}) differs from the entry logged under that number (operation {}): was this tablet restored from an old backup, or its database copied?",
-                e.seq,
-                e.op.kind(),
-                e.op_id,
-                prev.op_id
+            Some(prev) => said!(
+                "stray.differs_from_logged",
+                "entry #{seq} ({kind}, operation {op}) differs from the entry logged under that number (operation {logged}): was this tablet restored from an old backup, or its database copied?",
+                seq = e.seq,
+                kind = e.op.kind(),
+                op = e.op_id,
+                logged = prev.op_id
             ),
-            None => format!(
-                "entry #{} ({}, operation {}) differs from what this server holds under that number",
-                e.seq,
-                e.op.kind(),
-                e.op_id
+            None => said!(
+                "stray.differs_from_held",
+                "entry #{seq} ({kind}, operation {op}) differs from what this server holds under that number",
+                seq = e.seq,
+                kind = e.op.kind(),
+                op = e.op_id
             ),
         };
-        strays::set_aside(tx, e, warehouse, &why)?;
+        strays::set_aside(tx, e, warehouse, why)?;
         Ok(false)
     }
 
@@ -379,15 +389,22 @@ impl SqlStorage {
         )?;
         let mut drafts = admission.exceptions;
         for d in &mut drafts {
-            d.message.text.push_str(match d.kind {
-                ExceptionKind::WorkMismatch => {
-                    "; the stock moved as scanned, the line or task it names is unchanged"
-                }
-                k if k.holds_operation() => {
-                    "; held: logged but not applied anywhere until a supervisor releases it"
-                }
-                _ => "",
-            });
+            let why = std::mem::replace(&mut d.message, Said::untranslated(""));
+            d.message = match d.kind {
+                ExceptionKind::WorkMismatch => said!(
+                    "exception.work_unchanged",
+                    "{why}; the stock moved as scanned, the line or task it names is unchanged",
+                    why = why
+                )
+                .nest("why", why),
+                k if k.holds_operation() => said!(
+                    "exception.held",
+                    "{why}; held: logged but not applied anywhere until a supervisor releases it",
+                    why = why
+                )
+                .nest("why", why),
+                _ => why,
+            };
         }
         if let Verdict::Apply { work } = admission.verdict {
             // Work that may not count against the line or task it names is applied without it.
@@ -449,7 +466,7 @@ impl SqlStorage {
                     op_ids,
                     location: d.location,
                     key: d.key,
-                    message: d.message.text,
+                    message: d.message,
                 },
             )?;
         }

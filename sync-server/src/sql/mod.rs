@@ -42,6 +42,8 @@ use aisle_domain::ledger::StockKey;
 use aisle_domain::op::{Adjust, ChangeLogEntry, Operation, PAYLOAD_VERSION, Transfer};
 use aisle_domain::reconcile::{self, ExceptionKind, Rules};
 use aisle_domain::replenish::Policy;
+use aisle_domain::said;
+use aisle_domain::said::Said;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Row, ToValue, Value};
@@ -276,15 +278,15 @@ struct ExceptionDraftRow {
     pub op_ids: Vec<OpId>,
     pub location: Option<aisle_domain::LocationId>,
     pub key: Option<StockKey>,
-    pub message: String,
+    pub message: Said,
 }
 
 /// Stores an open exception and announces it to devices; returns its id.
 fn raise(tx: &dyn Db, x: &ExceptionDraftRow) -> StorageResult<Uuid> {
     let id = Uuid::now_v7();
     tx.exec(
-        "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9)",
+        "INSERT INTO exceptions (id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, said, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10)",
         args![
             id.to_string(),
             x.kind.as_str(),
@@ -293,7 +295,9 @@ fn raise(tx: &dyn Db, x: &ExceptionDraftRow) -> StorageResult<Uuid> {
             serde_json::to_string(&x.op_ids)?,
             x.location.map(|l| l.to_string()),
             x.key.as_ref().map(serde_json::to_string).transpose()?,
-            x.message.replace('\0', "\u{FFFD}"),
+            x.message.text.replace('\0', "\u{FFFD}"),
+            // JSON writes a NUL as the escape `\u0000`, which both backends store as text.
+            serde_json::to_string(&x.message)?,
             Utc::now().to_rfc3339()
         ],
     )?;
@@ -362,7 +366,7 @@ fn load_rows<T>(
 
 fn exceptions_where(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<Exception>> {
     let sql = format!(
-        "SELECT id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at, resolution
+        "SELECT id, kind, warehouse_id, device_id, op_ids, location_id, stock_key, message, status, created_at, resolution, said
          FROM exceptions WHERE {clause} ORDER BY created_at, id"
     );
     load_rows(conn, &sql, args, |r| {
@@ -382,6 +386,11 @@ fn exceptions_where(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResul
                 .map(serde_json::from_str)
                 .transpose()?,
             message: r.get(7)?,
+            said: r
+                .get::<Option<String>>(11)?
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?,
             status: if status == "open" {
                 ExceptionStatus::Open
             } else {

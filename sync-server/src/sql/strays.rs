@@ -56,7 +56,7 @@ pub(super) fn set_aside(
     tx: &dyn Db,
     e: &ChangeLogEntry,
     warehouse: WarehouseId,
-    why: &str,
+    why: Said,
 ) -> StorageResult<()> {
     tracing::warn!(device = %e.device_id, seq = e.seq, op = %e.op_id, "{why}");
     let id = super::raise(
@@ -68,9 +68,12 @@ pub(super) fn set_aside(
             op_ids: vec![e.op_id],
             location: None,
             key: None,
-            message: format!(
-                "{why}; held: kept as sent, not applied anywhere until a supervisor releases it"
-            ),
+            message: said!(
+                "stray.held",
+                "{why}; held: kept as sent, not applied anywhere until a supervisor releases it",
+                why = why
+            )
+            .nest("why", why),
         },
     )?;
     tx.exec(

@@ -227,7 +227,7 @@ impl Supervision for SqlStorage {
         } else {
             let missing: Vec<String> = short
                 .iter()
-                .map(|s| format!("{} {} of {}", s.sku, s.received, s.shipped))
+                .map(|s| format!("{} {}/{}", s.sku, s.received, s.shipped))
                 .collect();
             Some(raise(
                 &tx,
@@ -238,9 +238,12 @@ impl Supervision for SqlStorage {
                     op_ids: received,
                     location: None,
                     key: None,
-                    message: format!(
-                        "transfer {number} closed by {by} short: received {}",
-                        missing.join(", ")
+                    message: said!(
+                        "transfer.closed_short",
+                        "transfer {number} closed by {by} short: received {missing} (received/shipped)",
+                        number = number,
+                        by = by,
+                        missing = missing.join(", ")
                     ),
                 },
             )?)

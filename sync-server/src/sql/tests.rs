@@ -178,6 +178,17 @@ fn entries_that_cannot_be_logged_under_their_identity_are_set_aside_and_sync_goe
         );
         assert_eq!(held[1].op_ids.first(), Some(&fourth.op_id));
         assert!(held.iter().all(|x| x.device_id == Some(two.id)));
+        // Kept as said too: the held wording around why, and the device that logged it first.
+        let said = held[0].said.as_ref().unwrap();
+        assert_eq!(
+            (said.key.as_ref(), &said.text),
+            ("stray.held", &held[0].message)
+        );
+        let Some(aisle_domain::said::Arg::Said(why)) = said.args.get("why") else {
+            panic!("why is a message of its own: {said:?}");
+        };
+        assert_eq!(why.key, "stray.reused_by_device");
+        assert_eq!(why.arg("other"), Some(one.id.to_string().as_str()));
 
         // The reply was lost: the same push again is all duplicates.
         let again = storage.push(&two, &push).unwrap();

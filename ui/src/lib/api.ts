@@ -217,7 +217,11 @@ export interface PutawaySuggestion {
 export interface ExceptionView {
   id: string;
   kind: string;
+  /** In English. */
   message: string;
+  /** The same message as a catalog key with its values (absent on exceptions the server raised
+   * before it kept them). */
+  said?: Said;
   status: "open" | "resolved";
   created_at: string;
   resolution: string | null;

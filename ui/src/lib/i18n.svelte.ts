@@ -1,11 +1,20 @@
 // The app's words in the operator's language: message catalogs (src/locales/*.json, one per
-// language, the same keys in each) read through i18next, and numbers and dates formatted for the
-// language with the browser's Intl. The language is chosen per operator on this tablet (kept
+// language, the same keys in each, and the core's below) read through i18next, and numbers and
+// dates formatted for the language with the browser's Intl. The language is chosen per operator on this tablet (kept
 // by badge) and applies from their sign-in; the screens re-render when it changes.
 import i18next from "i18next";
-import de from "../locales/de.json";
-import en from "../locales/en.json";
-import es from "../locales/es.json";
+// The core's words (every `said!` message of the Rust crates) are kept beside the Rust, in
+// crates/aisle-domain/locales: the supervisor pages say them too. Here they are the `core.` keys.
+import coreDe from "../../../crates/aisle-domain/locales/de.json";
+import coreEn from "../../../crates/aisle-domain/locales/en.json";
+import coreEs from "../../../crates/aisle-domain/locales/es.json";
+import appDe from "../locales/de.json";
+import appEn from "../locales/en.json";
+import appEs from "../locales/es.json";
+
+const en = { ...appEn, core: coreEn };
+const de = { ...appDe, core: coreDe };
+const es = { ...appEs, core: coreEs };
 
 export const LANGUAGES = [
   { code: "en", name: "English" },

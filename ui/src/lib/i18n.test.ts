@@ -85,7 +85,10 @@ function hardCoded(file: string): string[] {
   return found;
 }
 
-/** Every `said!("key", "template", ...)` in the Rust the app runs: the core's messages. */
+/**
+ * Every `said!("key", "template", ...)` in the Rust the app runs, and in the server's (its
+ * exceptions reach the tablet as said): the core's messages.
+ */
 function coreMessages(): Map<string, string> {
   const root = join(__dirname, "../../..");
   const rust = (dir: string): string[] =>
@@ -95,7 +98,7 @@ function coreMessages(): Map<string, string> {
       return e.name.endsWith(".rs") && e.name !== "said.rs" ? [p] : [];
     });
   const out = new Map<string, string>();
-  for (const dir of ["crates/aisle-domain/src", "crates/aisle-device/src", "src-tauri/src"]) {
+  for (const dir of ["crates/aisle-domain/src", "crates/aisle-device/src", "src-tauri/src", "sync-server/src"]) {
     for (const f of rust(join(root, dir))) {
       for (const m of readFileSync(f, "utf8").matchAll(/said!\(\s*"([a-z_.]+)",\s*"((?:[^"\\]|\\.)*)"/g)) {
         const key = m[1] ?? "";

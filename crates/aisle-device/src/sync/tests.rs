@@ -18,6 +18,7 @@ fn exception(warehouse: aisle_domain::WarehouseId, id: Uuid, resolved: bool) -> 
         location_id: None,
         key: None,
         message: "BOLT at A-01-1: 3 taken with 1 on hand".into(),
+        said: None,
         status: if resolved {
             ExceptionStatus::Resolved
         } else {

@@ -299,6 +299,27 @@ impl fmt::Display for OpKind {
     }
 }
 
+/// An operation's kind inside a message is said in the reader's words ("Entnahme", not "pick").
+impl crate::said::Says for OpKind {
+    fn said(&self) -> Said {
+        match self {
+            Self::Receive => said!("op_kind.receive", "receive"),
+            Self::Putaway => said!("op_kind.putaway", "putaway"),
+            Self::Move => said!("op_kind.move", "move"),
+            Self::MovePlate => said!("op_kind.move_plate", "move_plate"),
+            Self::Pick => said!("op_kind.pick", "pick"),
+            Self::Count => said!("op_kind.count", "count"),
+            Self::Adjust => said!("op_kind.adjust", "adjust"),
+            Self::UnknownScan => said!("op_kind.unknown_scan", "unknown_scan"),
+            Self::Unreadable => said!("op_kind.unreadable", "unreadable"),
+            Self::Return => said!("op_kind.return", "return"),
+            Self::Pack => said!("op_kind.pack", "pack"),
+            Self::CloseCarton => said!("op_kind.close_carton", "close_carton"),
+            Self::Ship => said!("op_kind.ship", "ship"),
+        }
+    }
+}
+
 /// An operation that breaks a rule no replica could accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpError {
@@ -701,7 +722,7 @@ impl Operation {
             Self::UnknownScan(_) => Ok(()),
             Self::Unreadable(u) => Err(OpError::Other(said!(
                 "op.unreadable",
-                "this server cannot read the operation ({reason}); upgrade the server, then release it",
+                "this server cannot read the operation ({reason}); if a newer app sent it, upgrade the server, then release it; if the tablet's log was damaged, accept it and record the work again",
                 reason = u.reason.clone()
             ))),
         }

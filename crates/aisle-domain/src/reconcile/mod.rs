@@ -189,8 +189,27 @@ pub trait StateView {
     fn unit_of(&self, item: ItemId) -> ViewResult<(Option<i64>, Option<i64>)>;
     /// The item's SKU (its id when unknown), for messages.
     fn item_sku(&self, item: ItemId) -> ViewResult<String>;
-    /// Human words for a key (SKU, location code, lot), for messages.
-    fn describe(&self, key: &StockKey) -> ViewResult<String>;
+    /// Human words for a key (SKU, location code, lot), for messages: [`stock_words`].
+    fn describe(&self, key: &StockKey) -> ViewResult<Said>;
+}
+
+/// A stock key in words (`HAR-00001 lot L7 at A-01-1`), from its item's SKU and location's code.
+pub fn stock_words(sku: &str, location: &str, lot: Option<&str>) -> Said {
+    match lot {
+        Some(lot) => said!(
+            "stock.lot_at",
+            "{sku} lot {lot} at {location}",
+            sku = sku,
+            lot = lot,
+            location = location
+        ),
+        None => said!(
+            "stock.at",
+            "{sku} at {location}",
+            sku = sku,
+            location = location
+        ),
+    }
 }
 
 /// Thresholds a site can tune.

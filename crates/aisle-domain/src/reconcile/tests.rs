@@ -77,8 +77,8 @@ impl StateView for Fake {
     fn item_sku(&self, _item: ItemId) -> ViewResult<String> {
         Ok("ITEM".into())
     }
-    fn describe(&self, _key: &StockKey) -> ViewResult<String> {
-        Ok("ITEM at LOC".into())
+    fn describe(&self, _key: &StockKey) -> ViewResult<Said> {
+        Ok(crate::reconcile::stock_words("ITEM", "LOC", None))
     }
 }
 
