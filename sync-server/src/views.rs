@@ -3,7 +3,7 @@
 //! ([`aisle_domain::admission::WorkView`]) read before an operation is applied. Every read that
 //! fails is an error, never a value: a database error must not invent or hide an exception.
 
-use aisle_domain::admission::{Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
+use aisle_domain::admission::{self, Holder, Role, TaskTarget, WorkLine, WorkRef, WorkView};
 use aisle_domain::capacity::{Limits, Load};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::reconcile::{
@@ -148,16 +148,16 @@ impl TxView<'_> {
                 format!("{}/{}", r.get::<String>(0)?, r.get::<u32>(1)?),
                 r.get::<String>(2)?,
                 r.get::<String>(3)?,
-                r.get(4)?,
+                r.get::<Option<String>>(4)?,
                 shelf_life::required_days(days(r.get(5)?), days(r.get(6)?)),
             ))
         })?
-        .map(|(reference, wh, item, closed, min_shelf_life_days)| {
+        .map(|(reference, wh, item, shipped, min_shelf_life_days)| {
             Ok(WorkLine {
                 reference,
                 warehouse: id(&wh)?,
                 item: id(&item)?,
-                closed,
+                closed: shipped.as_deref().map(admission::order_shipped),
                 min_shelf_life_days,
             })
         })
@@ -453,7 +453,7 @@ impl WorkView for TxView<'_> {
     fn order_line(&self, line: OrderLineId) -> ViewResult<Option<WorkLine>> {
         self.work_line(
             "SELECT o.order_no, o.line, o.warehouse_id, o.item_id,
-                    CASE WHEN s.status = 'shipped' THEN 'order ' || o.order_no || ' is shipped' END,
+                    CASE WHEN s.status = 'shipped' THEN o.order_no END,
                     i.min_shelf_life_days, o.min_shelf_life_days
              FROM order_lines o JOIN items i ON i.id = o.item_id
                LEFT JOIN shipments s ON s.order_no = o.order_no WHERE o.id = ?1",
@@ -483,7 +483,7 @@ impl WorkView for TxView<'_> {
                     item: id(&item)?,
                     from: from.as_deref().map(id).transpose()?,
                     to: id(&to)?,
-                    closed: (status != "open").then_some(status),
+                    closed: (status != "open").then(|| admission::task_status(&status)),
                 })
             })
             .transpose()

@@ -132,7 +132,7 @@ impl WorkView for LocalView<'_> {
             reference: format!("{}/{}", l.order, l.line),
             warehouse: l.warehouse_id,
             item: l.item_id,
-            closed: l.shipped.then(|| format!("order {} is shipped", l.order)),
+            closed: l.shipped.then(|| admission::order_shipped(&l.order)),
             min_shelf_life_days: shelf_life::required_days(item_days, l.min_shelf_life_days),
         }))
     }
@@ -173,9 +173,12 @@ impl WorkView for LocalView<'_> {
             } => (item_id, None, location_id, task.done_qty + local >= 1),
         };
         let closed = if task.status != aisle_proto::TaskStatus::Open {
-            Some(task.status.as_str().to_string())
+            Some(admission::task_status(task.status.as_str()))
         } else if finished {
-            Some("done on this device (not yet synced)".to_string())
+            Some(said!(
+                "authority.done_here",
+                "done on this device (not yet synced)"
+            ))
         } else {
             None
         };

@@ -6,34 +6,35 @@ use aisle_domain::op::OpError;
 use aisle_domain::scan::{PatternError, ScanError};
 use aisle_domain::{Said, said};
 
+/// The English words of a variant a person acts on come from [`DeviceError::said`] (one text for
+/// the CLI, logs and the catalogs' English); storage and import errors keep their own words,
+/// which `said` passes on as a detail.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    #[error("scan {raw:?} is not valid: {source}")]
+    #[error("{}", self.said())]
     Scan { raw: String, source: ScanError },
     #[error("{0}")]
     Operation(#[from] OpError),
-    #[error(
-        "barcode {raw:?} is not known on this device; it was recorded as unknown scan #{seq} for a supervisor"
-    )]
+    #[error("{}", self.said())]
     UnknownBarcode { raw: String, seq: u64 },
-    #[error("expected {expected}, but {raw:?} is {found}")]
+    #[error("{}", self.said())]
     WrongKind {
         expected: &'static str,
         found: String,
         raw: String,
     },
-    #[error("no {what} matches {key:?}")]
+    #[error("{}", self.said())]
     NotFound { what: &'static str, key: String },
-    #[error("{what} is ambiguous: {options}; scan or enter which one")]
+    #[error("{}", self.said())]
     Ambiguous { what: String, options: String },
     #[error("{0}")]
     Invalid(Said),
     /// The signed-in operator's role does not allow this.
     #[error("{0}")]
     Forbidden(Said),
-    #[error("this store has no device identity yet; run `aisle init` first")]
+    #[error("{}", self.said())]
     NotInitialised,
-    #[error("this store already belongs to device {name:?} ({id})")]
+    #[error("{}", self.said())]
     AlreadyInitialised { name: String, id: String },
     #[error(transparent)]
     Import(#[from] ImportError),
@@ -44,14 +45,10 @@ pub enum DeviceError {
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     /// The disk (or the database's size limit) is full: the transaction was rolled back whole.
-    #[error(
-        "the device's storage is full, so this was not recorded and nothing changed; free space on the device (or sync and ask IT), then try again"
-    )]
+    #[error("{}", self.said())]
     StorageFull,
     /// SQLite found the file damaged.
-    #[error(
-        "the device database is damaged ({0}); nothing more is written to it. Run `aisle check`, then `aisle recover --into NEW.db` to save its work"
-    )]
+    #[error("{}", self.said())]
     Damaged(String),
     #[error("stored data could not be decoded: {0}")]
     Decode(String),
@@ -59,13 +56,13 @@ pub enum DeviceError {
     #[error("checking the operation against this device's data: {0}")]
     View(#[from] aisle_domain::reconcile::ViewError),
     /// The server could not be reached or did not answer; the work stays on the device.
-    #[error("the server cannot be reached: {0}; everything stays on this device and syncs later")]
+    #[error("{}", self.said())]
     Network(String),
     /// The server refused; `kind` is the server's error kind.
-    #[error("the server refused ({kind}): {message}")]
+    #[error("{}", self.said())]
     Sync { kind: String, message: String },
     /// The server expects another sequence number next (handled inside sync).
-    #[error("the server expects operation #{expected} next")]
+    #[error("{}", self.said())]
     SequenceGap { expected: u64 },
 }
 

@@ -53,8 +53,8 @@ pub struct WorkLine {
     pub reference: String,
     pub warehouse: WarehouseId,
     pub item: ItemId,
-    /// Why no more work may count against it (e.g. `order SO-1001 is shipped`), if so.
-    pub closed: Option<String>,
+    /// Why no more work may count against it ([`order_shipped`]), if so.
+    pub closed: Option<Said>,
     /// Days of shelf life dated stock picked for it must have left: the larger of the item's and
     /// the order line's minimum ([`crate::shelf_life`]); 0 for a receipt line.
     pub min_shelf_life_days: u32,
@@ -69,8 +69,26 @@ pub struct TaskTarget {
     pub from: Option<LocationId>,
     /// Where a move task puts stock, or where a count task counts.
     pub to: LocationId,
-    /// Why no more work may count against it (`done`, `cancelled`, ...), if so.
-    pub closed: Option<String>,
+    /// Why no more work may count against it ([`task_status`]: `done`, `cancelled`), if so.
+    pub closed: Option<Said>,
+}
+
+/// Why an order line takes no more work: its order has shipped.
+pub fn order_shipped(order: &str) -> Said {
+    said!(
+        "admission.order_shipped",
+        "order {order} is shipped",
+        order = order
+    )
+}
+
+/// A task's status (`done`, `cancelled`) in words, for why it takes no more work.
+pub fn task_status(status: &str) -> Said {
+    match status {
+        "done" => said!("admission.task_done", "done"),
+        "cancelled" => said!("admission.task_cancelled", "cancelled"),
+        other => Said::untranslated(other),
+    }
 }
 
 /// Work that can be assigned to one device at a time (a lease).

@@ -255,7 +255,7 @@ fn a_pick_of_another_item_does_not_count_against_the_line() {
     );
     // A shipped order takes no more picks.
     if let Some(l) = w.view.orders.get_mut(&line) {
-        l.closed = Some("order SO-1 is shipped".into());
+        l.closed = Some(order_shipped("SO-1"));
     }
     let a = admit_as(&w, "ALICE", pick(&w, w.bolt, Some(line)));
     assert_eq!(a.verdict, Verdict::Apply { work: false });
@@ -297,11 +297,17 @@ fn work_on_a_closed_task_is_applied_but_not_counted() {
     let a = admit_as(&w, "ALICE", mv(w.face, w.bin));
     assert_eq!(a.verdict, Verdict::Apply { work: false });
     if let Some(t) = w.view.tasks.get_mut(&task) {
-        t.closed = Some("done".into());
+        t.closed = Some(task_status("done"));
     }
     let a = admit_as(&w, "ALICE", mv(w.bin, w.face));
     assert_eq!(a.verdict, Verdict::Apply { work: false });
     assert!(a.reason().is_some_and(|r| r.contains("is done")));
+    // The status is a word of its own, said in the reader's language.
+    let why = a.reason().and_then(|r| r.args.get("why"));
+    assert!(
+        matches!(why, Some(crate::said::Arg::Said(s)) if s.key == "admission.task_done"),
+        "{why:?}"
+    );
 }
 
 #[test]
