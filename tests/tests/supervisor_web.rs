@@ -838,7 +838,14 @@ fn supervisor_day(backend: Backend) {
     });
     // The bin counted empty again: the server says the new variance in German too, from the
     // catalog key and values it keeps with the exception (the English is kept beside them).
-    device.store.count(&req, &device.ctx).unwrap();
+    let again = CountRequest {
+        location: format!("LOC:WH1:{}", bin.location),
+        item: "5012345000015".into(),
+        counted: 0,
+        blind: true,
+        ..Default::default()
+    };
+    device.store.count(&again, &device.ctx).unwrap();
     device.sync();
     web.goto(&format!("{}/#/exceptions", server.url));
     let row = web.wait_text("exception", "the variance in German", |t| {
