@@ -3,7 +3,8 @@
 //! committed), with random histories of several devices working offline and syncing in random
 //! order. The model is written for this test and shares no code with the implementation: stock
 //! as a map from (location, plate) to units of one item, what each device believes it holds, who
-//! is a supervisor and since when, which device has heard of it and of which counts, and the
+//! is a supervisor and since when, whose badge a supervisor disabled (a temporary worker's, who
+//! receives on any tablet) and since when, which device has heard of each and of which counts, and the
 //! exceptions the rules promise (negative stock, held work, count variances, counts that stock
 //! moved under, and movements by a device that had not seen a count of that bin). Devices claim
 //! whole orders at sync (oldest order first, only orders nobody holds a line of) and one order
@@ -53,6 +54,10 @@ struct Model {
     /// Whether SUP2 has been demoted, and which devices have synced since.
     demoted: bool,
     heard: Vec<bool>,
+    /// Whether the temporary worker's badge (OP-X) has been disabled, and which devices have
+    /// synced since.
+    disabled: bool,
+    heard_disabled: Vec<bool>,
     /// What each device believes is where: the server's stock at its last sync plus its own
     /// unsynced work.
     views: Vec<BTreeMap<Place, i64>>,
@@ -167,7 +172,8 @@ impl Line {
 #[derive(Debug, Clone, Default)]
 struct Work {
     changes: Vec<(Place, i64)>,
-    /// Recorded by SUP2 after the demotion: the server holds it.
+    /// Recorded by SUP2 after the demotion, or by OP-X after its badge was disabled: the server
+    /// holds it.
     held: bool,
     /// A count: (bin, what the device expected there, what was counted).
     count: Option<(String, i64, i64)>,
@@ -270,6 +276,9 @@ impl Model {
         if self.demoted {
             self.heard[d] = true;
         }
+        if self.disabled {
+            self.heard_disabled[d] = true;
+        }
         self.seen[d] = self.logged;
         self.views[d] = self.stock.clone();
         if claim {
@@ -354,6 +363,8 @@ fn template(backend: Backend) -> &'static Template {
         for i in 0..DEVICES {
             server.set_operator(&format!("OP-D{i}"), false);
         }
+        // A temporary worker who receives on any tablet until a supervisor disables the badge.
+        server.set_operator("OP-X", false);
         // Count tasks of the item, one per bin holding it, before any device enrols.
         server.admin(&["tasks", "counts", "--warehouse", "WH1", "--sku", SKU]);
         let mut tasks: Vec<CountTask> = server
@@ -454,6 +465,7 @@ fn run(seed: u64, backend: Backend) -> BTreeMap<String, usize> {
         stock,
         pending: vec![Vec::new(); n],
         heard: vec![false; n],
+        heard_disabled: vec![false; n],
         seen: vec![0; n],
         line: Line {
             this: (line.order.clone(), line.line),
@@ -494,21 +506,38 @@ fn run(seed: u64, backend: Backend) -> BTreeMap<String, usize> {
         ));
         match rng.u8(..11) {
             0 | 1 => {
+                // Now and then by the temporary worker, whose badge a supervisor may have
+                // disabled: refused at the scan where the device has heard, held where not.
                 let at = BINS[rng.usize(..BINS.len())];
+                let temp = rng.u8(..4) == 0;
                 let req = ReceiveRequest {
                     location: format!("LOC:WH1:{at}"),
                     item: ITEM.into(),
                     qty: Some(q),
                     ..Default::default()
                 };
-                dev.store.receive(&req, &dev.ctx).unwrap();
-                model.record(
-                    d,
-                    Work {
-                        changes: vec![(loose(at), q)],
-                        ..Work::default()
-                    },
+                let ctx = if temp {
+                    OpContext::new("OP-X")
+                } else {
+                    dev.ctx.clone()
+                };
+                let done = dev.store.receive(&req, &ctx);
+                assert_eq!(
+                    done.is_err(),
+                    temp && model.heard_disabled[d],
+                    "seed {seed} step {step}: {} receiving on D{d}: {done:?}",
+                    ctx.operator
                 );
+                if done.is_ok() {
+                    model.record(
+                        d,
+                        Work {
+                            changes: vec![(loose(at), q)],
+                            held: temp && model.disabled,
+                            ..Work::default()
+                        },
+                    );
+                }
             }
             2 => {
                 // Onto the shared supplier pallet, which every device may meet offline.
@@ -716,6 +745,12 @@ fn run(seed: u64, backend: Backend) -> BTreeMap<String, usize> {
                     server.admin(&["leases", "release", "--order-line", &id, "--by", "SUP1"]);
                     model.line.leases.remove(&model.line.this);
                 }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            10 if !model.disabled && rng.bool() => {
+                server.admin(&["operator", "disable", "OP-X"]);
+                model.disabled = true;
+                // Work recorded from now on is judged by the disabled badge.
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             7 if !model.demoted => {
