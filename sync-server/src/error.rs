@@ -1,5 +1,6 @@
 //! Storage errors and the API's single error type. 5xx details are logged, never sent.
 
+use aisle_domain::said::Said;
 use aisle_proto::ErrorBody;
 use axum::Json;
 use axum::http::StatusCode;
@@ -9,15 +10,15 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Said),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Said),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Said),
     #[error("sequence gap: this device's next operation must be #{expected}")]
     Gap { expected: u64 },
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Said),
     #[error(transparent)]
     Import(#[from] aisle_domain::import::ImportError),
     /// Text the database cannot hold (a NUL in a query, a name, a note): the request is bad.
@@ -54,8 +55,10 @@ impl From<aisle_ledger::LedgerError> for StorageError {
         use aisle_ledger::LedgerError as L;
         match e {
             L::Import(i) => Self::Import(i),
-            L::Invalid(m) => Self::Invalid(m),
-            L::NotFound { what, key } => Self::NotFound(format!("no {what} matches {key:?}")),
+            L::Invalid(m) => Self::Invalid(m.into()),
+            L::NotFound { what, key } => {
+                Self::NotFound(format!("no {what} matches {key:?}").into())
+            }
             down if down.is_unavailable() => Self::Unavailable(down.to_string()),
             text if text.is_unstorable_text() => Self::BadText(
                 "the request's text holds a NUL character (U+0000), which cannot be stored".into(),
@@ -70,17 +73,17 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// The one error type of every handler.
 #[derive(Debug)]
 pub enum ApiError {
-    Unauthorized(String),
-    Forbidden(String),
-    BadRequest(String),
-    PayloadTooLarge(String),
-    NotFound(String),
+    Unauthorized(Said),
+    Forbidden(Said),
+    BadRequest(Said),
+    PayloadTooLarge(Said),
+    NotFound(Said),
     Gap {
         expected: u64,
     },
-    Conflict(String),
-    Unprocessable(String),
-    UpgradeRequired(String),
+    Conflict(Said),
+    Unprocessable(Said),
+    UpgradeRequired(Said),
     /// Too many requests; try again after the given time.
     TooManyRequests {
         message: String,
@@ -99,8 +102,8 @@ impl From<StorageError> for ApiError {
             StorageError::Forbidden(m) => Self::Forbidden(m),
             StorageError::Gap { expected } => Self::Gap { expected },
             StorageError::Conflict(m) => Self::Conflict(m),
-            StorageError::Import(i) => Self::Unprocessable(i.to_string()),
-            StorageError::BadText(m) => Self::BadRequest(m),
+            StorageError::Import(i) => Self::Unprocessable(i.to_string().into()),
+            StorageError::BadText(m) => Self::BadRequest(m.into()),
             StorageError::Unavailable(m) => Self::Unavailable(m),
             StorageError::Internal(m) => Self::Internal(m),
         }
@@ -119,6 +122,7 @@ impl IntoResponse for ApiError {
                 kind: "rate_limited".into(),
                 message,
                 expected_seq: None,
+                said: None,
             };
             return (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -134,6 +138,7 @@ impl IntoResponse for ApiError {
                 message: "the database is unavailable for a moment; nothing was changed, try again"
                     .into(),
                 expected_seq: None,
+                said: None,
             };
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -153,21 +158,25 @@ impl IntoResponse for ApiError {
                 "sequence_gap",
                 format!(
                     "operations must arrive in order; the next expected from this device is #{expected}"
-                ),
+                )
+                .into(),
                 Some(expected),
             ),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
             Self::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, None),
             Self::UpgradeRequired(m) => (StatusCode::BAD_REQUEST, "version_mismatch", m, None),
-            Self::TooManyRequests { message, .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None)
-            }
+            Self::TooManyRequests { message, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                message.into(),
+                None,
+            ),
             Self::Unavailable(m) | Self::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "internal server error; see the server log".to_string(),
+                    Said::untranslated("internal server error; see the server log"),
                     None,
                 )
             }
@@ -176,7 +185,9 @@ impl IntoResponse for ApiError {
             status,
             Json(ErrorBody {
                 kind: kind.into(),
-                message,
+                // A message with a catalog key goes with it, for a reader in another language.
+                said: (!message.key.is_empty()).then(|| message.clone()),
+                message: message.text,
                 expected_seq,
             }),
         )

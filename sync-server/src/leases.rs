@@ -234,11 +234,9 @@ pub(crate) fn release(
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
     if end(tx, work, &format!("released by {by}"), now)? == 0 {
-        return Err(StorageError::NotFound(format!(
-            "nobody holds {} {}",
-            work.kind(),
-            work.id_text()
-        )));
+        return Err(StorageError::NotFound(
+            format!("nobody holds {} {}", work.kind(), work.id_text()).into(),
+        ));
     }
     Ok(())
 }
@@ -265,25 +263,25 @@ pub(crate) fn assign(
     };
     match wh {
         None => {
-            return Err(StorageError::NotFound(format!(
-                "no {} {}",
-                work.kind(),
-                work.id_text()
-            )));
+            return Err(StorageError::NotFound(
+                format!("no {} {}", work.kind(), work.id_text()).into(),
+            ));
         }
         Some(wh) if wh != device.warehouse_id.to_string() => {
-            return Err(StorageError::Invalid(format!(
-                "device {} works in another warehouse than this work",
-                device.name
-            )));
+            return Err(StorageError::Invalid(
+                format!(
+                    "device {} works in another warehouse than this work",
+                    device.name
+                )
+                .into(),
+            ));
         }
         Some(_) => {}
     }
     if device.revoked {
-        return Err(StorageError::Invalid(format!(
-            "device {} is revoked",
-            device.name
-        )));
+        return Err(StorageError::Invalid(
+            format!("device {} is revoked", device.name).into(),
+        ));
     }
     end(tx, work, &format!("reassigned by {by}"), now)?;
     grant(tx, device, work, now)?;
@@ -296,11 +294,14 @@ pub(crate) fn assign(
     .into_iter()
     .next()
     .ok_or_else(|| {
-        StorageError::Invalid(format!(
-            "{} {} is no longer open; there is nothing to assign",
-            work.kind(),
-            work.id_text()
-        ))
+        StorageError::Invalid(
+            format!(
+                "{} {} is no longer open; there is nothing to assign",
+                work.kind(),
+                work.id_text()
+            )
+            .into(),
+        )
     })
 }
 

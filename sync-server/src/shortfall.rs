@@ -42,12 +42,13 @@ pub(crate) fn settle(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let Some((wh_code, status)) = found else {
-        return Err(StorageError::NotFound(format!("no order {order:?}")));
+        return Err(StorageError::NotFound(format!("no order {order:?}").into()));
     };
     if let Some(status) = status {
-        return Err(StorageError::Conflict(format!(
-            "order {order} is {status}; only an order still being picked can be settled"
-        )));
+        return Err(StorageError::Conflict(
+            format!("order {order} is {status}; only an order still being picked can be settled")
+                .into(),
+        ));
     }
     type Short = (String, u32, String, String, i64, i64, Option<String>);
     let short: Vec<Short> = tx.rows(
@@ -77,9 +78,12 @@ pub(crate) fn settle(
         )?;
     }
     if !attempted {
-        return Err(StorageError::Conflict(format!(
-            "order {order} has no line picked short; pick it, or pack it if it is complete"
-        )));
+        return Err(StorageError::Conflict(
+            format!(
+                "order {order} has no line picked short; pick it, or pack it if it is complete"
+            )
+            .into(),
+        ));
     }
     let backorder = match choice {
         ShortChoice::ShipPartial => None,

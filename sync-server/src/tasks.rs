@@ -141,7 +141,7 @@ fn one(conn: &dyn Db, id: &TaskId) -> StorageResult<Task> {
     tasks_where(conn, "id = ?1", args![id])?
         .into_iter()
         .next()
-        .ok_or_else(|| StorageError::NotFound(format!("no task {id}")))
+        .ok_or_else(|| StorageError::NotFound(format!("no task {id}").into()))
 }
 
 /// Adds an open task and numbers the change, so devices pull it.
@@ -297,9 +297,9 @@ pub(crate) fn release_counts(
     let plan = inventory::count_plan(tx, warehouse, today)?;
     for sku in skus {
         if !plan.iter().any(|p| &p.sku == sku) {
-            return Err(StorageError::NotFound(format!(
-                "item {sku:?} has no stock in {warehouse} to count"
-            )));
+            return Err(StorageError::NotFound(
+                format!("item {sku:?} has no stock in {warehouse} to count").into(),
+            ));
         }
     }
     let chosen: Vec<_> = if skus.is_empty() {
@@ -356,11 +356,14 @@ pub(crate) fn recount(tx: &dyn Db, x: &Exception, by: &str) -> StorageResult<Tas
         ExceptionKind::CountVariance | ExceptionKind::CountDuringMovement
     );
     let key = x.key.as_ref().filter(|_| counted).ok_or_else(|| {
-        StorageError::Invalid(format!(
-            "exception {} is a {}, not a count variance; only counts can be recounted",
-            x.id,
-            x.kind.as_str()
-        ))
+        StorageError::Invalid(
+            format!(
+                "exception {} is a {}, not a count variance; only counts can be recounted",
+                x.id,
+                x.kind.as_str()
+            )
+            .into(),
+        )
     })?;
     if open_count(tx, key.item, key.location)? {
         return Err(StorageError::Conflict(
@@ -380,10 +383,9 @@ pub(crate) fn recount(tx: &dyn Db, x: &Exception, by: &str) -> StorageResult<Tas
 pub(crate) fn cancel(tx: &dyn Db, id: TaskId) -> StorageResult<Task> {
     let task = one(tx, &id)?;
     if task.status != TaskStatus::Open {
-        return Err(StorageError::Conflict(format!(
-            "task {id} is already {}",
-            task.status.as_str()
-        )));
+        return Err(StorageError::Conflict(
+            format!("task {id} is already {}", task.status.as_str()).into(),
+        ));
     }
     tx.exec(
         "UPDATE tasks SET status = 'cancelled' WHERE id = ?1",

@@ -67,7 +67,9 @@ fn number(wave: &str) -> StorageResult<i64> {
         .strip_prefix("W-")
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| {
-            StorageError::NotFound(format!("no wave {wave:?} (waves are named W-1, W-2, ...)"))
+            StorageError::NotFound(
+                format!("no wave {wave:?} (waves are named W-1, W-2, ...)").into(),
+            )
         })
 }
 
@@ -115,7 +117,7 @@ pub(crate) fn create(
         }
     }
     if !problems.is_empty() {
-        return Err(StorageError::Invalid(problems.join("; ")));
+        return Err(StorageError::Invalid(problems.join("; ").into()));
     }
     let id: i64 = tx
         .value(
@@ -143,10 +145,10 @@ pub(crate) fn release(tx: &dyn Db, wave: &str, by: &str) -> StorageResult<Wave> 
     )?;
     let found = load(tx, "w.id = ?1", args![id])?.pop();
     match (n, found) {
-        (_, None) => Err(StorageError::NotFound(format!("no wave {wave}"))),
-        (0, Some(_)) => Err(StorageError::Conflict(format!(
-            "wave {wave} is released already"
-        ))),
+        (_, None) => Err(StorageError::NotFound(format!("no wave {wave}").into())),
+        (0, Some(_)) => Err(StorageError::Conflict(
+            format!("wave {wave} is released already").into(),
+        )),
         (_, Some(w)) => Ok(w),
     }
 }

@@ -277,14 +277,32 @@ async fn supervisors_sign_in_resolve_exceptions_and_raise_purchase_orders() {
         )
     };
     // Operators, wrong PINs and unknown badges are refused alike; nothing without a session.
-    for (badge, pin, says) in [
-        ("ALICE", "1234", "not a supervisor"),
-        ("SUP1", "0000", "wrong badge or PIN"),
-        ("NOBODY", "4321", "wrong badge or PIN"),
+    // The refusal carries its catalog key too, for pages in another language.
+    for (badge, pin, says, key) in [
+        (
+            "ALICE",
+            "1234",
+            "not a supervisor",
+            "signin.not_a_supervisor",
+        ),
+        (
+            "SUP1",
+            "0000",
+            "wrong badge or PIN",
+            "signin.wrong_badge_or_pin",
+        ),
+        (
+            "NOBODY",
+            "4321",
+            "wrong badge or PIN",
+            "signin.wrong_badge_or_pin",
+        ),
     ] {
         let (s, v) = api.json(sign_in(badge, pin)).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{badge}: {v}");
         assert!(v["message"].as_str().unwrap().contains(says), "{v}");
+        assert_eq!(v["said"]["key"], key, "{v}");
+        assert_eq!(v["said"]["text"], v["message"], "{v}");
         assert_matches_schema(&doc, "ErrorBody", &v);
     }
     let (s, _) = api.json(get("/v1/supervisor/exceptions", None)).await;

@@ -2,6 +2,8 @@
 // and calls to the JSON API (/v1/supervisor/*, see /v1/openapi.json). The session token lives in
 // sessionStorage, so closing the tab signs out.
 
+import { said } from "./i18n.js";
+
 export const main = document.getElementById("main");
 export const message = document.getElementById("message");
 export const who = document.getElementById("who");
@@ -58,6 +60,12 @@ export function say(kind, text) {
   message.dataset.testid = "message";
 }
 
+/** A refusal from the API in the supervisor's language: its `said` where the server sent one,
+ * else its English message. */
+function refusal(data, status) {
+  return data.said ? said(data.said) : (data.message ?? `HTTP ${status}`);
+}
+
 export async function api(method, path, body) {
   const headers = { "content-type": "application/json" };
   if (session.token) headers.authorization = `Bearer ${session.token}`;
@@ -66,7 +74,7 @@ export async function api(method, path, body) {
   const data = await res.json().catch(() => ({ kind: "internal", message: `HTTP ${res.status}` }));
   if (!res.ok) {
     if (res.status === 401 && session.token) hooks.signedOut();
-    throw new Error(data.message ?? `HTTP ${res.status}`);
+    throw new Error(refusal(data, res.status));
   }
   return data;
 }
@@ -92,7 +100,7 @@ export async function download(path, filename) {
   const res = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
   if (!res.ok) {
     const data = await res.json().catch(() => ({ message: `HTTP ${res.status}` }));
-    throw new Error(data.message ?? `HTTP ${res.status}`);
+    throw new Error(refusal(data, res.status));
   }
   const url = URL.createObjectURL(await res.blob());
   const a = el("a", { href: url, download: filename });
@@ -106,6 +114,6 @@ export async function download(path, filename) {
 export async function fetchText(path) {
   const res = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
   const text = await res.text();
-  if (!res.ok) throw new Error(JSON.parse(text || "{}").message ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new Error(refusal(JSON.parse(text || "{}"), res.status));
   return text;
 }

@@ -874,6 +874,22 @@ fn supervisor_day(backend: Backend) {
         web.screenshot(&format!("web-{name}-portrait-de"));
     }
     web.resize(1280, 800);
+    // Two supervisors on one exception: another resolves it from the command line while this
+    // page still shows it; accepting it here is refused, in German.
+    web.goto(&format!("{}/#/exceptions", server.url));
+    web.find_testid("exception");
+    let open: Vec<String> = server
+        .export("exceptions")
+        .into_iter()
+        .filter(|r| &r[2] == "open")
+        .map(|r| r[0].to_string())
+        .collect();
+    assert_eq!(open.len(), 1, "{open:?}");
+    server.admin(&["exception", "resolve", &open[0], "--by", "SUP1", "--accept"]);
+    web.tap("accept");
+    web.wait_text("message", "the refusal in German", |t| {
+        t.contains("ist schon gelöst") && t.contains("SUP1")
+    });
     web.tap("signout");
     web.find_testid("signin");
     web.wait_text("signin", "English again after signing out", |t| {

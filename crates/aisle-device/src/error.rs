@@ -60,7 +60,7 @@ pub enum DeviceError {
     Network(String),
     /// The server refused; `kind` is the server's error kind.
     #[error("{}", self.said())]
-    Sync { kind: String, message: String },
+    Sync { kind: String, message: Said },
     /// The server expects another sequence number next (handled inside sync).
     #[error("{}", self.said())]
     SequenceGap { expected: u64 },
@@ -201,7 +201,7 @@ impl DeviceError {
                 "device.sync_refused",
                 "the server refused ({kind}): {message}",
                 kind = kind.clone(),
-                message = message.clone()
+                message = message
             ),
             Self::SequenceGap { expected } => said!(
                 "device.sequence_gap",

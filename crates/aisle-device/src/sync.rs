@@ -271,14 +271,16 @@ impl Client {
                         kind: "http".into(),
                         message: format!("HTTP {status}"),
                         expected_seq: None,
+                        said: None,
                     });
                     return Err(match body.expected_seq {
                         Some(expected) if body.kind == "sequence_gap" => {
                             DeviceError::SequenceGap { expected }
                         }
+                        // The server's words in the operator's language where it sent their key.
                         _ => DeviceError::Sync {
                             kind: body.kind,
-                            message: body.message,
+                            message: body.said.unwrap_or_else(|| body.message.into()),
                         },
                     });
                 }
@@ -330,7 +332,8 @@ fn check_epoch(state: &SyncState, epoch: Uuid) -> Result<()> {
             kind: "epoch_mismatch".into(),
             message: format!(
                 "the server's database is {epoch}, not {e} that this device enrolled with: it was replaced or restored from a backup. Nothing was changed here; warehouse IT must reconcile"
-            ),
+            )
+            .into(),
         }),
         _ => Ok(()),
     }
@@ -701,7 +704,8 @@ impl Store {
                             message: format!(
                                 "the server has this device's operations only up to #{}, but #{pushed} was acknowledged before: it may have been restored from a backup. Nothing is lost here; warehouse IT must reconcile",
                                 expected - 1
-                            ),
+                            )
+                            .into(),
                         });
                     }
                     // The server had more than we knew (an acknowledgement was lost): skip ahead.
@@ -730,7 +734,7 @@ impl Store {
         match client.call::<ClaimResponse>(reqwest::Method::POST, "/v1/claims", Some(&req), &[]) {
             Ok(resp) => Ok(resp.leases.len() as u64),
             Err(DeviceError::Sync { kind, message })
-                if kind == "not_found" || message.starts_with("HTTP 404") =>
+                if kind == "not_found" || message.text.starts_with("HTTP 404") =>
             {
                 Ok(0)
             }
@@ -754,7 +758,7 @@ impl Store {
         ) {
             Ok(block) => self.add_sscc_block(&block),
             Err(DeviceError::Sync { kind, message })
-                if kind == "not_found" || message.starts_with("HTTP 404") =>
+                if kind == "not_found" || message.text.starts_with("HTTP 404") =>
             {
                 Ok(())
             }

@@ -104,6 +104,20 @@ impl fmt::Display for Said {
     }
 }
 
+/// Text with no catalog key ([`Said::untranslated`]): words from elsewhere, or not yet in the
+/// catalogs.
+impl From<String> for Said {
+    fn from(text: String) -> Self {
+        Self::untranslated(text)
+    }
+}
+
+impl From<&str> for Said {
+    fn from(text: &str) -> Self {
+        Self::untranslated(text)
+    }
+}
+
 /// Compares the English text (for tests and logs that name a message by its words).
 impl PartialEq<&str> for Said {
     fn eq(&self, other: &&str) -> bool {

@@ -417,10 +417,15 @@ pub struct Snapshot {
 pub struct ErrorBody {
     /// Stable name to branch on (`unauthorized`, `forbidden`, `sequence_gap`, `conflict`, ...).
     pub kind: String,
+    /// In English.
     pub message: String,
     /// For `sequence_gap`: the sequence number the server expects next from this device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_seq: Option<u64>,
+    /// The message's catalog key and values, where the server has them, for a reader in another
+    /// language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<aisle_domain::said::Said>,
 }
 
 /// What an enrolment QR code holds: `aisle-enroll:1?server=URL&code=CODE`, and `&ca=…` (the

@@ -22,23 +22,23 @@ pub fn check_protocol(parts: &Parts) -> Result<(), ApiError> {
         // as any other version this server does not speak.
         return Err(ApiError::UpgradeRequired(format!(
             "missing the {PROTOCOL_HEADER} header; this server speaks sync protocol {PROTOCOL_VERSION}, so update the app (its unsynced work stays on the device)"
-        )));
+        ).into()));
     };
     let v: u32 = v
         .to_str()
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .ok_or_else(|| {
-            ApiError::BadRequest(format!("the {PROTOCOL_HEADER} header must be a number"))
+            ApiError::BadRequest(format!("the {PROTOCOL_HEADER} header must be a number").into())
         })?;
     match v.cmp(&PROTOCOL_VERSION) {
         std::cmp::Ordering::Equal => Ok(()),
         std::cmp::Ordering::Less => Err(ApiError::UpgradeRequired(format!(
             "this app speaks sync protocol {v}, older than the server's {PROTOCOL_VERSION}; update the app (its unsynced work stays on the device)"
-        ))),
+        ).into())),
         std::cmp::Ordering::Greater => Err(ApiError::UpgradeRequired(format!(
             "this app speaks sync protocol {v}, newer than the server's {PROTOCOL_VERSION}; update the server (the app's unsynced work stays on the device)"
-        ))),
+        ).into())),
     }
 }
 
@@ -56,9 +56,10 @@ fn contact(parts: &Parts) -> Result<Contact, ApiError> {
                     .filter(|s| !s.is_empty() && s.len() <= 64)
                     .map(String::from)
                     .ok_or_else(|| {
-                        ApiError::BadRequest(format!(
-                            "the {name} header must be 1 to 64 printable characters"
-                        ))
+                        ApiError::BadRequest(
+                            format!("the {name} header must be 1 to 64 printable characters")
+                                .into(),
+                        )
                     })
             })
             .transpose()
@@ -67,23 +68,25 @@ fn contact(parts: &Parts) -> Result<Contact, ApiError> {
     let log_end = text(LOG_END_HEADER)?
         .map(|v| {
             v.parse::<u64>().map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "the {LOG_END_HEADER} header must be a sequence number, not {v:?}"
-                ))
+                ApiError::BadRequest(
+                    format!("the {LOG_END_HEADER} header must be a sequence number, not {v:?}")
+                        .into(),
+                )
             })
         })
         .transpose()?;
-    let clock_offset_s = text(DEVICE_TIME_HEADER)?
-        .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(&v)
-                .map(|t| (t.to_utc() - chrono::Utc::now()).num_seconds())
-                .map_err(|_| {
-                    ApiError::BadRequest(format!(
+    let clock_offset_s =
+        text(DEVICE_TIME_HEADER)?
+            .map(|v| {
+                chrono::DateTime::parse_from_rfc3339(&v)
+                    .map(|t| (t.to_utc() - chrono::Utc::now()).num_seconds())
+                    .map_err(|_| {
+                        ApiError::BadRequest(format!(
                         "the {DEVICE_TIME_HEADER} header must be an RFC 3339 time, not {v:?}"
-                    ))
-                })
-        })
-        .transpose()?;
+                    ).into())
+                    })
+            })
+            .transpose()?;
     Ok(Contact {
         app_version: version,
         log_end,
@@ -117,7 +120,7 @@ impl FromRequestParts<AppState> for AuthDevice {
         let token = bearer(parts);
         let fail = |m: &str| {
             Metrics::add(&state.metrics.auth_failures, 1);
-            ApiError::Unauthorized(m.to_string())
+            ApiError::Unauthorized(m.to_string().into())
         };
         let Some(token) = token else {
             return Err(fail("missing bearer token; enrol the device first"));

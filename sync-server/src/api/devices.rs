@@ -58,7 +58,7 @@ fn server_url(raw: &str) -> Result<String, ApiError> {
     if bad {
         return Err(ApiError::Unprocessable(format!(
             "{raw:?} is not an address tablets can reach this server at (http:// or https:// and a host, e.g. https://aisle.example.com:8740); nothing was created"
-        )));
+        ).into()));
     }
     Ok(url.to_string())
 }
@@ -66,7 +66,7 @@ fn server_url(raw: &str) -> Result<String, ApiError> {
 /// A QR code's modules as rows of `1` (dark) and `0`.
 fn qr_rows(payload: &str) -> Result<Vec<String>, ApiError> {
     let code = qrcode::QrCode::new(payload.as_bytes()).map_err(|e| {
-        ApiError::Unprocessable(format!("the enrolment does not fit a QR code: {e}"))
+        ApiError::Unprocessable(format!("the enrolment does not fit a QR code: {e}").into())
     })?;
     let width = code.width();
     let colors = code.to_colors();
@@ -90,9 +90,12 @@ pub async fn enrol(
     super::short_name("tablet's name", &name)?;
     let hours = req.valid_hours.unwrap_or(24);
     if !(1..=MAX_VALID_HOURS).contains(&hours) {
-        return Err(ApiError::Unprocessable(format!(
-            "a code is valid for 1 to {MAX_VALID_HOURS} hours, not {hours}; nothing was created"
-        )));
+        return Err(ApiError::Unprocessable(
+            format!(
+                "a code is valid for 1 to {MAX_VALID_HOURS} hours, not {hours}; nothing was created"
+            )
+            .into(),
+        ));
     }
     let server = server_url(&req.server_url)?;
     let warehouse = req.warehouse.trim().to_string();

@@ -81,7 +81,7 @@ pub(crate) fn short_name(what: &str, value: &str) -> Result<(), crate::error::Ap
     if value.is_empty() || value.chars().count() > 64 || value.chars().any(char::is_control) {
         return Err(crate::error::ApiError::Unprocessable(format!(
             "the {what} must be 1 to 64 characters, none of them a control character; nothing was saved"
-        )));
+        ).into()));
     }
     Ok(())
 }
@@ -133,8 +133,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(JsonRejection::BytesRejection(e)) => Err(ApiError::PayloadTooLarge(e.body_text())),
-            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+            Err(JsonRejection::BytesRejection(e)) => {
+                Err(ApiError::PayloadTooLarge(e.body_text().into()))
+            }
+            Err(e) => Err(ApiError::BadRequest(e.body_text().into())),
         }
     }
 }
@@ -162,7 +164,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Self(v))
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
+            .map_err(|e| ApiError::BadRequest(e.body_text().into()))
     }
 }
 
@@ -178,7 +180,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Self(v))
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
+            .map_err(|e| ApiError::BadRequest(e.body_text().into()))
     }
 }
 

@@ -133,9 +133,10 @@ pub async fn language(
     if let Some(l) = &req.language
         && !LANGUAGES.contains(&l.as_str())
     {
-        return Err(ApiError::Unprocessable(format!(
-            "{l:?} is not a language the tablets speak (en, de, es); nothing was saved"
-        )));
+        return Err(ApiError::Unprocessable(
+            format!("{l:?} is not a language the tablets speak (en, de, es); nothing was saved")
+                .into(),
+        ));
     }
     let b = badge.clone();
     let all = state

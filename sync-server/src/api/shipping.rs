@@ -141,7 +141,7 @@ pub async fn packing_slip(
     let slip = state
         .blocking(move |s| s.packing_slip(&key))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no shipment {id:?}")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no shipment {id:?}").into()))?;
     let short: String = id
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -168,11 +168,11 @@ async fn label_of(
     state
         .blocking(move |s| s.carton_label(&key))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no carton {sscc:?}")))
+        .ok_or_else(|| ApiError::NotFound(format!("no carton {sscc:?}").into()))
 }
 
 fn label_error(e: aisle_labels::LabelError) -> ApiError {
-    ApiError::Unprocessable(format!("the label cannot be drawn: {e}"))
+    ApiError::Unprocessable(format!("the label cannot be drawn: {e}").into())
 }
 
 /// `GET /v1/supervisor/cartons/{sscc}/label?format=svg|pdf|zpl`.
@@ -187,9 +187,9 @@ pub async fn label(
         .unwrap_or_else(|| "svg".into())
         .to_ascii_lowercase();
     if !matches!(format.as_str(), "svg" | "pdf" | "zpl") {
-        return Err(ApiError::BadRequest(format!(
-            "format {format:?}: svg, pdf or zpl"
-        )));
+        return Err(ApiError::BadRequest(
+            format!("format {format:?}: svg, pdf or zpl").into(),
+        ));
     }
     let l = label_of(&state, sscc.clone()).await?;
     let name = format!("carton-{}.{format}", l.sscc);
@@ -224,15 +224,18 @@ pub async fn print(
 ) -> Result<StatusCode, ApiError> {
     let Some(addr) = state.outbound.printers.get(req.printer.trim()).cloned() else {
         let known: Vec<&str> = state.outbound.printers.keys().map(String::as_str).collect();
-        return Err(ApiError::Unprocessable(format!(
-            "no printer {:?} is configured (known: {})",
-            req.printer,
-            if known.is_empty() {
-                "none: add [printers] to the server's configuration".to_string()
-            } else {
-                known.join(", ")
-            }
-        )));
+        return Err(ApiError::Unprocessable(
+            format!(
+                "no printer {:?} is configured (known: {})",
+                req.printer,
+                if known.is_empty() {
+                    "none: add [printers] to the server's configuration".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )
+            .into(),
+        ));
     };
     let zpl = label_of(&state, sscc).await?.zpl().map_err(label_error)?;
     tokio::task::spawn_blocking(move || {
@@ -241,6 +244,6 @@ pub async fn print(
     .await
     .map_err(|e| ApiError::Internal(format!("printing task failed: {e}")))?
     // The printer is off or out of reach: the supervisor's to fix, not the server's failure.
-    .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    .map_err(|e| ApiError::Unprocessable(e.to_string().into()))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -39,10 +39,13 @@ pub async fn push(
     let ApiJson(req) = ApiJson::<PushIn>::from_request(request, &state).await?;
     if req.device_id != device.id {
         Metrics::add(&state.metrics.rejected, 1);
-        return Err(ApiError::Forbidden(format!(
-            "this token belongs to device {}, not to {}",
-            device.id, req.device_id
-        )));
+        return Err(ApiError::Forbidden(
+            format!(
+                "this token belongs to device {}, not to {}",
+                device.id, req.device_id
+            )
+            .into(),
+        ));
     }
     if req.epoch != state.storage.epoch() {
         Metrics::add(&state.metrics.rejected, 1);
@@ -50,20 +53,25 @@ pub async fn push(
             "this device was enrolled with server database {}, but this server's database is {}: the server was replaced or restored from a backup. Nothing was applied; warehouse IT must reconcile before this device syncs again",
             req.epoch,
             state.storage.epoch()
-        )));
+        ).into()));
     }
     if req.entries.len() > MAX_PUSH_ENTRIES {
-        return Err(ApiError::PayloadTooLarge(format!(
-            "{} entries in one push; at most {MAX_PUSH_ENTRIES}",
-            req.entries.len()
-        )));
+        return Err(ApiError::PayloadTooLarge(
+            format!(
+                "{} entries in one push; at most {MAX_PUSH_ENTRIES}",
+                req.entries.len()
+            )
+            .into(),
+        ));
     }
     let raw = req.entries;
     let dev = device.clone();
     let outcome = state
         .blocking(move |s| {
             let entries = read_entries(&raw).map_err(|(i, e)| {
-                crate::error::StorageError::Invalid(format!("entry {} of the push: {e}", i + 1))
+                crate::error::StorageError::Invalid(
+                    format!("entry {} of the push: {e}", i + 1).into(),
+                )
             })?;
             s.push(&dev, &entries)
         })
@@ -131,7 +139,7 @@ pub async fn pull(
     AuthDevice(device): AuthDevice,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullPage>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text().into()))?;
     let page = state.blocking(move |s| s.pull(&device, &q)).await?;
     Metrics::add(&state.metrics.pulls, 1);
     Metrics::add(&state.metrics.ops_pulled, page.ops.len() as u64);
@@ -153,9 +161,9 @@ pub async fn claim(
 ) -> Result<Json<ClaimResponse>, ApiError> {
     const MOST: u32 = 100;
     if req.orders > MOST || req.tasks > MOST {
-        return Err(ApiError::Unprocessable(format!(
-            "a device holds at most {MOST} orders and {MOST} tasks at once"
-        )));
+        return Err(ApiError::Unprocessable(
+            format!("a device holds at most {MOST} orders and {MOST} tasks at once").into(),
+        ));
     }
     let leases = state.blocking(move |s| s.claim(&device, &req)).await?;
     Ok(Json(ClaimResponse { leases }))

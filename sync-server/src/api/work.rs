@@ -100,7 +100,8 @@ async fn import(state: &AppState, kind: ImportKind, csv: Vec<u8>) -> Result<usiz
                     }
                 })
                 .collect::<Vec<_>>()
-                .join("; "),
+                .join("; ")
+                .into(),
         ),
         other => other.into(),
     })

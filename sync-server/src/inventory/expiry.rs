@@ -99,6 +99,6 @@ pub(crate) fn quarantine_location(
     .ok_or_else(|| {
         StorageError::Invalid(format!(
             "warehouse {warehouse} has no quarantine location; import one with type `quarantine`"
-        ))
+        ).into())
     })
 }

@@ -47,14 +47,14 @@ pub(crate) fn warehouse_id(conn: &dyn Db, code: &str) -> StorageResult<String> {
         args![code],
         |r| r.get(0),
     )?
-    .ok_or_else(|| StorageError::NotFound(format!("no warehouse {code:?}")))
+    .ok_or_else(|| StorageError::NotFound(format!("no warehouse {code:?}").into()))
 }
 
 pub(crate) fn item_id(conn: &dyn Db, sku: &str) -> StorageResult<String> {
     conn.first("SELECT id FROM items WHERE sku = ?1", args![sku], |r| {
         r.get(0)
     })?
-    .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}")))
+    .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}").into()))
 }
 
 /// Each stock line of the warehouse in locations of the given kinds (an SQL list of kind names),

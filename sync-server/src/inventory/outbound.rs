@@ -164,12 +164,12 @@ pub(crate) fn confirm_shipment(
     let wh: Option<String> = conn
         .first("SELECT w.code FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id WHERE o.order_no = ?1 LIMIT 1", args![order], |r| r.get(0))?;
     let Some(wh) = wh else {
-        return Err(StorageError::NotFound(format!("no order {order:?}")));
+        return Err(StorageError::NotFound(format!("no order {order:?}").into()));
     };
     let current = orders(conn, &wh)?
         .into_iter()
         .find(|o| o.order == order)
-        .ok_or_else(|| StorageError::NotFound(format!("no order {order:?}")))?;
+        .ok_or_else(|| StorageError::NotFound(format!("no order {order:?}").into()))?;
     let now = chrono::Utc::now().to_rfc3339();
     match (step, current.status.as_str()) {
         (Shipment::Packed, "picked") => {
@@ -191,10 +191,13 @@ pub(crate) fn confirm_shipment(
                 Shipment::Packed => "packed once every line is picked in full",
                 Shipment::Shipped { .. } => "shipped once it is packed",
             };
-            return Err(StorageError::Conflict(format!(
-                "order {order} is {status} ({} of {} picked); it can be {want}",
-                current.picked, current.ordered
-            )));
+            return Err(StorageError::Conflict(
+                format!(
+                    "order {order} is {status} ({} of {} picked); it can be {want}",
+                    current.picked, current.ordered
+                )
+                .into(),
+            ));
         }
     }
     orders(conn, &wh)?

@@ -387,9 +387,10 @@ pub(crate) fn reserve_sscc_block(
     if first + SSCC_BLOCK - 1 > sscc::max_serial(prefix) {
         return Err(StorageError::Conflict(format!(
             "every SSCC serial reference under prefix {prefix} and extension {extension} is used: configure another extension digit"
-        )));
+        ).into()));
     }
-    sscc::mint(extension, prefix, first).map_err(|e| StorageError::Invalid(e.to_string()))?;
+    sscc::mint(extension, prefix, first)
+        .map_err(|e| StorageError::Invalid(e.to_string().into()))?;
     tx.exec(
         "INSERT INTO sscc_blocks (first_serial, count, prefix, extension, device_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         args![

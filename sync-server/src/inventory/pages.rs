@@ -187,9 +187,9 @@ pub(crate) fn item_detail(
     service_level: f64,
 ) -> StorageResult<ItemDetail> {
     let z = forecast::normal_quantile(service_level).ok_or_else(|| {
-        StorageError::Invalid(format!(
-            "service level {service_level} must be between 0 and 1"
-        ))
+        StorageError::Invalid(
+            format!("service level {service_level} must be between 0 and 1").into(),
+        )
     })?;
     let wh = warehouse_id(conn, warehouse)?;
     let item = item_id(conn, sku)?;
@@ -289,7 +289,7 @@ pub(crate) fn location_detail(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let (id, barcode, kind, capacity) = found.ok_or_else(|| {
-        StorageError::NotFound(format!("no location {code:?} in warehouse {warehouse}"))
+        StorageError::NotFound(format!("no location {code:?} in warehouse {warehouse}").into())
     })?;
     let stock = conn.rows(
         "SELECT i.sku, i.description, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s

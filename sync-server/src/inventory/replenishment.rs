@@ -119,7 +119,9 @@ pub(crate) fn set_policy(
     sku: &str,
     policy: &Policy,
 ) -> StorageResult<()> {
-    policy.check().map_err(StorageError::Invalid)?;
+    policy
+        .check()
+        .map_err(|m| StorageError::Invalid(m.into()))?;
     let wh = warehouse_id(conn, warehouse)?;
     let item = item_id(conn, sku)?;
     conn.exec(
@@ -195,9 +197,10 @@ pub(crate) fn replenishment(
     service_level: f64,
 ) -> StorageResult<Vec<ReplenishmentLine>> {
     if !(service_level > 0.0 && service_level < 1.0) {
-        return Err(StorageError::Invalid(format!(
-            "service level {service_level} must be between 0 and 1 (for example 0.95)"
-        )));
+        return Err(StorageError::Invalid(
+            format!("service level {service_level} must be between 0 and 1 (for example 0.95)")
+                .into(),
+        ));
     }
     let wh = warehouse_id(conn, warehouse)?;
     let rows: Vec<Stocked> = conn.rows(
@@ -241,7 +244,7 @@ pub(crate) fn replenishment(
         let choice: Choice =
             forecast::choose_observed(&history, HOLDOUT_DAYS, lead_time_days as usize);
         let levels = replenish::levels(&choice, lead_time_days, service_level)
-            .map_err(StorageError::Invalid)?;
+            .map_err(|m| StorageError::Invalid(m.into()))?;
         let (policy, source) = match own {
             Some((p, source)) => (
                 Policy {

@@ -76,7 +76,7 @@ fn location(conn: &dyn Db, wh: &str, code: &str) -> StorageResult<(LocationId, S
         args![wh, code],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?
-    .ok_or_else(|| StorageError::NotFound(format!("no location {code:?} in this warehouse")))
+    .ok_or_else(|| StorageError::NotFound(format!("no location {code:?} in this warehouse").into()))
 }
 
 /// The stock lines a release moves, with how much of each, and the destination; or why it may
@@ -90,10 +90,13 @@ pub(crate) fn release_plan(
     let wh = warehouse_id(conn, &r.warehouse)?;
     let (from, from_kind) = location(conn, &wh, &r.from)?;
     if from_kind != "quarantine" {
-        return Err(StorageError::Invalid(format!(
-            "{} is a {from_kind} location: only stock in quarantine is released",
-            r.from
-        )));
+        return Err(StorageError::Invalid(
+            format!(
+                "{} is a {from_kind} location: only stock in quarantine is released",
+                r.from
+            )
+            .into(),
+        ));
     }
     let (to, to_kind) = location(conn, &wh, &r.to)?;
     if !matches!(
@@ -103,7 +106,7 @@ pub(crate) fn release_plan(
         return Err(StorageError::Invalid(format!(
             "{} is a {to_kind} location: released stock goes to storage, a pick face, a dock or staging",
             r.to
-        )));
+        ).into()));
     }
     if r.qty.is_some_and(|q| q < 1) {
         return Err(StorageError::Invalid(
@@ -127,20 +130,23 @@ pub(crate) fn release_plan(
             r.sku,
             key.lot.as_deref().unwrap_or("-"),
             key.expiry.map(|e| e.to_string()).unwrap_or_default()
-        )));
+        ).into()));
     }
     let held: i64 = lines.iter().map(|(_, q)| q).sum();
     let want = r.qty.unwrap_or(held);
     if held == 0 || want > held {
-        return Err(StorageError::Invalid(format!(
-            "{} holds {held} of {}{}; {want} cannot be released",
-            r.from,
-            r.sku,
-            r.lot
-                .as_deref()
-                .map(|l| format!(" lot {l}"))
-                .unwrap_or_default()
-        )));
+        return Err(StorageError::Invalid(
+            format!(
+                "{} holds {held} of {}{}; {want} cannot be released",
+                r.from,
+                r.sku,
+                r.lot
+                    .as_deref()
+                    .map(|l| format!(" lot {l}"))
+                    .unwrap_or_default()
+            )
+            .into(),
+        ));
     }
     let mut left = want;
     let mut out = Vec::new();

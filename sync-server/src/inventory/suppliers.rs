@@ -376,9 +376,12 @@ fn terms_of(
         supplier_terms,
     )?
     .ok_or_else(|| {
-        StorageError::Invalid(format!(
-            "{sku}: supplier {code} has no terms for this item (import supplier-items first)"
-        ))
+        StorageError::Invalid(
+            format!(
+                "{sku}: supplier {code} has no terms for this item (import supplier-items first)"
+            )
+            .into(),
+        )
     })
 }
 
@@ -402,7 +405,7 @@ pub(crate) fn create_purchase_order(
     let supplier = match supplier {
         Some(code) => Some((
             supplier_id(tx, code)?
-                .ok_or_else(|| StorageError::NotFound(format!("no supplier {code:?}")))?,
+                .ok_or_else(|| StorageError::NotFound(format!("no supplier {code:?}").into()))?,
             code,
         )),
         None => None,
@@ -411,15 +414,17 @@ pub(crate) fn create_purchase_order(
     let mut lead = 0;
     for (sku, qty) in lines {
         if *qty < 1 {
-            return Err(StorageError::Invalid(format!(
-                "{sku}: quantity {qty} must be at least 1"
-            )));
+            return Err(StorageError::Invalid(
+                format!("{sku}: quantity {qty} must be at least 1").into(),
+            ));
         }
         let item = item_id(tx, sku)?;
         if let Some((id, code)) = &supplier {
             let t = terms_of(tx, id, &item, sku, code)?;
             if let Some(why) = t.terms.refuse(*qty) {
-                return Err(StorageError::Invalid(format!("{sku} from {code}: {why}")));
+                return Err(StorageError::Invalid(
+                    format!("{sku} from {code}: {why}").into(),
+                ));
             }
             lead = lead.max(t.lead_time_days);
         }

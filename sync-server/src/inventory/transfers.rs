@@ -58,9 +58,10 @@ pub(crate) fn create_transfer(
     changed: impl Fn(&dyn Db, &str, &str) -> StorageResult<()>,
 ) -> StorageResult<String> {
     if from == to {
-        return Err(StorageError::Invalid(format!(
-            "a transfer goes from one warehouse to another, not from {from} to itself"
-        )));
+        return Err(StorageError::Invalid(
+            format!("a transfer goes from one warehouse to another, not from {from} to itself")
+                .into(),
+        ));
     }
     if lines.is_empty() {
         return Err(StorageError::Invalid(
@@ -72,9 +73,10 @@ pub(crate) fn create_transfer(
     let mut items = Vec::with_capacity(lines.len());
     for (sku, qty) in lines {
         if !(1..=aisle_domain::op::MAX_QTY).contains(qty) {
-            return Err(StorageError::Invalid(format!(
-                "{sku}: quantity {qty} must be at least 1 (and a quantity, not a barcode)"
-            )));
+            return Err(StorageError::Invalid(
+                format!("{sku}: quantity {qty} must be at least 1 (and a quantity, not a barcode)")
+                    .into(),
+            ));
         }
         items.push(item_id(tx, sku)?);
     }
@@ -195,12 +197,17 @@ pub(crate) fn close_transfer(
     number: &str,
 ) -> StorageResult<(String, Vec<Shortage>, Vec<aisle_domain::OpId>)> {
     let Some((status, dst)) = transfer_of(tx, number)? else {
-        return Err(StorageError::NotFound(format!("no transfer {number:?}")));
+        return Err(StorageError::NotFound(
+            format!("no transfer {number:?}").into(),
+        ));
     };
     if status != "in_transit" {
-        return Err(StorageError::Conflict(format!(
-            "transfer {number} is {status}: only a transfer in transit (shipped) can be closed"
-        )));
+        return Err(StorageError::Conflict(
+            format!(
+                "transfer {number} is {status}: only a transfer in transit (shipped) can be closed"
+            )
+            .into(),
+        ));
     }
     let short: Vec<Shortage> = tx.rows(
         "SELECT i.sku, r.expected_qty, r.received_qty FROM receipt_lines r JOIN items i ON i.id = r.item_id

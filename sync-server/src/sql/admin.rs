@@ -6,9 +6,10 @@ use super::*;
 impl Administration for SqlStorage {
     fn add_operator(&self, op: &NewOperator) -> StorageResult<()> {
         if op.badge.trim().is_empty() || op.name.trim().is_empty() {
-            return Err(StorageError::Invalid(
-                "an operator needs a badge code and a name".into(),
-            ));
+            return Err(StorageError::Invalid(said!(
+                "operators.badge_and_name",
+                "an operator needs a badge code and a name"
+            )));
         }
         let hash = aisle_ledger::pin::hash_pin(&op.pin)?;
         let tx = self.write()?;
@@ -41,8 +42,10 @@ impl Administration for SqlStorage {
             args![badge, language],
         )?;
         if n == 0 {
-            return Err(StorageError::NotFound(format!(
-                "no operator with badge {badge:?}"
+            return Err(StorageError::NotFound(said!(
+                "operators.no_badge",
+                "no operator with badge {badge:?}",
+                badge = badge
             )));
         }
         tx.commit()
@@ -75,8 +78,10 @@ impl Administration for SqlStorage {
                 |r| r.get(0),
             )?;
             if known.is_none() {
-                return Err(StorageError::NotFound(format!(
-                    "no operator with badge {badge:?}"
+                return Err(StorageError::NotFound(said!(
+                    "operators.no_badge",
+                    "no operator with badge {badge:?}",
+                    badge = badge
                 )));
             }
         }
@@ -476,7 +481,8 @@ impl Administration for SqlStorage {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         // The same answer for an unknown badge and a wrong PIN: no probing for badges.
-        let refused = || StorageError::Forbidden("wrong badge or PIN".into());
+        let refused =
+            || StorageError::Forbidden(said!("signin.wrong_badge_or_pin", "wrong badge or PIN"));
         let Some((badge, name, role, hash)) = found else {
             return Err(refused());
         };
@@ -484,13 +490,17 @@ impl Administration for SqlStorage {
             return Err(refused());
         }
         if role == "disabled" {
-            return Err(StorageError::Forbidden(format!(
-                "badge {badge} is disabled: ask another supervisor"
+            return Err(StorageError::Forbidden(said!(
+                "signin.badge_disabled",
+                "badge {badge} is disabled: ask another supervisor",
+                badge = badge
             )));
         }
         if role != "supervisor" {
-            return Err(StorageError::Forbidden(format!(
-                "{badge} is not a supervisor; these pages are for supervisors"
+            return Err(StorageError::Forbidden(said!(
+                "signin.not_a_supervisor",
+                "{badge} is not a supervisor; these pages are for supervisors",
+                badge = badge
             )));
         }
         let tx = self.write()?;

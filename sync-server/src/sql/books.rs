@@ -123,7 +123,7 @@ impl PendingBooks {
         if !log.is_empty() {
             tx.insert_rows("ops", &LOG_COLUMNS, &log).map_err(|err| {
                 if err.is_unique_violation() {
-                    StorageError::Conflict(format!("{ALREADY_LOGGED}: {err}"))
+                    StorageError::Conflict(format!("{ALREADY_LOGGED}: {err}").into())
                 } else {
                     err.into()
                 }

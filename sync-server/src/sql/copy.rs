@@ -34,10 +34,9 @@ impl SqlStorage {
     /// `url` (see the module documentation). Refuses a target that already holds a server.
     pub fn copy_to_postgres(source: &Path, url: &str) -> StorageResult<CopyReport> {
         if !source.exists() {
-            return Err(StorageError::Invalid(format!(
-                "{} does not exist: nothing to copy",
-                source.display()
-            )));
+            return Err(StorageError::Invalid(
+                format!("{} does not exist: nothing to copy", source.display()).into(),
+            ));
         }
         let from = Self::open(source)?;
         let before = from.audit_books()?;

@@ -21,7 +21,7 @@ impl SyncEngine for SqlStorage {
             |r| r.get(0),
         )?;
         let wh = wh.ok_or_else(|| {
-            StorageError::NotFound(format!("warehouse {warehouse_code:?} does not exist"))
+            StorageError::NotFound(format!("warehouse {warehouse_code:?} does not exist").into())
         })?;
         if name.trim().is_empty() {
             return Err(StorageError::Invalid("the device name is empty".into()));
@@ -75,10 +75,9 @@ impl SyncEngine for SqlStorage {
             |r| r.get(0),
         )?;
         if exists.is_some() {
-            return Err(StorageError::Conflict(format!(
-                "device {} is already enrolled",
-                req.device_id
-            )));
+            return Err(StorageError::Conflict(
+                format!("device {} is already enrolled", req.device_id).into(),
+            ));
         }
         tx.exec("INSERT INTO devices (id, name, warehouse_id, token_hash, enrolled_at, app_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", args![req.device_id.to_string(), req.name, wh, token_hash, Utc::now().to_rfc3339(), req.app_version])?;
         tx.exec(
@@ -115,7 +114,9 @@ impl SyncEngine for SqlStorage {
             args![Utc::now().to_rfc3339(), id.to_string()],
         )?;
         if n == 0 {
-            return Err(StorageError::NotFound(format!("no active device {id}")));
+            return Err(StorageError::NotFound(
+                format!("no active device {id}").into(),
+            ));
         }
         tx.commit()
     }
@@ -165,10 +166,13 @@ impl SyncEngine for SqlStorage {
                 ));
             }
             if e.device_id != device.id {
-                return Err(StorageError::Forbidden(format!(
-                    "entry #{} belongs to device {}, not to the device whose token was used",
-                    e.seq, e.device_id
-                )));
+                return Err(StorageError::Forbidden(
+                    format!(
+                        "entry #{} belongs to device {}, not to the device whose token was used",
+                        e.seq, e.device_id
+                    )
+                    .into(),
+                ));
             }
             if e.seq < expected {
                 if self.logged_already(&tx, e, device.warehouse_id)? {
@@ -183,7 +187,7 @@ impl SyncEngine for SqlStorage {
                 return Err(StorageError::Invalid(format!(
                     "entry #{} has payload version {}, newer than this server understands ({PAYLOAD_VERSION}); upgrade the server",
                     e.seq, e.schema_version
-                )));
+                ).into()));
             }
             // From here on, nothing in the entry's content can refuse the push: what the server
             // may not apply as sent is held with an exception, and the device moves on.

@@ -30,19 +30,22 @@ impl Supervision for SqlStorage {
             |r| r.get(0),
         )?;
         if role.as_deref() != Some("supervisor") {
-            return Err(StorageError::Forbidden(format!(
-                "{by:?} is not a supervisor; only supervisors resolve exceptions"
+            return Err(StorageError::Forbidden(said!(
+                "resolve.not_a_supervisor",
+                "{by:?} is not a supervisor; only supervisors resolve exceptions",
+                by = by
             )));
         }
         let found = exceptions_where(&tx, "id = ?1", aisle_ledger::args![id.to_string()])?;
-        let x = found
-            .into_iter()
-            .next()
-            .ok_or_else(|| StorageError::NotFound(format!("no exception {id}")))?;
+        let x = found.into_iter().next().ok_or_else(|| {
+            StorageError::NotFound(said!("resolve.no_exception", "no exception {id}", id = id))
+        })?;
         if x.status == ExceptionStatus::Resolved {
-            return Err(StorageError::Conflict(format!(
-                "exception {id} is already resolved: {}",
-                x.resolution.unwrap_or_default()
+            return Err(StorageError::Conflict(said!(
+                "resolve.already_resolved",
+                "exception {id} is already resolved: {resolution}",
+                id = id,
+                resolution = x.resolution.unwrap_or_default()
             )));
         }
         let text = match resolution {
@@ -60,9 +63,10 @@ impl Supervision for SqlStorage {
                         }
                     }
                     _ => {
-                        return Err(StorageError::Invalid(
-                            "only a count variance can be rejected; accept or adjust this exception".into(),
-                        ));
+                        return Err(StorageError::Invalid(said!(
+                            "resolve.only_variance_rejected",
+                            "only a count variance can be rejected; accept or adjust this exception"
+                        )));
                     }
                 };
                 let qty = count.expected - count.counted;
@@ -84,17 +88,20 @@ impl Supervision for SqlStorage {
                     Some(op) if x.kind == ExceptionKind::DuplicateEntry => {
                         let entry = strays::held_by(&tx, x.id)?;
                         if strays::applied_as_sent(&tx, &entry)? {
-                            return Err(StorageError::Invalid(format!(
-                                "operation {op} is already applied as sent: releasing this copy would count it twice; accept the exception to leave it out"
+                            return Err(StorageError::Invalid(said!(
+                                "resolve.copy_already_applied",
+                                "operation {op} is already applied as sent: releasing this copy would count it twice; accept the exception to leave it out",
+                                op = op
                             )));
                         }
                         entry
                     }
                     Some(op) if x.kind.holds_operation() => logged_entry(&tx, *op)?,
                     _ => {
-                        return Err(StorageError::Invalid(
-                            "only a held operation (unauthorized, invalid_operation or duplicate_entry) can be released; accept or adjust this exception".into(),
-                        ));
+                        return Err(StorageError::Invalid(said!(
+                            "resolve.only_held_released",
+                            "only a held operation (unauthorized, invalid_operation or duplicate_entry) can be released; accept or adjust this exception"
+                        )));
                     }
                 };
                 // Released as if the supervisor had done it: still only what any replica can apply.
@@ -114,11 +121,14 @@ impl Supervision for SqlStorage {
                 };
                 let check = admission::admit(&as_supervisor, x.warehouse_id, Utc::now(), &view)?;
                 if check.verdict == Verdict::Hold {
-                    return Err(StorageError::Invalid(format!(
-                        "this operation cannot be applied: {}; accept the exception to leave it out",
-                        check
-                            .reason()
-                            .map_or("it breaks a rule", |r| r.text.as_str())
+                    let why = check
+                        .reason()
+                        .cloned()
+                        .unwrap_or_else(|| said!("resolve.breaks_a_rule", "it breaks a rule"));
+                    return Err(StorageError::Invalid(said!(
+                        "resolve.cannot_be_applied",
+                        "this operation cannot be applied: {why}; accept the exception to leave it out",
+                        why = why
                     )));
                 }
                 let seq = self.server_op_by(&tx, x.warehouse_id, as_supervisor.op, by)?;
@@ -130,14 +140,16 @@ impl Supervision for SqlStorage {
             }
             Resolution::Adjust { qty, reason } => {
                 let key = x.key.clone().ok_or_else(|| {
-                    StorageError::Invalid(
-                        "this exception is not about a stock line; accept it instead".into(),
-                    )
+                    StorageError::Invalid(said!(
+                        "resolve.not_a_stock_line",
+                        "this exception is not about a stock line; accept it instead"
+                    ))
                 })?;
                 if *qty == 0 || reason.trim().is_empty() {
-                    return Err(StorageError::Invalid(
-                        "an adjustment needs a non-zero quantity and a reason".into(),
-                    ));
+                    return Err(StorageError::Invalid(said!(
+                        "resolve.adjustment_needs",
+                        "an adjustment needs a non-zero quantity and a reason"
+                    )));
                 }
                 let op = Operation::Adjust(Adjust {
                     key,
@@ -305,11 +317,11 @@ impl Supervision for SqlStorage {
         let x = exceptions_where(&tx, "id = ?1", aisle_ledger::args![exception.to_string()])?
             .into_iter()
             .next()
-            .ok_or_else(|| StorageError::NotFound(format!("no exception {exception}")))?;
+            .ok_or_else(|| StorageError::NotFound(format!("no exception {exception}").into()))?;
         if x.status == ExceptionStatus::Resolved {
-            return Err(StorageError::Conflict(format!(
-                "exception {exception} is already resolved"
-            )));
+            return Err(StorageError::Conflict(
+                format!("exception {exception} is already resolved").into(),
+            ));
         }
         let task = tasks::recount(&tx, &x, by)?;
         tx.commit()?;
@@ -403,7 +415,7 @@ impl Supervision for SqlStorage {
     ) -> StorageResult<aisle_proto::Lease> {
         let tx = self.write()?;
         let dev = Self::device_where(&tx, "d.id = ?1", &device.to_string())?
-            .ok_or_else(|| StorageError::NotFound(format!("no device {device}")))?;
+            .ok_or_else(|| StorageError::NotFound(format!("no device {device}").into()))?;
         let lease = crate::leases::assign(&tx, work, &dev, by, Utc::now())?;
         tx.commit()?;
         Ok(lease)

@@ -121,8 +121,19 @@ describe("the core's messages (errors and warnings from Rust)", () => {
     expect(catalog.sort()).toEqual([...core.keys()].sort());
     for (const [key, template] of core) {
       // `{name:?}` is Rust's quoted form of the value.
-      const words = template.replace(/\{(\w+):\?\}/g, '"{{$1}}"').replace(/\{(\w+)\}/g, "{{$1}}");
+      const words = template.replace(/\{(\w+)(:\?)?\}/g, (_, name: string, quoted?: string) => (quoted ? `"{{${name}}}"` : `{{${name}}}`));
       expect(en.get(`core.${key}`), key).toBe(words);
+    }
+  });
+
+  it("read in English exactly as the core wrote them, values in place", () => {
+    setLanguage("en");
+    for (const [key, template] of coreMessages()) {
+      const names = [...template.matchAll(/\{(\w+)(?::\?)?\}/g)].map((m) => m[1] ?? "");
+      const args = Object.fromEntries(names.map((n) => [n, `v-${n}`]));
+      // What Rust's format! makes of the template with those values.
+      const rust = template.replace(/\{(\w+)(:\?)?\}/g, (_, name: string, quoted?: string) => (quoted ? `"v-${name}"` : `v-${name}`));
+      expect(saidText({ key, args, text: "" }), key).toBe(rust);
     }
   });
 
