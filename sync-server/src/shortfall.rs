@@ -7,6 +7,7 @@
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::{OrderStatus, orders};
 use aisle_domain::OrderLineId;
+use aisle_domain::said;
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt};
 use serde::{Deserialize, Serialize};
@@ -42,13 +43,19 @@ pub(crate) fn settle(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let Some((wh_code, status)) = found else {
-        return Err(StorageError::NotFound(format!("no order {order:?}").into()));
+        return Err(StorageError::NotFound(said!(
+            "shortfall.no_order",
+            "no order {order:?}",
+            order = order
+        )));
     };
     if let Some(status) = status {
-        return Err(StorageError::Conflict(
-            format!("order {order} is {status}; only an order still being picked can be settled")
-                .into(),
-        ));
+        return Err(StorageError::Conflict(said!(
+            "shortfall.order_only_order_still",
+            "order {order} is {status}; only an order still being picked can be settled",
+            order = order,
+            status = status
+        )));
     }
     type Short = (String, u32, String, String, i64, i64, Option<String>);
     let short: Vec<Short> = tx.rows(
@@ -78,12 +85,11 @@ pub(crate) fn settle(
         )?;
     }
     if !attempted {
-        return Err(StorageError::Conflict(
-            format!(
-                "order {order} has no line picked short; pick it, or pack it if it is complete"
-            )
-            .into(),
-        ));
+        return Err(StorageError::Conflict(said!(
+            "shortfall.order_line_picked_short",
+            "order {order} has no line picked short; pick it, or pack it if it is complete",
+            order = order
+        )));
     }
     let backorder = match choice {
         ShortChoice::ShipPartial => None,

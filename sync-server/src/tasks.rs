@@ -9,6 +9,7 @@ use crate::inventory::{self, Faces, warehouse_id};
 use crate::sql::{parse, time};
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::ExceptionKind;
+use aisle_domain::said;
 use aisle_domain::{ItemId, LocationId, TaskId, WarehouseId};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Value};
@@ -141,7 +142,7 @@ fn one(conn: &dyn Db, id: &TaskId) -> StorageResult<Task> {
     tasks_where(conn, "id = ?1", args![id])?
         .into_iter()
         .next()
-        .ok_or_else(|| StorageError::NotFound(format!("no task {id}").into()))
+        .ok_or_else(|| StorageError::NotFound(said!("tasks.no_task", "no task {id}", id = id)))
 }
 
 /// Adds an open task and numbers the change, so devices pull it.
@@ -297,9 +298,12 @@ pub(crate) fn release_counts(
     let plan = inventory::count_plan(tx, warehouse, today)?;
     for sku in skus {
         if !plan.iter().any(|p| &p.sku == sku) {
-            return Err(StorageError::NotFound(
-                format!("item {sku:?} has no stock in {warehouse} to count").into(),
-            ));
+            return Err(StorageError::NotFound(said!(
+                "tasks.item_stock_count",
+                "item {sku:?} has no stock in {warehouse} to count",
+                sku = sku,
+                warehouse = warehouse
+            )));
         }
     }
     let chosen: Vec<_> = if skus.is_empty() {
@@ -366,9 +370,10 @@ pub(crate) fn recount(tx: &dyn Db, x: &Exception, by: &str) -> StorageResult<Tas
         )
     })?;
     if open_count(tx, key.item, key.location)? {
-        return Err(StorageError::Conflict(
-            "a count of this item at this location is already waiting on the devices".into(),
-        ));
+        return Err(StorageError::Conflict(said!(
+            "tasks.count_item_location_already",
+            "a count of this item at this location is already waiting on the devices"
+        )));
     }
     let work = TaskWork::Count {
         item_id: key.item,

@@ -6,6 +6,7 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::inventory::warehouse_id;
+use aisle_domain::said;
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Value};
 use serde::Serialize;
@@ -67,9 +68,11 @@ fn number(wave: &str) -> StorageResult<i64> {
         .strip_prefix("W-")
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| {
-            StorageError::NotFound(
-                format!("no wave {wave:?} (waves are named W-1, W-2, ...)").into(),
-            )
+            StorageError::NotFound(said!(
+                "waves.no_wave_named",
+                "no wave {wave:?} (waves are named W-1, W-2, ...)",
+                wave = wave
+            ))
         })
 }
 
@@ -90,9 +93,10 @@ pub(crate) fn create(
 ) -> StorageResult<Wave> {
     let wh = warehouse_id(tx, warehouse)?;
     if orders.is_empty() {
-        return Err(StorageError::Invalid(
-            "a wave needs at least one order".into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "waves.wave_needs_least_one",
+            "a wave needs at least one order"
+        )));
     }
     let mut problems = Vec::new();
     for order in orders {
@@ -145,10 +149,16 @@ pub(crate) fn release(tx: &dyn Db, wave: &str, by: &str) -> StorageResult<Wave> 
     )?;
     let found = load(tx, "w.id = ?1", args![id])?.pop();
     match (n, found) {
-        (_, None) => Err(StorageError::NotFound(format!("no wave {wave}").into())),
-        (0, Some(_)) => Err(StorageError::Conflict(
-            format!("wave {wave} is released already").into(),
-        )),
+        (_, None) => Err(StorageError::NotFound(said!(
+            "waves.no_wave",
+            "no wave {wave}",
+            wave = wave
+        ))),
+        (0, Some(_)) => Err(StorageError::Conflict(said!(
+            "waves.wave_released_already",
+            "wave {wave} is released already",
+            wave = wave
+        ))),
         (_, Some(w)) => Ok(w),
     }
 }

@@ -6,6 +6,7 @@ use super::supervisor::Supervisor;
 use super::{ApiJson, ApiPath, AppState};
 use crate::error::ApiError;
 use aisle_domain::DeviceId;
+use aisle_domain::said;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -56,9 +57,11 @@ fn server_url(raw: &str) -> Result<String, ApiError> {
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "?#&".contains(c));
     if bad {
-        return Err(ApiError::Unprocessable(format!(
-            "{raw:?} is not an address tablets can reach this server at (http:// or https:// and a host, e.g. https://aisle.example.com:8740); nothing was created"
-        ).into()));
+        return Err(ApiError::Unprocessable(said!(
+            "devices.not_address_tablets_can",
+            "{raw:?} is not an address tablets can reach this server at (http:// or https:// and a host, e.g. https://aisle.example.com:8740); nothing was created",
+            raw = raw
+        )));
     }
     Ok(url.to_string())
 }
@@ -66,7 +69,11 @@ fn server_url(raw: &str) -> Result<String, ApiError> {
 /// A QR code's modules as rows of `1` (dark) and `0`.
 fn qr_rows(payload: &str) -> Result<Vec<String>, ApiError> {
     let code = qrcode::QrCode::new(payload.as_bytes()).map_err(|e| {
-        ApiError::Unprocessable(format!("the enrolment does not fit a QR code: {e}").into())
+        ApiError::Unprocessable(said!(
+            "devices.enrolment_does_not_fit",
+            "the enrolment does not fit a QR code: {e}",
+            e = e
+        ))
     })?;
     let width = code.width();
     let colors = code.to_colors();

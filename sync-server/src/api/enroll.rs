@@ -4,6 +4,7 @@ use super::auth::check_protocol;
 use super::{ApiJson, AppState};
 use crate::error::ApiError;
 use crate::sql::{hash_secret, random_code};
+use aisle_domain::said;
 use aisle_proto::{EnrollRequest, EnrollResponse};
 use axum::Json;
 use axum::extract::State;
@@ -16,17 +17,19 @@ pub async fn enroll(
 ) -> Result<Json<EnrollResponse>, ApiError> {
     check_protocol(&parts)?;
     if req.code.trim().is_empty() || req.name.trim().is_empty() {
-        return Err(ApiError::BadRequest(
-            "an enrolment needs the code and the device's name".into(),
-        ));
+        return Err(ApiError::BadRequest(said!(
+            "enrol.enrolment_needs_code_device",
+            "an enrolment needs the code and the device's name"
+        )));
     }
     if [&req.code, &req.name, &req.app_version]
         .iter()
         .any(|t| t.chars().any(char::is_control))
     {
-        return Err(ApiError::BadRequest(
-            "the code, the device's name and the app version hold no control characters".into(),
-        ));
+        return Err(ApiError::BadRequest(said!(
+            "enrol.no_control_characters",
+            "the code, the device's name and the app version hold no control characters"
+        )));
     }
     let token = random_code(32).map_err(ApiError::from)?;
     let hash = hash_secret(&token);

@@ -7,6 +7,7 @@ use super::supervisor::Supervisor;
 use super::{ApiJson, ApiPath, AppState};
 use crate::error::ApiError;
 use crate::storage::{NewOperator, OperatorSummary};
+use aisle_domain::said;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -76,9 +77,10 @@ pub async fn disable(
     ApiPath(badge): ApiPath<String>,
 ) -> Result<Json<OperatorSummary>, ApiError> {
     if badge == who.session.badge {
-        return Err(ApiError::Conflict(
-            "you cannot disable your own badge: ask another supervisor".into(),
-        ));
+        return Err(ApiError::Conflict(said!(
+            "operators.cannot_disable_your_own",
+            "you cannot disable your own badge: ask another supervisor"
+        )));
     }
     set_disabled(state, who, badge, true).await
 }
@@ -133,10 +135,11 @@ pub async fn language(
     if let Some(l) = &req.language
         && !LANGUAGES.contains(&l.as_str())
     {
-        return Err(ApiError::Unprocessable(
-            format!("{l:?} is not a language the tablets speak (en, de, es); nothing was saved")
-                .into(),
-        ));
+        return Err(ApiError::Unprocessable(said!(
+            "operators.not_language_tablets_speak",
+            "{l:?} is not a language the tablets speak (en, de, es); nothing was saved",
+            l = l
+        )));
     }
     let b = badge.clone();
     let all = state

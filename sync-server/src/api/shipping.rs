@@ -8,6 +8,7 @@ use super::{ApiJson, ApiPath, ApiQuery, AppState};
 use crate::config::FileConfig;
 use crate::error::ApiError;
 use crate::inventory::ShipmentSummary;
+use aisle_domain::said;
 use aisle_domain::sscc::{self, SsccBlock};
 use aisle_proto::Carton;
 use axum::Json;
@@ -141,7 +142,9 @@ pub async fn packing_slip(
     let slip = state
         .blocking(move |s| s.packing_slip(&key))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no shipment {id:?}").into()))?;
+        .ok_or_else(|| {
+            ApiError::NotFound(said!("shipping.no_shipment", "no shipment {id:?}", id = id))
+        })?;
     let short: String = id
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -168,11 +171,21 @@ async fn label_of(
     state
         .blocking(move |s| s.carton_label(&key))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no carton {sscc:?}").into()))
+        .ok_or_else(|| {
+            ApiError::NotFound(said!(
+                "shipping.no_carton",
+                "no carton {sscc:?}",
+                sscc = sscc
+            ))
+        })
 }
 
 fn label_error(e: aisle_labels::LabelError) -> ApiError {
-    ApiError::Unprocessable(format!("the label cannot be drawn: {e}").into())
+    ApiError::Unprocessable(said!(
+        "shipping.label_cannot_drawn",
+        "the label cannot be drawn: {e}",
+        e = e
+    ))
 }
 
 /// `GET /v1/supervisor/cartons/{sscc}/label?format=svg|pdf|zpl`.
@@ -187,9 +200,11 @@ pub async fn label(
         .unwrap_or_else(|| "svg".into())
         .to_ascii_lowercase();
     if !matches!(format.as_str(), "svg" | "pdf" | "zpl") {
-        return Err(ApiError::BadRequest(
-            format!("format {format:?}: svg, pdf or zpl").into(),
-        ));
+        return Err(ApiError::BadRequest(said!(
+            "shipping.format_svg_pdf_or",
+            "format {format:?}: svg, pdf or zpl",
+            format = format
+        )));
     }
     let l = label_of(&state, sscc.clone()).await?;
     let name = format!("carton-{}.{format}", l.sscc);

@@ -13,6 +13,7 @@ use crate::sql::{hash_secret, random_code};
 use crate::storage::{AuditEntry, DeviceRecord, Resolution, SessionRecord};
 use crate::tasks::TaskLine;
 use aisle_domain::TaskId;
+use aisle_domain::said;
 use aisle_proto::{Exception, Task};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
@@ -39,9 +40,10 @@ impl FromRequestParts<AppState> for Supervisor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Some(token) = bearer(parts) else {
-            return Err(ApiError::Unauthorized(
-                "sign in as a supervisor first".into(),
-            ));
+            return Err(ApiError::Unauthorized(said!(
+                "signin.sign_as_supervisor_first",
+                "sign in as a supervisor first"
+            )));
         };
         let hash = hash_secret(token);
         let lookup = hash.clone();
@@ -50,9 +52,10 @@ impl FromRequestParts<AppState> for Supervisor {
                 session,
                 token_hash: hash,
             }),
-            None => Err(ApiError::Unauthorized(
-                "the session has ended; sign in again".into(),
-            )),
+            None => Err(ApiError::Unauthorized(said!(
+                "signin.session_ended_sign_again",
+                "the session has ended; sign in again"
+            ))),
         }
     }
 }

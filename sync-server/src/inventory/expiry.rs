@@ -3,6 +3,7 @@
 use super::*;
 use aisle_domain::LocationId;
 use aisle_domain::ledger::StockKey;
+use aisle_domain::said;
 use aisle_ledger::effects::key_from_row;
 
 /// Stock that expires soon (or already has), earliest first.
@@ -97,8 +98,6 @@ pub(crate) fn quarantine_location(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?
     .ok_or_else(|| {
-        StorageError::Invalid(format!(
-            "warehouse {warehouse} has no quarantine location; import one with type `quarantine`"
-        ).into())
+        StorageError::Invalid(said!("expiry.warehouse_quarantine_location_import", "warehouse {warehouse} has no quarantine location; import one with type `quarantine`", warehouse = warehouse))
     })
 }

@@ -33,6 +33,7 @@ use crate::sql::shelf_life_days;
 use aisle_domain::cycle_count::{self, AbcClass};
 use aisle_domain::forecast::{self, Choice};
 use aisle_domain::replenish::{self, Levels, Policy, PolicyKind, Position, Suggestion};
+use aisle_domain::said;
 use aisle_domain::{allocation, shelf_life};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt};
@@ -47,14 +48,26 @@ pub(crate) fn warehouse_id(conn: &dyn Db, code: &str) -> StorageResult<String> {
         args![code],
         |r| r.get(0),
     )?
-    .ok_or_else(|| StorageError::NotFound(format!("no warehouse {code:?}").into()))
+    .ok_or_else(|| {
+        StorageError::NotFound(said!(
+            "inventory.no_warehouse",
+            "no warehouse {code:?}",
+            code = code
+        ))
+    })
 }
 
 pub(crate) fn item_id(conn: &dyn Db, sku: &str) -> StorageResult<String> {
     conn.first("SELECT id FROM items WHERE sku = ?1", args![sku], |r| {
         r.get(0)
     })?
-    .ok_or_else(|| StorageError::NotFound(format!("no item with SKU {sku:?}").into()))
+    .ok_or_else(|| {
+        StorageError::NotFound(said!(
+            "inventory.no_item",
+            "no item with SKU {sku:?}",
+            sku = sku
+        ))
+    })
 }
 
 /// Each stock line of the warehouse in locations of the given kinds (an SQL list of kind names),

@@ -2,6 +2,7 @@
 //! picking and shipping state, and a supervisor's packed/shipped confirmation.
 
 use super::*;
+use aisle_domain::said;
 
 /// Where one open order line will be picked from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -164,12 +165,22 @@ pub(crate) fn confirm_shipment(
     let wh: Option<String> = conn
         .first("SELECT w.code FROM order_lines o JOIN warehouses w ON w.id = o.warehouse_id WHERE o.order_no = ?1 LIMIT 1", args![order], |r| r.get(0))?;
     let Some(wh) = wh else {
-        return Err(StorageError::NotFound(format!("no order {order:?}").into()));
+        return Err(StorageError::NotFound(said!(
+            "orders.no_order",
+            "no order {order:?}",
+            order = order
+        )));
     };
     let current = orders(conn, &wh)?
         .into_iter()
         .find(|o| o.order == order)
-        .ok_or_else(|| StorageError::NotFound(format!("no order {order:?}").into()))?;
+        .ok_or_else(|| {
+            StorageError::NotFound(said!(
+                "orders.no_order",
+                "no order {order:?}",
+                order = order
+            ))
+        })?;
     let now = chrono::Utc::now().to_rfc3339();
     match (step, current.status.as_str()) {
         (Shipment::Packed, "picked") => {
@@ -177,9 +188,10 @@ pub(crate) fn confirm_shipment(
         }
         (Shipment::Shipped { carrier, tracking }, "packed") => {
             if carrier.trim().is_empty() || tracking.trim().is_empty() {
-                return Err(StorageError::Invalid(
-                    "a shipment needs the carrier and the tracking number".into(),
-                ));
+                return Err(StorageError::Invalid(said!(
+                    "orders.shipment_needs_carrier_tracking",
+                    "a shipment needs the carrier and the tracking number"
+                )));
             }
             conn.exec("UPDATE shipments SET status = 'shipped', carrier = ?2, tracking = ?3, by_badge = ?4, updated_at = ?5
                  WHERE order_no = ?1", args![order, carrier.trim(), tracking.trim(), by, now])?;

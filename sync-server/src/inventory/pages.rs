@@ -2,6 +2,7 @@
 //! movements, and where a lot is.
 
 use super::*;
+use aisle_domain::said;
 
 /// An item found by a stock search, with its stock per warehouse.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -18,9 +19,10 @@ pub struct StockHit {
 pub(crate) fn stock_search(conn: &dyn Db, q: &str, limit: u32) -> StorageResult<Vec<StockHit>> {
     let q = q.trim();
     if q.is_empty() {
-        return Err(StorageError::Invalid(
-            "type part of a SKU, description or barcode".into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "pages.type_part_sku_description",
+            "type part of a SKU, description or barcode"
+        )));
     }
     // Lower case on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
     let pattern = format!(
@@ -187,9 +189,11 @@ pub(crate) fn item_detail(
     service_level: f64,
 ) -> StorageResult<ItemDetail> {
     let z = forecast::normal_quantile(service_level).ok_or_else(|| {
-        StorageError::Invalid(
-            format!("service level {service_level} must be between 0 and 1").into(),
-        )
+        StorageError::Invalid(said!(
+            "pages.service_level_must_between",
+            "service level {service_level} must be between 0 and 1",
+            service_level = service_level
+        ))
     })?;
     let wh = warehouse_id(conn, warehouse)?;
     let item = item_id(conn, sku)?;
@@ -289,7 +293,12 @@ pub(crate) fn location_detail(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let (id, barcode, kind, capacity) = found.ok_or_else(|| {
-        StorageError::NotFound(format!("no location {code:?} in warehouse {warehouse}").into())
+        StorageError::NotFound(said!(
+            "pages.no_location",
+            "no location {code:?} in warehouse {warehouse}",
+            code = code,
+            warehouse = warehouse
+        ))
     })?;
     let stock = conn.rows(
         "SELECT i.sku, i.description, s.lot, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
@@ -334,7 +343,10 @@ pub struct LotStock {
 pub(crate) fn lot_stock(conn: &dyn Db, lot: &str) -> StorageResult<Vec<LotStock>> {
     let lot = lot.trim();
     if lot.is_empty() {
-        return Err(StorageError::Invalid("name a lot number".into()));
+        return Err(StorageError::Invalid(said!(
+            "pages.name_lot_number",
+            "name a lot number"
+        )));
     }
     Ok(conn.rows("SELECT w.code, l.code, i.sku, i.description, s.expiry, COALESCE(p.code, ''), s.qty FROM stock s
          JOIN locations l ON l.id = s.location_id JOIN warehouses w ON w.id = l.warehouse_id

@@ -4,6 +4,7 @@
 //! download like any imported receipt.
 
 use super::*;
+use aisle_domain::said;
 
 /// Days of demand history the forecast looks at, and the backtest's holdout.
 pub const HISTORY_DAYS: u32 = 182;
@@ -197,10 +198,11 @@ pub(crate) fn replenishment(
     service_level: f64,
 ) -> StorageResult<Vec<ReplenishmentLine>> {
     if !(service_level > 0.0 && service_level < 1.0) {
-        return Err(StorageError::Invalid(
-            format!("service level {service_level} must be between 0 and 1 (for example 0.95)")
-                .into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "replenish.service_level_must_between",
+            "service level {service_level} must be between 0 and 1 (for example 0.95)",
+            service_level = service_level
+        )));
     }
     let wh = warehouse_id(conn, warehouse)?;
     let rows: Vec<Stocked> = conn.rows(

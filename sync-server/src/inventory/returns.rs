@@ -4,6 +4,7 @@
 use super::*;
 use aisle_domain::LocationId;
 use aisle_domain::ledger::StockKey;
+use aisle_domain::said;
 use aisle_ledger::effects::key_from_row;
 
 /// One return as applied.
@@ -76,7 +77,13 @@ fn location(conn: &dyn Db, wh: &str, code: &str) -> StorageResult<(LocationId, S
         args![wh, code],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?
-    .ok_or_else(|| StorageError::NotFound(format!("no location {code:?} in this warehouse").into()))
+    .ok_or_else(|| {
+        StorageError::NotFound(said!(
+            "returns.no_location",
+            "no location {code:?} in this warehouse",
+            code = code
+        ))
+    })
 }
 
 /// The stock lines a release moves, with how much of each, and the destination; or why it may
@@ -109,9 +116,10 @@ pub(crate) fn release_plan(
         ).into()));
     }
     if r.qty.is_some_and(|q| q < 1) {
-        return Err(StorageError::Invalid(
-            "the quantity to release must be at least 1".into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "returns.quantity_release_must_least",
+            "the quantity to release must be at least 1"
+        )));
     }
     let item = item_id(conn, &r.sku)?;
     let lines: Vec<(StockKey, i64)> = conn.rows(

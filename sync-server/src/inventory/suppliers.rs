@@ -8,6 +8,7 @@ use aisle_domain::import::{
     ImportError, RowError, StockingRow, SupplierItemRow, SupplierRow, money_text,
 };
 use aisle_domain::replenish::Terms;
+use aisle_domain::said;
 use std::collections::BTreeMap;
 
 /// The lead time of a policy imported for a pair that had none, when no supplier says otherwise
@@ -376,12 +377,12 @@ fn terms_of(
         supplier_terms,
     )?
     .ok_or_else(|| {
-        StorageError::Invalid(
-            format!(
-                "{sku}: supplier {code} has no terms for this item (import supplier-items first)"
-            )
-            .into(),
-        )
+        StorageError::Invalid(said!(
+            "suppliers.supplier_terms_item_import",
+            "{sku}: supplier {code} has no terms for this item (import supplier-items first)",
+            sku = sku,
+            code = code
+        ))
     })
 }
 
@@ -397,15 +398,21 @@ pub(crate) fn create_purchase_order(
     changed: impl Fn(&dyn Db, &str, &str) -> StorageResult<()>,
 ) -> StorageResult<(String, Option<NaiveDate>)> {
     if lines.is_empty() {
-        return Err(StorageError::Invalid(
-            "a purchase order needs at least one line".into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "suppliers.purchase_order_needs_least",
+            "a purchase order needs at least one line"
+        )));
     }
     let wh = warehouse_id(tx, warehouse)?;
     let supplier = match supplier {
         Some(code) => Some((
-            supplier_id(tx, code)?
-                .ok_or_else(|| StorageError::NotFound(format!("no supplier {code:?}").into()))?,
+            supplier_id(tx, code)?.ok_or_else(|| {
+                StorageError::NotFound(said!(
+                    "suppliers.no_supplier",
+                    "no supplier {code:?}",
+                    code = code
+                ))
+            })?,
             code,
         )),
         None => None,
@@ -414,17 +421,24 @@ pub(crate) fn create_purchase_order(
     let mut lead = 0;
     for (sku, qty) in lines {
         if *qty < 1 {
-            return Err(StorageError::Invalid(
-                format!("{sku}: quantity {qty} must be at least 1").into(),
-            ));
+            return Err(StorageError::Invalid(said!(
+                "suppliers.quantity_must_least",
+                "{sku}: quantity {qty} must be at least 1",
+                sku = sku,
+                qty = qty
+            )));
         }
         let item = item_id(tx, sku)?;
         if let Some((id, code)) = &supplier {
             let t = terms_of(tx, id, &item, sku, code)?;
             if let Some(why) = t.terms.refuse(*qty) {
-                return Err(StorageError::Invalid(
-                    format!("{sku} from {code}: {why}").into(),
-                ));
+                return Err(StorageError::Invalid(said!(
+                    "suppliers.refused_terms",
+                    "{sku} from {code}: {why}",
+                    sku = sku,
+                    code = code,
+                    why = why
+                )));
             }
             lead = lead.max(t.lead_time_days);
         }
@@ -469,9 +483,10 @@ pub(crate) fn raise_purchase_orders(
     changed: impl Fn(&dyn Db, &str, &str) -> StorageResult<()> + Copy,
 ) -> StorageResult<Vec<RaisedOrder>> {
     if lines.is_empty() {
-        return Err(StorageError::Invalid(
-            "a purchase order needs at least one line".into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "suppliers.purchase_order_needs_least",
+            "a purchase order needs at least one line"
+        )));
     }
     let wh = warehouse_id(tx, warehouse)?;
     let mut by_supplier: BTreeMap<Option<String>, Vec<(String, i64)>> = BTreeMap::new();

@@ -6,6 +6,7 @@
 //! `over_receipt` like any receipt; closing a transfer with less received is a `transfer_short`.
 
 use super::*;
+use aisle_domain::said;
 
 /// A transfer's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,25 +59,29 @@ pub(crate) fn create_transfer(
     changed: impl Fn(&dyn Db, &str, &str) -> StorageResult<()>,
 ) -> StorageResult<String> {
     if from == to {
-        return Err(StorageError::Invalid(
-            format!("a transfer goes from one warehouse to another, not from {from} to itself")
-                .into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "transfers.transfer_goes_from_one",
+            "a transfer goes from one warehouse to another, not from {from} to itself",
+            from = from
+        )));
     }
     if lines.is_empty() {
-        return Err(StorageError::Invalid(
-            "a transfer needs at least one line".into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "transfers.transfer_needs_least_one",
+            "a transfer needs at least one line"
+        )));
     }
     let src = warehouse_id(tx, from)?;
     let dst = warehouse_id(tx, to)?;
     let mut items = Vec::with_capacity(lines.len());
     for (sku, qty) in lines {
         if !(1..=aisle_domain::op::MAX_QTY).contains(qty) {
-            return Err(StorageError::Invalid(
-                format!("{sku}: quantity {qty} must be at least 1 (and a quantity, not a barcode)")
-                    .into(),
-            ));
+            return Err(StorageError::Invalid(said!(
+                "transfers.quantity_must_least_quantity",
+                "{sku}: quantity {qty} must be at least 1 (and a quantity, not a barcode)",
+                sku = sku,
+                qty = qty
+            )));
         }
         items.push(item_id(tx, sku)?);
     }
@@ -197,17 +202,19 @@ pub(crate) fn close_transfer(
     number: &str,
 ) -> StorageResult<(String, Vec<Shortage>, Vec<aisle_domain::OpId>)> {
     let Some((status, dst)) = transfer_of(tx, number)? else {
-        return Err(StorageError::NotFound(
-            format!("no transfer {number:?}").into(),
-        ));
+        return Err(StorageError::NotFound(said!(
+            "transfers.no_transfer",
+            "no transfer {number:?}",
+            number = number
+        )));
     };
     if status != "in_transit" {
-        return Err(StorageError::Conflict(
-            format!(
-                "transfer {number} is {status}: only a transfer in transit (shipped) can be closed"
-            )
-            .into(),
-        ));
+        return Err(StorageError::Conflict(said!(
+            "transfers.transfer_only_transfer_transit",
+            "transfer {number} is {status}: only a transfer in transit (shipped) can be closed",
+            number = number,
+            status = status
+        )));
     }
     let short: Vec<Shortage> = tx.rows(
         "SELECT i.sku, r.expected_qty, r.received_qty FROM receipt_lines r JOIN items i ON i.id = r.item_id

@@ -21,10 +21,17 @@ impl SyncEngine for SqlStorage {
             |r| r.get(0),
         )?;
         let wh = wh.ok_or_else(|| {
-            StorageError::NotFound(format!("warehouse {warehouse_code:?} does not exist").into())
+            StorageError::NotFound(said!(
+                "enrol.warehouse_does_not_exist",
+                "warehouse {warehouse_code:?} does not exist",
+                warehouse_code = warehouse_code
+            ))
         })?;
         if name.trim().is_empty() {
-            return Err(StorageError::Invalid("the device name is empty".into()));
+            return Err(StorageError::Invalid(said!(
+                "enrol.device_name_empty",
+                "the device name is empty"
+            )));
         }
         let code = random_code(10)?;
         let now = Utc::now();
@@ -45,12 +52,16 @@ impl SyncEngine for SqlStorage {
         let found: Option<(String, String, String)> = tx
             .first("SELECT warehouse_id, expires_at, COALESCE(used_by, '') FROM enrolments WHERE code_hash = ?1", args![hash_secret(&code)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let Some((wh, expires, used_by)) = found else {
-            return Err(StorageError::NotFound("enrolment code is not known".into()));
+            return Err(StorageError::NotFound(said!(
+                "enrol.enrolment_code_not_known",
+                "enrolment code is not known"
+            )));
         };
         if time(&expires)? < Utc::now() {
-            return Err(StorageError::NotFound(
-                "enrolment code has expired; ask for a new one".into(),
-            ));
+            return Err(StorageError::NotFound(said!(
+                "enrol.enrolment_code_expired_ask",
+                "enrolment code has expired; ask for a new one"
+            )));
         }
         if !used_by.is_empty() {
             // The same device asking again with its code, before it ever used the token it was
@@ -60,9 +71,10 @@ impl SyncEngine for SqlStorage {
             let retry = used_by == device
                 && tx.exec("UPDATE devices SET token_hash = ?1 WHERE id = ?2 AND last_seen_at IS NULL AND revoked_at IS NULL", args![token_hash, device])? == 1;
             if !retry {
-                return Err(StorageError::NotFound(
-                    "enrolment code was already used".into(),
-                ));
+                return Err(StorageError::NotFound(said!(
+                    "enrol.enrolment_code_was_already",
+                    "enrolment code was already used"
+                )));
             }
             let rec = Self::device_where(&tx, "d.id = ?1", &device)?
                 .ok_or_else(|| StorageError::Internal("device vanished during enrolment".into()))?;
@@ -114,9 +126,11 @@ impl SyncEngine for SqlStorage {
             args![Utc::now().to_rfc3339(), id.to_string()],
         )?;
         if n == 0 {
-            return Err(StorageError::NotFound(
-                format!("no active device {id}").into(),
-            ));
+            return Err(StorageError::NotFound(said!(
+                "enrol.no_active_device",
+                "no active device {id}",
+                id = id
+            )));
         }
         tx.commit()
     }
@@ -161,9 +175,10 @@ impl SyncEngine for SqlStorage {
         let mut this_push = std::collections::HashSet::with_capacity(entries.len());
         for e in entries {
             if e.seq == 0 {
-                return Err(StorageError::Invalid(
-                    "an entry has sequence number 0; a device's change log starts at #1".into(),
-                ));
+                return Err(StorageError::Invalid(said!(
+                    "enrol.entry_sequence_number_device",
+                    "an entry has sequence number 0; a device's change log starts at #1"
+                )));
             }
             if e.device_id != device.id {
                 return Err(StorageError::Forbidden(
