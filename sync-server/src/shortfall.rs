@@ -54,7 +54,7 @@ pub(crate) fn settle(
             "shortfall.order_only_order_still",
             "order {order} is {status}; only an order still being picked can be settled",
             order = order,
-            status = status
+            status = crate::inventory::status_words(&status)
         )));
     }
     type Short = (String, u32, String, String, i64, i64, Option<String>);

@@ -57,6 +57,20 @@ pub(crate) fn warehouse_id(conn: &dyn Db, code: &str) -> StorageResult<String> {
     })
 }
 
+/// An order's or a transfer's status (`picked`, `in_transit`, ...) in words, inside a refusal.
+pub(crate) fn status_words(status: &str) -> aisle_domain::said::Said {
+    match status {
+        "open" => said!("status.open", "open"),
+        "picked" => said!("status.picked", "picked"),
+        "part_shipped" => said!("status.part_shipped", "part_shipped"),
+        "packed" => said!("status.packed", "packed"),
+        "shipped" => said!("status.shipped", "shipped"),
+        "in_transit" => said!("status.in_transit", "in_transit"),
+        "closed" => said!("status.closed", "closed"),
+        other => other.into(),
+    }
+}
+
 pub(crate) fn item_id(conn: &dyn Db, sku: &str) -> StorageResult<String> {
     conn.first("SELECT id FROM items WHERE sku = ?1", args![sku], |r| {
         r.get(0)

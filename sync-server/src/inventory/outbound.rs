@@ -199,17 +199,26 @@ pub(crate) fn confirm_shipment(
             conn.exec("INSERT INTO changes (kind, id) SELECT 'order_line', id FROM order_lines WHERE order_no = ?1", args![order])?;
         }
         (step, status) => {
-            let want = match step {
-                Shipment::Packed => "packed once every line is picked in full",
-                Shipment::Shipped { .. } => "shipped once it is packed",
-            };
-            return Err(StorageError::Conflict(
-                format!(
-                    "order {order} is {status} ({} of {} picked); it can be {want}",
-                    current.picked, current.ordered
-                )
-                .into(),
-            ));
+            let (status, picked, ordered) =
+                (super::status_words(status), current.picked, current.ordered);
+            return Err(StorageError::Conflict(match step {
+                Shipment::Packed => said!(
+                    "orders.pack_when_picked",
+                    "order {order} is {status} ({picked} of {ordered} picked); it can be packed once every line is picked in full",
+                    order = order,
+                    status = status,
+                    picked = picked,
+                    ordered = ordered
+                ),
+                Shipment::Shipped { .. } => said!(
+                    "orders.ship_when_packed",
+                    "order {order} is {status} ({picked} of {ordered} picked); it can be shipped once it is packed",
+                    order = order,
+                    status = status,
+                    picked = picked,
+                    ordered = ordered
+                ),
+            }));
         }
     }
     orders(conn, &wh)?

@@ -213,7 +213,7 @@ pub(crate) fn close_transfer(
             "transfers.transfer_only_transfer_transit",
             "transfer {number} is {status}: only a transfer in transit (shipped) can be closed",
             number = number,
-            status = status
+            status = super::status_words(&status)
         )));
     }
     let short: Vec<Shortage> = tx.rows(
