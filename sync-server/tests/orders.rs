@@ -153,8 +153,20 @@ async fn a_short_order_ships_what_was_picked_and_the_rest_is_backordered_or_cut(
         let token = &token;
         async move { api.supervise(token, &uri, &json!("packed")).await }
     };
-    // Short, it cannot be packed.
-    assert_eq!(pack("SO-BO").await.0, StatusCode::CONFLICT);
+    // Short, it cannot be packed; the refusal names its status as a word of its own, for a
+    // supervisor reading another language.
+    let (s, refused) = pack("SO-BO").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["said"]["key"], "orders.pack_when_picked",
+        "{refused}"
+    );
+    assert!(
+        refused["said"]["args"]["status"]["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("status.")),
+        "{refused}"
+    );
     let settle = |order: &str, choice: &str| {
         let uri = format!("/v1/supervisor/orders/{order}/short");
         let body = json!({ "choice": choice });
