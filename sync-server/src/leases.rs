@@ -8,6 +8,7 @@ use crate::error::{StorageError, StorageResult};
 use crate::storage::DeviceRecord;
 use aisle_domain::DeviceId;
 use aisle_domain::admission::{Holder, WorkRef};
+use aisle_domain::said;
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Value};
 use aisle_proto::{ClaimRequest, Lease};
@@ -234,11 +235,22 @@ pub(crate) fn release(
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
     if end(tx, work, &format!("released by {by}"), now)? == 0 {
-        return Err(StorageError::NotFound(
-            format!("nobody holds {} {}", work.kind(), work.id_text()).into(),
-        ));
+        return Err(StorageError::NotFound(said!(
+            "leases.nobody_holds",
+            "nobody holds {what} {id}",
+            what = work_words(work),
+            id = work.id_text()
+        )));
     }
     Ok(())
+}
+
+/// Which kind of work, in words, inside a refusal.
+fn work_words(work: WorkRef) -> aisle_domain::said::Said {
+    match work {
+        WorkRef::OrderLine(_) => said!("leases.order_line", "order line"),
+        WorkRef::Task(_) => said!("leases.task", "task"),
+    }
 }
 
 /// Gives work to `device` (taking it from whoever held it), as supervisor `by`.
@@ -263,25 +275,28 @@ pub(crate) fn assign(
     };
     match wh {
         None => {
-            return Err(StorageError::NotFound(
-                format!("no {} {}", work.kind(), work.id_text()).into(),
-            ));
+            return Err(StorageError::NotFound(said!(
+                "leases.no_work",
+                "no {what} {id}",
+                what = work_words(work),
+                id = work.id_text()
+            )));
         }
         Some(wh) if wh != device.warehouse_id.to_string() => {
-            return Err(StorageError::Invalid(
-                format!(
-                    "device {} works in another warehouse than this work",
-                    device.name
-                )
-                .into(),
-            ));
+            return Err(StorageError::Invalid(said!(
+                "leases.other_warehouse",
+                "device {device} works in another warehouse than this work",
+                device = device.name
+            )));
         }
         Some(_) => {}
     }
     if device.revoked {
-        return Err(StorageError::Invalid(
-            format!("device {} is revoked", device.name).into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "leases.device_revoked",
+            "device {device} is revoked",
+            device = device.name
+        )));
     }
     end(tx, work, &format!("reassigned by {by}"), now)?;
     grant(tx, device, work, now)?;
@@ -294,14 +309,12 @@ pub(crate) fn assign(
     .into_iter()
     .next()
     .ok_or_else(|| {
-        StorageError::Invalid(
-            format!(
-                "{} {} is no longer open; there is nothing to assign",
-                work.kind(),
-                work.id_text()
-            )
-            .into(),
-        )
+        StorageError::Invalid(said!(
+            "leases.no_longer_open",
+            "{what} {id} is no longer open; there is nothing to assign",
+            what = work_words(work),
+            id = work.id_text()
+        ))
     })
 }
 
