@@ -1,5 +1,6 @@
 //! Storage errors and the API's single error type. 5xx details are logged, never sent.
 
+use aisle_domain::said;
 use aisle_domain::said::Said;
 use aisle_proto::ErrorBody;
 use axum::Json;
@@ -23,7 +24,7 @@ pub enum StorageError {
     Import(#[from] aisle_domain::import::ImportError),
     /// Text the database cannot hold (a NUL in a query, a name, a note): the request is bad.
     #[error("{0}")]
-    BadText(String),
+    BadText(Said),
     /// The database cannot be reached (PostgreSQL restarting, the network to it down): nothing
     /// was changed, and the same request later will do.
     #[error("the database is unavailable: {0}")]
@@ -55,14 +56,19 @@ impl From<aisle_ledger::LedgerError> for StorageError {
         use aisle_ledger::LedgerError as L;
         match e {
             L::Import(i) => Self::Import(i),
-            L::Invalid(m) => Self::Invalid(m.into()),
-            L::NotFound { what, key } => {
-                Self::NotFound(format!("no {what} matches {key:?}").into())
-            }
+            // The ledger's own refusals are checks of stored data, written for warehouse IT.
+            L::Invalid(m) => Self::Invalid(Said::untranslated(m)),
+            L::NotFound { what, key } => Self::NotFound(said!(
+                "stock.no_match",
+                "no {what} matches {key:?}",
+                what = what,
+                key = key
+            )),
             down if down.is_unavailable() => Self::Unavailable(down.to_string()),
-            text if text.is_unstorable_text() => Self::BadText(
-                "the request's text holds a NUL character (U+0000), which cannot be stored".into(),
-            ),
+            text if text.is_unstorable_text() => Self::BadText(said!(
+                "sync.nul_text",
+                "the request's text holds a NUL character (U+0000), which cannot be stored"
+            )),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -86,7 +92,7 @@ pub enum ApiError {
     UpgradeRequired(Said),
     /// Too many requests; try again after the given time.
     TooManyRequests {
-        message: String,
+        message: Said,
         retry_after: std::time::Duration,
     },
     /// The database is down for a moment: 503 with `Retry-After`, detail in the log.
@@ -102,8 +108,10 @@ impl From<StorageError> for ApiError {
             StorageError::Forbidden(m) => Self::Forbidden(m),
             StorageError::Gap { expected } => Self::Gap { expected },
             StorageError::Conflict(m) => Self::Conflict(m),
-            StorageError::Import(i) => Self::Unprocessable(i.to_string().into()),
-            StorageError::BadText(m) => Self::BadRequest(m.into()),
+            // Import rows are refused in English: imports are warehouse IT's, from the CLI or
+            // an integration, and no page or tablet screen shows them.
+            StorageError::Import(i) => Self::Unprocessable(Said::untranslated(i.to_string())),
+            StorageError::BadText(m) => Self::BadRequest(m),
             StorageError::Unavailable(m) => Self::Unavailable(m),
             StorageError::Internal(m) => Self::Internal(m),
         }
@@ -120,9 +128,9 @@ impl IntoResponse for ApiError {
             let secs = retry_after.as_secs().max(1);
             let body = ErrorBody {
                 kind: "rate_limited".into(),
-                message,
+                said: Some(message.clone()),
+                message: message.text,
                 expected_seq: None,
-                said: None,
             };
             return (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -133,12 +141,15 @@ impl IntoResponse for ApiError {
         }
         if let Self::Unavailable(m) = self {
             tracing::warn!(error = %m, "the database is unavailable");
+            let said = said!(
+                "sync.database_unavailable",
+                "the database is unavailable for a moment; nothing was changed, try again"
+            );
             let body = ErrorBody {
                 kind: "unavailable".into(),
-                message: "the database is unavailable for a moment; nothing was changed, try again"
-                    .into(),
+                message: said.text.clone(),
+                said: Some(said),
                 expected_seq: None,
-                said: None,
             };
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -156,27 +167,25 @@ impl IntoResponse for ApiError {
             Self::Gap { expected } => (
                 StatusCode::CONFLICT,
                 "sequence_gap",
-                format!(
-                    "operations must arrive in order; the next expected from this device is #{expected}"
-                )
-                .into(),
+                said!(
+                    "sync.sequence_gap",
+                    "operations must arrive in order; the next expected from this device is #{expected}",
+                    expected = expected
+                ),
                 Some(expected),
             ),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
             Self::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, None),
             Self::UpgradeRequired(m) => (StatusCode::BAD_REQUEST, "version_mismatch", m, None),
-            Self::TooManyRequests { message, .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                message.into(),
-                None,
-            ),
+            Self::TooManyRequests { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None)
+            }
             Self::Unavailable(m) | Self::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    Said::untranslated("internal server error; see the server log"),
+                    said!("sync.internal", "internal server error; see the server log"),
                     None,
                 )
             }

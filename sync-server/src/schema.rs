@@ -67,6 +67,8 @@ const V23_LEDGER_UNCHECKED_KEYS: &str =
     include_str!("../migrations/sqlite/0021_ledger_unchecked_keys.sql");
 /// Each exception's message with its catalog key and values (the same text on PostgreSQL).
 const V24_EXCEPTION_SAID: &str = include_str!("../migrations/sqlite/0022_exception_said.sql");
+/// Each task's reason with its catalog key and values (the same text on PostgreSQL).
+const V25_TASK_REASON_SAID: &str = include_str!("../migrations/sqlite/0023_task_reason_said.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -94,6 +96,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V22_OPERATOR_LANGUAGE),
     M::up(V23_LEDGER_UNCHECKED_KEYS),
     M::up(V24_EXCEPTION_SAID),
+    M::up(V25_TASK_REASON_SAID),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -125,6 +128,7 @@ pub mod postgres {
         super::V21_OPERATOR_DISABLED,
         super::V22_OPERATOR_LANGUAGE,
         super::V24_EXCEPTION_SAID,
+        super::V25_TASK_REASON_SAID,
     ];
 }
 
@@ -270,6 +274,11 @@ mod tests {
                 "V24_EXCEPTION_SAID",
                 V24_EXCEPTION_SAID,
                 "2ddc23b647f820c228ebf2de2100ad7f334943445d7d68b0e36c5621bb1811d3",
+            ),
+            (
+                "V25_TASK_REASON_SAID",
+                V25_TASK_REASON_SAID,
+                "72e59dbb7ab428a6df1d649dabe74d2290b5384895bca133e0587313ad06d112",
             ),
         ];
         for (name, sql, pinned) in released {

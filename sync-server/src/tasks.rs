@@ -10,6 +10,7 @@ use crate::sql::{parse, time};
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_domain::reconcile::ExceptionKind;
 use aisle_domain::said;
+use aisle_domain::said::Said;
 use aisle_domain::{ItemId, LocationId, TaskId, WarehouseId};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Value};
@@ -34,7 +35,7 @@ fn changed(tx: &dyn Db, id: &TaskId) -> StorageResult<()> {
 pub(crate) fn tasks_where(conn: &dyn Db, clause: &str, args: &[Value]) -> StorageResult<Vec<Task>> {
     let sql = format!(
         "SELECT id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind,
-                reason, status, done_qty, created_at, blocks_picking, expiry
+                reason, status, done_qty, created_at, blocks_picking, expiry, reason_said
          FROM tasks WHERE {clause} ORDER BY id"
     );
     type Row = (
@@ -52,6 +53,7 @@ pub(crate) fn tasks_where(conn: &dyn Db, clause: &str, args: &[Value]) -> Storag
         i64,
         String,
         bool,
+        Option<String>,
         Option<String>,
     );
     let rows: Vec<Row> = conn.rows(&sql, args, |r| {
@@ -71,6 +73,7 @@ pub(crate) fn tasks_where(conn: &dyn Db, clause: &str, args: &[Value]) -> Storag
             r.get(12)?,
             r.get(13)?,
             r.get(14)?,
+            r.get(15)?,
         ))
     })?;
     rows.into_iter()
@@ -91,6 +94,7 @@ pub(crate) fn tasks_where(conn: &dyn Db, clause: &str, args: &[Value]) -> Storag
                 created,
                 blocks,
                 expiry,
+                reason_said,
             )| {
                 let item_id: ItemId = parse(&item)?;
                 let work = match (kind.as_str(), from) {
@@ -128,6 +132,10 @@ pub(crate) fn tasks_where(conn: &dyn Db, clause: &str, args: &[Value]) -> Storag
                     warehouse_id: parse(&wh)?,
                     work,
                     reason,
+                    reason_said: reason_said
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()?,
                     status,
                     done_qty: done,
                     created_at: time(&created)?,
@@ -150,7 +158,7 @@ fn insert(
     tx: &dyn Db,
     warehouse: WarehouseId,
     work: &TaskWork,
-    reason: &str,
+    reason: &Said,
     by: &str,
     exception: Option<Uuid>,
 ) -> StorageResult<Task> {
@@ -179,8 +187,8 @@ fn insert(
             blind,
         } => ("count", item_id, None, location_id, None, None, 1, *blind),
     };
-    tx.exec("INSERT INTO tasks (id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind, reason, status, created_at, created_by, exception_id, expiry)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?13, ?14)", args![
+    tx.exec("INSERT INTO tasks (id, warehouse_id, kind, item_id, from_location_id, location_id, lot, qty, blind, reason, status, created_at, created_by, exception_id, expiry, reason_said)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?12, ?13, ?14, ?15)", args![
         id.to_string(),
         warehouse.to_string(),
         kind,
@@ -190,11 +198,12 @@ fn insert(
         lot,
         qty,
         blind,
-        reason,
+        reason.text,
         Utc::now().to_rfc3339(),
         by,
         exception.map(|x| x.to_string()),
         expiry,
+        serde_json::to_string(reason)?,
     ])?;
     changed(tx, &id)?;
     one(tx, &id)
@@ -223,11 +232,15 @@ fn recount_missing(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let (sku, code) = names.unwrap_or_else(|| (p.key.item.to_string(), p.key.location.to_string()));
-    let reason = format!(
-        "recount {sku} at {code}: {operator} picked {} of {} ({}); nothing is picked there until it is counted",
-        p.qty,
-        p.requested.unwrap_or(p.qty),
-        p.short_reason.as_deref().unwrap_or("").trim()
+    let reason = said!(
+        "tasks.recount_short_pick",
+        "recount {sku} at {location}: {operator} picked {picked} of {requested} ({why}); nothing is picked there until it is counted",
+        sku = sku,
+        location = code,
+        operator = operator,
+        picked = p.qty,
+        requested = p.requested.unwrap_or(p.qty),
+        why = p.short_reason.as_deref().unwrap_or("").trim()
     );
     let work = TaskWork::Count {
         item_id: p.key.item,
@@ -262,9 +275,15 @@ pub(crate) fn release_top_ups(
             expiry: t.expiry.as_deref().map(parse).transpose()?,
             qty: t.qty,
         };
-        let reason = format!(
-            "top up pick face {}: it holds {} of {} {}; bring {} from {}",
-            t.to, t.face_qty, t.capacity, t.sku, t.qty, t.from
+        let reason = said!(
+            "tasks.top_up",
+            "top up pick face {face}: it holds {holds} of {capacity} {sku}; bring {qty} from {from}",
+            face = t.to,
+            holds = t.face_qty,
+            capacity = t.capacity,
+            sku = t.sku,
+            qty = t.qty,
+            from = t.from
         );
         out.push(insert(tx, wh, &work, &reason, by, None)?);
     }
@@ -327,14 +346,23 @@ pub(crate) fn release_counts(
             if open_count(tx, item, location_id)? {
                 continue;
             }
-            let when = match p.last_counted {
-                Some(d) => format!("last counted {d}"),
-                None => "never counted".to_string(),
+            let reason = match p.last_counted {
+                Some(last) => said!(
+                    "tasks.cycle_count",
+                    "cycle count of {sku} (class {class}, last counted {last}, due {due})",
+                    sku = p.sku,
+                    class = format!("{:?}", p.class),
+                    last = last,
+                    due = p.due_on
+                ),
+                None => said!(
+                    "tasks.cycle_count_first",
+                    "cycle count of {sku} (class {class}, never counted, due {due})",
+                    sku = p.sku,
+                    class = format!("{:?}", p.class),
+                    due = p.due_on
+                ),
             };
-            let reason = format!(
-                "cycle count of {} (class {:?}, {when}, due {})",
-                p.sku, p.class, p.due_on
-            );
             let work = TaskWork::Count {
                 item_id: item,
                 location_id,
@@ -360,14 +388,11 @@ pub(crate) fn recount(tx: &dyn Db, x: &Exception, by: &str) -> StorageResult<Tas
         ExceptionKind::CountVariance | ExceptionKind::CountDuringMovement
     );
     let key = x.key.as_ref().filter(|_| counted).ok_or_else(|| {
-        StorageError::Invalid(
-            format!(
-                "exception {} is a {}, not a count variance; only counts can be recounted",
-                x.id,
-                x.kind.as_str()
-            )
-            .into(),
-        )
+        StorageError::Invalid(said!(
+            "tasks.recount_not_a_count",
+            "exception {id} is not a count variance; only counts can be recounted",
+            id = x.id
+        ))
     })?;
     if open_count(tx, key.item, key.location)? {
         return Err(StorageError::Conflict(said!(
@@ -380,7 +405,15 @@ pub(crate) fn recount(tx: &dyn Db, x: &Exception, by: &str) -> StorageResult<Tas
         location_id: key.location,
         blind: true,
     };
-    let reason = format!("recount asked by {by}: {}", x.message);
+    let reason = said!(
+        "tasks.recount_asked",
+        "recount asked by {by}: {why}",
+        by = by,
+        why = x
+            .said
+            .clone()
+            .unwrap_or_else(|| Said::untranslated(x.message.clone()))
+    );
     insert(tx, x.warehouse_id, &work, &reason, by, Some(x.id))
 }
 
@@ -388,9 +421,12 @@ pub(crate) fn recount(tx: &dyn Db, x: &Exception, by: &str) -> StorageResult<Tas
 pub(crate) fn cancel(tx: &dyn Db, id: TaskId) -> StorageResult<Task> {
     let task = one(tx, &id)?;
     if task.status != TaskStatus::Open {
-        return Err(StorageError::Conflict(
-            format!("task {id} is already {}", task.status.as_str()).into(),
-        ));
+        return Err(StorageError::Conflict(said!(
+            "tasks.already",
+            "task {id} is already {status}",
+            id = id,
+            status = aisle_domain::admission::task_status(task.status.as_str())
+        )));
     }
     tx.exec(
         "UPDATE tasks SET status = 'cancelled' WHERE id = ?1",

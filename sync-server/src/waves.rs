@@ -111,17 +111,34 @@ pub(crate) fn create(
             args![order],
         )?;
         match (found, in_wave) {
-            (None, _) => problems.push(format!("order {order} does not exist")),
-            (Some((w, _)), _) if w != wh => {
-                problems.push(format!("order {order} is not of warehouse {warehouse}"))
-            }
-            (Some((_, Some(status))), _) => problems.push(format!("order {order} is {status}")),
-            (_, Some(w)) => problems.push(format!("order {order} is in wave W-{w} already")),
+            (None, _) => problems.push(said!(
+                "waves.no_order",
+                "order {order} does not exist",
+                order = order
+            )),
+            (Some((w, _)), _) if w != wh => problems.push(said!(
+                "waves.order_of_other_warehouse",
+                "order {order} is not of warehouse {warehouse}",
+                order = order,
+                warehouse = warehouse
+            )),
+            (Some((_, Some(status))), _) => problems.push(said!(
+                "waves.order_status",
+                "order {order} is {status}",
+                order = order,
+                status = crate::inventory::status_words(&status)
+            )),
+            (_, Some(w)) => problems.push(said!(
+                "waves.order_in_wave",
+                "order {order} is in wave W-{wave} already",
+                order = order,
+                wave = w
+            )),
             _ => {}
         }
     }
-    if !problems.is_empty() {
-        return Err(StorageError::Invalid(problems.join("; ").into()));
+    if let Some(problems) = aisle_domain::said::Said::all(problems) {
+        return Err(StorageError::Invalid(problems));
     }
     let id: i64 = tx
         .value(

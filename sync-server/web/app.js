@@ -8,7 +8,7 @@ import { exceptionsPage } from "./exceptions.js";
 import { operatorsPage } from "./operators.js";
 import { devicesPage } from "./devices.js";
 import { ordersPage } from "./orders.js";
-import { LANGUAGES, exceptionMessage, language, num, saveLanguage, savedLanguage, t, useLanguage, when } from "./i18n.js";
+import { LANGUAGES, exceptionMessage, language, num, said, saveLanguage, savedLanguage, t, useLanguage, when } from "./i18n.js";
 
 function signedOut() {
   session.token = null;
@@ -116,7 +116,7 @@ function taskTable(tasks, testid) {
           el("td", {}, task.sku),
           el("td", {}, task.from_code ? `${task.from_code} → ${task.to_code}` : task.to_code),
           el("td", { class: "num" }, task.type === "move" ? `${num(task.done_qty)} / ${num(task.qty)}` : task.done_qty > 0 ? t("tasks.counted") : t("tasks.waiting")),
-          el("td", { class: "why" }, task.reason),
+          el("td", { class: "why", "data-testid": "task-reason" }, task.reason_said ? said(task.reason_said) : task.reason),
           el("td", {}, task.status === "open" ? el("button", { onclick: () => void act(`/v1/supervisor/tasks/${task.id}/cancel`, undefined, () => t("tasks.cancelled", { sku: task.sku })) }, t("common.cancel")) : t(`tasks.status.${task.status}`)),
         ),
       ),
@@ -173,7 +173,7 @@ async function replenishmentPage() {
       el("td", { class: "num" }, num(l.position.on_order)),
       el("td", {}, supplierText(l.supplier)),
       el("td", { class: "num" }, l.suggestion ? num(l.suggestion.qty) : ""),
-      el("td", { class: "why" }, l.suggestion?.reason ?? "", el("br"), l.forecast.levels.explanation, el("br"), l.forecast.reason),
+      el("td", { class: "why", "data-testid": "replenish-why" }, l.suggestion ? said(l.suggestion.reason_said) : "", el("br"), said(l.forecast.levels.explanation_said), el("br"), said(l.forecast.reason_said)),
     );
   paint(
     gen,
@@ -431,7 +431,7 @@ async function itemPage() {
     ),
     el("h2", {}, t("item.demand")),
     demandChart(item),
-    el("p", { class: "why", "data-testid": "forecast-reason" }, t("item.band", { reason: item.reason, pct: Math.round(item.service_level * 100) })),
+    el("p", { class: "why", "data-testid": "forecast-reason" }, t("item.band", { reason: said(item.reason_said), pct: Math.round(item.service_level * 100) })),
     el("h2", {}, t("location.movements")),
     movementsTable(item.movements, warehouse),
   );

@@ -492,6 +492,22 @@ fn a_shift(backend: Backend) {
         "{shown}"
     );
     app.screenshot("sync-de");
+    // Why a task exists, too: the server keeps each task's reason as said (the recount the short
+    // pick asked for is still open).
+    app.tap("home-button");
+    app.tap("tile-tasks");
+    let why = app.wait_text("task-reason", "a task's reason in German", |t| {
+        ["nachzählen", "Nachzählung", "Inventurzählung", "auffüllen"]
+            .iter()
+            .any(|w| t.contains(w))
+    });
+    assert!(
+        !["recount", "cycle count", "top up"]
+            .iter()
+            .any(|w| why.contains(w)),
+        "{why}"
+    );
+    app.screenshot("tasks-de");
 }
 
 /// Scanning with the camera, for a tablet without a wedge scanner. A photo of the bolt's label

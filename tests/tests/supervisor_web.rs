@@ -808,10 +808,9 @@ fn supervisor_day(backend: Backend) {
     web.tap("revoke-T9");
     web.accept_dialog();
     web.wait_text("message", "the revocation", |t| t.contains("T9 is revoked"));
-    assert!(
-        t9.store.sync(quick(), &mut |_| {}).is_err(),
-        "a revoked tablet cannot sync"
-    );
+    // A revoked tablet cannot sync, and is told why in its operator's words.
+    let refused = t9.store.sync(quick(), &mut |_| {}).unwrap_err();
+    assert_eq!(refused.said().key, "sync.device_revoked", "{refused}");
 
     // The supervisor switches to German: the header and the pages speak it, numbers are written
     // the German way, and the choice is kept for their badge in this browser.
@@ -836,6 +835,28 @@ fn supervisor_day(backend: Backend) {
     web.wait_text("counts-summary", "the plan in German", |t| {
         t.contains("A-Artikel")
     });
+    // Tasks the server makes say why in German: it keeps each reason's catalog key and values.
+    web.tap(&format!("count-now-{}", face.sku));
+    let counting = web.wait_text("count-tasks", "the count task in German", |t| {
+        t.contains("Inventurzählung von")
+    });
+    assert!(!counting.contains("cycle count of"), "{counting}");
+    // So do the forecast's and the reorder's explanations.
+    web.goto(&format!("{}/#/replenishment", server.url));
+    let why = web.wait_text("replenish-why", "the reorder's reasons in German", |t| {
+        t.contains("Tage")
+    });
+    assert!(!why.contains(" days") && !why.contains("expected"), "{why}");
+    web.goto(&format!(
+        "{}/#/item?sku=HAR-00001&warehouse=WH1",
+        server.url
+    ));
+    let why = web.wait_text("forecast-reason", "the forecast's reason in German", |t| {
+        t.contains("Tage")
+    });
+    assert!(!why.contains(" days"), "{why}");
+    web.goto(&format!("{}/#/counts?warehouse=WH1", server.url));
+    web.find_testid("counts-summary");
     // The bin counted again, far over: the server says the new variance in German too, from the
     // catalog key and values it keeps with the exception (the English is kept beside them).
     let again = CountRequest {

@@ -145,6 +145,16 @@ fn count_tasks_reach_the_devices_and_close_when_counted(backend: Backend) {
         .find(|t| t["target"]["code"] == face.location.as_str())
         .unwrap();
     let id: aisle_domain::TaskId = mine["id"].as_str().unwrap().parse().unwrap();
+    // Why, kept as said for the tablet's language: the key and values beside the English.
+    let said = &mine["reason_said"];
+    assert!(
+        said["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("tasks.cycle_count")),
+        "{mine}"
+    );
+    assert_eq!(said["args"]["sku"], face.sku.as_str(), "{mine}");
+    assert_eq!(said["text"], mine["reason"], "{mine}");
 
     // At the wrong location: refused. At the right one: counted, and done once synced.
     let elsewhere = aisle_e2e::all_stock(&device.store)
@@ -183,4 +193,69 @@ fn count_tasks_reach_the_devices_and_close_when_counted(backend: Backend) {
     // Asking again sends a count only where none is waiting: the location just counted.
     let again = server.admin(&["tasks", "counts", "--warehouse", "WH1", "--sku", &face.sku]);
     assert!(again.contains("\n1 task(s)"), "{again}");
+
+    // Another item's bin (no count waits there) counted far over: a variance. A supervisor
+    // doubts it and asks for a blind recount, whose reason holds the variance's own message,
+    // said in turn.
+    let line = aisle_e2e::all_stock(&device.store)
+        .into_iter()
+        .find(|l| l.item_id != face.item_id && l.lot.is_none() && l.plate.is_none() && l.qty > 0)
+        .unwrap();
+    let over = CountRequest {
+        location: format!("LOC:WH1:{}", line.location),
+        item: device.store.item(line.item_id).unwrap().barcodes[0].clone(),
+        counted: line.qty + 40,
+        blind: true,
+        ..Default::default()
+    };
+    device.store.count(&over, &device.ctx).unwrap();
+    device.sync();
+    let sup = aisle_e2e::Supervisor::sign_in(&server);
+    let open = sup.json("/v1/supervisor/exceptions");
+    let variance = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "count_variance")
+        .unwrap_or_else(|| panic!("a variance: {open}"));
+    let x = variance["id"].as_str().unwrap();
+    let asked = sup.post(
+        &format!("/v1/supervisor/exceptions/{x}/recount"),
+        serde_json::json!({}),
+    );
+    assert_eq!(asked.status(), 201);
+    let task: serde_json::Value = asked.json().unwrap();
+    let why = &task["reason_said"];
+    assert_eq!(why["key"], "tasks.recount_asked", "{task}");
+    assert_eq!(why["args"]["by"], "SUP2", "{task}");
+    assert_eq!(why["args"]["why"], variance["said"], "{task}");
+    assert!(
+        task["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("recount asked by SUP2: ")
+                && r.ends_with(variance["message"].as_str().unwrap())),
+        "{task}"
+    );
+    assert_eq!(task["blind"], true, "{task}");
+    // Asked twice: one recount waits already; the refusal carries its key.
+    let twice = sup.post(
+        &format!("/v1/supervisor/exceptions/{x}/recount"),
+        serde_json::json!({}),
+    );
+    assert_eq!(twice.status(), 409);
+    let body: serde_json::Value = twice.json().unwrap();
+    assert_eq!(
+        body["said"]["key"], "tasks.count_item_location_already",
+        "{body}"
+    );
+    // Once resolved, no recount: the refusal names the exception.
+    server.admin(&["exception", "resolve", x, "--by", "SUP2", "--accept"]);
+    let late = sup.post(
+        &format!("/v1/supervisor/exceptions/{x}/recount"),
+        serde_json::json!({}),
+    );
+    assert_eq!(late.status(), 409);
+    let body: serde_json::Value = late.json().unwrap();
+    assert_eq!(body["said"]["key"], "resolve.recount_resolved", "{body}");
+    assert_eq!(body["said"]["args"]["id"], x, "{body}");
 }

@@ -39,18 +39,23 @@ fn mismatched_versions_fail_clearly_and_lose_nothing(backend: Backend) {
         )
     };
     // An older app, then a newer one: refused before anything is read, each told what to update.
+    // Each refusal carries its catalog key and values, for the tablet's language.
     let (s, v) = push("0", &entries);
     assert_eq!((s, v["kind"].as_str()), (400, Some("version_mismatch")));
     assert!(
         v["message"].as_str().unwrap().contains("update the app"),
         "{v}"
     );
+    assert_eq!(v["said"]["key"], "sync.protocol_older", "{v}");
+    assert_eq!(v["said"]["args"]["app"], "0", "{v}");
+    assert_eq!(v["said"]["text"], v["message"], "{v}");
     let (s, v) = push("2", &entries);
     assert_eq!((s, v["kind"].as_str()), (400, Some("version_mismatch")));
     assert!(
         v["message"].as_str().unwrap().contains("update the server"),
         "{v}"
     );
+    assert_eq!(v["said"]["key"], "sync.protocol_newer", "{v}");
     assert!(
         server.device_op_ids(&[device.id()]).is_empty(),
         "nothing was applied"

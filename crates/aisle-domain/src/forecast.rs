@@ -7,6 +7,7 @@
 //!
 //! Everything here is a pure function of the series: no clock, no storage.
 
+use crate::said::{Said, Says};
 use serde::Serialize;
 
 /// Days in the seasonal cycle: demand in warehouses follows the working week.
@@ -43,6 +44,28 @@ impl Method {
     }
 
     const CANDIDATES: [Method; 4] = [Self::Ses, Self::Seasonal, Self::Croston, Self::Sba];
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A method's name inside a message is said in the reader's words.
+impl Says for Method {
+    fn said(&self) -> Said {
+        match self {
+            Self::Ses => said!("forecast_method.ses", "simple exponential smoothing"),
+            Self::Seasonal => said!("forecast_method.seasonal", "weekly seasonal smoothing"),
+            Self::Croston => said!("forecast_method.croston", "Croston's method"),
+            Self::Sba => said!(
+                "forecast_method.sba",
+                "Croston's method with SBA correction"
+            ),
+            Self::Naive => said!("forecast_method.naive", "naive (yesterday's demand)"),
+        }
+    }
 }
 
 /// A fitted model: what it forecasts for the days after the series, and how wrong it was in
@@ -304,11 +327,19 @@ pub struct Choice {
     pub scores: Vec<Score>,
     /// The naive forecast's MASE on the same holdout, for comparison.
     pub naive_mase: Option<f64>,
-    /// Why this method, in plain words.
+    /// Why this method, in plain words (English).
     pub reason: String,
+    /// The same words as a catalog key with its values.
+    pub reason_said: Said,
 }
 
 impl Choice {
+    /// `reason` as the English of `reason_said`.
+    fn worded(mut self) -> Self {
+        self.reason.clone_from(&self.reason_said.text);
+        self
+    }
+
     /// The backtest error of the chosen method, when there was a backtest.
     pub fn chosen_mase(&self) -> Option<f64> {
         if self.fit.method == Method::Naive {
@@ -356,12 +387,15 @@ pub fn choose_observed(y: &[Option<f64>], holdout: usize, horizon: usize) -> Cho
             fit: fit_observed(fallback, y, horizon),
             scores: vec![],
             naive_mase: None,
-            reason: format!(
-                "{} days of history (stock-out days left out) are too few to compare methods; {} is used",
-                seen.len(),
-                fallback.name()
+            reason: String::new(),
+            reason_said: said!(
+                "forecast.too_few_days",
+                "{days} days of history (stock-out days left out) are too few to compare methods; {method} is used",
+                days = seen.len(),
+                method = fallback
             ),
-        };
+        }
+        .worded();
     }
     let score = |m: Method| Score {
         method: m,
@@ -373,27 +407,46 @@ pub fn choose_observed(y: &[Option<f64>], holdout: usize, horizon: usize) -> Cho
         .iter()
         .filter_map(|s| s.mase.map(|e| (s.method, e)))
         .reduce(|a, b| if b.1 < a.1 { b } else { a });
-    let naive_text = naive_mase.map_or("n/a".into(), |n| format!("{n:.2}"));
     let (method, reason) = match (best, naive_mase) {
         (Some((m, e)), Some(n)) if n < e && !intermittent => (
             Method::Naive,
-            format!(
-                "the naive forecast had the smallest error on the last {holdout} days (MASE {n:.2}; best smoothing method {} {e:.2}), so it is kept",
-                m.name()
+            said!(
+                "forecast.naive_kept",
+                "the naive forecast had the smallest error on the last {days} days (MASE {naive}; best smoothing method {method} {error}), so it is kept",
+                days = holdout,
+                naive = format!("{n:.2}"),
+                method = m,
+                error = format!("{e:.2}")
             ),
         ),
-        (Some((m, e)), _) => (
+        (Some((m, e)), Some(n)) => (
             m,
-            format!(
-                "{} had the smallest error on the last {holdout} days (MASE {e:.2}; naive {naive_text})",
-                m.name()
+            said!(
+                "forecast.smallest_error",
+                "{method} had the smallest error on the last {days} days (MASE {error}; naive {naive})",
+                method = m,
+                days = holdout,
+                error = format!("{e:.2}"),
+                naive = format!("{n:.2}")
+            ),
+        ),
+        (Some((m, e)), None) => (
+            m,
+            said!(
+                "forecast.smallest_error_no_naive",
+                "{method} had the smallest error on the last {days} days (MASE {error}; naive n/a)",
+                method = m,
+                days = holdout,
+                error = format!("{e:.2}")
             ),
         ),
         (None, _) => (
             fallback,
-            format!(
-                "demand never changed before the last {holdout} days; {} is used",
-                fallback.name()
+            said!(
+                "forecast.demand_never_changed",
+                "demand never changed before the last {days} days; {method} is used",
+                days = holdout,
+                method = fallback
             ),
         ),
     };
@@ -401,8 +454,10 @@ pub fn choose_observed(y: &[Option<f64>], holdout: usize, horizon: usize) -> Cho
         fit: fit_observed(method, y, horizon),
         scores,
         naive_mase,
-        reason,
+        reason: String::new(),
+        reason_said: reason,
     }
+    .worded()
 }
 
 /// The standard normal quantile for probability `p` (0 < p < 1), by Acklam's rational

@@ -71,6 +71,23 @@ impl LocationKind {
     }
 }
 
+/// A location's kind inside a message is said in the reader's words ("Kommissionierplatz").
+impl crate::said::Says for LocationKind {
+    fn said(&self) -> crate::said::Said {
+        match self {
+            Self::Zone => said!("location_kind.zone", "zone"),
+            Self::Aisle => said!("location_kind.aisle", "aisle"),
+            Self::Rack => said!("location_kind.rack", "rack"),
+            Self::Receiving => said!("location_kind.receiving", "receiving"),
+            Self::Storage => said!("location_kind.storage", "storage"),
+            Self::PickFace => said!("location_kind.pick_face", "pick face"),
+            Self::Staging => said!("location_kind.staging", "staging"),
+            Self::Shipping => said!("location_kind.shipping", "shipping"),
+            Self::Quarantine => said!("location_kind.quarantine", "quarantine"),
+        }
+    }
+}
+
 impl fmt::Display for LocationKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

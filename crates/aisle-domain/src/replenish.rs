@@ -4,6 +4,7 @@
 //! the quantities.
 
 use crate::forecast::{Choice, normal_quantile};
+use crate::said::Said;
 use serde::{Deserialize, Serialize};
 
 /// How an item is replenished in a warehouse.
@@ -26,18 +27,31 @@ pub struct Policy {
 
 impl Policy {
     /// Refuses policies that could never order sensibly.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), Said> {
         if self.safety_stock < 0 {
-            return Err(format!("safety stock {} is negative", self.safety_stock));
+            return Err(said!(
+                "replenish.negative_safety_stock",
+                "safety stock {qty} is negative",
+                qty = self.safety_stock
+            ));
         }
         match self.kind {
-            PolicyKind::ReorderPoint { order_qty, .. } if order_qty < 1 => {
-                Err(format!("order quantity {order_qty} must be at least 1"))
-            }
-            PolicyKind::MinMax { min, max } if max <= min => {
-                Err(format!("max {max} must be above min {min}"))
-            }
-            PolicyKind::MinMax { min, .. } if min < 0 => Err(format!("min {min} is negative")),
+            PolicyKind::ReorderPoint { order_qty, .. } if order_qty < 1 => Err(said!(
+                "replenish.order_qty_below_one",
+                "order quantity {qty} must be at least 1",
+                qty = order_qty
+            )),
+            PolicyKind::MinMax { min, max } if max <= min => Err(said!(
+                "replenish.max_not_above_min",
+                "max {max} must be above min {min}",
+                max = max,
+                min = min
+            )),
+            PolicyKind::MinMax { min, .. } if min < 0 => Err(said!(
+                "replenish.negative_min",
+                "min {min} is negative",
+                min = min
+            )),
             _ => Ok(()),
         }
     }
@@ -67,16 +81,31 @@ impl Position {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suggestion {
     pub qty: i64,
+    /// Why, in English.
     pub reason: String,
+    /// The same words as a catalog key with its values.
+    pub reason_said: Said,
+}
+
+impl Suggestion {
+    fn new(qty: i64, reason: Said) -> Self {
+        Self {
+            qty,
+            reason: reason.text.clone(),
+            reason_said: reason,
+        }
+    }
 }
 
 /// The order to place now, if any.
 pub fn suggest(policy: &Policy, pos: &Position) -> Option<Suggestion> {
     let p = pos.projected();
-    let have = format!(
-        "available {} + on order {} = {p}",
-        pos.available(),
-        pos.on_order
+    let have = said!(
+        "replenish.position",
+        "available {available} + on order {on_order} = {projected}",
+        available = pos.available(),
+        on_order = pos.on_order,
+        projected = p
     );
     match policy.kind {
         PolicyKind::ReorderPoint {
@@ -89,24 +118,33 @@ pub fn suggest(policy: &Policy, pos: &Position) -> Option<Suggestion> {
             // Enough whole order quantities to lift the position above the reorder point.
             let lots = (reorder_point - p) / order_qty + 1;
             let qty = lots * order_qty;
-            Some(Suggestion {
+            Some(Suggestion::new(
                 qty,
-                reason: format!(
-                    "{have} is at or below the reorder point {reorder_point}; {lots} × {order_qty} brings it to {}",
-                    p + qty
+                said!(
+                    "replenish.at_reorder_point",
+                    "{have} is at or below the reorder point {reorder_point}; {lots} × {order_qty} brings it to {after}",
+                    have = have,
+                    reorder_point = reorder_point,
+                    lots = lots,
+                    order_qty = order_qty,
+                    after = p + qty
                 ),
-            })
+            ))
         }
         PolicyKind::MinMax { min, max } => {
             if p > min || max <= p {
                 return None;
             }
-            Some(Suggestion {
-                qty: max - p,
-                reason: format!(
-                    "{have} is at or below the minimum {min}; ordering up to the maximum {max}"
+            Some(Suggestion::new(
+                max - p,
+                said!(
+                    "replenish.at_minimum",
+                    "{have} is at or below the minimum {min}; ordering up to the maximum {max}",
+                    have = have,
+                    min = min,
+                    max = max
                 ),
-            })
+            ))
         }
     }
 }
@@ -129,16 +167,20 @@ impl Terms {
     }
 
     /// Why `qty` is refused, if it is.
-    pub fn refuse(&self, qty: i64) -> Option<String> {
+    pub fn refuse(&self, qty: i64) -> Option<Said> {
         if qty < self.min_order_qty {
-            Some(format!(
-                "{qty} is below the supplier's minimum order of {}",
-                self.min_order_qty
+            Some(said!(
+                "replenish.below_minimum_order",
+                "{qty} is below the supplier's minimum order of {min_order}",
+                qty = qty,
+                min_order = self.min_order_qty
             ))
         } else if self.pack_multiple > 1 && qty % self.pack_multiple != 0 {
-            Some(format!(
-                "{qty} is not a whole number of the supplier's packs of {}",
-                self.pack_multiple
+            Some(said!(
+                "replenish.not_whole_packs",
+                "{qty} is not a whole number of the supplier's packs of {pack}",
+                qty = qty,
+                pack = self.pack_multiple
             ))
         } else {
             None
@@ -148,13 +190,19 @@ impl Terms {
     /// `s` raised to what the supplier accepts, saying so in its reason.
     pub fn apply(&self, supplier: &str, s: Suggestion) -> Suggestion {
         match self.fit(s.qty) {
-            Some(qty) if qty != s.qty => Suggestion {
-                reason: format!(
-                    "{}; {} rounded up to {qty} for {supplier} (minimum order {}, packs of {})",
-                    s.reason, s.qty, self.min_order_qty, self.pack_multiple
-                ),
+            Some(qty) if qty != s.qty => Suggestion::new(
                 qty,
-            },
+                said!(
+                    "replenish.rounded_for_supplier",
+                    "{reason}; {qty} rounded up to {rounded} for {supplier} (minimum order {min_order}, packs of {pack})",
+                    reason = s.reason_said,
+                    qty = s.qty,
+                    rounded = qty,
+                    supplier = supplier,
+                    min_order = self.min_order_qty,
+                    pack = self.pack_multiple
+                ),
+            ),
             _ => s,
         }
     }
@@ -184,7 +232,10 @@ pub struct Levels {
     pub lead_time_demand: f64,
     pub safety_stock: i64,
     pub reorder_point: i64,
+    /// How they were found, in English.
     pub explanation: String,
+    /// The same words as a catalog key with its values.
+    pub explanation_said: Said,
 }
 
 /// Safety stock covers the forecast's error over the lead time at the chosen service level
@@ -201,26 +252,36 @@ pub fn levels(choice: &Choice, lead_time_days: u32, service_level: f64) -> Resul
     let safety = (z * sigma).max(0.0).ceil() as i64;
     let rop = demand.ceil() as i64 + safety;
     if demand == 0.0 && sigma == 0.0 {
+        let none = said!(
+            "replenish.no_demand",
+            "no demand in the history, so the forecast suggests no reorder level; the policy alone decides"
+        );
         return Ok(Levels {
             lead_time_demand: 0.0,
             safety_stock: 0,
             reorder_point: 0,
-            explanation: "no demand in the history, so the forecast suggests no reorder level; \
-                 the policy alone decides"
-                .into(),
+            explanation: none.text.clone(),
+            explanation_said: none,
         });
     }
+    let explanation = said!(
+        "replenish.levels",
+        "about {demand} expected over the {days}-day lead time ({method}); {safety} safety stock covers a {level}% service level (z {z} × error {sigma}); reorder at {rop}",
+        demand = format!("{demand:.1}"),
+        days = lead_time_days,
+        method = choice.fit.method,
+        safety = safety,
+        level = format!("{:.0}", service_level * 100.0),
+        z = format!("{z:.2}"),
+        sigma = format!("{sigma:.1}"),
+        rop = rop
+    );
     Ok(Levels {
         lead_time_demand: demand,
         safety_stock: safety,
         reorder_point: rop,
-        explanation: format!(
-            "about {demand:.1} expected over the {lead_time_days}-day lead time ({}); \
-             {safety} safety stock covers a {:.0}% service level (z {z:.2} × error {sigma:.1}); \
-             reorder at {rop}",
-            choice.fit.method.name(),
-            service_level * 100.0
-        ),
+        explanation: explanation.text.clone(),
+        explanation_said: explanation,
     })
 }
 
@@ -286,7 +347,13 @@ mod tests {
 
     #[test]
     fn bad_policies_are_refused() {
-        assert!(rop(5, 0).check().unwrap_err().contains("order quantity 0"));
+        assert!(
+            rop(5, 0)
+                .check()
+                .unwrap_err()
+                .text
+                .contains("order quantity 0")
+        );
         let mm = Policy {
             kind: PolicyKind::MinMax { min: 9, max: 9 },
             safety_stock: 0,
@@ -295,6 +362,7 @@ mod tests {
         assert!(
             mm.check()
                 .unwrap_err()
+                .text
                 .contains("max 9 must be above min 9")
         );
         assert!(rop(5, 10).check().is_ok());
@@ -313,6 +381,7 @@ mod tests {
             scores: vec![],
             naive_mase: None,
             reason: String::new(),
+            reason_said: Said::untranslated(""),
         };
         // 4 days × 5 = 20; sigma 2 × √4 = 4; z(95%) 1.645 × 4 = 6.58 → 7; 20 + 7 = 27.
         let l = levels(&choice, 4, 0.95).unwrap();
@@ -364,13 +433,7 @@ mod tests {
         assert_eq!(t.refuse(60), None);
         assert!(t.refuse(48).unwrap().contains("minimum order of 50"));
         assert!(t.refuse(70).unwrap().contains("packs of 12"));
-        let s = t.apply(
-            "ACME",
-            Suggestion {
-                qty: 55,
-                reason: "low".into(),
-            },
-        );
+        let s = t.apply("ACME", Suggestion::new(55, Said::untranslated("low")));
         assert_eq!(s.qty, 60);
         assert_eq!(
             s.reason,
@@ -411,6 +474,7 @@ mod tests {
             scores: vec![],
             naive_mase: None,
             reason: String::new(),
+            reason_said: Said::untranslated(""),
         };
         let l = levels(&choice, 9, 0.975).unwrap();
         assert!((l.lead_time_demand - 72.0).abs() < 1e-9, "{l:?}");

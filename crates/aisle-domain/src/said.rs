@@ -70,7 +70,9 @@ impl Said {
         }
     }
 
-    /// Text with no catalog key: shown as it is in every language.
+    /// Text with no catalog key: shown as it is in every language. There is no `From<String>`:
+    /// every untranslated message is written out as one, so each can be found and justified
+    /// (words from elsewhere, such as a storage engine's, or text only warehouse IT reads).
     pub fn untranslated(text: impl Into<String>) -> Self {
         Self {
             key: Cow::Borrowed(""),
@@ -87,6 +89,16 @@ impl Said {
         self
     }
 
+    /// Several messages as one ("…; …"), each still a message of its own; `None` for none.
+    pub fn all(parts: impl IntoIterator<Item = Said>) -> Option<Said> {
+        let mut parts: Vec<Said> = parts.into_iter().collect();
+        let mut whole = parts.pop()?;
+        while let Some(first) = parts.pop() {
+            whole = crate::said!("list.then", "{first}; {rest}", first = first, rest = whole);
+        }
+        Some(whole)
+    }
+
     /// Whether the English text holds `part` (for tests and logs that name a message by words).
     pub fn contains(&self, part: &str) -> bool {
         self.text.contains(part)
@@ -101,20 +113,6 @@ impl Said {
 impl fmt::Display for Said {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
-    }
-}
-
-/// Text with no catalog key ([`Said::untranslated`]): words from elsewhere, or not yet in the
-/// catalogs.
-impl From<String> for Said {
-    fn from(text: String) -> Self {
-        Self::untranslated(text)
-    }
-}
-
-impl From<&str> for Said {
-    fn from(text: &str) -> Self {
-        Self::untranslated(text)
     }
 }
 
@@ -187,7 +185,7 @@ pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
         .map(|inside| inside.split(':').next().unwrap_or(""))
 }
 
-/// A [`Said`]: `said!("pack.carton_shipped", "carton {carton} has shipped", carton = code)`.
+/// A [`Said`]: `said!("waves.no_order", "order {order} does not exist", order = code)`.
 /// Every value is named, and only named values appear in the template. A value that [`Says`]
 /// itself is kept as a message of its own, anything else as its text.
 #[macro_export]
@@ -225,6 +223,35 @@ mod tests {
         assert_eq!(s.arg("carton"), Some("003"));
         assert_eq!(s.arg("n"), Some("2"));
         assert_eq!(s.to_string(), s.text);
+    }
+
+    #[test]
+    fn several_messages_are_one_with_each_kept_whole() {
+        let one = crate::said!("x.a", "order {o} is shipped", o = "SO-1");
+        let two = crate::said!("x.b", "order {o} does not exist", o = "SO-2");
+        let three = crate::said!(
+            "x.c",
+            "order {o} is in wave W-{w} already",
+            o = "SO-3",
+            w = 4
+        );
+        assert_eq!(Said::all(Vec::new()), None);
+        assert_eq!(Said::all([one.clone()]), Some(one.clone()));
+        let all = Said::all([one.clone(), two.clone(), three.clone()]).unwrap();
+        assert_eq!(
+            all.text,
+            "order SO-1 is shipped; order SO-2 does not exist; order SO-3 is in wave W-4 already"
+        );
+        assert_eq!(all.key, "list.then");
+        let Some(Arg::Said(first)) = all.args.get("first") else {
+            panic!("the first part is a message of its own: {all:?}")
+        };
+        assert_eq!(**first, one);
+        let Some(Arg::Said(rest)) = all.args.get("rest") else {
+            panic!("the rest is a message of its own: {all:?}")
+        };
+        assert_eq!(rest.args.get("first"), Some(&Arg::Said(Box::new(two))));
+        assert_eq!(rest.args.get("rest"), Some(&Arg::Said(Box::new(three))));
     }
 
     #[test]

@@ -249,8 +249,12 @@ pub struct Task {
     pub warehouse_id: WarehouseId,
     #[serde(flatten)]
     pub work: TaskWork,
-    /// Why it exists, in words for the operator and the supervisor.
+    /// Why it exists, in English.
     pub reason: String,
+    /// The same reason as a catalog key with its values, for a reader in another language
+    /// (absent on tasks made before servers kept it: those show `reason`'s English).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_said: Option<aisle_domain::said::Said>,
     pub status: TaskStatus,
     /// Units moved so far (moves), or counts recorded (counts).
     pub done_qty: i64,

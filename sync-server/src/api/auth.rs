@@ -5,6 +5,8 @@ use super::{AppState, Metrics};
 use crate::error::ApiError;
 use crate::sql::hash_secret;
 use crate::storage::{Contact, DeviceRecord};
+use aisle_domain::said;
+use aisle_domain::said::Said;
 use aisle_proto::{
     APP_VERSION_HEADER, DEVICE_TIME_HEADER, LOG_END_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
@@ -20,25 +22,38 @@ pub fn check_protocol(parts: &Parts) -> Result<(), ApiError> {
     let Some(v) = parts.headers.get(PROTOCOL_HEADER) else {
         // Not a client of this protocol (or one from before it was versioned): the same answer
         // as any other version this server does not speak.
-        return Err(ApiError::UpgradeRequired(format!(
-            "missing the {PROTOCOL_HEADER} header; this server speaks sync protocol {PROTOCOL_VERSION}, so update the app (its unsynced work stays on the device)"
-        ).into()));
+        return Err(ApiError::UpgradeRequired(said!(
+            "sync.protocol_missing",
+            "missing the {header} header; this server speaks sync protocol {server}, so update the app (its unsynced work stays on the device)",
+            header = PROTOCOL_HEADER,
+            server = PROTOCOL_VERSION
+        )));
     };
     let v: u32 = v
         .to_str()
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .ok_or_else(|| {
-            ApiError::BadRequest(format!("the {PROTOCOL_HEADER} header must be a number").into())
+            ApiError::BadRequest(said!(
+                "sync.protocol_not_number",
+                "the {header} header must be a number",
+                header = PROTOCOL_HEADER
+            ))
         })?;
     match v.cmp(&PROTOCOL_VERSION) {
         std::cmp::Ordering::Equal => Ok(()),
-        std::cmp::Ordering::Less => Err(ApiError::UpgradeRequired(format!(
-            "this app speaks sync protocol {v}, older than the server's {PROTOCOL_VERSION}; update the app (its unsynced work stays on the device)"
-        ).into())),
-        std::cmp::Ordering::Greater => Err(ApiError::UpgradeRequired(format!(
-            "this app speaks sync protocol {v}, newer than the server's {PROTOCOL_VERSION}; update the server (the app's unsynced work stays on the device)"
-        ).into())),
+        std::cmp::Ordering::Less => Err(ApiError::UpgradeRequired(said!(
+            "sync.protocol_older",
+            "this app speaks sync protocol {app}, older than the server's {server}; update the app (its unsynced work stays on the device)",
+            app = v,
+            server = PROTOCOL_VERSION
+        ))),
+        std::cmp::Ordering::Greater => Err(ApiError::UpgradeRequired(said!(
+            "sync.protocol_newer",
+            "this app speaks sync protocol {app}, newer than the server's {server}; update the server (the app's unsynced work stays on the device)",
+            app = v,
+            server = PROTOCOL_VERSION
+        ))),
     }
 }
 
@@ -56,10 +71,11 @@ fn contact(parts: &Parts) -> Result<Contact, ApiError> {
                     .filter(|s| !s.is_empty() && s.len() <= 64)
                     .map(String::from)
                     .ok_or_else(|| {
-                        ApiError::BadRequest(
-                            format!("the {name} header must be 1 to 64 printable characters")
-                                .into(),
-                        )
+                        ApiError::BadRequest(said!(
+                            "sync.header_text",
+                            "the {header} header must be 1 to 64 printable characters",
+                            header = name
+                        ))
                     })
             })
             .transpose()
@@ -68,25 +84,29 @@ fn contact(parts: &Parts) -> Result<Contact, ApiError> {
     let log_end = text(LOG_END_HEADER)?
         .map(|v| {
             v.parse::<u64>().map_err(|_| {
-                ApiError::BadRequest(
-                    format!("the {LOG_END_HEADER} header must be a sequence number, not {v:?}")
-                        .into(),
-                )
+                ApiError::BadRequest(said!(
+                    "sync.log_end_header",
+                    "the {header} header must be a sequence number, not {value:?}",
+                    header = LOG_END_HEADER,
+                    value = v
+                ))
             })
         })
         .transpose()?;
-    let clock_offset_s =
-        text(DEVICE_TIME_HEADER)?
-            .map(|v| {
-                chrono::DateTime::parse_from_rfc3339(&v)
-                    .map(|t| (t.to_utc() - chrono::Utc::now()).num_seconds())
-                    .map_err(|_| {
-                        ApiError::BadRequest(format!(
-                        "the {DEVICE_TIME_HEADER} header must be an RFC 3339 time, not {v:?}"
-                    ).into())
-                    })
-            })
-            .transpose()?;
+    let clock_offset_s = text(DEVICE_TIME_HEADER)?
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(&v)
+                .map(|t| (t.to_utc() - chrono::Utc::now()).num_seconds())
+                .map_err(|_| {
+                    ApiError::BadRequest(said!(
+                        "sync.device_time_header",
+                        "the {header} header must be an RFC 3339 time, not {value:?}",
+                        header = DEVICE_TIME_HEADER,
+                        value = v
+                    ))
+                })
+        })
+        .transpose()?;
     Ok(Contact {
         app_version: version,
         log_end,
@@ -118,12 +138,15 @@ impl FromRequestParts<AppState> for AuthDevice {
     ) -> Result<Self, Self::Rejection> {
         check_protocol(parts)?;
         let token = bearer(parts);
-        let fail = |m: &str| {
+        let fail = |m: Said| {
             Metrics::add(&state.metrics.auth_failures, 1);
-            ApiError::Unauthorized(m.to_string().into())
+            ApiError::Unauthorized(m)
         };
         let Some(token) = token else {
-            return Err(fail("missing bearer token; enrol the device first"));
+            return Err(fail(said!(
+                "sync.no_token",
+                "missing bearer token; enrol the device first"
+            )));
         };
         let contact = contact(parts)?;
         let hash = hash_secret(token);
@@ -132,9 +155,10 @@ impl FromRequestParts<AppState> for AuthDevice {
                 if let Err(wait) = state.limits.take(&format!("device:{}", d.id)) {
                     Metrics::add(&state.metrics.rate_limited, 1);
                     return Err(ApiError::TooManyRequests {
-                        message: format!(
-                            "this device is sending too many requests; try again in {} s (nothing was changed)",
-                            wait.as_secs().max(1)
+                        message: said!(
+                            "sync.too_many_requests",
+                            "this device is sending too many requests; try again in {seconds} s (nothing was changed)",
+                            seconds = wait.as_secs().max(1)
                         ),
                         retry_after: wait,
                     });
@@ -149,10 +173,14 @@ impl FromRequestParts<AppState> for AuthDevice {
                 }
                 Ok(Self(d))
             }
-            Some(_) => Err(fail(
-                "this device has been revoked; ask warehouse IT to enrol it again",
-            )),
-            None => Err(fail("unknown token")),
+            Some(_) => Err(fail(said!(
+                "sync.device_revoked",
+                "this device has been revoked; ask warehouse IT to enrol it again"
+            ))),
+            None => Err(fail(said!(
+                "sync.unknown_token",
+                "this server does not know this device's token: it was enrolled with another server, or its enrolment was removed; ask warehouse IT to enrol it again"
+            ))),
         }
     }
 }

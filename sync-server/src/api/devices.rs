@@ -94,15 +94,15 @@ pub async fn enrol(
     ApiJson(req): ApiJson<EnrolmentIn>,
 ) -> Result<Json<EnrolmentOut>, ApiError> {
     let name = req.name.trim().to_string();
-    super::short_name("tablet's name", &name)?;
+    super::short_name(said!("pages.word_tablet_name", "tablet's name"), &name)?;
     let hours = req.valid_hours.unwrap_or(24);
     if !(1..=MAX_VALID_HOURS).contains(&hours) {
-        return Err(ApiError::Unprocessable(
-            format!(
-                "a code is valid for 1 to {MAX_VALID_HOURS} hours, not {hours}; nothing was created"
-            )
-            .into(),
-        ));
+        return Err(ApiError::Unprocessable(said!(
+            "enrol.valid_hours",
+            "a code is valid for 1 to {most} hours, not {hours}; nothing was created",
+            most = MAX_VALID_HOURS,
+            hours = hours
+        )));
     }
     let server = server_url(&req.server_url)?;
     let warehouse = req.warehouse.trim().to_string();

@@ -20,6 +20,7 @@ pub mod work;
 
 use crate::error::ApiError;
 use crate::storage::Storage;
+use aisle_domain::said;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -77,11 +78,16 @@ pub struct AppState {
 
 /// A short name a supervisor gives (a badge, an operator's or a tablet's name): 1 to 64
 /// characters, none of them a control character.
-pub(crate) fn short_name(what: &str, value: &str) -> Result<(), crate::error::ApiError> {
+pub(crate) fn short_name(
+    what: aisle_domain::said::Said,
+    value: &str,
+) -> Result<(), crate::error::ApiError> {
     if value.is_empty() || value.chars().count() > 64 || value.chars().any(char::is_control) {
-        return Err(crate::error::ApiError::Unprocessable(format!(
-            "the {what} must be 1 to 64 characters, none of them a control character; nothing was saved"
-        ).into()));
+        return Err(crate::error::ApiError::Unprocessable(said!(
+            "pages.short_name",
+            "the {what} must be 1 to 64 characters, none of them a control character; nothing was saved",
+            what = what
+        )));
     }
     Ok(())
 }
@@ -134,9 +140,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
             Err(JsonRejection::BytesRejection(e)) => {
-                Err(ApiError::PayloadTooLarge(e.body_text().into()))
+                Err(ApiError::PayloadTooLarge(request_refused(e.body_text())))
             }
-            Err(e) => Err(ApiError::BadRequest(e.body_text().into())),
+            Err(e) => Err(ApiError::BadRequest(request_refused(e.body_text()))),
         }
     }
 }
@@ -145,9 +151,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// it, and no code, badge or number has one.
 fn refuse_nul(text: &str) -> Result<(), ApiError> {
     if text.contains("%00") {
-        return Err(ApiError::BadRequest(
-            "the request holds a NUL character (%00), which no code, badge or number has".into(),
-        ));
+        return Err(ApiError::BadRequest(said!(
+            "sync.nul_in_request",
+            "the request holds a NUL character (%00), which no code, badge or number has"
+        )));
     }
     Ok(())
 }
@@ -164,8 +171,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Self(v))
-            .map_err(|e| ApiError::BadRequest(e.body_text().into()))
+            .map_err(|e| ApiError::BadRequest(request_refused(e.body_text())))
     }
+}
+
+/// A request the web framework could not read (its JSON, query or path), in the reader's words
+/// around the framework's own English reason.
+pub(crate) fn request_refused(reason: String) -> aisle_domain::said::Said {
+    said!(
+        "sync.request_refused",
+        "the request cannot be read: {reason}",
+        reason = reason
+    )
 }
 
 /// Path segments whose rejections are reported in the API's error shape.
@@ -180,7 +197,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Self(v))
-            .map_err(|e| ApiError::BadRequest(e.body_text().into()))
+            .map_err(|e| ApiError::BadRequest(request_refused(e.body_text())))
     }
 }
 

@@ -45,8 +45,8 @@ pub async fn save(
     ApiJson(req): ApiJson<OperatorIn>,
 ) -> Result<Json<OperatorSummary>, ApiError> {
     let (badge, name) = (req.badge.trim(), req.name.trim());
-    super::short_name("badge", badge)?;
-    super::short_name("name", name)?;
+    super::short_name(said!("pages.word_badge", "badge"), badge)?;
+    super::short_name(said!("pages.word_name", "name"), name)?;
     let op = NewOperator {
         badge: badge.to_string(),
         name: name.to_string(),

@@ -239,18 +239,20 @@ pub async fn print(
 ) -> Result<StatusCode, ApiError> {
     let Some(addr) = state.outbound.printers.get(req.printer.trim()).cloned() else {
         let known: Vec<&str> = state.outbound.printers.keys().map(String::as_str).collect();
-        return Err(ApiError::Unprocessable(
-            format!(
-                "no printer {:?} is configured (known: {})",
-                req.printer,
-                if known.is_empty() {
-                    "none: add [printers] to the server's configuration".to_string()
-                } else {
-                    known.join(", ")
-                }
+        return Err(ApiError::Unprocessable(if known.is_empty() {
+            said!(
+                "shipping.no_printers",
+                "no printer {printer:?} is configured (known: none: add [printers] to the server's configuration)",
+                printer = req.printer
             )
-            .into(),
-        ));
+        } else {
+            said!(
+                "shipping.no_printer",
+                "no printer {printer:?} is configured (known: {known})",
+                printer = req.printer,
+                known = known.join(", ")
+            )
+        }));
     };
     let zpl = label_of(&state, sscc).await?.zpl().map_err(label_error)?;
     tokio::task::spawn_blocking(move || {
@@ -259,6 +261,13 @@ pub async fn print(
     .await
     .map_err(|e| ApiError::Internal(format!("printing task failed: {e}")))?
     // The printer is off or out of reach: the supervisor's to fix, not the server's failure.
-    .map_err(|e| ApiError::Unprocessable(e.to_string().into()))?;
+    .map_err(|e| {
+        ApiError::Unprocessable(said!(
+            "shipping.printer_unreachable",
+            "the label did not reach printer {printer:?}: {reason}",
+            printer = req.printer,
+            reason = e.to_string()
+        ))
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -81,9 +81,11 @@ pub async fn sign_in(
     let badge = req.badge.trim().to_string();
     if let Err(wait) = state.limits.sign_in_allowed(&badge) {
         return Err(ApiError::TooManyRequests {
-            message: format!(
-                "too many wrong PINs for badge {badge}; it is locked for {} more minute(s)",
-                wait.as_secs().div_ceil(60)
+            message: said!(
+                "signin.locked",
+                "too many wrong PINs for badge {badge}; it is locked for {minutes} more minute(s)",
+                badge = badge,
+                minutes = wait.as_secs().div_ceil(60)
             ),
             retry_after: wait,
         });

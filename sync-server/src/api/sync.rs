@@ -5,6 +5,7 @@ use super::{ApiJson, AppState, Metrics};
 use crate::error::ApiError;
 use crate::storage::PullPage;
 use aisle_domain::op::ChangeLogEntry;
+use aisle_domain::said;
 use aisle_proto::{
     ClaimRequest, ClaimResponse, MAX_PUSH_ENTRIES, PullQuery, PushResponse, Snapshot,
 };
@@ -39,39 +40,41 @@ pub async fn push(
     let ApiJson(req) = ApiJson::<PushIn>::from_request(request, &state).await?;
     if req.device_id != device.id {
         Metrics::add(&state.metrics.rejected, 1);
-        return Err(ApiError::Forbidden(
-            format!(
-                "this token belongs to device {}, not to {}",
-                device.id, req.device_id
-            )
-            .into(),
-        ));
+        return Err(ApiError::Forbidden(said!(
+            "sync.token_of_another_device",
+            "this token belongs to device {token_device}, not to {claimed}",
+            token_device = device.id,
+            claimed = req.device_id
+        )));
     }
     if req.epoch != state.storage.epoch() {
         Metrics::add(&state.metrics.rejected, 1);
-        return Err(ApiError::Conflict(format!(
-            "this device was enrolled with server database {}, but this server's database is {}: the server was replaced or restored from a backup. Nothing was applied; warehouse IT must reconcile before this device syncs again",
-            req.epoch,
-            state.storage.epoch()
-        ).into()));
+        return Err(ApiError::Conflict(said!(
+            "sync.other_epoch",
+            "this device was enrolled with server database {theirs}, but this server's database is {ours}: the server was replaced or restored from a backup. Nothing was applied; warehouse IT must reconcile before this device syncs again",
+            theirs = req.epoch,
+            ours = state.storage.epoch()
+        )));
     }
     if req.entries.len() > MAX_PUSH_ENTRIES {
-        return Err(ApiError::PayloadTooLarge(
-            format!(
-                "{} entries in one push; at most {MAX_PUSH_ENTRIES}",
-                req.entries.len()
-            )
-            .into(),
-        ));
+        return Err(ApiError::PayloadTooLarge(said!(
+            "sync.push_too_large",
+            "{entries} entries in one push; at most {most}",
+            entries = req.entries.len(),
+            most = MAX_PUSH_ENTRIES
+        )));
     }
     let raw = req.entries;
     let dev = device.clone();
     let outcome = state
         .blocking(move |s| {
             let entries = read_entries(&raw).map_err(|(i, e)| {
-                crate::error::StorageError::Invalid(
-                    format!("entry {} of the push: {e}", i + 1).into(),
-                )
+                crate::error::StorageError::Invalid(said!(
+                    "sync.push_entry",
+                    "entry {n} of the push: {reason}",
+                    n = i + 1,
+                    reason = e
+                ))
             })?;
             s.push(&dev, &entries)
         })
@@ -139,7 +142,8 @@ pub async fn pull(
     AuthDevice(device): AuthDevice,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullPage>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text().into()))?;
+    let Query(q) =
+        query.map_err(|e| ApiError::BadRequest(super::request_refused(e.body_text())))?;
     let page = state.blocking(move |s| s.pull(&device, &q)).await?;
     Metrics::add(&state.metrics.pulls, 1);
     Metrics::add(&state.metrics.ops_pulled, page.ops.len() as u64);
@@ -161,9 +165,11 @@ pub async fn claim(
 ) -> Result<Json<ClaimResponse>, ApiError> {
     const MOST: u32 = 100;
     if req.orders > MOST || req.tasks > MOST {
-        return Err(ApiError::Unprocessable(
-            format!("a device holds at most {MOST} orders and {MOST} tasks at once").into(),
-        ));
+        return Err(ApiError::Unprocessable(said!(
+            "sync.too_many_leases",
+            "a device holds at most {most} orders and {most} tasks at once",
+            most = MOST
+        )));
     }
     let leases = state.blocking(move |s| s.claim(&device, &req)).await?;
     Ok(Json(ClaimResponse { leases }))

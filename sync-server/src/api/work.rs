@@ -7,6 +7,8 @@ use super::supervisor::Supervisor;
 use super::{ApiJson, AppState};
 use crate::error::{ApiError, StorageError};
 use crate::storage::ImportKind;
+use aisle_domain::said;
+use aisle_domain::said::Said;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -85,7 +87,8 @@ async fn import(state: &AppState, kind: ImportKind, csv: Vec<u8>) -> Result<usiz
         .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))?;
     outcome.map_err(|e| match e {
         // CSV line 2 is the body's `lines[0]`.
-        StorageError::Import(i) => ApiError::Unprocessable(
+        // In English like every import row (see `ApiError::from`), with the body's own paths.
+        StorageError::Import(i) => ApiError::Unprocessable(Said::untranslated(
             i.errors
                 .iter()
                 .map(|r| {
@@ -100,18 +103,18 @@ async fn import(state: &AppState, kind: ImportKind, csv: Vec<u8>) -> Result<usiz
                     }
                 })
                 .collect::<Vec<_>>()
-                .join("; ")
-                .into(),
-        ),
+                .join("; "),
+        )),
         other => other.into(),
     })
 }
 
 fn refuse_empty(lines: &[DocumentLine]) -> Result<(), ApiError> {
     if lines.is_empty() {
-        return Err(ApiError::Unprocessable(
-            "a document needs at least one line".into(),
-        ));
+        return Err(ApiError::Unprocessable(said!(
+            "work.no_lines",
+            "a document needs at least one line"
+        )));
     }
     Ok(())
 }
@@ -204,7 +207,10 @@ pub(super) async fn import_lines(
     rows: Vec<Vec<String>>,
 ) -> Result<Json<Imported>, ApiError> {
     if rows.is_empty() {
-        return Err(ApiError::Unprocessable("no lines to import".into()));
+        return Err(ApiError::Unprocessable(said!(
+            "work.no_lines_to_import",
+            "no lines to import"
+        )));
     }
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError::Internal(format!("writing the lines as CSV: {e}"));

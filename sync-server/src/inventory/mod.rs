@@ -34,6 +34,7 @@ use aisle_domain::cycle_count::{self, AbcClass};
 use aisle_domain::forecast::{self, Choice};
 use aisle_domain::replenish::{self, Levels, Policy, PolicyKind, Position, Suggestion};
 use aisle_domain::said;
+use aisle_domain::said::Said;
 use aisle_domain::{allocation, shelf_life};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt};
@@ -58,7 +59,7 @@ pub(crate) fn warehouse_id(conn: &dyn Db, code: &str) -> StorageResult<String> {
 }
 
 /// An order's or a transfer's status (`picked`, `in_transit`, ...) in words, inside a refusal.
-pub(crate) fn status_words(status: &str) -> aisle_domain::said::Said {
+pub(crate) fn status_words(status: &str) -> Said {
     match status {
         "open" => said!("status.open", "open"),
         "picked" => said!("status.picked", "picked"),
@@ -67,7 +68,8 @@ pub(crate) fn status_words(status: &str) -> aisle_domain::said::Said {
         "shipped" => said!("status.shipped", "shipped"),
         "in_transit" => said!("status.in_transit", "in_transit"),
         "closed" => said!("status.closed", "closed"),
-        other => other.into(),
+        // A status this server does not know (a newer server's, on a shared database).
+        other => Said::untranslated(other),
     }
 }
 

@@ -385,12 +385,16 @@ pub(crate) fn reserve_sscc_block(
         .unwrap_or(0);
     let first = next.max(0) as u64;
     if first + SSCC_BLOCK - 1 > sscc::max_serial(prefix) {
-        return Err(StorageError::Conflict(format!(
-            "every SSCC serial reference under prefix {prefix} and extension {extension} is used: configure another extension digit"
-        ).into()));
+        return Err(StorageError::Conflict(said!(
+            "packing.sscc_exhausted",
+            "every SSCC serial reference under prefix {prefix} and extension {extension} is used: configure another extension digit",
+            prefix = prefix,
+            extension = extension
+        )));
     }
+    // The prefix and extension are the server's configuration, checked when it starts.
     sscc::mint(extension, prefix, first)
-        .map_err(|e| StorageError::Invalid(e.to_string().into()))?;
+        .map_err(|e| StorageError::Invalid(Said::untranslated(e.to_string())))?;
     tx.exec(
         "INSERT INTO sscc_blocks (first_serial, count, prefix, extension, device_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         args![

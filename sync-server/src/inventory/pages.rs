@@ -88,7 +88,10 @@ pub struct ItemDetail {
     pub stock: Vec<LocationStock>,
     pub history: Vec<(NaiveDate, i64)>,
     pub method: forecast::Method,
+    /// Why this method, in English.
     pub reason: String,
+    /// The same words as a catalog key with its values.
+    pub reason_said: Said,
     pub mase: Option<f64>,
     pub naive_mase: Option<f64>,
     pub service_level: f64,
@@ -248,6 +251,7 @@ pub(crate) fn item_detail(
         history,
         method: choice.fit.method,
         reason: choice.reason,
+        reason_said: choice.reason_said,
         mase,
         naive_mase: choice.naive_mase,
         service_level,

@@ -32,7 +32,10 @@ pub struct ForecastSummary {
     pub method: forecast::Method,
     pub mase: Option<f64>,
     pub naive_mase: Option<f64>,
+    /// Why this method, in English.
     pub reason: String,
+    /// The same words as a catalog key with its values.
+    pub reason_said: Said,
     pub levels: Levels,
 }
 
@@ -120,9 +123,7 @@ pub(crate) fn set_policy(
     sku: &str,
     policy: &Policy,
 ) -> StorageResult<()> {
-    policy
-        .check()
-        .map_err(|m| StorageError::Invalid(m.into()))?;
+    policy.check().map_err(StorageError::Invalid)?;
     let wh = warehouse_id(conn, warehouse)?;
     let item = item_id(conn, sku)?;
     conn.exec(
@@ -246,7 +247,8 @@ pub(crate) fn replenishment(
         let choice: Choice =
             forecast::choose_observed(&history, HOLDOUT_DAYS, lead_time_days as usize);
         let levels = replenish::levels(&choice, lead_time_days, service_level)
-            .map_err(|m| StorageError::Invalid(m.into()))?;
+            // The service level is the server's configuration, checked when it starts.
+            .map_err(|m| StorageError::Invalid(Said::untranslated(m)))?;
         let (policy, source) = match own {
             Some((p, source)) => (
                 Policy {
@@ -279,6 +281,7 @@ pub(crate) fn replenishment(
                 mase,
                 naive_mase: choice.naive_mase,
                 reason: choice.reason,
+                reason_said: choice.reason_said,
                 levels,
             },
         });

@@ -97,23 +97,24 @@ pub(crate) fn release_plan(
     let wh = warehouse_id(conn, &r.warehouse)?;
     let (from, from_kind) = location(conn, &wh, &r.from)?;
     if from_kind != "quarantine" {
-        return Err(StorageError::Invalid(
-            format!(
-                "{} is a {from_kind} location: only stock in quarantine is released",
-                r.from
-            )
-            .into(),
-        ));
+        return Err(StorageError::Invalid(said!(
+            "returns.not_quarantine",
+            "{location} is a {kind} location: only stock in quarantine is released",
+            location = r.from,
+            kind = location_kind_word(&from_kind)
+        )));
     }
     let (to, to_kind) = location(conn, &wh, &r.to)?;
     if !matches!(
         to_kind.as_str(),
         "storage" | "pick_face" | "receiving" | "staging"
     ) {
-        return Err(StorageError::Invalid(format!(
-            "{} is a {to_kind} location: released stock goes to storage, a pick face, a dock or staging",
-            r.to
-        ).into()));
+        return Err(StorageError::Invalid(said!(
+            "returns.not_for_released_stock",
+            "{location} is a {kind} location: released stock goes to storage, a pick face, a dock or staging",
+            location = r.to,
+            kind = location_kind_word(&to_kind)
+        )));
     }
     if r.qty.is_some_and(|q| q < 1) {
         return Err(StorageError::Invalid(said!(
@@ -133,28 +134,36 @@ pub(crate) fn release_plan(
         .iter()
         .find(|(k, _)| k.expiry.is_some_and(|e| e < today))
     {
-        return Err(StorageError::Invalid(format!(
-            "{} lot {} expired on {}: expired stock stays in quarantine (scrap it with an adjustment)",
-            r.sku,
-            key.lot.as_deref().unwrap_or("-"),
-            key.expiry.map(|e| e.to_string()).unwrap_or_default()
-        ).into()));
+        return Err(StorageError::Invalid(said!(
+            "returns.expired_stays",
+            "{sku} lot {lot} expired on {expiry}: expired stock stays in quarantine (scrap it with an adjustment)",
+            sku = r.sku,
+            lot = key.lot.as_deref().unwrap_or("-"),
+            expiry = key.expiry.map(|e| e.to_string()).unwrap_or_default()
+        )));
     }
     let held: i64 = lines.iter().map(|(_, q)| q).sum();
     let want = r.qty.unwrap_or(held);
     if held == 0 || want > held {
-        return Err(StorageError::Invalid(
-            format!(
-                "{} holds {held} of {}{}; {want} cannot be released",
-                r.from,
-                r.sku,
-                r.lot
-                    .as_deref()
-                    .map(|l| format!(" lot {l}"))
-                    .unwrap_or_default()
-            )
-            .into(),
-        ));
+        return Err(StorageError::Invalid(match r.lot.as_deref() {
+            Some(lot) => said!(
+                "returns.lot_short",
+                "{location} holds {held} of {sku} lot {lot}; {want} cannot be released",
+                location = r.from,
+                held = held,
+                sku = r.sku,
+                lot = lot,
+                want = want
+            ),
+            None => said!(
+                "returns.short",
+                "{location} holds {held} of {sku}; {want} cannot be released",
+                location = r.from,
+                held = held,
+                sku = r.sku,
+                want = want
+            ),
+        }));
     }
     let mut left = want;
     let mut out = Vec::new();
@@ -167,4 +176,12 @@ pub(crate) fn release_plan(
         out.push((key, take));
     }
     Ok((out, to))
+}
+
+/// A location kind as stored, said in the reader's words (a kind this server does not know
+/// as it is stored).
+fn location_kind_word(kind: &str) -> Said {
+    kind.parse::<aisle_domain::master::LocationKind>()
+        .map(|k| aisle_domain::said::Says::said(&k))
+        .unwrap_or_else(|_| Said::untranslated(kind))
 }

@@ -372,9 +372,10 @@ impl Administration for SqlStorage {
         let tx = self.write()?;
         let existing: i64 = tx.one("SELECT COUNT(*) FROM warehouses", &[], |r| r.get(0))?;
         if existing > 0 {
-            return Err(StorageError::Invalid(
-                "the server already has master data; demo data goes into a new database".into(),
-            ));
+            return Err(StorageError::Invalid(said!(
+                "demo.server_has_data",
+                "the server already has master data; demo data goes into a new database"
+            )));
         }
         let demo = aisle_domain::demo::generate(seed, items, Utc::now().date_naive());
         for w in &demo.warehouses {

@@ -19,6 +19,7 @@ use crate::error::{StorageError, StorageResult};
 use crate::views::ReadMemo;
 use aisle_domain::OpId;
 use aisle_domain::ledger::{Delta, StockKey};
+use aisle_domain::said;
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Value};
 use aisle_ledger::effects::key_columns;
@@ -122,8 +123,14 @@ impl PendingBooks {
         let log = std::mem::take(&mut *self.log.borrow_mut());
         if !log.is_empty() {
             tx.insert_rows("ops", &LOG_COLUMNS, &log).map_err(|err| {
+                // A device's entries were checked before they were admitted (`strays`), so only
+                // a server operation can meet this.
                 if err.is_unique_violation() {
-                    StorageError::Conflict(format!("{ALREADY_LOGGED}: {err}").into())
+                    StorageError::Conflict(said!(
+                        "sync.already_logged",
+                        "an operation id already logged; nothing from this transaction was applied: {reason}",
+                        reason = err.to_string()
+                    ))
                 } else {
                     err.into()
                 }
@@ -176,8 +183,3 @@ impl PendingBooks {
         Ok(())
     }
 }
-
-/// Why a push is refused whose operation id is logged already: a device's entries were checked
-/// before they were admitted (`strays`), so only a server operation can meet this.
-const ALREADY_LOGGED: &str =
-    "an operation id already logged; nothing from this transaction was applied";

@@ -34,9 +34,11 @@ impl SqlStorage {
     /// `url` (see the module documentation). Refuses a target that already holds a server.
     pub fn copy_to_postgres(source: &Path, url: &str) -> StorageResult<CopyReport> {
         if !source.exists() {
-            return Err(StorageError::Invalid(
-                format!("{} does not exist: nothing to copy", source.display()).into(),
-            ));
+            // `aisle-server migrate` is warehouse IT's, at a terminal: in English.
+            return Err(StorageError::Invalid(Said::untranslated(format!(
+                "{} does not exist: nothing to copy",
+                source.display()
+            ))));
         }
         let from = Self::open(source)?;
         let before = from.audit_books()?;
@@ -80,10 +82,9 @@ fn copy_tables(sqlite: &Connection, pg: &PgConn) -> StorageResult<Vec<(String, u
         |r| r.get(0),
     )?;
     if held > 0 {
-        return Err(StorageError::Invalid(
-            "the PostgreSQL database already holds a server's data: copy into an empty database"
-                .into(),
-        ));
+        return Err(StorageError::Invalid(Said::untranslated(
+            "the PostgreSQL database already holds a server's data: copy into an empty database",
+        )));
     }
     let source: BTreeSet<String> = sqlite
         .prepare(

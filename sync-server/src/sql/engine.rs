@@ -87,9 +87,11 @@ impl SyncEngine for SqlStorage {
             |r| r.get(0),
         )?;
         if exists.is_some() {
-            return Err(StorageError::Conflict(
-                format!("device {} is already enrolled", req.device_id).into(),
-            ));
+            return Err(StorageError::Conflict(said!(
+                "enrol.already_enrolled",
+                "device {device} is already enrolled",
+                device = req.device_id
+            )));
         }
         tx.exec("INSERT INTO devices (id, name, warehouse_id, token_hash, enrolled_at, app_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", args![req.device_id.to_string(), req.name, wh, token_hash, Utc::now().to_rfc3339(), req.app_version])?;
         tx.exec(
@@ -181,13 +183,12 @@ impl SyncEngine for SqlStorage {
                 )));
             }
             if e.device_id != device.id {
-                return Err(StorageError::Forbidden(
-                    format!(
-                        "entry #{} belongs to device {}, not to the device whose token was used",
-                        e.seq, e.device_id
-                    )
-                    .into(),
-                ));
+                return Err(StorageError::Forbidden(said!(
+                    "sync.entry_of_another_device",
+                    "entry #{seq} belongs to device {device}, not to the device whose token was used",
+                    seq = e.seq,
+                    device = e.device_id
+                )));
             }
             if e.seq < expected {
                 if self.logged_already(&tx, e, device.warehouse_id)? {
@@ -199,10 +200,13 @@ impl SyncEngine for SqlStorage {
                 return Err(StorageError::Gap { expected });
             }
             if e.schema_version > PAYLOAD_VERSION && !matches!(e.op, Operation::Unreadable(_)) {
-                return Err(StorageError::Invalid(format!(
-                    "entry #{} has payload version {}, newer than this server understands ({PAYLOAD_VERSION}); upgrade the server",
-                    e.seq, e.schema_version
-                ).into()));
+                return Err(StorageError::Invalid(said!(
+                    "sync.payload_newer",
+                    "entry #{seq} has payload version {version}, newer than this server understands ({ours}); upgrade the server",
+                    seq = e.seq,
+                    version = e.schema_version,
+                    ours = PAYLOAD_VERSION
+                )));
             }
             // From here on, nothing in the entry's content can refuse the push: what the server
             // may not apply as sent is held with an exception, and the device moves on.

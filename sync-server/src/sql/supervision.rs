@@ -317,11 +317,19 @@ impl Supervision for SqlStorage {
         let x = exceptions_where(&tx, "id = ?1", aisle_ledger::args![exception.to_string()])?
             .into_iter()
             .next()
-            .ok_or_else(|| StorageError::NotFound(format!("no exception {exception}").into()))?;
+            .ok_or_else(|| {
+                StorageError::NotFound(said!(
+                    "resolve.no_exception",
+                    "no exception {id}",
+                    id = exception
+                ))
+            })?;
         if x.status == ExceptionStatus::Resolved {
-            return Err(StorageError::Conflict(
-                format!("exception {exception} is already resolved").into(),
-            ));
+            return Err(StorageError::Conflict(said!(
+                "resolve.recount_resolved",
+                "exception {id} is already resolved",
+                id = exception
+            )));
         }
         let task = tasks::recount(&tx, &x, by)?;
         tx.commit()?;
@@ -414,8 +422,13 @@ impl Supervision for SqlStorage {
         by: &str,
     ) -> StorageResult<aisle_proto::Lease> {
         let tx = self.write()?;
-        let dev = Self::device_where(&tx, "d.id = ?1", &device.to_string())?
-            .ok_or_else(|| StorageError::NotFound(format!("no device {device}").into()))?;
+        let dev = Self::device_where(&tx, "d.id = ?1", &device.to_string())?.ok_or_else(|| {
+            StorageError::NotFound(said!(
+                "devices.no_device",
+                "no device {device}",
+                device = device
+            ))
+        })?;
         let lease = crate::leases::assign(&tx, work, &dev, by, Utc::now())?;
         tx.commit()?;
         Ok(lease)

@@ -181,7 +181,11 @@ export interface TaskView {
   lot?: string | null;
   qty?: number;
   blind?: boolean;
+  /** In English. */
   reason: string;
+  /** The same reason as a catalog key with its values (absent on tasks made before the server
+   * kept them). */
+  reason_said?: Said;
   status: "open" | "done" | "cancelled";
   done_qty: number;
   sku: string;

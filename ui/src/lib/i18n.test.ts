@@ -95,12 +95,14 @@ function coreMessages(): Map<string, string> {
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       const p = join(dir, e.name);
       if (e.isDirectory()) return rust(p);
-      return e.name.endsWith(".rs") && e.name !== "said.rs" ? [p] : [];
+      return e.name.endsWith(".rs") ? [p] : [];
     });
   const out = new Map<string, string>();
   for (const dir of ["crates/aisle-domain/src", "crates/aisle-device/src", "src-tauri/src", "sync-server/src"]) {
     for (const f of rust(join(root, dir))) {
-      for (const m of readFileSync(f, "utf8").matchAll(/said!\(\s*"([a-z_.]+)",\s*"((?:[^"\\]|\\.)*)"/g)) {
+      // A file's unit tests (its `#[cfg(test)] mod tests` at the end) make sample messages.
+      const code = readFileSync(f, "utf8").split(/#\[cfg\(test\)\]\s*mod tests/)[0] ?? "";
+      for (const m of code.matchAll(/said!\(\s*"([a-z_.]+)",\s*"((?:[^"\\]|\\.)*)"/g)) {
         const key = m[1] ?? "";
         const template = (m[2] ?? "").replaceAll('\\"', '"');
         expect(out.get(key) ?? template, `${key} has two templates`).toBe(template);
