@@ -16,7 +16,7 @@ use aisle_device::work::{
     AdjustRequest, CountRequest, MoveRequest, PickRequest, ReceiveRequest, ReturnRequest,
 };
 use aisle_device::{DeviceError, Resolved, Store};
-use aisle_domain::{Said, said};
+use aisle_domain::said;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -284,8 +284,7 @@ pub fn enroll(state: &AppState, e: &Enrolment) -> Result<Status, CommandError> {
     let typed_ca = e.ca_pem.clone().filter(|c| !c.trim().is_empty());
     let (server, code, ca_pem) = match e.payload.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => {
-            let p = aisle_proto::EnrolmentPayload::parse(p.trim())
-                .map_err(|e| DeviceError::Invalid(Said::untranslated(e)))?;
+            let p = aisle_proto::EnrolmentPayload::parse(p.trim()).map_err(DeviceError::Invalid)?;
             (p.server, p.code, p.ca_pem.or(typed_ca))
         }
         None => (

@@ -266,8 +266,8 @@ fn run(cli: Cli, out: &Out) -> Result<(), CliError> {
         } => {
             let (server, code, qr_ca) = match (qr, server, code) {
                 (Some(payload), _, _) => {
-                    let p =
-                        aisle_proto::EnrolmentPayload::parse(&payload).map_err(CliError::Usage)?;
+                    let p = aisle_proto::EnrolmentPayload::parse(&payload)
+                        .map_err(|e| CliError::Usage(e.text))?;
                     (p.server, p.code, p.ca_pem)
                 }
                 (None, Some(server), Some(code)) => (server, code, None),

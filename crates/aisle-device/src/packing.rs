@@ -11,9 +11,9 @@ use crate::work::{base_units, lot_and_expiry};
 use crate::{DeviceError, Result, Store};
 use aisle_domain::master::PackKind;
 use aisle_domain::op::{CloseCarton, Operation, Pack, PackLine, Ship};
+use aisle_domain::said;
 use aisle_domain::sscc::{self, SsccBlock};
 use aisle_domain::{ItemId, OrderLineId};
-use aisle_domain::{Said, said};
 use aisle_proto::{Carton, OrderLine};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -607,8 +607,8 @@ impl Store {
                 .execute("DELETE FROM settings WHERE key = 'label_printer'", [])?;
             return Ok(None);
         }
-        let addr = aisle_labels::printer::address(printer)
-            .map_err(|e| DeviceError::Invalid(Said::untranslated(e.to_string())))?;
+        let addr =
+            aisle_labels::printer::address(printer).map_err(|e| DeviceError::Invalid(e.said()))?;
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES ('label_printer', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -630,7 +630,7 @@ impl Store {
             .zpl()
             .map_err(crate::labels::label_error)?;
         aisle_labels::printer::send(&printer, zpl.as_bytes(), std::time::Duration::from_secs(5))
-            .map_err(|e| DeviceError::Invalid(Said::untranslated(e.to_string())))?;
+            .map_err(|e| DeviceError::Invalid(e.said()))?;
         Ok(printer)
     }
 

@@ -628,10 +628,7 @@ impl Store {
     /// location scanned; scrapped goods are recorded and never do. Whether the order shipped that
     /// much is the server's to judge (an exception for a supervisor).
     pub fn return_goods(&mut self, req: &ReturnRequest, ctx: &OpContext) -> Result<Recorded> {
-        let disposition: Disposition = req
-            .disposition
-            .parse()
-            .map_err(|e: String| DeviceError::Invalid(Said::untranslated(e)))?;
+        let disposition: Disposition = req.disposition.parse().map_err(DeviceError::Invalid)?;
         let typed = req.order.trim();
         if typed.is_empty() {
             return Err(DeviceError::Invalid(said!(

@@ -28,6 +28,32 @@ pub enum PrintError {
     },
 }
 
+impl PrintError {
+    /// The error in the reader's words (the network's own reason inside stays as it is).
+    pub fn said(&self) -> aisle_domain::Said {
+        use aisle_domain::said;
+        match self {
+            Self::Address(printer) => said!(
+                "labels.printer_address",
+                "{printer:?} is not a printer address: give host or host:port",
+                printer = printer
+            ),
+            Self::Unreachable { addr, source } => said!(
+                "labels.printer_unreachable",
+                "printer {addr} cannot be reached: {reason}",
+                addr = addr,
+                reason = source
+            ),
+            Self::Send { addr, source } => said!(
+                "labels.printer_stopped",
+                "printer {addr} stopped taking the label: {reason}",
+                addr = addr,
+                reason = source
+            ),
+        }
+    }
+}
+
 /// `host` or `host:port` (port 9100 when none is given).
 pub fn address(printer: &str) -> Result<String, PrintError> {
     let p = printer.trim();

@@ -6,7 +6,8 @@
 use aisle_domain::master::{Item, LicensePlate, Location, Warehouse};
 use aisle_domain::op::ChangeLogEntry;
 use aisle_domain::{
-    DeviceId, ItemId, LocationId, OpId, OrderLineId, ReceiptLineId, StockKey, TaskId, WarehouseId,
+    DeviceId, ItemId, LocationId, OpId, OrderLineId, ReceiptLineId, Said, StockKey, TaskId,
+    WarehouseId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -457,12 +458,15 @@ impl EnrolmentPayload {
     }
 
     /// Reads a scanned payload, saying what is wrong with a bad one.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Said> {
+        use aisle_domain::said;
         use base64::Engine;
         let query = text.trim().strip_prefix(Self::PREFIX).ok_or_else(|| {
-            format!(
-                "{text:?} is not an Aisle enrolment code (it must start with {:?})",
-                Self::PREFIX
+            said!(
+                "enrol.not_a_code",
+                "{text:?} is not an Aisle enrolment code (it must start with {prefix:?})",
+                text = text,
+                prefix = Self::PREFIX
             )
         })?;
         let (mut server, mut code, mut ca_pem) = (None, None, None);
@@ -474,17 +478,33 @@ impl EnrolmentPayload {
                     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
                         .decode(v)
                         .map_err(|e| {
-                            format!("the CA certificate in the enrolment code is damaged ({e})")
+                            said!(
+                                "enrol.ca_damaged",
+                                "the CA certificate in the enrolment code is damaged ({reason})",
+                                reason = e
+                            )
                         })?;
                     let pem = String::from_utf8(bytes).map_err(|_| {
-                        "the CA certificate in the enrolment code is not text".to_string()
+                        said!(
+                            "enrol.ca_not_text",
+                            "the CA certificate in the enrolment code is not text"
+                        )
                     })?;
                     if !pem.contains("-----BEGIN CERTIFICATE-----") {
-                        return Err("the CA in the enrolment code is not a PEM certificate".into());
+                        return Err(said!(
+                            "enrol.ca_not_pem",
+                            "the CA in the enrolment code is not a PEM certificate"
+                        ));
                     }
                     ca_pem = Some(pem);
                 }
-                _ => return Err(format!("unexpected part {pair:?} in the enrolment code")),
+                _ => {
+                    return Err(said!(
+                        "enrol.unexpected_part",
+                        "unexpected part {part:?} in the enrolment code",
+                        part = pair
+                    ));
+                }
             }
         }
         match (server, code) {
@@ -493,7 +513,10 @@ impl EnrolmentPayload {
                 code,
                 ca_pem,
             }),
-            _ => Err("the enrolment code lacks the server address or the code".into()),
+            _ => Err(said!(
+                "enrol.code_incomplete",
+                "the enrolment code lacks the server address or the code"
+            )),
         }
     }
 }

@@ -261,13 +261,6 @@ pub async fn print(
     .await
     .map_err(|e| ApiError::Internal(format!("printing task failed: {e}")))?
     // The printer is off or out of reach: the supervisor's to fix, not the server's failure.
-    .map_err(|e| {
-        ApiError::Unprocessable(said!(
-            "shipping.printer_unreachable",
-            "the label did not reach printer {printer:?}: {reason}",
-            printer = req.printer,
-            reason = e.to_string()
-        ))
-    })?;
+    .map_err(|e| ApiError::Unprocessable(e.said()))?;
     Ok(StatusCode::NO_CONTENT)
 }

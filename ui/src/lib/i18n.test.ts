@@ -98,7 +98,7 @@ function coreMessages(): Map<string, string> {
       return e.name.endsWith(".rs") ? [p] : [];
     });
   const out = new Map<string, string>();
-  for (const dir of ["crates/aisle-domain/src", "crates/aisle-device/src", "src-tauri/src", "sync-server/src"]) {
+  for (const dir of ["crates/aisle-domain/src", "crates/aisle-device/src", "crates/aisle-labels/src", "crates/aisle-proto/src", "src-tauri/src", "sync-server/src"]) {
     for (const f of rust(join(root, dir))) {
       // A file's unit tests (its `#[cfg(test)] mod tests` at the end) make sample messages.
       const code = readFileSync(f, "utf8").split(/#\[cfg\(test\)\]\s*mod tests/)[0] ?? "";

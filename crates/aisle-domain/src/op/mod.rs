@@ -205,14 +205,16 @@ impl Disposition {
 }
 
 impl std::str::FromStr for Disposition {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Said;
+    fn from_str(s: &str) -> Result<Self, Said> {
         match s.trim().to_ascii_lowercase().as_str() {
             "restock" => Ok(Self::Restock),
             "quarantine" | "hold" => Ok(Self::Quarantine),
             "scrap" => Ok(Self::Scrap),
-            other => Err(format!(
-                "{other:?} is not a disposition: restock, quarantine or scrap"
+            other => Err(said!(
+                "op.not_a_disposition",
+                "{other:?} is not a disposition: restock, quarantine or scrap",
+                other = other
             )),
         }
     }
