@@ -170,7 +170,7 @@ impl IntoResponse for ApiError {
                 said!(
                     "sync.sequence_gap",
                     "operations must arrive in order; the next expected from this device is #{expected}",
-                    expected = expected
+                    expected = expected.to_string()
                 ),
                 Some(expected),
             ),

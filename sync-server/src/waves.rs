@@ -132,7 +132,7 @@ pub(crate) fn create(
                 "waves.order_in_wave",
                 "order {order} is in wave W-{wave} already",
                 order = order,
-                wave = w
+                wave = w.to_string()
             )),
             _ => {}
         }

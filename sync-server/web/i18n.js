@@ -58,8 +58,19 @@ export function said(s) {
   if (words === undefined) return s.text;
   return words.replace(/\{\{(\w+)\}\}/g, (_, name) => {
     const value = s.args?.[name];
-    return typeof value === "string" ? value : value ? said(value) : "";
+    return typeof value === "string" ? formed(value, s.forms?.[name]) : value ? said(value) : "";
   });
+}
+
+/** A value the core marked as a whole number or a day, written the current language's way;
+ * anything else (a code, a badge) as it is. */
+function formed(value, form) {
+  if (form === "number" && /^-?\d+$/.test(value)) return num(Number(value));
+  if (form === "date" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const d = new Date(`${value}T00:00:00Z`);
+    return new Intl.DateTimeFormat(state.lang, { dateStyle: "medium", timeZone: "UTC" }).format(d);
+  }
+  return value;
 }
 
 /** An exception's message in the current language (its English where the server kept no key). */

@@ -858,11 +858,12 @@ fn supervisor_day(backend: Backend) {
     web.goto(&format!("{}/#/counts?warehouse=WH1", server.url));
     web.find_testid("counts-summary");
     // The bin counted again, far over: the server says the new variance in German too, from the
-    // catalog key and values it keeps with the exception (the English is kept beside them).
+    // catalog key and values it keeps with the exception (the English is kept beside them), the
+    // count written the German way.
     let again = CountRequest {
         location: format!("LOC:WH1:{}", bin.location),
         item: "5012345000015".into(),
-        counted: 500,
+        counted: 1500,
         blind: true,
         ..Default::default()
     };
@@ -870,7 +871,7 @@ fn supervisor_day(backend: Backend) {
     device.sync();
     web.goto(&format!("{}/#/exceptions", server.url));
     let row = web.wait_text("exception", "the variance in German", |t| {
-        t.contains("500 gezählt bei") && t.contains("erwartet")
+        t.contains("1.500 gezählt bei") && t.contains("erwartet")
     });
     assert!(!row.contains("counted"), "{row}");
 

@@ -60,7 +60,7 @@ pub enum DeviceError {
     Network(String),
     /// The server refused; `kind` is the server's error kind.
     #[error("{}", self.said())]
-    Sync { kind: String, message: Said },
+    Sync { kind: String, message: Box<Said> },
     /// The server expects another sequence number next (handled inside sync).
     #[error("{}", self.said())]
     SequenceGap { expected: u64 },
@@ -147,7 +147,7 @@ impl DeviceError {
                 "device.unknown_barcode",
                 "barcode {raw:?} is not known on this device; it was recorded as unknown scan #{seq} for a supervisor",
                 raw = raw.clone(),
-                seq = *seq
+                seq = seq.to_string()
             ),
             Self::WrongKind {
                 expected,
@@ -206,7 +206,7 @@ impl DeviceError {
             Self::SequenceGap { expected } => said!(
                 "device.sequence_gap",
                 "the server expects operation #{expected} next",
-                expected = *expected
+                expected = expected.to_string()
             ),
             // The storage engine's and importer's own words, passed on as a detail.
             Self::Migration(_) | Self::Sqlite(_) | Self::Decode(_) | Self::View(_) => said!(

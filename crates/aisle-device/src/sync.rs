@@ -280,9 +280,10 @@ impl Client {
                         // The server's words in the operator's language where it sent their key.
                         _ => DeviceError::Sync {
                             kind: body.kind,
-                            message: body
-                                .said
-                                .unwrap_or_else(|| Said::untranslated(body.message)),
+                            message: Box::new(
+                                body.said
+                                    .unwrap_or_else(|| Said::untranslated(body.message)),
+                            ),
                         },
                     });
                 }
@@ -332,12 +333,12 @@ fn check_epoch(state: &SyncState, epoch: Uuid) -> Result<()> {
     match state.epoch {
         Some(e) if e != epoch => Err(DeviceError::Sync {
             kind: "epoch_mismatch".into(),
-            message: said!(
+            message: Box::new(said!(
                 "sync.epoch_mismatch",
                 "the server's database is {theirs}, not {ours} that this device enrolled with: it was replaced or restored from a backup. Nothing was changed here; warehouse IT must reconcile",
                 theirs = epoch,
                 ours = e
-            ),
+            )),
         }),
         _ => Ok(()),
     }
@@ -705,12 +706,12 @@ impl Store {
                     if expected.saturating_sub(1) < pushed {
                         return Err(DeviceError::Sync {
                             kind: "server_behind".into(),
-                            message: said!(
+                            message: Box::new(said!(
                                 "sync.server_behind",
                                 "the server has this device's operations only up to #{held}, but #{pushed} was acknowledged before: it may have been restored from a backup. Nothing is lost here; warehouse IT must reconcile",
-                                held = expected - 1,
-                                pushed = pushed
-                            ),
+                                held = (expected - 1).to_string(),
+                                pushed = pushed.to_string()
+                            )),
                         });
                     }
                     // The server had more than we knew (an acknowledgement was lost): skip ahead.

@@ -451,7 +451,7 @@ impl Store {
                 total = total,
                 expected = l.expected_qty,
                 receipt = l.receipt,
-                line = l.line
+                line = l.line.to_string()
             )
         }))
     }

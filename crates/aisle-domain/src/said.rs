@@ -24,8 +24,22 @@ pub struct Said {
     /// The values the template names.
     #[serde(default)]
     pub args: BTreeMap<Cow<'static, str>, Arg>,
+    /// Which values are quantities or dates, for a front end to write the way its language does
+    /// ("1.250" in German, "1,250" in English). Absent for text, codes and identifiers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forms: BTreeMap<Cow<'static, str>, Form>,
     /// The whole message in English.
     pub text: String,
+}
+
+/// What kind of value a text is, where a front end writes it in its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// A whole number (a quantity or a count), written as `i64` text.
+    Number,
+    /// A calendar day, written `YYYY-MM-DD`.
+    Date,
 }
 
 /// A value in a message: text, or a message of its own (a reason inside "scan … is not valid:
@@ -54,18 +68,23 @@ impl Said {
         key: &'static str,
         template: &'static str,
         text: String,
-        args: [(&'static str, Arg); N],
+        args: [(&'static str, (Arg, Option<Form>)); N],
     ) -> Self {
         debug_assert!(
             placeholders(template).all(|p| args.iter().any(|(name, _)| *name == p)),
             "said!({key:?}): every placeholder of {template:?} must be passed by name"
         );
+        let forms = args
+            .iter()
+            .filter_map(|(k, (_, form))| form.map(|f| (Cow::Borrowed(*k), f)))
+            .collect();
         Self {
             key: Cow::Borrowed(key),
             args: args
                 .into_iter()
-                .map(|(k, v)| (Cow::Borrowed(k), v))
+                .map(|(k, (v, _))| (Cow::Borrowed(k), v))
                 .collect(),
+            forms,
             text,
         }
     }
@@ -77,6 +96,7 @@ impl Said {
         Self {
             key: Cow::Borrowed(""),
             args: BTreeMap::new(),
+            forms: BTreeMap::new(),
             text: text.into(),
         }
     }
@@ -136,40 +156,69 @@ impl Says for Said {
     }
 }
 
+impl<T: Says + ?Sized> Says for Box<T> {
+    fn said(&self) -> Said {
+        (**self).said()
+    }
+}
+
 impl<T: Says + ?Sized> Says for &T {
     fn said(&self) -> Said {
         (**self).said()
     }
 }
 
-/// How [`said!`](crate::said!) makes each value an [`Arg`]: what [`Says`] is a message, anything
-/// else its text. The macro calls `(&Value(v)).arg()`; method lookup finds the message impl
-/// first where it applies, the text impl one reference further on (chosen at compile time).
+/// How [`said!`](crate::said!) makes each value an [`Arg`]: what [`Says`] is a message, a whole
+/// number or a date is text with its [`Form`], anything else its text. The macro calls
+/// `(&&&Value(v)).arg()`; method lookup tries the message impl (on `&&Value`) first, then the
+/// formed one (on `&Value`), then the text one (on `Value`), chosen at compile time.
 #[doc(hidden)]
 pub mod value {
-    use super::{Arg, Says};
+    use super::{Arg, Form, Says};
     use std::fmt::Display;
 
     #[derive(Debug)]
     pub struct Value<'a, T: ?Sized>(pub &'a T);
 
     pub trait AsMessage {
-        fn arg(&self) -> Arg;
+        fn arg(&self) -> (Arg, Option<Form>);
     }
 
-    impl<T: Says + ?Sized> AsMessage for Value<'_, T> {
-        fn arg(&self) -> Arg {
-            Arg::Said(Box::new(self.0.said()))
+    impl<T: Says + ?Sized> AsMessage for &&Value<'_, T> {
+        fn arg(&self) -> (Arg, Option<Form>) {
+            (Arg::Said(Box::new(self.0.said())), None)
         }
     }
 
-    pub trait AsText {
-        fn arg(&self) -> Arg;
+    pub trait AsFormed {
+        fn arg(&self) -> (Arg, Option<Form>);
     }
 
-    impl<T: Display + ?Sized> AsText for &Value<'_, T> {
-        fn arg(&self) -> Arg {
-            Arg::Text(self.0.to_string())
+    /// Whole numbers and days, taken as they are or by reference (a value bound by a pattern).
+    macro_rules! formed {
+        ($form:expr => $($t:ty),*) => {$(
+            impl AsFormed for &Value<'_, $t> {
+                fn arg(&self) -> (Arg, Option<Form>) {
+                    (Arg::Text(self.0.to_string()), Some($form))
+                }
+            }
+            impl AsFormed for &Value<'_, &$t> {
+                fn arg(&self) -> (Arg, Option<Form>) {
+                    (Arg::Text(self.0.to_string()), Some($form))
+                }
+            }
+        )*};
+    }
+    formed!(Form::Number => i64, u64, i32, u32, usize, i16, u16);
+    formed!(Form::Date => chrono::NaiveDate);
+
+    pub trait AsText {
+        fn arg(&self) -> (Arg, Option<Form>);
+    }
+
+    impl<T: Display + ?Sized> AsText for Value<'_, T> {
+        fn arg(&self) -> (Arg, Option<Form>) {
+            (Arg::Text(self.0.to_string()), None)
         }
     }
 }
@@ -191,17 +240,19 @@ pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
 #[macro_export]
 macro_rules! said {
     ($key:literal, $template:literal $(, $name:ident = $value:expr)* $(,)?) => {{
-        $(let $name = &($value);)*
-        $crate::said::Said::new(
+        // Every value is evaluated before any name is bound, so a value may use a variable
+        // of the same name as an earlier value (`qty = s.qty, rounded = qty`).
+        #[allow(clippy::match_single_binding)]
+        match ($(&($value),)*) { ($($name,)*) => $crate::said::Said::new(
             $key,
             $template,
             format!($template $(, $name = $name)*),
             [$((stringify!($name), {
                 #[allow(unused_imports)]
-                use $crate::said::value::{AsMessage as _, AsText as _};
-                (&$crate::said::value::Value($name)).arg()
+                use $crate::said::value::{AsFormed as _, AsMessage as _, AsText as _};
+                (&&&$crate::said::value::Value($name)).arg()
             })),*],
-        )
+        )}
     }};
 }
 
@@ -306,7 +357,52 @@ mod tests {
             "k",
             "{} and {x}",
             String::new(),
-            [("x", Arg::Text(String::new()))],
+            [("x", (Arg::Text(String::new()), None))],
         );
+    }
+
+    #[test]
+    fn a_value_may_name_a_variable_an_earlier_value_is_called_by() {
+        let (first, second) = (1, 2);
+        let s = crate::said!(
+            "x.r",
+            "{first} then {second}",
+            first = second,
+            second = first
+        );
+        assert_eq!(s.text, "2 then 1");
+    }
+
+    #[test]
+    fn whole_numbers_and_dates_are_marked_for_the_reader_codes_are_not() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let s = crate::said!(
+            "x.f",
+            "{qty} of {sku} at #{seq} on {day} ({inner})",
+            qty = 1250_i64,
+            sku = "HAR-00001",
+            seq = 4321_u64.to_string(),
+            day = day,
+            inner = crate::said!("x.i", "{n} more", n = &7_usize)
+        );
+        assert_eq!(s.text, "1250 of HAR-00001 at #4321 on 2026-12-03 (7 more)");
+        assert_eq!(s.forms.get("qty"), Some(&Form::Number));
+        assert_eq!(s.forms.get("day"), Some(&Form::Date));
+        assert_eq!(s.forms.get("sku"), None);
+        assert_eq!(s.forms.get("seq"), None, "an identifier stays text");
+        assert_eq!(s.forms.get("inner"), None);
+        let Some(Arg::Said(inner)) = s.args.get("inner") else {
+            panic!("a message of its own: {s:?}")
+        };
+        assert_eq!(inner.forms.get("n"), Some(&Form::Number));
+        // On the wire: a list beside the values, which a reader that predates it ignores.
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["forms"]["qty"], "number");
+        assert_eq!(json["args"]["qty"], "1250");
+        let mut old = json.clone();
+        old.as_object_mut().unwrap().remove("forms");
+        let back: Said = serde_json::from_value(old).unwrap();
+        assert!(back.forms.is_empty());
+        assert_eq!(serde_json::from_value::<Said>(json).unwrap(), s);
     }
 }

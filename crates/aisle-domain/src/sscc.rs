@@ -52,7 +52,7 @@ impl SsccError {
             } => said!(
                 "sscc.serial",
                 "serial reference {serial} does not fit in the {digits} digits prefix {prefix} leaves",
-                serial = *serial,
+                serial = serial.to_string(),
                 digits = *digits,
                 prefix = prefix.clone()
             ),

@@ -389,7 +389,7 @@ pub(crate) fn reserve_sscc_block(
             "packing.sscc_exhausted",
             "every SSCC serial reference under prefix {prefix} and extension {extension} is used: configure another extension digit",
             prefix = prefix,
-            extension = extension
+            extension = extension.to_string()
         )));
     }
     // The prefix and extension are the server's configuration, checked when it starts.

@@ -186,7 +186,7 @@ impl SyncEngine for SqlStorage {
                 return Err(StorageError::Forbidden(said!(
                     "sync.entry_of_another_device",
                     "entry #{seq} belongs to device {device}, not to the device whose token was used",
-                    seq = e.seq,
+                    seq = e.seq.to_string(),
                     device = e.device_id
                 )));
             }
@@ -203,9 +203,9 @@ impl SyncEngine for SqlStorage {
                 return Err(StorageError::Invalid(said!(
                     "sync.payload_newer",
                     "entry #{seq} has payload version {version}, newer than this server understands ({ours}); upgrade the server",
-                    seq = e.seq,
-                    version = e.schema_version,
-                    ours = PAYLOAD_VERSION
+                    seq = e.seq.to_string(),
+                    version = e.schema_version.to_string(),
+                    ours = PAYLOAD_VERSION.to_string()
                 )));
             }
             // From here on, nothing in the entry's content can refuse the push: what the server
@@ -217,24 +217,24 @@ impl SyncEngine for SqlStorage {
                 Some((other, n)) if *other == device.id.to_string() => Some(said!(
                     "stray.reused_by_this_device",
                     "entry #{seq} ({kind}) has operation id {op}, which was logged before by this device as #{n}",
-                    seq = seq,
+                    seq = seq.to_string(),
                     kind = kind,
                     op = op,
-                    n = n
+                    n = n.to_string()
                 )),
                 Some((other, n)) => Some(said!(
                     "stray.reused_by_device",
                     "entry #{seq} ({kind}) has operation id {op}, which was logged before by device {other} as #{n}",
-                    seq = seq,
+                    seq = seq.to_string(),
                     kind = kind,
                     op = op,
                     other = other,
-                    n = n
+                    n = n.to_string()
                 )),
                 None if !this_push.insert(e.op_id) => Some(said!(
                     "stray.reused_in_push",
                     "entry #{seq} ({kind}) has operation id {op}, which an earlier entry of the same push has",
-                    seq = seq,
+                    seq = seq.to_string(),
                     kind = kind,
                     op = op
                 )),
@@ -352,7 +352,7 @@ impl SqlStorage {
             Some(prev) => said!(
                 "stray.differs_from_logged",
                 "entry #{seq} ({kind}, operation {op}) differs from the entry logged under that number (operation {logged}): was this tablet restored from an old backup, or its database copied?",
-                seq = e.seq,
+                seq = e.seq.to_string(),
                 kind = e.op.kind(),
                 op = e.op_id,
                 logged = prev.op_id
@@ -360,7 +360,7 @@ impl SqlStorage {
             None => said!(
                 "stray.differs_from_held",
                 "entry #{seq} ({kind}, operation {op}) differs from what this server holds under that number",
-                seq = e.seq,
+                seq = e.seq.to_string(),
                 kind = e.op.kind(),
                 op = e.op_id
             ),

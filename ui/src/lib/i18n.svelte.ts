@@ -62,6 +62,8 @@ export function setLanguage(code: Language): void {
 export interface Said {
   key: string;
   args: Record<string, string | Said>;
+  /** Which values are whole numbers or days, to be written the current language's way. */
+  forms?: Record<string, "number" | "date">;
   text: string;
 }
 
@@ -69,8 +71,18 @@ export interface Said {
 export function saidText(s: Said): string {
   const key = `core.${s.key}`;
   if (s.key === "" || !i18next.exists(key)) return s.text;
-  const vars = Object.fromEntries(Object.entries(s.args).map(([k, v]) => [k, typeof v === "string" ? v : saidText(v)]));
+  const vars = Object.fromEntries(Object.entries(s.args).map(([k, v]) => [k, typeof v === "string" ? formed(v, s.forms?.[k]) : saidText(v)]));
   return t(key, vars);
+}
+
+/** A value the core marked as a whole number or a day, in the current language's way; anything
+ * else (a code, a badge) as it is. */
+function formed(value: string, form: "number" | "date" | undefined): string {
+  if (form === "number" && /^-?\d+$/.test(value)) return num(Number(value));
+  if (form === "date" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    return new Intl.DateTimeFormat(current.lang, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${value}T00:00:00Z`));
+  }
+  return value;
 }
 
 /** A number as written in the current language (1,234.5 / 1.234,5). */

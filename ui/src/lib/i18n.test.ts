@@ -154,6 +154,34 @@ describe("the core's messages (errors and warnings from Rust)", () => {
     }
     expect(saidText(said)).toBe(said.text);
   });
+
+  it("write the quantities and days the core marked the language's way, codes as they are", () => {
+    const short: Said = {
+      key: "returns.short",
+      args: { location: "QA-1001", held: "1250", sku: "HAR-10001", want: "2000" },
+      forms: { held: "number", want: "number" },
+      text: "QA-1001 holds 1250 of HAR-10001; 2000 cannot be released",
+    };
+    const expired: Said = {
+      key: "returns.expired_stays",
+      args: { sku: "MIL-00001", lot: "L1", expiry: "2026-12-03" },
+      forms: { expiry: "date" },
+      text: "",
+    };
+    try {
+      setLanguage("de");
+      expect(saidText(short)).toBe("QA-1001 hält 1.250 von HAR-10001; 2.000 können nicht freigegeben werden");
+      expect(saidText(expired)).toContain("am 03.12.2026 abgelaufen");
+      setLanguage("en");
+      expect(saidText(short)).toBe("QA-1001 holds 1,250 of HAR-10001; 2,000 cannot be released");
+      expect(saidText(expired)).toContain("expired on Dec 3, 2026");
+      // Without the marks (a message from an older server): the values as sent.
+      const { forms: _, ...unmarked } = short;
+      expect(saidText(unmarked)).toBe(short.text);
+    } finally {
+      setLanguage("en");
+    }
+  });
 });
 
 describe("screens", () => {
