@@ -508,6 +508,26 @@ fn a_shift(backend: Backend) {
         "{why}"
     );
     app.screenshot("tasks-de");
+    // Every other screen in German too, each checked as every screenshot is (nothing wider than
+    // the window, 48 px targets, axe): German words are longer than English ones.
+    let words: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/locales/de.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for screen in [
+        "putaway", "move", "count", "pack", "returns", "lookup", "labels", "settings",
+    ] {
+        let name = words["tiles"][screen]["name"].as_str().unwrap();
+        app.tap("home-button");
+        app.tap(&format!("tile-{screen}"));
+        app.wait_text("status", &format!("the {screen} screen in German"), |t| {
+            t.contains(name)
+        });
+        app.screenshot(&format!("{screen}-de"));
+    }
 }
 
 /// Scanning with the camera, for a tablet without a wedge scanner. A photo of the bolt's label
