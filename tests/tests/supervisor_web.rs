@@ -244,7 +244,7 @@ fn supervisor_day(backend: Backend) {
     let line = web.wait_text("suggestion-HAR-00002", "HAR-00002", |t| {
         t.contains("HAR-00002")
     });
-    assert!(line.contains("reorder point 1000"), "{line}");
+    assert!(line.contains("reorder point 1,000"), "{line}");
     assert!(
         line.contains("ACME (5 days, packs of 300, 0.75 EUR)"),
         "{line}"
