@@ -810,7 +810,12 @@ fn supervisor_day(backend: Backend) {
     web.wait_text("message", "the revocation", |t| t.contains("T9 is revoked"));
     // A revoked tablet cannot sync, and is told why in its operator's words.
     let refused = t9.store.sync(quick(), &mut |_| {}).unwrap_err();
-    assert_eq!(refused.said().key, "sync.device_revoked", "{refused}");
+    let said = refused.said();
+    assert_eq!(said.key, "device.sync_refused", "{refused}");
+    let Some(aisle_domain::said::Arg::Said(why)) = said.args.get("message") else {
+        panic!("the server's refusal is a message of its own: {said:?}")
+    };
+    assert_eq!(why.key, "sync.device_revoked", "{refused}");
 
     // The supervisor switches to German: the header and the pages speak it, numbers are written
     // the German way, and the choice is kept for their badge in this browser.
