@@ -528,6 +528,23 @@ fn a_shift(backend: Backend) {
         });
         app.screenshot(&format!("{screen}-de"));
     }
+    // And every screen again on a tablet turned on its side.
+    app.resize(800, 1280);
+    for screen in [
+        "receive", "putaway", "pick", "tasks", "move", "count", "pack", "returns", "lookup",
+        "labels", "sync", "settings",
+    ] {
+        let name = words["tiles"][screen]["name"].as_str().unwrap();
+        app.tap("home-button");
+        app.tap(&format!("tile-{screen}"));
+        app.wait_text(
+            "status",
+            &format!("the upright {screen} screen in German"),
+            |t| t.contains(name),
+        );
+        app.screenshot(&format!("{screen}-portrait-de"));
+    }
+    app.resize(1280, 800);
 }
 
 /// Scanning with the camera, for a tablet without a wedge scanner. A photo of the bolt's label
