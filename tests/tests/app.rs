@@ -452,6 +452,22 @@ fn a_shift(backend: Backend) {
     app.screenshot("home-portrait");
     app.tap("tile-pick");
     app.screenshot("pick-portrait");
+    // Every screen upright, then (back on its side) the ones the shift did not show.
+    every_screen(&app, "en", "-portrait");
+    app.resize(1280, 800);
+    for (screen, name) in [
+        ("move", "Move"),
+        ("lookup", "Lookup"),
+        ("settings", "Settings"),
+    ] {
+        app.tap("home-button");
+        app.tap(&format!("tile-{screen}"));
+        app.wait_text("status", &format!("the {screen} screen"), |t| {
+            t.contains(name)
+        });
+        app.screenshot(screen);
+    }
+    app.resize(800, 1280);
 
     step("In German");
     // Alice chooses German in Settings: every screen speaks it from then on, at both sizes,
@@ -508,28 +524,24 @@ fn a_shift(backend: Backend) {
         "{why}"
     );
     app.screenshot("tasks-de");
-    // Every other screen in German too, each checked as every screenshot is (nothing wider than
-    // the window, 48 px targets, axe): German words are longer than English ones.
+    // Every screen in German, both ways up: German words are longer than English ones.
+    every_screen(&app, "de", "-de");
+    app.resize(800, 1280);
+    every_screen(&app, "de", "-portrait-de");
+    app.resize(1280, 800);
+}
+
+/// Every screen of the home page in turn, in `lang` (the screen's name in the status bar shows
+/// it is open), each screenshot named `{screen}{suffix}` and checked as every screenshot is:
+/// nothing wider than the window, 48 px targets, axe.
+fn every_screen(app: &TabletApp, lang: &str, suffix: &str) {
     let words: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/locales/de.json"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../ui/src/locales/{lang}.json")),
         )
         .unwrap(),
     )
     .unwrap();
-    for screen in [
-        "putaway", "move", "count", "pack", "returns", "lookup", "labels", "settings",
-    ] {
-        let name = words["tiles"][screen]["name"].as_str().unwrap();
-        app.tap("home-button");
-        app.tap(&format!("tile-{screen}"));
-        app.wait_text("status", &format!("the {screen} screen in German"), |t| {
-            t.contains(name)
-        });
-        app.screenshot(&format!("{screen}-de"));
-    }
-    // And every screen again on a tablet turned on its side.
-    app.resize(800, 1280);
     for screen in [
         "receive", "putaway", "pick", "tasks", "move", "count", "pack", "returns", "lookup",
         "labels", "sync", "settings",
@@ -537,14 +549,11 @@ fn a_shift(backend: Backend) {
         let name = words["tiles"][screen]["name"].as_str().unwrap();
         app.tap("home-button");
         app.tap(&format!("tile-{screen}"));
-        app.wait_text(
-            "status",
-            &format!("the upright {screen} screen in German"),
-            |t| t.contains(name),
-        );
-        app.screenshot(&format!("{screen}-portrait-de"));
+        app.wait_text("status", &format!("the {screen} screen ({lang})"), |t| {
+            t.contains(name)
+        });
+        app.screenshot(&format!("{screen}{suffix}"));
     }
-    app.resize(1280, 800);
 }
 
 /// Scanning with the camera, for a tablet without a wedge scanner. A photo of the bolt's label
