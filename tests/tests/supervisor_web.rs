@@ -883,8 +883,8 @@ fn supervisor_day(backend: Backend) {
     // Every page on a tablet turned on its side (800x1280), still in German: nothing scrolls
     // sideways, every control is a 48 px touch target, axe finds nothing serious
     // (`TabletApp::screenshot` checks each).
-    web.resize(800, 1280);
-    for (page, ready) in [
+    // And on its side again, so that every page is seen in German at both sizes.
+    let pages = [
         ("dashboard", "chart-picks"),
         ("exceptions", "exceptions-shown"),
         ("stock", "stock-search"),
@@ -894,13 +894,16 @@ fn supervisor_day(backend: Backend) {
         ("counts?warehouse=WH1", "counts-summary"),
         ("devices", "device"),
         ("operators", "operators"),
-    ] {
-        web.goto(&format!("{}/#/{page}", server.url));
-        web.find_testid(ready);
-        let name = page.split(['?', '&']).next().unwrap_or(page);
-        web.screenshot(&format!("web-{name}-portrait-de"));
+    ];
+    for (size, suffix) in [((800, 1280), "-portrait-de"), ((1280, 800), "-de")] {
+        web.resize(size.0, size.1);
+        for (page, ready) in pages {
+            web.goto(&format!("{}/#/{page}", server.url));
+            web.find_testid(ready);
+            let name = page.split(['?', '&']).next().unwrap_or(page);
+            web.screenshot(&format!("web-{name}{suffix}"));
+        }
     }
-    web.resize(1280, 800);
     // Two supervisors on one exception: another resolves it from the command line while this
     // page still shows it; accepting it here is refused, in German.
     web.goto(&format!("{}/#/exceptions", server.url));
