@@ -880,10 +880,9 @@ fn supervisor_day(backend: Backend) {
     });
     assert!(!row.contains("counted"), "{row}");
 
-    // Every page on a tablet turned on its side (800x1280), still in German: nothing scrolls
-    // sideways, every control is a 48 px touch target, axe finds nothing serious
+    // Every page in German on a tablet held upright (800x1280), then on its side (1280x800):
+    // nothing scrolls sideways, every control is a 48 px touch target, axe finds nothing serious
     // (`TabletApp::screenshot` checks each).
-    // And on its side again, so that every page is seen in German at both sizes.
     let pages = [
         ("dashboard", "chart-picks"),
         ("exceptions", "exceptions-shown"),
