@@ -334,10 +334,15 @@ pub struct Choice {
 }
 
 impl Choice {
-    /// `reason` as the English of `reason_said`.
-    fn worded(mut self) -> Self {
-        self.reason.clone_from(&self.reason_said.text);
-        self
+    /// A choice and why, `reason` the English of `reason_said`.
+    fn new(fit: Fit, scores: Vec<Score>, naive_mase: Option<f64>, reason: Said) -> Self {
+        Self {
+            fit,
+            scores,
+            naive_mase,
+            reason: reason.text.clone(),
+            reason_said: reason,
+        }
     }
 
     /// The backtest error of the chosen method, when there was a backtest.
@@ -383,19 +388,17 @@ pub fn choose_observed(y: &[Option<f64>], holdout: usize, horizon: usize) -> Cho
     let holdout_seen = y.iter().rev().take(holdout).flatten().count();
     if seen.len() < holdout + 2 * SEASON || holdout == 0 || holdout_seen == 0 {
         // Too short to judge methods against each other: smooth what there is.
-        return Choice {
-            fit: fit_observed(fallback, y, horizon),
-            scores: vec![],
-            naive_mase: None,
-            reason: String::new(),
-            reason_said: said!(
+        return Choice::new(
+            fit_observed(fallback, y, horizon),
+            vec![],
+            None,
+            said!(
                 "forecast.too_few_days",
                 "{days} days of history (stock-out days left out) are too few to compare methods; {method} is used",
                 days = seen.len(),
                 method = fallback
             ),
-        }
-        .worded();
+        );
     }
     let score = |m: Method| Score {
         method: m,
@@ -450,14 +453,7 @@ pub fn choose_observed(y: &[Option<f64>], holdout: usize, horizon: usize) -> Cho
             ),
         ),
     };
-    Choice {
-        fit: fit_observed(method, y, horizon),
-        scores,
-        naive_mase,
-        reason: String::new(),
-        reason_said: reason,
-    }
-    .worded()
+    Choice::new(fit_observed(method, y, horizon), scores, naive_mase, reason)
 }
 
 /// The standard normal quantile for probability `p` (0 < p < 1), by Acklam's rational
