@@ -265,8 +265,23 @@ pub trait SyncEngine {
     fn note_contact(&self, device: DeviceId, contact: &Contact) -> StorageResult<()>;
 
     /// Appends a device's entries exactly once and applies them (see docs/sync-protocol.md).
-    fn push(&self, device: &DeviceRecord, entries: &[ChangeLogEntry])
-    -> StorageResult<PushOutcome>;
+    fn push(
+        &self,
+        device: &DeviceRecord,
+        entries: &[ChangeLogEntry],
+    ) -> StorageResult<PushOutcome> {
+        self.push_as_sent(device, entries, &[])
+    }
+
+    /// [`push`](Self::push), with the text each entry came in where that text reads back as
+    /// exactly the entry (`texts[i]` for `entries[i]`, [`aisle_domain::op::read_entry_as_sent`]):
+    /// logged as it came rather than encoded again. An entry without one is encoded.
+    fn push_as_sent(
+        &self,
+        device: &DeviceRecord,
+        entries: &[ChangeLogEntry],
+        texts: &[Option<&str>],
+    ) -> StorageResult<PushOutcome>;
 
     fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullPage>;
 

@@ -264,8 +264,9 @@ pub trait Db {
 
     /// Appends `rows` (values of `columns`, in order) to `table`: many rows to a statement, or
     /// on PostgreSQL one `COPY` (one round trip). A conflict with a unique key is an error, as
-    /// for a plain `INSERT`. Returns the rows written.
-    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<u64> {
+    /// for a plain `INSERT`. Returns the rows written. The rows are taken, so that their values
+    /// are bound without another copy (a push's log rows carry each entry's text).
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<u64> {
         insert_many(self, table, columns, rows)
     }
 }
@@ -278,7 +279,7 @@ pub fn insert_many<D: Db + ?Sized>(
     db: &D,
     table: &str,
     columns: &[&str],
-    rows: &[Vec<Value>],
+    rows: Vec<Vec<Value>>,
 ) -> Result<u64> {
     if let Some(bad) = rows.iter().find(|r| r.len() != columns.len()) {
         return Err(LedgerError::Invalid(format!(
@@ -287,9 +288,10 @@ pub fn insert_many<D: Db + ?Sized>(
             columns.len()
         )));
     }
-    let mut written = 0;
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let tuples: Vec<String> = (0..chunk.len())
+    // Every full statement has the same text (prepared once, from the statement cache); only
+    // the last may be shorter.
+    let sql = |n: usize| {
+        let tuples: Vec<String> = (0..n)
             .map(|r| {
                 let row: Vec<String> = (1..=columns.len())
                     .map(|c| format!("?{}", r * columns.len() + c))
@@ -297,13 +299,31 @@ pub fn insert_many<D: Db + ?Sized>(
                 format!("({})", row.join(", "))
             })
             .collect();
-        let sql = format!(
+        format!(
             "INSERT INTO {table} ({}) VALUES {}",
             columns.join(", "),
             tuples.join(", ")
-        );
-        let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
-        written += db.exec(&sql, &values)? as u64;
+        )
+    };
+    let full_rows = ROWS_PER_INSERT.min(rows.len());
+    let full = sql(full_rows);
+    let mut written = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut values = Vec::with_capacity(ROWS_PER_INSERT * columns.len());
+        let mut n = 0;
+        for row in rows.by_ref().take(ROWS_PER_INSERT) {
+            values.extend(row);
+            n += 1;
+        }
+        let short;
+        let text = if n == full_rows {
+            &full
+        } else {
+            short = sql(n);
+            &short
+        };
+        written += db.exec(text, &values)? as u64;
     }
     Ok(written)
 }
@@ -418,7 +438,7 @@ macro_rules! db_by_deref {
             ) -> Result<()> {
                 (**self).each(sql, args, f)
             }
-            fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<u64> {
+            fn insert_rows(&self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<u64> {
                 (**self).insert_rows(table, columns, rows)
             }
         }
@@ -626,7 +646,7 @@ mod pg {
             Ok(())
         }
 
-        fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<u64> {
+        fn insert_rows(&self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<u64> {
             if rows.len() < COPY_FROM_ROWS {
                 return super::insert_many(self, table, columns, rows);
             }

@@ -68,7 +68,7 @@ pub async fn push(
     let dev = device.clone();
     let outcome = state
         .blocking(move |s| {
-            let entries = read_entries(&raw).map_err(|(i, e)| {
+            let (entries, as_sent) = read_entries(&raw).map_err(|(i, e)| {
                 crate::error::StorageError::Invalid(said!(
                     "sync.push_entry",
                     "entry {n} of the push: {reason}",
@@ -76,7 +76,13 @@ pub async fn push(
                     reason = e
                 ))
             })?;
-            s.push(&dev, &entries)
+            // The texts that read back as their entries are logged as they came.
+            let texts: Vec<Option<&str>> = raw
+                .iter()
+                .zip(as_sent)
+                .map(|(text, kept)| kept.then(|| text.get()))
+                .collect();
+            s.push_as_sent(&dev, &entries, &texts)
         })
         .await;
     let outcome = match outcome {
@@ -101,40 +107,54 @@ pub async fn push(
 /// Entries from this many on are read on several threads.
 const READ_IN_PARALLEL_FROM: usize = 1_000;
 
-/// A push's entries read from their text (`read_entry_text`), in order, off the async runtime:
-/// a push of 5,000 spent about 25 ms reading them, so a large one is split across the machine's
-/// cores (at most four). The first entry that cannot be read, with its index, refuses the push.
-fn read_entries(raw: &[Box<RawValue>]) -> Result<Vec<ChangeLogEntry>, (usize, String)> {
+/// An entry read from its text, and whether that text reads back as it.
+type ReadEntry = (ChangeLogEntry, bool);
+
+/// A push's entries read from their text (`read_entry_as_sent`), in order, off the async runtime,
+/// each with whether its text reads back as the entry: a push of 5,000 spent about 25 ms reading
+/// them, so a large one is split across the machine's cores (at most four). The first entry that
+/// cannot be read, with its index, refuses the push.
+fn read_entries(
+    raw: &[Box<RawValue>],
+) -> Result<(Vec<ChangeLogEntry>, Vec<bool>), (usize, String)> {
     let read = |offset: usize, part: &[Box<RawValue>]| {
         part.iter()
             .enumerate()
-            .map(|(i, v)| aisle_domain::op::read_entry_text(v.get()).map_err(|e| (offset + i, e)))
+            .map(|(i, v)| {
+                aisle_domain::op::read_entry_as_sent(v.get()).map_err(|e| (offset + i, e))
+            })
             .collect::<Result<Vec<_>, _>>()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if raw.len() < READ_IN_PARALLEL_FROM || threads < 2 {
-        return read(0, raw);
-    }
-    let size = raw.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<ChangeLogEntry>, (usize, String)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = raw
-            .chunks(size)
-            .enumerate()
-            .map(|(n, part)| scope.spawn(move || read(n * size, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err((0, "reading the entries failed".to_string())))
+    let parts: Vec<Result<Vec<ReadEntry>, (usize, String)>> =
+        if raw.len() < READ_IN_PARALLEL_FROM || threads < 2 {
+            vec![read(0, raw)]
+        } else {
+            let size = raw.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = raw
+                    .chunks(size)
+                    .enumerate()
+                    .map(|(n, part)| scope.spawn(move || read(n * size, part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err((0, "reading the entries failed".to_string())))
+                    })
+                    .collect()
             })
-            .collect()
-    });
+        };
     let mut entries = Vec::with_capacity(raw.len());
+    let mut as_sent = Vec::with_capacity(raw.len());
     for part in parts {
-        entries.extend(part?);
+        for (entry, kept) in part? {
+            entries.push(entry);
+            as_sent.push(kept);
+        }
     }
-    Ok(entries)
+    Ok((entries, as_sent))
 }
 
 pub async fn pull(
@@ -206,13 +226,22 @@ mod tests {
     }
 
     /// Read on several threads, the entries keep their order, and the first that cannot be read
-    /// is named by its place in the push.
+    /// is named by its place in the push. Only a text that reads back as its entry is kept as sent.
     #[test]
     fn a_large_push_is_read_in_order_and_a_bad_entry_is_named() {
         let mut raw: Vec<Box<RawValue>> = (1..=2_500).map(entry_text).collect();
-        let read = read_entries(&raw).unwrap();
+        // A field twice: read through a tree of values (the last one counts), so not kept.
+        let twice = raw[10].get().replacen('{', "{\"operator\": \"BOB\", ", 1);
+        raw[10] = RawValue::from_string(twice).unwrap();
+        // An operation this build does not know: held as unreadable, so not kept either.
+        let unknown = raw[2_000].get().replace("\"receive\"", "\"teleport\"");
+        raw[2_000] = RawValue::from_string(unknown).unwrap();
+        let (read, as_sent) = read_entries(&raw).unwrap();
         let seqs: Vec<u64> = read.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, (1..=2_500).collect::<Vec<u64>>());
+        assert!(matches!(read[2_000].op, Operation::Unreadable(_)));
+        let not_kept: Vec<usize> = (0..as_sent.len()).filter(|i| !as_sent[*i]).collect();
+        assert_eq!(not_kept, vec![10, 2_000]);
         raw[1_700] = RawValue::from_string("{\"seq\": \"x\"}".into()).unwrap();
         raw[2_300] = RawValue::from_string("{}".into()).unwrap();
         assert_eq!(read_entries(&raw).unwrap_err().0, 1_700);

@@ -61,6 +61,8 @@ pub(crate) struct PendingBooks {
     log: RefCell<Vec<Vec<Value>>>,
     /// The server sequence number the next logged operation gets, once known.
     next_seq: Cell<Option<u64>>,
+    /// When the push was received (its log rows' `received_at`), taken at its first entry.
+    received_at: std::cell::OnceCell<String>,
     /// What the push's entries read more than once.
     pub memo: ReadMemo,
 }
@@ -79,6 +81,14 @@ impl PendingBooks {
         row.extend(values);
         self.log.borrow_mut().push(row);
         Ok(seq)
+    }
+
+    /// When the operations logged in this transaction were received, on the server's clock: one
+    /// time for all of them, as they are one push.
+    pub fn received_at(&self) -> String {
+        self.received_at
+            .get_or_init(|| chrono::Utc::now().to_rfc3339())
+            .clone()
     }
 
     /// An applied operation's stock deltas.
@@ -122,7 +132,7 @@ impl PendingBooks {
         self.next_seq.set(None);
         let log = std::mem::take(&mut *self.log.borrow_mut());
         if !log.is_empty() {
-            tx.insert_rows("ops", &LOG_COLUMNS, &log).map_err(|err| {
+            tx.insert_rows("ops", &LOG_COLUMNS, log).map_err(|err| {
                 // A device's entries were checked before they were admitted (`strays`), so only
                 // a server operation can meet this.
                 if err.is_unique_violation() {
@@ -140,7 +150,11 @@ impl PendingBooks {
             .into_iter()
             .map(|(op, d)| {
                 let (item, loc, lot, expiry, plate) = key_columns(&d.key);
-                args![op.to_string(), item, loc, lot, expiry, plate, d.qty].to_vec()
+                [op.to_string(), item, loc, lot, expiry, plate]
+                    .into_iter()
+                    .map(Value::Text)
+                    .chain([Value::Int(d.qty)])
+                    .collect()
             })
             .collect();
         tx.insert_rows(
@@ -154,7 +168,7 @@ impl PendingBooks {
                 "plate_id",
                 "qty",
             ],
-            &ledger,
+            ledger,
         )?;
         let stock = std::mem::take(&mut *self.stock.borrow_mut());
         for (key, t) in stock {

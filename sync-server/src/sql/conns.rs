@@ -352,7 +352,7 @@ impl Db for Tx<'_> {
         &self,
         table: &str,
         columns: &[&str],
-        rows: &[Vec<Value>],
+        rows: Vec<Vec<Value>>,
     ) -> aisle_ledger::Result<u64> {
         self.db().insert_rows(table, columns, rows)
     }

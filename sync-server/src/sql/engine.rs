@@ -154,10 +154,11 @@ impl SyncEngine for SqlStorage {
         Ok(())
     }
 
-    fn push(
+    fn push_as_sent(
         &self,
         device: &DeviceRecord,
         entries: &[ChangeLogEntry],
+        texts: &[Option<&str>],
     ) -> StorageResult<PushOutcome> {
         let tx = self.write()?;
         let (durable, offset): (i64, Option<i64>) = tx.one(
@@ -175,7 +176,7 @@ impl SyncEngine for SqlStorage {
         let ids: Vec<OpId> = entries.iter().map(|e| e.op_id).collect();
         let logged = strays::logged_before(&tx, &ids)?;
         let mut this_push = std::collections::HashSet::with_capacity(entries.len());
-        for e in entries {
+        for (i, e) in entries.iter().enumerate() {
             if e.seq == 0 {
                 return Err(StorageError::Invalid(said!(
                     "enrol.entry_sequence_number_device",
@@ -246,7 +247,10 @@ impl SyncEngine for SqlStorage {
                     self.apply_entry(
                         &tx,
                         &books,
-                        e,
+                        Sent {
+                            entry: e,
+                            text: texts.get(i).copied().flatten(),
+                        },
                         e.device_time - correction,
                         Some(device.warehouse_id),
                     )?;
@@ -378,10 +382,11 @@ impl SqlStorage {
         &self,
         tx: &dyn Db,
         books: &PendingBooks,
-        e: &ChangeLogEntry,
+        sent: Sent<'_>,
         at: DateTime<Utc>,
         device_warehouse: Option<WarehouseId>,
     ) -> StorageResult<u64> {
+        let Sent { entry: e, text } = sent;
         let view = TxView {
             conn: tx,
             device: e.device_id,
@@ -397,18 +402,20 @@ impl SqlStorage {
         let held = admission.verdict == Verdict::Hold;
         let server_seq = books.log(
             tx,
-            args![
-                e.op_id.to_string(),
-                e.device_id.to_string(),
-                e.seq as i64,
-                e.warehouse_id.to_string(),
-                e.op.kind().as_str(),
-                Utc::now().to_rfc3339(),
-                serde_json::to_string(e)?,
-                at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                if held { "held" } else { "applied" },
-            ]
-            .to_vec(),
+            vec![
+                Value::Text(e.op_id.to_string()),
+                Value::Text(e.device_id.to_string()),
+                Value::Int(e.seq as i64),
+                Value::Text(e.warehouse_id.to_string()),
+                Value::Text(e.op.kind().as_str().to_string()),
+                Value::Text(books.received_at()),
+                Value::Text(match text {
+                    Some(text) => text.to_string(),
+                    None => serde_json::to_string(e)?,
+                }),
+                Value::Text(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                Value::Text(if held { "held" } else { "applied" }.to_string()),
+            ],
         )?;
         let mut drafts = admission.exceptions;
         for d in &mut drafts {
@@ -548,6 +555,20 @@ impl SqlStorage {
         Ok(load_rows(conn, &sql, args![key], device_from_row)?
             .into_iter()
             .next())
+    }
+}
+
+/// An entry to apply, and the text it came in if that text is to be logged as it is (see
+/// [`SyncEngine::push_as_sent`]); without one the entry is encoded for the log.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sent<'a> {
+    pub entry: &'a ChangeLogEntry,
+    pub text: Option<&'a str>,
+}
+
+impl<'a> From<&'a ChangeLogEntry> for Sent<'a> {
+    fn from(entry: &'a ChangeLogEntry) -> Self {
+        Self { entry, text: None }
     }
 }
 

@@ -235,7 +235,7 @@ impl SqlStorage {
             op,
         };
         let books = PendingBooks::default();
-        let seq = self.apply_entry(tx, &books, &entry, when, None)?;
+        let seq = self.apply_entry(tx, &books, (&entry).into(), when, None)?;
         books.flush(tx)?;
         Ok(seq)
     }

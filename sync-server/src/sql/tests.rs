@@ -120,6 +120,55 @@ fn receipt(
     }
 }
 
+/// An entry is logged in the words the device sent it (its text kept, not encoded again) when the
+/// push says that text reads back as the entry; otherwise encoded. Either way the same push again
+/// is all duplicates: the log reads back as the entries.
+#[test]
+fn an_entry_is_logged_as_sent_and_reads_back_the_same() {
+    on_both(|storage| {
+        storage.load_demo(1, 5).unwrap();
+        let (wh, dock, items) = dock_and_items(&storage);
+        let device = enrolled(&storage, "D1");
+        let entries = vec![
+            receipt(&device, 1, wh, dock, items[0], 0),
+            receipt(&device, 2, wh, dock, items[1], 0),
+        ];
+        // The device's own spelling: its fields in another order than this build writes them.
+        let mut fields: Vec<(String, serde_json::Value)> =
+            match serde_json::to_value(&entries[0]).unwrap() {
+                serde_json::Value::Object(map) => map.into_iter().collect(),
+                other => panic!("{other}"),
+            };
+        fields.reverse();
+        let sent = format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|(k, v)| format!("{}: {v}", serde_json::Value::from(k.as_str())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert_ne!(sent, serde_json::to_string(&entries[0]).unwrap());
+        let out = storage
+            .push_as_sent(&device, &entries, &[Some(sent.as_str()), None])
+            .unwrap();
+        assert_eq!((out.applied, out.duplicates), (2, 0));
+        let logged: Vec<String> = storage
+            .read()
+            .unwrap()
+            .rows(
+                "SELECT entry FROM ops WHERE device_id = ?1 ORDER BY device_seq",
+                args![device.id.to_string()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(logged[0], sent, "kept as sent");
+        assert_eq!(logged[1], serde_json::to_string(&entries[1]).unwrap());
+        let again = storage.push(&device, &entries).unwrap();
+        assert_eq!((again.applied, again.duplicates), (0, 2));
+    });
+}
+
 /// Entries that cannot be logged under their identity never stop a device's sync: an operation
 /// id logged before (by another device, or earlier in the same push) and other content under a
 /// number already logged are set aside with a `duplicate_entry` exception that holds them. The
@@ -293,7 +342,7 @@ fn a_pull_never_passes_a_push_still_in_progress_on_another_server() {
     // Server A, mid-push: its operation is logged and numbered, not yet committed.
     let tx = a.write().unwrap();
     let books = super::books::PendingBooks::default();
-    a.apply_entry(&tx, &books, &first, Utc::now(), Some(wh))
+    a.apply_entry(&tx, &books, (&first).into(), Utc::now(), Some(wh))
         .unwrap();
     books.flush(&tx).unwrap();
     // Server B takes a push meanwhile, and the reader pulls from B.

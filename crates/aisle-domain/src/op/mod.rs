@@ -928,7 +928,7 @@ pub use outbound::{
     weight_text,
 };
 mod read;
-pub use read::{read_entry, read_entry_text, reread};
+pub use read::{read_entry, read_entry_as_sent, read_entry_text, reread};
 
 #[cfg(test)]
 mod tests;

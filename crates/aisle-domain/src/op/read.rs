@@ -30,14 +30,22 @@ struct Envelope {
 /// (no tree of values in between: a push of a thousand entries spent a tenth of its time
 /// building and dropping them); any other goes the way of [`read_entry`].
 pub fn read_entry_text(text: &str) -> Result<ChangeLogEntry, String> {
+    read_entry_as_sent(text).map(|(entry, _)| entry)
+}
+
+/// [`read_entry_text`], and whether `text` itself reads back as the entry (true when this build
+/// read it in its one pass): such a text may be kept as it came, instead of encoding the entry
+/// again. An entry read any other way (made [`Unreadable`], or read only through a tree of
+/// values, which forgives a repeated field) is false.
+pub fn read_entry_as_sent(text: &str) -> Result<(ChangeLogEntry, bool), String> {
     if let Ok(entry) = serde_json::from_str::<ChangeLogEntry>(text)
         && entry.schema_version <= PAYLOAD_VERSION
     {
-        return Ok(entry);
+        return Ok((entry, true));
     }
     let value: Value = serde_json::from_str(text)
         .map_err(|e| format!("a change-log entry that cannot be numbered: {e}"))?;
-    read_entry(value)
+    read_entry(value).map(|entry| (entry, false))
 }
 
 /// Reads one entry as a device sent it. An entry of a newer payload version, or whose operation
