@@ -1,8 +1,8 @@
 //! The books audit (`aisle-server audit`): per warehouse, on-hand stock equals the sum of the
 //! ledger, and the ledger equals the effects of the applied operations (each logged operation's
 //! ledger rows are exactly its effects; a held operation has none; no ledger row belongs to no
-//! operation). A mismatch is a bug or tampering, never a warehouse event: exceptions are where
-//! warehouse events go.
+//! operation), and what state pulls send (`stock_changes`) equals stock. A mismatch is a bug or
+//! tampering, never a warehouse event: exceptions are where warehouse events go.
 
 use crate::error::StorageResult;
 use aisle_domain::ledger::{StockKey, net};
@@ -60,6 +60,25 @@ fn differences(want: &BTreeMap<StockKey, i64>, got: &BTreeMap<StockKey, i64>) ->
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Keys whose quantity in `stock_changes` (what a state pull sends) differs from stock, and stock
+/// keys it lacks (no pull would ever send them): the key, the quantity pulls send (none without a
+/// row) and the stock.
+fn pulled_against_stock(conn: &dyn Db) -> StorageResult<Vec<(StockKey, Option<i64>, i64)>> {
+    let same_key = "s.item_id = c.item_id AND s.location_id = c.location_id AND s.lot = c.lot \
+                    AND s.expiry = c.expiry AND s.plate_id = c.plate_id";
+    Ok(conn.rows(
+        &format!(
+            "SELECT c.item_id, c.location_id, c.lot, c.expiry, c.plate_id, CAST(c.qty AS BIGINT), CAST(COALESCE(s.qty, 0) AS BIGINT)
+             FROM stock_changes c LEFT JOIN stock s ON {same_key} WHERE c.qty <> COALESCE(s.qty, 0)
+             UNION ALL
+             SELECT s.item_id, s.location_id, s.lot, s.expiry, s.plate_id, NULL, CAST(s.qty AS BIGINT) FROM stock s
+             WHERE NOT EXISTS (SELECT 1 FROM stock_changes c WHERE {same_key})"
+        ),
+        &[],
+        |r| Ok((key_from_row(r, 0)?, r.get(5)?, r.get(6)?)),
+    )?)
 }
 
 /// Audits every warehouse. Reads the whole ledger once (grouped by operation in memory) and
@@ -187,6 +206,19 @@ pub(crate) fn audit(conn: &dyn Db) -> StorageResult<BooksAudit> {
     for m in ledger_against_stock(conn)? {
         let wh = wh_of(&m.location_id);
         problem(&mut books, wh, format!("stock line {m}"));
+    }
+    // What state pulls send (`stock_changes`) against stock.
+    for (key, pulled, on_hand) in pulled_against_stock(conn)? {
+        let wh = wh_of(&key.location.to_string());
+        let pulled = pulled.map_or("no row".to_string(), |q| q.to_string());
+        problem(
+            &mut books,
+            wh,
+            format!(
+                "{}: pulls send {pulled}, stock holds {on_hand}",
+                describe(&key)
+            ),
+        );
     }
     let warehouses: Vec<WarehouseBooks> = books.into_values().collect();
     Ok(BooksAudit {

@@ -69,6 +69,9 @@ const V23_LEDGER_UNCHECKED_KEYS: &str =
 const V24_EXCEPTION_SAID: &str = include_str!("../migrations/sqlite/0022_exception_said.sql");
 /// Each task's reason with its catalog key and values (the same text on PostgreSQL).
 const V25_TASK_REASON_SAID: &str = include_str!("../migrations/sqlite/0023_task_reason_said.sql");
+/// Each changed stock key's quantity beside its sequence number, for a pull that reads one index
+/// (the same text on PostgreSQL).
+const V26_STOCK_CHANGES_QTY: &str = include_str!("../migrations/sqlite/0024_stock_changes_qty.sql");
 
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V1),
@@ -97,6 +100,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(V23_LEDGER_UNCHECKED_KEYS),
     M::up(V24_EXCEPTION_SAID),
     M::up(V25_TASK_REASON_SAID),
+    M::up(V26_STOCK_CHANGES_QTY),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -129,6 +133,7 @@ pub mod postgres {
         super::V22_OPERATOR_LANGUAGE,
         super::V24_EXCEPTION_SAID,
         super::V25_TASK_REASON_SAID,
+        super::V26_STOCK_CHANGES_QTY,
     ];
 }
 
@@ -279,6 +284,11 @@ mod tests {
                 "V25_TASK_REASON_SAID",
                 V25_TASK_REASON_SAID,
                 "72e59dbb7ab428a6df1d649dabe74d2290b5384895bca133e0587313ad06d112",
+            ),
+            (
+                "V26_STOCK_CHANGES_QTY",
+                V26_STOCK_CHANGES_QTY,
+                "34a8847766c5ed8d61d1d46a5b54e449a1e12ab802c698ccf463e588db39259c",
             ),
         ];
         for (name, sql, pinned) in released {

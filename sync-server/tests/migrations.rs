@@ -1,7 +1,8 @@
 //! Every earlier version of the server's database, with a warehouse's data in it, migrates to the
 //! latest and goes on serving it: the device's token still opens it, its next entries are
 //! admitted (its supervisor's adjustment too, by the role history the migration wrote), its order
-//! line takes picks, the books audit clean, and a snapshot carries the old exception.
+//! line takes picks, the books audit clean (as migrated and after), and a snapshot carries the old
+//! exception.
 //!
 //! The data is written as a server of version 2 (the first with the server's own tables) wrote
 //! it, as rows.
@@ -119,6 +120,21 @@ fn seed(conn: &Connection) -> Old {
         params![item, dock],
     )
     .unwrap();
+    // A server of version 11 on wrote each changed key beside its stock, for pulls.
+    let has_changes: bool = tx
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'stock_changes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    if has_changes {
+        tx.execute(
+            "INSERT INTO stock_changes (warehouse_id, item_id, location_id, lot, expiry, plate_id, seq, first_op) VALUES (?1, ?2, ?3, '', '', '', 1, ?4)",
+            params![warehouse, item, dock, receive.op_id.to_string()],
+        )
+        .unwrap();
+    }
     let order_line = aisle_domain::OrderLineId::new().to_string();
     tx.execute(
         "INSERT INTO order_lines (id, order_no, line, warehouse_id, item_id, qty, customer) VALUES (?1, 'SO-OLD', 1, ?2, ?3, 5, 'Old Customer')",
@@ -186,6 +202,9 @@ fn every_earlier_version_with_data_migrates_and_goes_on_serving() {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(check, "ok", "from version {from}");
+        // The books as migrated, before anything new touches them (what pulls send included).
+        let books = storage.audit_books().unwrap();
+        assert!(books.ok, "from version {from}, as migrated: {books:?}");
 
         // The old token still opens the server; the device goes on from its next number.
         let device = storage

@@ -1,7 +1,7 @@
 //! A push's log rows, ledger rows and stock changes, gathered while its entries are admitted and
 //! written once at the end: log and ledger rows many to a statement (PostgreSQL: one `COPY`), each stock key once however
-//! many of the push's operations touched it, with the sequence number of the last
-//! (`stock_changes`, for pulls). Admission and reconciliation read stock through
+//! many of the push's operations touched it, with the sequence number of the last and the
+//! quantity it leaves (`stock_changes`, which pulls read alone). Admission and reconciliation read stock through
 //! [`PendingBooks::delta`] on top of the table, so every entry still sees the ones before it, and
 //! what they read more than once through [`ReadMemo`].
 //!
@@ -173,8 +173,9 @@ impl PendingBooks {
         let stock = std::mem::take(&mut *self.stock.borrow_mut());
         for (key, t) in stock {
             let (item, loc, lot, expiry, plate) = key_columns(&key);
-            if t.delta != 0 {
-                let now: Option<i64> = tx.value(
+            // The key's quantity now, which pulls read from `stock_changes`.
+            let now: Option<i64> = if t.delta != 0 {
+                let now = tx.value(
                     "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = stock.qty + excluded.qty
                      RETURNING qty",
@@ -186,12 +187,18 @@ impl PendingBooks {
                         args![item, loc, lot, expiry, plate],
                     )?;
                 }
-            }
+                now
+            } else {
+                tx.value(
+                    "SELECT qty FROM stock WHERE item_id = ?1 AND location_id = ?2 AND lot = ?3 AND expiry = ?4 AND plate_id = ?5",
+                    args![item, loc, lot, expiry, plate],
+                )?
+            };
             tx.exec(
-                "INSERT INTO stock_changes (warehouse_id, item_id, location_id, lot, expiry, plate_id, seq, first_op)
-                 SELECT warehouse_id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM locations WHERE id = ?2
-                 ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq",
-                args![item, loc, lot, expiry, plate, t.seq as i64, t.first_op],
+                "INSERT INTO stock_changes (warehouse_id, item_id, location_id, lot, expiry, plate_id, seq, first_op, qty)
+                 SELECT warehouse_id, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM locations WHERE id = ?2
+                 ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq, qty = excluded.qty",
+                args![item, loc, lot, expiry, plate, t.seq as i64, t.first_op, now.unwrap_or(0)],
             )?;
         }
         Ok(())

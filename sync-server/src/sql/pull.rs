@@ -322,19 +322,17 @@ fn stock_changes(
         args![warehouse, after as i64, i64::from(limit) - 1],
     )?;
     let upto = bound.unwrap_or(i64::MAX);
+    // From the index `stock_changes_by_seq` alone: it holds every column read here.
     let rows = tx.rows(
-        "SELECT c.item_id, c.location_id, c.lot, c.expiry, c.plate_id, COALESCE(s.qty, 0), c.seq, c.first_op
-         FROM stock_changes c LEFT JOIN stock s ON s.item_id = c.item_id AND s.location_id = c.location_id
-         AND s.lot = c.lot AND s.expiry = c.expiry AND s.plate_id = c.plate_id
-         WHERE c.warehouse_id = ?1 AND c.seq > ?2 AND c.seq <= ?3 ORDER BY c.seq",
+        "SELECT item_id, location_id, lot, expiry, plate_id, qty, seq, first_op FROM stock_changes
+         WHERE warehouse_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq",
         args![warehouse, after as i64, upto],
         |r| {
             Ok(aisle_proto::StockChange {
                 key: key_from_row(r, 0)?,
                 qty: r.get(5)?,
                 seq: r.get::<i64>(6)?.max(0) as u64,
-                first_op: none_if_empty(r.get(7)?)
-                    .and_then(|op| op.parse().ok()),
+                first_op: none_if_empty(r.get(7)?).and_then(|op| op.parse().ok()),
             })
         },
     )?;
