@@ -120,15 +120,10 @@ fn seed(conn: &Connection) -> Old {
         params![item, dock],
     )
     .unwrap();
+    // Whether the schema being seeded has something (a query counting it).
+    let has = |sql: &str| -> bool { tx.query_row(sql, [], |r| r.get(0)).unwrap() };
     // A server of version 11 on wrote each changed key beside its stock, for pulls.
-    let has_changes: bool = tx
-        .query_row(
-            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'stock_changes'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    if has_changes {
+    if has("SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'stock_changes'") {
         tx.execute(
             "INSERT INTO stock_changes (warehouse_id, item_id, location_id, lot, expiry, plate_id, seq, first_op) VALUES (?1, ?2, ?3, '', '', '', 1, ?4)",
             params![warehouse, item, dock, receive.op_id.to_string()],
@@ -142,14 +137,7 @@ fn seed(conn: &Connection) -> Old {
     )
     .unwrap();
     // A server of version 10 on wrote what a line was ordered as beside it.
-    let has_ordered: bool = tx
-        .query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info('order_lines') WHERE name = 'ordered_qty'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    if has_ordered {
+    if has("SELECT COUNT(*) > 0 FROM pragma_table_info('order_lines') WHERE name = 'ordered_qty'") {
         tx.execute("UPDATE order_lines SET ordered_qty = qty", [])
             .unwrap();
     }
