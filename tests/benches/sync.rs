@@ -64,6 +64,136 @@ fn bare_insert(dir: &Path, d: &Device, after: u64) -> Duration {
     t.elapsed()
 }
 
+/// A copy of the SQLite database at `db` as it stands (another process may have it open).
+fn snapshot(db: &Path, copy: &Path) {
+    let _ = std::fs::remove_file(copy);
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+}
+
+/// One table's part of a floor: its `columns`, read from the source by `SELECT {columns} FROM
+/// src.{table} {rest}` (`main` is the copy, before anything is written).
+struct Rows<'a> {
+    table: &'a str,
+    columns: &'a str,
+    rest: &'a str,
+}
+
+/// The floor of writing what `source` gained into `copy` (a snapshot taken before it did): the
+/// same rows, read first, then written by plain prepared INSERTs in one transaction, with the
+/// stores' pragmas and foreign keys. No server, no JSON, no sync bookkeeping: what the schema
+/// itself costs. Each part's rows are written in the order its query gives them. With
+/// `checkpoint_beside`, the commit leaves the log's copy into the file to another thread, as the
+/// server does (`conns::Checkpointer`); devices and the baseline copy it at the commit.
+fn floor(copy: &Path, source: &Path, parts: &[Rows<'_>], checkpoint_beside: bool) -> Duration {
+    let mut conn = rusqlite::Connection::open(copy).unwrap();
+    aisle_device::configure(&conn).unwrap();
+    if checkpoint_beside {
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)
+            .unwrap();
+    }
+    conn.execute("ATTACH ?1 AS src", [source.to_str().unwrap()])
+        .unwrap();
+    let read: Vec<(String, Vec<Vec<rusqlite::types::Value>>)> = parts
+        .iter()
+        .map(|p| {
+            let width = p.columns.split(',').count();
+            let query = format!("SELECT {} FROM src.{} {}", p.columns, p.table, p.rest);
+            let mut stmt = conn.prepare(&query).unwrap();
+            let rows = stmt
+                .query_map([], |r| (0..width).map(|i| r.get(i)).collect())
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let marks = (1..=width).map(|i| format!("?{i}")).collect::<Vec<_>>();
+            let insert = format!(
+                "INSERT INTO main.{} ({}) VALUES ({})",
+                p.table,
+                p.columns,
+                marks.join(", ")
+            );
+            (insert, rows)
+        })
+        .collect();
+    conn.execute_batch("DETACH src").unwrap();
+    let t = Instant::now();
+    let tx = conn.transaction().unwrap();
+    for (insert, rows) in &read {
+        let mut stmt = tx.prepare(insert).unwrap();
+        for row in rows {
+            stmt.execute(rusqlite::params_from_iter(row)).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    t.elapsed()
+}
+
+/// The floor of `b`'s pull of the plates `c` received and `b` lacks (`copy`: `b`'s store before
+/// the pull): the plates, their stock rows and one ledger row a key, each table in its key's order.
+fn pull_floor(copy: &Path, c: &Device) -> Duration {
+    let new = "(SELECT id FROM src.plates WHERE id NOT IN (SELECT id FROM main.plates))";
+    let keys = "item_id, location_id, lot, expiry, plate_id";
+    floor(
+        copy,
+        &c.path,
+        &[
+            Rows {
+                table: "plates",
+                columns: "id, code, warehouse_id, location_id",
+                rest: &format!("WHERE id IN {new} ORDER BY id"),
+            },
+            Rows {
+                table: "ledger",
+                columns: &format!("op_id, {keys}, qty"),
+                rest: &format!("WHERE plate_id IN {new} ORDER BY id"),
+            },
+            Rows {
+                table: "stock",
+                columns: &format!("{keys}, qty"),
+                rest: &format!("WHERE plate_id IN {new} ORDER BY {keys}"),
+            },
+        ],
+        false,
+    )
+}
+
+/// The floor of a push on an SQLite server (`copy`: its database before the push): the log rows
+/// and ledger rows the push added (its one stock row and the bookkeeping beside them left out).
+fn push_floor(copy: &Path, server_db: &Path) -> Duration {
+    let columns = |table: &str| -> String {
+        let conn = rusqlite::Connection::open(copy).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+            .unwrap();
+        let names: Vec<String> = stmt
+            .query_map([table], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        names.join(", ")
+    };
+    let (ops, ledger) = (columns("ops"), columns("ledger"));
+    floor(
+        copy,
+        server_db,
+        &[
+            Rows {
+                table: "ops",
+                columns: &ops,
+                rest: "WHERE server_seq > (SELECT MAX(server_seq) FROM main.ops) ORDER BY server_seq",
+            },
+            Rows {
+                table: "ledger",
+                columns: &ledger,
+                rest: "WHERE id > (SELECT COALESCE(MAX(id), 0) FROM main.ledger) ORDER BY id",
+            },
+        ],
+        true,
+    )
+}
+
 /// The end of `d`'s change log.
 fn log_end(d: &Device) -> u64 {
     d.store
@@ -163,15 +293,49 @@ fn spread(values: &mut [f64], unit: &str) -> String {
     }
 }
 
+/// One measure over the rounds: its times, and their ratios to what each round compares it with.
+#[derive(Default)]
+struct Series {
+    secs: Vec<f64>,
+    ratios: Vec<f64>,
+}
+
+impl Series {
+    fn add(&mut self, took: Duration, against: Duration) {
+        self.secs.push(took.as_secs_f64());
+        self.ratios.push(took.as_secs_f64() / against.as_secs_f64());
+    }
+
+    /// A table row: what was measured, its median time (range), its median ratio (range).
+    fn row(&mut self, what: &str) -> String {
+        format!(
+            "| {what} | {} | {} |",
+            spread(&mut self.secs, "s"),
+            spread(&mut self.ratios, "x")
+        )
+    }
+
+    /// The median ratio (range) alone.
+    fn ratio(&mut self) -> String {
+        spread(&mut self.ratios, "x")
+    }
+}
+
 fn one_device(backend: Backend, dir: &Path) {
     let server = Server::with_demo_on(backend, dir, 50);
     let mut a = Device::enrolled(dir, &server, "A", &server.url);
     let mut b = Device::enrolled(dir, &server, "B", &server.url);
     let mut c = Device::enrolled(dir, &server, "C", &server.url);
     let n = rounds();
-    let (mut bare, mut push, mut push_x) = (vec![], vec![], vec![]);
-    let (mut pull, mut pull_x) = (vec![], vec![]);
-    let (mut bare_rows, mut pull_rows, mut pull_rows_x) = (vec![], vec![], vec![]);
+    let sqlite = backend == Backend::Sqlite;
+    let [mut bare, mut push, mut push_floor_x, mut push_over]: [Series; 4] = Default::default();
+    let [
+        mut pull,
+        mut bare_rows,
+        mut pull_rows,
+        mut pull_floor_x,
+        mut pull_over,
+    ]: [Series; 5] = Default::default();
     let mut pages = 0;
     for round in 0..n {
         // Everyone up to date first, so each timed sync does only its own step's work.
@@ -181,26 +345,36 @@ fn one_device(backend: Backend, dir: &Path) {
         let start = log_end(&a);
         a.receive_units(10_000);
         let base = bare_insert(dir, &a, start);
+        let server_copy = dir.join(format!("server-floor-{round}.db"));
+        if sqlite {
+            snapshot(&server.db, &server_copy);
+        }
         let (pushed, p) = timed(|| a.sync());
         assert_eq!(pushed.pushed, 10_000);
+        if sqlite {
+            let f = push_floor(&server_copy, &server.db);
+            push_floor_x.add(f, base);
+            push_over.add(p, f);
+        }
         let (pulled, q) = timed(|| b.sync());
         assert!(pulled.pulled >= 1);
         let start = log_end(&c);
         c.receive_on_plates_from(round as u64 * 10_000, 10_000);
         let base_rows = bare_insert(dir, &c, start);
         c.sync();
+        let device_copy = dir.join(format!("device-floor-{round}.db"));
+        snapshot(&b.path, &device_copy);
         let (rows, r) = timed(|| b.sync());
         assert_eq!(rows.pulled, 10_000);
         pages = rows.pages;
-        let s = |d: Duration| d.as_secs_f64();
-        bare.push(s(base));
-        push.push(s(p));
-        push_x.push(s(p) / s(base));
-        pull.push(s(q));
-        pull_x.push(s(q) / s(base));
-        bare_rows.push(s(base_rows));
-        pull_rows.push(s(r));
-        pull_rows_x.push(s(r) / s(base_rows));
+        let f = pull_floor(&device_copy, &c);
+        bare.add(base, base);
+        push.add(p, base);
+        pull.add(q, base);
+        bare_rows.add(base_rows, base_rows);
+        pull_rows.add(r, base_rows);
+        pull_floor_x.add(f, base_rows);
+        pull_over.add(r, f);
     }
 
     println!(
@@ -208,24 +382,44 @@ fn one_device(backend: Backend, dir: &Path) {
     );
     println!("| | time | ratio |\n|---|---|---|");
     println!(
-        "| bare SQLite insert of the same 10,000 entries, one transaction (baseline) | {} | 1.00x |",
-        spread(&mut bare, "s")
+        "{}",
+        bare.row("bare SQLite insert of the same 10,000 entries, one transaction (baseline)")
     );
     println!(
-        "| push: `aisle sync` of 10,000 entries, server logging, admitting, applying | {} | {} |",
-        spread(&mut push, "s"),
-        spread(&mut push_x, "x")
+        "{}",
+        push.row("push: `aisle sync` of 10,000 entries, server logging, admitting, applying")
+    );
+    if sqlite {
+        println!(
+            "{}; the push is {} of it |",
+            push_floor_x
+                .row("its log and ledger rows written by plain INSERTs into a copy of the server's database (the schema's floor)")
+                .trim_end_matches(" |"),
+            push_over.ratio()
+        );
+    }
+    println!(
+        "{}",
+        pull.row("pull of those 10,000 (one stock key) by another device")
     );
     println!(
-        "| pull of those 10,000 (one stock key) by another device | {} | {} |",
-        spread(&mut pull, "s"),
-        spread(&mut pull_x, "x")
+        "{}",
+        bare_rows.row(
+            "bare SQLite insert of 10,000 receipts onto 10,000 new plates (the next rows' baseline)"
+        )
     );
     println!(
-        "| pull of 10,000 receipts onto 10,000 new plates (10,000 stock rows, {pages} pages; baseline {}) | {} | {} |\n",
-        spread(&mut bare_rows, "s"),
-        spread(&mut pull_rows, "s"),
-        spread(&mut pull_rows_x, "x")
+        "{}",
+        pull_rows.row(&format!(
+            "pull of those 10,000 new plates (10,000 stock rows, {pages} pages)"
+        ))
+    );
+    println!(
+        "{}; the pull is {} of it |\n",
+        pull_floor_x
+            .row("its plates, stock rows and ledger rows written by plain INSERTs into a copy of the device's store (the schema's floor)")
+            .trim_end_matches(" |"),
+        pull_over.ratio()
     );
 }
 

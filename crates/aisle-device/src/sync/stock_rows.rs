@@ -58,7 +58,9 @@ pub(super) fn apply_stock_rows(tx: &Connection, page: &PullResponse, cursor: u64
             ])?;
         }
     }
-    // A key the page names twice (it never does) would be set by its later row.
+    // A key the page names twice (it never does) would be set by its later row. Stock is written
+    // in its key's order, so that its pages fill one after another (plate ids are hashes, and a
+    // page of new plates otherwise touches a random page of `stock` per row).
     tx.execute_batch(&format!(
         "INSERT INTO ledger (op_id, item_id, location_id, lot, expiry, plate_id, qty)
          SELECT {ledger_ref}, p.item_id, p.location_id, p.lot, p.expiry, p.plate_id, p.qty - COALESCE(s.qty, 0)
@@ -67,7 +69,7 @@ pub(super) fn apply_stock_rows(tx: &Connection, page: &PullResponse, cursor: u64
          ORDER BY p.rowid;
          INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty)
          SELECT item_id, location_id, lot, expiry, plate_id, qty FROM temp.pulled_rows p WHERE qty <> 0
-         ORDER BY p.rowid
+         ORDER BY item_id, location_id, lot, expiry, plate_id, p.rowid
          ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = excluded.qty;
          DELETE FROM stock WHERE (item_id, location_id, lot, expiry, plate_id) IN
            (SELECT item_id, location_id, lot, expiry, plate_id FROM temp.pulled_rows WHERE qty = 0);
