@@ -6,13 +6,14 @@ use crate::{DeviceError, Result, Store, parse_id};
 use aisle_domain::ledger::StockKey;
 use aisle_domain::master::LocationKind;
 use aisle_domain::op::{ChangeLogEntry, Operation, Unreadable};
-use aisle_domain::{ItemId, LocationId, PlateId};
+use aisle_domain::{DeviceId, ItemId, LocationId, PlateId};
 pub use aisle_ledger::audit::{BooksMismatch, ledger_against_stock};
 use aisle_ledger::db::DbExt;
 use aisle_ledger::effects::key_from_row;
 use chrono::NaiveDate;
 use rusqlite::params_from_iter;
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 /// One line of on-hand stock, with the names a person needs to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -224,27 +225,28 @@ struct LogRow {
 /// damaged file): an unreadable operation carrying that text, to stand in with no scans, so that
 /// the log still reads, scanning goes on and a push still goes (the server holds that entry for a
 /// supervisor). Refusing it would stop every later push of the tablet for good.
-fn op_and_scans<O, S>(
-    row: &LogRow,
-    read_op: impl Fn(&str) -> serde_json::Result<O>,
-    read_scans: impl Fn(&str) -> serde_json::Result<S>,
+fn op_and_scans<'t, O, S>(
+    seq: u64,
+    payload: &'t str,
+    scans: &'t str,
+    read_op: impl Fn(&'t str) -> serde_json::Result<O>,
+    read_scans: impl Fn(&'t str) -> serde_json::Result<S>,
 ) -> std::result::Result<(O, S), Unreadable> {
-    match (read_op(&row.payload), read_scans(&row.scans)) {
+    match (read_op(payload), read_scans(scans)) {
         (Ok(op), Ok(scans)) => Ok((op, scans)),
-        (op, scans) => {
+        (op, read) => {
             let why = [
                 ("its operation does", op.err()),
-                ("its scans do", scans.err()),
+                ("its scans do", read.err()),
             ]
             .into_iter()
             .filter_map(|(what, e)| e.map(|e| format!("{what} not read ({e})")))
             .collect::<Vec<_>>()
             .join(", ");
             Err(Unreadable {
-                raw: row.payload.clone(),
+                raw: payload.to_string(),
                 reason: format!(
-                    "this device's log holds entry {} damaged: {why}; scans as stored: {}",
-                    row.seq, row.scans
+                    "this device's log holds entry {seq} damaged: {why}; scans as stored: {scans}"
                 ),
             })
         }
@@ -289,9 +291,11 @@ pub(crate) fn change_log_on(
     log_rows(conn, after, limit, |row| {
         let seq = row.seq;
         let (op, scans) = op_and_scans(
-            &row,
-            |t| serde_json::from_str(t),
-            |t| serde_json::from_str(t),
+            seq,
+            &row.payload,
+            &row.scans,
+            serde_json::from_str,
+            serde_json::from_str,
         )
         .unwrap_or_else(|unreadable| (Operation::Unreadable(unreadable), Vec::new()));
         Ok(ChangeLogEntry {
@@ -313,55 +317,95 @@ pub(crate) fn change_log_on(
 
 /// A change-log entry as stored, for a push: the same JSON as a [`ChangeLogEntry`], with its
 /// operation and scans passed on as the text the log holds instead of decoded and encoded again
-/// (docs/PERFORMANCE.md, session 15). The server reads each entry whole and holds one it cannot
-/// read for a supervisor.
-#[derive(Debug, Serialize)]
-pub(crate) struct StoredEntry {
-    pub op_id: String,
-    pub device_id: String,
-    pub seq: u64,
-    pub schema_version: u32,
-    pub warehouse_id: String,
-    pub operator: String,
-    pub device_time: String,
-    pub scans: Box<serde_json::value::RawValue>,
-    pub seen_cursor: u64,
-    pub op: Box<serde_json::value::RawValue>,
+/// (docs/PERFORMANCE.md, session 15), every field borrowed from the row being read. The server
+/// reads each entry whole and holds one it cannot read for a supervisor.
+#[derive(Serialize)]
+struct StoredEntry<'a> {
+    op_id: &'a str,
+    device_id: &'a str,
+    seq: u64,
+    schema_version: u32,
+    warehouse_id: &'a str,
+    operator: &'a str,
+    device_time: &'a str,
+    scans: &'a RawValue,
+    seen_cursor: u64,
+    op: &'a RawValue,
 }
 
-/// Change-log entries after `after` (at most `limit`) as stored, for a push.
-pub(crate) fn stored_entries(
+/// `text` if it is JSON, as it is.
+fn checked_json(text: &str) -> serde_json::Result<&RawValue> {
+    serde_json::from_str(text)
+}
+
+/// The body of a push (`aisle_proto::PushRequest`'s JSON) of this device's change-log entries
+/// after `after` up to `end`, at most `limit` of them, and how many it holds. Written as the rows
+/// are read: no entry is copied out of the row, then encoded again (docs/PERFORMANCE.md,
+/// session 19). A row whose operation or scans no longer read as JSON (a damaged file) goes as
+/// an unreadable operation with no scans, so that the body is JSON whatever the log holds.
+pub(crate) fn push_body(
     conn: &rusqlite::Connection,
-    after: u64,
+    device: DeviceId,
+    epoch: uuid::Uuid,
+    (after, end): (u64, u64),
     limit: u64,
-) -> Result<Vec<StoredEntry>> {
-    use serde_json::value::RawValue;
-    log_rows(conn, after, Some(limit), |row| {
-        let seq = row.seq;
-        // Checked as JSON, not decoded: what the log holds goes to the server as it is.
-        let checked = |text: &str| serde_json::from_str::<&RawValue>(text).map(ToOwned::to_owned);
-        let (op, scans) = match op_and_scans(&row, checked, checked) {
-            Ok(both) => both,
-            Err(unreadable) => (
-                serde_json::value::to_raw_value(&Operation::Unreadable(unreadable))
-                    .map_err(|e| DeviceError::Decode(format!("entry {seq}: {e}")))?,
-                RawValue::from_string("[]".to_string())
-                    .map_err(|e| DeviceError::Decode(format!("entry {seq}: {e}")))?,
-            ),
+) -> Result<(Vec<u8>, usize)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, op_id, device_id, schema_version, warehouse_id, operator, device_time, scans, payload, seen_cursor
+         FROM change_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let mut rows = stmt.query([after as i64, end as i64, limit as i64])?;
+    let mut body = Vec::new();
+    body.extend_from_slice(b"{\"device_id\":");
+    serde_json::to_writer(&mut body, &device)?;
+    body.extend_from_slice(b",\"epoch\":");
+    serde_json::to_writer(&mut body, &epoch)?;
+    body.extend_from_slice(b",\"entries\":[");
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let text = |i: usize| -> Result<&str> {
+            Ok(r.get_ref(i)?.as_str().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+            })?)
         };
-        Ok(StoredEntry {
-            op_id: row.op_id,
-            device_id: row.device_id,
-            seq,
-            schema_version: row.schema_version,
-            warehouse_id: row.warehouse_id,
-            operator: row.operator,
-            device_time: row.device_time,
-            scans,
-            seen_cursor: row.seen_cursor,
-            op,
-        })
-    })
+        let seq = r.get::<_, i64>(0)? as u64;
+        // Kept here when the stored texts do not read: what stands in for them.
+        let standing_in: (Box<RawValue>, Box<RawValue>);
+        let (op, scans) = match op_and_scans(seq, text(8)?, text(7)?, checked_json, checked_json) {
+            Ok(both) => both,
+            Err(unreadable) => {
+                let decode =
+                    |e: serde_json::Error| DeviceError::Decode(format!("entry {seq}: {e}"));
+                standing_in = (
+                    serde_json::value::to_raw_value(&Operation::Unreadable(unreadable))
+                        .map_err(decode)?,
+                    RawValue::from_string("[]".to_string()).map_err(decode)?,
+                );
+                (&*standing_in.0, &*standing_in.1)
+            }
+        };
+        if n > 0 {
+            body.push(b',');
+        }
+        serde_json::to_writer(
+            &mut body,
+            &StoredEntry {
+                op_id: text(1)?,
+                device_id: text(2)?,
+                seq,
+                schema_version: r.get(3)?,
+                warehouse_id: text(4)?,
+                operator: text(5)?,
+                device_time: text(6)?,
+                scans,
+                seen_cursor: r.get::<_, i64>(9)? as u64,
+                op,
+            },
+        )?;
+        n += 1;
+    }
+    body.extend_from_slice(b"]}");
+    Ok((body, n))
 }
 
 /// Every stock line by key.

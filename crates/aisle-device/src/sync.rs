@@ -29,14 +29,6 @@ use uuid::Uuid;
 /// What this build calls itself to the server.
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A push request ([`aisle_proto::PushRequest`]) with the entries as the log stores them.
-#[derive(serde::Serialize)]
-struct StoredPush {
-    device_id: aisle_domain::DeviceId,
-    epoch: Uuid,
-    entries: Vec<crate::query::StoredEntry>,
-}
-
 /// Entries per push request.
 const PUSH_BATCH: u64 = aisle_proto::MAX_PUSH_ENTRIES as u64;
 /// Requests bodies larger than this are gzip-compressed.
@@ -224,6 +216,17 @@ impl Client {
             Some(b) => Some(serde_json::to_vec(b)?),
             None => None,
         };
+        self.call_with(method, path, body, query)
+    }
+
+    /// [`Client::call`] with the body already encoded as JSON.
+    fn call_with<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        query: &[(&str, String)],
+    ) -> Result<T> {
         let mut delay = self.options.first_backoff;
         let mut last = String::new();
         for attempt in 1..=self.options.attempts.max(1) {
@@ -683,17 +686,22 @@ impl Store {
                 })?;
         loop {
             let pushed = self.sync_state()?.pushed_seq;
-            let mut entries = crate::query::stored_entries(&self.conn, pushed, PUSH_BATCH)?;
-            entries.retain(|e| e.seq <= end as u64);
-            if entries.is_empty() {
+            let (body, entries) = crate::query::push_body(
+                &self.conn,
+                device.device_id,
+                epoch,
+                (pushed, end as u64),
+                PUSH_BATCH,
+            )?;
+            if entries == 0 {
                 break;
             }
-            let req = StoredPush {
-                device_id: device.device_id,
-                epoch,
-                entries,
-            };
-            match client.call::<PushResponse>(reqwest::Method::POST, "/v1/push", Some(&req), &[]) {
+            match client.call_with::<PushResponse>(
+                reqwest::Method::POST,
+                "/v1/push",
+                Some(body),
+                &[],
+            ) {
                 Ok(resp) => {
                     self.conn.execute(
                         "UPDATE sync_state SET pushed_seq = MAX(pushed_seq, ?1)",

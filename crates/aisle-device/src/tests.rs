@@ -94,13 +94,29 @@ fn a_push_sends_the_log_as_stored_and_it_reads_as_the_same_entries() {
     );
     let typed = f.store.change_log(LogFilter::default()).unwrap();
     assert_eq!(typed.len(), 3);
-    let stored = crate::query::stored_entries(&f.store.conn, 0, 100).unwrap();
-    let json = serde_json::to_string(&stored).unwrap();
-    let read: Vec<aisle_domain::ChangeLogEntry> = serde_json::from_str(&json).unwrap();
-    assert_eq!(read, typed);
-    // After a number, at most a limit.
-    let rest = crate::query::stored_entries(&f.store.conn, 1, 1).unwrap();
-    assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
+    let (read, n) = pushed(&f, (0, 100), 100);
+    assert_eq!((read.entries, n), (typed, 3));
+    // After a number, up to an end, at most a limit.
+    let seqs = |(after, end), limit| {
+        let (body, n) = pushed(&f, (after, end), limit);
+        assert_eq!(body.entries.len(), n);
+        body.entries.iter().map(|e| e.seq).collect::<Vec<_>>()
+    };
+    assert_eq!(seqs((1, 100), 1), vec![2]);
+    assert_eq!(seqs((0, 2), 100), vec![1, 2]);
+    assert_eq!(seqs((3, 100), 100), Vec::<u64>::new());
+}
+
+/// The push body of `f`'s log after `after` up to `end` (at most `limit`), read as the server
+/// reads a push, and how many entries `push_body` said it holds.
+fn pushed(f: &Fixture, (after, end): (u64, u64), limit: u64) -> (aisle_proto::PushRequest, usize) {
+    let device = aisle_domain::DeviceId::new();
+    let epoch = uuid::Uuid::now_v7();
+    let (body, n) =
+        crate::query::push_body(&f.store.conn, device, epoch, (after, end), limit).unwrap();
+    let read: aisle_proto::PushRequest = serde_json::from_slice(&body).unwrap();
+    assert_eq!((read.device_id, read.epoch), (device, epoch));
+    (read, n)
 }
 
 #[test]
@@ -118,9 +134,8 @@ fn a_damaged_log_entry_is_sent_as_unreadable_and_the_entries_after_it_as_they_ar
              UPDATE change_log SET payload = '{\"type\":\"receive\",\"qty\":' WHERE seq = 2;",
         )
         .unwrap();
-    let stored = crate::query::stored_entries(&f.store.conn, 0, 100).unwrap();
-    let json = serde_json::to_string(&stored).unwrap();
-    let read: Vec<aisle_domain::ChangeLogEntry> = serde_json::from_str(&json).unwrap();
+    let (body, _) = pushed(&f, (0, 100), 100);
+    let read = body.entries;
     assert_eq!(read.len(), 3);
     assert_eq!((&read[0], &read[2]), (&typed[0], &typed[2]));
     assert_eq!((read[1].op_id, read[1].seq), (typed[1].op_id, typed[1].seq));
