@@ -332,10 +332,11 @@ fn one_device(backend: Backend, dir: &Path) {
     let [
         mut pull,
         mut bare_rows,
+        mut push_rows,
         mut pull_rows,
         mut pull_floor_x,
         mut pull_over,
-    ]: [Series; 5] = Default::default();
+    ]: [Series; 6] = Default::default();
     let mut pages = 0;
     for round in 0..n {
         // Everyone up to date first, so each timed sync does only its own step's work.
@@ -361,7 +362,7 @@ fn one_device(backend: Backend, dir: &Path) {
         let start = log_end(&c);
         c.receive_on_plates_from(round as u64 * 10_000, 10_000);
         let base_rows = bare_insert(dir, &c, start);
-        c.sync();
+        let (_, plates_pushed) = timed(|| c.sync());
         let device_copy = dir.join(format!("device-floor-{round}.db"));
         snapshot(&b.path, &device_copy);
         let (rows, r) = timed(|| b.sync());
@@ -372,6 +373,7 @@ fn one_device(backend: Backend, dir: &Path) {
         push.add(p, base);
         pull.add(q, base);
         bare_rows.add(base_rows, base_rows);
+        push_rows.add(plates_pushed, base_rows);
         pull_rows.add(r, base_rows);
         pull_floor_x.add(f, base_rows);
         pull_over.add(r, f);
@@ -407,6 +409,10 @@ fn one_device(backend: Backend, dir: &Path) {
         bare_rows.row(
             "bare SQLite insert of 10,000 receipts onto 10,000 new plates (the next rows' baseline)"
         )
+    );
+    println!(
+        "{}",
+        push_rows.row("push of those 10,000 receipts onto new plates (10,000 stock keys)")
     );
     println!(
         "{}",

@@ -19,13 +19,19 @@ impl std::fmt::Display for BooksMismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "item {} at {} lot {:?}: ledger says {}, stock says {}",
-            self.item_id, self.location_id, self.lot, self.ledger, self.stock
-        )
+            "item {} at {} lot {:?}: ",
+            self.item_id, self.location_id, self.lot
+        )?;
+        if self.ledger == 0 && self.stock == 0 {
+            write!(f, "a line of nothing is kept (an emptied line is removed)")
+        } else {
+            write!(f, "ledger says {}, stock says {}", self.ledger, self.stock)
+        }
     }
 }
 
-/// Every stock line whose quantity is not the sum of its ledger rows.
+/// Every stock line whose quantity is not the sum of its ledger rows, and every line of nothing
+/// (an emptied key's line is removed in the transaction that empties it).
 pub fn ledger_against_stock(conn: &dyn Db) -> Result<Vec<BooksMismatch>> {
     conn.rows(
         "WITH l AS (SELECT item_id, location_id, lot, expiry, plate_id, CAST(SUM(qty) AS BIGINT) AS qty FROM ledger
@@ -35,7 +41,7 @@ pub fn ledger_against_stock(conn: &dyn Db) -> Result<Vec<BooksMismatch>> {
          FROM l FULL OUTER JOIN stock s
            ON s.item_id = l.item_id AND s.location_id = l.location_id AND s.lot = l.lot
           AND s.expiry = l.expiry AND s.plate_id = l.plate_id
-         WHERE COALESCE(l.qty, 0) <> COALESCE(s.qty, 0)",
+         WHERE COALESCE(l.qty, 0) <> COALESCE(s.qty, 0) OR s.qty = 0",
         &[],
         |r| {
             Ok(BooksMismatch {

@@ -174,6 +174,22 @@ fn master_data_operations_and_the_audit_agree_on_both_backends() {
         .unwrap();
         assert_eq!(stock_of(db, &key), None);
         assert!(audit::ledger_against_stock(db).unwrap().is_empty());
+        // A line of nothing kept after its key was emptied is found too.
+        let (item, loc, lot, expiry, plate) = crate::effects::key_columns(&key);
+        db.exec(
+            "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+            args![item, loc, lot, expiry, plate],
+        )
+        .unwrap();
+        let found = audit::ledger_against_stock(db).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].to_string().contains("line of nothing"),
+            "{}",
+            found[0]
+        );
+        db.exec("DELETE FROM stock WHERE qty = 0", &[]).unwrap();
+        assert!(audit::ledger_against_stock(db).unwrap().is_empty());
 
         // The ledger cannot be edited, and stock changed behind its back is found.
         assert!(db.exec("UPDATE ledger SET qty = qty + 1", &[]).is_err());
