@@ -151,6 +151,22 @@ fn master_data_operations_and_the_audit_agree_on_both_backends() {
         )
         .unwrap();
         assert_eq!(load_plates(db, "code = ?1", args![code]).unwrap(), plates);
+        // So does a receipt onto another id with that code; the stock still goes where it went.
+        let stranger = StockKey {
+            plate: Some(PlateId::new()),
+            ..key.clone()
+        };
+        let Operation::Receive(r) = &receive else {
+            unreachable!()
+        };
+        let onto_stranger = Operation::Receive(Receive {
+            key: stranger.clone(),
+            qty: 1,
+            ..r.clone()
+        });
+        assert!(apply(db, OpId::new(), &onto_stranger).unwrap().is_empty());
+        assert_eq!(load_plates(db, "code = ?1", args![code]).unwrap(), plates);
+        assert_eq!(stock_of(db, &stranger), Some(1));
 
         let take = Operation::Adjust(aisle_domain::op::Adjust {
             key: key.clone(),

@@ -109,16 +109,19 @@ pub fn apply_deltas(conn: &dyn Db, op_id: &str, deltas: &[Delta]) -> Result<Vec<
     Ok(negative)
 }
 
-/// Creates the plate with this id where it now is, or moves it there. A code that is already
-/// another plate's keeps that plate (the server raises a `plate_conflict` for it).
+/// Leaves `plate` (`code`) at `location`, in that location's warehouse: the rule of
+/// [`crate::master::place_plate_row`] in one statement. Nothing when the location is unknown or
+/// the code is another plate's (that plate keeps it; the server raises a `plate_conflict`); else
+/// the plate is created or moved. One statement, not three: on PostgreSQL each was a round trip
+/// per plate received (docs/PERFORMANCE.md, session 19).
 fn place_plate(conn: &dyn Db, plate: PlateId, code: &str, location: LocationId) -> Result<()> {
-    let warehouse: Option<String> = conn.value(
-        "SELECT warehouse_id FROM locations WHERE id = ?1",
-        args![location],
+    conn.exec(
+        "INSERT INTO plates (id, code, warehouse_id, location_id)
+         SELECT ?1, ?2, l.warehouse_id, l.id FROM locations l
+         WHERE l.id = ?3 AND NOT EXISTS (SELECT 1 FROM plates p WHERE p.code = ?2 AND p.id <> ?1)
+         ON CONFLICT (id) DO UPDATE SET warehouse_id = excluded.warehouse_id, location_id = excluded.location_id",
+        args![plate, code, location],
     )?;
-    if let Some(warehouse) = warehouse {
-        crate::master::place_plate_row(conn, plate, code, &warehouse, Some(location))?;
-    }
     Ok(())
 }
 
