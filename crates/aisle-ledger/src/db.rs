@@ -274,6 +274,26 @@ pub trait Db {
 /// Rows per `INSERT` statement of [`insert_many`].
 const ROWS_PER_INSERT: usize = 100;
 
+/// A `VALUES` list of `rows` tuples of `width` numbered parameters (`(?1, ?2), (?3, ?4)`).
+pub fn values_list(rows: usize, width: usize) -> String {
+    values_list_led(rows, width, |_| String::new())
+}
+
+/// [`values_list`] with each tuple opened by `lead(n)`, `n` being the number before the tuple's
+/// first parameter (an expression over the tuple's own parameters, with its trailing `", "`).
+pub fn values_list_led(rows: usize, width: usize, lead: impl Fn(usize) -> String) -> String {
+    (0..rows)
+        .map(|r| {
+            let first = r * width;
+            let marks: Vec<String> = (first + 1..=first + width)
+                .map(|i| format!("?{i}"))
+                .collect();
+            format!("({}{})", lead(first), marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// [`Db::insert_rows`] as multi-row `INSERT` statements, for every backend.
 pub fn insert_many<D: Db + ?Sized>(
     db: &D,
@@ -291,18 +311,10 @@ pub fn insert_many<D: Db + ?Sized>(
     // Every full statement has the same text (prepared once, from the statement cache); only
     // the last may be shorter.
     let sql = |n: usize| {
-        let tuples: Vec<String> = (0..n)
-            .map(|r| {
-                let row: Vec<String> = (1..=columns.len())
-                    .map(|c| format!("?{}", r * columns.len() + c))
-                    .collect();
-                format!("({})", row.join(", "))
-            })
-            .collect();
         format!(
             "INSERT INTO {table} ({}) VALUES {}",
             columns.join(", "),
-            tuples.join(", ")
+            values_list(n, columns.len())
         )
     };
     let full_rows = ROWS_PER_INSERT.min(rows.len());

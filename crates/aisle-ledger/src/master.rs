@@ -235,12 +235,6 @@ pub fn upsert_plates(conn: &dyn Db, plates: &[LicensePlate]) -> Result<()> {
     let mut plates: Vec<&LicensePlate> = plates.iter().collect();
     plates.sort_unstable_by_key(|p| p.id);
     for chunk in plates.chunks(PLATES_PER_STATEMENT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = 4 * i;
-                format!("(?{}, ?{}, ?{}, ?{})", n + 1, n + 2, n + 3, n + 4)
-            })
-            .collect();
         let values: Vec<Value> = chunk
             .iter()
             .flat_map(|p| {
@@ -259,7 +253,7 @@ pub fn upsert_plates(conn: &dyn Db, plates: &[LicensePlate]) -> Result<()> {
                  SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES {}) AS v
                  WHERE NOT EXISTS (SELECT 1 FROM plates p WHERE p.code = v.column2 AND p.id <> v.column1)
                  ON CONFLICT (id) DO UPDATE SET warehouse_id = excluded.warehouse_id, location_id = excluded.location_id",
-                rows.join(", ")
+                crate::db::values_list(chunk.len(), 4)
             ),
             &values,
         )?;

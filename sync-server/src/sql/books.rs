@@ -21,7 +21,7 @@ use aisle_domain::OpId;
 use aisle_domain::ledger::{Delta, StockKey};
 use aisle_domain::said;
 use aisle_ledger::args;
-use aisle_ledger::db::{Db, DbExt, Value};
+use aisle_ledger::db::{Db, DbExt, Value, values_list, values_list_led};
 use aisle_ledger::effects::{key_columns, key_from_row};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -176,25 +176,19 @@ impl PendingBooks {
         )?;
         let stock = std::mem::take(&mut *self.stock.borrow_mut());
         let now = stock_now(tx, &stock)?;
-        let changes: Vec<Vec<Value>> = stock
-            .iter()
-            .map(|(key, t)| {
+        let keys: Vec<(&StockKey, &Touch)> = stock.iter().collect();
+        for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+            let mut values = Vec::with_capacity(chunk.len() * 8);
+            for (key, t) in chunk {
                 let (item, loc, lot, expiry, plate) = key_columns(key);
-                let qty = now.get(key).copied().unwrap_or(0);
-                let mut row: Vec<Value> = [item, loc, lot, expiry, plate]
-                    .into_iter()
-                    .map(Value::Text)
-                    .collect();
-                row.extend([
+                values.extend([item, loc, lot, expiry, plate].into_iter().map(Value::Text));
+                values.extend([
                     Value::Int(t.seq as i64),
                     Value::Text(t.first_op.to_string()),
-                    Value::Int(qty),
+                    Value::Int(now.get(*key).copied().unwrap_or(0)),
                 ]);
-                row
-            })
-            .collect();
-        for chunk in changes.chunks(KEYS_PER_STATEMENT) {
-            let tuples = tuples(chunk.len(), 8, |n| {
+            }
+            let tuples = values_list_led(chunk.len(), 8, |n| {
                 format!(
                     "(SELECT warehouse_id FROM locations WHERE id = ?{}), ",
                     n + 2
@@ -206,26 +200,11 @@ impl PendingBooks {
                      VALUES {tuples}
                      ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq, qty = excluded.qty"
                 ),
-                &chunk.concat(),
+                &values,
             )?;
         }
         Ok(())
     }
-}
-
-/// `n` tuples of `width` numbered parameters for a `VALUES` list, each opened by `lead` of the
-/// number before its first parameter (empty for none).
-fn tuples(n: usize, width: usize, lead: impl Fn(usize) -> String) -> String {
-    (0..n)
-        .map(|r| {
-            let first = r * width;
-            let marks: Vec<String> = (first + 1..=first + width)
-                .map(|i| format!("?{i}"))
-                .collect();
-            format!("({}{})", lead(first), marks.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Adds each changed key's delta to `stock`, removes the keys it empties, and returns what every
@@ -254,7 +233,7 @@ fn stock_now(
                 "INSERT INTO stock (item_id, location_id, lot, expiry, plate_id, qty) VALUES {}
                  ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET qty = stock.qty + excluded.qty
                  RETURNING item_id, location_id, lot, expiry, plate_id, qty",
-                tuples(chunk.len(), 6, |_| String::new())
+                values_list(chunk.len(), 6)
             ),
             &values,
             |r| Ok((key_from_row(r, 0)?, r.get::<i64>(5)?)),
