@@ -447,7 +447,14 @@ impl WorkView for TxView<'_> {
     }
 
     fn plate_with_code(&self, code: &str) -> ViewResult<Option<PlateId>> {
-        SharedMaster(self.conn).plate_with_code(code)
+        match self.pending {
+            // The plates of the push's earlier entries are not written yet.
+            Some(p) => p
+                .plates
+                .with_code(self.conn, code)
+                .map_err(|e| ViewError(e.to_string())),
+            None => SharedMaster(self.conn).plate_with_code(code),
+        }
     }
 
     fn order_line(&self, line: OrderLineId) -> ViewResult<Option<WorkLine>> {

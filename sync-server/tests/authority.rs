@@ -60,6 +60,32 @@ async fn two_devices_receiving_onto_one_new_plate_end_with_one_plate() {
     );
 }
 
+both!(a_plate_made_earlier_in_the_same_push_keeps_its_code);
+/// A push's plates are written at its end (`sql::plates`): its later entries must still see
+/// them. An older app received onto a new pallet and then, under an id of its own, onto another
+/// pallet with the same label, in one push: the first plate keeps the code and the second
+/// receipt is a `plate_conflict`, as when the two arrive in separate pushes.
+async fn a_plate_made_earlier_in_the_same_push_keeps_its_code() {
+    let api = Api::new();
+    let mut old = Device::enrol(&api).await;
+    let code = "340299910000000049";
+    let (first, second) = (PlateId::new(), PlateId::new());
+    let e1 = old.entry("BOB", receive(&old.snap, 3, Some((first, code))));
+    let e2 = old.entry("BOB", receive(&old.snap, 2, Some((second, code))));
+    old.push_ok(&api, &[e1, e2]).await;
+    let conflicts = exceptions(&api, "plate_conflict").await;
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let fresh = Device::enrol(&api).await;
+    let labelled: Vec<&Value> = fresh.snap["plates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["code"] == code)
+        .collect();
+    assert_eq!(labelled.len(), 1, "{labelled:?}");
+    assert_eq!(labelled[0]["id"], json!(first), "{labelled:?}");
+}
+
 both!(work_the_server_may_not_apply_is_held_and_the_device_moves_on);
 async fn work_the_server_may_not_apply_is_held_and_the_device_moves_on() {
     let api = Api::new();

@@ -15,6 +15,7 @@
 //! before it (quadratic: 14 s for 10,000 operations on one key, and 50 such pushes at once never
 //! finished). SQLite does not mind, and gains the fewer statements too.
 
+use super::plates::PendingPlates;
 use crate::error::{StorageError, StorageResult};
 use crate::views::ReadMemo;
 use aisle_domain::OpId;
@@ -69,6 +70,8 @@ pub(crate) struct PendingBooks {
     received_at: std::cell::OnceCell<String>,
     /// What the push's entries read more than once.
     pub memo: ReadMemo,
+    /// The plates the push placed, and those it read.
+    pub plates: PendingPlates,
 }
 
 impl PendingBooks {
@@ -130,9 +133,10 @@ impl PendingBooks {
             .collect()
     }
 
-    /// Writes everything gathered: log rows, ledger rows, stock, and `stock_changes`.
+    /// Writes everything gathered: plates, log rows, ledger rows, stock, and `stock_changes`.
     pub fn flush(&self, tx: &dyn Db) -> StorageResult<()> {
         self.memo.clear();
+        self.plates.flush(tx)?;
         self.next_seq.set(None);
         let log = std::mem::take(&mut *self.log.borrow_mut());
         if !log.is_empty() {

@@ -175,6 +175,9 @@ impl SyncEngine for SqlStorage {
         let books = PendingBooks::default();
         let ids: Vec<OpId> = entries.iter().map(|e| e.op_id).collect();
         let logged = strays::logged_before(&tx, &ids)?;
+        books
+            .plates
+            .read_ahead(&tx, entries.iter().map(|e| &e.op))?;
         let mut this_push = std::collections::HashSet::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
             if e.seq == 0 {
@@ -448,14 +451,8 @@ impl SqlStorage {
             };
             drafts.extend(reconcile::assess(&applied, &view, &self.rules)?);
             books.add(e.op_id, server_seq, applied.op.effects());
-            place_plates(tx, &applied.op).map_err(|err| match err {
-                failed if failed.is_foreign_key_violation() => StorageError::Internal(format!(
-                    "operation #{} ({}) of device {} refers to master data this server does not have: {failed}",
-                    e.seq,
-                    e.op.kind(),
-                    e.device_id
-                )),
-                other => other.into(),
+            books.plates.place(tx, &applied.op, |loc| {
+                Ok(WorkView::location(&view, loc)?.map(|(warehouse, _)| warehouse))
             })?;
             self.track_work(tx, &applied)?;
             if let Operation::Return(r) = &e.op {

@@ -14,6 +14,7 @@ mod conns;
 mod copy;
 pub use copy::CopyReport;
 mod engine;
+mod plates;
 mod pull;
 mod read;
 mod strays;
@@ -33,7 +34,7 @@ use crate::storage::{
 use crate::tasks;
 use crate::tasks::TaskLine;
 use crate::views::TxView;
-use aisle_domain::admission::{self, Admission, Verdict};
+use aisle_domain::admission::{self, Admission, Verdict, WorkView};
 use aisle_domain::import::{
     ImportError, RowError, WorkRow, parse_costs, parse_item_warehouses, parse_orders,
     parse_receipts, parse_supplier_items, parse_suppliers,
@@ -47,7 +48,7 @@ use aisle_domain::said::Said;
 use aisle_domain::{DeviceId, ItemId, OpId, OrderLineId, ReceiptLineId, TaskId, WarehouseId};
 use aisle_ledger::args;
 use aisle_ledger::db::{Db, DbExt, Row, ToValue, Value};
-use aisle_ledger::effects::{key_from_row, none_if_empty, place_plates};
+use aisle_ledger::effects::{key_from_row, none_if_empty};
 use aisle_ledger::master::{
     import_items_into, import_locations_into, import_warehouses_into, load_item, load_items,
     load_location, load_locations, load_plates, load_warehouses, upsert_item, upsert_location,

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// Runs `body` on a fresh SQLite file and a fresh PostgreSQL database.
-fn on_both(body: impl Fn(Arc<SqlStorage>)) {
+pub(super) fn on_both(body: impl Fn(Arc<SqlStorage>)) {
     let dir = tempfile::tempdir().unwrap();
     eprintln!("on SQLite");
     body(Arc::new(SqlStorage::open(dir.path().join("s.db")).unwrap()));
@@ -72,7 +72,7 @@ fn enrolled(storage: &SqlStorage, name: &str) -> DeviceRecord {
 }
 
 /// Where demo stock is received in WH1: the warehouse, its dock, and two items.
-fn dock_and_items(storage: &SqlStorage) -> (WarehouseId, LocationId, Vec<ItemId>) {
+pub(super) fn dock_and_items(storage: &SqlStorage) -> (WarehouseId, LocationId, Vec<ItemId>) {
     let conn = storage.read().unwrap();
     let (wh, dock) = conn
         .one(
