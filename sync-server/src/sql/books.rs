@@ -18,16 +18,16 @@
 use super::plates::PendingPlates;
 use crate::error::{StorageError, StorageResult};
 use crate::views::ReadMemo;
-use aisle_domain::OpId;
 use aisle_domain::ledger::{Delta, StockKey};
 use aisle_domain::said;
+use aisle_domain::{LocationId, OpId};
 use aisle_ledger::args;
-use aisle_ledger::db::{Db, DbExt, Value, values_list, values_list_led};
+use aisle_ledger::db::{Db, DbExt, Value, values_list};
 use aisle_ledger::effects::{key_columns, key_from_row};
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Stock keys written per statement by a push's flush (at most 8 values a key: well within
+/// Stock keys written per statement by a push's flush (at most 9 values a key: well within
 /// either database's limit on a statement's parameters).
 const KEYS_PER_STATEMENT: usize = 500;
 
@@ -180,11 +180,19 @@ impl PendingBooks {
         )?;
         let stock = std::mem::take(&mut *self.stock.borrow_mut());
         let now = stock_now(tx, &stock)?;
+        let warehouses = warehouses_of(tx, stock.keys().map(|k| k.location))?;
         let keys: Vec<(&StockKey, &Touch)> = stock.iter().collect();
         for chunk in keys.chunks(KEYS_PER_STATEMENT) {
-            let mut values = Vec::with_capacity(chunk.len() * 8);
+            let mut values = Vec::with_capacity(chunk.len() * 9);
             for (key, t) in chunk {
+                let warehouse = warehouses.get(&key.location).ok_or_else(|| {
+                    StorageError::Internal(format!(
+                        "a push changed stock at location {}, which this server does not have",
+                        key.location
+                    ))
+                })?;
                 let (item, loc, lot, expiry, plate) = key_columns(key);
+                values.push(Value::Text(warehouse.clone()));
                 values.extend([item, loc, lot, expiry, plate].into_iter().map(Value::Text));
                 values.extend([
                     Value::Int(t.seq as i64),
@@ -192,23 +200,45 @@ impl PendingBooks {
                     Value::Int(now.get(*key).copied().unwrap_or(0)),
                 ]);
             }
-            let tuples = values_list_led(chunk.len(), 8, |n| {
-                format!(
-                    "(SELECT warehouse_id FROM locations WHERE id = ?{}), ",
-                    n + 2
-                )
-            });
             tx.exec(
                 &format!(
                     "INSERT INTO stock_changes (warehouse_id, item_id, location_id, lot, expiry, plate_id, seq, first_op, qty)
-                     VALUES {tuples}
-                     ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq, qty = excluded.qty"
+                     VALUES {}
+                     ON CONFLICT (item_id, location_id, lot, expiry, plate_id) DO UPDATE SET seq = excluded.seq, qty = excluded.qty",
+                    values_list(chunk.len(), 9)
                 ),
                 &values,
             )?;
         }
         Ok(())
     }
+}
+
+/// The warehouse of each of `locations`, a few to a query: `stock_changes` rows carry it. (A
+/// subquery per row in the statement was about a third of writing them; docs/PERFORMANCE.md,
+/// session 20.)
+fn warehouses_of(
+    tx: &dyn Db,
+    locations: impl Iterator<Item = LocationId>,
+) -> StorageResult<HashMap<LocationId, String>> {
+    let locations: BTreeSet<LocationId> = locations.collect();
+    let locations: Vec<Value> = locations
+        .into_iter()
+        .map(|l| Value::Text(l.to_string()))
+        .collect();
+    let mut out = HashMap::with_capacity(locations.len());
+    for chunk in locations.chunks(LOOKUPS_PER_QUERY) {
+        let rows = tx.rows(
+            &format!(
+                "SELECT id, warehouse_id FROM locations WHERE id IN {}",
+                values_list(1, chunk.len())
+            ),
+            chunk,
+            |r| Ok((r.get::<LocationId>(0)?, r.get::<String>(1)?)),
+        )?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// Adds each changed key's delta to `stock`, removes the keys it empties, and returns what every
@@ -271,4 +301,63 @@ fn stock_now(
         }
     }
     Ok(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::on_both;
+    use super::*;
+    use crate::storage::Administration;
+    use aisle_domain::ItemId;
+
+    /// A flush that changes stock in two warehouses (a server operation may) gives each
+    /// `stock_changes` row its own location's warehouse: pulls are per warehouse, so a row under
+    /// the other one would never reach the devices that hold that stock.
+    #[test]
+    fn each_changed_key_is_pulled_in_its_own_warehouse() {
+        on_both(|storage| {
+            storage.load_demo(1, 5).unwrap();
+            let tx = storage.write().unwrap();
+            let places: Vec<(LocationId, String)> = tx
+                .rows(
+                    "SELECT l.id, w.code FROM locations l JOIN warehouses w ON w.id = l.warehouse_id
+                     WHERE l.id IN (SELECT MIN(id) FROM locations GROUP BY warehouse_id)",
+                    &[],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert!(places.len() >= 2, "the demo has two warehouses: {places:?}");
+            let item: ItemId = tx
+                .one("SELECT MIN(id) FROM items", &[], |r| r.get(0))
+                .unwrap();
+            let books = PendingBooks::default();
+            let deltas = places
+                .iter()
+                .map(|(loc, _)| Delta {
+                    key: StockKey::loose(item, *loc),
+                    qty: 3,
+                })
+                .collect();
+            books.add(OpId::new(), 1_000_000, deltas);
+            books.flush(&tx).unwrap();
+            let wrong: Vec<(String, String)> = tx
+                .rows(
+                    "SELECT c.location_id, c.warehouse_id FROM stock_changes c
+                     JOIN locations l ON l.id = c.location_id
+                     WHERE c.seq = 1000000 AND c.warehouse_id <> l.warehouse_id",
+                    &[],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert!(wrong.is_empty(), "rows under another warehouse: {wrong:?}");
+            let written: i64 = tx
+                .one(
+                    "SELECT COUNT(*) FROM stock_changes WHERE seq = 1000000",
+                    &[],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(written as usize, places.len());
+        });
+    }
 }
