@@ -276,19 +276,13 @@ const ROWS_PER_INSERT: usize = 100;
 
 /// A `VALUES` list of `rows` tuples of `width` numbered parameters (`(?1, ?2), (?3, ?4)`).
 pub fn values_list(rows: usize, width: usize) -> String {
-    values_list_led(rows, width, |_| String::new())
-}
-
-/// [`values_list`] with each tuple opened by `lead(n)`, `n` being the number before the tuple's
-/// first parameter (an expression over the tuple's own parameters, with its trailing `", "`).
-pub fn values_list_led(rows: usize, width: usize, lead: impl Fn(usize) -> String) -> String {
     (0..rows)
         .map(|r| {
             let first = r * width;
             let marks: Vec<String> = (first + 1..=first + width)
                 .map(|i| format!("?{i}"))
                 .collect();
-            format!("({}{})", lead(first), marks.join(", "))
+            format!("({})", marks.join(", "))
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -62,27 +62,30 @@ impl PendingPlates {
             .filter(|id| !self.by_id.borrow().contains_key(id))
             .collect();
         for chunk in ids.chunks(LOOKUPS_PER_QUERY) {
-            self.by_id
-                .borrow_mut()
-                .extend(chunk.iter().map(|id| (*id, None)));
             let values: Vec<Value> = chunk.iter().map(|id| Value::Text(id.to_string())).collect();
             self.read(tx, "id", &values)?;
+            let mut by_id = self.by_id.borrow_mut();
+            chunk.iter().for_each(|id| {
+                by_id.entry(*id).or_insert(None);
+            });
         }
         let codes: Vec<&str> = codes
             .into_iter()
             .filter(|c| !self.by_code.borrow().contains_key(*c))
             .collect();
         for chunk in codes.chunks(LOOKUPS_PER_QUERY) {
-            self.by_code
-                .borrow_mut()
-                .extend(chunk.iter().map(|c| (c.to_string(), None)));
             let values: Vec<Value> = chunk.iter().map(|c| Value::Text(c.to_string())).collect();
             self.read(tx, "code", &values)?;
+            let mut by_code = self.by_code.borrow_mut();
+            chunk.iter().for_each(|c| {
+                by_code.entry(c.to_string()).or_insert(None);
+            });
         }
         Ok(())
     }
 
-    /// Reads the plates whose `column` is one of `values`, and knows them.
+    /// Reads the plates whose `column` is one of `values`, and knows them. The callers then mark
+    /// what was not found as absent: only after a read that succeeded.
     fn read(&self, tx: &dyn Db, column: &str, values: &[Value]) -> StorageResult<()> {
         let marks = values_list(1, values.len());
         let found = load_plates(tx, &format!("{column} IN {marks}"), values)?;
@@ -100,18 +103,20 @@ impl PendingPlates {
         if let Some(known) = self.by_code.borrow().get(code) {
             return Ok(*known);
         }
-        self.by_code.borrow_mut().insert(code.to_string(), None);
         self.read(tx, "code", &[Value::Text(code.to_string())])?;
-        Ok(self.by_code.borrow().get(code).copied().flatten())
+        Ok(*self
+            .by_code
+            .borrow_mut()
+            .entry(code.to_string())
+            .or_insert(None))
     }
 
     fn plate(&self, tx: &dyn Db, id: PlateId) -> StorageResult<Option<LicensePlate>> {
         if let Some(known) = self.by_id.borrow().get(&id) {
             return Ok(known.clone());
         }
-        self.by_id.borrow_mut().insert(id, None);
         self.read(tx, "id", &[Value::Text(id.to_string())])?;
-        Ok(self.by_id.borrow().get(&id).cloned().flatten())
+        Ok(self.by_id.borrow_mut().entry(id).or_insert(None).clone())
     }
 
     /// Where `op` leaves the plates it names, as [`aisle_ledger::effects::place_plates`] would

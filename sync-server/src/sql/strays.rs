@@ -18,12 +18,11 @@ pub(super) type Logged = HashMap<OpId, (String, i64)>;
 pub(super) fn logged_before(tx: &dyn Db, ids: &[OpId]) -> StorageResult<Logged> {
     let mut out = Logged::new();
     for chunk in ids.chunks(LOOKUPS_PER_QUERY) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
         let values: Vec<Value> = chunk.iter().map(|op| Value::Text(op.to_string())).collect();
         let rows = tx.rows(
             &format!(
-                "SELECT op_id, device_id, device_seq FROM ops WHERE op_id IN ({})",
-                marks.join(", ")
+                "SELECT op_id, device_id, device_seq FROM ops WHERE op_id IN {}",
+                aisle_ledger::db::values_list(1, chunk.len())
             ),
             &values,
             |r| Ok((r.get::<OpId>(0)?, (r.get::<String>(1)?, r.get::<i64>(2)?))),
