@@ -1,8 +1,9 @@
 //! The books audit (`aisle-server audit`): per warehouse, on-hand stock equals the sum of the
 //! ledger, and the ledger equals the effects of the applied operations (each logged operation's
 //! ledger rows are exactly its effects; a held operation has none; no ledger row belongs to no
-//! operation), and what state pulls send (`stock_changes`) equals stock. A mismatch is a bug or
-//! tampering, never a warehouse event: exceptions are where warehouse events go.
+//! operation), and what state pulls send (`stock_changes`) equals stock, each key under its
+//! location's warehouse. A mismatch is a bug or tampering, never a warehouse event: exceptions are
+//! where warehouse events go.
 
 use crate::error::StorageResult;
 use aisle_domain::ledger::{StockKey, net};
@@ -78,6 +79,19 @@ fn pulled_against_stock(conn: &dyn Db) -> StorageResult<Vec<(StockKey, Option<i6
         ),
         &[],
         |r| Ok((key_from_row(r, 0)?, r.get(5)?, r.get(6)?)),
+    )?)
+}
+
+/// Keys whose `stock_changes` row is filed under another warehouse than its location's (or under a
+/// location this server does not have): pulls are per warehouse, so the devices that hold that
+/// stock would never be sent it. The key and the warehouse it is filed under.
+fn pulled_elsewhere(conn: &dyn Db) -> StorageResult<Vec<(StockKey, String)>> {
+    Ok(conn.rows(
+        "SELECT c.item_id, c.location_id, c.lot, c.expiry, c.plate_id, c.warehouse_id
+         FROM stock_changes c LEFT JOIN locations l ON l.id = c.location_id
+         WHERE l.warehouse_id IS NULL OR l.warehouse_id <> c.warehouse_id",
+        &[],
+        |r| Ok((key_from_row(r, 0)?, r.get(5)?)),
     )?)
 }
 
@@ -216,6 +230,18 @@ pub(crate) fn audit(conn: &dyn Db) -> StorageResult<BooksAudit> {
             wh,
             format!(
                 "{}: pulls send {pulled}, stock holds {on_hand}",
+                describe(&key)
+            ),
+        );
+    }
+    for (key, filed) in pulled_elsewhere(conn)? {
+        let wh = wh_of(&key.location.to_string());
+        let filed = codes.get(&filed).cloned().unwrap_or(filed);
+        problem(
+            &mut books,
+            wh,
+            format!(
+                "{}: pulls send it to the devices of warehouse {filed}, not of its location's",
                 describe(&key)
             ),
         );

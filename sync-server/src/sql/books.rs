@@ -358,6 +358,30 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!(written as usize, places.len());
+
+            // The books audit says so when a row is filed under another warehouse.
+            let elsewhere = |tx: &dyn Db| -> Vec<String> {
+                crate::books::audit(tx)
+                    .unwrap()
+                    .warehouses
+                    .into_iter()
+                    .flat_map(|w| w.problems)
+                    .filter(|p| p.contains("pulls send it to the devices of warehouse"))
+                    .collect()
+            };
+            assert!(elsewhere(&tx).is_empty(), "{:?}", elsewhere(&tx));
+            tx.exec(
+                "UPDATE stock_changes SET warehouse_id = (SELECT warehouse_id FROM locations WHERE id = ?1)
+                 WHERE seq = 1000000 AND location_id = ?2",
+                &[
+                    Value::Text(places[0].0.to_string()),
+                    Value::Text(places[1].0.to_string()),
+                ],
+            )
+            .unwrap();
+            let found = elsewhere(&tx);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].contains(&places[0].1), "{found:?}");
         });
     }
 }
