@@ -61,36 +61,43 @@ impl PendingPlates {
             .into_iter()
             .filter(|id| !self.by_id.borrow().contains_key(id))
             .collect();
-        for chunk in ids.chunks(LOOKUPS_PER_QUERY) {
-            let values: Vec<Value> = chunk.iter().map(|id| Value::Text(id.to_string())).collect();
-            self.read(tx, "id", &values)?;
-            let mut by_id = self.by_id.borrow_mut();
-            chunk.iter().for_each(|id| {
-                by_id.entry(*id).or_insert(None);
-            });
-        }
+        self.look_up(tx, "id", &ids, |id| self.absent_id(id))?;
         let codes: Vec<&str> = codes
             .into_iter()
             .filter(|c| !self.by_code.borrow().contains_key(*c))
             .collect();
-        for chunk in codes.chunks(LOOKUPS_PER_QUERY) {
-            let values: Vec<Value> = chunk.iter().map(|c| Value::Text(c.to_string())).collect();
-            self.read(tx, "code", &values)?;
-            let mut by_code = self.by_code.borrow_mut();
-            chunk.iter().for_each(|c| {
-                by_code.entry(c.to_string()).or_insert(None);
-            });
+        self.look_up(tx, "code", &codes, |c| self.absent_code(c))
+    }
+
+    /// Reads the plates whose `column` is one of `keys`, a few queries for many, and knows them;
+    /// then `looked_up` marks each key as read (one no plate has stays absent). Marked only after
+    /// a read that succeeded.
+    fn look_up<K: ToString>(
+        &self,
+        tx: &dyn Db,
+        column: &str,
+        keys: &[K],
+        looked_up: impl Fn(&K),
+    ) -> StorageResult<()> {
+        for chunk in keys.chunks(LOOKUPS_PER_QUERY) {
+            let values: Vec<Value> = chunk.iter().map(|k| Value::Text(k.to_string())).collect();
+            let marks = values_list(1, values.len());
+            let found = load_plates(tx, &format!("{column} IN {marks}"), &values)?;
+            found.into_iter().for_each(|p| self.know(p));
+            chunk.iter().for_each(&looked_up);
         }
         Ok(())
     }
 
-    /// Reads the plates whose `column` is one of `values`, and knows them. The callers then mark
-    /// what was not found as absent: only after a read that succeeded.
-    fn read(&self, tx: &dyn Db, column: &str, values: &[Value]) -> StorageResult<()> {
-        let marks = values_list(1, values.len());
-        let found = load_plates(tx, &format!("{column} IN {marks}"), values)?;
-        found.into_iter().for_each(|p| self.know(p));
-        Ok(())
+    fn absent_id(&self, id: &PlateId) {
+        self.by_id.borrow_mut().entry(*id).or_insert(None);
+    }
+
+    fn absent_code(&self, code: &str) {
+        self.by_code
+            .borrow_mut()
+            .entry(code.to_string())
+            .or_insert(None);
     }
 
     fn know(&self, p: LicensePlate) {
@@ -103,20 +110,16 @@ impl PendingPlates {
         if let Some(known) = self.by_code.borrow().get(code) {
             return Ok(*known);
         }
-        self.read(tx, "code", &[Value::Text(code.to_string())])?;
-        Ok(*self
-            .by_code
-            .borrow_mut()
-            .entry(code.to_string())
-            .or_insert(None))
+        self.look_up(tx, "code", &[code], |c| self.absent_code(c))?;
+        Ok(self.by_code.borrow().get(code).copied().flatten())
     }
 
     fn plate(&self, tx: &dyn Db, id: PlateId) -> StorageResult<Option<LicensePlate>> {
         if let Some(known) = self.by_id.borrow().get(&id) {
             return Ok(known.clone());
         }
-        self.read(tx, "id", &[Value::Text(id.to_string())])?;
-        Ok(self.by_id.borrow_mut().entry(id).or_insert(None).clone())
+        self.look_up(tx, "id", &[id], |id| self.absent_id(id))?;
+        Ok(self.by_id.borrow().get(&id).cloned().flatten())
     }
 
     /// Where `op` leaves the plates it names, as [`aisle_ledger::effects::place_plates`] would
