@@ -2,7 +2,9 @@
 //! a bare SQLite insert of the same entries measured in the same run (see docs/PERFORMANCE.md):
 //!
 //! 1. push of 10,000 operations from one device, including the server applying them (in rounds,
-//!    `AISLE_BENCH_ROUNDS`, default 3, each with its own baseline);
+//!    `AISLE_BENCH_ROUNDS`, default 3, each with its own baseline), beside its floor (the same log
+//!    and ledger rows written with nothing else to do) and, when both backends ran, PostgreSQL's
+//!    push against SQLite's;
 //! 2. pull of 10,000 operations by another device: on one stock key, and on 10,000 keys (plates:
 //!    10,000 stock rows, the state pull's worst case);
 //! 3. 50 devices pushing 2,000 operations each at once, then one device's pull and all 50 pulls
@@ -20,6 +22,8 @@
 use aisle_domain::PlateId;
 use aisle_domain::op::{ChangeLogEntry, Operation};
 use aisle_e2e::{Backend, Device, Server};
+use aisle_ledger::db::{Db, DbExt, PgConn, Value};
+use aisle_server::sql::{LEDGER_COLUMNS, LOG_COLUMNS};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -194,6 +198,51 @@ fn push_floor(copy: &Path, server_db: &Path) -> Duration {
     )
 }
 
+/// Where a PostgreSQL server's log and ledger end: the largest server number and ledger id.
+fn postgres_ends(url: &str) -> (i64, i64) {
+    let pg = PgConn::connect(url).unwrap();
+    pg.one(
+        "SELECT (SELECT COALESCE(MAX(server_seq), 0) FROM ops), (SELECT COALESCE(MAX(id), 0) FROM ledger)",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+/// The floor of a push on a PostgreSQL server (`url`, just after the push; `ends`: where its log
+/// and ledger ended before it, [`postgres_ends`]): the log and ledger rows the push added, read
+/// first, then written again by `COPY` (the fastest way PostgreSQL takes rows, and the server's
+/// own) into the same tables, under other operation ids and numbers, in a transaction rolled back.
+/// No admitting, no stock, no bookkeeping: what these tables cost PostgreSQL to write.
+fn push_floor_postgres(url: &str, ends: (i64, i64)) -> Duration {
+    const AWAY: i64 = 1_000_000_000_000;
+    let pg = PgConn::connect(url).unwrap();
+    let read = |sql: &str, width: usize, args: &[Value]| -> Vec<Vec<Value>> {
+        pg.rows(sql, args, |r| (0..width).map(|i| r.get(i)).collect())
+            .unwrap()
+    };
+    let log = read(
+        "SELECT server_seq + ?1, 'floor-' || op_id, device_id, device_seq + ?1, warehouse_id, op_type, received_at, entry, at, status
+         FROM ops WHERE server_seq > ?2 ORDER BY server_seq",
+        LOG_COLUMNS.len(),
+        &[Value::Int(AWAY), Value::Int(ends.0)],
+    );
+    let ledger = read(
+        "SELECT 'floor-' || op_id, item_id, location_id, lot, expiry, plate_id, qty
+         FROM ledger WHERE id > ?1 ORDER BY id",
+        LEDGER_COLUMNS.len(),
+        &[Value::Int(ends.1)],
+    );
+    assert!(!log.is_empty() && !ledger.is_empty());
+    pg.batch("BEGIN").unwrap();
+    let t = Instant::now();
+    pg.insert_rows("ops", &LOG_COLUMNS, log).unwrap();
+    pg.insert_rows("ledger", &LEDGER_COLUMNS, ledger).unwrap();
+    let took = t.elapsed();
+    pg.batch("ROLLBACK").unwrap();
+    took
+}
+
 /// The end of `d`'s change log.
 fn log_end(d: &Device) -> u64 {
     d.store
@@ -315,9 +364,37 @@ impl Series {
         )
     }
 
+    /// The median time, in seconds.
+    fn median(&self) -> f64 {
+        let mut secs = self.secs.clone();
+        secs.sort_by(f64::total_cmp);
+        secs[secs.len() / 2]
+    }
+
     /// The median ratio (range) alone.
     fn ratio(&mut self) -> String {
         spread(&mut self.ratios, "x")
+    }
+}
+
+/// Each backend's median push of 10,000 on one key, and its floor, in seconds: the issue's
+/// measure for PostgreSQL is its push against SQLite's in the same run.
+static PUSH_MEDIANS: std::sync::Mutex<Vec<(Backend, f64, f64)>> = std::sync::Mutex::new(Vec::new());
+
+/// When both backends ran: PostgreSQL's push, and its floor alone, against SQLite's push.
+fn compare_backends() {
+    let medians = PUSH_MEDIANS.lock().unwrap();
+    let of = |b: Backend| medians.iter().find(|m| m.0 == b).copied();
+    if let (Some((_, lite, _)), Some((_, pg, pg_floor))) =
+        (of(Backend::Sqlite), of(Backend::Postgres))
+    {
+        println!(
+            "## PostgreSQL against SQLite: the push of 10,000 on one key\n\n\
+             PostgreSQL's push {pg:.3} s is {:.2}x SQLite's {lite:.3} s; PostgreSQL writing its \
+             log and ledger rows alone (its floor, {pg_floor:.3} s) is {:.2}x SQLite's whole push.\n",
+            pg / lite,
+            pg_floor / lite
+        );
     }
 }
 
@@ -347,16 +424,22 @@ fn one_device(backend: Backend, dir: &Path) {
         a.receive_units(10_000);
         let base = bare_insert(dir, &a, start);
         let server_copy = dir.join(format!("server-floor-{round}.db"));
-        if sqlite {
+        let url = server.db.to_string_lossy().into_owned();
+        let ends = if sqlite {
             snapshot(&server.db, &server_copy);
-        }
+            (0, 0)
+        } else {
+            postgres_ends(&url)
+        };
         let (pushed, p) = timed(|| a.sync());
         assert_eq!(pushed.pushed, 10_000);
-        if sqlite {
-            let f = push_floor(&server_copy, &server.db);
-            push_floor_x.add(f, base);
-            push_over.add(p, f);
-        }
+        let f = if sqlite {
+            push_floor(&server_copy, &server.db)
+        } else {
+            push_floor_postgres(&url, ends)
+        };
+        push_floor_x.add(f, base);
+        push_over.add(p, f);
         let (pulled, q) = timed(|| b.sync());
         assert!(pulled.pulled >= 1);
         let start = log_end(&c);
@@ -391,15 +474,24 @@ fn one_device(backend: Backend, dir: &Path) {
         "{}",
         push.row("push: `aisle sync` of 10,000 entries, server logging, admitting, applying")
     );
-    if sqlite {
-        println!(
-            "{}; the push is {} of it |",
-            push_floor_x
-                .row("its log and ledger rows written by plain INSERTs into a copy of the server's database (the schema's floor)")
-                .trim_end_matches(" |"),
-            push_over.ratio()
-        );
-    }
+    let how = if sqlite {
+        "by plain INSERTs into a copy of the server's database"
+    } else {
+        "again by `COPY` into the server's database, rolled back"
+    };
+    println!(
+        "{}; the push is {} of it |",
+        push_floor_x
+            .row(&format!(
+                "its log and ledger rows written {how} (the schema's floor)"
+            ))
+            .trim_end_matches(" |"),
+        push_over.ratio()
+    );
+    PUSH_MEDIANS
+        .lock()
+        .unwrap()
+        .push((backend, push.median(), push_floor_x.median()));
     println!(
         "{}",
         pull.row("pull of those 10,000 (one stock key) by another device")
@@ -666,6 +758,7 @@ fn main() {
             step(backend, dir.path());
         }
     }
+    compare_backends();
     if history > 0 && steps.contains("long_history") {
         let dir = tempfile::tempdir().unwrap();
         long_history(dir.path(), history, wanted.contains("postgres"));

@@ -35,7 +35,7 @@ const KEYS_PER_STATEMENT: usize = 500;
 pub(super) const LOOKUPS_PER_QUERY: usize = 500;
 
 /// The columns of a log row, in the order [`PendingBooks::log`] takes their values.
-const LOG_COLUMNS: [&str; 10] = [
+pub const LOG_COLUMNS: [&str; 10] = [
     "server_seq",
     "op_id",
     "device_id",
@@ -46,6 +46,17 @@ const LOG_COLUMNS: [&str; 10] = [
     "entry",
     "at",
     "status",
+];
+
+/// The columns of a ledger row, as a push's flush writes them.
+pub const LEDGER_COLUMNS: [&str; 7] = [
+    "op_id",
+    "item_id",
+    "location_id",
+    "lot",
+    "expiry",
+    "plate_id",
+    "qty",
 ];
 
 #[derive(Debug)]
@@ -165,19 +176,7 @@ impl PendingBooks {
                     .collect()
             })
             .collect();
-        tx.insert_rows(
-            "ledger",
-            &[
-                "op_id",
-                "item_id",
-                "location_id",
-                "lot",
-                "expiry",
-                "plate_id",
-                "qty",
-            ],
-            ledger,
-        )?;
+        tx.insert_rows("ledger", &LEDGER_COLUMNS, ledger)?;
         let stock = std::mem::take(&mut *self.stock.borrow_mut());
         let now = stock_now(tx, &stock)?;
         let warehouses = warehouses_of(tx, stock.keys().map(|k| k.location))?;

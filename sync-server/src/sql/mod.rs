@@ -12,6 +12,7 @@ mod admin;
 pub(crate) mod books;
 mod conns;
 mod copy;
+pub use books::{LEDGER_COLUMNS, LOG_COLUMNS};
 pub use copy::CopyReport;
 mod engine;
 mod plates;
