@@ -221,15 +221,31 @@ fn push_floor_postgres(url: &str, ends: (i64, i64)) -> Duration {
         pg.rows(sql, args, |r| (0..width).map(|i| r.get(i)).collect())
             .unwrap()
     };
+    // Each column as read, from the server's own column lists: ids and numbers moved away.
+    let moved = |columns: &[&str]| -> String {
+        let each: Vec<String> = columns
+            .iter()
+            .map(|c| match *c {
+                "op_id" => "'floor-' || op_id".to_string(),
+                "server_seq" | "device_seq" => format!("{c} + ?1"),
+                c => c.to_string(),
+            })
+            .collect();
+        each.join(", ")
+    };
     let log = read(
-        "SELECT server_seq + ?1, 'floor-' || op_id, device_id, device_seq + ?1, warehouse_id, op_type, received_at, entry, at, status
-         FROM ops WHERE server_seq > ?2 ORDER BY server_seq",
+        &format!(
+            "SELECT {} FROM ops WHERE server_seq > ?2 ORDER BY server_seq",
+            moved(&LOG_COLUMNS)
+        ),
         LOG_COLUMNS.len(),
         &[Value::Int(AWAY), Value::Int(ends.0)],
     );
     let ledger = read(
-        "SELECT 'floor-' || op_id, item_id, location_id, lot, expiry, plate_id, qty
-         FROM ledger WHERE id > ?1 ORDER BY id",
+        &format!(
+            "SELECT {} FROM ledger WHERE id > ?1 ORDER BY id",
+            moved(&LEDGER_COLUMNS)
+        ),
         LEDGER_COLUMNS.len(),
         &[Value::Int(ends.1)],
     );
