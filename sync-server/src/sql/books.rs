@@ -152,8 +152,9 @@ impl PendingBooks {
         let log = std::mem::take(&mut *self.log.borrow_mut());
         if !log.is_empty() {
             tx.insert_rows("ops", &LOG_COLUMNS, log).map_err(|err| {
-                // A device's entries were checked before they were admitted (`strays`), so only
-                // a server operation can meet this.
+                // A push's first attempt, which does not look its operation ids up, meets this
+                // for an id logged before and is written again with them looked up (`strays`);
+                // otherwise only a server operation can.
                 if err.is_unique_violation() {
                     StorageError::Conflict(said!(
                         "sync.already_logged",

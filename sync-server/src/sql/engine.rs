@@ -160,6 +160,77 @@ impl SyncEngine for SqlStorage {
         entries: &[ChangeLogEntry],
         texts: &[Option<&str>],
     ) -> StorageResult<PushOutcome> {
+        // Almost every push carries only operation ids never logged, so it is first written
+        // without looking them up. Were one logged before, writing its log row breaks the log's
+        // unique operation id (or some other write breaks first), the attempt is rolled back
+        // whole, and the push is written again with the ids looked up, which sets such an entry
+        // aside: exactly-once rests on the log's unique index either way, and the attempt that
+        // commits is the careful one whenever the first could not.
+        match self.push_once(device, entries, texts, Lookup::Skip) {
+            // Refused for an entry's number or device, whatever the log holds: the careful
+            // attempt would refuse the same.
+            Err(e @ (StorageError::Gap { .. } | StorageError::Forbidden(_))) => Err(e),
+            Err(e) => {
+                tracing::info!(device = %device.id, error = %e, "push written again with its operation ids looked up");
+                self.push_once(device, entries, texts, Lookup::First)
+            }
+            done => done,
+        }
+    }
+
+    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullPage> {
+        self.pull_page(device, query)
+    }
+
+    fn snapshot(&self, device: &DeviceRecord) -> StorageResult<Snapshot> {
+        self.snapshot_for(device)
+    }
+
+    fn claim(
+        &self,
+        device: &DeviceRecord,
+        req: &aisle_proto::ClaimRequest,
+    ) -> StorageResult<Vec<aisle_proto::Lease>> {
+        let tx = self.write()?;
+        let out = crate::leases::claim(&tx, device, req, Utc::now())?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn reserve_sscc_block(
+        &self,
+        device: &DeviceRecord,
+        extension: u8,
+        prefix: &str,
+    ) -> StorageResult<aisle_domain::sscc::SsccBlock> {
+        let tx = self.write()?;
+        let block = inventory::reserve_sscc_block(&tx, device.id, extension, prefix)?;
+        tx.commit()?;
+        tracing::info!(device = %device.id, first = block.first, count = block.count, "SSCC block reserved");
+        Ok(block)
+    }
+}
+
+/// Whether a push looks up its operation ids before its first entry (see
+/// [`SyncEngine::push_as_sent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// Not at all: the log's unique index refuses an id logged before, and the push is
+    /// written again with [`Lookup::First`].
+    Skip,
+    First,
+}
+
+impl SqlStorage {
+    /// One attempt at a push, in one transaction: with `lookup` [`Lookup::First`], the operation
+    /// ids are looked up before the first entry, and one logged before is set aside.
+    fn push_once(
+        &self,
+        device: &DeviceRecord,
+        entries: &[ChangeLogEntry],
+        texts: &[Option<&str>],
+        lookup: Lookup,
+    ) -> StorageResult<PushOutcome> {
         let tx = self.write()?;
         let (durable, offset): (i64, Option<i64>) = tx.one(
             "SELECT durable_seq, clock_offset_s FROM devices WHERE id = ?1",
@@ -173,8 +244,13 @@ impl SyncEngine for SqlStorage {
         let mut expected = durable as u64 + 1;
         let (mut applied, mut duplicates) = (0u32, 0u32);
         let books = PendingBooks::default();
-        let ids: Vec<OpId> = entries.iter().map(|e| e.op_id).collect();
-        let logged = strays::logged_before(&tx, &ids)?;
+        let logged = match lookup {
+            Lookup::First => {
+                let ids: Vec<OpId> = entries.iter().map(|e| e.op_id).collect();
+                strays::logged_before(&tx, &ids)?
+            }
+            Lookup::Skip => strays::Logged::new(),
+        };
         books
             .plates
             .read_ahead(&tx, entries.iter().map(|e| &e.op))?;
@@ -292,40 +368,6 @@ impl SyncEngine for SqlStorage {
         })
     }
 
-    fn pull(&self, device: &DeviceRecord, query: &PullQuery) -> StorageResult<PullPage> {
-        self.pull_page(device, query)
-    }
-
-    fn snapshot(&self, device: &DeviceRecord) -> StorageResult<Snapshot> {
-        self.snapshot_for(device)
-    }
-
-    fn claim(
-        &self,
-        device: &DeviceRecord,
-        req: &aisle_proto::ClaimRequest,
-    ) -> StorageResult<Vec<aisle_proto::Lease>> {
-        let tx = self.write()?;
-        let out = crate::leases::claim(&tx, device, req, Utc::now())?;
-        tx.commit()?;
-        Ok(out)
-    }
-
-    fn reserve_sscc_block(
-        &self,
-        device: &DeviceRecord,
-        extension: u8,
-        prefix: &str,
-    ) -> StorageResult<aisle_domain::sscc::SsccBlock> {
-        let tx = self.write()?;
-        let block = inventory::reserve_sscc_block(&tx, device.id, extension, prefix)?;
-        tx.commit()?;
-        tracing::info!(device = %device.id, first = block.first, count = block.count, "SSCC block reserved");
-        Ok(block)
-    }
-}
-
-impl SqlStorage {
     /// An entry under a number this device's log already reached: true when it is the same
     /// entry again (a duplicate: the reply was lost); other content under that number is set
     /// aside with an exception (false), so the device's sync goes on.

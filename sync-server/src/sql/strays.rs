@@ -14,7 +14,8 @@ use std::collections::HashMap;
 /// Where an operation id is logged: the device and its sequence number there.
 pub(super) type Logged = HashMap<OpId, (String, i64)>;
 
-/// Which of `ids` the log holds already, and where. A few queries for a whole push.
+/// Which of `ids` the log holds already, and where. A few queries for a whole push, made only
+/// when its first attempt, without them, met an id logged before (`SyncEngine::push_as_sent`).
 pub(super) fn logged_before(tx: &dyn Db, ids: &[OpId]) -> StorageResult<Logged> {
     let mut out = Logged::new();
     for chunk in ids.chunks(LOOKUPS_PER_QUERY) {
