@@ -4,7 +4,7 @@
 //! 1. push of 10,000 operations from one device, including the server applying them (in rounds,
 //!    `AISLE_BENCH_ROUNDS`, default 3, each with its own baseline), beside its floor (the same log
 //!    and ledger rows written with nothing else to do) and, when both backends ran, PostgreSQL's
-//!    push against SQLite's;
+//!    push against SQLite's of the same round (the backends' rounds take turns);
 //! 2. pull of 10,000 operations by another device: on one stock key, and on 10,000 keys (plates:
 //!    10,000 stock rows, the state pull's worst case);
 //! 3. 50 devices pushing 2,000 operations each at once, then one device's pull and all 50 pulls
@@ -393,52 +393,67 @@ impl Series {
     }
 }
 
-/// Each backend's median push of 10,000 on one key, and its floor, in seconds: the issue's
-/// measure for PostgreSQL is its push against SQLite's in the same run.
-static PUSH_MEDIANS: std::sync::Mutex<Vec<(Backend, f64, f64)>> = std::sync::Mutex::new(Vec::new());
-
-/// When both backends ran: PostgreSQL's push, and its floor alone, against SQLite's push.
-fn compare_backends() {
-    let medians = PUSH_MEDIANS.lock().unwrap();
-    let of = |b: Backend| medians.iter().find(|m| m.0 == b).copied();
-    if let (Some((_, lite, _)), Some((_, pg, pg_floor))) =
-        (of(Backend::Sqlite), of(Backend::Postgres))
-    {
-        println!(
-            "## PostgreSQL against SQLite: the push of 10,000 on one key\n\n\
-             PostgreSQL's push {pg:.3} s is {:.2}x SQLite's {lite:.3} s; PostgreSQL writing its \
-             log and ledger rows alone (its floor, {pg_floor:.3} s) is {:.2}x SQLite's whole push.\n",
-            pg / lite,
-            pg_floor / lite
-        );
-    }
+/// Step 1 on one backend: its server and devices, kept between rounds, and its measures.
+struct OneDevice {
+    backend: Backend,
+    dir: std::path::PathBuf,
+    server: Server,
+    a: Device,
+    b: Device,
+    c: Device,
+    bare: Series,
+    push: Series,
+    push_floor_x: Series,
+    push_over: Series,
+    /// Each round's floor, in seconds, in round order.
+    floors: Vec<f64>,
+    pull: Series,
+    bare_rows: Series,
+    push_rows: Series,
+    pull_rows: Series,
+    pull_floor_x: Series,
+    pull_over: Series,
+    pages: u32,
 }
 
-fn one_device(backend: Backend, dir: &Path) {
-    let server = Server::with_demo_on(backend, dir, 50);
-    let mut a = Device::enrolled(dir, &server, "A", &server.url);
-    let mut b = Device::enrolled(dir, &server, "B", &server.url);
-    let mut c = Device::enrolled(dir, &server, "C", &server.url);
-    let n = rounds();
-    let sqlite = backend == Backend::Sqlite;
-    let [mut bare, mut push, mut push_floor_x, mut push_over]: [Series; 4] = Default::default();
-    let [
-        mut pull,
-        mut bare_rows,
-        mut push_rows,
-        mut pull_rows,
-        mut pull_floor_x,
-        mut pull_over,
-    ]: [Series; 6] = Default::default();
-    let mut pages = 0;
-    for round in 0..n {
+impl OneDevice {
+    fn start(backend: Backend, dir: &Path) -> Self {
+        let server = Server::with_demo_on(backend, dir, 50);
+        let a = Device::enrolled(dir, &server, "A", &server.url);
+        let b = Device::enrolled(dir, &server, "B", &server.url);
+        let c = Device::enrolled(dir, &server, "C", &server.url);
+        Self {
+            backend,
+            dir: dir.to_path_buf(),
+            server,
+            a,
+            b,
+            c,
+            bare: Series::default(),
+            push: Series::default(),
+            push_floor_x: Series::default(),
+            push_over: Series::default(),
+            floors: Vec::new(),
+            pull: Series::default(),
+            bare_rows: Series::default(),
+            push_rows: Series::default(),
+            pull_rows: Series::default(),
+            pull_floor_x: Series::default(),
+            pull_over: Series::default(),
+            pages: 0,
+        }
+    }
+
+    fn round(&mut self, round: usize) {
+        let (dir, server) = (self.dir.as_path(), &self.server);
+        let sqlite = self.backend == Backend::Sqlite;
         // Everyone up to date first, so each timed sync does only its own step's work.
-        for d in [&mut a, &mut b, &mut c] {
+        for d in [&mut self.a, &mut self.b, &mut self.c] {
             d.sync();
         }
-        let start = log_end(&a);
-        a.receive_units(10_000);
-        let base = bare_insert(dir, &a, start);
+        let start = log_end(&self.a);
+        self.a.receive_units(10_000);
+        let base = bare_insert(dir, &self.a, start);
         let server_copy = dir.join(format!("server-floor-{round}.db"));
         let url = server.db.to_string_lossy().into_owned();
         let ends = if sqlite {
@@ -447,94 +462,154 @@ fn one_device(backend: Backend, dir: &Path) {
         } else {
             postgres_ends(&url)
         };
-        let (pushed, p) = timed(|| a.sync());
+        let (pushed, p) = timed(|| self.a.sync());
         assert_eq!(pushed.pushed, 10_000);
         let f = if sqlite {
             push_floor(&server_copy, &server.db)
         } else {
             push_floor_postgres(&url, ends)
         };
-        push_floor_x.add(f, base);
-        push_over.add(p, f);
-        let (pulled, q) = timed(|| b.sync());
+        self.floors.push(f.as_secs_f64());
+        self.push_floor_x.add(f, base);
+        self.push_over.add(p, f);
+        let (pulled, q) = timed(|| self.b.sync());
         assert!(pulled.pulled >= 1);
-        let start = log_end(&c);
-        c.receive_on_plates_from(round as u64 * 10_000, 10_000);
-        let base_rows = bare_insert(dir, &c, start);
-        let (_, plates_pushed) = timed(|| c.sync());
+        let start = log_end(&self.c);
+        self.c.receive_on_plates_from(round as u64 * 10_000, 10_000);
+        let base_rows = bare_insert(dir, &self.c, start);
+        let (_, plates_pushed) = timed(|| self.c.sync());
         let device_copy = dir.join(format!("device-floor-{round}.db"));
-        snapshot(&b.path, &device_copy);
-        let (rows, r) = timed(|| b.sync());
+        snapshot(&self.b.path, &device_copy);
+        let (rows, r) = timed(|| self.b.sync());
         assert_eq!(rows.pulled, 10_000);
-        pages = rows.pages;
-        let f = pull_floor(&device_copy, &c);
-        bare.add(base, base);
-        push.add(p, base);
-        pull.add(q, base);
-        bare_rows.add(base_rows, base_rows);
-        push_rows.add(plates_pushed, base_rows);
-        pull_rows.add(r, base_rows);
-        pull_floor_x.add(f, base_rows);
-        pull_over.add(r, f);
+        self.pages = rows.pages;
+        let f = pull_floor(&device_copy, &self.c);
+        self.bare.add(base, base);
+        self.push.add(p, base);
+        self.pull.add(q, base);
+        self.bare_rows.add(base_rows, base_rows);
+        self.push_rows.add(plates_pushed, base_rows);
+        self.pull_rows.add(r, base_rows);
+        self.pull_floor_x.add(f, base_rows);
+        self.pull_over.add(r, f);
     }
 
-    println!(
-        "## {backend:?}: one device pushes 10,000 operations, another pulls them ({n} rounds: median (range))\n"
-    );
-    println!("| | time | ratio |\n|---|---|---|");
-    println!(
-        "{}",
-        bare.row("bare SQLite insert of the same 10,000 entries, one transaction (baseline)")
-    );
-    println!(
-        "{}",
-        push.row("push: `aisle sync` of 10,000 entries, server logging, admitting, applying")
-    );
-    let how = if sqlite {
-        "by plain INSERTs into a copy of the server's database"
-    } else {
-        "again by `COPY` into the server's database, rolled back"
-    };
-    println!(
-        "{}; the push is {} of it |",
-        push_floor_x
-            .row(&format!(
-                "its log and ledger rows written {how} (the schema's floor)"
+    fn report(mut self) {
+        let (backend, n) = (self.backend, self.push.secs.len());
+        println!(
+            "## {backend:?}: one device pushes 10,000 operations, another pulls them ({n} rounds: median (range))\n"
+        );
+        println!("| | time | ratio |\n|---|---|---|");
+        println!(
+            "{}",
+            self.bare
+                .row("bare SQLite insert of the same 10,000 entries, one transaction (baseline)")
+        );
+        println!(
+            "{}",
+            self.push
+                .row("push: `aisle sync` of 10,000 entries, server logging, admitting, applying")
+        );
+        let how = if backend == Backend::Sqlite {
+            "by plain INSERTs into a copy of the server's database"
+        } else {
+            "again by `COPY` into the server's database, rolled back"
+        };
+        println!(
+            "{}; the push is {} of it |",
+            self.push_floor_x
+                .row(&format!(
+                    "its log and ledger rows written {how} (the schema's floor)"
+                ))
+                .trim_end_matches(" |"),
+            self.push_over.ratio()
+        );
+        println!(
+            "{}",
+            self.pull
+                .row("pull of those 10,000 (one stock key) by another device")
+        );
+        println!(
+            "{}",
+            self.bare_rows.row(
+                "bare SQLite insert of 10,000 receipts onto 10,000 new plates (the next rows' baseline)"
+            )
+        );
+        println!(
+            "{}",
+            self.push_rows
+                .row("push of those 10,000 receipts onto new plates (10,000 stock keys)")
+        );
+        println!(
+            "{}",
+            self.pull_rows.row(&format!(
+                "pull of those 10,000 new plates (10,000 stock rows, {} pages)",
+                self.pages
             ))
-            .trim_end_matches(" |"),
-        push_over.ratio()
-    );
-    PUSH_MEDIANS
-        .lock()
-        .unwrap()
-        .push((backend, push.median(), push_floor_x.median()));
-    println!(
-        "{}",
-        pull.row("pull of those 10,000 (one stock key) by another device")
-    );
-    println!(
-        "{}",
-        bare_rows.row(
-            "bare SQLite insert of 10,000 receipts onto 10,000 new plates (the next rows' baseline)"
-        )
-    );
-    println!(
-        "{}",
-        push_rows.row("push of those 10,000 receipts onto new plates (10,000 stock keys)")
-    );
-    println!(
-        "{}",
-        pull_rows.row(&format!(
-            "pull of those 10,000 new plates (10,000 stock rows, {pages} pages)"
-        ))
-    );
-    println!(
-        "{}; the pull is {} of it |\n",
-        pull_floor_x
-            .row("its plates, stock rows and ledger rows written by plain INSERTs into a copy of the device's store (the schema's floor)")
-            .trim_end_matches(" |"),
-        pull_over.ratio()
-    );
+        );
+        println!(
+            "{}; the pull is {} of it |\n",
+            self.pull_floor_x
+                .row("its plates, stock rows and ledger rows written by plain INSERTs into a copy of the device's store (the schema's floor)")
+                .trim_end_matches(" |"),
+            self.pull_over.ratio()
+        );
+    }
+}
+
+/// Step 1 on each of `backends`, their rounds taking turns (the first backend of a round
+/// alternating), so that the machine's drift over the run falls on every backend alike; then,
+/// when both ran, the issue's measure: PostgreSQL's push against SQLite's of the same round.
+fn one_device(backends: &[Backend]) {
+    let dirs: Vec<tempfile::TempDir> = backends
+        .iter()
+        .map(|_| tempfile::tempdir().unwrap())
+        .collect();
+    let mut runs: Vec<OneDevice> = backends
+        .iter()
+        .zip(&dirs)
+        .map(|(b, d)| OneDevice::start(*b, d.path()))
+        .collect();
+    for round in 0..rounds() {
+        let mut turns: Vec<usize> = (0..runs.len()).collect();
+        if round % 2 == 1 {
+            turns.reverse();
+        }
+        for i in turns {
+            runs[i].round(round);
+        }
+    }
+    let of = |b: Backend| runs.iter().find(|r| r.backend == b);
+    let compared = match (of(Backend::Sqlite), of(Backend::Postgres)) {
+        (Some(lite), Some(pg)) => {
+            let by_round = |pg: &[f64]| {
+                let mut ratios: Vec<f64> = pg
+                    .iter()
+                    .zip(&lite.push.secs)
+                    .map(|(pg, lite)| pg / lite)
+                    .collect();
+                spread(&mut ratios, "x")
+            };
+            Some(format!(
+                "## PostgreSQL against SQLite: the push of 10,000 on one key\n\n\
+                 Round by round (the two backends' rounds one after the other): PostgreSQL's push \
+                 is {} of SQLite's; PostgreSQL writing its log and ledger rows alone (its floor) is \
+                 {} of SQLite's whole push. Medians: PostgreSQL {:.3} s, SQLite {:.3} s ({:.2}x).\n",
+                by_round(&pg.push.secs),
+                by_round(&pg.floors),
+                pg.push.median(),
+                lite.push.median(),
+                pg.push.median() / lite.push.median()
+            ))
+        }
+        _ => None,
+    };
+    for run in runs {
+        run.report();
+    }
+    if let Some(text) = compared {
+        println!("{text}");
+    }
 }
 
 fn fifty_devices(backend: Backend, dir: &Path) {
@@ -759,22 +834,20 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
-    for (name, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {
-        if !wanted.contains(name) {
-            continue;
-        }
-        for (step_name, step) in [
-            ("one_device", one_device as fn(Backend, &Path)),
-            ("fifty_devices", fifty_devices),
-        ] {
-            if !steps.contains(step_name) {
-                continue;
-            }
+    let backends: Vec<Backend> = [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)]
+        .into_iter()
+        .filter(|(name, _)| wanted.contains(name))
+        .map(|(_, b)| b)
+        .collect();
+    if steps.contains("one_device") {
+        one_device(&backends);
+    }
+    if steps.contains("fifty_devices") {
+        for backend in &backends {
             let dir = tempfile::tempdir().unwrap();
-            step(backend, dir.path());
+            fifty_devices(*backend, dir.path());
         }
     }
-    compare_backends();
     if history > 0 && steps.contains("long_history") {
         let dir = tempfile::tempdir().unwrap();
         long_history(dir.path(), history, wanted.contains("postgres"));
