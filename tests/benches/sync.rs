@@ -401,6 +401,12 @@ struct OneDevice {
     a: Device,
     b: Device,
     c: Device,
+    m: Measures,
+}
+
+/// What step 1 measures on one backend, over its rounds.
+#[derive(Default)]
+struct Measures {
     bare: Series,
     push: Series,
     push_floor_x: Series,
@@ -429,18 +435,7 @@ impl OneDevice {
             a,
             b,
             c,
-            bare: Series::default(),
-            push: Series::default(),
-            push_floor_x: Series::default(),
-            push_over: Series::default(),
-            floors: Vec::new(),
-            pull: Series::default(),
-            bare_rows: Series::default(),
-            push_rows: Series::default(),
-            pull_rows: Series::default(),
-            pull_floor_x: Series::default(),
-            pull_over: Series::default(),
-            pages: 0,
+            m: Measures::default(),
         }
     }
 
@@ -469,9 +464,9 @@ impl OneDevice {
         } else {
             push_floor_postgres(&url, ends)
         };
-        self.floors.push(f.as_secs_f64());
-        self.push_floor_x.add(f, base);
-        self.push_over.add(p, f);
+        self.m.floors.push(f.as_secs_f64());
+        self.m.push_floor_x.add(f, base);
+        self.m.push_over.add(p, f);
         let (pulled, q) = timed(|| self.b.sync());
         assert!(pulled.pulled >= 1);
         let start = log_end(&self.c);
@@ -482,32 +477,34 @@ impl OneDevice {
         snapshot(&self.b.path, &device_copy);
         let (rows, r) = timed(|| self.b.sync());
         assert_eq!(rows.pulled, 10_000);
-        self.pages = rows.pages;
+        self.m.pages = rows.pages;
         let f = pull_floor(&device_copy, &self.c);
-        self.bare.add(base, base);
-        self.push.add(p, base);
-        self.pull.add(q, base);
-        self.bare_rows.add(base_rows, base_rows);
-        self.push_rows.add(plates_pushed, base_rows);
-        self.pull_rows.add(r, base_rows);
-        self.pull_floor_x.add(f, base_rows);
-        self.pull_over.add(r, f);
+        self.m.bare.add(base, base);
+        self.m.push.add(p, base);
+        self.m.pull.add(q, base);
+        self.m.bare_rows.add(base_rows, base_rows);
+        self.m.push_rows.add(plates_pushed, base_rows);
+        self.m.pull_rows.add(r, base_rows);
+        self.m.pull_floor_x.add(f, base_rows);
+        self.m.pull_over.add(r, f);
     }
 
     fn report(mut self) {
-        let (backend, n) = (self.backend, self.push.secs.len());
+        let (backend, n) = (self.backend, self.m.push.secs.len());
         println!(
             "## {backend:?}: one device pushes 10,000 operations, another pulls them ({n} rounds: median (range))\n"
         );
         println!("| | time | ratio |\n|---|---|---|");
         println!(
             "{}",
-            self.bare
+            self.m
+                .bare
                 .row("bare SQLite insert of the same 10,000 entries, one transaction (baseline)")
         );
         println!(
             "{}",
-            self.push
+            self.m
+                .push
                 .row("push: `aisle sync` of 10,000 entries, server logging, admitting, applying")
         );
         let how = if backend == Backend::Sqlite {
@@ -517,42 +514,45 @@ impl OneDevice {
         };
         println!(
             "{}; the push is {} of it |",
-            self.push_floor_x
+            self.m
+                .push_floor_x
                 .row(&format!(
                     "its log and ledger rows written {how} (the schema's floor)"
                 ))
                 .trim_end_matches(" |"),
-            self.push_over.ratio()
+            self.m.push_over.ratio()
         );
         println!(
             "{}",
-            self.pull
+            self.m
+                .pull
                 .row("pull of those 10,000 (one stock key) by another device")
         );
         println!(
             "{}",
-            self.bare_rows.row(
+            self.m.bare_rows.row(
                 "bare SQLite insert of 10,000 receipts onto 10,000 new plates (the next rows' baseline)"
             )
         );
         println!(
             "{}",
-            self.push_rows
+            self.m
+                .push_rows
                 .row("push of those 10,000 receipts onto new plates (10,000 stock keys)")
         );
         println!(
             "{}",
-            self.pull_rows.row(&format!(
+            self.m.pull_rows.row(&format!(
                 "pull of those 10,000 new plates (10,000 stock rows, {} pages)",
-                self.pages
+                self.m.pages
             ))
         );
         println!(
             "{}; the pull is {} of it |\n",
-            self.pull_floor_x
+            self.m.pull_floor_x
                 .row("its plates, stock rows and ledger rows written by plain INSERTs into a copy of the device's store (the schema's floor)")
                 .trim_end_matches(" |"),
-            self.pull_over.ratio()
+            self.m.pull_over.ratio()
         );
     }
 }
@@ -585,7 +585,7 @@ fn one_device(backends: &[Backend]) {
             let by_round = |pg: &[f64]| {
                 let mut ratios: Vec<f64> = pg
                     .iter()
-                    .zip(&lite.push.secs)
+                    .zip(&lite.m.push.secs)
                     .map(|(pg, lite)| pg / lite)
                     .collect();
                 spread(&mut ratios, "x")
@@ -595,11 +595,11 @@ fn one_device(backends: &[Backend]) {
                  Round by round (the two backends' rounds one after the other): PostgreSQL's push \
                  is {} of SQLite's; PostgreSQL writing its log and ledger rows alone (its floor) is \
                  {} of SQLite's whole push. Medians: PostgreSQL {:.3} s, SQLite {:.3} s ({:.2}x).\n",
-                by_round(&pg.push.secs),
-                by_round(&pg.floors),
-                pg.push.median(),
-                lite.push.median(),
-                pg.push.median() / lite.push.median()
+                by_round(&pg.m.push.secs),
+                by_round(&pg.m.floors),
+                pg.m.push.median(),
+                lite.m.push.median(),
+                pg.m.push.median() / lite.m.push.median()
             ))
         }
         _ => None,
